@@ -1,0 +1,39 @@
+# Two commands for a fresh clone: `make run` (portal + worker + beat on demo data) and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+PY := .venv/bin/python
+PORT ?= 8000
+
+.PHONY: run test install lint format messages check-deploy
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: .venv/.synced
+
+run: install
+	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py seed_demo
+	DJANGO_SETTINGS_MODULE=portal.settings.local exec $(PY) manage.py runportal --port $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+messages: install
+	$(PY) manage.py makemessages -l it --ignore=.venv --ignore=.tools --ignore=var

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from .domains import validate_work_email
+from .outbox import outbox_write
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    """Work emails only; allauth's own emails go through the outbox like every other."""
+
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        try:
+            validate_work_email(email)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages[0]) from exc
+        return email.lower()
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        language = translation.get_language() or "en"
+        user = context.get("user")
+        if user is not None and getattr(user, "language", None):
+            language = user.language
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, context)
+        html = ""
+        for content, mimetype in getattr(message, "alternatives", []) or []:
+            if mimetype == "text/html":
+                html = content
+        outbox_write(
+            key=f"allauth:{template_prefix}:{secrets.token_hex(16)}",
+            to=email,
+            template=template_prefix,
+            context={},
+            language=language,
+            organization=None,
+            subject=message.subject,
+            text=message.body,
+            html=html,
+        )

@@ -1,0 +1,144 @@
+"""Demo organizations and users (DOMAIN.md "Demo data"). Idempotent: run it any number of times.
+
+Each app adds its own state in its `demo.py` (enrolment drafts, verification cases,
+relationships); `manage.py seed_demo` runs them in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from .models import Market, Membership, Organization, User
+
+PASSWORD = "Demo-Partner-2026"
+Kind = Organization.Kind
+Status = Organization.Status
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    email: str
+    first_name: str
+    last_name: str
+    legal_name: str
+    kind: str
+    country: str
+    status: str
+
+
+DEMO_ORGS = [
+    DemoOrg(
+        "reviewer@csp-operator.example",
+        "Riley",
+        "Reviewer",
+        "CSP Programme Operator",
+        Kind.OPERATOR,
+        "US",
+        Status.VERIFIED,
+    ),
+    DemoOrg(
+        "admin@contoso-distribution.example",
+        "Chiara",
+        "Conti",
+        "Contoso Distribution",
+        Kind.PROVIDER,
+        "IE",
+        Status.VERIFIED,
+    ),
+    DemoOrg(
+        "admin@fabrikam-supply.example",
+        "Frank",
+        "Miller",
+        "Fabrikam Supply",
+        Kind.PROVIDER,
+        "US",
+        Status.VERIFIED,
+    ),
+    DemoOrg(
+        "admin@northwind-it.example",
+        "Nadia",
+        "Rossi",
+        "Northwind IT S.r.l.",
+        Kind.RESELLER,
+        "IT",
+        Status.VERIFIED,
+    ),
+    DemoOrg(
+        "admin@tailspin-cloud.example",
+        "Tobias",
+        "Becker",
+        "Tailspin Cloud GmbH",
+        Kind.RESELLER,
+        "DE",
+        Status.SUBMITTED,
+    ),
+    DemoOrg(
+        "admin@wingtip-systems.example",
+        "Willa",
+        "Dubois",
+        "Wingtip Systems SAS",
+        Kind.RESELLER,
+        "FR",
+        Status.SUBMITTED,
+    ),
+    DemoOrg(
+        "admin@litware-solutions.example",
+        "Liam",
+        "Walker",
+        "Litware Solutions Inc.",
+        Kind.RESELLER,
+        "US",
+        Status.DRAFT,
+    ),
+    DemoOrg(
+        "admin@adatum-retail.example",
+        "Alessia",
+        "Bianchi",
+        "Adatum Retail S.p.A.",
+        Kind.CUSTOMER,
+        "IT",
+        Status.VERIFIED,
+    ),
+]
+
+
+def _verified_user(spec: DemoOrg) -> User:
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.filter(email=spec.email).first()
+    if user is None:
+        user = User.objects.create_user(
+            spec.email, PASSWORD, first_name=spec.first_name, last_name=spec.last_name
+        )
+    EmailAddress.objects.update_or_create(
+        user=user, email=spec.email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+@transaction.atomic
+def seed() -> dict[str, Organization]:
+    """Create (or find) every demo organization with its Global admin; returns them by email."""
+    orgs: dict[str, Organization] = {}
+    for spec in DEMO_ORGS:
+        user = _verified_user(spec)
+        domain = spec.email.split("@", 1)[1]
+        org, _created = Organization.objects.get_or_create(
+            primary_domain=domain,
+            defaults={
+                "legal_name": spec.legal_name,
+                "kind": spec.kind,
+                "status": spec.status,
+                "country": Market.objects.get(code=spec.country),
+            },
+        )
+        roles = {"global_admin": True}
+        if spec.kind == Kind.OPERATOR:
+            roles = {"global_admin": True, "verification_admin": True}
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+        Membership.objects.get_or_create(user=user, organization=org, defaults=roles)
+        orgs[spec.email] = org
+    return orgs

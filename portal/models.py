@@ -1,0 +1,285 @@
+"""The tenancy core: users, organizations (tenants), memberships with Partner Center roles,
+reference data every app reads (CSP regions and markets, consumer mail domains), the audit log,
+the email outbox and in-app notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person; signs in with a work email address."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=50, blank=True)
+    last_name = models.CharField(_("last name"), max_length=50, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Region(models.Model):
+    """A CSP region (Partner Center's regional authorization); editable by the operator."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("CSP region")
+        verbose_name_plural = _("CSP regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Market(models.Model):
+    """A country (ISO 3166-1 alpha-2) where CSP partners sell, its region and billing currency."""
+
+    code = models.CharField(_("country code"), max_length=2, primary_key=True)
+    name = models.CharField(_("country"), max_length=80)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="markets")
+    currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("market")
+        verbose_name_plural = _("markets")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsumerEmailDomain(models.Model):
+    """Web-mail domains refused for work accounts and primary contacts.
+
+    `pattern` is a domain (``gmail.com``) or a family with any country ending (``yahoo.*``
+    matches yahoo.it and yahoo.co.uk)."""
+
+    pattern = models.CharField(_("domain pattern"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["pattern"]
+        verbose_name = _("consumer email domain")
+        verbose_name_plural = _("consumer email domains")
+
+    def __str__(self) -> str:
+        return self.pattern
+
+
+class Organization(models.Model):
+    """The tenant. Every tenant-owned row points here."""
+
+    class Kind(models.TextChoices):
+        RESELLER = "reseller", _("Indirect reseller")
+        PROVIDER = "provider", _("Indirect provider")
+        CUSTOMER = "customer", _("Customer")
+        OPERATOR = "operator", _("Programme operator")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Enrolment not finished")
+        SUBMITTED = "submitted", _("Submitted for verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed")
+
+    kind = models.CharField(_("account type"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    country = models.ForeignKey(
+        Market,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country"),
+    )
+    primary_domain = models.CharField(_("organization domain"), max_length=253)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    enrolled_at = models.DateTimeField(_("enrolment date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["primary_domain"],
+                name="org_unique_domain",
+                condition=~Q(status="closed"),
+            ),
+        ]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def region_id(self) -> int | None:
+        return self.country.region_id if self.country else None
+
+
+class Role(models.TextChoices):
+    """Partner Center roles (DOMAIN.md). Each maps to a boolean on Membership."""
+
+    GLOBAL_ADMIN = "global_admin", _("Global admin")
+    ADMIN_AGENT = "admin_agent", _("Admin agent")
+    SALES_AGENT = "sales_agent", _("Sales agent")
+    HELPDESK_AGENT = "helpdesk_agent", _("Helpdesk agent")
+    BILLING_ADMIN = "billing_admin", _("Billing admin")
+    VERIFICATION_ADMIN = "verification_admin", _("Verification admin")
+
+
+class Membership(models.Model):
+    """A user's place in an organization; a user may hold several roles."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    global_admin = models.BooleanField(Role.GLOBAL_ADMIN.label, default=False)
+    admin_agent = models.BooleanField(Role.ADMIN_AGENT.label, default=False)
+    sales_agent = models.BooleanField(Role.SALES_AGENT.label, default=False)
+    helpdesk_agent = models.BooleanField(Role.HELPDESK_AGENT.label, default=False)
+    billing_admin = models.BooleanField(Role.BILLING_ADMIN.label, default=False)
+    verification_admin = models.BooleanField(Role.VERIFICATION_ADMIN.label, default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+        ]
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+    @property
+    def roles(self) -> set[Role]:
+        return {role for role in Role if getattr(self, role.value)}
+
+    def role_labels(self) -> list[str]:
+        return [str(role.label) for role in Role if getattr(self, role.value)]
+
+
+class AuditEvent(models.Model):
+    """Append-only log of every status change and sensitive action."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    type = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxMessage(models.Model):
+    """An email, written in the transaction of the change that causes it and sent by a worker.
+
+    `idempotency_key` is unique: writing the same message twice keeps one row, and a row with
+    `sent_at` set is never sent again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_email = models.EmailField(_("to"))
+    template = models.CharField(_("template"), max_length=120)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    context = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_email}"
+
+
+class Notification(models.Model):
+    """An in-app notice for an organization's admins (dashboard list)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="notifications"
+    )
+    message = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Membership, Notification, Organization, OutboxMessage
+
+
+def organization_has_admin_agent(*, organization: Organization) -> bool:
+    return Membership.objects.filter(organization=organization, admin_agent=True).exists()
+
+
+def notification_list(*, organization: Organization) -> QuerySet[Notification]:
+    return Notification.objects.filter(organization=organization)
+
+
+def outbox_list_all_tenants() -> QuerySet[OutboxMessage]:
+    """Every message, across tenants: only for the staff-only /outbox/ page."""
+    return OutboxMessage.objects.defer("body_html", "body_text", "context")

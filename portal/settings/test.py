@@ -1,0 +1,30 @@
+"""pytest: DATABASE_URL when set (CI: PostgreSQL), else SQLite. Tasks run eagerly in unit tests;
+integration tests start a real worker against Redis with their own settings."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, STORAGES, VAR_DIR, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if "EMAIL_URL" not in env.ENVIRON:
+    # Unit tests read django.core.mail.outbox; a worker started by an integration test is
+    # given EMAIL_URL (a real SMTP sink) instead.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+PORTAL_REQUIRE_MFA_FOR_REVIEWERS = False
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=1)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=4)
+PRIVATE_STORAGE_ROOT = VAR_DIR / "test-private"
+STORAGES = {
+    **STORAGES,
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT},
+    },
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not :memory:, so a Celery worker started by an integration test sees the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS}  # noqa: F405
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+portal_patterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("no-organization/", views.NoOrganizationView.as_view(), name="no_organization"),
+    path("language/", views.set_language, name="set_language"),
+    path("outbox/", views.outbox_list, name="outbox"),
+    path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("accounts/", include("allauth.urls")),
+    path("operator-admin/", admin.site.urls),
+    path("", include("enrollment.urls")),
+    path("", include("verification.urls")),
+    path("", include("relationships.urls")),
+]
+
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

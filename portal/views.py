@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from .models import OutboxMessage
+from .selectors import notification_list, organization_has_admin_agent, outbox_list_all_tenants
+from .services import user_set_language
+from .tenancy import TenantViewMixin
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal:dashboard")
+    return redirect("account_login")
+
+
+class DashboardView(TenantViewMixin, TemplateView):
+    template_name = "portal/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["needs_admin_agent"] = not organization_has_admin_agent(
+            organization=self.organization
+        )
+        context["notifications"] = notification_list(organization=self.organization)[:10]
+        context["panels"] = dashboard_panels(self.request, self.membership)
+        return context
+
+
+def dashboard_panels(request: HttpRequest, membership) -> list[str]:
+    """Templates other apps contribute to the overview (agreement banner, verification...)."""
+    return []
+
+
+class NoOrganizationView(LoginRequiredMixin, TemplateView):
+    template_name = "portal/no_organization.html"
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; saved on the user so it follows them to any browser."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if check_for_language(language) and language in dict(settings.LANGUAGES):
+        if request.user.is_authenticated:
+            user_set_language(user=request.user, language=language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600
+        )
+    return response
+
+
+def _outbox_allowed(request: HttpRequest) -> None:
+    if not (settings.DEBUG and request.user.is_authenticated and request.user.is_staff):
+        raise Http404
+
+
+@login_required
+def outbox_list(request: HttpRequest) -> HttpResponse:
+    _outbox_allowed(request)
+    page = Paginator(outbox_list_all_tenants(), 25).get_page(request.GET.get("page"))
+    return render(request, "portal/outbox_list.html", {"page": page})
+
+
+@login_required
+def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _outbox_allowed(request)
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    return render(
+        request, "portal/outbox_detail.html", {"message": message, "back": reverse("portal:outbox")}
+    )

@@ -1,0 +1,30 @@
+import pytest
+from django.test import Client
+
+from tests.factories import member
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def reseller_admin(db):
+    return member()
+
+
+@pytest.fixture
+def other_tenant_admin(db):
+    """A second tenant whose data must stay invisible and untouched."""
+    return member()
+
+
+@pytest.fixture
+def client_for():
+    def make(membership) -> Client:
+        client = Client()
+        client.force_login(membership.user)
+        return client
+
+    return make

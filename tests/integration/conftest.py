@@ -1,0 +1,157 @@
+"""A real stack for integration tests: a Celery worker process on Redis, an aiosmtpd sink on
+loopback, and the test database shared with the worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+from kombu import pools as kombu_pools
+
+from portal.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/14"
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _needs_redis():
+    if not _redis_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+
+def reset_broker_pools() -> None:
+    """Drop cached broker connections so a changed `broker_url` takes effect."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    kombu_pools.reset()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SinkHandler:
+    """Collects messages; while `refusing` it answers every DATA with a temporary failure."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.refusing = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refusing:
+            return "451 4.3.0 Mailbox temporarily unavailable"
+        self.messages.append({"to": envelope.rcpt_tos, "data": envelope.content.decode()})
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 45.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.2)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_sink():
+    handler = SinkHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    user = quote(s.get("USER") or "")
+    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
+    host = f"{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}"
+    return f"postgres://{user}{password}@{host}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_stack(transactional_db, smtp_sink, tmp_path):
+    """Point this process's Celery app at Redis and start a real worker on a private queue."""
+    controller, handler = smtp_sink
+    queue = f"it-{uuid.uuid4().hex[:10]}"
+    saved = {
+        k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")
+    }
+    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    reset_broker_pools()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}",
+        "OUTBOX_RETRY_BASE_SECONDS": "1",
+        "OUTBOX_RETRY_MAX_SECONDS": "2",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{queue}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(f"Celery worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    try:
+        yield handler
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        celery_app.conf.update(saved)
+        reset_broker_pools()
