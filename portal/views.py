@@ -12,6 +12,7 @@ from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from .dashboard import dashboard_panels
 from .models import OutboxMessage
 from .selectors import notification_list, organization_has_admin_agent, outbox_list_all_tenants
 from .services import user_set_language
@@ -35,11 +36,6 @@ class DashboardView(TenantViewMixin, TemplateView):
         context["notifications"] = notification_list(organization=self.organization)[:10]
         context["panels"] = dashboard_panels(self.request, self.membership)
         return context
-
-
-def dashboard_panels(request: HttpRequest, membership) -> list[str]:
-    """Templates other apps contribute to the overview (agreement banner, verification...)."""
-    return []
 
 
 class NoOrganizationView(LoginRequiredMixin, TemplateView):

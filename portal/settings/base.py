@@ -176,19 +176,26 @@ SECURE_CSP = {
 
 # Email: EMAIL_URL picks the backend: smtp://user:pass@host:port (smtp+tls://, smtps://),
 # consolemail://. Django 6.1 mailers: https://docs.djangoproject.com/en/6.1/topics/email/
-_email = env.email_url("EMAIL_URL", default="consolemail://")
-_email_options = {}
-if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
-    _email_options = {
-        "host": _email.get("EMAIL_HOST") or "localhost",
-        "port": _email.get("EMAIL_PORT") or 25,
-        "username": _email.get("EMAIL_HOST_USER") or "",
-        "password": _email.get("EMAIL_HOST_PASSWORD") or "",
-        "use_tls": bool(_email.get("EMAIL_USE_TLS")),
-        "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
-        "timeout": 10,
-    }
-MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
+
+
+def mailers_from_url(url: str) -> dict:
+    """Django 6.1 MAILERS from an EMAIL_URL."""
+    config = environ.Env.email_url_config(url)
+    options = {}
+    if config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        options = {
+            "host": config.get("EMAIL_HOST") or "localhost",
+            "port": config.get("EMAIL_PORT") or 25,
+            "username": config.get("EMAIL_HOST_USER") or "",
+            "password": config.get("EMAIL_HOST_PASSWORD") or "",
+            "use_tls": bool(config.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(config.get("EMAIL_USE_SSL")),
+            "timeout": 10,
+        }
+    return {"default": {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}}
+
+
+MAILERS = mailers_from_url(env("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="CSP Partner Portal <no-reply@csp-portal.example>"
 )

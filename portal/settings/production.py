@@ -1,9 +1,10 @@
 """Production: secure defaults; `manage.py check --deploy` passes with these."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, mailers_from_url
 
 DEBUG = False
+MAILERS = mailers_from_url(env("EMAIL_URL", default="smtp://localhost:25"))
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
