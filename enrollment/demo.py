@@ -66,7 +66,7 @@ def seed() -> None:
     for domain, fields in PROFILES.items():
         organization = Organization.objects.get(primary_domain=domain)
         values = {**fields, "country": Market.objects.get(code=fields["country"])}
-        profile, created = LegalProfile.objects.get_or_create(
+        profile, _created = LegalProfile.objects.get_or_create(
             organization=organization,
             defaults={**values, "submitted_at": timezone.now()},
         )
