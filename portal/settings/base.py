@@ -208,7 +208,7 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=3
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # Embedded default: kombu's filesystem transport, so `make run` needs no broker server.
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(env("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="filesystem://"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("in", "processed"):
@@ -229,7 +229,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down: the outbox sweeper catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 # Every periodic job, in one place. Day-long schedules are database columns swept here.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab()},
