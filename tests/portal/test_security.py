@@ -18,9 +18,10 @@ def test_repeated_failed_sign_ins_are_rate_limited(client, reseller_admin):
 
 def test_signed_in_user_can_open_two_factor_setup(client, reseller_admin):
     client.post("/accounts/login/", {"login": reseller_admin.user.email, "password": PASSWORD})
-    response = client.get("/accounts/2fa/totp/activate/")
+    response = client.get("/accounts/2fa/")
     assert response.status_code == 200
-    assert "Authenticator" in response.text
+    assert "Authenticator App" in response.text
+    assert 'href="/accounts/2fa/totp/activate/"' in response.text
 
 
 def test_user_with_totp_is_asked_for_the_code_after_the_password(client, reseller_admin):
