@@ -1,0 +1,313 @@
+"""Who works with whom: providers' directory profiles, provider → reseller invitations and
+relationships, reseller → customer invitations and relationships (shared with a provider), and
+the orders a provider places for a shared customer.
+
+Statuses change only in `relationships.services`, which also write the audit trail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organization, Region
+
+# How long an invitation link stays valid, by invitation kind: the one validity table.
+INVITATION_VALIDITY: dict[str, timedelta] = {
+    "reseller": timedelta(days=14),
+    "customer": timedelta(days=14),
+}
+
+
+class ProviderProfile(models.Model):
+    """An indirect provider's entry in the Find a provider directory; the operator sets the CSP
+    regions the provider is authorized in."""
+
+    organization = models.OneToOneField(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="provider_profile",
+        limit_choices_to={"kind": Organization.Kind.PROVIDER},
+        verbose_name=_("provider"),
+    )
+    regions = models.ManyToManyField(
+        Region, related_name="provider_profiles", blank=True, verbose_name=_("CSP regions")
+    )
+    description = models.TextField(_("description"), max_length=600, blank=True)
+    contact_email = models.EmailField(_("contact email"))
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["organization__legal_name"]
+        verbose_name = _("provider profile")
+        verbose_name_plural = _("provider profiles")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+    def clean(self) -> None:
+        if self.organization_id and self.organization.kind != Organization.Kind.PROVIDER:
+            raise ValidationError(
+                {"organization": _("Only an indirect provider can have a directory profile.")}
+            )
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class InvitationBase(models.Model):
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(_("email"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    last_sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_expired(self) -> bool:
+        """A pending invitation past its expiry (its status turns `expired` on the next POST)."""
+        return self.status == InvitationStatus.EXPIRED or (
+            self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now()
+        )
+
+    @property
+    def effective_status(self) -> str:
+        return InvitationStatus.EXPIRED if self.is_expired else self.status
+
+    @property
+    def effective_status_label(self) -> str:
+        return str(InvitationStatus(self.effective_status).label)
+
+
+class ResellerInvitation(InvitationBase):
+    """A provider's "Request a partnership" to a reseller admin's email."""
+
+    KIND = "reseller"
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="reseller_invitations",
+        verbose_name=_("provider"),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    partner_id = models.CharField(_("PartnerID"), max_length=12, blank=True)
+    reseller = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "status"])]
+        verbose_name = _("reseller invitation")
+        verbose_name_plural = _("reseller invitations")
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.email}"
+
+
+class ProviderRelationship(models.Model):
+    """A reseller authorized a provider: the provider may place orders and add subscriptions for
+    the customers the reseller shares with it, and (while `admin_access`) administer the
+    reseller's account."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    provider = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="reseller_relationships"
+    )
+    reseller = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="provider_relationships"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    admin_access = models.BooleanField(_("admin access"), default=True)
+    authorized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    authorized_at = models.DateTimeField(_("authorized"), default=timezone.now)
+    invitation = models.OneToOneField(
+        ResellerInvitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="relationship",
+    )
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-authorized_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reseller"],
+                condition=Q(status="active"),
+                name="one_active_provider_relationship",
+            ),
+        ]
+        verbose_name = _("provider relationship")
+        verbose_name_plural = _("provider relationships")
+
+    def __str__(self) -> str:
+        return f"{self.provider} ↔ {self.reseller}"
+
+
+class RelationshipEvent(models.Model):
+    """Append-only history of a provider relationship, shown to both sides."""
+
+    class Type(models.TextChoices):
+        AUTHORIZED = "authorized", _("Provider authorized")
+        ADMIN_ACCESS_REMOVED = "admin_access_removed", _("Admin access removed")
+        ENDED = "ended", _("Relationship ended")
+
+    relationship = models.ForeignKey(
+        ProviderRelationship, on_delete=models.CASCADE, related_name="events"
+    )
+    type = models.CharField(max_length=32, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.relationship})"
+
+
+class CustomerInvitation(InvitationBase):
+    """A reseller's "Invite new customers": one link authorizes the reseller and the chosen
+    provider at once."""
+
+    KIND = "customer"
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="customer_invitations",
+        verbose_name=_("reseller"),
+    )
+    provider = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("provider")
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    company_name = models.CharField(_("company name"), max_length=200)
+    customer = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "status"])]
+        verbose_name = _("customer invitation")
+        verbose_name_plural = _("customer invitations")
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.email}"
+
+
+class CustomerRelationship(models.Model):
+    """A customer accepted a reseller relationship with a reseller and one of its providers:
+    the customer is shared with that provider."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="customer_relationships"
+    )
+    reseller = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="reseller_customer_relationships"
+    )
+    provider = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="provider_customer_relationships"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    invitation = models.OneToOneField(
+        CustomerInvitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="relationship",
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "reseller", "provider"],
+                condition=Q(status="active"),
+                name="one_active_customer_relationship",
+            ),
+        ]
+        verbose_name = _("customer relationship")
+        verbose_name_plural = _("customer relationships")
+
+    def __str__(self) -> str:
+        return f"{self.customer} via {self.reseller} / {self.provider}"
+
+
+class Order(models.Model):
+    """A minimal order: it exists to enforce and show the orders rule."""
+
+    provider = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="orders")
+    reseller = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    offer_name = models.CharField(_("offer"), max_length=120)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.offer_name} for {self.customer}"
