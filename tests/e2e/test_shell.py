@@ -33,3 +33,13 @@ def test_partner_signs_in_navigates_the_shell_switches_language_and_signs_out(pa
     expect(page.get_by_role("button", name="Accedi")).to_be_visible()
     page.goto("/dashboard/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_sign_in_page_shows_errors_beside_fields_and_in_a_summary(page):
+    page.goto("/accounts/login/")
+    screenshot(page, "sign-in")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("There is a problem")
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "sign-in-errors")
