@@ -40,8 +40,14 @@ def _needs_redis():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
 
 
-def reset_broker_pools() -> None:
-    """Drop cached broker connections so a changed `broker_url` takes effect."""
+def use_broker(url: str | None) -> None:
+    """Point this process's Celery app at `url` and drop cached connections. Celery prefers the
+    CELERY_BROKER_URL environment variable over its configuration, so both are set."""
+    if url is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = url
+        celery_app.conf.broker_url = url
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu_pools.reset()
@@ -100,8 +106,9 @@ def celery_stack(transactional_db, smtp_sink, tmp_path):
     saved = {
         k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")
     }
-    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
-    reset_broker_pools()
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
+    use_broker(REDIS_URL)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
@@ -154,4 +161,4 @@ def celery_stack(transactional_db, smtp_sink, tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
         celery_app.conf.update(saved)
-        reset_broker_pools()
+        use_broker(saved_env)

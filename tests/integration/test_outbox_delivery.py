@@ -5,11 +5,10 @@ import time
 import pytest
 from django.db import transaction
 
-from portal.celery import app as celery_app
 from portal.models import OutboxMessage
 from portal.outbox import outbox_enqueue
 from portal.tasks import outbox_sweep
-from tests.integration.conftest import reset_broker_pools
+from tests.integration.conftest import REDIS_URL, use_broker
 
 pytestmark = [
     pytest.mark.integration,
@@ -65,14 +64,11 @@ def test_refused_message_is_retried_and_delivered_when_the_sink_accepts(celery_s
 
 
 def test_message_written_while_broker_is_down_is_delivered_by_the_sweeper(celery_stack):
-    working_broker = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens there
-    reset_broker_pools()
+    use_broker("redis://127.0.0.1:9/0")  # nothing listens there
     try:
         message = _write("broker-down")  # must not raise: the row is safe in the database
     finally:
-        celery_app.conf.broker_url = working_broker
-        reset_broker_pools()
+        use_broker(REDIS_URL)
     time.sleep(1)
     assert celery_stack.messages == []
     outbox_sweep.delay()  # what beat does every minute
