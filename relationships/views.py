@@ -487,9 +487,14 @@ class CustomerDetailView(RelationshipsViewMixin, View):
                     quantity=form.cleaned_data["quantity"],
                 )
             except ValidationError as exc:
-                # The relationship may have ended since the page was shown.
-                messages.error(request, _error_text(exc))
-                return redirect("relationships:customers")
+                # The relationship may have ended since the page was shown; a customer that
+                # was never shared gets the same page as one that does not exist.
+                return render(
+                    request,
+                    "relationships/order_refused.html",
+                    {"refusal": _error_text(exc)},
+                    status=403,
+                )
             messages.success(
                 request,
                 _("Order placed: %(quantity)s x %(offer)s for %(customer)s.")

@@ -36,16 +36,14 @@ def order_place(
             .first()
         )
         if shared is None:
-            customer = Organization.objects.filter(pk=customer_id).first()
+            # The same words for a customer that exists elsewhere and one that does not exist.
             raise ValidationError(
                 _(
-                    "%(provider)s cannot place orders for %(customer)s: it holds no active "
-                    "reseller relationship with this customer."
+                    "%(provider)s cannot place orders for this customer: it holds no active "
+                    "reseller relationship with it. A reseller must share the customer with you, "
+                    "and your relationship with that reseller must be active."
                 )
-                % {
-                    "provider": provider.legal_name,
-                    "customer": customer.legal_name if customer else _("this customer"),
-                }
+                % {"provider": provider.legal_name}
             )
         order = Order(
             provider=provider,
