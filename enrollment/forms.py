@@ -302,3 +302,30 @@ class AgreementAcceptForm(PortalFormMixin, forms.Form):
         if value != timezone.localdate():
             raise forms.ValidationError(_("Enter today's date."))
         return value
+
+
+def role_choices() -> list[tuple[str, str]]:
+    from .services.members import PARTNER_ROLES
+
+    return [(role.value, role.label) for role in PARTNER_ROLES]
+
+
+class MemberRolesForm(PortalFormMixin, forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = role_choices()
+        self.fields["roles"].widget.attrs["class"] = "form-check-input"
+
+
+class MemberAddForm(MemberRolesForm):
+    email = forms.EmailField(label=_("Work email"), max_length=254)
+    first_name = _text(_("First name"), max_length=50)
+    last_name = _text(_("Last name"), max_length=50)
+
+    field_order = ["email", "first_name", "last_name", "roles"]

@@ -93,3 +93,17 @@ def global_admin_names(*, organization: Organization) -> list[str]:
 
 def partner_id_list(*, organization: Organization) -> QuerySet[PartnerId]:
     return PartnerId.objects.filter(organization=organization).select_related("country")
+
+
+def program_status(*, organization: Organization, agreement_ok: bool) -> str:
+    """Partner Center's program status: Pending qualification while vetting, Qualified once
+    verified, Active once the Partner Agreement is accepted."""
+    from django.utils.translation import gettext as _
+
+    if organization.status == Organization.Status.VERIFIED:
+        return _("Active") if agreement_ok else _("Qualified")
+    if organization.status == Organization.Status.DRAFT:
+        return _("Enrolment not finished")
+    if organization.status in (Organization.Status.REJECTED, Organization.Status.CLOSED):
+        return organization.get_status_display()
+    return _("Pending qualification")
