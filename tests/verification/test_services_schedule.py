@@ -108,9 +108,11 @@ def test_escalation_after_two_business_days_in_review_skips_the_weekend(
     thursday = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
     admin = reviewer()
     case = _open_on(thursday - timedelta(hours=1))
-    with time_machine.travel(thursday, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            case_contact_confirm(key=last_link_key(case))
+    with (
+        time_machine.travel(thursday, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        case_contact_confirm(key=last_link_key(case))
     case.refresh_from_db()
     assert case.status == Status.IN_REVIEW
     # Thursday + 2 business days = Monday 10:00; Saturday is not late.
