@@ -11,11 +11,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.decorators.http import require_http_methods
 
+from portal.policy import Action
+from portal.tenancy import TenantViewMixin
+
+from .forms import AgreementAcceptForm
 from .models import EnrollmentDraft, LegalProfile
-from .selectors import enrollment_draft_for
-from .services import StepInvalid, enrollment_draft_save, enrollment_start, enrollment_submit
+from .panels import agreement_panel_context
+from .selectors import agreement_current_version, enrollment_draft_for
+from .services import (
+    StepInvalid,
+    agreement_accept,
+    enrollment_draft_save,
+    enrollment_start,
+    enrollment_submit,
+)
 from .wizard import (
     FORM_STEPS,
     STEP_TITLES,
@@ -181,3 +193,45 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     if profile is None:
         return redirect(step_url("account"))
     return render(request, "enrollment/confirmation.html", {"profile": profile})
+
+
+class AgreementView(TenantViewMixin, View):
+    """Accepting the Partner Agreement (the form lives on the dashboard overview; errors are
+    shown here, on a page of its own)."""
+
+    required_action = Action.ACCEPT_AGREEMENT
+
+    def _render(self, form: AgreementAcceptForm | None = None) -> HttpResponse:
+        context = agreement_panel_context(self.membership, form)
+        if context is None:
+            raise Http404
+        return render(self.request, "enrollment/agreement.html", {"panel": context})
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        version = agreement_current_version()
+        if version is None:
+            raise Http404
+        form = AgreementAcceptForm(request.POST)
+        if request.POST.get("version") != version.version:
+            messages.warning(
+                request, _("A new version of the Partner Agreement was published; read it first.")
+            )
+            return redirect("enrollment:agreement")
+        if form.is_valid():
+            try:
+                agreement_accept(
+                    organization=self.organization,
+                    actor=request.user,
+                    version=version,
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                    **{k: v for k, v in form.cleaned_data.items() if k != "confirm"},
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Thank you: the Partner Agreement is accepted."))
+                return redirect("portal:dashboard")
+        return self._render(form)

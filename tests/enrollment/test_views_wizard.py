@@ -212,3 +212,10 @@ def test_register_now_sends_back_to_a_step_that_became_invalid():
     page = client.get(response["Location"]).text
     assert "This company already has an account; ask its Global admin to add you." in page
     assert not LegalProfile.objects.filter(organization=draft.organization).exists()
+
+
+def test_dashboard_of_a_draft_organization_offers_to_continue_the_enrolment():
+    draft = drafting_user(through="legal")
+    page = signed_in(draft.user).get("/dashboard/").text
+    assert "Finish your enrolment" in page
+    assert f'href="{BASE}contact/"' in page
