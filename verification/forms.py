@@ -40,7 +40,9 @@ class VersionedForm(forms.Form):
 
 
 class ApproveForm(VersionedForm):
-    note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea)
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RejectForm(VersionedForm):

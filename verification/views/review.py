@@ -88,7 +88,7 @@ class ReviewerViewMixin(TenantViewMixin):
 def _chart(buckets) -> dict[str, Any]:
     """Bar geometry for the server-rendered SVG of queue age."""
     peak = max((count for _b, count in buckets), default=0) or 1
-    bar_width, gap, height = 56, 16, 120
+    bar_width, gap, height = 104, 16, 120
     bars = []
     for index, (bucket, count) in enumerate(buckets):
         bar_height = round(height * count / peak)
