@@ -276,6 +276,7 @@ class PartnerIdForm(PortalFormMixin, forms.Form):
         from .models import PartnerId
 
         self.fields["kind"].choices = PartnerId.Kind.choices
+        self.fields["kind"].initial = PartnerId.Kind.LOCATION
         self.fields["country"].choices = market_choices()
 
 

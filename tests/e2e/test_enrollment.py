@@ -102,3 +102,54 @@ def test_reseller_enrols_leaves_half_way_and_finishes_in_a_new_browser(new_page)
     screenshot(fresh, "enrollment-confirmation")
     org = Organization.objects.get(primary_domain="contoso-reseller.example")
     assert org.status == Organization.Status.SUBMITTED
+
+
+def test_global_admin_finishes_set_up_and_accepts_the_partner_agreement(page):
+    from tests.factories import PASSWORD as MEMBER_PASSWORD
+    from tests.factories import member
+
+    admin = member()
+    name = admin.user.get_full_name()
+    sign_in(page, admin.user.email, MEMBER_PASSWORD)
+    expect(page.get_by_text("Add yourself to Admin agent to finish setting up")).to_be_visible()
+    page.get_by_role("link", name="Go to User management").click()
+    screenshot(page, "settings-users")
+    page.get_by_role("link", name=name).click()
+    page.get_by_label("Admin agent").check()
+    page.get_by_role("button", name="Update").click()
+    expect(page.get_by_text(f"Roles of {name} updated.")).to_be_visible()
+
+    # The last Global admin can't be demoted.
+    page.get_by_label("Global admin").uncheck()
+    page.get_by_role("button", name="Update").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.get_by_text("is the last Global admin").first).to_be_visible()
+    screenshot(page, "settings-user-last-admin")
+
+    # Identifiers: a PartnerID from another country can't be associated.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Identifiers").click()
+    page.get_by_role("textbox", name="PartnerID").fill("7000001")
+    page.get_by_label("Type").select_option(label="Location PartnerID")
+    page.get_by_role("textbox", name="Location").fill("London")
+    page.get_by_label("Country").select_option(label="UK")
+    page.get_by_role("button", name="Add PartnerID").click()
+    page.get_by_role("button", name="Associate 7000001").click()
+    expect(
+        page.get_by_text("PartnerID 7000001 is in UK; your CSP account is in Italy.")
+    ).to_be_visible()
+    screenshot(page, "settings-identifiers")
+
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_text("Add yourself to Admin agent to finish setting up")).to_have_count(0)
+    page.get_by_label("Title").fill("Managing Director")
+    page.get_by_label("I have read the Partner Agreement").check()
+    screenshot(page, "dashboard-agreement")
+    page.get_by_role("button", name="Accept the Partner Agreement").click()
+    expect(
+        page.get_by_text("Your organization accepted the Partner Agreement (version 2026-01) on")
+    ).to_be_visible()
+    screenshot(page, "dashboard-agreement-accepted")
+
+    page.get_by_role("link", name="Partner profile").click()
+    expect(page.get_by_test_id("program-status")).to_have_text("Active")
+    screenshot(page, "settings-partner-profile")

@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from enrollment.models import LegacyMembershipAccount, PartnerId
 from portal.models import Market
@@ -44,8 +46,20 @@ def test_identifiers_query_count_does_not_grow_with_rows(
     for n in range(rows):
         partner_id(reseller_admin.organization, f"{5000000 + n}")
     client = client_for(reseller_admin)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7):
         assert client.get(URL).status_code == 200
+
+
+def test_identifiers_runs_the_same_queries_for_1_and_50_partner_ids(client_for, reseller_admin):
+    partner_id(reseller_admin.organization, "5000000")
+    client = client_for(reseller_admin)
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL)
+    for n in range(1, 50):
+        partner_id(reseller_admin.organization, f"{5000000 + n}")
+    with CaptureQueriesContext(connection) as fifty:
+        client.get(URL)
+    assert len(one) == len(fifty)
 
 
 def test_adding_a_partner_id(client_for, reseller_admin):

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.models import AuditEvent, Membership, OutboxMessage, User
 from tests.factories import member
@@ -28,9 +30,21 @@ def test_user_management_query_count_does_not_grow_with_rows(
     for _ in range(rows - 1):
         member(reseller_admin.organization, sales_agent=True)
     client = client_for(reseller_admin)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(USERS)
     assert response.status_code == 200
+
+
+def test_user_management_runs_the_same_queries_for_1_and_50_users(client_for, reseller_admin):
+    client = client_for(reseller_admin)
+    with CaptureQueriesContext(connection) as one:
+        client.get(USERS)
+    for _ in range(49):
+        member(reseller_admin.organization, sales_agent=True)
+    with CaptureQueriesContext(connection) as fifty:
+        page = client.get(USERS).text
+    assert page.count('href="/settings/users/') >= 26  # a full page of 25 plus "Add user"
+    assert len(one) == len(fifty)
 
 
 def test_only_global_admins_manage_users(client_for, reseller_admin):
