@@ -427,6 +427,7 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
             ).distinct()
         return {
             "is_provider": self.is_provider,
+            "can_invite": can(self.membership, Action.INVITE_CUSTOMER),
             "partner_field": self.partner_field,
             "partners": partners.order_by("legal_name"),
             "partner_id": self.partner_filter(),

@@ -137,3 +137,29 @@ def test_provider_and_reseller_connect_share_a_customer_order_and_end(new_page):
     expect(p.get_by_text("No customers to show.")).to_be_visible()
     expect(p.get_by_text("Trattoria E2E S.r.l.")).to_have_count(0)
     assert Order.objects.count() == 1
+
+
+def test_reseller_finds_providers_and_sees_which_serve_its_region(page):
+    from portal.models import Region
+
+    provider_org(legal_name="Contoso Distribution")
+    provider_org(
+        legal_name="Fabrikam Supply",
+        country="US",
+        regions=[Region.objects.get(name="United States")],
+    )
+    admin = member(reseller_org(legal_name="Northwind IT S.r.l."))
+    sign_in(page, admin.user.email, PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Find a provider").click()
+    contoso = page.get_by_role("listitem").filter(has_text="Contoso Distribution")
+    expect(contoso.get_by_text("Available in your region")).to_be_visible()
+    expect(contoso.get_by_role("link", name=re.compile(r"Email partners@"))).to_have_attribute(
+        "href", re.compile(r"^mailto:")
+    )
+    fabrikam = page.get_by_role("listitem").filter(has_text="Fabrikam Supply")
+    expect(fabrikam.get_by_text("Not available in your region (Europe)")).to_be_visible()
+    screenshot(page, "relationships-find-a-provider")
+    page.get_by_label("CSP region").select_option(label="United States")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("1 provider", exact=True)).to_be_visible()
+    expect(page.get_by_text("Contoso Distribution")).to_have_count(0)
