@@ -7,7 +7,7 @@ from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import PASSWORD
 from tests.verification.factories import reviewer, submitted_reseller
 from tests.verification.helpers import last_link_key
-from verification.services import case_open
+from verification.services import case_contact_confirm, case_open, case_request_info
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -56,3 +56,42 @@ def test_contact_confirms_reviewer_approves_from_the_queue_and_partner_sees_veri
     expect(status).to_have_class(re.compile(r"verification-status-verified"))
     assert status.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(209, 231, 221)"
     screenshot(partner_page, "verification-partner-verified")
+
+
+def test_partner_uploads_the_requested_document_and_the_case_returns_to_review(new_page, tmp_path):
+    partner = submitted_reseller()
+    case = case_open(organization=partner.organization, actor=partner.user)
+    admin = reviewer()
+    case_contact_confirm(key=last_link_key(case))
+    case.refresh_from_db()
+    case_request_info(
+        case=case,
+        actor=admin.user,
+        document_types=["proof_of_address"],
+        message="Please send a utility bill from the last three months.",
+    )
+
+    page = new_page()
+    sign_in(page, partner.user.email, PASSWORD)
+    page.goto("/verification/")
+    expect(page.get_by_test_id("verification-status")).to_contain_text("More information needed")
+    expect(page.get_by_text("utility bill from the last three months")).to_be_visible()
+    screenshot(page, "verification-partner-info-requested")
+    bill = tmp_path / "bill.pdf"
+    bill.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.get_by_label("Document type").select_option("proof_of_address")
+    page.get_by_label("Comment").fill("March bill")
+    page.get_by_label("File").set_input_files(str(bill))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_text("Document uploaded")).to_be_visible()
+    expect(page.get_by_test_id("verification-status")).to_contain_text("In review")
+    expect(page.get_by_role("link", name="bill.pdf")).to_be_visible()
+    screenshot(page, "verification-partner-uploaded")
+
+    reviewer_page = new_page()
+    sign_in(reviewer_page, admin.user.email, PASSWORD)
+    reviewer_page.goto(f"/review/{case.pk}/")
+    expect(reviewer_page.get_by_role("link", name="bill.pdf")).to_be_visible()
+    with reviewer_page.expect_download() as download:
+        reviewer_page.get_by_role("link", name="bill.pdf").click()
+    assert download.value.suggested_filename.endswith(".pdf")

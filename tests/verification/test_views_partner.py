@@ -164,3 +164,17 @@ def test_another_tenants_case_never_shows_on_my_page(client_for, partner, open_c
     case_open(organization=stranger.organization, actor=stranger.user)
     body = client_for(partner).get("/verification/").content.decode()
     assert stranger.organization.legal_name not in body
+
+
+def test_partner_timeline_does_not_show_who_holds_the_case_inside_the_operator(
+    client_for, partner, open_case, reviewer_member, django_capture_on_commit_callbacks
+):
+    from verification.services import case_claim
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_contact_confirm(key=last_link_key(open_case))
+    case_claim(case=open_case, actor=reviewer_member.user)
+    body = client_for(partner).get("/verification/").content.decode()
+    assert "Automated checks completed" in body
+    assert "Case assigned" not in body
+    assert reviewer_member.user.get_full_name() not in body

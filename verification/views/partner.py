@@ -16,7 +16,7 @@ from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
 
 from ..forms import ContactChangeForm, DocumentUploadForm
-from ..models import VerificationCase
+from ..models import CaseEvent, VerificationCase
 from ..progress import verification_steps
 from ..selectors import (
     case_documents,
@@ -34,6 +34,7 @@ from ..services import (
 )
 
 Status = VerificationCase.Status
+INTERNAL_EVENTS = {CaseEvent.Type.CLAIMED, CaseEvent.Type.ESCALATED}
 UPLOAD_STATUSES = {Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW}
 CONTACT_CHANGE_STATUSES = {Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED}
 
@@ -48,7 +49,8 @@ def status_context(
     if case is None:
         return {"case": None}
     manage = can(request.membership, Action.MANAGE_VERIFICATION)
-    timeline = list(case_timeline(case=case))
+    # Who holds the case inside the operator is not the partner's business.
+    timeline = [e for e in case_timeline(case=case) if e.type not in INTERNAL_EVENTS]
     info_request = case_latest_info_request(case=case) if case.status != Status.VERIFIED else None
     expired_waiting = any(
         e.type == "expired" and e.from_status == Status.EMAIL_PENDING for e in timeline
