@@ -161,23 +161,23 @@ def case_queue_all_tenants(
 def case_queue_counts_all_tenants() -> dict[str, int]:
     """How many cases are in each status (one query)."""
     totals = VerificationCase.objects.aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in Status.values}
+        **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in Status.values}
     )
-    return {status: totals[status] or 0 for status in Status.values}
+    return {status: totals[f"n_{status}"] or 0 for status in Status.values}
 
 
 def case_queue_age_buckets_all_tenants(*, now: datetime) -> list[tuple[AgeBucket, int]]:
     """Cases waiting on reviewers, by how long they have waited (one query)."""
     filters = {}
-    for bucket in AGE_BUCKETS:
+    for index, bucket in enumerate(AGE_BUCKETS):
         q = Q(waiting_since__lte=now - timedelta(days=bucket.low_days))
         if bucket.high_days is not None:
             q &= Q(waiting_since__gt=now - timedelta(days=bucket.high_days))
-        filters[bucket.key] = Count("pk", filter=q)
+        filters[f"bucket_{index}"] = Count("pk", filter=q)
     totals = VerificationCase.objects.filter(status__in=list(REVIEWER_WAIT_STATUSES)).aggregate(
         **filters
     )
-    return [(bucket, totals[bucket.key] or 0) for bucket in AGE_BUCKETS]
+    return [(bucket, totals[f"bucket_{i}"] or 0) for i, bucket in enumerate(AGE_BUCKETS)]
 
 
 def case_sla(case: VerificationCase, now: datetime) -> str:

@@ -99,3 +99,28 @@ def test_asking_by_email_sends_a_link_only_to_a_pending_primary_contact(client, 
     response = client.post("/verify-contact/new-link/", {"email": email.upper()})
     assert response.status_code == 200
     assert OutboxMessage.objects.count() == before + 1
+
+
+def test_a_link_of_a_case_that_expired_shows_the_expired_page_without_a_form(client, open_case):
+    key = last_link_key(open_case)
+    VerificationCase.objects.filter(pk=open_case.pk).update(status=Status.EXPIRED)
+    response = client.get(f"/verify-contact/{key}/")
+    assert response.status_code == 410
+    body = response.content.decode()
+    assert "This link has expired" in body and "I signed up" not in body
+
+
+def test_confirming_makes_older_links_unusable(
+    client, open_case, partner, django_capture_on_commit_callbacks
+):
+    from verification.services import case_contact_resend
+
+    older = last_link_key(open_case)
+    case_contact_resend(case=open_case, actor=partner.user)
+    newer = last_link_key(open_case)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/verify-contact/{newer}/",
+            {"action": "confirm", "signed_up": "on", "address_belongs": "on"},
+        )
+    assert client.get(f"/verify-contact/{older}/").status_code == 410

@@ -84,7 +84,7 @@ def contact_link_issue(*, case: VerificationCase, email: str, now: datetime | No
     return key
 
 
-def contact_link_state(confirmation: ContactConfirmation, now: datetime | None = None) -> LinkState:
+def _token_state(confirmation: ContactConfirmation, now: datetime | None = None) -> LinkState:
     now = now or timezone.now()
     if confirmation.used_at:
         return LinkState.USED
@@ -112,6 +112,15 @@ def contact_link_lookup(*, key: str) -> tuple[ContactConfirmation | None, LinkSt
     return confirmation, contact_link_state(confirmation)
 
 
+def contact_link_state(confirmation: ContactConfirmation, now: datetime | None = None) -> LinkState:
+    """A link is only usable while its case waits for the primary contact."""
+    state = _token_state(confirmation, now)
+    status = confirmation.case.status
+    if state == LinkState.VALID and status != Status.EMAIL_PENDING:
+        return LinkState.EXPIRED if status == Status.EXPIRED else LinkState.USED
+    return state
+
+
 def _use_link(key: str) -> tuple[VerificationCase, ContactConfirmation]:
     confirmation, state = contact_link_lookup(key=key)
     if confirmation is None:
@@ -124,6 +133,9 @@ def _use_link(key: str) -> tuple[VerificationCase, ContactConfirmation]:
     ensure_status(case, {Status.EMAIL_PENDING})
     confirmation.used_at = timezone.now()
     confirmation.save(update_fields=["used_at"])
+    ContactConfirmation.objects.filter(
+        case=case, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=confirmation.used_at)
     return case, confirmation
 
 
