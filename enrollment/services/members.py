@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.domains import domain_belongs_to, email_domain
@@ -28,7 +29,7 @@ PARTNER_ROLES: tuple[Role, ...] = (
     Role.BILLING_ADMIN,
 )
 
-LAST_ADMIN_MESSAGE = _(
+LAST_ADMIN_MESSAGE = gettext_lazy(
     "%(name)s is the last Global admin of your organization. Make someone else Global admin first."
 )
 

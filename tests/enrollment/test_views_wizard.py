@@ -219,3 +219,13 @@ def test_dashboard_of_a_draft_organization_offers_to_continue_the_enrolment():
     page = signed_in(draft.user).get("/dashboard/").text
     assert "Finish your enrolment" in page
     assert f'href="{BASE}contact/"' in page
+
+
+@pytest.mark.parametrize("step", ["legal", "contact", "support", "review"])
+def test_every_wizard_page_renders_in_italian(step):
+    draft = drafting_user(through="support")
+    draft.user.language = "it"
+    draft.user.save()
+    response = signed_in(draft.user).get(f"{BASE}{step}/")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "it"
