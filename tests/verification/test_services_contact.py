@@ -128,3 +128,23 @@ def test_uploading_while_waiting_for_the_contact_is_refused(open_case, partner):
             comment="",
             file=SimpleUploadedFile("c.pdf", PDF),
         )
+
+
+def test_an_extra_document_while_in_review_is_on_the_timeline_without_a_status_change(
+    open_case, partner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case_contact_confirm(key=last_link_key(open_case))
+    emails = len(templates_sent(open_case))
+    document_upload(
+        case=open_case,
+        actor=partner.user,
+        document_type="tax_registration",
+        comment="",
+        file=SimpleUploadedFile("vat.pdf", PDF),
+    )
+    open_case.refresh_from_db()
+    assert open_case.status == Status.IN_REVIEW
+    event = open_case.events.last()
+    assert (event.type, event.to_status) == ("info_submitted", "")
+    assert len(templates_sent(open_case)) == emails

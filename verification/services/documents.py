@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Membership, User
 
-from ..models import Document, DocumentType, InfoRequest, VerificationCase
+from ..models import CaseEvent, Document, DocumentType, InfoRequest, VerificationCase
 from .cases import case_info_submitted
-from .core import CaseConflict, conflict_message, lock_case
+from .core import CaseConflict, conflict_message, lock_case, record
 
 Status = VerificationCase.Status
 UPLOAD_STATUSES = {Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW}
@@ -73,6 +73,13 @@ def document_upload(
             document.save()
             if case.status in (Status.INFO_REQUESTED, Status.REJECTED):
                 case_info_submitted(case=case, actor=actor, document_ids=[document.pk])
+            else:  # an extra document for a case already in review: on its timeline only
+                record(
+                    case=case,
+                    event_type=CaseEvent.Type.INFO_SUBMITTED,
+                    actor=actor,
+                    details={"documents": [document.pk]},
+                )
         except Exception:
             document.file.delete(save=False)  # no orphan file when the row is not kept
             raise
