@@ -21,9 +21,20 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Starting Playwright's sync API (greenlets) gives this thread a new context, hence new
+    # Django connection objects: carry the serialized test data over, or tests marked
+    # serialized_rollback after the first one start from an empty database.
+    saved = {
+        conn.alias: conn._test_serialized_contents
+        for conn in connections.all()
+        if hasattr(conn, "_test_serialized_contents")
+    }
     with sync_playwright() as p:
+        for alias, contents in saved.items():
+            connections[alias]._test_serialized_contents = contents
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[
