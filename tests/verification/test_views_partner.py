@@ -178,3 +178,16 @@ def test_partner_timeline_does_not_show_who_holds_the_case_inside_the_operator(
     assert "Automated checks completed" in body
     assert "Case assigned" not in body
     assert reviewer_member.user.get_full_name() not in body
+
+
+def test_a_tenant_without_a_case_cannot_upload_or_resend_for_anyone(client_for, open_case):
+    stranger = submitted_reseller()
+    client = client_for(stranger)
+    upload = client.post(
+        "/verification/upload/",
+        {"document_type": "registration_certificate", "file": SimpleUploadedFile("c.pdf", PDF)},
+    )
+    assert upload.status_code == 404
+    assert client.post("/verification/contact/resend/").status_code == 404
+    assert not Document.objects.exists()
+    assert OutboxMessage.objects.filter(template="verification_contact_confirm").count() == 1

@@ -180,3 +180,20 @@ def test_request_information_from_the_case_page(
     )
     case.refresh_from_db()
     assert case.status == Status.INFO_REQUESTED
+
+
+def test_age_filter_and_newest_first_sort(
+    client_for, reviewer_member, django_capture_on_commit_callbacks
+):
+    old = _case_in_review(django_capture_on_commit_callbacks)
+    new = _case_in_review(django_capture_on_commit_callbacks)
+    VerificationCase.objects.filter(pk=old.pk).update(
+        waiting_since=timezone.now() - timedelta(days=4)
+    )
+    client = client_for(reviewer_member)
+    body = client.get("/review/", {"age": "3-6"}).content.decode()
+    assert f"/review/{old.pk}/" in body and f"/review/{new.pk}/" not in body
+    oldest_first = client.get("/review/").content.decode()
+    assert oldest_first.index(f"/review/{old.pk}/") < oldest_first.index(f"/review/{new.pk}/")
+    newest_first = client.get("/review/", {"sort": "newest"}).content.decode()
+    assert newest_first.index(f"/review/{new.pk}/") < newest_first.index(f"/review/{old.pk}/")
