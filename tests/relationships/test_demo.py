@@ -36,3 +36,23 @@ def test_demo_northwind_shares_three_customers_with_contoso_and_fabrikam_sees_no
     assert list(fabrikam.provider_profile.regions.values_list("name", flat=True)) == [
         "United States"
     ]
+
+
+def test_demo_pages_contoso_sees_northwinds_customers_fabrikam_sees_none(client):
+    from portal.models import User
+
+    portal_demo.seed()
+    demo.seed()
+    client.force_login(User.objects.get(email="admin@contoso-distribution.example"))
+    text = client.get("/customers/").text
+    for name in ("Adatum Retail S.p.A.", "Proseware Italia S.r.l.", "Woodgrove Trattorie S.p.A."):
+        assert name in text
+    assert "Northwind IT S.r.l." in client.get("/indirect-resellers/").text
+    client.force_login(User.objects.get(email="admin@fabrikam-supply.example"))
+    assert "No customers to show." in client.get("/customers/").text
+    assert "Northwind" not in client.get("/indirect-resellers/").text
+    client.force_login(User.objects.get(email="admin@northwind-it.example"))
+    text = client.get("/indirect-providers/").text
+    assert "Contoso Distribution" in text
+    text = client.get("/find-a-provider/").text
+    assert "Not available in your region (Europe)" in text
