@@ -20,6 +20,7 @@ from .models import (
     Order,
     ProviderProfile,
     ProviderRelationship,
+    RelationshipEvent,
     ResellerInvitation,
 )
 
@@ -161,4 +162,15 @@ def orders_for_customer(*, organization: Organization, customer: Organization) -
         Order.objects.filter(customer=customer, **{field: organization})
         .select_related("placed_by", "provider", "reseller")
         .order_by("-placed_at", "-pk")
+    )
+
+
+def relationship_events_for(*, organization: Organization, limit: int = 10):
+    """The latest changes to the organization's provider relationships, from either side."""
+    return (
+        RelationshipEvent.objects.filter(
+            Q(relationship__provider=organization) | Q(relationship__reseller=organization)
+        )
+        .select_related("relationship__provider", "relationship__reseller", "actor_organization")
+        .order_by("-created_at", "-pk")[:limit]
     )

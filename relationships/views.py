@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -148,6 +149,7 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
             pending = list(selectors.pending_reseller_invitations(provider=self.organization))
         return self.render_list(
             request,
+            events=selectors.relationship_events_for(organization=self.organization),
             can_invite=can_invite,
             form=form or ResellerInviteForm(),
             pending=pending,
@@ -223,11 +225,43 @@ class RelationshipActionView(RelationshipsViewMixin, View):
 
     required_action = Action.VIEW_RELATIONSHIPS
 
-    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    def _check(self, action: str) -> bool:
         is_provider = self.organization.kind == Kind.PROVIDER
         allowed = {"end"} if is_provider else {"end", "remove-admin-access"}
         if action not in allowed:
             raise Http404
+        return is_provider
+
+    def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        """The confirmation page: what the change means, and the button that makes it."""
+        is_provider = self._check(action)
+        if not can(
+            self.membership, Action.INVITE_RESELLER if is_provider else Action.AUTHORIZE_PROVIDER
+        ):
+            raise PermissionDenied
+        relationship = self.tenant_get(
+            ProviderRelationship,
+            field="provider" if is_provider else "reseller",
+            pk=pk,
+            status=ProviderRelationship.Status.ACTIVE,
+        )
+        return render(
+            request,
+            "relationships/relationship_confirm.html",
+            {
+                "relationship": relationship,
+                "action": action,
+                "is_provider": is_provider,
+                "back": reverse(
+                    "relationships:indirect_resellers"
+                    if is_provider
+                    else "relationships:indirect_providers"
+                ),
+            },
+        )
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        is_provider = self._check(action)
         service = (
             relationship_services.relationship_end
             if action == "end"
@@ -291,6 +325,7 @@ class IndirectProvidersView(RelationshipsViewMixin, ListPage, View):
     def get(self, request: HttpRequest, export: bool = False) -> HttpResponse:
         return self.render_list(
             request,
+            events=selectors.relationship_events_for(organization=self.organization),
             can_manage=can(self.membership, Action.AUTHORIZE_PROVIDER),
             can_invite=can(self.membership, Action.INVITE_CUSTOMER),
         )

@@ -124,7 +124,12 @@ def test_provider_and_reseller_connect_share_a_customer_order_and_end(new_page):
 
     # The reseller ends the relationship.
     r.get_by_role("navigation", name="Main").get_by_role("link", name="Indirect providers").click()
-    r.get_by_role("button", name=re.compile("End relationship")).click()
+    r.get_by_role("link", name=re.compile("End relationship")).click()
+    expect(
+        r.get_by_role("heading", name="End the relationship with Contoso Distribution?")
+    ).to_be_visible()
+    screenshot(r, "relationships-end-confirm")
+    r.get_by_role("button", name="End relationship").click()
     expect(r.get_by_text("The relationship with Contoso Distribution has ended.")).to_be_visible()
 
     # The provider's open order form is refused; its customer list is empty.
@@ -137,6 +142,10 @@ def test_provider_and_reseller_connect_share_a_customer_order_and_end(new_page):
     expect(p.get_by_text("No customers to show.")).to_be_visible()
     expect(p.get_by_text("Trattoria E2E S.r.l.")).to_have_count(0)
     assert Order.objects.count() == 1
+    expect(r.get_by_role("region", name="Recent changes")).to_contain_text("Relationship ended")
+    p.goto("/indirect-resellers/")
+    expect(p.get_by_role("region", name="Recent changes")).to_contain_text("Relationship ended")
+    screenshot(p, "relationships-indirect-resellers-ended")
 
 
 def test_reseller_finds_providers_and_sees_which_serve_its_region(page):

@@ -4,7 +4,12 @@ import io
 import pytest
 
 from portal.models import Region
-from relationships.models import CustomerRelationship, ProviderRelationship, ResellerInvitation
+from relationships.models import (
+    CustomerRelationship,
+    ProviderRelationship,
+    RelationshipEvent,
+    ResellerInvitation,
+)
 from tests.factories import member
 from tests.relationships.factories import (
     CustomerRelationshipFactory,
@@ -158,8 +163,9 @@ def test_resellers_query_budget(client_for, django_assert_max_num_queries, rows,
         relationship = ProviderRelationshipFactory(provider=provider)
         CustomerRelationshipFactory(relationship=relationship)
         ResellerInvitationFactory(organization=provider)
+        RelationshipEvent.objects.create(relationship=relationship, type="authorized")
     client = client_for(member(provider))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(path).status_code == 200
 
 
@@ -228,8 +234,9 @@ def test_providers_query_budget(client_for, django_assert_max_num_queries, rows,
     for _ in range(rows):
         relationship = ProviderRelationshipFactory(reseller=reseller)
         CustomerRelationshipFactory(relationship=relationship)
+        RelationshipEvent.objects.create(relationship=relationship, type="ended")
     client = client_for(member(reseller))
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get(path).status_code == 200
 
 
@@ -308,3 +315,50 @@ def test_invite_customer_page_query_budget(client_for, django_assert_max_num_que
     client = client_for(member(reseller))
     with django_assert_max_num_queries(5):
         assert client.get("/indirect-providers/invite-customer/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("side", "path", "heading"),
+    [
+        ("reseller", "/indirect-providers/{pk}/end/", "End the relationship with"),
+        ("reseller", "/indirect-providers/{pk}/remove-admin-access/", "Remove the admin access"),
+        ("provider", "/indirect-resellers/{pk}/end/", "Remove the partnership with"),
+    ],
+)
+def test_confirmation_page_explains_the_change_and_get_changes_nothing(
+    client_for, side, path, heading
+):
+    relationship = ProviderRelationshipFactory()
+    client = client_for(member(getattr(relationship, side)))
+    response = client.get(path.format(pk=relationship.pk))
+    assert response.status_code == 200
+    assert heading in response.text
+    assert "notified by email" in response.text
+    relationship.refresh_from_db()
+    assert relationship.status == ProviderRelationship.Status.ACTIVE
+    assert relationship.admin_access is True
+
+
+def test_confirmation_page_is_404_for_other_tenants_and_ended_relationships(client_for):
+    relationship = ProviderRelationshipFactory()
+    outsider = client_for(member(reseller_org()))
+    assert outsider.get(f"/indirect-providers/{relationship.pk}/end/").status_code == 404
+    other_provider = client_for(member(provider_org()))
+    assert other_provider.get(f"/indirect-resellers/{relationship.pk}/end/").status_code == 404
+    relationship.status = ProviderRelationship.Status.ENDED
+    relationship.save()
+    owner = client_for(member(relationship.reseller))
+    assert owner.get(f"/indirect-providers/{relationship.pk}/end/").status_code == 404
+
+
+def test_both_sides_see_the_recorded_change(client_for):
+    relationship = ProviderRelationshipFactory()
+    client_for(member(relationship.reseller)).post(
+        f"/indirect-providers/{relationship.pk}/remove-admin-access/"
+    )
+    for org, path in (
+        (relationship.reseller, "/indirect-providers/"),
+        (relationship.provider, "/indirect-resellers/"),
+    ):
+        text = client_for(member(org)).get(path).text
+        assert "Admin access removed:" in text
