@@ -120,7 +120,12 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         required=False,
         help_text=_("Required in the United States, Canada, Australia, Brazil, India and Mexico."),
     )
-    postal_code = _text(_("Postal code"), max_length=20, required=False)
+    postal_code = _text(
+        _("Postal code"),
+        max_length=20,
+        required=False,
+        help_text=_("Required in countries that use postal codes, in their usual format."),
+    )
     country = forms.ChoiceField(
         label=_("Country"),
         help_text=_("Your CSP country: it can't be changed after enrolment."),

@@ -153,3 +153,43 @@ def test_global_admin_finishes_set_up_and_accepts_the_partner_agreement(page):
     page.get_by_role("link", name="Partner profile").click()
     expect(page.get_by_test_id("program-status")).to_have_text("Active")
     screenshot(page, "settings-partner-profile")
+
+
+def test_global_admin_corrects_legal_info_after_an_error(page):
+    from enrollment.models import LegalProfile
+    from portal.models import Market
+    from tests.factories import PASSWORD as MEMBER_PASSWORD
+    from tests.factories import member
+
+    admin = member()
+    org = admin.organization
+    LegalProfile.objects.create(
+        organization=org,
+        legal_name=org.legal_name,
+        address_line1="Via Roma 1",
+        city="Roma",
+        postal_code="00184",
+        country=Market.objects.get(code="IT"),
+        phone="+39 06 1234 5678",
+        primary_contact_first_name="Anna",
+        primary_contact_last_name="Bruni",
+        primary_contact_email=f"anna@{org.primary_domain}",
+        primary_contact_phone="+39 06 1234 5600",
+        support_email=f"help@{org.primary_domain}",
+        support_phone="+39 06 1234 5699",
+    )
+    sign_in(page, admin.user.email, MEMBER_PASSWORD)
+    page.goto("/settings/legal/")
+    screenshot(page, "settings-legal")
+    page.get_by_role("link", name="Edit legal info").click()
+    page.get_by_label("City").fill("Milano")
+    page.get_by_label("Postal code").fill("2O123")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.get_by_label("Postal code")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("City")).to_have_value("Milano")
+    screenshot(page, "settings-legal-error")
+    page.get_by_label("Postal code").fill("20123")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Legal info updated.")).to_be_visible()
+    expect(page.get_by_text("20123 Milano")).to_be_visible()
