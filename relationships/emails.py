@@ -25,6 +25,12 @@ def admin_recipients(organization: Organization) -> list[User]:
     ]
 
 
+def _language_of(email: str) -> str:
+    """The invitee's saved language when it already has an account, else English."""
+    language = User.objects.filter(email=email).values_list("language", flat=True).first()
+    return language or "en"
+
+
 def _send(*, key: str, users: list[User], template: str, context: dict, org: Organization) -> None:
     seen: set[str] = set()
     for user in users:
@@ -53,6 +59,7 @@ def send_reseller_invitation(invitation: ResellerInvitation) -> None:
             "url": invitation_url(invitation.key),
             "expires_on": invitation.expires_at.date().isoformat(),
         },
+        language=_language_of(invitation.email),
         organization=provider,
     )
 
@@ -117,6 +124,7 @@ def send_customer_invitation(invitation: CustomerInvitation) -> None:
             "url": invitation_url(invitation.key),
             "expires_on": invitation.expires_at.date().isoformat(),
         },
+        language=_language_of(invitation.email),
         organization=invitation.organization,
     )
 

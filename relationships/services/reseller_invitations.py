@@ -32,23 +32,22 @@ def _provider_region_ids(provider: Organization) -> set[int]:
     return set(profile.regions.values_list("pk", flat=True))
 
 
-def _region_name(organization: Organization) -> str:
-    if organization.country is None:
-        return _("no CSP region (no legal country)")
-    return organization.country.region.name
-
-
 def region_refusal(*, provider: Organization, reseller: Organization) -> str | None:
     """The reason provider and reseller cannot work together, or None when they share a region."""
     region_id = reseller.region_id
-    if region_id is not None and region_id in _provider_region_ids(provider):
+    if region_id is None:
+        return _(
+            "%(reseller)s has no legal country yet, so it has no CSP region. Complete its legal "
+            "business profile first."
+        ) % {"reseller": reseller.legal_name}
+    if region_id in _provider_region_ids(provider):
         return None
     return _(
         "%(reseller)s is in the CSP region %(region)s, where %(provider)s is not authorized. "
         "A reseller can work only with providers authorized in its own CSP region."
     ) % {
         "reseller": reseller.legal_name,
-        "region": _region_name(reseller),
+        "region": reseller.country.region.name,
         "provider": provider.legal_name,
     }
 

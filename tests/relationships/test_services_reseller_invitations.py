@@ -290,3 +290,23 @@ def test_decline_marks_invitation_declined_and_creates_nothing():
     with pytest.raises(InvitationUnavailable) as exc:
         _accept(invitation, member(reseller_org()))
     assert exc.value.reason == "declined"
+
+
+def test_invitation_email_uses_the_invitees_saved_language():
+    from tests.factories import UserFactory
+
+    reseller = reseller_org(primary_domain="lingua.example")
+    invitee = member(reseller, user=UserFactory(email="capo@lingua.example", language="it"))
+    reseller_invitation_create(membership=member(provider_org()), email=invitee.user.email)
+    assert OutboxMessage.objects.get(to_email="capo@lingua.example").language == "it"
+
+
+def test_reseller_without_legal_country_cannot_authorize():
+    invitation = ResellerInvitationFactory()
+    reseller = reseller_org()
+    reseller.country = None
+    reseller.save()
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(reseller))
+    assert "has no legal country yet, so it has no CSP region" in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
