@@ -1,0 +1,184 @@
+"""Customers: the reseller's own and those shared with a provider; orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views import View
+
+from portal.models import Organization
+from portal.policy import Action, can
+
+from .. import selectors
+from ..forms import (
+    OrderForm,
+)
+from ..lists import ListPage
+from ..services import orders as order_services
+from ._base import Kind, RelationshipsViewMixin, date_text, error_text
+
+
+class CustomersView(RelationshipsViewMixin, ListPage, View):
+    required_action = Action.VIEW_CUSTOMERS
+    template_name = "relationships/customers.html"
+    csv_filename = "customers.csv"
+
+    @property
+    def is_provider(self) -> bool:
+        return self.organization.kind == Kind.PROVIDER
+
+    @property
+    def partner_field(self) -> str:
+        """The other partner on each row: the reseller (provider's view) or the provider."""
+        return "reseller" if self.is_provider else "provider"
+
+    @property
+    def search_fields(self):  # type: ignore[override]
+        return ("customer__legal_name", f"{self.partner_field}__legal_name")
+
+    @property
+    def sort_options(self):  # type: ignore[override]
+        partner = self.partner_field
+        return {
+            "partner": (
+                _l("Reseller (A to Z)") if self.is_provider else _l("Provider (A to Z)"),
+                (f"{partner}__legal_name", "customer__legal_name"),
+            ),
+            "name": (_l("Customer (A to Z)"), ("customer__legal_name",)),
+            "-name": (_l("Customer (Z to A)"), ("-customer__legal_name",)),
+            "-since": (_l("Newest first"), ("-created_at",)),
+        }
+
+    @property
+    def default_sort(self) -> str:  # type: ignore[override]
+        return "partner"
+
+    @property
+    def csv_columns(self):  # type: ignore[override]
+        partner = self.partner_field
+        return [
+            (_l("Customer"), lambda r: r.customer.legal_name),
+            (_l("Country"), lambda r: r.customer.country.name if r.customer.country else ""),
+            (
+                _l("Reseller") if self.is_provider else _l("Shared with provider"),
+                lambda r: getattr(r, partner).legal_name,
+            ),
+            (_l("Since"), lambda r: date_text(r.created_at)),
+        ]
+
+    def base_queryset(self):
+        if self.is_provider:
+            return selectors.customers_shared_with_provider(provider=self.organization)
+        return selectors.customers_of_reseller(reseller=self.organization)
+
+    def partner_filter(self) -> int | None:
+        try:
+            return int(self.request.GET.get(self.partner_field) or 0) or None
+        except ValueError:
+            return None
+
+    def filter_queryset(self, qs):
+        partner_id = self.partner_filter()
+        if partner_id:
+            qs = qs.filter(**{f"{self.partner_field}_id": partner_id})
+        return qs
+
+    def extra_context(self) -> dict[str, Any]:
+        if self.is_provider:
+            partners = Organization.objects.filter(
+                Q(provider_relationships__provider=self.organization)
+            ).distinct()
+        else:
+            partners = Organization.objects.filter(
+                reseller_relationships__reseller=self.organization
+            ).distinct()
+        return {
+            "is_provider": self.is_provider,
+            "can_invite": can(self.membership, Action.INVITE_CUSTOMER),
+            "partner_field": self.partner_field,
+            "partners": partners.order_by("legal_name"),
+            "partner_id": self.partner_filter(),
+        }
+
+    def get(self, request: HttpRequest, export: bool = False) -> HttpResponse:
+        return self.render_list(request)
+
+
+class CustomerDetailView(RelationshipsViewMixin, View):
+    required_action = Action.VIEW_CUSTOMERS
+
+    def _shared(self, customer_id: int):
+        if self.organization.kind == Kind.PROVIDER:
+            qs = selectors.customers_shared_with_provider(provider=self.organization)
+        else:
+            qs = selectors.customers_of_reseller(reseller=self.organization)
+        rows = list(qs.filter(customer_id=customer_id))
+        if not rows:
+            raise Http404
+        return rows
+
+    def _render(self, request: HttpRequest, customer_id: int, form=None, status=200):
+        rows = self._shared(customer_id)
+        customer = rows[0].customer
+        can_order = self.organization.kind == Kind.PROVIDER and can(
+            self.membership, Action.PLACE_ORDER
+        )
+        orders = selectors.orders_for_customer(organization=self.organization, customer=customer)
+        page = Paginator(orders, 25).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "relationships/customer_detail.html",
+            {
+                "customer": customer,
+                "rows": rows,
+                "page": page,
+                "can_order": can_order,
+                "form": form or OrderForm(),
+                "is_provider": self.organization.kind == Kind.PROVIDER,
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, customer_id: int) -> HttpResponse:
+        return self._render(request, customer_id)
+
+    def post(self, request: HttpRequest, customer_id: int) -> HttpResponse:
+        if self.organization.kind != Kind.PROVIDER or not can(self.membership, Action.PLACE_ORDER):
+            raise Http404
+        form = OrderForm(request.POST)
+        if form.is_valid():
+            try:
+                order = order_services.order_place(
+                    membership=self.membership,
+                    customer_id=customer_id,
+                    offer_name=form.cleaned_data["offer_name"],
+                    quantity=form.cleaned_data["quantity"],
+                )
+            except ValidationError as exc:
+                # The relationship may have ended since the page was shown; a customer that
+                # was never shared gets the same page as one that does not exist.
+                return render(
+                    request,
+                    "relationships/order_refused.html",
+                    {"refusal": error_text(exc)},
+                    status=403,
+                )
+            messages.success(
+                request,
+                _("Order placed: %(quantity)s x %(offer)s for %(customer)s.")
+                % {
+                    "quantity": order.quantity,
+                    "offer": order.offer_name,
+                    "customer": order.customer.legal_name,
+                },
+            )
+            return redirect("relationships:customer_detail", customer_id=customer_id)
+        return self._render(request, customer_id, form=form, status=400)

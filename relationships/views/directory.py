@@ -1,0 +1,58 @@
+"""Find a provider: the directory every reseller reads."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views import View
+
+from portal.models import Region
+from portal.policy import Action
+
+from .. import selectors
+from ._base import Kind, RelationshipsViewMixin
+
+
+class FindProviderView(RelationshipsViewMixin, View):
+    required_action = Action.VIEW_RELATIONSHIPS
+    organization_kinds = {Kind.RESELLER}
+    paginate_by = 20
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        search = request.GET.get("q", "").strip()[:100]
+        try:
+            region_id = int(request.GET.get("region") or 0) or None
+        except ValueError:
+            region_id = None
+        qs = selectors.provider_directory(search=search, region_id=region_id)
+        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        own_region = self.organization.country.region if self.organization.country else None
+        entries = []
+        for profile in page.object_list:
+            regions = list(profile.regions.all())
+            markets = [m for region in regions for m in region.markets.all()]
+            entries.append(
+                {
+                    "profile": profile,
+                    "regions": regions,
+                    "markets": sorted(markets, key=lambda m: m.name),
+                    "available": own_region is not None
+                    and any(r.pk == own_region.pk for r in regions),
+                }
+            )
+        params = request.GET.copy()
+        params.pop("page", None)
+        return render(
+            request,
+            "relationships/find_provider.html",
+            {
+                "page": page,
+                "entries": entries,
+                "q": search,
+                "region_id": region_id,
+                "regions": Region.objects.order_by("name"),
+                "own_region": own_region,
+                "query_string": params.urlencode(),
+            },
+        )

@@ -1,0 +1,216 @@
+"""/invitations/<key>/: GET shows what accepting means; only POST acts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from portal.models import Market
+
+from .. import selectors
+from ..errors import InvitationUnavailable
+from ..forms import (
+    AcceptCustomerInvitationForm,
+    AuthorizeProviderForm,
+    CustomerOrganizationForm,
+)
+from ..models import CustomerInvitation, ResellerInvitation
+from ..services import customers as customer_services
+from ..services import reseller_invitations as invitation_services
+from ._base import error_text
+
+
+class InvitationView(LoginRequiredMixin, View):
+    """/invitations/<key>/: GET shows what accepting means; only POST acts."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.invitation = selectors.invitation_by_key(kwargs["key"])
+        self.membership = getattr(request, "membership", None)
+        if self.invitation is None:
+            return render(
+                request,
+                "relationships/invitation_unavailable.html",
+                {"reason": "invalid"},
+                status=404,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def unavailable(self, request: HttpRequest, exc: InvitationUnavailable) -> HttpResponse:
+        return render(
+            request,
+            "relationships/invitation_unavailable.html",
+            {"reason": exc.reason, "invitation": exc.invitation},
+            status=200 if exc.reason == "accepted" else 410,
+        )
+
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        if self.invitation.effective_status != "pending":
+            return self.unavailable(
+                request, InvitationUnavailable(self.invitation.effective_status, self.invitation)
+            )
+        if isinstance(self.invitation, ResellerInvitation):
+            return self.render_reseller(request, AuthorizeProviderForm())
+        return self.render_customer(request)
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        action = request.POST.get("action", "")
+        try:
+            if isinstance(self.invitation, ResellerInvitation):
+                return self.post_reseller(request, action)
+            return self.post_customer(request, action)
+        except InvitationUnavailable as exc:
+            return self.unavailable(request, exc)
+
+    # provider → reseller
+
+    def render_reseller(self, request, form, refusal: str | None = None, status: int = 200):
+        provider = self.invitation.organization
+        if refusal is None:
+            refusal = invitation_services.reseller_authorization_refusal(
+                membership=self.membership, provider=provider
+            )
+        return render(
+            request,
+            "relationships/invitation_reseller.html",
+            {
+                "invitation": self.invitation,
+                "provider": provider,
+                "reseller": self.membership.organization if self.membership else None,
+                "form": form,
+                "refusal": refusal,
+            },
+            status=status,
+        )
+
+    def post_reseller(self, request: HttpRequest, action: str) -> HttpResponse:
+        if action == "decline":
+            try:
+                invitation_services.reseller_invitation_decline(
+                    membership=self.membership, invitation_id=self.invitation.pk
+                )
+            except ValidationError as exc:
+                return self.render_reseller(
+                    request, AuthorizeProviderForm(), refusal=error_text(exc), status=403
+                )
+            messages.success(
+                request,
+                _("You declined the invitation from %(provider)s.")
+                % {"provider": self.invitation.organization.legal_name},
+            )
+            return redirect("portal:dashboard")
+        form = AuthorizeProviderForm(request.POST)
+        if not form.is_valid():
+            # A used or withdrawn link says so even when the box was not ticked.
+            self.invitation.refresh_from_db()
+            if self.invitation.effective_status != "pending":
+                raise InvitationUnavailable(self.invitation.effective_status, self.invitation)
+            return self.render_reseller(request, form, status=400)
+        try:
+            relationship = invitation_services.reseller_invitation_accept(
+                membership=self.membership, invitation_id=self.invitation.pk
+            )
+        except ValidationError as exc:
+            return self.render_reseller(
+                request, AuthorizeProviderForm(), refusal=error_text(exc), status=403
+            )
+        messages.success(
+            request,
+            _(
+                "You authorized %(provider)s. It can now place orders for the customers you "
+                "share with it."
+            )
+            % {"provider": relationship.provider.legal_name},
+        )
+        return redirect("relationships:indirect_providers")
+
+    # reseller → customer
+
+    def _markets(self):
+        reseller = self.invitation.organization
+        if reseller.country_id is None:
+            return Market.objects.order_by("name")
+        return Market.objects.filter(region_id=reseller.country.region_id).order_by("name")
+
+    def render_customer(
+        self, request, form=None, org_form=None, refusal: str | None = None, status: int = 200
+    ):
+        needs_organization = self.membership is None
+        if needs_organization and org_form is None:
+            org_form = CustomerOrganizationForm(
+                initial={"legal_name": self.invitation.company_name}, markets=self._markets()
+            )
+        if refusal is None and not needs_organization:
+            refusal = customer_services.customer_acceptance_refusal(
+                membership=self.membership, invitation=self.invitation
+            )
+        return render(
+            request,
+            "relationships/invitation_customer.html",
+            {
+                "invitation": self.invitation,
+                "reseller": self.invitation.organization,
+                "provider": self.invitation.provider,
+                "needs_organization": needs_organization,
+                "org_form": org_form,
+                "form": form or AcceptCustomerInvitationForm(),
+                "refusal": refusal,
+            },
+            status=status,
+        )
+
+    def post_customer(self, request: HttpRequest, action: str) -> HttpResponse:
+        invitation: CustomerInvitation = self.invitation
+        if invitation.effective_status != "pending":
+            raise InvitationUnavailable(invitation.effective_status, invitation)
+        if action == "create_organization":
+            org_form = CustomerOrganizationForm(request.POST, markets=self._markets())
+            if self.membership is not None or not org_form.is_valid():
+                return self.render_customer(request, org_form=org_form, status=400)
+            try:
+                customer_services.customer_organization_create(
+                    user=request.user,
+                    legal_name=org_form.cleaned_data["legal_name"],
+                    country=org_form.cleaned_data["country"],
+                )
+            except ValidationError as exc:
+                org_form.add_error(None, exc)
+                return self.render_customer(request, org_form=org_form, status=400)
+            messages.success(request, _("Your company's account is ready."))
+            return redirect(request.path)
+        if action == "decline":
+            customer_services.customer_invitation_decline(
+                membership=self.membership, invitation_id=invitation.pk, user=request.user
+            )
+            messages.success(
+                request,
+                _("You declined the invitation from %(reseller)s.")
+                % {"reseller": invitation.organization.legal_name},
+            )
+            return redirect("portal:home")
+        form = AcceptCustomerInvitationForm(request.POST)
+        if not form.is_valid():
+            return self.render_customer(request, form=form, status=400)
+        try:
+            customer_services.customer_invitation_accept(
+                membership=self.membership, invitation_id=invitation.pk
+            )
+        except ValidationError as exc:
+            return self.render_customer(request, refusal=error_text(exc), status=403)
+        messages.success(
+            request,
+            _("You now work with %(reseller)s and %(provider)s.")
+            % {
+                "reseller": invitation.organization.legal_name,
+                "provider": invitation.provider.legal_name,
+            },
+        )
+        return redirect("portal:dashboard")

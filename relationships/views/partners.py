@@ -1,0 +1,295 @@
+"""Indirect resellers (provider) and Indirect providers (reseller): lists, invitations and
+relationship changes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views import View
+
+from portal.policy import Action, can
+
+from .. import selectors
+from ..forms import (
+    CustomerInviteForm,
+    ResellerInviteForm,
+)
+from ..lists import ListPage
+from ..models import ProviderRelationship, ResellerInvitation
+from ..services import customers as customer_services
+from ..services import provider_relationships as relationship_services
+from ..services import reseller_invitations as invitation_services
+from ._base import Kind, RelationshipsViewMixin, date_text, error_text
+
+
+class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
+    required_action = Action.VIEW_RELATIONSHIPS
+    organization_kinds = {Kind.PROVIDER}
+    template_name = "relationships/indirect_resellers.html"
+    search_fields = ("reseller__legal_name", "reseller__primary_domain")
+    sort_options = {
+        "name": (_l("Name (A to Z)"), ("reseller__legal_name",)),
+        "-name": (_l("Name (Z to A)"), ("-reseller__legal_name",)),
+        "-since": (_l("Newest first"), ("-authorized_at",)),
+        "since": (_l("Oldest first"), ("authorized_at",)),
+        "status": (_l("Active first"), ("status", "reseller__legal_name")),
+    }
+    default_sort = "status"
+    csv_filename = "indirect-resellers.csv"
+    csv_columns = [
+        (_l("Reseller"), lambda r: r.reseller.legal_name),
+        (_l("Country"), lambda r: r.reseller.country.name if r.reseller.country else ""),
+        (_l("Status"), lambda r: r.get_status_display()),
+        (_l("Admin access"), lambda r: _("Yes") if r.admin_access else _("No")),
+        (_l("Shared customers"), lambda r: r.customer_count),
+        (_l("Authorized on"), lambda r: date_text(r.authorized_at)),
+        (_l("Ended on"), lambda r: date_text(r.ended_at)),
+    ]
+
+    def base_queryset(self):
+        return selectors.resellers_of_provider(provider=self.organization)
+
+    def get(self, request: HttpRequest, export: bool = False, form=None) -> HttpResponse:
+        can_invite = can(self.membership, Action.INVITE_RESELLER)
+        pending = []
+        if can_invite and not self.wants_csv():
+            pending = list(selectors.pending_reseller_invitations(provider=self.organization))
+        return self.render_list(
+            request,
+            events=selectors.relationship_events_for(organization=self.organization),
+            can_invite=can_invite,
+            form=form or ResellerInviteForm(),
+            pending=pending,
+        )
+
+
+class ResellerInviteView(RelationshipsViewMixin, View):
+    required_action = Action.INVITE_RESELLER
+    organization_kinds = {Kind.PROVIDER}
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ResellerInviteForm(request.POST)
+        if form.is_valid():
+            try:
+                invitation = invitation_services.reseller_invitation_create(
+                    membership=self.membership,
+                    email=form.cleaned_data["email"],
+                    partner_id=form.cleaned_data["partner_id"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s. The link expires on %(date)s.")
+                    % {"email": invitation.email, "date": date_text(invitation.expires_at)},
+                )
+                return redirect("relationships:indirect_resellers")
+        view = IndirectResellersView()
+        view.setup(request)
+        view.membership = self.membership
+        view.organization = self.organization
+        response = view.get(request, form=form)
+        response.status_code = 400
+        return response
+
+
+class ResellerInvitationActionView(RelationshipsViewMixin, View):
+    required_action = Action.INVITE_RESELLER
+    organization_kinds = {Kind.PROVIDER}
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        service = {
+            "resend": invitation_services.reseller_invitation_resend,
+            "revoke": invitation_services.reseller_invitation_revoke,
+        }.get(action)
+        if service is None:
+            raise Http404
+        try:
+            invitation = service(membership=self.membership, invitation_id=pk)
+        except ResellerInvitation.DoesNotExist as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            if action == "resend":
+                messages.success(
+                    request,
+                    _("Invitation sent again to %(email)s. The link expires on %(date)s.")
+                    % {"email": invitation.email, "date": date_text(invitation.expires_at)},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Invitation to %(email)s revoked; its link no longer works.")
+                    % {"email": invitation.email},
+                )
+        return redirect("relationships:indirect_resellers")
+
+
+class RelationshipActionView(RelationshipsViewMixin, View):
+    """Remove partnership (provider), remove admin access or end the relationship (reseller)."""
+
+    required_action = Action.VIEW_RELATIONSHIPS
+
+    def _check(self, action: str) -> bool:
+        is_provider = self.organization.kind == Kind.PROVIDER
+        allowed = {"end"} if is_provider else {"end", "remove-admin-access"}
+        if action not in allowed:
+            raise Http404
+        return is_provider
+
+    def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        """The confirmation page: what the change means, and the button that makes it."""
+        is_provider = self._check(action)
+        if not can(
+            self.membership, Action.INVITE_RESELLER if is_provider else Action.AUTHORIZE_PROVIDER
+        ):
+            raise PermissionDenied
+        relationship = self.tenant_get(
+            ProviderRelationship,
+            field="provider" if is_provider else "reseller",
+            pk=pk,
+            status=ProviderRelationship.Status.ACTIVE,
+        )
+        return render(
+            request,
+            "relationships/relationship_confirm.html",
+            {
+                "relationship": relationship,
+                "action": action,
+                "is_provider": is_provider,
+                "back": reverse(
+                    "relationships:indirect_resellers"
+                    if is_provider
+                    else "relationships:indirect_providers"
+                ),
+            },
+        )
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        is_provider = self._check(action)
+        service = (
+            relationship_services.relationship_end
+            if action == "end"
+            else relationship_services.relationship_admin_access_remove
+        )
+        try:
+            relationship = service(membership=self.membership, relationship_id=pk)
+        except ProviderRelationship.DoesNotExist as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            other = relationship.reseller if is_provider else relationship.provider
+            if action == "end":
+                messages.success(
+                    request,
+                    _("The relationship with %(other)s has ended.") % {"other": other.legal_name},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(provider)s no longer has admin access to your account.")
+                    % {"provider": other.legal_name},
+                )
+        return redirect(
+            "relationships:indirect_resellers"
+            if is_provider
+            else "relationships:indirect_providers"
+        )
+
+
+# Indirect providers (reseller) -------------------------------------------------------------
+
+
+class IndirectProvidersView(RelationshipsViewMixin, ListPage, View):
+    required_action = Action.VIEW_RELATIONSHIPS
+    organization_kinds = {Kind.RESELLER}
+    template_name = "relationships/indirect_providers.html"
+    search_fields = ("provider__legal_name",)
+    sort_options = {
+        "status": (_l("Active first"), ("status", "provider__legal_name")),
+        "name": (_l("Name (A to Z)"), ("provider__legal_name",)),
+        "-name": (_l("Name (Z to A)"), ("-provider__legal_name",)),
+        "-since": (_l("Newest first"), ("-authorized_at",)),
+        "since": (_l("Oldest first"), ("authorized_at",)),
+    }
+    default_sort = "status"
+    csv_filename = "indirect-providers.csv"
+    csv_columns = [
+        (_l("Provider"), lambda r: r.provider.legal_name),
+        (_l("Status"), lambda r: r.get_status_display()),
+        (_l("Admin access"), lambda r: _("Yes") if r.admin_access else _("No")),
+        (_l("Shared customers"), lambda r: r.customer_count),
+        (_l("Authorized on"), lambda r: date_text(r.authorized_at)),
+        (_l("Ended on"), lambda r: date_text(r.ended_at)),
+    ]
+
+    def base_queryset(self):
+        return selectors.providers_of_reseller(reseller=self.organization)
+
+    def get(self, request: HttpRequest, export: bool = False) -> HttpResponse:
+        return self.render_list(
+            request,
+            events=selectors.relationship_events_for(organization=self.organization),
+            can_manage=can(self.membership, Action.AUTHORIZE_PROVIDER),
+            can_invite=can(self.membership, Action.INVITE_CUSTOMER),
+        )
+
+
+class CustomerInviteView(RelationshipsViewMixin, View):
+    required_action = Action.INVITE_CUSTOMER
+    organization_kinds = {Kind.RESELLER}
+
+    def _render(self, request: HttpRequest, form, status: int = 200) -> HttpResponse:
+        return render(
+            request,
+            "relationships/invite_customer.html",
+            {
+                "form": form,
+                "pending": selectors.pending_customer_invitations(reseller=self.organization),
+            },
+            status=status,
+        )
+
+    def _form(self, data=None) -> CustomerInviteForm:
+        providers = selectors.active_providers_of_reseller(reseller=self.organization)
+        initial = {"provider": self.request.GET.get("provider")}
+        return CustomerInviteForm(data, providers=providers, initial=initial)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, self._form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                invitation = customer_services.customer_invitation_create(
+                    membership=self.membership,
+                    provider_id=form.cleaned_data["provider"].pk,
+                    email=form.cleaned_data["email"],
+                    company_name=form.cleaned_data["company_name"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Invitation sent to %(email)s. Accepting it shares %(company)s with "
+                        "%(provider)s."
+                    )
+                    % {
+                        "email": invitation.email,
+                        "company": invitation.company_name,
+                        "provider": invitation.provider.legal_name,
+                    },
+                )
+                return redirect("relationships:invite_customer")
+        return self._render(request, form, status=400)
