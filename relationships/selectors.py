@@ -174,3 +174,8 @@ def relationship_events_for(*, organization: Organization, limit: int = 10):
         .select_related("relationship__provider", "relationship__reseller", "actor_organization")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def provider_regions(*, provider: Organization) -> QuerySet[Region]:
+    """The CSP regions the operator authorized the provider in."""
+    return Region.objects.filter(provider_profiles__organization=provider).order_by("name")

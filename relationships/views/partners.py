@@ -63,6 +63,7 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
             request,
             events=selectors.relationship_events_for(organization=self.organization),
             can_invite=can_invite,
+            regions=selectors.provider_regions(provider=self.organization) if can_invite else [],
             form=form or ResellerInviteForm(),
             pending=pending,
         )

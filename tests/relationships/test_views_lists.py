@@ -165,7 +165,7 @@ def test_resellers_query_budget(client_for, django_assert_max_num_queries, rows,
         ResellerInvitationFactory(organization=provider)
         RelationshipEvent.objects.create(relationship=relationship, type="authorized")
     client = client_for(member(provider))
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get(path).status_code == 200
 
 
@@ -362,3 +362,14 @@ def test_both_sides_see_the_recorded_change(client_for):
     ):
         text = client_for(member(org)).get(path).text
         assert "Admin access removed:" in text
+
+
+def test_provider_sees_its_csp_regions_or_a_warning_when_it_has_none(client_for):
+    from portal.models import Organization
+    from tests.factories import OrganizationFactory
+
+    text = client_for(member(provider_org())).get("/indirect-resellers/").text
+    assert "Your CSP regions:" in text and "Europe" in text
+    bare = OrganizationFactory(kind=Organization.Kind.PROVIDER)
+    text = client_for(member(bare)).get("/indirect-resellers/").text
+    assert "has not authorized your company in any CSP region yet" in text
