@@ -30,7 +30,7 @@ def test_user_management_query_count_does_not_grow_with_rows(
     for _ in range(rows - 1):
         member(reseller_admin.organization, sales_agent=True)
     client = client_for(reseller_admin)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         response = client.get(USERS)
     assert response.status_code == 200
 
