@@ -106,7 +106,15 @@ class LegalInfoView(TenantViewMixin, View):
             try:
                 changed = legal_profile_update(profile=profile, actor=request.user, changes=changes)
             except ValidationError as exc:
-                _apply_errors(forms[0], exc)
+                contacts = {
+                    name: errors
+                    for name, errors in getattr(exc, "error_dict", {}).items()
+                    if name in forms[1].fields
+                }
+                if contacts:
+                    _apply_errors(forms[1], ValidationError(contacts))
+                else:
+                    _apply_errors(forms[0], exc)
             else:
                 if changed:
                     messages.success(request, _("Legal info updated."))

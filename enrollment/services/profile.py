@@ -44,10 +44,23 @@ def legal_profile_update(
     forbidden = {"legal_name", "country", "country_id", "organization", "organization_id"}
     if forbidden & changes.keys():
         raise ValidationError(_("The legal name and country can't be changed after enrolment."))
-    profile = LegalProfile.objects.select_for_update().get(pk=profile.pk)
+    profile = (
+        LegalProfile.objects.select_for_update().select_related("organization").get(pk=profile.pk)
+    )
     changed = [name for name, value in changes.items() if getattr(profile, name) != value]
     if not changed:
         return []
+    contact_fields = {name for name in changed if name.startswith("primary_contact_")}
+    if contact_fields and profile.organization.status == Organization.Status.SUBMITTED:
+        raise ValidationError(
+            {
+                name: _(
+                    "While verification is in progress, change the primary contact on the "
+                    "Verification page: the new contact gets the confirmation email."
+                )
+                for name in sorted(contact_fields)
+            }
+        )
     for name in changed:
         setattr(profile, name, changes[name])
     profile.updated_at = timezone.now()

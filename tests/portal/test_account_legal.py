@@ -105,3 +105,21 @@ def test_only_global_admins_edit_legal_info(client_for, reseller_admin):
     assert response.status_code == 403
     profile.refresh_from_db()
     assert profile.city == "Roma"
+
+
+def test_during_verification_the_primary_contact_changes_on_the_verification_page(
+    client_for, reseller_admin
+):
+    from portal.models import Organization
+
+    org = reseller_admin.organization
+    org.status = Organization.Status.SUBMITTED
+    org.save()
+    profile = profile_for(org)
+    response = client_for(reseller_admin).post(
+        URL, edit_data(profile, primary_contact_email=f"bea@{org.primary_domain}")
+    )
+    assert response.status_code == 200
+    assert "change the primary contact on the Verification page" in response.text
+    profile.refresh_from_db()
+    assert profile.primary_contact_email == f"anna@{org.primary_domain}"
