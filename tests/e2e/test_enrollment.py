@@ -193,3 +193,28 @@ def test_global_admin_corrects_legal_info_after_an_error(page):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Legal info updated.")).to_be_visible()
     expect(page.get_by_text("20123 Milano")).to_be_visible()
+
+
+def test_demo_litware_resumes_its_draft_and_northwind_shows_the_agreement_banner(new_page):
+    from enrollment import demo
+    from portal import demo as portal_demo
+
+    portal_demo.seed()
+    demo.seed()
+
+    litware = new_page()
+    sign_in(litware, "admin@litware-solutions.example", portal_demo.PASSWORD)
+    litware.get_by_role("link", name="Continue where you left off").click()
+    expect(litware.get_by_text("Step 3 of 5")).to_be_visible()
+    expect(litware.get_by_role("heading", name="Primary contact")).to_be_visible()
+    litware.get_by_role("button", name="Back").click()
+    expect(litware.get_by_label("Legal name")).to_have_value("Litware Solutions Inc.")
+    expect(litware.get_by_label("State or province")).to_have_value("WA")
+
+    northwind = new_page()
+    sign_in(northwind, "admin@northwind-it.example", portal_demo.PASSWORD)
+    expect(
+        northwind.get_by_text("Your organization accepted the Partner Agreement")
+    ).to_be_visible()
+    expect(northwind.get_by_text("Add yourself to Admin agent")).to_have_count(0)
+    screenshot(northwind, "demo-northwind-dashboard")
