@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class EnrollmentConfig(AppConfig):
     name = "enrollment"
+
+    def ready(self) -> None:
+        from portal.dashboard import register_panel
+
+        from .panels import agreement_panel, enrollment_draft_panel
+
+        register_panel(enrollment_draft_panel, order=10)
+        register_panel(agreement_panel, order=20)

@@ -1,13 +1,29 @@
-"""Demo legal profiles of the reseller organizations (DOMAIN.md demo data). Idempotent."""
+"""Enrolment demo data (DOMAIN.md demo data). Idempotent: run it any number of times.
+
+Legal profiles of the enrolled resellers; Northwind with its PartnerIDs (an Italian location ID
+associated), an Admin agent and the Partner Agreement accepted, plus an unlinked legacy
+membership account to try linking; Litware with a half-done draft that resumes at the primary
+contact step."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import Market, Organization
+from portal.demo import PASSWORD
+from portal.models import Market, Membership, Organization, User
 
-from .models import LegalProfile
+from .models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    EnrollmentDraft,
+    LegacyMembershipAccount,
+    LegalProfile,
+    PartnerId,
+)
 
 PROFILES = {
     "northwind-it.example": {
@@ -61,8 +77,41 @@ PROFILES = {
 }
 
 
+NORTHWIND_PARTNER_IDS = [
+    ("4100001", PartnerId.Kind.GLOBAL, "Northwind IT (headquarters)", "IT", False),
+    ("4100002", PartnerId.Kind.LOCATION, "Milano", "IT", True),
+    ("4100003", PartnerId.Kind.LOCATION, "Lugano", "CH", False),
+]
+
+NORTHWIND_LEGACY = {
+    "mpn_id": "4100009",
+    "sign_in_name": "membership@northwind-it.example",
+    "location_name": "Torino",
+    "country": "IT",
+}
+
+LITWARE_LEGAL = {
+    "legal_name": "Litware Solutions Inc.",
+    "address_line1": "400 Market Street",
+    "address_line2": "Suite 300",
+    "city": "Seattle",
+    "state": "WA",
+    "postal_code": "98104",
+    "country": "US",
+    "phone": "+1 206-555-0142",
+    "website": "https://litware-solutions.example",
+    "registration_id": "",
+}
+
+
 @transaction.atomic
 def seed() -> None:
+    _seed_profiles()
+    _seed_northwind()
+    _seed_litware()
+
+
+def _seed_profiles() -> None:
     for domain, fields in PROFILES.items():
         organization = Organization.objects.get(primary_domain=domain)
         values = {**fields, "country": Market.objects.get(code=fields["country"])}
@@ -73,3 +122,56 @@ def seed() -> None:
         if organization.enrolled_at is None:
             organization.enrolled_at = profile.submitted_at
             organization.save(update_fields=["enrolled_at"])
+
+
+def _seed_northwind() -> None:
+    organization = Organization.objects.get(primary_domain="northwind-it.example")
+    admin = User.objects.get(email="admin@northwind-it.example")
+    Membership.objects.filter(user=admin, organization=organization).update(admin_agent=True)
+    for mpn_id, kind, location, country, associated in NORTHWIND_PARTNER_IDS:
+        PartnerId.objects.get_or_create(
+            mpn_id=mpn_id,
+            defaults={
+                "organization": organization,
+                "kind": kind,
+                "location_name": location,
+                "country": Market.objects.get(code=country),
+                "is_associated": associated,
+            },
+        )
+    LegacyMembershipAccount.objects.get_or_create(
+        sign_in_name=NORTHWIND_LEGACY["sign_in_name"],
+        defaults={
+            **NORTHWIND_LEGACY,
+            "country": Market.objects.get(code=NORTHWIND_LEGACY["country"]),
+            "password_hash": make_password(PASSWORD),
+        },
+    )
+    version = AgreementVersion.objects.get(version="2026-01")
+    AgreementAcceptance.objects.get_or_create(
+        organization=organization,
+        version=version,
+        defaults={
+            "accepted_by": admin,
+            "first_name": admin.first_name,
+            "last_name": admin.last_name,
+            "title": "Managing Director",
+            "email": admin.email,
+            "accepted_on": datetime.date(2026, 2, 2),
+            "accepted_at": datetime.datetime(2026, 2, 2, 9, 30, tzinfo=datetime.UTC),
+            "ip_address": "192.0.2.10",
+        },
+    )
+
+
+def _seed_litware() -> None:
+    organization = Organization.objects.get(primary_domain="litware-solutions.example")
+    admin = User.objects.get(email="admin@litware-solutions.example")
+    EnrollmentDraft.objects.get_or_create(
+        user=admin,
+        defaults={
+            "organization": organization,
+            "step": "contact",
+            "data": {"legal": LITWARE_LEGAL},
+        },
+    )

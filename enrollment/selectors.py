@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from portal.models import Organization
+from django.db.models import Q, QuerySet
 
-from .models import AgreementAcceptance, AgreementVersion
+from portal.models import Market, Membership, Organization, User
+
+from .models import AgreementAcceptance, AgreementVersion, EnrollmentDraft, PartnerId
 
 
 def agreement_current_version() -> AgreementVersion | None:
@@ -16,3 +18,92 @@ def agreement_accepted(*, organization: Organization) -> bool:
         current is not None
         and AgreementAcceptance.objects.filter(organization=organization, version=current).exists()
     )
+
+
+def agreement_acceptance_current(
+    *, organization: Organization, version: AgreementVersion | None
+) -> AgreementAcceptance | None:
+    if version is None:
+        return None
+    return (
+        AgreementAcceptance.objects.filter(organization=organization, version=version)
+        .select_related("accepted_by", "version")
+        .first()
+    )
+
+
+def organization_duplicate_of(
+    *,
+    legal_name: str | None,
+    country: Market | None,
+    domain: str | None,
+    exclude: Organization | None,
+) -> Organization | None:
+    """Cross-tenant on purpose: the enrolled organization (not draft, not closed) that a new
+    enrolment would duplicate, by legal name + country or by primary domain."""
+    match = Q(pk__in=[])
+    if legal_name and country is not None:
+        match |= Q(legal_name__iexact=legal_name.strip(), country=country)
+    if domain:
+        match |= Q(primary_domain__iexact=domain)
+    candidates = Organization.objects.filter(match).exclude(
+        status__in=[Organization.Status.DRAFT, Organization.Status.CLOSED]
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return candidates.first()
+
+
+def organization_with_domain(*, domain: str) -> Organization | None:
+    """Cross-tenant on purpose: any open organization (drafts included) holding this domain;
+    the database allows one."""
+    return (
+        Organization.objects.filter(primary_domain__iexact=domain)
+        .exclude(status=Organization.Status.CLOSED)
+        .first()
+    )
+
+
+def enrollment_draft_for(*, user: User) -> EnrollmentDraft | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        EnrollmentDraft.objects.filter(user=user)
+        .select_related("organization", "organization__country")
+        .first()
+    )
+
+
+def member_list(*, organization: Organization) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email", "pk")
+    )
+
+
+def global_admin_names(*, organization: Organization) -> list[str]:
+    return [
+        m.user.get_full_name()
+        for m in Membership.objects.filter(organization=organization, global_admin=True)
+        .select_related("user")
+        .order_by("pk")[:5]
+    ]
+
+
+def partner_id_list(*, organization: Organization) -> QuerySet[PartnerId]:
+    return PartnerId.objects.filter(organization=organization).select_related("country")
+
+
+def program_status(*, organization: Organization, agreement_ok: bool) -> str:
+    """Partner Center's program status: Pending qualification while vetting, Qualified once
+    verified, Active once the Partner Agreement is accepted."""
+    from django.utils.translation import gettext as _
+
+    if organization.status == Organization.Status.VERIFIED:
+        return _("Active") if agreement_ok else _("Qualified")
+    if organization.status == Organization.Status.DRAFT:
+        return _("Enrolment not finished")
+    if organization.status in (Organization.Status.REJECTED, Organization.Status.CLOSED):
+        return organization.get_status_display()
+    return _("Pending qualification")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("operator-admin/", admin.site.urls),
     path("", include("enrollment.urls")),
+    path("", include("portal.account_urls")),
     path("", include("verification.urls")),
     path("", include("relationships.urls")),
 ]

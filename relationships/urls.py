@@ -1,3 +1,57 @@
+from django.urls import path
+
+from . import views
+
 app_name = "relationships"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("find-a-provider/", views.FindProviderView.as_view(), name="find_provider"),
+    path("indirect-resellers/", views.IndirectResellersView.as_view(), name="indirect_resellers"),
+    path(
+        "indirect-resellers/export.csv",
+        views.IndirectResellersView.as_view(),
+        {"export": True},
+        name="indirect_resellers_export",
+    ),
+    path("indirect-resellers/invite/", views.ResellerInviteView.as_view(), name="invite_reseller"),
+    path(
+        "indirect-resellers/invitations/<int:pk>/<str:action>/",
+        views.ResellerInvitationActionView.as_view(),
+        name="reseller_invitation_action",
+    ),
+    path(
+        "indirect-resellers/<int:pk>/<str:action>/",
+        views.RelationshipActionView.as_view(),
+        name="provider_relationship_action",
+    ),
+    path("indirect-providers/", views.IndirectProvidersView.as_view(), name="indirect_providers"),
+    path(
+        "indirect-providers/export.csv",
+        views.IndirectProvidersView.as_view(),
+        {"export": True},
+        name="indirect_providers_export",
+    ),
+    path(
+        "indirect-providers/invite-customer/",
+        views.CustomerInviteView.as_view(),
+        name="invite_customer",
+    ),
+    path(
+        "indirect-providers/<int:pk>/<str:action>/",
+        views.RelationshipActionView.as_view(),
+        name="reseller_relationship_action",
+    ),
+    path("customers/", views.CustomersView.as_view(), name="customers"),
+    path(
+        "customers/export.csv",
+        views.CustomersView.as_view(),
+        {"export": True},
+        name="customers_export",
+    ),
+    path(
+        "customers/<int:customer_id>/",
+        views.CustomerDetailView.as_view(),
+        name="customer_detail",
+    ),
+    path("invitations/<str:key>/", views.InvitationView.as_view(), name="invitation"),
+]

@@ -3,6 +3,7 @@ loopback, and the test database shared with the worker."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -60,15 +61,30 @@ def _free_port() -> int:
 
 
 class SinkHandler:
-    """Collects messages; while `refusing` it answers every DATA with a temporary failure."""
+    """Collects messages; while `refusing` it answers every DATA with a temporary failure.
+    With `hold_seconds` it waits before answering and drops the message if the client hung up
+    meanwhile (a worker killed mid-send): like a server that never said 250, it keeps nothing."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []
         self.refusing = False
+        self.hold_seconds = 0.0
+        self.held: list[dict] = []
+        self.dropped: list[dict] = []
 
     async def handle_DATA(self, server, session, envelope):
         if self.refusing:
             return "451 4.3.0 Mailbox temporarily unavailable"
+        if self.hold_seconds:
+            self.held.append({"to": envelope.rcpt_tos})
+            try:
+                await asyncio.sleep(self.hold_seconds)
+            except asyncio.CancelledError:  # aiosmtpd cancels us when the client hangs up
+                self.dropped.append({"to": envelope.rcpt_tos, "data": envelope.content.decode()})
+                raise
+            if server.transport is None or server.transport.is_closing():
+                self.dropped.append({"to": envelope.rcpt_tos, "data": envelope.content.decode()})
+                return "451 4.3.0 Client went away"
         self.messages.append({"to": envelope.rcpt_tos, "data": envelope.content.decode()})
         return "250 OK"
 
@@ -99,9 +115,13 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def celery_stack(transactional_db, smtp_sink, tmp_path):
-    """Point this process's Celery app at Redis and start a real worker on a private queue."""
+def celery_stack(request, transactional_db, smtp_sink, tmp_path):
+    """Point this process's Celery app at Redis and start a real worker on a private queue.
+
+    Optional: parametrize indirectly with a dict of extra worker environment variables. The
+    yielded handler has `kill_worker()` (SIGKILL) and `start_worker()` for fault tests."""
     controller, handler = smtp_sink
+    extra_env = getattr(request, "param", None) or {}
     queue = f"it-{uuid.uuid4().hex[:10]}"
     saved = {
         k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")
@@ -120,45 +140,59 @@ def celery_stack(transactional_db, smtp_sink, tmp_path):
         "OUTBOX_RETRY_BASE_SECONDS": "1",
         "OUTBOX_RETRY_MAX_SECONDS": "2",
         "PYTHONUNBUFFERED": "1",
+        **extra_env,
     }
-    log = tmp_path / "worker.log"
-    with open(log, "w") as out:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"{queue}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
-        if worker.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            pytest.fail(f"Celery worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
+    workers: list[subprocess.Popen] = []
+
+    def start_worker() -> None:
+        log = tmp_path / f"worker-{len(workers)}.log"
+        with open(log, "w") as out:
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "portal",
+                    "worker",
+                    "--pool=solo",
+                    "-Q",
+                    queue,
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"{queue}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while "ready." not in log.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                worker.kill()
+                pytest.fail(f"Celery worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        workers.append(worker)
+
+    def kill_worker() -> None:
+        workers[-1].kill()
+        workers[-1].wait(timeout=15)
+
+    handler.start_worker, handler.kill_worker = start_worker, kill_worker
+    start_worker()
     try:
         yield handler
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
         celery_app.conf.update(saved)
         use_broker(saved_env)

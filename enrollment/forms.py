@@ -1,0 +1,332 @@
+"""Forms of the enrolment wizard and of Legal info. Field names are LegalProfile's, so a step's
+cleaned data (`as_draft()`) is stored in the draft as is and becomes the profile on submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Market, Organization
+
+from . import rules
+from .selectors import organization_duplicate_of
+
+DUPLICATE_MESSAGE = _("This company already has an account; ask its Global admin to add you.")
+
+
+class PortalFormMixin:
+    """Bootstrap classes on every widget, `is-invalid` on fields with errors (Django itself adds
+    aria-invalid and aria-describedby pointing at `<id>_error`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def _text(label, *, max_length: int, required: bool = True, latin: bool = True, **kwargs):
+    validators = [MaxLengthValidator(max_length)]
+    if required:
+        validators.append(MinLengthValidator(1))
+    if latin:
+        validators.append(rules.validate_western_european)
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        validators=validators,
+        error_messages={
+            "max_length": _("Use at most %(limit_value)d characters (you used %(show_value)d)."),
+        },
+        **kwargs,
+    )
+
+
+def market_choices() -> list[tuple[str, str]]:
+    return [("", _("Select a country"))] + [
+        (m.code, m.name) for m in Market.objects.only("code", "name").order_by("name")
+    ]
+
+
+class DraftForm(PortalFormMixin, forms.Form):
+    def as_draft(self) -> dict[str, str]:
+        """The cleaned data as JSON-serialisable strings (for the draft)."""
+        return {name: str(value) for name, value in self.cleaned_data.items()}
+
+
+class AddressFieldsMixin:
+    """Cleaning shared by the wizard's legal step and Legal info (the country is given)."""
+
+    country_code: str = ""
+    country_name: str = ""
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "")
+        return rules.phone_normalize(value, self.country_code, self.country_name)
+
+    def clean_website(self) -> str:
+        value = self.cleaned_data.get("website", "").strip()
+        rules.validate_https_url(value)
+        return value
+
+    def _clean_state_and_postal_code(self, cleaned: dict[str, Any]) -> None:
+        if not self.country_code:
+            return
+        if rules.state_required(self.country_code) and not cleaned.get("state"):
+            self.add_error(
+                "state",
+                _("Enter the state or province; it's required in %(country)s.")
+                % {"country": self.country_name},
+            )
+        if "postal_code" in cleaned:
+            try:
+                cleaned["postal_code"] = rules.postal_code_normalize(
+                    cleaned["postal_code"], self.country_code
+                )
+            except forms.ValidationError as exc:
+                self.add_error("postal_code", exc)
+
+
+class LegalForm(AddressFieldsMixin, DraftForm):
+    legal_name = _text(
+        _("Legal name"),
+        max_length=200,
+        help_text=_("Exactly as registered with the authorities, without abbreviations."),
+    )
+    address_line1 = _text(_("Address line 1"), max_length=200)
+    address_line2 = _text(_("Address line 2"), max_length=200, required=False)
+    city = _text(_("City"), max_length=100)
+    state = _text(
+        _("State or province"),
+        max_length=100,
+        required=False,
+        help_text=_("Required in the United States, Canada, Australia, Brazil, India and Mexico."),
+    )
+    postal_code = _text(_("Postal code"), max_length=20, required=False)
+    country = forms.ChoiceField(
+        label=_("Country"),
+        help_text=_("Your CSP country: it can't be changed after enrolment."),
+    )
+    phone = forms.CharField(label=_("Company phone"), max_length=32)
+    website = forms.CharField(
+        label=_("Website"), max_length=200, required=False, help_text=_("https://…")
+    )
+    registration_id = _text(
+        _("Registration ID"),
+        max_length=64,
+        required=False,
+        help_text=_("Company registration number; required in some countries."),
+    )
+
+    def __init__(self, *args: Any, organization: Organization | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["country"].choices = market_choices()
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["website"].widget.attrs["autocomplete"] = "url"
+        self.fields["address_line1"].widget.attrs["autocomplete"] = "address-line1"
+        self.fields["address_line2"].widget.attrs["autocomplete"] = "address-line2"
+        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+        self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["legal_name"].widget.attrs["autocomplete"] = "organization"
+
+    def clean_phone(self) -> str:
+        # The country is validated in clean(); the phone waits for it.
+        return self.cleaned_data.get("phone", "").strip()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        code = cleaned.get("country", "")
+        market = Market.objects.filter(code=code).first() if code else None
+        if market is None:
+            return cleaned
+        self.country_code, self.country_name = market.code, market.name
+        if "phone" in cleaned:
+            try:
+                cleaned["phone"] = rules.phone_normalize(cleaned["phone"], market.code, market.name)
+            except forms.ValidationError as exc:
+                self.add_error("phone", exc)
+        self._clean_state_and_postal_code(cleaned)
+        if rules.registration_id_required(market.code) and not cleaned.get("registration_id"):
+            self.add_error(
+                "registration_id",
+                _("Enter the company's Registration ID; it's required in %(country)s.")
+                % {"country": market.name},
+            )
+        name = cleaned.get("legal_name")
+        if name and organization_duplicate_of(
+            legal_name=name, country=market, domain=None, exclude=self.organization
+        ):
+            self.add_error("legal_name", DUPLICATE_MESSAGE)
+        return cleaned
+
+
+class ContactForm(DraftForm):
+    primary_contact_first_name = _text(_("First name"), max_length=50)
+    primary_contact_last_name = _text(_("Last name"), max_length=50)
+    primary_contact_email = forms.EmailField(label=_("Email"), max_length=254)
+    primary_contact_phone = forms.CharField(label=_("Phone"), max_length=32)
+
+    def __init__(self, *args: Any, organization_domain: str, country: Market | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_domain = organization_domain
+        self.country = country
+        self.fields["primary_contact_email"].help_text = _(
+            "A person's work mailbox at %(domain)s. We'll email them to confirm the enrolment."
+        ) % {"domain": organization_domain}
+        self.fields["primary_contact_first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["primary_contact_last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["primary_contact_email"].widget.attrs["autocomplete"] = "email"
+        self.fields["primary_contact_phone"].widget.attrs["autocomplete"] = "tel"
+
+    def clean_primary_contact_email(self) -> str:
+        email = self.cleaned_data["primary_contact_email"].lower()
+        rules.validate_primary_contact_email(email, self.organization_domain)
+        return email
+
+    def clean_primary_contact_phone(self) -> str:
+        code, name = (self.country.code, self.country.name) if self.country else ("", "")
+        return rules.phone_normalize(self.cleaned_data["primary_contact_phone"], code, name)
+
+
+class SupportCleaningMixin:
+    country: Market | None = None
+
+    def clean_support_phone(self) -> str:
+        code, name = (self.country.code, self.country.name) if self.country else ("", "")
+        return rules.phone_normalize(self.cleaned_data["support_phone"], code, name)
+
+    def clean_support_website(self) -> str:
+        value = self.cleaned_data.get("support_website", "").strip()
+        rules.validate_https_url(value)
+        return value
+
+
+class SupportForm(SupportCleaningMixin, DraftForm):
+    support_email = forms.EmailField(label=_("Support email"), max_length=254)
+    support_phone = forms.CharField(label=_("Support phone"), max_length=32)
+    support_website = forms.CharField(
+        label=_("Support website"), max_length=200, required=False, help_text=_("https://…")
+    )
+
+    def __init__(self, *args: Any, country: Market | None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.country = country
+
+
+class LegalInfoEditForm(AddressFieldsMixin, PortalFormMixin, forms.Form):
+    """Legal info after enrolment: the legal name and country are not editable here."""
+
+    address_line1 = LegalForm.base_fields["address_line1"]
+    address_line2 = LegalForm.base_fields["address_line2"]
+    city = LegalForm.base_fields["city"]
+    state = LegalForm.base_fields["state"]
+    postal_code = LegalForm.base_fields["postal_code"]
+    phone = forms.CharField(label=_("Company phone"), max_length=32)
+    website = LegalForm.base_fields["website"]
+
+    def __init__(self, *args: Any, country: Market, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.country_code, self.country_name = country.code, country.name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self._clean_state_and_postal_code(cleaned)
+        return cleaned
+
+
+class LegalInfoContactsForm(SupportCleaningMixin, ContactForm):
+    """Primary contact and customer support, edited together on Legal info."""
+
+    support_email = SupportForm.base_fields["support_email"]
+    support_phone = SupportForm.base_fields["support_phone"]
+    support_website = SupportForm.base_fields["support_website"]
+
+
+class PartnerIdForm(PortalFormMixin, forms.Form):
+    mpn_id = forms.RegexField(
+        label=_("PartnerID"),
+        regex=r"^\d{6,10}$",
+        error_messages={"invalid": _("A PartnerID is a number of 6 to 10 digits.")},
+    )
+    kind = forms.ChoiceField(label=_("Type"))
+    location_name = _text(_("Location"), max_length=120, required=False)
+    country = forms.ChoiceField(label=_("Country"))
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        from .models import PartnerId
+
+        self.fields["kind"].choices = PartnerId.Kind.choices
+        self.fields["kind"].initial = PartnerId.Kind.LOCATION
+        self.fields["country"].choices = market_choices()
+
+
+class LegacyLinkForm(PortalFormMixin, forms.Form):
+    sign_in_name = forms.CharField(label=_("Sign-in name"), max_length=254)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=128)
+
+
+class AgreementAcceptForm(PortalFormMixin, forms.Form):
+    first_name = _text(_("First name"), max_length=50)
+    last_name = _text(_("Last name"), max_length=50)
+    title = _text(_("Title"), max_length=100, help_text=_("Your job title."))
+    email = forms.EmailField(label=_("Email"))
+    accepted_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    confirm = forms.BooleanField(
+        label=_("I have read the Partner Agreement and accept it on behalf of my organization."),
+        error_messages={"required": _("Tick the box to accept the Partner Agreement.")},
+    )
+
+    def clean_accepted_on(self):
+        value = self.cleaned_data["accepted_on"]
+        if value != timezone.localdate():
+            raise forms.ValidationError(_("Enter today's date."))
+        return value
+
+
+def role_choices() -> list[tuple[str, str]]:
+    from .services.members import PARTNER_ROLES
+
+    return [(role.value, role.label) for role in PARTNER_ROLES]
+
+
+class MemberRolesForm(PortalFormMixin, forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = role_choices()
+        self.fields["roles"].widget.attrs["class"] = "form-check-input"
+
+
+class MemberAddForm(MemberRolesForm):
+    email = forms.EmailField(label=_("Work email"), max_length=254)
+    first_name = _text(_("First name"), max_length=50)
+    last_name = _text(_("Last name"), max_length=50)
+
+    field_order = ["email", "first_name", "last_name", "roles"]

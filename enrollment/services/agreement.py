@@ -1,0 +1,80 @@
+"""The Partner Agreement: a Global admin of a verified organization accepts the current
+version; each new version asks again."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_record, notify
+from portal.models import Membership, Organization, User
+from portal.policy import Action, require
+
+from ..models import AgreementAcceptance, AgreementVersion
+
+
+@transaction.atomic
+def agreement_accept(
+    *,
+    organization: Organization,
+    actor: User,
+    version: AgreementVersion,
+    first_name: str,
+    last_name: str,
+    title: str,
+    email: str,
+    accepted_on: datetime.date,
+    ip_address: str | None,
+) -> AgreementAcceptance:
+    require(
+        Membership.objects.select_related("organization")
+        .filter(organization=organization, user=actor)
+        .first(),
+        Action.ACCEPT_AGREEMENT,
+    )
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.status != Organization.Status.VERIFIED:
+        raise ValidationError(
+            _("The Partner Agreement can be accepted once your organization is verified."),
+            code="not_verified",
+        )
+    if AgreementAcceptance.objects.filter(organization=organization, version=version).exists():
+        raise ValidationError(
+            _("Your organization already accepted this version."), code="already_accepted"
+        )
+    acceptance = AgreementAcceptance(
+        organization=organization,
+        version=version,
+        accepted_by=actor,
+        first_name=first_name,
+        last_name=last_name,
+        title=title,
+        email=email,
+        accepted_on=accepted_on,
+        ip_address=ip_address,
+    )
+    acceptance.full_clean()
+    try:
+        with transaction.atomic():
+            acceptance.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("Your organization already accepted this version."), code="already_accepted"
+        ) from exc
+    audit_record(
+        type="agreement.accepted",
+        organization=organization,
+        actor=actor,
+        version=version.version,
+        ip_address=ip_address,
+    )
+    notify(
+        organization=organization,
+        message=_("%(name)s accepted the Partner Agreement (version %(version)s).")
+        % {"name": f"{first_name} {last_name}", "version": version.version},
+        link="/dashboard/",
+    )
+    return acceptance

@@ -1,0 +1,173 @@
+"""User management of an organization: add (invite), change roles, remove.
+
+The last Global admin of an organization can be neither removed nor demoted; the check runs
+under a row lock so two admins demoting each other at once can't both succeed."""
+
+from __future__ import annotations
+
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_record
+from portal.domains import domain_belongs_to, email_domain
+from portal.models import Membership, Organization, Role, User
+from portal.outbox import absolute_url, outbox_enqueue
+from portal.policy import Action, require
+
+# Roles a Global admin assigns on User management (Verification admin is the operator's).
+PARTNER_ROLES: tuple[Role, ...] = (
+    Role.GLOBAL_ADMIN,
+    Role.ADMIN_AGENT,
+    Role.SALES_AGENT,
+    Role.HELPDESK_AGENT,
+    Role.BILLING_ADMIN,
+)
+
+LAST_ADMIN_MESSAGE = _(
+    "%(name)s is the last Global admin of your organization. Make someone else Global admin first."
+)
+
+
+def _actor_membership(organization: Organization, actor: User) -> Membership | None:
+    return (
+        Membership.objects.select_related("organization")
+        .filter(organization=organization, user=actor)
+        .first()
+    )
+
+
+def _other_global_admins(membership: Membership) -> bool:
+    admins = (
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, global_admin=True)
+        .exclude(pk=membership.pk)
+    )
+    return len(list(admins)) > 0
+
+
+@transaction.atomic
+def member_add(
+    *,
+    organization: Organization,
+    actor: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: set[str],
+) -> Membership:
+    """Add a person with a work email in the organization's domain; they get an invitation
+    email (with a link to set their password when the account is new)."""
+    require(_actor_membership(organization, actor), Action.MANAGE_USERS)
+    email = email.strip().lower()
+    if not domain_belongs_to(email_domain(email), organization.primary_domain):
+        raise ValidationError(
+            {
+                "email": _("Use a work email address in your organization's domain, %(domain)s.")
+                % {"domain": organization.primary_domain}
+            }
+        )
+    if not roles:
+        raise ValidationError({"roles": _("Select at least one role.")})
+    user = User.objects.filter(email__iexact=email).first()
+    new_user = user is None
+    if user is None:
+        user = User.objects.create_user(
+            email, None, first_name=first_name, last_name=last_name, language=actor.language
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    elif Membership.objects.filter(user=user, organization=organization).exists():
+        raise ValidationError({"email": _("This person is already a user of your organization.")})
+    membership = Membership(
+        user=user,
+        organization=organization,
+        **{role.value: role.value in roles for role in PARTNER_ROLES},
+    )
+    membership.full_clean()
+    membership.save()
+    audit_record(
+        type="membership.added",
+        organization=organization,
+        actor=actor,
+        email=email,
+        roles=sorted(roles),
+    )
+    if new_user:
+        path = reverse(
+            "account_reset_password_from_key",
+            kwargs={
+                "uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user),
+            },
+        )
+    else:
+        path = reverse("account_login")
+    outbox_enqueue(
+        key=f"member-invited:{membership.pk}",
+        to=email,
+        template="enrollment_member_invited",
+        context={
+            "organization": organization.legal_name,
+            "inviter": actor.get_full_name(),
+            "roles": membership.role_labels(),
+            "link": absolute_url(path),
+            "new_user": new_user,
+        },
+        language=user.language or actor.language,
+        organization=organization,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_roles_update(*, membership: Membership, actor: User, roles: set[str]) -> Membership:
+    require(_actor_membership(membership.organization, actor), Action.MANAGE_USERS)
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if not roles:
+        raise ValidationError({"roles": _("Select at least one role.")})
+    if (
+        membership.global_admin
+        and Role.GLOBAL_ADMIN.value not in roles
+        and not _other_global_admins(membership)
+    ):
+        raise ValidationError(
+            {"roles": LAST_ADMIN_MESSAGE % {"name": membership.user.get_full_name()}}
+        )
+    before = sorted(r.value for r in membership.roles)
+    changed = []
+    for role in PARTNER_ROLES:
+        value = role.value in roles
+        if getattr(membership, role.value) != value:
+            setattr(membership, role.value, value)
+            changed.append(role.value)
+    if changed:
+        membership.save(update_fields=changed)
+        audit_record(
+            type="membership.roles_changed",
+            organization=membership.organization,
+            actor=actor,
+            email=membership.user.email,
+            before=before,
+            after=sorted(roles),
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    require(_actor_membership(membership.organization, actor), Action.MANAGE_USERS)
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if membership.global_admin and not _other_global_admins(membership):
+        raise PermissionDenied(LAST_ADMIN_MESSAGE % {"name": membership.user.get_full_name()})
+    audit_record(
+        type="membership.removed",
+        organization=membership.organization,
+        actor=actor,
+        email=membership.user.email,
+        roles=sorted(r.value for r in membership.roles),
+    )
+    membership.delete()

@@ -1,0 +1,121 @@
+"""Enrolment: starting a draft with the work account, saving steps, Register now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_record
+from portal.domains import email_domain, validate_work_email
+from portal.models import Market, Membership, Organization, User
+
+from ..forms import DUPLICATE_MESSAGE
+from ..models import EnrollmentDraft, LegalProfile
+from ..selectors import organization_duplicate_of, organization_with_domain
+from ..wizard import STEPS, draft_validate
+
+
+class StepInvalid(ValidationError):
+    """Register now found a step whose saved data no longer passes its rules."""
+
+    def __init__(self, step: str):
+        super().__init__(_("Some details need your attention."), code="step_invalid")
+        self.step = step
+
+
+@transaction.atomic
+def enrollment_start(*, user: User) -> EnrollmentDraft:
+    """The work account step: the user becomes Global admin of a new reseller organization
+    (status draft, domain from the work email) and gets a draft to fill in."""
+    existing = EnrollmentDraft.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    membership = Membership.objects.filter(user=user).select_related("organization").first()
+    if membership is not None:
+        raise ValidationError(
+            _("Your account already belongs to %(organization)s.")
+            % {"organization": membership.organization.legal_name},
+            code="has_organization",
+        )
+    validate_work_email(user.email)
+    domain = email_domain(user.email)
+    if organization_with_domain(domain=domain) is not None:
+        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(
+                kind=Organization.Kind.RESELLER,
+                status=Organization.Status.DRAFT,
+                legal_name=domain,
+                primary_domain=domain,
+            )
+    except IntegrityError as exc:  # another enrolment of the same domain won the race
+        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate") from exc
+    Membership.objects.create(user=user, organization=organization, global_admin=True)
+    draft = EnrollmentDraft.objects.create(user=user, organization=organization, step="legal")
+    audit_record(type="enrollment.started", organization=organization, actor=user, domain=domain)
+    return draft
+
+
+@transaction.atomic
+def enrollment_draft_save(
+    *, draft: EnrollmentDraft, step: str, data: dict[str, Any], resume_at: str
+) -> EnrollmentDraft:
+    """Keep what the person entered on `step`; resume at the furthest step reached."""
+    draft.data = {**draft.data, step: data}
+    if STEPS.index(resume_at) > STEPS.index(draft.step):
+        draft.step = resume_at
+    draft.updated_at = timezone.now()
+    draft.save(update_fields=["data", "step", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
+    """Register now: the legal profile is written, the organization is submitted and a
+    verification case opened, all or nothing."""
+    organization = Organization.objects.select_for_update().get(pk=draft.organization_id)
+    if organization.status != Organization.Status.DRAFT:
+        raise ValidationError(_("This enrolment was already submitted."), code="submitted")
+    fields, invalid_step = draft_validate(draft)
+    if invalid_step is not None:
+        raise StepInvalid(invalid_step)
+    country = Market.objects.get(code=fields.pop("country"))
+    duplicate = organization_duplicate_of(
+        legal_name=fields["legal_name"],
+        country=country,
+        domain=organization.primary_domain,
+        exclude=organization,
+    )
+    if duplicate is not None:
+        raise StepInvalid("legal")
+    now = timezone.now()
+    profile = LegalProfile(
+        organization=organization, country=country, submitted_at=now, updated_at=now, **fields
+    )
+    profile.full_clean()
+    profile.save()
+    organization.legal_name = profile.legal_name
+    organization.country = country
+    organization.status = Organization.Status.SUBMITTED
+    organization.enrolled_at = now
+    organization.full_clean()
+    organization.save(update_fields=["legal_name", "country", "status", "enrolled_at"])
+    audit_record(
+        type="organization.submitted",
+        organization=organization,
+        actor=actor,
+        legal_name=profile.legal_name,
+        country=country.code,
+        previous_status=Organization.Status.DRAFT,
+    )
+    # Imported here: the verification app imports enrolment models (no import cycle).
+    from verification.services import verification_case_open
+
+    verification_case_open(organization=organization, actor=actor)
+    draft.delete()
+    return organization

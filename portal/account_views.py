@@ -1,0 +1,316 @@
+"""Account settings pages: Legal info, Identifiers, Partner profile, User management.
+
+Thin views over enrollment's services and selectors; every lookup goes through the tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from enrollment.forms import (
+    LegacyLinkForm,
+    LegalInfoContactsForm,
+    LegalInfoEditForm,
+    MemberAddForm,
+    MemberRolesForm,
+    PartnerIdForm,
+)
+from enrollment.models import LegalProfile, PartnerId
+from enrollment.selectors import (
+    agreement_acceptance_current,
+    agreement_current_version,
+    member_list,
+    partner_id_list,
+    program_status,
+)
+from enrollment.services import (
+    PARTNER_ROLES,
+    legacy_account_link,
+    legal_profile_update,
+    member_add,
+    membership_remove,
+    membership_roles_update,
+    partner_id_add,
+    partner_id_associate,
+)
+
+from .models import Market, Membership
+from .policy import Action, can
+from .tenancy import TenantViewMixin
+
+PAGE_SIZE = 25
+
+
+def _apply_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class LegalInfoView(TenantViewMixin, View):
+    required_action = Action.VIEW_LEGAL_INFO
+    template_name = "portal/settings/legal.html"
+
+    def _profile(self) -> LegalProfile | None:
+        return self.tenant_qs(LegalProfile).select_related("country__region").first()
+
+    def _forms(self, profile: LegalProfile, data=None) -> tuple[Form, Form]:
+        address = LegalInfoEditForm(
+            data,
+            initial={f: getattr(profile, f) for f in LegalInfoEditForm.base_fields},
+            country=profile.country,
+        )
+        contacts = LegalInfoContactsForm(
+            data,
+            initial={f: getattr(profile, f) for f in LegalInfoContactsForm.base_fields},
+            organization_domain=self.organization.primary_domain,
+            country=profile.country,
+        )
+        return address, contacts
+
+    def _render(self, profile, forms=None) -> HttpResponse:
+        can_edit = can(self.membership, Action.EDIT_LEGAL_INFO)
+        context: dict[str, Any] = {"profile": profile, "can_edit": can_edit}
+        if forms:
+            context["address_form"], context["contacts_form"] = forms
+        return render(self.request, self.template_name, context)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        profile = self._profile()
+        editing = (
+            profile is not None
+            and request.GET.get("edit")
+            and can(self.membership, Action.EDIT_LEGAL_INFO)
+        )
+        return self._render(profile, self._forms(profile) if editing else None)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not can(self.membership, Action.EDIT_LEGAL_INFO):
+            raise PermissionDenied
+        profile = self._profile()
+        if profile is None:
+            return redirect("account_settings:legal")
+        forms = self._forms(profile, request.POST)
+        if all(form.is_valid() for form in forms):
+            changes = {**forms[0].cleaned_data, **forms[1].cleaned_data}
+            try:
+                changed = legal_profile_update(profile=profile, actor=request.user, changes=changes)
+            except ValidationError as exc:
+                _apply_errors(forms[0], exc)
+            else:
+                if changed:
+                    messages.success(request, _("Legal info updated."))
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return redirect("account_settings:legal")
+        return self._render(profile, forms)
+
+
+class IdentifiersView(TenantViewMixin, View):
+    required_action = Action.MANAGE_IDENTIFIERS
+    template_name = "portal/settings/identifiers.html"
+
+    def render_page(self, *, add_form=None, legacy_form=None, status: int = 200) -> HttpResponse:
+        page = Paginator(partner_id_list(organization=self.organization), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        context = {
+            "page": page,
+            "add_form": add_form or PartnerIdForm(),
+            "legacy_form": legacy_form or LegacyLinkForm(),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_page()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PartnerIdForm(request.POST)
+        if form.is_valid():
+            try:
+                partner_id = partner_id_add(
+                    organization=self.organization,
+                    actor=request.user,
+                    mpn_id=form.cleaned_data["mpn_id"],
+                    kind=form.cleaned_data["kind"],
+                    location_name=form.cleaned_data["location_name"],
+                    country=Market.objects.get(code=form.cleaned_data["country"]),
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("PartnerID %(mpn_id)s added.") % {"mpn_id": partner_id.mpn_id}
+                )
+                return redirect("account_settings:identifiers")
+        return self.render_page(add_form=form)
+
+
+class PartnerIdAssociateView(TenantViewMixin, View):
+    required_action = Action.MANAGE_IDENTIFIERS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        partner_id = self.tenant_get(PartnerId, pk=pk)
+        try:
+            partner_id_associate(partner_id=partner_id, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(
+                request,
+                _("PartnerID %(mpn_id)s is now associated with your CSP account.")
+                % {"mpn_id": partner_id.mpn_id},
+            )
+        return redirect("account_settings:identifiers")
+
+
+class LegacyLinkView(IdentifiersView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return redirect("account_settings:identifiers")
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = LegacyLinkForm(request.POST)
+        if form.is_valid():
+            try:
+                account = legacy_account_link(
+                    organization=self.organization,
+                    actor=request.user,
+                    sign_in_name=form.cleaned_data["sign_in_name"],
+                    password=form.cleaned_data["password"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Membership account linked: PartnerID %(mpn_id)s is now in Identifiers.")
+                    % {"mpn_id": account.mpn_id},
+                )
+                return redirect("account_settings:identifiers")
+        return self.render_page(legacy_form=form)
+
+
+class PartnerProfileView(TenantViewMixin, View):
+    required_action = Action.VIEW_LEGAL_INFO
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        version = agreement_current_version()
+        acceptance = agreement_acceptance_current(organization=self.organization, version=version)
+        associated = (
+            self.tenant_qs(PartnerId).filter(is_associated=True).select_related("country").first()
+        )
+        context = {
+            "organization": self.organization,
+            "version": version,
+            "acceptance": acceptance,
+            "program_status": program_status(
+                organization=self.organization, agreement_ok=acceptance is not None
+            ),
+            "region": self.organization.country.region if self.organization.country else None,
+            "associated": associated,
+        }
+        return render(request, "portal/settings/partner_profile.html", context)
+
+
+class UserListView(TenantViewMixin, View):
+    required_action = Action.MANAGE_USERS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        page = Paginator(member_list(organization=self.organization), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        return render(request, "portal/settings/users.html", {"page": page})
+
+
+class UserAddView(TenantViewMixin, View):
+    required_action = Action.MANAGE_USERS
+    template_name = "portal/settings/user_add.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": MemberAddForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = MemberAddForm(request.POST)
+        if form.is_valid():
+            try:
+                membership = member_add(
+                    organization=self.organization,
+                    actor=request.user,
+                    email=form.cleaned_data["email"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    roles=set(form.cleaned_data["roles"]),
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(email)s was added and has been sent an invitation email.")
+                    % {"email": membership.user.email},
+                )
+                return redirect("account_settings:users")
+        return render(request, self.template_name, {"form": form})
+
+
+class UserDetailView(TenantViewMixin, View):
+    required_action = Action.MANAGE_USERS
+    template_name = "portal/settings/user_detail.html"
+
+    def _membership(self, pk: int) -> Membership:
+        return self.tenant_get(Membership, pk=pk)
+
+    def _render(self, membership: Membership, form: Form) -> HttpResponse:
+        return render(self.request, self.template_name, {"member": membership, "form": form})
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        membership = self._membership(pk)
+        initial = {"roles": [r.value for r in PARTNER_ROLES if getattr(membership, r.value)]}
+        return self._render(membership, MemberRolesForm(initial=initial))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        membership = self._membership(pk)
+        form = MemberRolesForm(request.POST)
+        if form.is_valid():
+            try:
+                membership_roles_update(
+                    membership=membership, actor=request.user, roles=set(form.cleaned_data["roles"])
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Roles of %(name)s updated.") % {"name": membership.user.get_full_name()},
+                )
+                return redirect("account_settings:user_detail", pk=membership.pk)
+        return self._render(membership, form)
+
+
+class UserRemoveView(TenantViewMixin, View):
+    required_action = Action.MANAGE_USERS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        membership = self.tenant_get(Membership, pk=pk)
+        name = membership.user.get_full_name()
+        try:
+            membership_remove(membership=membership, actor=request.user)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("account_settings:user_detail", pk=membership.pk)
+        messages.success(
+            request, _("%(name)s was removed from your organization.") % {"name": name}
+        )
+        if membership.user_id == request.user.id:
+            return redirect("portal:home")
+        return redirect("account_settings:users")

@@ -1,0 +1,144 @@
+"""What each relationships email says, and to whom it goes. Every email is an outbox row written
+in the transaction of the change that causes it; the templates are emails/relationships_*."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from portal.models import Membership, Organization, User
+from portal.outbox import absolute_url, outbox_enqueue
+
+from .models import CustomerInvitation, ProviderRelationship, ResellerInvitation
+
+
+def invitation_url(key: str) -> str:
+    return absolute_url(reverse("relationships:invitation", args=[key]))
+
+
+def admin_recipients(organization: Organization) -> list[User]:
+    """The organization's Global admins: they hear about relationship changes."""
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization=organization, global_admin=True, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def _send(*, key: str, users: list[User], template: str, context: dict, org: Organization) -> None:
+    seen: set[str] = set()
+    for user in users:
+        if user.email in seen:
+            continue
+        seen.add(user.email)
+        outbox_enqueue(
+            key=f"{key}:{user.pk}",
+            to=user.email,
+            template=template,
+            context=context,
+            language=user.language or "en",
+            organization=org,
+        )
+
+
+def send_reseller_invitation(invitation: ResellerInvitation) -> None:
+    provider = invitation.organization
+    outbox_enqueue(
+        key=f"relationships:reseller-invitation:{invitation.pk}:{invitation.last_sent_at.timestamp()}",
+        to=invitation.email,
+        template="relationships_reseller_invitation",
+        context={
+            "provider_name": provider.legal_name,
+            "inviter_name": invitation.invited_by.get_full_name(),
+            "url": invitation_url(invitation.key),
+            "expires_on": invitation.expires_at.date().isoformat(),
+        },
+        organization=provider,
+    )
+
+
+def send_provider_authorized(relationship: ProviderRelationship, *, actor: User) -> None:
+    context = {
+        "provider_name": relationship.provider.legal_name,
+        "reseller_name": relationship.reseller.legal_name,
+        "provider_url": absolute_url(reverse("relationships:indirect_resellers")),
+        "reseller_url": absolute_url(reverse("relationships:indirect_providers")),
+    }
+    provider_users = admin_recipients(relationship.provider)
+    invitation = relationship.invitation
+    if invitation is not None:
+        provider_users = [invitation.invited_by, *provider_users]
+    key = f"relationships:authorized:{relationship.pk}"
+    _send(
+        key=f"{key}:provider",
+        users=provider_users,
+        template="relationships_provider_authorized",
+        context={**context, "side": "provider"},
+        org=relationship.provider,
+    )
+    _send(
+        key=f"{key}:reseller",
+        users=[actor, *admin_recipients(relationship.reseller)],
+        template="relationships_provider_authorized",
+        context={**context, "side": "reseller"},
+        org=relationship.reseller,
+    )
+
+
+def send_relationship_changed(
+    relationship: ProviderRelationship, *, change: str, actor_org: Organization, event_id: int
+) -> None:
+    """`change` is "admin_access_removed" or "ended"; both sides hear about it."""
+    context = {
+        "change": change,
+        "provider_name": relationship.provider.legal_name,
+        "reseller_name": relationship.reseller.legal_name,
+        "actor_name": actor_org.legal_name,
+    }
+    for org in (relationship.provider, relationship.reseller):
+        _send(
+            key=f"relationships:changed:{event_id}:{org.pk}",
+            users=admin_recipients(org),
+            template="relationships_relationship_changed",
+            context=context,
+            org=org,
+        )
+
+
+def send_customer_invitation(invitation: CustomerInvitation) -> None:
+    outbox_enqueue(
+        key=f"relationships:customer-invitation:{invitation.pk}:{invitation.last_sent_at.timestamp()}",
+        to=invitation.email,
+        template="relationships_customer_invitation",
+        context={
+            "reseller_name": invitation.organization.legal_name,
+            "provider_name": invitation.provider.legal_name,
+            "company_name": invitation.company_name,
+            "url": invitation_url(invitation.key),
+            "expires_on": invitation.expires_at.date().isoformat(),
+        },
+        organization=invitation.organization,
+    )
+
+
+def send_customer_accepted(invitation: CustomerInvitation, *, customer: Organization) -> None:
+    context = {
+        "customer_name": customer.legal_name,
+        "reseller_name": invitation.organization.legal_name,
+        "provider_name": invitation.provider.legal_name,
+        "url": absolute_url(reverse("relationships:customers")),
+    }
+    _send(
+        key=f"relationships:customer-accepted:{invitation.pk}:reseller",
+        users=[invitation.invited_by, *admin_recipients(invitation.organization)],
+        template="relationships_customer_accepted",
+        context=context,
+        org=invitation.organization,
+    )
+    _send(
+        key=f"relationships:customer-accepted:{invitation.pk}:provider",
+        users=admin_recipients(invitation.provider),
+        template="relationships_customer_accepted",
+        context=context,
+        org=invitation.provider,
+    )

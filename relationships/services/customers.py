@@ -1,0 +1,240 @@
+"""Reseller → customer: "Invite new customers" (one link, a relationship with the reseller and
+its provider at once), the customer's own organization, and its answer."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_record, notify
+from portal.models import Market, Membership, Organization, User
+from portal.policy import Action, require
+
+from .. import emails
+from ..models import (
+    CustomerInvitation,
+    CustomerRelationship,
+    InvitationStatus,
+    ProviderRelationship,
+)
+from ._common import ensure_open, expiry_for, new_key
+
+Kind = Organization.Kind
+
+
+def _active_provider_relationship(
+    *, reseller: Organization, provider_id: int
+) -> ProviderRelationship | None:
+    return (
+        ProviderRelationship.objects.select_related("provider")
+        .filter(
+            reseller=reseller, provider_id=provider_id, status=ProviderRelationship.Status.ACTIVE
+        )
+        .first()
+    )
+
+
+def customer_invitation_create(
+    *, membership: Membership, provider_id: int, email: str, company_name: str
+) -> CustomerInvitation:
+    require(membership, Action.INVITE_CUSTOMER)
+    reseller = membership.organization
+    email = email.strip().lower()
+    with transaction.atomic():
+        relationship = _active_provider_relationship(reseller=reseller, provider_id=provider_id)
+        if relationship is None:
+            raise ValidationError({"provider": _("Choose one of your active indirect providers.")})
+        if CustomerInvitation.objects.filter(
+            organization=reseller,
+            provider_id=provider_id,
+            email=email,
+            status=InvitationStatus.PENDING,
+            expires_at__gt=timezone.now(),
+        ).exists():
+            raise ValidationError(
+                {
+                    "email": _("An invitation to %(email)s for %(provider)s is already pending.")
+                    % {"email": email, "provider": relationship.provider.legal_name}
+                }
+            )
+        now = timezone.now()
+        invitation = CustomerInvitation(
+            organization=reseller,
+            provider=relationship.provider,
+            invited_by=membership.user,
+            email=email,
+            company_name=company_name.strip(),
+            key=new_key(),
+            expires_at=expiry_for(CustomerInvitation.KIND),
+            created_at=now,
+            last_sent_at=now,
+        )
+        invitation.full_clean()
+        invitation.save()
+        audit_record(
+            type="relationships.customer_invitation.sent",
+            organization=reseller,
+            actor=membership.user,
+            invitation=invitation.pk,
+            provider=relationship.provider_id,
+            email=email,
+        )
+        emails.send_customer_invitation(invitation)
+    return invitation
+
+
+def customer_organization_create(*, user: User, legal_name: str, country: Market) -> Membership:
+    """A person who followed a customer invitation and belongs to no organization yet creates
+    its customer organization and becomes its Global admin."""
+    domain = user.email.rsplit("@", 1)[-1].lower()
+    with transaction.atomic():
+        if Membership.objects.filter(user=user).exists():
+            raise ValidationError(_("You already belong to an organization."))
+        if (
+            Organization.objects.filter(primary_domain=domain)
+            .exclude(status=Organization.Status.CLOSED)
+            .exists()
+        ):
+            raise ValidationError(
+                _("This company already has an account; ask its Global admin to add you.")
+            )
+        organization = Organization(
+            kind=Kind.CUSTOMER,
+            status=Organization.Status.VERIFIED,
+            legal_name=legal_name.strip(),
+            country=country,
+            primary_domain=domain,
+            enrolled_at=timezone.now(),
+        )
+        organization.full_clean()
+        organization.save()
+        membership = Membership.objects.create(
+            user=user, organization=organization, global_admin=True
+        )
+        audit_record(
+            type="relationships.customer_organization.created",
+            organization=organization,
+            actor=user,
+        )
+    return membership
+
+
+def customer_acceptance_refusal(
+    *, membership: Membership | None, invitation: CustomerInvitation
+) -> str | None:
+    if membership is None:
+        return _("Create your company's customer account first.")
+    org = membership.organization
+    if org.kind != Kind.CUSTOMER or not membership.global_admin:
+        return _(
+            "Only the Global admin of a customer company can accept this invitation. You are "
+            "signed in for %(organization)s."
+        ) % {"organization": org.legal_name}
+    if not ProviderRelationship.objects.filter(
+        reseller_id=invitation.organization_id,
+        provider_id=invitation.provider_id,
+        status=ProviderRelationship.Status.ACTIVE,
+    ).exists():
+        return _(
+            "%(reseller)s no longer works with %(provider)s. Ask %(reseller)s for a new invitation."
+        ) % {
+            "reseller": invitation.organization.legal_name,
+            "provider": invitation.provider.legal_name,
+        }
+    if CustomerRelationship.objects.filter(
+        customer=org,
+        reseller_id=invitation.organization_id,
+        provider_id=invitation.provider_id,
+        status=CustomerRelationship.Status.ACTIVE,
+    ).exists():
+        return _("%(customer)s already works with %(reseller)s and %(provider)s.") % {
+            "customer": org.legal_name,
+            "reseller": invitation.organization.legal_name,
+            "provider": invitation.provider.legal_name,
+        }
+    return None
+
+
+def customer_invitation_accept(
+    *, membership: Membership | None, invitation_id: int
+) -> CustomerRelationship:
+    """The customer accepts the reseller relationship with the reseller and the provider at
+    once; the customer is then shared with that provider."""
+    with transaction.atomic():
+        invitation = (
+            CustomerInvitation.objects.select_for_update()
+            .select_related("organization", "provider", "invited_by")
+            .get(pk=invitation_id)
+        )
+        ensure_open(invitation)
+        refusal = customer_acceptance_refusal(membership=membership, invitation=invitation)
+        if refusal:
+            raise ValidationError(refusal)
+        assert membership is not None
+        customer = membership.organization
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                relationship = CustomerRelationship.objects.create(
+                    customer=customer,
+                    reseller=invitation.organization,
+                    provider=invitation.provider,
+                    invitation=invitation,
+                    accepted_by=membership.user,
+                    created_at=now,
+                )
+        except IntegrityError as exc:
+            raise ValidationError(_("This relationship already exists.")) from exc
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.responded_at = now
+        invitation.responded_by = membership.user
+        invitation.customer = customer
+        invitation.save(update_fields=["status", "responded_at", "responded_by", "customer"])
+        message = _(
+            "%(customer)s accepted a reseller relationship with %(reseller)s and %(provider)s."
+        ) % {
+            "customer": customer.legal_name,
+            "reseller": invitation.organization.legal_name,
+            "provider": invitation.provider.legal_name,
+        }
+        for org in (customer, invitation.organization, invitation.provider):
+            audit_record(
+                type="relationships.customer.accepted",
+                organization=org,
+                actor=membership.user,
+                customer_relationship=relationship.pk,
+            )
+        notify(organization=invitation.organization, message=message, link="/customers/")
+        notify(organization=invitation.provider, message=message, link="/customers/")
+        emails.send_customer_accepted(invitation, customer=customer)
+    return relationship
+
+
+def customer_invitation_decline(
+    *, membership: Membership | None, invitation_id: int, user: User
+) -> CustomerInvitation:
+    with transaction.atomic():
+        invitation = (
+            CustomerInvitation.objects.select_for_update()
+            .select_related("organization")
+            .get(pk=invitation_id)
+        )
+        ensure_open(invitation)
+        invitation.status = InvitationStatus.DECLINED
+        invitation.responded_at = timezone.now()
+        invitation.responded_by = user
+        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        audit_record(
+            type="relationships.customer_invitation.declined",
+            organization=invitation.organization,
+            actor=user,
+            invitation=invitation.pk,
+        )
+        notify(
+            organization=invitation.organization,
+            message=_("%(email)s declined your customer invitation.") % {"email": invitation.email},
+            link="/customers/",
+        )
+    return invitation

@@ -1,0 +1,65 @@
+"""The orders rule (DOMAIN.md, IMPORTANT in the seed): a provider places orders for a customer
+only while it holds a reseller relationship with that customer."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_record
+from portal.models import Membership, Organization
+from portal.policy import Action, require
+
+from ..models import Order
+from ..selectors import customers_shared_with_provider
+
+MAX_QUANTITY = 10000
+
+
+def order_place(
+    *, membership: Membership, customer_id: int, offer_name: str, quantity: int
+) -> Order:
+    require(membership, Action.PLACE_ORDER)
+    provider = membership.organization
+    if provider.kind != Organization.Kind.PROVIDER:
+        raise ValidationError(_("Only an indirect provider places orders here."))
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise ValidationError(
+            {"quantity": _("Enter a quantity from 1 to %(max)s.") % {"max": MAX_QUANTITY}}
+        )
+    with transaction.atomic():
+        shared = (
+            customers_shared_with_provider(provider=provider)
+            .select_for_update(of=("self",))
+            .filter(customer_id=customer_id)
+            .first()
+        )
+        if shared is None:
+            # The same words for a customer that exists elsewhere and one that does not exist.
+            raise ValidationError(
+                _(
+                    "%(provider)s cannot place orders for this customer: it holds no active "
+                    "reseller relationship with it. A reseller must share the customer with you, "
+                    "and your relationship with that reseller must be active."
+                )
+                % {"provider": provider.legal_name}
+            )
+        order = Order(
+            provider=provider,
+            customer=shared.customer,
+            reseller=shared.reseller,
+            offer_name=offer_name.strip(),
+            quantity=quantity,
+            placed_by=membership.user,
+        )
+        order.full_clean()
+        order.save()
+        for org in (provider, shared.reseller, shared.customer):
+            audit_record(
+                type="relationships.order.placed",
+                organization=org,
+                actor=membership.user,
+                order=order.pk,
+            )
+    return order

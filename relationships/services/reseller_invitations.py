@@ -1,0 +1,356 @@
+"""Provider → reseller: "Request a partnership", resend, revoke, and the reseller's answer."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from enrollment.models import PartnerId
+from enrollment.selectors import agreement_accepted
+from portal.audit import audit_record, notify
+from portal.models import Membership, Organization
+from portal.policy import Action, can, require
+
+from .. import emails
+from ..models import (
+    InvitationStatus,
+    ProviderRelationship,
+    RelationshipEvent,
+    ResellerInvitation,
+)
+from ._common import ensure_open, expiry_for, new_key
+
+Kind = Organization.Kind
+
+
+def _provider_region_ids(provider: Organization) -> set[int]:
+    profile = getattr(provider, "provider_profile", None)
+    if profile is None:
+        return set()
+    return set(profile.regions.values_list("pk", flat=True))
+
+
+def _region_name(organization: Organization) -> str:
+    if organization.country is None:
+        return _("no CSP region (no legal country)")
+    return organization.country.region.name
+
+
+def region_refusal(*, provider: Organization, reseller: Organization) -> str | None:
+    """The reason provider and reseller cannot work together, or None when they share a region."""
+    region_id = reseller.region_id
+    if region_id is not None and region_id in _provider_region_ids(provider):
+        return None
+    return _(
+        "%(reseller)s is in the CSP region %(region)s, where %(provider)s is not authorized. "
+        "A reseller can work only with providers authorized in its own CSP region."
+    ) % {
+        "reseller": reseller.legal_name,
+        "region": _region_name(reseller),
+        "provider": provider.legal_name,
+    }
+
+
+def _reseller_for(*, email: str, partner_id: str) -> Organization | None:
+    domain = email.rsplit("@", 1)[-1]
+    reseller = (
+        Organization.objects.filter(kind=Kind.RESELLER, primary_domain=domain)
+        .exclude(status=Organization.Status.CLOSED)
+        .select_related("country__region")
+        .first()
+    )
+    if partner_id:
+        owner = (
+            PartnerId.objects.filter(mpn_id=partner_id, organization__kind=Kind.RESELLER)
+            .select_related("organization__country__region")
+            .first()
+        )
+        if owner is not None:
+            if reseller is not None and owner.organization_id != reseller.pk:
+                raise ValidationError(
+                    {
+                        "partner_id": _(
+                            "PartnerID %(partner_id)s does not belong to the company of %(email)s."
+                        )
+                        % {"partner_id": partner_id, "email": email}
+                    }
+                )
+            reseller = owner.organization
+    return reseller
+
+
+def reseller_invitation_create(
+    *, membership: Membership, email: str, partner_id: str = ""
+) -> ResellerInvitation:
+    """Invite a reseller admin by email. Refused for a reseller in another CSP region (when the
+    email's domain or the PartnerID names a known reseller; otherwise the check happens when the
+    invitation is accepted), an existing active relationship, or a pending invitation."""
+    require(membership, Action.INVITE_RESELLER)
+    provider = membership.organization
+    email = email.strip().lower()
+    partner_id = partner_id.strip()
+    with transaction.atomic():
+        reseller = _reseller_for(email=email, partner_id=partner_id)
+        if reseller is not None:
+            if ProviderRelationship.objects.filter(
+                provider=provider, reseller=reseller, status=ProviderRelationship.Status.ACTIVE
+            ).exists():
+                raise ValidationError(
+                    {
+                        "email": _("%(reseller)s is already one of your indirect resellers.")
+                        % {"reseller": reseller.legal_name}
+                    }
+                )
+            refusal = region_refusal(provider=provider, reseller=reseller)
+            if refusal:
+                raise ValidationError({"email": refusal})
+        pending = (
+            ResellerInvitation.objects.select_for_update()
+            .filter(
+                organization=provider,
+                email=email,
+                status=InvitationStatus.PENDING,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+        if pending is not None:
+            raise ValidationError(
+                {
+                    "email": _(
+                        "An invitation to %(email)s is already pending (it expires on "
+                        "%(date)s). Resend or revoke it in the list of pending invitations."
+                    )
+                    % {"email": email, "date": formats.date_format(pending.expires_at)}
+                }
+            )
+        now = timezone.now()
+        invitation = ResellerInvitation(
+            organization=provider,
+            invited_by=membership.user,
+            email=email,
+            partner_id=partner_id,
+            key=new_key(),
+            expires_at=expiry_for(ResellerInvitation.KIND),
+            created_at=now,
+            last_sent_at=now,
+        )
+        invitation.full_clean()
+        invitation.save()
+        audit_record(
+            type="relationships.reseller_invitation.sent",
+            organization=provider,
+            actor=membership.user,
+            invitation=invitation.pk,
+            email=email,
+        )
+        emails.send_reseller_invitation(invitation)
+    return invitation
+
+
+def _provider_invitation_for_update(
+    *, membership: Membership, invitation_id: int
+) -> ResellerInvitation:
+    require(membership, Action.INVITE_RESELLER)
+    invitation = (
+        ResellerInvitation.objects.select_for_update()
+        .select_related("organization", "invited_by")
+        .filter(pk=invitation_id, organization=membership.organization)
+        .first()
+    )
+    if invitation is None:
+        raise ResellerInvitation.DoesNotExist
+    return invitation
+
+
+def reseller_invitation_resend(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
+    """Send the link again with a fresh expiry (also revives an expired pending invitation)."""
+    with transaction.atomic():
+        invitation = _provider_invitation_for_update(
+            membership=membership, invitation_id=invitation_id
+        )
+        if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
+            raise ValidationError(
+                _("This invitation was %(status)s; it cannot be sent again.")
+                % {"status": invitation.get_status_display().lower()}
+            )
+        invitation.status = InvitationStatus.PENDING
+        invitation.last_sent_at = timezone.now()
+        invitation.expires_at = expiry_for(ResellerInvitation.KIND)
+        invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
+        audit_record(
+            type="relationships.reseller_invitation.resent",
+            organization=invitation.organization,
+            actor=membership.user,
+            invitation=invitation.pk,
+        )
+        emails.send_reseller_invitation(invitation)
+    return invitation
+
+
+def reseller_invitation_revoke(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
+    with transaction.atomic():
+        invitation = _provider_invitation_for_update(
+            membership=membership, invitation_id=invitation_id
+        )
+        if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
+            raise ValidationError(
+                _("This invitation was %(status)s; it cannot be revoked.")
+                % {"status": invitation.get_status_display().lower()}
+            )
+        invitation.status = InvitationStatus.REVOKED
+        invitation.responded_at = timezone.now()
+        invitation.responded_by = membership.user
+        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        audit_record(
+            type="relationships.reseller_invitation.revoked",
+            organization=invitation.organization,
+            actor=membership.user,
+            invitation=invitation.pk,
+        )
+    return invitation
+
+
+def reseller_authorization_refusal(
+    *, membership: Membership | None, provider: Organization
+) -> str | None:
+    """Why this member cannot authorize `provider` for its company, or None when it can."""
+    if membership is None or not can(membership, Action.AUTHORIZE_PROVIDER):
+        return _(
+            "Only a Global admin or an Admin agent of an indirect reseller can authorize a "
+            "provider. Ask your company's Global admin to open this link, or to give you the "
+            "Admin agent role."
+        )
+    reseller = membership.organization
+    if reseller.status != Organization.Status.VERIFIED:
+        return _(
+            "%(reseller)s is not verified yet. You can authorize a provider once verification "
+            "is complete; see its status on the Verification page."
+        ) % {"reseller": reseller.legal_name}
+    if not agreement_accepted(organization=reseller):
+        return _(
+            "%(reseller)s has not accepted the current Partner Agreement. A Global admin accepts "
+            "it on the dashboard; then open this link again."
+        ) % {"reseller": reseller.legal_name}
+    refusal = region_refusal(provider=provider, reseller=reseller)
+    if refusal:
+        return refusal
+    if ProviderRelationship.objects.filter(
+        provider=provider, reseller=reseller, status=ProviderRelationship.Status.ACTIVE
+    ).exists():
+        return _("%(reseller)s already works with %(provider)s.") % {
+            "reseller": reseller.legal_name,
+            "provider": provider.legal_name,
+        }
+    return None
+
+
+def reseller_invitation_accept(
+    *, membership: Membership | None, invitation_id: int
+) -> ProviderRelationship:
+    """The reseller authorizes the provider. Locks the invitation, re-checks every rule, creates
+    the relationship and marks the invitation accepted in one transaction, so a double submit
+    or a second tab finds it accepted."""
+    with transaction.atomic():
+        invitation = (
+            ResellerInvitation.objects.select_for_update()
+            .select_related("organization", "invited_by")
+            .get(pk=invitation_id)
+        )
+        ensure_open(invitation)
+        provider = invitation.organization
+        refusal = reseller_authorization_refusal(membership=membership, provider=provider)
+        if refusal:
+            raise ValidationError(refusal)
+        assert membership is not None
+        reseller = membership.organization
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                relationship = ProviderRelationship.objects.create(
+                    provider=provider,
+                    reseller=reseller,
+                    admin_access=True,
+                    authorized_by=membership.user,
+                    authorized_at=now,
+                    invitation=invitation,
+                )
+        except IntegrityError as exc:
+            raise ValidationError(
+                _("%(reseller)s already works with %(provider)s.")
+                % {"reseller": reseller.legal_name, "provider": provider.legal_name}
+            ) from exc
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.responded_at = now
+        invitation.responded_by = membership.user
+        invitation.reseller = reseller
+        invitation.save(update_fields=["status", "responded_at", "responded_by", "reseller"])
+        RelationshipEvent.objects.create(
+            relationship=relationship,
+            type=RelationshipEvent.Type.AUTHORIZED,
+            actor=membership.user,
+            actor_organization=reseller,
+        )
+        for org in (provider, reseller):
+            audit_record(
+                type="relationships.provider.authorized",
+                organization=org,
+                actor=membership.user,
+                relationship=relationship.pk,
+                provider=provider.pk,
+                reseller=reseller.pk,
+            )
+        notify(
+            organization=provider,
+            message=_("%(reseller)s authorized you as its indirect provider.")
+            % {"reseller": reseller.legal_name},
+            link="/indirect-resellers/",
+        )
+        notify(
+            organization=reseller,
+            message=_("You authorized %(provider)s as an indirect provider.")
+            % {"provider": provider.legal_name},
+            link="/indirect-providers/",
+        )
+        emails.send_provider_authorized(relationship, actor=membership.user)
+    return relationship
+
+
+def reseller_invitation_decline(
+    *, membership: Membership | None, invitation_id: int
+) -> ResellerInvitation:
+    """Decline a provider's invitation; only someone who could have authorized it may."""
+    with transaction.atomic():
+        invitation = (
+            ResellerInvitation.objects.select_for_update()
+            .select_related("organization")
+            .get(pk=invitation_id)
+        )
+        ensure_open(invitation)
+        if membership is None or not can(membership, Action.AUTHORIZE_PROVIDER):
+            raise ValidationError(
+                _(
+                    "Only a Global admin or an Admin agent of an indirect reseller can answer "
+                    "this invitation."
+                )
+            )
+        invitation.status = InvitationStatus.DECLINED
+        invitation.responded_at = timezone.now()
+        invitation.responded_by = membership.user
+        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        audit_record(
+            type="relationships.reseller_invitation.declined",
+            organization=invitation.organization,
+            actor=membership.user,
+            invitation=invitation.pk,
+            reseller=membership.organization.pk,
+        )
+        notify(
+            organization=invitation.organization,
+            message=_("%(reseller)s declined your partnership request.")
+            % {"reseller": membership.organization.legal_name},
+            link="/indirect-resellers/",
+        )
+    return invitation

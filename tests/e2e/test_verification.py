@@ -1,0 +1,58 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot, sign_in
+from tests.factories import PASSWORD
+from tests.verification.factories import reviewer, submitted_reseller
+from tests.verification.helpers import last_link_key
+from verification.services import case_open
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_contact_confirms_reviewer_approves_from_the_queue_and_partner_sees_verified(new_page):
+    partner = submitted_reseller()
+    case = case_open(organization=partner.organization, actor=partner.user)
+    admin = reviewer()
+
+    # The partner's page says who it waits on.
+    partner_page = new_page()
+    sign_in(partner_page, partner.user.email, PASSWORD)
+    partner_page.goto("/verification/")
+    expect(partner_page.get_by_test_id("verification-status")).to_contain_text(
+        "Waiting for your primary contact"
+    )
+    expect(partner_page.get_by_text("Your primary contact, Paola Verdi")).to_be_visible()
+    screenshot(partner_page, "verification-partner-waiting")
+
+    # The primary contact follows the emailed link and confirms both facts.
+    contact = new_page()
+    contact.goto(f"/verify-contact/{last_link_key(case)}/")
+    screenshot(contact, "verification-contact-confirm")
+    contact.get_by_label("I signed up for this account").check()
+    contact.get_by_label("This email address belongs to the company.").check()
+    contact.get_by_role("button", name="Confirm", exact=True).click()
+    expect(contact.get_by_role("heading", name="Thank you")).to_be_visible()
+
+    # The reviewer finds it in the queue and approves it.
+    page = new_page()
+    sign_in(page, admin.user.email, PASSWORD)
+    page.goto("/review/")
+    expect(page.get_by_role("heading", name="Verification queue")).to_be_visible()
+    screenshot(page, "verification-review-queue")
+    page.get_by_role("link", name=partner.organization.legal_name).click()
+    expect(page.get_by_test_id("case-status")).to_have_text("In review")
+    screenshot(page, "verification-review-case")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Approved. The partner is verified")).to_be_visible()
+    expect(page.get_by_test_id("case-status")).to_have_text("Verified")
+
+    # The partner sees the green status.
+    partner_page.goto("/verification/")
+    status = partner_page.get_by_test_id("verification-status")
+    expect(status).to_contain_text("Verified")
+    expect(status).to_have_class(re.compile(r"verification-status-verified"))
+    assert status.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(209, 231, 221)"
+    screenshot(partner_page, "verification-partner-verified")

@@ -1,0 +1,91 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from portal.models import Notification, OutboxMessage
+from relationships.errors import InvitationUnavailable
+from relationships.models import CustomerInvitation, CustomerRelationship, ProviderRelationship
+from relationships.services.customers import (
+    customer_invitation_accept,
+    customer_invitation_create,
+)
+from tests.factories import member
+from tests.relationships.factories import (
+    CustomerInvitationFactory,
+    ProviderRelationshipFactory,
+    customer_org,
+    provider_org,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reseller_invites_a_customer_for_one_of_its_providers():
+    relationship = ProviderRelationshipFactory()
+    invitation = customer_invitation_create(
+        membership=member(relationship.reseller, sales_agent=True),
+        provider_id=relationship.provider_id,
+        email="Owner@Trattoria.example",
+        company_name="Trattoria S.r.l.",
+    )
+    assert invitation.email == "owner@trattoria.example"
+    message = OutboxMessage.objects.get(to_email="owner@trattoria.example")
+    assert f"/invitations/{invitation.key}/" in message.body_text
+    assert relationship.provider.legal_name in message.body_text
+
+
+def test_inviting_a_customer_for_a_provider_the_reseller_does_not_work_with_is_refused():
+    relationship = ProviderRelationshipFactory()
+    stranger = provider_org()
+    with pytest.raises(ValidationError) as exc:
+        customer_invitation_create(
+            membership=member(relationship.reseller),
+            provider_id=stranger.pk,
+            email="a@b.example",
+            company_name="B",
+        )
+    assert "Choose one of your active indirect providers." in exc.value.messages
+    assert not CustomerInvitation.objects.exists()
+
+
+def test_helpdesk_agent_cannot_invite_customers():
+    relationship = ProviderRelationshipFactory()
+    with pytest.raises(PermissionDenied):
+        customer_invitation_create(
+            membership=member(relationship.reseller, helpdesk_agent=True),
+            provider_id=relationship.provider_id,
+            email="a@b.example",
+            company_name="B",
+        )
+
+
+def test_customer_accepts_relationship_with_reseller_and_provider_at_once():
+    invitation = CustomerInvitationFactory()
+    customer = member(customer_org())
+    relationship = customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+    assert (relationship.customer, relationship.reseller, relationship.provider) == (
+        customer.organization,
+        invitation.organization,
+        invitation.provider,
+    )
+    assert Notification.objects.filter(organization=invitation.provider).exists()
+    assert Notification.objects.filter(organization=invitation.organization).exists()
+    assert OutboxMessage.objects.filter(template="relationships_customer_accepted").exists()
+
+
+def test_customer_double_accept_creates_one_relationship():
+    invitation = CustomerInvitationFactory()
+    customer = member(customer_org())
+    customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+    with pytest.raises(InvitationUnavailable) as exc:
+        customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+    assert exc.value.reason == "accepted"
+    assert CustomerRelationship.objects.count() == 1
+
+
+def test_customer_cannot_accept_after_the_provider_relationship_ended():
+    invitation = CustomerInvitationFactory()
+    ProviderRelationship.objects.update(status=ProviderRelationship.Status.ENDED)
+    with pytest.raises(ValidationError) as exc:
+        customer_invitation_accept(membership=member(customer_org()), invitation_id=invitation.pk)
+    assert "no longer works with" in exc.value.messages[0]
+    assert not CustomerRelationship.objects.exists()

@@ -1,0 +1,292 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from portal.models import AuditEvent, Notification, Organization, OutboxMessage
+from relationships.errors import InvitationUnavailable
+from relationships.models import (
+    InvitationStatus,
+    ProviderRelationship,
+    RelationshipEvent,
+    ResellerInvitation,
+)
+from relationships.services.reseller_invitations import (
+    reseller_invitation_accept,
+    reseller_invitation_create,
+    reseller_invitation_decline,
+    reseller_invitation_resend,
+    reseller_invitation_revoke,
+)
+from tests.factories import member
+from tests.relationships.factories import (
+    ProviderRelationshipFactory,
+    ResellerInvitationFactory,
+    provider_org,
+    reseller_org,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _accept(invitation, membership):
+    return reseller_invitation_accept(membership=membership, invitation_id=invitation.pk)
+
+
+def _assert_nothing_changed(invitation):
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
+    assert not ProviderRelationship.objects.exists()
+    assert not RelationshipEvent.objects.exists()
+
+
+# Creating ------------------------------------------------------------------------------------
+
+
+def test_provider_invites_reseller_by_email_with_a_single_use_expiring_link():
+    provider = provider_org()
+    admin = member(provider)
+    invitation = reseller_invitation_create(
+        membership=admin, email="Nadia@Northwind-New.example", partner_id="1234567"
+    )
+    assert invitation.email == "nadia@northwind-new.example"
+    assert invitation.status == InvitationStatus.PENDING
+    assert len(invitation.key) == 43
+    assert invitation.expires_at > timezone.now() + timedelta(days=13)
+    message = OutboxMessage.objects.get(to_email="nadia@northwind-new.example")
+    assert f"/invitations/{invitation.key}/" in message.body_text
+    assert provider.legal_name in message.subject
+    assert AuditEvent.objects.filter(type="relationships.reseller_invitation.sent").exists()
+
+
+def test_inviting_a_known_reseller_in_another_region_is_refused():
+    provider = provider_org()  # Europe only
+    reseller = reseller_org(country="US", primary_domain="litware-us.example")
+    with pytest.raises(ValidationError) as exc:
+        reseller_invitation_create(membership=member(provider), email="admin@litware-us.example")
+    text = " ".join(exc.value.messages)
+    assert f"{reseller.legal_name} is in the CSP region United States" in text
+    assert "not authorized" in text
+    assert not ResellerInvitation.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_inviting_a_reseller_found_by_partner_id_in_another_region_is_refused():
+    from enrollment.models import PartnerId
+    from portal.models import Market
+
+    provider = provider_org()
+    reseller = reseller_org(country="US")
+    PartnerId.objects.create(
+        organization=reseller, mpn_id="7654321", country=Market.objects.get(code="US")
+    )
+    with pytest.raises(ValidationError) as exc:
+        reseller_invitation_create(
+            membership=member(provider), email="someone@unknown.example", partner_id="7654321"
+        )
+    assert "United States" in " ".join(exc.value.messages)
+    assert not ResellerInvitation.objects.exists()
+
+
+def test_inviting_a_reseller_already_in_an_active_relationship_is_refused():
+    relationship = ProviderRelationshipFactory()
+    reseller = relationship.reseller
+    with pytest.raises(ValidationError) as exc:
+        reseller_invitation_create(
+            membership=member(relationship.provider), email=f"boss@{reseller.primary_domain}"
+        )
+    assert f"{reseller.legal_name} is already one of your indirect resellers." in exc.value.messages
+    assert not ResellerInvitation.objects.exists()
+
+
+def test_a_second_invitation_to_a_pending_email_is_refused():
+    provider = provider_org()
+    admin = member(provider)
+    reseller_invitation_create(membership=admin, email="a@new-reseller.example")
+    with pytest.raises(ValidationError) as exc:
+        reseller_invitation_create(membership=admin, email="A@new-reseller.example")
+    assert "already pending" in " ".join(exc.value.messages)
+    assert ResellerInvitation.objects.count() == 1
+
+
+def test_an_expired_pending_invitation_does_not_block_a_new_one():
+    old = ResellerInvitationFactory(expires_at=timezone.now() - timedelta(minutes=1))
+    reseller_invitation_create(membership=member(old.organization), email=old.email)
+    assert ResellerInvitation.objects.filter(email=old.email).count() == 2
+
+
+def test_only_provider_agents_may_invite():
+    provider = provider_org()
+    with pytest.raises(PermissionDenied):
+        reseller_invitation_create(
+            membership=member(provider, helpdesk_agent=True), email="x@new.example"
+        )
+    assert not ResellerInvitation.objects.exists()
+
+
+def test_resend_refreshes_expiry_and_sends_a_new_email():
+    invitation = ResellerInvitationFactory(expires_at=timezone.now() - timedelta(days=1))
+    resent = reseller_invitation_resend(
+        membership=member(invitation.organization), invitation_id=invitation.pk
+    )
+    assert resent.expires_at > timezone.now() + timedelta(days=13)
+    assert OutboxMessage.objects.filter(to_email=invitation.email).count() == 1
+
+
+def test_revoked_invitation_cannot_be_accepted():
+    invitation = ResellerInvitationFactory()
+    reseller_invitation_revoke(
+        membership=member(invitation.organization), invitation_id=invitation.pk
+    )
+    reseller = reseller_org()
+    with pytest.raises(InvitationUnavailable) as exc:
+        _accept(invitation, member(reseller))
+    assert exc.value.reason == "revoked"
+    assert not ProviderRelationship.objects.exists()
+
+
+def test_another_provider_cannot_resend_or_revoke():
+    invitation = ResellerInvitationFactory()
+    outsider = member(provider_org())
+    with pytest.raises(ResellerInvitation.DoesNotExist):
+        reseller_invitation_revoke(membership=outsider, invitation_id=invitation.pk)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
+
+
+# Accepting -----------------------------------------------------------------------------------
+
+
+def test_global_admin_of_verified_reseller_in_region_authorizes_provider():
+    invitation = ResellerInvitationFactory()
+    reseller = reseller_org()
+    admin = member(reseller)
+    relationship = _accept(invitation, admin)
+    assert relationship.provider == invitation.organization
+    assert relationship.reseller == reseller
+    assert relationship.admin_access is True
+    assert relationship.status == ProviderRelationship.Status.ACTIVE
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.ACCEPTED
+    assert invitation.reseller == reseller
+    assert RelationshipEvent.objects.get().type == RelationshipEvent.Type.AUTHORIZED
+    assert Notification.objects.filter(organization=invitation.organization).exists()
+    assert Notification.objects.filter(organization=reseller).exists()
+    recipients = set(OutboxMessage.objects.values_list("to_email", flat=True))
+    assert invitation.invited_by.email in recipients
+    assert admin.user.email in recipients
+
+
+def test_admin_agent_may_authorize():
+    invitation = ResellerInvitationFactory()
+    reseller = reseller_org()
+    _accept(invitation, member(reseller, admin_agent=True))
+    assert ProviderRelationship.objects.filter(reseller=reseller).exists()
+
+
+@pytest.mark.parametrize("role", ["sales_agent", "helpdesk_agent", "billing_admin"])
+def test_other_roles_cannot_authorize(role):
+    invitation = ResellerInvitationFactory()
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(reseller_org(), **{role: True}))
+    assert "Only a Global admin or an Admin agent" in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
+
+
+def test_a_provider_member_cannot_authorize():
+    invitation = ResellerInvitationFactory()
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(provider_org()))
+    assert "Only a Global admin or an Admin agent" in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [Organization.Status.SUBMITTED, Organization.Status.DRAFT, Organization.Status.REJECTED],
+)
+def test_unverified_reseller_cannot_authorize(status):
+    invitation = ResellerInvitationFactory()
+    reseller = reseller_org(status=status)
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(reseller))
+    assert f"{reseller.legal_name} is not verified yet." in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
+
+
+def test_reseller_without_agreement_cannot_authorize():
+    invitation = ResellerInvitationFactory()
+    reseller = reseller_org(agreement=False)
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(reseller))
+    assert "has not accepted the current Partner Agreement" in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
+
+
+def test_acceptance_of_an_older_agreement_version_is_not_enough():
+    from enrollment.models import AgreementVersion
+
+    invitation = ResellerInvitationFactory()
+    reseller = reseller_org()
+    AgreementVersion.objects.create(
+        version="2027-01", title="New", body="New terms.", published_at=timezone.now()
+    )
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(reseller))
+    assert "has not accepted the current Partner Agreement" in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
+
+
+def test_reseller_in_another_region_cannot_authorize():
+    invitation = ResellerInvitationFactory()  # provider authorized in Europe only
+    reseller = reseller_org(country="US")
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(reseller))
+    assert (
+        f"{reseller.legal_name} is in the CSP region United States, where "
+        f"{invitation.organization.legal_name} is not authorized."
+    ) in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
+
+
+def test_expired_link_cannot_be_accepted():
+    invitation = ResellerInvitationFactory(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(InvitationUnavailable) as exc:
+        _accept(invitation, member(reseller_org()))
+    assert exc.value.reason == "expired"
+    _assert_nothing_changed(invitation)
+
+
+def test_double_accept_creates_one_relationship_and_says_already_accepted():
+    invitation = ResellerInvitationFactory()
+    admin = member(reseller_org())
+    _accept(invitation, admin)
+    with pytest.raises(InvitationUnavailable) as exc:
+        _accept(invitation, admin)
+    assert exc.value.reason == "accepted"
+    assert ProviderRelationship.objects.count() == 1
+
+
+def test_second_invitation_from_same_provider_is_refused_while_relationship_is_active():
+    first = ResellerInvitationFactory()
+    second = ResellerInvitationFactory(organization=first.organization)
+    admin = member(reseller_org())
+    _accept(first, admin)
+    with pytest.raises(ValidationError) as exc:
+        _accept(second, admin)
+    assert "already works with" in exc.value.messages[0]
+    second.refresh_from_db()
+    assert second.status == InvitationStatus.PENDING
+    assert ProviderRelationship.objects.count() == 1
+
+
+def test_decline_marks_invitation_declined_and_creates_nothing():
+    invitation = ResellerInvitationFactory()
+    reseller_invitation_decline(membership=member(reseller_org()), invitation_id=invitation.pk)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.DECLINED
+    assert not ProviderRelationship.objects.exists()
+    with pytest.raises(InvitationUnavailable) as exc:
+        _accept(invitation, member(reseller_org()))
+    assert exc.value.reason == "declined"

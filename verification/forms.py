@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Market, Region
+
+from .models import CheckResult, Document, DocumentType, VerificationCase
+from .selectors import AGE_BUCKETS
+
+Status = VerificationCase.Status
+
+
+class ContactConfirmForm(forms.Form):
+    signed_up = forms.BooleanField(
+        label=_("I signed up for this account, or agreed to be its primary contact."),
+        error_messages={"required": _("Confirm that you signed up for this account.")},
+    )
+    address_belongs = forms.BooleanField(
+        label=_("This email address belongs to the company."),
+        error_messages={"required": _("Confirm that this email address belongs to the company.")},
+    )
+
+
+class NewLinkByEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Your email address"))
+
+
+class ContactChangeForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=50)
+    last_name = forms.CharField(label=_("Last name"), max_length=50)
+    email = forms.EmailField(label=_("Email"))
+    phone = forms.CharField(label=_("Phone"), max_length=32)
+
+
+class VersionedForm(forms.Form):
+    """Carries the case version the reviewer saw; a stale one is a conflict."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ApproveForm(VersionedForm):
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RejectForm(VersionedForm):
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("Choose a reason")), *VerificationCase.RejectReason.choices],
+    )
+    note = forms.CharField(
+        label=_("Note to the partner"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RequestInfoForm(VersionedForm):
+    document_types = forms.MultipleChoiceField(
+        label=_("Documents needed"),
+        choices=DocumentType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    message = forms.CharField(
+        label=_("Message to the partner"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ClaimForm(VersionedForm):
+    pass
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
+
+    def __init__(self, *args, reviewers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = reviewers
+
+
+class DocumentUploadForm(forms.Form):
+    document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, PNG or JPEG, up to 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+    def __init__(self, *args, document_types: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if document_types:
+            labels = dict(DocumentType.choices)
+            self.fields["document_type"].choices = [(c, labels[c]) for c in document_types]
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > Document.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return file
+
+
+AGE_LABELS = {
+    "0-1": _("Less than 1 day"),
+    "1-3": _("1 to 3 days"),
+    "3-6": _("3 to 6 days"),
+    "6-11": _("6 to 11 days"),
+    "11+": _("11 days or more"),
+}
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All open cases")), *Status.choices],
+    )
+    country = forms.ModelChoiceField(
+        label=_("Country"),
+        required=False,
+        queryset=Market.objects.all(),
+        empty_label=_("All countries"),
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        required=False,
+        queryset=Region.objects.all(),
+        empty_label=_("All regions"),
+    )
+    age = forms.ChoiceField(
+        label=_("Waiting"),
+        required=False,
+        choices=[("", _("Any time"))] + [(b.key, AGE_LABELS[b.key]) for b in AGE_BUCKETS],
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    failing = forms.ChoiceField(
+        label=_("Failing check"),
+        required=False,
+        choices=[("", _("Any result")), ("any", _("Any failing check")), *CheckResult.Name.choices],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[("oldest", _("Oldest first")), ("newest", _("Newest first"))],
+    )
+
+    def __init__(self, *args, reviewers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Unassigned")),
+            *[(str(u.pk), u.get_full_name()) for u in reviewers],
+        ]

@@ -1,0 +1,259 @@
+"""Verification of a newly enrolled reseller: one case per organization, its append-only events,
+the automated check results, the primary contact's confirmation links, requests for more
+information and the documents the partner uploads."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organization
+
+
+class VerificationCase(models.Model):
+    class Status(models.TextChoices):
+        # The labels are the words the partner sees (DOMAIN.md).
+        EMAIL_PENDING = "email_pending", _("Waiting for your primary contact")
+        CHECKING = "checking", _("Checking your details")
+        IN_REVIEW = "in_review", _("In review")
+        INFO_REQUESTED = "info_requested", _("More information needed")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the primary contact")
+        EXPIRED = "expired", _("Expired")
+
+    class RejectReason(models.TextChoices):
+        UNVERIFIABLE_BUSINESS = "unverifiable_business", _("We could not verify the business")
+        CONTACT_NOT_AUTHORIZED = (
+            "contact_not_authorized",
+            _("The primary contact is not authorized for the company"),
+        )
+        DOMAIN_MISMATCH = "domain_mismatch", _("The email domain does not match the company")
+        DUPLICATE_ACCOUNT = "duplicate_account", _("The company already has an account")
+        SANCTIONED_OR_RESTRICTED = (
+            "sanctioned_or_restricted",
+            _("The company is in a sanctioned or restricted market"),
+        )
+        DOCUMENTS_INSUFFICIENT = (
+            "documents_insufficient",
+            _("The documents do not prove the company's details"),
+        )
+        OTHER = "other", _("Other reason")
+
+    class NextAction(models.TextChoices):
+        REMIND = "remind", _("Remind the partner")
+        EXPIRE = "expire", _("Expire the case")
+        ESCALATE = "escalate", _("Escalate to the verification admins")
+        RUN_CHECKS = "run_checks", _("Run the automated checks")
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="verification_case"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.EMAIL_PENDING
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assignee"),
+    )
+    reject_reason = models.CharField(
+        _("reason"), max_length=32, choices=RejectReason.choices, blank=True
+    )
+    reject_note = models.TextField(_("note"), blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    # When the current wait began (on the partner or on the reviewers): ages and SLAs start here.
+    waiting_since = models.DateTimeField(_("waiting since"), default=timezone.now)
+    next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_action = models.CharField(max_length=16, choices=NextAction.choices, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # Bumped by every transition: a reviewer's form carries it, a stale one is a conflict.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["waiting_since", "pk"]
+        indexes = [models.Index(fields=["status", "waiting_since"])]
+        verbose_name = _("verification case")
+        verbose_name_plural = _("verification cases")
+
+    def __str__(self) -> str:
+        return f"Verification of {self.organization_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def waits_on_partner(self) -> bool:
+        return self.status in PARTNER_WAIT_STATUSES
+
+    @property
+    def waits_on_reviewers(self) -> bool:
+        return self.status in REVIEWER_WAIT_STATUSES
+
+
+Status = VerificationCase.Status
+PARTNER_WAIT_STATUSES = frozenset({Status.EMAIL_PENDING, Status.INFO_REQUESTED})
+REVIEWER_WAIT_STATUSES = frozenset({Status.CHECKING, Status.IN_REVIEW})
+OPEN_STATUSES = PARTNER_WAIT_STATUSES | REVIEWER_WAIT_STATUSES
+
+
+class CaseEvent(models.Model):
+    """Append-only history of a case; the partner timeline and the reviewer history read it."""
+
+    class Type(models.TextChoices):
+        OPENED = "opened", _("Enrolment submitted")
+        CONTACT_EMAILED = "contact_emailed", _("Confirmation email sent to the primary contact")
+        CONTACT_CONFIRMED = "contact_confirmed", _("Primary contact confirmed")
+        CONTACT_DENIED = "contact_denied", _("Primary contact said it wasn't them")
+        CONTACT_CHANGED = "contact_changed", _("Primary contact changed")
+        CHECKS_COMPLETED = "checks_completed", _("Automated checks completed")
+        CLAIMED = "claimed", _("Case assigned")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        INFO_REQUESTED = "info_requested", _("More information requested")
+        INFO_SUBMITTED = "info_submitted", _("Documents uploaded")
+        REMINDED = "reminded", _("Reminder sent")
+        EXPIRED = "expired", _("Expired without an answer")
+        ESCALATED = "escalated", _("Escalated to the verification admins")
+
+    case = models.ForeignKey(VerificationCase, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CheckResult(models.Model):
+    class Name(models.TextChoices):
+        EMAIL_DOMAIN = "email_domain", _("Email domain matches the organization")
+        NOT_CONSUMER = "not_consumer", _("Not a consumer email domain")
+        NO_DUPLICATE = "no_duplicate", _("No duplicate organization")
+        CSP_MARKET = "csp_market", _("Country is a CSP market")
+        PARTNER_ID_COUNTRY = "partner_id_country", _("Associated PartnerID country matches")
+
+    case = models.ForeignKey(VerificationCase, on_delete=models.CASCADE, related_name="checks")
+    name = models.CharField(max_length=32, choices=Name.choices)
+    passed = models.BooleanField()
+    evidence = models.JSONField(default=dict, blank=True)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "name"], name="one_result_per_check"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {'passed' if self.passed else 'failed'}"
+
+
+class ContactConfirmation(models.Model):
+    """A single-use, expiring link for the primary contact. Only the SHA-256 of the key is
+    stored; the key itself exists only in the email."""
+
+    case = models.ForeignKey(
+        VerificationCase, on_delete=models.CASCADE, related_name="confirmations"
+    )
+    email = models.EmailField()
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Confirmation link for {self.email}"
+
+
+class DocumentType(models.TextChoices):
+    REGISTRATION_CERTIFICATE = "registration_certificate", _("Business registration certificate")
+    PROOF_OF_ADDRESS = "proof_of_address", _("Proof of address (utility bill or bank statement)")
+    AUTHORIZATION_LETTER = "authorization_letter", _("Letter of authorization for the contact")
+    TAX_REGISTRATION = "tax_registration", _("VAT or tax registration")
+
+
+class InfoRequest(models.Model):
+    case = models.ForeignKey(
+        VerificationCase, on_delete=models.CASCADE, related_name="info_requests"
+    )
+    document_types = models.JSONField(_("documents requested"), default=list)
+    message = models.TextField(_("message"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Request on case {self.case_id}"
+
+    def document_type_labels(self) -> list[str]:
+        labels = dict(DocumentType.choices)
+        return [str(labels.get(code, code)) for code in self.document_types]
+
+
+def _document_path(instance: Document, filename: str) -> str:
+    # Never the uploaded name: a random one under the case, outside any public URL.
+    return f"verification/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+    MAX_BYTES = 5 * 1024 * 1024
+
+    case = models.ForeignKey(VerificationCase, on_delete=models.CASCADE, related_name="documents")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="verification_documents"
+    )
+    info_request = models.ForeignKey(
+        InfoRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    document_type = models.CharField(
+        _("document type"), max_length=32, choices=DocumentType.choices
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    file = models.FileField(upload_to=_document_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        return f"document-{self.pk}.{self.ALLOWED_TYPES.get(self.content_type, 'bin')}"

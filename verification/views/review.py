@@ -1,0 +1,249 @@
+"""The operator's verification queue and case page. Cross-tenant by design: only verification
+admins of the programme operator get here, and with MFA when the setting requires it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
+
+from ..forms import (
+    AGE_LABELS,
+    ApproveForm,
+    AssignForm,
+    ClaimForm,
+    QueueFilterForm,
+    RejectForm,
+    RequestInfoForm,
+)
+from ..models import OPEN_STATUSES, VerificationCase
+from ..selectors import (
+    case_checks,
+    case_documents,
+    case_for_review_all_tenants,
+    case_latest_info_request,
+    case_queue_age_buckets_all_tenants,
+    case_queue_all_tenants,
+    case_queue_counts_all_tenants,
+    case_sla,
+    case_timeline,
+    document_for_review_all_tenants,
+    verification_admins_all_tenants,
+)
+from ..services import (
+    CaseConflict,
+    case_approve,
+    case_assign,
+    case_claim,
+    case_reject,
+    case_request_info,
+)
+from .partner import serve_document
+
+Status = VerificationCase.Status
+PAGE_SIZE = 25
+SLA_LABELS = {
+    "over": gettext_lazy("Over SLA"),
+    "soon": gettext_lazy("Due soon"),
+    "ok": gettext_lazy("Within SLA"),
+    "partner": gettext_lazy("Waiting on the partner"),
+}
+
+
+class ReviewerViewMixin(TenantViewMixin):
+    """Verification admins only; with MFA enrolled when PORTAL_REQUIRE_MFA_FOR_REVIEWERS."""
+
+    required_action = Action.REVIEW_VERIFICATION
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any):
+        membership = getattr(request, "membership", None)
+        if (
+            settings.PORTAL_REQUIRE_MFA_FOR_REVIEWERS
+            and can(membership, Action.REVIEW_VERIFICATION)
+            and not Authenticator.objects.filter(user=request.user).exists()
+        ):
+            messages.warning(
+                request,
+                _("Verification admins must use two-factor authentication. Set it up to continue."),
+            )
+            return redirect("mfa_index")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _chart(buckets) -> dict[str, Any]:
+    """Bar geometry for the server-rendered SVG of queue age."""
+    peak = max((count for _b, count in buckets), default=0) or 1
+    bar_width, gap, height = 104, 16, 120
+    bars = []
+    for index, (bucket, count) in enumerate(buckets):
+        bar_height = round(height * count / peak)
+        bars.append(
+            {
+                "label": AGE_LABELS[bucket.key],
+                "count": count,
+                "x": 8 + index * (bar_width + gap),
+                "y": 20 + height - bar_height,
+                "height": bar_height,
+                "width": bar_width,
+                "text_x": 8 + index * (bar_width + gap) + bar_width // 2,
+                "over": bucket.low_days >= 3,
+            }
+        )
+    return {"bars": bars, "width": 8 + len(bars) * (bar_width + gap), "height": height + 60}
+
+
+class ReviewQueueView(ReviewerViewMixin, TemplateView):
+    template_name = "verification/review_queue.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        reviewers = list(verification_admins_all_tenants())
+        form = QueueFilterForm(self.request.GET or None, reviewers=reviewers)
+        filters = form.cleaned_data if form.is_valid() else {}
+        status = filters.get("status") or ""
+        cases = case_queue_all_tenants(
+            now=now,
+            statuses=[status] if status else list(OPEN_STATUSES),
+            country=filters["country"].pk if filters.get("country") else "",
+            region=filters["region"].pk if filters.get("region") else None,
+            age=filters.get("age") or "",
+            assignee=filters.get("assignee") or "",
+            failing=filters.get("failing") or "",
+            user=self.request.user,
+            newest_first=filters.get("sort") == "newest",
+        )
+        page = Paginator(cases, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        for case in page.object_list:
+            case.sla = case_sla(case, now)
+            case.sla_label = SLA_LABELS.get(case.sla, "")
+            case.age_days = (now - case.waiting_since).days
+        counts = case_queue_counts_all_tenants()
+        query = {k: v for k, v in self.request.GET.items() if k != "page" and v}
+        context.update(
+            {
+                "form": form,
+                "page": page,
+                "query_string": urlencode(query),
+                "counts": [(value, label, counts[value]) for value, label in Status.choices],
+                "chart": _chart(case_queue_age_buckets_all_tenants(now=now)),
+            }
+        )
+        return context
+
+
+def _case_context(request, case: VerificationCase, **forms: Any) -> dict[str, Any]:
+    version = {"version": case.version}
+    reviewers = verification_admins_all_tenants()
+    return {
+        "case": case,
+        "profile": case.organization.legal_profile,
+        "checks": case_checks(case=case),
+        "timeline": case_timeline(case=case),
+        "documents": case_documents(case=case),
+        "info_request": case_latest_info_request(case=case),
+        "sla": (sla := case_sla(case, timezone.now())),
+        "sla_label": SLA_LABELS.get(sla, ""),
+        "approve_form": forms.get("approve_form") or ApproveForm(initial=version),
+        "reject_form": forms.get("reject_form") or RejectForm(initial=version),
+        "request_form": forms.get("request_form") or RequestInfoForm(initial=version),
+        "claim_form": ClaimForm(initial=version),
+        "assign_form": forms.get("assign_form") or AssignForm(initial=version, reviewers=reviewers),
+        "can_decide": case.status == Status.IN_REVIEW,
+        "can_reject": case.status in (Status.IN_REVIEW, Status.INFO_REQUESTED),
+        "can_assign": case.status in OPEN_STATUSES,
+    }
+
+
+class ReviewCaseView(ReviewerViewMixin, TemplateView):
+    template_name = "verification/review_case.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case = case_for_review_all_tenants(pk=self.kwargs["pk"])
+        context.update(_case_context(self.request, case))
+        return context
+
+
+class ReviewActionView(ReviewerViewMixin, View):
+    """POST /review/<id>/<action>/: one reviewer action, refused with a clear message when the
+    case moved on since the reviewer loaded it."""
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        case = case_for_review_all_tenants(pk=pk)
+        actor = request.user
+        forms = {
+            "approve": ("approve_form", ApproveForm(request.POST)),
+            "reject": ("reject_form", RejectForm(request.POST)),
+            "request-info": ("request_form", RequestInfoForm(request.POST)),
+            "claim": ("claim_form", ClaimForm(request.POST)),
+            "assign": (
+                "assign_form",
+                AssignForm(request.POST, reviewers=verification_admins_all_tenants()),
+            ),
+        }
+        if action not in forms:
+            return redirect("verification:review_case", pk=pk)
+        name, form = forms[action]
+        if not form.is_valid():
+            context = _case_context(request, case, **{name: form})
+            return render(request, "verification/review_case.html", context, status=400)
+        data = form.cleaned_data
+        version = data["version"]
+        try:
+            if action == "approve":
+                case_approve(case=case, actor=actor, note=data["note"], expected_version=version)
+                done = _("Approved. The partner is verified and we emailed the primary contact.")
+            elif action == "reject":
+                case_reject(
+                    case=case,
+                    actor=actor,
+                    reason=data["reason"],
+                    note=data["note"],
+                    expected_version=version,
+                )
+                done = _("Rejected. We emailed the primary contact the reason.")
+            elif action == "request-info":
+                case_request_info(
+                    case=case,
+                    actor=actor,
+                    document_types=data["document_types"],
+                    message=data["message"],
+                    expected_version=version,
+                )
+                done = _("We asked the partner for more information.")
+            elif action == "claim":
+                case_claim(case=case, actor=actor, expected_version=version)
+                done = _("The case is assigned to you.")
+            else:
+                case_assign(
+                    case=case, actor=actor, assignee=data["assignee"], expected_version=version
+                )
+                done = _("The case is assigned.")
+        except CaseConflict as exc:
+            messages.error(request, exc.message)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, done)
+        return redirect("verification:review_case", pk=pk)
+
+
+class ReviewDocumentView(ReviewerViewMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return serve_document(document_for_review_all_tenants(pk=pk))
