@@ -1,0 +1,60 @@
+"""DOMAIN.md's demo-data table and URL map are contracts: after `seed_demo` every demo user signs
+in with the documented password and opens the pages of the URL map that belong to them."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from portal.demo import DEMO_ORGS, PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "reviewer@csp-operator.example": ["/dashboard/", "/review/", "/outbox/"],
+    "admin@contoso-distribution.example": [
+        "/dashboard/",
+        "/indirect-resellers/",
+        "/customers/",
+        "/settings/legal/",
+        "/settings/users/",
+        "/settings/partner-profile/",
+        "/settings/identifiers/",
+    ],
+    "admin@fabrikam-supply.example": ["/dashboard/", "/indirect-resellers/", "/customers/"],
+    "admin@northwind-it.example": [
+        "/dashboard/",
+        "/verification/",
+        "/find-a-provider/",
+        "/indirect-providers/",
+        "/customers/",
+        "/settings/legal/",
+        "/settings/identifiers/",
+        "/settings/users/",
+        "/settings/partner-profile/",
+    ],
+    "admin@tailspin-cloud.example": ["/dashboard/", "/verification/", "/settings/legal/"],
+    "admin@wingtip-systems.example": ["/dashboard/", "/verification/"],
+    "admin@litware-solutions.example": ["/enroll/reseller/start/"],
+    "admin@adatum-retail.example": ["/dashboard/"],
+}
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True  # /outbox/ answers only with DEBUG on, as under `make run`
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent
+
+
+def test_every_demo_user_is_listed_in_the_contract():
+    assert {spec.email for spec in DEMO_ORGS} == set(PAGES)
+
+
+@pytest.mark.parametrize("email", list(PAGES))
+def test_demo_user_signs_in_with_the_password_and_opens_their_pages(client, demo, email):
+    response = client.post("/accounts/login/", {"login": email, "password": PASSWORD})
+    assert response.status_code == 302, f"{email} could not sign in"
+    for path in PAGES[email]:
+        page = client.get(path, follow=True)
+        assert page.status_code == 200, f"{email} got {page.status_code} on {path}"
