@@ -95,3 +95,16 @@ def test_partner_uploads_the_requested_document_and_the_case_returns_to_review(n
     with reviewer_page.expect_download() as download:
         reviewer_page.get_by_role("link", name="bill.pdf").click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def test_a_bad_link_explains_itself_and_offers_a_new_one(page):
+    partner = submitted_reseller()
+    case_open(organization=partner.organization, actor=partner.user)
+    page.goto("/verify-contact/this-is-not-a-key/")
+    expect(page.get_by_role("heading", name="This link is not valid")).to_be_visible()
+    screenshot(page, "verification-contact-bad-link")
+    page.get_by_label("Your email address").fill(
+        partner.organization.legal_profile.primary_contact_email
+    )
+    page.get_by_role("button", name="Email me a new link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
