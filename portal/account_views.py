@@ -308,6 +308,10 @@ class UserDetailView(TenantViewMixin, View):
 class UserRemoveView(TenantViewMixin, View):
     required_action = Action.MANAGE_USERS
 
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        membership = self.tenant_get(Membership, pk=pk)
+        return render(request, "portal/settings/user_remove.html", {"member": membership})
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         membership = self.tenant_get(Membership, pk=pk)
         name = membership.user.get_full_name()

@@ -201,3 +201,22 @@ def test_adding_an_existing_member_is_refused(client_for, reseller_admin):
     )
     assert "already a user of your organization" in response.text
     assert Membership.objects.filter(user=agent.user).count() == 1
+
+
+def test_remove_asks_for_confirmation_first_and_get_changes_nothing(client_for, reseller_admin):
+    agent = member(reseller_admin.organization, sales_agent=True)
+    page = client_for(reseller_admin).get(f"{USERS}{agent.pk}/remove/").text
+    assert f"Remove {agent.user.get_full_name()}?" in page
+    assert Membership.objects.filter(pk=agent.pk).exists()
+
+
+def test_invited_users_show_as_invitation_sent_until_they_set_a_password(
+    client_for, reseller_admin
+):
+    domain = reseller_admin.organization.primary_domain
+    client = client_for(reseller_admin)
+    client.post(
+        f"{USERS}add/",
+        {"email": f"eva@{domain}", "first_name": "Eva", "last_name": "R", "roles": ["sales_agent"]},
+    )
+    assert "Invitation sent" in client.get(USERS).text
