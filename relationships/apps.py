@@ -1,5 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+    """How many indirect partners the organization works with (one query)."""
+    from portal.models import Organization
+    from portal.policy import Action, can
+
+    from .models import ProviderRelationship
+
+    org = membership.organization
+    if org.kind not in (Organization.Kind.RESELLER, Organization.Kind.PROVIDER):
+        return None
+    if not can(membership, Action.VIEW_RELATIONSHIPS):
+        return None
+    side = "reseller" if org.kind == Organization.Kind.RESELLER else "provider"
+    count = ProviderRelationship.objects.filter(
+        **{side: org}, status=ProviderRelationship.Status.ACTIVE
+    ).count()
+    return ("relationships/panel.html", {"count": count, "is_reseller": side == "reseller"})
 
 
 class RelationshipsConfig(AppConfig):
     name = "relationships"
+
+    def ready(self) -> None:
+        from portal.dashboard import register_panel
+
+        register_panel(relationships_panel, order=40)
