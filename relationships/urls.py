@@ -37,6 +37,11 @@ urlpatterns = [
         name="invite_customer",
     ),
     path(
+        "indirect-providers/invite-customer/<int:pk>/<str:action>/",
+        views.CustomerInvitationActionView.as_view(),
+        name="customer_invitation_action",
+    ),
+    path(
         "indirect-providers/<int:pk>/<str:action>/",
         views.RelationshipActionView.as_view(),
         name="reseller_relationship_action",

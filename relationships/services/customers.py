@@ -238,3 +238,61 @@ def customer_invitation_decline(
             link="/customers/",
         )
     return invitation
+
+
+def _customer_invitation_for_update(
+    *, membership: Membership, invitation_id: int
+) -> CustomerInvitation:
+    require(membership, Action.INVITE_CUSTOMER)
+    invitation = (
+        CustomerInvitation.objects.select_for_update()
+        .select_related("organization", "provider")
+        .filter(pk=invitation_id, organization=membership.organization)
+        .first()
+    )
+    if invitation is None:
+        raise CustomerInvitation.DoesNotExist
+    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
+        raise ValidationError(
+            _("This invitation was %(status)s; it cannot be changed.")
+            % {"status": invitation.get_status_display().lower()}
+        )
+    return invitation
+
+
+def customer_invitation_resend(*, membership: Membership, invitation_id: int) -> CustomerInvitation:
+    """Send the link again with a fresh expiry."""
+    with transaction.atomic():
+        invitation = _customer_invitation_for_update(
+            membership=membership, invitation_id=invitation_id
+        )
+        invitation.status = InvitationStatus.PENDING
+        invitation.last_sent_at = timezone.now()
+        invitation.expires_at = expiry_for(CustomerInvitation.KIND)
+        invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
+        audit_record(
+            type="relationships.customer_invitation.resent",
+            organization=invitation.organization,
+            actor=membership.user,
+            invitation=invitation.pk,
+        )
+        emails.send_customer_invitation(invitation)
+    return invitation
+
+
+def customer_invitation_revoke(*, membership: Membership, invitation_id: int) -> CustomerInvitation:
+    with transaction.atomic():
+        invitation = _customer_invitation_for_update(
+            membership=membership, invitation_id=invitation_id
+        )
+        invitation.status = InvitationStatus.REVOKED
+        invitation.responded_at = timezone.now()
+        invitation.responded_by = membership.user
+        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        audit_record(
+            type="relationships.customer_invitation.revoked",
+            organization=invitation.organization,
+            actor=membership.user,
+            invitation=invitation.pk,
+        )
+    return invitation

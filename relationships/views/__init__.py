@@ -4,6 +4,7 @@ from .customers import CustomerDetailView, CustomersView
 from .directory import FindProviderView
 from .invitations import InvitationView
 from .partners import (
+    CustomerInvitationActionView,
     CustomerInviteView,
     IndirectProvidersView,
     IndirectResellersView,
@@ -14,6 +15,7 @@ from .partners import (
 
 __all__ = [
     "CustomerDetailView",
+    "CustomerInvitationActionView",
     "CustomerInviteView",
     "CustomersView",
     "FindProviderView",

@@ -20,7 +20,7 @@ from ..forms import (
     ResellerInviteForm,
 )
 from ..lists import ListPage
-from ..models import ProviderRelationship, ResellerInvitation
+from ..models import CustomerInvitation, ProviderRelationship, ResellerInvitation
 from ..services import customers as customer_services
 from ..services import provider_relationships as relationship_services
 from ..services import reseller_invitations as invitation_services
@@ -294,3 +294,36 @@ class CustomerInviteView(RelationshipsViewMixin, View):
                 )
                 return redirect("relationships:invite_customer")
         return self._render(request, form, status=400)
+
+
+class CustomerInvitationActionView(RelationshipsViewMixin, View):
+    required_action = Action.INVITE_CUSTOMER
+    organization_kinds = {Kind.RESELLER}
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        service = {
+            "resend": customer_services.customer_invitation_resend,
+            "revoke": customer_services.customer_invitation_revoke,
+        }.get(action)
+        if service is None:
+            raise Http404
+        try:
+            invitation = service(membership=self.membership, invitation_id=pk)
+        except CustomerInvitation.DoesNotExist as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            if action == "resend":
+                messages.success(
+                    request,
+                    _("Invitation sent again to %(email)s. The link expires on %(date)s.")
+                    % {"email": invitation.email, "date": date_text(invitation.expires_at)},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Invitation to %(email)s revoked; its link no longer works.")
+                    % {"email": invitation.email},
+                )
+        return redirect("relationships:invite_customer")

@@ -89,3 +89,27 @@ def test_customer_cannot_accept_after_the_provider_relationship_ended():
         customer_invitation_accept(membership=member(customer_org()), invitation_id=invitation.pk)
     assert "no longer works with" in exc.value.messages[0]
     assert not CustomerRelationship.objects.exists()
+
+
+def test_reseller_resends_and_revokes_a_customer_invitation(client_for):
+    invitation = CustomerInvitationFactory()
+    client = client_for(member(invitation.organization))
+    base = f"/indirect-providers/invite-customer/{invitation.pk}"
+    assert client.post(f"{base}/resend/").status_code == 302
+    assert OutboxMessage.objects.filter(to_email=invitation.email).count() == 1
+    assert client.post(f"{base}/revoke/").status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.status == "revoked"
+    response = client_for(member(customer_org())).get(f"/invitations/{invitation.key}/")
+    assert "This invitation was withdrawn" in response.text
+
+
+def test_another_reseller_cannot_resend_or_revoke_a_customer_invitation(client_for):
+    invitation = CustomerInvitationFactory()
+    outsider = client_for(member(ProviderRelationshipFactory().reseller))
+    for action in ("resend", "revoke"):
+        url = f"/indirect-providers/invite-customer/{invitation.pk}/{action}/"
+        assert outsider.post(url).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+    assert not OutboxMessage.objects.exists()

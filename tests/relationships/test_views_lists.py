@@ -12,6 +12,7 @@ from relationships.models import (
 )
 from tests.factories import member
 from tests.relationships.factories import (
+    CustomerInvitationFactory,
     CustomerRelationshipFactory,
     OrderFactory,
     ProviderRelationshipFactory,
@@ -311,7 +312,7 @@ def test_customer_detail_query_budget(client_for, django_assert_max_num_queries,
 def test_invite_customer_page_query_budget(client_for, django_assert_max_num_queries, rows):
     reseller = reseller_org()
     for _ in range(rows):
-        ProviderRelationshipFactory(reseller=reseller)
+        CustomerInvitationFactory(relationship=ProviderRelationshipFactory(reseller=reseller))
     client = client_for(member(reseller))
     with django_assert_max_num_queries(5):
         assert client.get("/indirect-providers/invite-customer/").status_code == 200
