@@ -65,7 +65,7 @@ class ListPage:
             writer.writerow([_csv_safe(value(row)) for _header, value in self.csv_columns])
         return response
 
-    def query_string(self, **drop: Any) -> str:
+    def query_string(self) -> str:
         params = self.request.GET.copy()
         for key in ("page", "format"):
             params.pop(key, None)

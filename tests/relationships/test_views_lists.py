@@ -374,3 +374,11 @@ def test_provider_sees_its_csp_regions_or_a_warning_when_it_has_none(client_for)
     bare = OrganizationFactory(kind=Organization.Kind.PROVIDER)
     text = client_for(member(bare)).get("/indirect-resellers/").text
     assert "has not authorized your company in any CSP region yet" in text
+
+
+def test_provider_customers_are_grouped_under_each_reseller(client_for):
+    provider = provider_org()
+    one = CustomerRelationshipFactory(relationship=ProviderRelationshipFactory(provider=provider))
+    text = client_for(member(provider)).get("/customers/").text
+    assert f"Shared by {one.reseller.legal_name}" in text
+    assert 'scope="rowgroup"' in text
