@@ -48,7 +48,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         return {"nav_main": [], "nav_settings": [], "debug_outbox": debug_outbox}
     path = request.path
     items = []
+    # Until Register now, the enrolment is all there is to do: the dashboard leads back to it.
+    draft = membership.organization.status == Organization.Status.DRAFT
     for item in NAV:
+        if draft and item.action != Action.VIEW_DASHBOARD:
+            continue
         only = _KIND_ONLY.get(item.path)
         if only and membership.organization.kind != only:
             continue

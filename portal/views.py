@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from .dashboard import dashboard_panels
-from .models import OutboxMessage
+from .models import Organization, OutboxMessage
 from .selectors import notification_list, organization_has_admin_agent, outbox_list_all_tenants
 from .services import user_set_language
 from .tenancy import TenantViewMixin
@@ -30,8 +30,9 @@ class DashboardView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["needs_admin_agent"] = not organization_has_admin_agent(
-            organization=self.organization
+        context["needs_admin_agent"] = (
+            self.organization.status != Organization.Status.DRAFT
+            and not organization_has_admin_agent(organization=self.organization)
         )
         context["notifications"] = notification_list(organization=self.organization)[:10]
         context["panels"] = dashboard_panels(self.request, self.membership)

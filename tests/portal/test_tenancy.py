@@ -79,3 +79,11 @@ def test_navigation_depends_on_kind_and_roles(client_for):
     assert 'href="/indirect-resellers/"' in provider_page
     assert 'href="/settings/users/"' in reseller_page
     assert 'href="/settings/users/"' not in helpdesk_page
+
+
+def test_an_organization_still_enrolling_only_sees_the_dashboard_in_navigation(client_for):
+    drafting = member(OrganizationFactory(status=Organization.Status.DRAFT))
+    page = client_for(drafting).get("/dashboard/").text
+    assert 'href="/dashboard/"' in page
+    assert 'href="/customers/"' not in page
+    assert 'href="/settings/users/"' not in page
