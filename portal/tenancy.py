@@ -51,7 +51,8 @@ class TenantViewMixin(LoginRequiredMixin):
     """Signed in, member of an organization, and allowed `required_action` there.
 
     A user without a role for the action gets 403 on their own tenant's pages; objects of
-    other tenants never get that far (they are filtered out: 404)."""
+    other tenants never get that far (they are filtered out: 404). A page that exists only for
+    some organization kinds (`organization_kinds`) is a 404 for the others."""
 
     required_action: Action = Action.VIEW_DASHBOARD
     organization_kinds: set[str] | None = None
@@ -64,6 +65,8 @@ class TenantViewMixin(LoginRequiredMixin):
             return redirect("portal:no_organization")
         self.organization: Organization = self.membership.organization
         kinds, _roles = RULES[self.required_action]
+        if self.organization_kinds is not None:
+            kinds = kinds & self.organization_kinds  # a page that exists for fewer kinds
         if self.organization.kind not in kinds:
             raise Http404
         if not can(self.membership, self.required_action):

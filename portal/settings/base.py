@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab()},
     "verification-sweep": {"task": "verification.tasks.verification_sweep", "schedule": crontab()},
+    "invitations-expire": {
+        "task": "relationships.tasks.relationships_expire_invitations",
+        "schedule": crontab(minute=7),  # hourly
+    },
 }
 
 LOGGING = {
