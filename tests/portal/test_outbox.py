@@ -40,16 +40,27 @@ def test_same_key_is_written_and_sent_once(django_capture_on_commit_callbacks):
     assert len(mail.outbox) == 1
 
 
-def test_italian_recipient_gets_italian_subject(django_capture_on_commit_callbacks):
+def test_italian_recipient_gets_the_email_in_italian(django_capture_on_commit_callbacks):
+    context = {"legal_name": "Northwind IT", "contact_name": "Nadia", "verification_url": "u"}
     with django_capture_on_commit_callbacks(execute=True):
         outbox_enqueue(
             key="it",
             to="p@x.example",
-            template="test_message",
-            context={"name": "Pat", "link": "l"},
+            template="verification_verified",
+            context=context,
             language="it",
         )
-    assert mail.outbox[0].subject == "Ciao Pat"
+        outbox_enqueue(
+            key="en",
+            to="p@x.example",
+            template="verification_verified",
+            context=context,
+            language="en",
+        )
+    italian, english = mail.outbox
+    assert italian.subject == "Northwind IT è verificata"
+    assert "Ciao Nadia" in italian.body
+    assert english.subject == "Northwind IT is verified"
 
 
 @override_settings(MAILERS={"default": {"BACKEND": "tests.portal.failing_backend.RefusingBackend"}})
