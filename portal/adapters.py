@@ -4,11 +4,19 @@ import secrets
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from .domains import validate_work_email
 from .outbox import outbox_write
+from .services import user_set_language
+
+
+def _chosen_language(request) -> str | None:
+    """The language the visitor chose with the switch (its cookie), if any."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) if request else None
+    return chosen if chosen in dict(settings.LANGUAGES) else None
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -21,6 +29,19 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         except ValidationError as exc:
             raise ValidationError(exc.messages[0]) from exc
         return email.lower()
+
+    def save_user(self, request, user, form, commit=True):
+        """A new account starts in the language the person was using when signing up."""
+        user.language = _chosen_language(request) or user.language
+        return super().save_user(request, user, form, commit=commit)
+
+    def login(self, request, user) -> None:
+        """A language picked before signing in (top bar) becomes the account's language."""
+        super().login(request, user)
+        chosen = _chosen_language(request)
+        if chosen and chosen != user.language:
+            user_set_language(user=user, language=chosen)
+            translation.activate(chosen)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         language = translation.get_language() or "en"

@@ -57,3 +57,12 @@ def test_password_reset_mail_goes_through_the_outbox(client, reseller_admin):
     client.post("/accounts/password/reset/", {"email": reseller_admin.user.email})
     message = OutboxMessage.objects.get(to_email=reseller_admin.user.email)
     assert "/accounts/password/reset/key/" in message.body_text
+
+
+def test_signup_in_italian_saves_italian_and_sends_the_confirmation_in_italian(client):
+    client.post("/language/", {"language": "it", "next": SIGNUP})
+    _signup(client, "marco@wide-world.example")
+    assert User.objects.get(email="marco@wide-world.example").language == "it"
+    message = OutboxMessage.objects.get(to_email="marco@wide-world.example")
+    assert message.language == "it"
+    assert "Conferma" in message.subject or "conferma" in message.body_text
