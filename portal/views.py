@@ -25,13 +25,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("account_login")
 
 
+# Partner Center asks partners (not customers or the operator) to hold Admin agent.
+PARTNER_KINDS = {Organization.Kind.RESELLER, Organization.Kind.PROVIDER}
+
+
 class DashboardView(TenantViewMixin, TemplateView):
     template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["needs_admin_agent"] = (
-            self.organization.status != Organization.Status.DRAFT
+            self.organization.kind in PARTNER_KINDS
+            and self.organization.status != Organization.Status.DRAFT
             and not organization_has_admin_agent(organization=self.organization)
         )
         context["notifications"] = notification_list(organization=self.organization)[:10]

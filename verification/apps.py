@@ -24,6 +24,27 @@ def verification_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
     )
 
 
+def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+    """Verification admins see what waits in the queue (one query)."""
+    from portal.policy import Action, can
+
+    from .models import VerificationCase
+    from .selectors import case_queue_counts_all_tenants
+
+    if not can(membership, Action.REVIEW_VERIFICATION):
+        return None
+    counts = case_queue_counts_all_tenants()
+    Status = VerificationCase.Status
+    return (
+        "verification/review_panel.html",
+        {
+            "in_review": counts[Status.IN_REVIEW],
+            "checking": counts[Status.CHECKING],
+            "waiting_on_partners": counts[Status.EMAIL_PENDING] + counts[Status.INFO_REQUESTED],
+        },
+    )
+
+
 class VerificationConfig(AppConfig):
     name = "verification"
 
@@ -31,3 +52,4 @@ class VerificationConfig(AppConfig):
         from portal.dashboard import register_panel
 
         register_panel(verification_panel, order=20)
+        register_panel(review_queue_panel, order=20)

@@ -87,3 +87,11 @@ def test_an_organization_still_enrolling_only_sees_the_dashboard_in_navigation(c
     assert 'href="/dashboard/"' in page
     assert 'href="/customers/"' not in page
     assert 'href="/settings/users/"' not in page
+
+
+def test_only_partner_organizations_are_asked_to_add_an_admin_agent(client_for):
+    reseller = member()
+    customer = member(OrganizationFactory(kind=Organization.Kind.CUSTOMER))
+    prompt = "Add yourself to Admin agent"
+    assert prompt in client_for(reseller).get("/dashboard/").text
+    assert prompt not in client_for(customer).get("/dashboard/").text

@@ -197,3 +197,13 @@ def test_age_filter_and_newest_first_sort(
     assert oldest_first.index(f"/review/{old.pk}/") < oldest_first.index(f"/review/{new.pk}/")
     newest_first = client.get("/review/", {"sort": "newest"}).content.decode()
     assert newest_first.index(f"/review/{new.pk}/") < newest_first.index(f"/review/{old.pk}/")
+
+
+def test_reviewer_dashboard_summarises_the_queue(client_for):
+    from verification.services import verification_case_open
+
+    verification_case_open(organization=submitted_reseller().organization, actor=None)
+    page = client_for(reviewer()).get("/dashboard/").text
+    assert "1 case waiting on the partner" in page
+    assert 'href="/review/"' in page
+    assert "Add yourself to Admin agent" not in page
