@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from portal.audit import audit_record
+from portal.models import Membership, User
+from portal.policy import Action, require
+
 from ..errors import InvitationUnavailable
-from ..models import INVITATION_VALIDITY, InvitationStatus
+from ..models import (
+    INVITATION_VALIDITY,
+    CustomerInvitation,
+    InvitationStatus,
+    ResellerInvitation,
+)
 
 
 def new_key() -> str:
@@ -21,3 +32,58 @@ def ensure_open(invitation) -> None:
     if invitation.status == InvitationStatus.PENDING and not invitation.is_expired:
         return
     raise InvitationUnavailable(invitation.effective_status, invitation)
+
+
+def sent_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
+    model: type[I],
+    *,
+    membership: Membership,
+    invitation_id: int,
+    action: Action,
+    related: tuple[str, ...],
+    refusal: str,
+) -> I:
+    """The sender's own invitation, locked, while it is still pending or expired: the only
+    states a sender can resend or revoke. Another tenant's invitation is `model.DoesNotExist`
+    (the page's 404); `refusal` says why an answered one cannot change (`%(status)s` in it)."""
+    require(membership, action)
+    invitation = (
+        model._default_manager.select_for_update()
+        .select_related(*related)
+        .filter(pk=invitation_id, organization=membership.organization)
+        .first()
+    )
+    if invitation is None:
+        raise model.DoesNotExist
+    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
+        raise ValidationError(refusal % {"status": invitation.get_status_display().lower()})
+    return invitation
+
+
+def invitation_resend[I: (ResellerInvitation, CustomerInvitation)](
+    invitation: I, *, actor: User, audit_type: str, send: Callable[[I], None]
+) -> None:
+    """Pending again with a fresh expiry (which revives an expired one), and the link emailed
+    again. Runs inside the caller's transaction, on an invitation it has locked."""
+    invitation.status = InvitationStatus.PENDING
+    invitation.last_sent_at = timezone.now()
+    invitation.expires_at = expiry_for(invitation.KIND)
+    invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
+    audit_record(
+        type=audit_type, organization=invitation.organization, actor=actor, invitation=invitation.pk
+    )
+    send(invitation)
+
+
+def invitation_revoke(
+    invitation: ResellerInvitation | CustomerInvitation, *, actor: User, audit_type: str
+) -> None:
+    """Revoked by its sender: the link stops working. Runs inside the caller's transaction, on
+    an invitation it has locked."""
+    invitation.status = InvitationStatus.REVOKED
+    invitation.responded_at = timezone.now()
+    invitation.responded_by = actor
+    invitation.save(update_fields=["status", "responded_at", "responded_by"])
+    audit_record(
+        type=audit_type, organization=invitation.organization, actor=actor, invitation=invitation.pk
+    )

@@ -19,7 +19,14 @@ from ..models import (
     InvitationStatus,
     ProviderRelationship,
 )
-from ._common import ensure_open, expiry_for, new_key
+from ._common import (
+    ensure_open,
+    expiry_for,
+    invitation_resend,
+    invitation_revoke,
+    new_key,
+    sent_invitation_for_update,
+)
 
 Kind = Organization.Kind
 
@@ -243,21 +250,14 @@ def customer_invitation_decline(
 def _customer_invitation_for_update(
     *, membership: Membership, invitation_id: int
 ) -> CustomerInvitation:
-    require(membership, Action.INVITE_CUSTOMER)
-    invitation = (
-        CustomerInvitation.objects.select_for_update()
-        .select_related("organization", "provider")
-        .filter(pk=invitation_id, organization=membership.organization)
-        .first()
+    return sent_invitation_for_update(
+        CustomerInvitation,
+        membership=membership,
+        invitation_id=invitation_id,
+        action=Action.INVITE_CUSTOMER,
+        related=("organization", "provider"),
+        refusal=_("This invitation was %(status)s; it cannot be changed."),
     )
-    if invitation is None:
-        raise CustomerInvitation.DoesNotExist
-    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
-        raise ValidationError(
-            _("This invitation was %(status)s; it cannot be changed.")
-            % {"status": invitation.get_status_display().lower()}
-        )
-    return invitation
 
 
 def customer_invitation_resend(*, membership: Membership, invitation_id: int) -> CustomerInvitation:
@@ -266,17 +266,12 @@ def customer_invitation_resend(*, membership: Membership, invitation_id: int) ->
         invitation = _customer_invitation_for_update(
             membership=membership, invitation_id=invitation_id
         )
-        invitation.status = InvitationStatus.PENDING
-        invitation.last_sent_at = timezone.now()
-        invitation.expires_at = expiry_for(CustomerInvitation.KIND)
-        invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
-        audit_record(
-            type="relationships.customer_invitation.resent",
-            organization=invitation.organization,
+        invitation_resend(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.customer_invitation.resent",
+            send=emails.send_customer_invitation,
         )
-        emails.send_customer_invitation(invitation)
     return invitation
 
 
@@ -285,14 +280,9 @@ def customer_invitation_revoke(*, membership: Membership, invitation_id: int) ->
         invitation = _customer_invitation_for_update(
             membership=membership, invitation_id=invitation_id
         )
-        invitation.status = InvitationStatus.REVOKED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = membership.user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
-        audit_record(
-            type="relationships.customer_invitation.revoked",
-            organization=invitation.organization,
+        invitation_revoke(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.customer_invitation.revoked",
         )
     return invitation

@@ -20,7 +20,14 @@ from ..models import (
     RelationshipEvent,
     ResellerInvitation,
 )
-from ._common import ensure_open, expiry_for, new_key
+from ._common import (
+    ensure_open,
+    expiry_for,
+    invitation_resend,
+    invitation_revoke,
+    new_key,
+    sent_invitation_for_update,
+)
 
 Kind = Organization.Kind
 
@@ -150,64 +157,46 @@ def reseller_invitation_create(
 
 
 def _provider_invitation_for_update(
-    *, membership: Membership, invitation_id: int
+    *, membership: Membership, invitation_id: int, refusal: str
 ) -> ResellerInvitation:
-    require(membership, Action.INVITE_RESELLER)
-    invitation = (
-        ResellerInvitation.objects.select_for_update()
-        .select_related("organization", "invited_by")
-        .filter(pk=invitation_id, organization=membership.organization)
-        .first()
+    return sent_invitation_for_update(
+        ResellerInvitation,
+        membership=membership,
+        invitation_id=invitation_id,
+        action=Action.INVITE_RESELLER,
+        related=("organization", "invited_by"),
+        refusal=refusal,
     )
-    if invitation is None:
-        raise ResellerInvitation.DoesNotExist
-    return invitation
 
 
 def reseller_invitation_resend(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
     """Send the link again with a fresh expiry (also revives an expired pending invitation)."""
     with transaction.atomic():
         invitation = _provider_invitation_for_update(
-            membership=membership, invitation_id=invitation_id
+            membership=membership,
+            invitation_id=invitation_id,
+            refusal=_("This invitation was %(status)s; it cannot be sent again."),
         )
-        if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
-            raise ValidationError(
-                _("This invitation was %(status)s; it cannot be sent again.")
-                % {"status": invitation.get_status_display().lower()}
-            )
-        invitation.status = InvitationStatus.PENDING
-        invitation.last_sent_at = timezone.now()
-        invitation.expires_at = expiry_for(ResellerInvitation.KIND)
-        invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
-        audit_record(
-            type="relationships.reseller_invitation.resent",
-            organization=invitation.organization,
+        invitation_resend(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.reseller_invitation.resent",
+            send=emails.send_reseller_invitation,
         )
-        emails.send_reseller_invitation(invitation)
     return invitation
 
 
 def reseller_invitation_revoke(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
     with transaction.atomic():
         invitation = _provider_invitation_for_update(
-            membership=membership, invitation_id=invitation_id
+            membership=membership,
+            invitation_id=invitation_id,
+            refusal=_("This invitation was %(status)s; it cannot be revoked."),
         )
-        if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
-            raise ValidationError(
-                _("This invitation was %(status)s; it cannot be revoked.")
-                % {"status": invitation.get_status_display().lower()}
-            )
-        invitation.status = InvitationStatus.REVOKED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = membership.user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
-        audit_record(
-            type="relationships.reseller_invitation.revoked",
-            organization=invitation.organization,
+        invitation_revoke(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.reseller_invitation.revoked",
         )
     return invitation
 
