@@ -34,6 +34,29 @@ def ensure_open(invitation) -> None:
     raise InvitationUnavailable(invitation.effective_status, invitation)
 
 
+def open_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
+    model: type[I], *, invitation_id: int, related: tuple[str, ...]
+) -> I:
+    """The invitation a link names, locked, refused (InvitationUnavailable) unless still open,
+    for the invitee's answer."""
+    invitation = (
+        model._default_manager.select_for_update().select_related(*related).get(pk=invitation_id)
+    )
+    ensure_open(invitation)
+    return invitation
+
+
+def invitation_close(
+    invitation: ResellerInvitation | CustomerInvitation, *, status: str, by: User
+) -> None:
+    """Record that the invitation ended now (declined by the invitee or revoked by its sender)
+    and who ended it."""
+    invitation.status = status
+    invitation.responded_at = timezone.now()
+    invitation.responded_by = by
+    invitation.save(update_fields=["status", "responded_at", "responded_by"])
+
+
 def sent_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
     model: type[I],
     *,
@@ -80,10 +103,7 @@ def invitation_revoke(
 ) -> None:
     """Revoked by its sender: the link stops working. Runs inside the caller's transaction, on
     an invitation it has locked."""
-    invitation.status = InvitationStatus.REVOKED
-    invitation.responded_at = timezone.now()
-    invitation.responded_by = actor
-    invitation.save(update_fields=["status", "responded_at", "responded_by"])
+    invitation_close(invitation, status=InvitationStatus.REVOKED, by=actor)
     audit_record(
         type=audit_type, organization=invitation.organization, actor=actor, invitation=invitation.pk
     )

@@ -20,11 +20,12 @@ from ..models import (
     ProviderRelationship,
 )
 from ._common import (
-    ensure_open,
     expiry_for,
+    invitation_close,
     invitation_resend,
     invitation_revoke,
     new_key,
+    open_invitation_for_update,
     sent_invitation_for_update,
 )
 
@@ -170,12 +171,11 @@ def customer_invitation_accept(
     """The customer accepts the reseller relationship with the reseller and the provider at
     once; the customer is then shared with that provider."""
     with transaction.atomic():
-        invitation = (
-            CustomerInvitation.objects.select_for_update()
-            .select_related("organization", "provider", "invited_by")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            CustomerInvitation,
+            invitation_id=invitation_id,
+            related=("organization", "provider", "invited_by"),
         )
-        ensure_open(invitation)
         refusal = customer_acceptance_refusal(membership=membership, invitation=invitation)
         if refusal:
             raise ValidationError(refusal)
@@ -223,16 +223,10 @@ def customer_invitation_decline(
     *, membership: Membership | None, invitation_id: int, user: User
 ) -> CustomerInvitation:
     with transaction.atomic():
-        invitation = (
-            CustomerInvitation.objects.select_for_update()
-            .select_related("organization")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            CustomerInvitation, invitation_id=invitation_id, related=("organization",)
         )
-        ensure_open(invitation)
-        invitation.status = InvitationStatus.DECLINED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        invitation_close(invitation, status=InvitationStatus.DECLINED, by=user)
         audit_record(
             type="relationships.customer_invitation.declined",
             organization=invitation.organization,

@@ -21,11 +21,12 @@ from ..models import (
     ResellerInvitation,
 )
 from ._common import (
-    ensure_open,
     expiry_for,
+    invitation_close,
     invitation_resend,
     invitation_revoke,
     new_key,
+    open_invitation_for_update,
     sent_invitation_for_update,
 )
 
@@ -242,12 +243,9 @@ def reseller_invitation_accept(
     the relationship and marks the invitation accepted in one transaction, so a double submit
     or a second tab finds it accepted."""
     with transaction.atomic():
-        invitation = (
-            ResellerInvitation.objects.select_for_update()
-            .select_related("organization", "invited_by")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            ResellerInvitation, invitation_id=invitation_id, related=("organization", "invited_by")
         )
-        ensure_open(invitation)
         provider = invitation.organization
         refusal = reseller_authorization_refusal(membership=membership, provider=provider)
         if refusal:
@@ -311,12 +309,9 @@ def reseller_invitation_decline(
 ) -> ResellerInvitation:
     """Decline a provider's invitation; only someone who could have authorized it may."""
     with transaction.atomic():
-        invitation = (
-            ResellerInvitation.objects.select_for_update()
-            .select_related("organization")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            ResellerInvitation, invitation_id=invitation_id, related=("organization",)
         )
-        ensure_open(invitation)
         if membership is None or not can(membership, Action.AUTHORIZE_PROVIDER):
             raise ValidationError(
                 _(
@@ -324,10 +319,7 @@ def reseller_invitation_decline(
                     "this invitation."
                 )
             )
-        invitation.status = InvitationStatus.DECLINED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = membership.user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        invitation_close(invitation, status=InvitationStatus.DECLINED, by=membership.user)
         audit_record(
             type="relationships.reseller_invitation.declined",
             organization=invitation.organization,
