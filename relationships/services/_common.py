@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -32,6 +33,24 @@ def ensure_open(invitation) -> None:
     if invitation.status == InvitationStatus.PENDING and not invitation.is_expired:
         return
     raise InvitationUnavailable(invitation.effective_status, invitation)
+
+
+def invitation_issue[I: (ResellerInvitation, CustomerInvitation)](
+    model: type[I], **fields: Any
+) -> I:
+    """Save a new invitation with a fresh key, its kind's validity and sent now; `fields` are
+    the kind's own (sender, invitee, ...)."""
+    now = timezone.now()
+    invitation = model(
+        key=new_key(),
+        expires_at=expiry_for(model.KIND),
+        created_at=now,
+        last_sent_at=now,
+        **fields,
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation
 
 
 def open_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](

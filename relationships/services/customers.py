@@ -20,11 +20,10 @@ from ..models import (
     ProviderRelationship,
 )
 from ._common import (
-    expiry_for,
     invitation_close,
+    invitation_issue,
     invitation_resend,
     invitation_revoke,
-    new_key,
     open_invitation_for_update,
     sent_invitation_for_update,
 )
@@ -67,20 +66,14 @@ def customer_invitation_create(
                     % {"email": email, "provider": relationship.provider.legal_name}
                 }
             )
-        now = timezone.now()
-        invitation = CustomerInvitation(
+        invitation = invitation_issue(
+            CustomerInvitation,
             organization=reseller,
             provider=relationship.provider,
             invited_by=membership.user,
             email=email,
             company_name=company_name.strip(),
-            key=new_key(),
-            expires_at=expiry_for(CustomerInvitation.KIND),
-            created_at=now,
-            last_sent_at=now,
         )
-        invitation.full_clean()
-        invitation.save()
         audit_record(
             type="relationships.customer_invitation.sent",
             organization=reseller,

@@ -21,11 +21,10 @@ from ..models import (
     ResellerInvitation,
 )
 from ._common import (
-    expiry_for,
     invitation_close,
+    invitation_issue,
     invitation_resend,
     invitation_revoke,
-    new_key,
     open_invitation_for_update,
     sent_invitation_for_update,
 )
@@ -133,19 +132,13 @@ def reseller_invitation_create(
                     % {"email": email, "date": formats.date_format(pending.expires_at)}
                 }
             )
-        now = timezone.now()
-        invitation = ResellerInvitation(
+        invitation = invitation_issue(
+            ResellerInvitation,
             organization=provider,
             invited_by=membership.user,
             email=email,
             partner_id=partner_id,
-            key=new_key(),
-            expires_at=expiry_for(ResellerInvitation.KIND),
-            created_at=now,
-            last_sent_at=now,
         )
-        invitation.full_clean()
-        invitation.save()
         audit_record(
             type="relationships.reseller_invitation.sent",
             organization=provider,
