@@ -19,7 +19,7 @@ from ..models import (
     InvitationStatus,
     ProviderRelationship,
 )
-from ._common import (
+from ._invitations import (
     invitation_close,
     invitation_issue,
     invitation_resend,

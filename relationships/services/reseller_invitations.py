@@ -20,7 +20,7 @@ from ..models import (
     RelationshipEvent,
     ResellerInvitation,
 )
-from ._common import (
+from ._invitations import (
     invitation_close,
     invitation_issue,
     invitation_resend,

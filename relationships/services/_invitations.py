@@ -1,3 +1,7 @@
+"""The steps every invitation kind shares. The services in customers.py and
+reseller_invitations.py compose them inside their own transaction and add what is theirs:
+permission, rules, audit details, notifications and emails."""
+
 from __future__ import annotations
 
 import secrets
