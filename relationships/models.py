@@ -66,6 +66,9 @@ class InvitationStatus(models.TextChoices):
 
 
 class InvitationBase(models.Model):
+    """What every invitation has. Each kind adds `KIND` (its row in INVITATION_VALIDITY) and
+    `organization`, the tenant that sent it."""
+
     key = models.CharField(max_length=64, unique=True, editable=False)
     email = models.EmailField(_("email"))
     status = models.CharField(
@@ -84,6 +87,11 @@ class InvitationBase(models.Model):
 
     class Meta:
         abstract = True
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.email}"
 
     @property
     def is_expired(self) -> bool:
@@ -120,14 +128,9 @@ class ResellerInvitation(InvitationBase):
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "status"])]
+    class Meta(InvitationBase.Meta):
         verbose_name = _("reseller invitation")
         verbose_name_plural = _("reseller invitations")
-
-    def __str__(self) -> str:
-        return f"{self.organization} → {self.email}"
 
 
 class ProviderRelationship(models.Model):
@@ -232,14 +235,9 @@ class CustomerInvitation(InvitationBase):
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "status"])]
+    class Meta(InvitationBase.Meta):
         verbose_name = _("customer invitation")
         verbose_name_plural = _("customer invitations")
-
-    def __str__(self) -> str:
-        return f"{self.organization} → {self.email}"
 
 
 class CustomerRelationship(models.Model):

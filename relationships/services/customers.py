@@ -19,7 +19,14 @@ from ..models import (
     InvitationStatus,
     ProviderRelationship,
 )
-from ._common import ensure_open, expiry_for, new_key
+from ._invitations import (
+    invitation_close,
+    invitation_issue,
+    invitation_resend,
+    invitation_revoke,
+    open_invitation_for_update,
+    sent_invitation_for_update,
+)
 
 Kind = Organization.Kind
 
@@ -59,20 +66,14 @@ def customer_invitation_create(
                     % {"email": email, "provider": relationship.provider.legal_name}
                 }
             )
-        now = timezone.now()
-        invitation = CustomerInvitation(
+        invitation = invitation_issue(
+            CustomerInvitation,
             organization=reseller,
             provider=relationship.provider,
             invited_by=membership.user,
             email=email,
             company_name=company_name.strip(),
-            key=new_key(),
-            expires_at=expiry_for(CustomerInvitation.KIND),
-            created_at=now,
-            last_sent_at=now,
         )
-        invitation.full_clean()
-        invitation.save()
         audit_record(
             type="relationships.customer_invitation.sent",
             organization=reseller,
@@ -163,12 +164,11 @@ def customer_invitation_accept(
     """The customer accepts the reseller relationship with the reseller and the provider at
     once; the customer is then shared with that provider."""
     with transaction.atomic():
-        invitation = (
-            CustomerInvitation.objects.select_for_update()
-            .select_related("organization", "provider", "invited_by")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            CustomerInvitation,
+            invitation_id=invitation_id,
+            related=("organization", "provider", "invited_by"),
         )
-        ensure_open(invitation)
         refusal = customer_acceptance_refusal(membership=membership, invitation=invitation)
         if refusal:
             raise ValidationError(refusal)
@@ -216,16 +216,10 @@ def customer_invitation_decline(
     *, membership: Membership | None, invitation_id: int, user: User
 ) -> CustomerInvitation:
     with transaction.atomic():
-        invitation = (
-            CustomerInvitation.objects.select_for_update()
-            .select_related("organization")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            CustomerInvitation, invitation_id=invitation_id, related=("organization",)
         )
-        ensure_open(invitation)
-        invitation.status = InvitationStatus.DECLINED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        invitation_close(invitation, status=InvitationStatus.DECLINED, by=user)
         audit_record(
             type="relationships.customer_invitation.declined",
             organization=invitation.organization,
@@ -243,21 +237,14 @@ def customer_invitation_decline(
 def _customer_invitation_for_update(
     *, membership: Membership, invitation_id: int
 ) -> CustomerInvitation:
-    require(membership, Action.INVITE_CUSTOMER)
-    invitation = (
-        CustomerInvitation.objects.select_for_update()
-        .select_related("organization", "provider")
-        .filter(pk=invitation_id, organization=membership.organization)
-        .first()
+    return sent_invitation_for_update(
+        CustomerInvitation,
+        membership=membership,
+        invitation_id=invitation_id,
+        action=Action.INVITE_CUSTOMER,
+        related=("organization", "provider"),
+        refusal=_("This invitation was %(status)s; it cannot be changed."),
     )
-    if invitation is None:
-        raise CustomerInvitation.DoesNotExist
-    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
-        raise ValidationError(
-            _("This invitation was %(status)s; it cannot be changed.")
-            % {"status": invitation.get_status_display().lower()}
-        )
-    return invitation
 
 
 def customer_invitation_resend(*, membership: Membership, invitation_id: int) -> CustomerInvitation:
@@ -266,17 +253,12 @@ def customer_invitation_resend(*, membership: Membership, invitation_id: int) ->
         invitation = _customer_invitation_for_update(
             membership=membership, invitation_id=invitation_id
         )
-        invitation.status = InvitationStatus.PENDING
-        invitation.last_sent_at = timezone.now()
-        invitation.expires_at = expiry_for(CustomerInvitation.KIND)
-        invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
-        audit_record(
-            type="relationships.customer_invitation.resent",
-            organization=invitation.organization,
+        invitation_resend(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.customer_invitation.resent",
+            send=emails.send_customer_invitation,
         )
-        emails.send_customer_invitation(invitation)
     return invitation
 
 
@@ -285,14 +267,9 @@ def customer_invitation_revoke(*, membership: Membership, invitation_id: int) ->
         invitation = _customer_invitation_for_update(
             membership=membership, invitation_id=invitation_id
         )
-        invitation.status = InvitationStatus.REVOKED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = membership.user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
-        audit_record(
-            type="relationships.customer_invitation.revoked",
-            organization=invitation.organization,
+        invitation_revoke(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.customer_invitation.revoked",
         )
     return invitation

@@ -20,7 +20,14 @@ from ..models import (
     RelationshipEvent,
     ResellerInvitation,
 )
-from ._common import ensure_open, expiry_for, new_key
+from ._invitations import (
+    invitation_close,
+    invitation_issue,
+    invitation_resend,
+    invitation_revoke,
+    open_invitation_for_update,
+    sent_invitation_for_update,
+)
 
 Kind = Organization.Kind
 
@@ -125,19 +132,13 @@ def reseller_invitation_create(
                     % {"email": email, "date": formats.date_format(pending.expires_at)}
                 }
             )
-        now = timezone.now()
-        invitation = ResellerInvitation(
+        invitation = invitation_issue(
+            ResellerInvitation,
             organization=provider,
             invited_by=membership.user,
             email=email,
             partner_id=partner_id,
-            key=new_key(),
-            expires_at=expiry_for(ResellerInvitation.KIND),
-            created_at=now,
-            last_sent_at=now,
         )
-        invitation.full_clean()
-        invitation.save()
         audit_record(
             type="relationships.reseller_invitation.sent",
             organization=provider,
@@ -150,64 +151,46 @@ def reseller_invitation_create(
 
 
 def _provider_invitation_for_update(
-    *, membership: Membership, invitation_id: int
+    *, membership: Membership, invitation_id: int, refusal: str
 ) -> ResellerInvitation:
-    require(membership, Action.INVITE_RESELLER)
-    invitation = (
-        ResellerInvitation.objects.select_for_update()
-        .select_related("organization", "invited_by")
-        .filter(pk=invitation_id, organization=membership.organization)
-        .first()
+    return sent_invitation_for_update(
+        ResellerInvitation,
+        membership=membership,
+        invitation_id=invitation_id,
+        action=Action.INVITE_RESELLER,
+        related=("organization", "invited_by"),
+        refusal=refusal,
     )
-    if invitation is None:
-        raise ResellerInvitation.DoesNotExist
-    return invitation
 
 
 def reseller_invitation_resend(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
     """Send the link again with a fresh expiry (also revives an expired pending invitation)."""
     with transaction.atomic():
         invitation = _provider_invitation_for_update(
-            membership=membership, invitation_id=invitation_id
+            membership=membership,
+            invitation_id=invitation_id,
+            refusal=_("This invitation was %(status)s; it cannot be sent again."),
         )
-        if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
-            raise ValidationError(
-                _("This invitation was %(status)s; it cannot be sent again.")
-                % {"status": invitation.get_status_display().lower()}
-            )
-        invitation.status = InvitationStatus.PENDING
-        invitation.last_sent_at = timezone.now()
-        invitation.expires_at = expiry_for(ResellerInvitation.KIND)
-        invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
-        audit_record(
-            type="relationships.reseller_invitation.resent",
-            organization=invitation.organization,
+        invitation_resend(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.reseller_invitation.resent",
+            send=emails.send_reseller_invitation,
         )
-        emails.send_reseller_invitation(invitation)
     return invitation
 
 
 def reseller_invitation_revoke(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
     with transaction.atomic():
         invitation = _provider_invitation_for_update(
-            membership=membership, invitation_id=invitation_id
+            membership=membership,
+            invitation_id=invitation_id,
+            refusal=_("This invitation was %(status)s; it cannot be revoked."),
         )
-        if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
-            raise ValidationError(
-                _("This invitation was %(status)s; it cannot be revoked.")
-                % {"status": invitation.get_status_display().lower()}
-            )
-        invitation.status = InvitationStatus.REVOKED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = membership.user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
-        audit_record(
-            type="relationships.reseller_invitation.revoked",
-            organization=invitation.organization,
+        invitation_revoke(
+            invitation,
             actor=membership.user,
-            invitation=invitation.pk,
+            audit_type="relationships.reseller_invitation.revoked",
         )
     return invitation
 
@@ -253,12 +236,9 @@ def reseller_invitation_accept(
     the relationship and marks the invitation accepted in one transaction, so a double submit
     or a second tab finds it accepted."""
     with transaction.atomic():
-        invitation = (
-            ResellerInvitation.objects.select_for_update()
-            .select_related("organization", "invited_by")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            ResellerInvitation, invitation_id=invitation_id, related=("organization", "invited_by")
         )
-        ensure_open(invitation)
         provider = invitation.organization
         refusal = reseller_authorization_refusal(membership=membership, provider=provider)
         if refusal:
@@ -322,12 +302,9 @@ def reseller_invitation_decline(
 ) -> ResellerInvitation:
     """Decline a provider's invitation; only someone who could have authorized it may."""
     with transaction.atomic():
-        invitation = (
-            ResellerInvitation.objects.select_for_update()
-            .select_related("organization")
-            .get(pk=invitation_id)
+        invitation = open_invitation_for_update(
+            ResellerInvitation, invitation_id=invitation_id, related=("organization",)
         )
-        ensure_open(invitation)
         if membership is None or not can(membership, Action.AUTHORIZE_PROVIDER):
             raise ValidationError(
                 _(
@@ -335,10 +312,7 @@ def reseller_invitation_decline(
                     "this invitation."
                 )
             )
-        invitation.status = InvitationStatus.DECLINED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = membership.user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        invitation_close(invitation, status=InvitationStatus.DECLINED, by=membership.user)
         audit_record(
             type="relationships.reseller_invitation.declined",
             organization=invitation.organization,

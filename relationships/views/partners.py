@@ -3,6 +3,8 @@ relationship changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -100,20 +102,21 @@ class ResellerInviteView(RelationshipsViewMixin, View):
         return response
 
 
-class ResellerInvitationActionView(RelationshipsViewMixin, View):
-    required_action = Action.INVITE_RESELLER
-    organization_kinds = {Kind.PROVIDER}
+class InvitationActionView(RelationshipsViewMixin, View):
+    """Resend or revoke one of the organization's own invitations from the page that lists
+    them. Another tenant's invitation and an unknown action are a 404."""
+
+    model: type[ResellerInvitation] | type[CustomerInvitation]
+    services: dict[str, Callable[..., ResellerInvitation | CustomerInvitation]]
+    redirect_to: str
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        service = {
-            "resend": invitation_services.reseller_invitation_resend,
-            "revoke": invitation_services.reseller_invitation_revoke,
-        }.get(action)
+        service = self.services.get(action)
         if service is None:
             raise Http404
         try:
             invitation = service(membership=self.membership, invitation_id=pk)
-        except ResellerInvitation.DoesNotExist as exc:
+        except self.model.DoesNotExist as exc:
             raise Http404 from exc
         except ValidationError as exc:
             messages.error(request, error_text(exc))
@@ -130,7 +133,18 @@ class ResellerInvitationActionView(RelationshipsViewMixin, View):
                     _("Invitation to %(email)s revoked; its link no longer works.")
                     % {"email": invitation.email},
                 )
-        return redirect("relationships:indirect_resellers")
+        return redirect(self.redirect_to)
+
+
+class ResellerInvitationActionView(InvitationActionView):
+    required_action = Action.INVITE_RESELLER
+    organization_kinds = {Kind.PROVIDER}
+    model = ResellerInvitation
+    services = {
+        "resend": invitation_services.reseller_invitation_resend,
+        "revoke": invitation_services.reseller_invitation_revoke,
+    }
+    redirect_to = "relationships:indirect_resellers"
 
 
 class RelationshipActionView(RelationshipsViewMixin, View):
@@ -296,34 +310,12 @@ class CustomerInviteView(RelationshipsViewMixin, View):
         return self._render(request, form, status=400)
 
 
-class CustomerInvitationActionView(RelationshipsViewMixin, View):
+class CustomerInvitationActionView(InvitationActionView):
     required_action = Action.INVITE_CUSTOMER
     organization_kinds = {Kind.RESELLER}
-
-    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        service = {
-            "resend": customer_services.customer_invitation_resend,
-            "revoke": customer_services.customer_invitation_revoke,
-        }.get(action)
-        if service is None:
-            raise Http404
-        try:
-            invitation = service(membership=self.membership, invitation_id=pk)
-        except CustomerInvitation.DoesNotExist as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            if action == "resend":
-                messages.success(
-                    request,
-                    _("Invitation sent again to %(email)s. The link expires on %(date)s.")
-                    % {"email": invitation.email, "date": date_text(invitation.expires_at)},
-                )
-            else:
-                messages.success(
-                    request,
-                    _("Invitation to %(email)s revoked; its link no longer works.")
-                    % {"email": invitation.email},
-                )
-        return redirect("relationships:invite_customer")
+    model = CustomerInvitation
+    services = {
+        "resend": customer_services.customer_invitation_resend,
+        "revoke": customer_services.customer_invitation_revoke,
+    }
+    redirect_to = "relationships:invite_customer"

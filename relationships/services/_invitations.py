@@ -1,0 +1,132 @@
+"""The steps every invitation kind shares. The services in customers.py and
+reseller_invitations.py compose them inside their own transaction and add what is theirs:
+permission, rules, audit details, notifications and emails."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from portal.audit import audit_record
+from portal.models import Membership, User
+from portal.policy import Action, require
+
+from ..errors import InvitationUnavailable
+from ..models import (
+    INVITATION_VALIDITY,
+    CustomerInvitation,
+    InvitationStatus,
+    ResellerInvitation,
+)
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def expiry_for(kind: str):
+    return timezone.now() + INVITATION_VALIDITY[kind]
+
+
+def ensure_open(invitation) -> None:
+    """Refuse an invitation that can no longer be acted on, naming why."""
+    if invitation.status == InvitationStatus.PENDING and not invitation.is_expired:
+        return
+    raise InvitationUnavailable(invitation.effective_status, invitation)
+
+
+def invitation_issue[I: (ResellerInvitation, CustomerInvitation)](
+    model: type[I], **fields: Any
+) -> I:
+    """Save a new invitation with a fresh key, its kind's validity and sent now; `fields` are
+    the kind's own (sender, invitee, ...)."""
+    now = timezone.now()
+    invitation = model(
+        key=new_key(),
+        expires_at=expiry_for(model.KIND),
+        created_at=now,
+        last_sent_at=now,
+        **fields,
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+def open_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
+    model: type[I], *, invitation_id: int, related: tuple[str, ...]
+) -> I:
+    """The invitation a link names, locked, refused (InvitationUnavailable) unless still open,
+    for the invitee's answer."""
+    invitation = (
+        model._default_manager.select_for_update().select_related(*related).get(pk=invitation_id)
+    )
+    ensure_open(invitation)
+    return invitation
+
+
+def invitation_close(
+    invitation: ResellerInvitation | CustomerInvitation, *, status: str, by: User
+) -> None:
+    """Record that the invitation ended now (declined by the invitee or revoked by its sender)
+    and who ended it."""
+    invitation.status = status
+    invitation.responded_at = timezone.now()
+    invitation.responded_by = by
+    invitation.save(update_fields=["status", "responded_at", "responded_by"])
+
+
+def sent_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
+    model: type[I],
+    *,
+    membership: Membership,
+    invitation_id: int,
+    action: Action,
+    related: tuple[str, ...],
+    refusal: str,
+) -> I:
+    """The sender's own invitation, locked, while it is still pending or expired: the only
+    states a sender can resend or revoke. Another tenant's invitation is `model.DoesNotExist`
+    (the page's 404); `refusal` says why an answered one cannot change (`%(status)s` in it)."""
+    require(membership, action)
+    invitation = (
+        model._default_manager.select_for_update()
+        .select_related(*related)
+        .filter(pk=invitation_id, organization=membership.organization)
+        .first()
+    )
+    if invitation is None:
+        raise model.DoesNotExist
+    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
+        raise ValidationError(refusal % {"status": invitation.get_status_display().lower()})
+    return invitation
+
+
+def invitation_resend[I: (ResellerInvitation, CustomerInvitation)](
+    invitation: I, *, actor: User, audit_type: str, send: Callable[[I], None]
+) -> None:
+    """Pending again with a fresh expiry (which revives an expired one), and the link emailed
+    again. Runs inside the caller's transaction, on an invitation it has locked."""
+    invitation.status = InvitationStatus.PENDING
+    invitation.last_sent_at = timezone.now()
+    invitation.expires_at = expiry_for(invitation.KIND)
+    invitation.save(update_fields=["status", "last_sent_at", "expires_at"])
+    audit_record(
+        type=audit_type, organization=invitation.organization, actor=actor, invitation=invitation.pk
+    )
+    send(invitation)
+
+
+def invitation_revoke(
+    invitation: ResellerInvitation | CustomerInvitation, *, actor: User, audit_type: str
+) -> None:
+    """Revoked by its sender: the link stops working. Runs inside the caller's transaction, on
+    an invitation it has locked."""
+    invitation_close(invitation, status=InvitationStatus.REVOKED, by=actor)
+    audit_record(
+        type=audit_type, organization=invitation.organization, actor=actor, invitation=invitation.pk
+    )
