@@ -10,36 +10,13 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalFormMixin
 from portal.models import Market, Organization
 
 from . import rules
 from .selectors import organization_duplicate_of
 
 DUPLICATE_MESSAGE = _("This company already has an account; ask its Global admin to add you.")
-
-
-class PortalFormMixin:
-    """Bootstrap classes on every widget, `is-invalid` on fields with errors (Django itself adds
-    aria-invalid and aria-describedby pointing at `<id>_error`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 def _text(label, *, max_length: int, required: bool = True, latin: bool = True, **kwargs):

@@ -8,32 +8,11 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalFormMixin
 from portal.models import Market, Organization
 
 
-class BootstrapFormMixin:
-    """Bootstrap classes on every widget, `is-invalid` on fields with errors (Django adds
-    aria-invalid and aria-describedby pointing at `<id>_error`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs["class"] = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                widget.attrs["class"] = "form-select"
-            else:
-                widget.attrs["class"] = "form-control"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
-
-
-class ResellerInviteForm(BootstrapFormMixin, forms.Form):
+class ResellerInviteForm(PortalFormMixin, forms.Form):
     email = forms.EmailField(
         label=_("Reseller admin's email"),
         help_text=_("The work email address of the reseller's Global admin or Admin agent."),
@@ -47,14 +26,14 @@ class ResellerInviteForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class AuthorizeProviderForm(BootstrapFormMixin, forms.Form):
+class AuthorizeProviderForm(PortalFormMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("I authorize this indirect provider for my company."),
         error_messages={"required": _("Tick the box to confirm the authorization.")},
     )
 
 
-class CustomerInviteForm(BootstrapFormMixin, forms.Form):
+class CustomerInviteForm(PortalFormMixin, forms.Form):
     provider = forms.ModelChoiceField(
         label=_("Indirect provider"),
         queryset=Organization.objects.none(),
@@ -70,14 +49,14 @@ class CustomerInviteForm(BootstrapFormMixin, forms.Form):
             self.fields["provider"].queryset = providers
 
 
-class AcceptCustomerInvitationForm(BootstrapFormMixin, forms.Form):
+class AcceptCustomerInvitationForm(PortalFormMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("I accept the reseller relationship with both companies."),
         error_messages={"required": _("Tick the box to accept the relationship.")},
     )
 
 
-class CustomerOrganizationForm(BootstrapFormMixin, forms.Form):
+class CustomerOrganizationForm(PortalFormMixin, forms.Form):
     legal_name = forms.CharField(label=_("Company legal name"), max_length=200)
     country = forms.ModelChoiceField(
         label=_("Country"), queryset=Market.objects.none(), empty_label=_("Choose a country")
@@ -89,7 +68,7 @@ class CustomerOrganizationForm(BootstrapFormMixin, forms.Form):
             self.fields["country"].queryset = markets
 
 
-class OrderForm(BootstrapFormMixin, forms.Form):
+class OrderForm(PortalFormMixin, forms.Form):
     offer_name = forms.CharField(
         label=_("Offer"),
         max_length=120,
