@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 PORT ?= 8000
 
-.PHONY: run test install lint format messages check-deploy
+.PHONY: run test install lint typecheck format messages check-deploy
 
 $(UV):
 	python3 -m venv .tools
@@ -30,6 +30,9 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+typecheck: install
+	$(PY) -m mypy
 
 format: install
 	$(PY) -m ruff format .

@@ -49,11 +49,11 @@ def main() -> int:
                 client = Client()
                 client.force_login(users[who])
                 client.get(path)  # warm caches and templates
-                with CaptureQueriesContext(connection) as queries:
+                with CaptureQueriesContext(connection) as captured:
                     response = client.get(path)
                 queries = [
                     q
-                    for q in queries.captured_queries
+                    for q in captured.captured_queries
                     if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
                 ]
                 if response.status_code != 200:

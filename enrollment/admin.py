@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.hashers import identify_hasher, make_password
@@ -50,8 +52,9 @@ class LegacyMembershipAccountForm(forms.ModelForm):
                 raise forms.ValidationError(_("This is not a recognised password hash.")) from exc
         return value
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("password"):
             cleaned["password_hash"] = make_password(cleaned["password"])
         elif not cleaned.get("password_hash"):

@@ -3,7 +3,8 @@ cleaned data (`as_draft()`) is stored in the draft as is and becomes the profile
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator, MinLengthValidator
@@ -16,11 +17,26 @@ from portal.models import Market, Organization
 from . import rules
 from .selectors import organization_duplicate_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    # The mixins below are only ever mixed into forms; the type checker sees them as forms.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
 DUPLICATE_MESSAGE = _("This company already has an account; ask its Global admin to add you.")
 
 
-def _text(label, *, max_length: int, required: bool = True, latin: bool = True, **kwargs):
-    validators = [MaxLengthValidator(max_length)]
+def _text(
+    label: StrOrPromise,
+    *,
+    max_length: int,
+    required: bool = True,
+    latin: bool = True,
+    **kwargs: Any,
+) -> forms.CharField:
+    validators: list[Callable[[Any], None]] = [MaxLengthValidator(max_length)]
     if required:
         validators.append(MinLengthValidator(1))
     if latin:
@@ -37,7 +53,7 @@ def _text(label, *, max_length: int, required: bool = True, latin: bool = True, 
     )
 
 
-def market_choices() -> list[tuple[str, str]]:
+def market_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", _("Select a country"))] + [
         (m.code, m.name) for m in Market.objects.only("code", "name").order_by("name")
     ]
@@ -49,7 +65,7 @@ class DraftForm(PortalFormMixin, forms.Form):
         return {name: str(value) for name, value in self.cleaned_data.items()}
 
 
-class AddressFieldsMixin:
+class AddressFieldsMixin(_FormBase):
     """Cleaning shared by the wizard's legal step and Legal info (the country is given)."""
 
     country_code: str = ""
@@ -121,7 +137,7 @@ class LegalForm(AddressFieldsMixin, DraftForm):
     def __init__(self, *args: Any, organization: Organization | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["country"].choices = market_choices()
+        cast(forms.ChoiceField, self.fields["country"]).choices = market_choices()
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["website"].widget.attrs["autocomplete"] = "url"
         self.fields["address_line1"].widget.attrs["autocomplete"] = "address-line1"
@@ -135,7 +151,8 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         return self.cleaned_data.get("phone", "").strip()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         code = cleaned.get("country", "")
         market = Market.objects.filter(code=code).first() if code else None
         if market is None:
@@ -189,7 +206,7 @@ class ContactForm(DraftForm):
         return rules.phone_normalize(self.cleaned_data["primary_contact_phone"], code, name)
 
 
-class SupportCleaningMixin:
+class SupportCleaningMixin(_FormBase):
     country: Market | None = None
 
     def clean_support_phone(self) -> str:
@@ -230,7 +247,8 @@ class LegalInfoEditForm(AddressFieldsMixin, PortalFormMixin, forms.Form):
         self.country_code, self.country_name = country.code, country.name
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self._clean_state_and_postal_code(cleaned)
         return cleaned
 
@@ -257,9 +275,10 @@ class PartnerIdForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         from .models import PartnerId
 
-        self.fields["kind"].choices = PartnerId.Kind.choices
-        self.fields["kind"].initial = PartnerId.Kind.LOCATION
-        self.fields["country"].choices = market_choices()
+        kind = cast(forms.ChoiceField, self.fields["kind"])
+        kind.choices = PartnerId.Kind.choices
+        kind.initial = PartnerId.Kind.LOCATION
+        cast(forms.ChoiceField, self.fields["country"]).choices = market_choices()
 
 
 class LegacyLinkForm(PortalFormMixin, forms.Form):
@@ -287,7 +306,7 @@ class AgreementAcceptForm(PortalFormMixin, forms.Form):
         return value
 
 
-def role_choices() -> list[tuple[str, str]]:
+def role_choices() -> list[tuple[str, StrOrPromise]]:
     from .services.members import PARTNER_ROLES
 
     return [(role.value, role.label) for role in PARTNER_ROLES]
@@ -302,7 +321,7 @@ class MemberRolesForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = role_choices()
+        cast(forms.MultipleChoiceField, self.fields["roles"]).choices = role_choices()
         self.fields["roles"].widget.attrs["class"] = "form-check-input"
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from portal.models import Membership, Organization
 from portal.policy import Action, can
+from portal.types import AuthenticatedHttpRequest
 
 from .forms import AgreementAcceptForm
 from .models import AgreementAcceptance
@@ -57,14 +56,18 @@ def agreement_panel_context(
     return context
 
 
-def agreement_panel(request: HttpRequest, membership: Membership):
+def agreement_panel(
+    request: AuthenticatedHttpRequest, membership: Membership
+) -> tuple[str, dict[str, Any]] | None:
     context = agreement_panel_context(membership)
     if context is None:
         return None
     return "enrollment/panels/agreement.html", context
 
 
-def enrollment_draft_panel(request: HttpRequest, membership: Membership):
+def enrollment_draft_panel(
+    request: AuthenticatedHttpRequest, membership: Membership
+) -> tuple[str, dict[str, Any]] | None:
     if membership.organization.status != Organization.Status.DRAFT:
         return None
     draft = enrollment_draft_for(user=request.user)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
 from portal.models import Market, Membership, Organization, User
 
 from .models import AgreementAcceptance, AgreementVersion, EnrollmentDraft, PartnerId
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 
 def agreement_current_version() -> AgreementVersion | None:
@@ -64,7 +69,7 @@ def organization_with_domain(*, domain: str) -> Organization | None:
     )
 
 
-def enrollment_draft_for(*, user: User) -> EnrollmentDraft | None:
+def enrollment_draft_for(*, user: User | AnonymousUser) -> EnrollmentDraft | None:
     if not user.is_authenticated:
         return None
     return (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import ChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
+from portal.types import AuthenticatedHttpRequest, request_is_authenticated
 
 from .forms import AgreementAcceptForm
 from .models import EnrollmentDraft, LegalProfile
@@ -63,7 +66,7 @@ def _wizard_context(step: str, draft: EnrollmentDraft | None) -> dict:
             for index, name in enumerate(STEPS)
         ],
         "draft": draft,
-        "previous_url": step_url(step_previous(step)) if step_previous(step) else "",
+        "previous_url": step_url(previous) if (previous := step_previous(step)) else "",
     }
 
 
@@ -93,7 +96,7 @@ def step(request: HttpRequest, step: str) -> HttpResponse:
         raise Http404
     if step == "account":
         return account_step(request)
-    if not request.user.is_authenticated:
+    if not request_is_authenticated(request):
         return redirect(f"{reverse('account_login')}?{urlencode({'next': step_url(step)})}")
     draft = enrollment_draft_for(user=request.user)
     if draft is None:
@@ -128,16 +131,19 @@ def account_step(request: HttpRequest) -> HttpResponse:
     return render(request, "enrollment/account.html", context)
 
 
-def form_step(request: HttpRequest, step: str, draft: EnrollmentDraft) -> HttpResponse:
+def form_step(request: AuthenticatedHttpRequest, step: str, draft: EnrollmentDraft) -> HttpResponse:
     if request.method == "POST":
         form = step_form(step, draft, request.POST)
         if request.POST.get("nav") == "back":
             # Going back keeps what was typed, as typed; Next validates it again.
             typed = {name: request.POST.get(name, "") for name in form.fields}
             enrollment_draft_save(draft=draft, step=step, data=typed, resume_at=step)
-            return redirect(step_url(step_previous(step)))
+            previous = step_previous(step)
+            assert previous is not None  # a form step always follows the account step
+            return redirect(step_url(previous))
         if form.is_valid():
             following = step_next(step)
+            assert following is not None  # a form step is always followed by the review
             enrollment_draft_save(draft=draft, step=step, data=form.as_draft(), resume_at=following)
             return redirect(step_url(following))
     elif request.GET.get("check"):
@@ -150,7 +156,7 @@ def form_step(request: HttpRequest, step: str, draft: EnrollmentDraft) -> HttpRe
     return render(request, "enrollment/step.html", context)
 
 
-def review_step(request: HttpRequest, draft: EnrollmentDraft) -> HttpResponse:
+def review_step(request: AuthenticatedHttpRequest, draft: EnrollmentDraft) -> HttpResponse:
     if request.method == "POST":
         try:
             enrollment_submit(draft=draft, actor=request.user)
@@ -169,7 +175,10 @@ def review_step(request: HttpRequest, draft: EnrollmentDraft) -> HttpResponse:
         for field in form:
             value = draft.data.get(name, {}).get(field.name, "")
             if field.name == "country":
-                value = dict(field.field.choices).get(value, value)
+                choices = cast(ChoiceField, field.field).choices
+                # Django hands back the choices normalised to pairs; the stubs type the getter
+                # like the setter (callables, mappings...).
+                value = dict(choices).get(value, value)  # type: ignore[arg-type]
             rows.append({"label": field.label, "value": value})
         sections.append(
             {"name": name, "title": STEP_TITLES[name], "url": step_url(name), "rows": rows}
@@ -207,10 +216,10 @@ class AgreementView(TenantViewMixin, View):
             raise Http404
         return render(self.request, "enrollment/agreement.html", {"panel": context})
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self._render()
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         version = agreement_current_version()
         if version is None:
             raise Http404

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.forms import Form
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Market
 
-from .forms import ContactForm, LegalForm, SupportForm
+from .forms import ContactForm, DraftForm, LegalForm, SupportForm
 from .models import EnrollmentDraft
 
 STEPS: tuple[str, ...] = ("account", "legal", "contact", "support", "review")
@@ -45,7 +44,7 @@ def draft_country(draft: EnrollmentDraft) -> Market | None:
     return Market.objects.filter(code=code).first() if code else None
 
 
-def step_form(step: str, draft: EnrollmentDraft, data: dict[str, Any] | None = None) -> Form:
+def step_form(step: str, draft: EnrollmentDraft, data: dict[str, Any] | None = None) -> DraftForm:
     """The form of a step: bound to `data` (a POST) or, without it, filled from the draft."""
     initial = draft.data.get(step, {})
     organization = draft.organization

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -45,6 +45,7 @@ from enrollment.services import (
 from .models import Market, Membership
 from .policy import Action, can
 from .tenancy import TenantViewMixin
+from .types import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
 
@@ -85,16 +86,17 @@ class LegalInfoView(TenantViewMixin, View):
             context["address_form"], context["contacts_form"] = forms
         return render(self.request, self.template_name, context)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         profile = self._profile()
-        editing = (
+        if (
             profile is not None
             and request.GET.get("edit")
             and can(self.membership, Action.EDIT_LEGAL_INFO)
-        )
-        return self._render(profile, self._forms(profile) if editing else None)
+        ):
+            return self._render(profile, self._forms(profile))
+        return self._render(profile, None)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         if not can(self.membership, Action.EDIT_LEGAL_INFO):
             raise PermissionDenied
         profile = self._profile()
@@ -139,10 +141,10 @@ class IdentifiersView(TenantViewMixin, View):
         }
         return render(self.request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self.render_page()
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = PartnerIdForm(request.POST)
         if form.is_valid():
             try:
@@ -167,7 +169,7 @@ class IdentifiersView(TenantViewMixin, View):
 class PartnerIdAssociateView(TenantViewMixin, View):
     required_action = Action.MANAGE_IDENTIFIERS
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         partner_id = self.tenant_get(PartnerId, pk=pk)
         try:
             partner_id_associate(partner_id=partner_id, actor=request.user)
@@ -183,10 +185,10 @@ class PartnerIdAssociateView(TenantViewMixin, View):
 
 
 class LegacyLinkView(IdentifiersView):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("account_settings:identifiers")
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = LegacyLinkForm(request.POST)
         if form.is_valid():
             try:
@@ -211,7 +213,7 @@ class LegacyLinkView(IdentifiersView):
 class PartnerProfileView(TenantViewMixin, View):
     required_action = Action.VIEW_LEGAL_INFO
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         version = agreement_current_version()
         acceptance = agreement_acceptance_current(organization=self.organization, version=version)
         associated = (
@@ -233,7 +235,7 @@ class PartnerProfileView(TenantViewMixin, View):
 class UserListView(TenantViewMixin, View):
     required_action = Action.MANAGE_USERS
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         page = Paginator(member_list(organization=self.organization), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -244,10 +246,10 @@ class UserAddView(TenantViewMixin, View):
     required_action = Action.MANAGE_USERS
     template_name = "portal/settings/user_add.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, self.template_name, {"form": MemberAddForm()})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = MemberAddForm(request.POST)
         if form.is_valid():
             try:
@@ -281,12 +283,12 @@ class UserDetailView(TenantViewMixin, View):
     def _render(self, membership: Membership, form: Form) -> HttpResponse:
         return render(self.request, self.template_name, {"member": membership, "form": form})
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         membership = self._membership(pk)
         initial = {"roles": [r.value for r in PARTNER_ROLES if getattr(membership, r.value)]}
         return self._render(membership, MemberRolesForm(initial=initial))
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         membership = self._membership(pk)
         form = MemberRolesForm(request.POST)
         if form.is_valid():
@@ -308,11 +310,11 @@ class UserDetailView(TenantViewMixin, View):
 class UserRemoveView(TenantViewMixin, View):
     required_action = Action.MANAGE_USERS
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         membership = self.tenant_get(Membership, pk=pk)
         return render(request, "portal/settings/user_remove.html", {"member": membership})
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         membership = self.tenant_get(Membership, pk=pk)
         name = membership.user.get_full_name()
         try:

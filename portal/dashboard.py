@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
-
 from .models import Membership
+from .types import AuthenticatedHttpRequest
 
-Panel = Callable[[HttpRequest, Membership], tuple[str, dict[str, Any]] | None]
+Panel = Callable[[AuthenticatedHttpRequest, Membership], tuple[str, dict[str, Any]] | None]
 _PANELS: list[tuple[int, Panel]] = []
 
 
@@ -23,7 +22,9 @@ def register_panel(panel: Panel, *, order: int = 50) -> Panel:
     return panel
 
 
-def dashboard_panels(request: HttpRequest, membership: Membership) -> list[dict[str, Any]]:
+def dashboard_panels(
+    request: AuthenticatedHttpRequest, membership: Membership
+) -> list[dict[str, Any]]:
     panels = []
     for _order, panel in _PANELS:
         result = panel(request, membership)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+if TYPE_CHECKING:
+    # Mixed into forms only; the type checker sees it as one.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class PortalFormMixin:
+
+class PortalFormMixin(_FormBase):
     """Bootstrap classes on every widget, `is-invalid` on fields with errors (Django itself adds
     aria-invalid and aria-describedby pointing at `<id>_error`)."""
 

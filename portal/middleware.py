@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from .tenancy import membership_for_request
+from .types import PortalRequest
 
 
 class UserLanguageMiddleware:
@@ -32,6 +34,7 @@ class TenantMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         membership = membership_for_request(request)
-        request.membership = membership
-        request.organization = membership.organization if membership else None
-        return self.get_response(request)
+        portal_request = cast(PortalRequest, request)  # gains the attributes declared there
+        portal_request.membership = membership
+        portal_request.organization = membership.organization if membership else None
+        return self.get_response(portal_request)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -100,7 +100,12 @@ def queue_send(message_id: int, countdown: float | None = None) -> None:
     from .tasks import outbox_send
 
     try:
-        outbox_send.apply_async(args=[message_id], countdown=countdown, retry=False)
+        # countdown=None is Celery's own default (send now); celery-types wants a float.
+        outbox_send.apply_async(
+            args=(message_id,),
+            countdown=countdown,  # type: ignore[arg-type]
+            retry=False,
+        )
     except Exception:  # the broker is unreachable; the row is safe in the database
         logger.warning(
             "outbox: could not queue message %s; the sweeper will", message_id, exc_info=True
@@ -137,7 +142,7 @@ def outbox_claim(*, message_id: int) -> OutboxMessage | None:
     return message
 
 
-def outbox_deliver(*, message_id: int) -> bool | timedelta:
+def outbox_deliver(*, message_id: int) -> Literal[True] | timedelta:
     """Send one message. True when sent (now or before), a delay when it must be retried."""
     message = outbox_claim(message_id=message_id)
     if message is None:

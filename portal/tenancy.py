@@ -11,10 +11,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 
 from .models import Membership, Organization
 from .policy import RULES, Action, can
+from .types import request_is_authenticated
 
 SESSION_KEY = "portal_organization_id"
 
@@ -57,12 +59,13 @@ class TenantViewMixin(LoginRequiredMixin):
     required_action: Action = Action.VIEW_DASHBOARD
     organization_kinds: set[str] | None = None
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any):
-        if not request.user.is_authenticated:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request_is_authenticated(request):
             return self.handle_no_permission()
-        self.membership: Membership | None = request.membership
-        if self.membership is None:
+        membership = request.membership
+        if membership is None:
             return redirect("portal:no_organization")
+        self.membership: Membership = membership
         self.organization: Organization = self.membership.organization
         kinds, _roles = RULES[self.required_action]
         if self.organization_kinds is not None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -17,6 +19,7 @@ from .models import Organization, OutboxMessage
 from .selectors import notification_list, organization_has_admin_agent, outbox_list_all_tenants
 from .services import user_set_language
 from .tenancy import TenantViewMixin
+from .types import AuthenticatedHttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -40,7 +43,9 @@ class DashboardView(TenantViewMixin, TemplateView):
             and not organization_has_admin_agent(organization=self.organization)
         )
         context["notifications"] = notification_list(organization=self.organization)[:10]
-        context["panels"] = dashboard_panels(self.request, self.membership)
+        # TenantViewMixin.dispatch() let only a signed-in member through.
+        request = cast(AuthenticatedHttpRequest, self.request)
+        context["panels"] = dashboard_panels(request, self.membership)
         return context
 
 

@@ -19,8 +19,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
-    fields = ["created_at", "type", "from_status", "to_status", "actor", "details"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "type",
+        "from_status",
+        "to_status",
+        "actor",
+        "details",
+    )
     extra = 0
     can_delete = False
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Market, Region
+from portal.models import Market, Region, User
 
 from .models import CheckResult, Document, DocumentType, VerificationCase
 from .selectors import AGE_BUCKETS
@@ -71,11 +74,13 @@ class ClaimForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=None
+    )
 
-    def __init__(self, *args, reviewers=None, **kwargs):
+    def __init__(self, *args: Any, reviewers: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = reviewers
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = reviewers
 
 
 class DocumentUploadForm(forms.Form):
@@ -93,7 +98,8 @@ class DocumentUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         if document_types:
             labels = dict(DocumentType.choices)
-            self.fields["document_type"].choices = [(c, labels[c]) for c in document_types]
+            document_type = cast(forms.ChoiceField, self.fields["document_type"])
+            document_type.choices = [(c, labels[c]) for c in document_types]
 
     def clean_file(self):
         file = self.cleaned_data["file"]
@@ -148,7 +154,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("me", _("Me")),
             ("none", _("Unassigned")),

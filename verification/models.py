@@ -5,6 +5,7 @@ information and the documents the partner uploads."""
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class VerificationCase(models.Model):
@@ -79,6 +83,11 @@ class VerificationCase(models.Model):
     # Bumped by every transition: a reviewer's form carries it, a stale one is a conflict.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    # Not columns: the review queue (ReviewQueueView) sets these on the rows of its page.
+    sla: str
+    sla_label: StrOrPromise
+    age_days: int
 
     class Meta:
         ordering = ["waiting_since", "pk"]

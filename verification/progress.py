@@ -47,7 +47,7 @@ def verification_steps(
         Step("decision", _("Decision")),
     ]
     status = case.status
-    reached = {
+    reached_by_status: dict[str, int] = {
         Status.EMAIL_PENDING: 1,
         Status.WITHDRAWN: 1,
         Status.CHECKING: 2,
@@ -56,7 +56,8 @@ def verification_steps(
         Status.EXPIRED: 1 if expired_waiting_for_contact else 3,
         Status.VERIFIED: 4,
         Status.REJECTED: 4,
-    }[status]
+    }
+    reached = reached_by_status[status]
     for step in steps[1:reached]:
         step.state = DONE
     current = steps[reached]

@@ -26,6 +26,6 @@ def queue_checks(case_id: int) -> None:
     """Hand the checks to a worker after the commit. A broker failure is logged, not raised: the
     case's `next_action_at` lets the sweep run them."""
     try:
-        verification_run_checks.apply_async(args=[case_id], retry=False)
+        verification_run_checks.apply_async(args=(case_id,), retry=False)
     except Exception:
         logger.warning("verification: could not queue checks for case %s", case_id, exc_info=True)

@@ -78,6 +78,7 @@ def enrollment_draft_save(
 def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
     """Register now: the legal profile is written, the organization is submitted and a
     verification case opened, all or nothing."""
+    assert draft.organization_id is not None  # enrollment_start() creates both together
     organization = Organization.objects.select_for_update().get(pk=draft.organization_id)
     if organization.status != Organization.Status.DRAFT:
         raise ValidationError(_("This enrolment was already submitted."), code="submitted")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
@@ -20,6 +20,9 @@ from ..models import (
     VerificationCase,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 Status = VerificationCase.Status
 NextAction = VerificationCase.NextAction
 
@@ -29,7 +32,7 @@ ESCALATION_BUSINESS_DAYS = 2
 CHECKS_RETRY_AFTER = timedelta(minutes=2)
 
 # How a conflict message names what the other person did.
-_DONE_VERBS = {
+_DONE_VERBS: dict[str, StrOrPromise] = {
     CaseEvent.Type.APPROVED: gettext_lazy("approved"),
     CaseEvent.Type.REJECTED: gettext_lazy("rejected"),
     CaseEvent.Type.INFO_REQUESTED: gettext_lazy("sent back for more information"),
@@ -129,7 +132,7 @@ def schedule_next(case: VerificationCase, now: datetime) -> None:
         case.next_action_at = add_business_days(case.waiting_since, ESCALATION_BUSINESS_DAYS)
 
 
-_ORG_STATUS = {
+_ORG_STATUS: dict[str, Organization.Status] = {
     Status.VERIFIED: Organization.Status.VERIFIED,
     Status.REJECTED: Organization.Status.REJECTED,
 }
@@ -166,14 +169,15 @@ def record(
     now = now or timezone.now()
     details = details or {}
     from_status = case.status
-    changes_status = to_status is not None and to_status != from_status
-    if changes_status:
-        case.status = to_status
+    new_status = to_status if to_status is not None and to_status != from_status else None
+    changes_status = new_status is not None
+    if new_status is not None:
+        case.status = new_status
         case.waiting_since = now
         case.reminders_sent = 0
         case.escalated_at = None
         schedule_next(case, now)
-        organization_status = _ORG_STATUS.get(to_status)
+        organization_status = _ORG_STATUS.get(new_status)
         if organization_status is None and from_status in _ORG_STATUS:
             organization_status = Organization.Status.SUBMITTED
         if organization_status and case.organization.status != organization_status:
@@ -188,7 +192,7 @@ def record(
         type=event_type,
         actor=actor,
         from_status=from_status if changes_status else "",
-        to_status=to_status if changes_status else "",
+        to_status=new_status if new_status is not None else "",
         details=details,
         created_at=now,
     )

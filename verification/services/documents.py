@@ -23,9 +23,15 @@ class DocumentRejected(ValidationError):
     pass
 
 
+def _upload_size(file: UploadedFile) -> int:
+    """The upload's size in bytes (Django's upload handlers always set it)."""
+    assert file.size is not None
+    return file.size
+
+
 def document_check_file(file: UploadedFile) -> str:
     """The file's real content type, or a field error."""
-    if file.size > Document.MAX_BYTES:
+    if _upload_size(file) > Document.MAX_BYTES:
         raise DocumentRejected({"file": _("The file is larger than 5 MB.")})
     file.seek(0)
     kind = filetype.guess(file.read(261))
@@ -65,7 +71,7 @@ def document_upload(
             comment=comment,
             original_name=(file.name or "document")[:200],
             content_type=content_type,
-            size=file.size,
+            size=_upload_size(file),
             uploaded_by=actor,
         )
         document.file.save(f"{case.pk}", file, save=False)

@@ -5,6 +5,7 @@ and every step moves `next_action_at` on, so a second sweep finds nothing to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -110,7 +111,8 @@ def case_escalate(*, case: VerificationCase, now: datetime | None = None) -> boo
     return True
 
 
-_STEPS = {
+# The sweep's timed steps, by the case's `next_action` (a plain str when read from a row).
+_STEPS: dict[str, Callable[..., bool]] = {
     NextAction.REMIND: case_remind,
     NextAction.EXPIRE: case_expire,
     NextAction.ESCALATE: case_escalate,

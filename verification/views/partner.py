@@ -6,17 +6,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.models import Membership
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
+from portal.types import AuthenticatedHttpRequest
 
 from ..forms import ContactChangeForm, DocumentUploadForm
-from ..models import CaseEvent, VerificationCase
+from ..models import CaseEvent, Document, VerificationCase
 from ..progress import verification_steps
 from ..selectors import (
     case_documents,
@@ -40,7 +42,7 @@ CONTACT_CHANGE_STATUSES = {Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRE
 
 
 def status_context(
-    request: HttpRequest,
+    membership: Membership,
     case: VerificationCase | None,
     *,
     upload_form: DocumentUploadForm | None = None,
@@ -48,7 +50,7 @@ def status_context(
 ) -> dict[str, Any]:
     if case is None:
         return {"case": None}
-    manage = can(request.membership, Action.MANAGE_VERIFICATION)
+    manage = can(membership, Action.MANAGE_VERIFICATION)
     # Who holds the case inside the operator is not the partner's business.
     timeline = [e for e in case_timeline(case=case) if e.type not in INTERNAL_EVENTS]
     info_request = case_latest_info_request(case=case) if case.status != Status.VERIFIED else None
@@ -92,7 +94,7 @@ class VerificationStatusView(TenantViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = case_for_organization(organization=self.organization)
-        context.update(status_context(self.request, case))
+        context.update(status_context(self.membership, case))
         return context
 
 
@@ -106,12 +108,12 @@ class _ManageCaseView(TenantViewMixin, View):
         return case
 
     def rerender(self, case: VerificationCase, **forms: Any) -> HttpResponse:
-        context = status_context(self.request, case, **forms)
+        context = status_context(self.membership, case, **forms)
         return render(self.request, "verification/status.html", context, status=400)
 
 
 class DocumentUploadView(_ManageCaseView):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         case = self.get_case()
         form = DocumentUploadForm(request.POST, request.FILES)
         if not form.is_valid():
@@ -137,7 +139,7 @@ class DocumentUploadView(_ManageCaseView):
 
 
 class ContactResendView(_ManageCaseView):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             case_contact_resend(case=self.get_case(), actor=request.user)
         except RateLimited:
@@ -153,7 +155,7 @@ class ContactResendView(_ManageCaseView):
 
 
 class ContactChangeView(_ManageCaseView):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         case = self.get_case()
         form = ContactChangeForm(request.POST)
         if form.is_valid():
@@ -174,7 +176,7 @@ class ContactChangeView(_ManageCaseView):
         return self.rerender(case, contact_form=form)
 
 
-def serve_document(document) -> FileResponse:
+def serve_document(document: Document) -> FileResponse:
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
@@ -188,5 +190,5 @@ def serve_document(document) -> FileResponse:
 class DocumentDownloadView(TenantViewMixin, View):
     required_action = Action.VIEW_VERIFICATION
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         return serve_document(document_for_organization(organization=self.organization, pk=pk))

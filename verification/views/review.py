@@ -3,14 +3,14 @@ admins of the programme operator get here, and with MFA when the setting require
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
+from portal.types import AuthenticatedHttpRequest
 
 from ..forms import (
     AGE_LABELS,
@@ -125,7 +126,8 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
             age=filters.get("age") or "",
             assignee=filters.get("assignee") or "",
             failing=filters.get("failing") or "",
-            user=self.request.user,
+            # TenantViewMixin.dispatch() let only a signed-in member through.
+            user=cast(AuthenticatedHttpRequest, self.request).user,
             newest_first=filters.get("sort") == "newest",
         )
         page = Paginator(cases, PAGE_SIZE).get_page(self.request.GET.get("page"))
@@ -134,7 +136,7 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
             case.sla_label = SLA_LABELS.get(case.sla, "")
             case.age_days = (now - case.waiting_since).days
         counts = case_queue_counts_all_tenants()
-        query = {k: v for k, v in self.request.GET.items() if k != "page" and v}
+        query = {k: v for k, v in self.request.GET.dict().items() if k != "page" and v}
         context.update(
             {
                 "form": form,
@@ -184,7 +186,7 @@ class ReviewActionView(ReviewerViewMixin, View):
     """POST /review/<id>/<action>/: one reviewer action, refused with a clear message when the
     case moved on since the reviewer loaded it."""
 
-    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
         case = case_for_review_all_tenants(pk=pk)
         actor = request.user
         forms = {
@@ -245,5 +247,5 @@ class ReviewActionView(ReviewerViewMixin, View):
 
 
 class ReviewDocumentView(ReviewerViewMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         return serve_document(document_for_review_all_tenants(pk=pk))
