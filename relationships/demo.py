@@ -8,6 +8,7 @@ their state in."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,15 @@ from .models import (
     RelationshipEvent,
 )
 
-PROFILES = {
+
+class _Profile(TypedDict):
+    regions: list[str]
+    contact_email: str
+    website: str
+    description: str
+
+
+PROFILES: dict[str, _Profile] = {
     "contoso-distribution.example": {
         "regions": ["Europe"],
         "contact_email": "partners@contoso-distribution.example",
@@ -131,12 +140,12 @@ def seed() -> None:
 
     placed_by = _admin_user(contoso)
     for domain, offer, quantity in ORDERS:
-        customer = _org(domain)
-        if customer is None or placed_by is None:
+        ordering_customer = _org(domain)
+        if ordering_customer is None or placed_by is None:
             continue
         Order.objects.get_or_create(
             provider=contoso,
-            customer=customer,
+            customer=ordering_customer,
             reseller=northwind,
             offer_name=offer,
             defaults={

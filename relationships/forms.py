@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalFormMixin
@@ -43,10 +44,12 @@ class CustomerInviteForm(PortalFormMixin, forms.Form):
     email = forms.EmailField(label=_("Customer's email"))
     company_name = forms.CharField(label=_("Company name"), max_length=200)
 
-    def __init__(self, *args: Any, providers=None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, providers: QuerySet[Organization] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if providers is not None:
-            self.fields["provider"].queryset = providers
+            cast(forms.ModelChoiceField, self.fields["provider"]).queryset = providers
 
 
 class AcceptCustomerInvitationForm(PortalFormMixin, forms.Form):
@@ -62,10 +65,10 @@ class CustomerOrganizationForm(PortalFormMixin, forms.Form):
         label=_("Country"), queryset=Market.objects.none(), empty_label=_("Choose a country")
     )
 
-    def __init__(self, *args: Any, markets=None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, markets: QuerySet[Market] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if markets is not None:
-            self.fields["country"].queryset = markets
+            cast(forms.ModelChoiceField, self.fields["country"]).queryset = markets
 
 
 class OrderForm(PortalFormMixin, forms.Form):

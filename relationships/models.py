@@ -7,6 +7,7 @@ Statuses change only in `relationships.services`, which also write the audit tra
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -68,6 +69,12 @@ class InvitationStatus(models.TextChoices):
 class InvitationBase(models.Model):
     """What every invitation has. Each kind adds `KIND` (its row in INVITATION_VALIDITY) and
     `organization`, the tenant that sent it."""
+
+    # Annotations only, for the type checker: each kind assigns them (bare annotations are not
+    # fields to Django, so no migration).
+    KIND: ClassVar[str]
+    organization: Organization
+    organization_id: int
 
     key = models.CharField(max_length=64, unique=True, editable=False)
     email = models.EmailField(_("email"))

@@ -41,20 +41,20 @@ def _provider_region_ids(provider: Organization) -> set[int]:
 
 def region_refusal(*, provider: Organization, reseller: Organization) -> str | None:
     """The reason provider and reseller cannot work together, or None when they share a region."""
-    region_id = reseller.region_id
-    if region_id is None:
+    country = reseller.country
+    if country is None:
         return _(
             "%(reseller)s has no legal country yet, so it has no CSP region. Complete its legal "
             "business profile first."
         ) % {"reseller": reseller.legal_name}
-    if region_id in _provider_region_ids(provider):
+    if country.region_id in _provider_region_ids(provider):
         return None
     return _(
         "%(reseller)s is in the CSP region %(region)s, where %(provider)s is not authorized. "
         "A reseller can work only with providers authorized in its own CSP region."
     ) % {
         "reseller": reseller.legal_name,
-        "region": reseller.country.region.name,
+        "region": country.region.name,
         "provider": provider.legal_name,
     }
 

@@ -7,12 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from portal.models import Market
+from portal.models import Market, Membership
+from portal.types import AuthenticatedHttpRequest, request_is_authenticated
 
 from .. import selectors
 from ..errors import InvitationUnavailable
@@ -30,21 +32,27 @@ from ._base import error_text
 class InvitationView(LoginRequiredMixin, View):
     """/invitations/<key>/: GET shows what accepting means; only POST acts."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any):
-        if not request.user.is_authenticated:
+    invitation: ResellerInvitation | CustomerInvitation
+    membership: Membership | None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request_is_authenticated(request):
             return self.handle_no_permission()
-        self.invitation = selectors.invitation_by_key(kwargs["key"])
+        invitation = selectors.invitation_by_key(kwargs["key"])
         self.membership = getattr(request, "membership", None)
-        if self.invitation is None:
+        if invitation is None:
             return render(
                 request,
                 "relationships/invitation_unavailable.html",
                 {"reason": "invalid"},
                 status=404,
             )
+        self.invitation = invitation
         return super().dispatch(request, *args, **kwargs)
 
-    def unavailable(self, request: HttpRequest, exc: InvitationUnavailable) -> HttpResponse:
+    def unavailable(
+        self, request: AuthenticatedHttpRequest, exc: InvitationUnavailable
+    ) -> HttpResponse:
         return render(
             request,
             "relationships/invitation_unavailable.html",
@@ -52,28 +60,37 @@ class InvitationView(LoginRequiredMixin, View):
             status=200 if exc.reason == "accepted" else 410,
         )
 
-    def get(self, request: HttpRequest, key: str) -> HttpResponse:
-        if self.invitation.effective_status != "pending":
+    def get(self, request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+        invitation = self.invitation
+        if invitation.effective_status != "pending":
             return self.unavailable(
-                request, InvitationUnavailable(self.invitation.effective_status, self.invitation)
+                request, InvitationUnavailable(invitation.effective_status, invitation)
             )
-        if isinstance(self.invitation, ResellerInvitation):
-            return self.render_reseller(request, AuthorizeProviderForm())
-        return self.render_customer(request)
+        if isinstance(invitation, ResellerInvitation):
+            return self.render_reseller(request, invitation, AuthorizeProviderForm())
+        return self.render_customer(request, invitation)
 
-    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         action = request.POST.get("action", "")
+        invitation = self.invitation
         try:
-            if isinstance(self.invitation, ResellerInvitation):
-                return self.post_reseller(request, action)
-            return self.post_customer(request, action)
+            if isinstance(invitation, ResellerInvitation):
+                return self.post_reseller(request, invitation, action)
+            return self.post_customer(request, invitation, action)
         except InvitationUnavailable as exc:
             return self.unavailable(request, exc)
 
     # provider → reseller
 
-    def render_reseller(self, request, form, refusal: str | None = None, status: int = 200):
-        provider = self.invitation.organization
+    def render_reseller(
+        self,
+        request: AuthenticatedHttpRequest,
+        invitation: ResellerInvitation,
+        form: AuthorizeProviderForm,
+        refusal: str | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        provider = invitation.organization
         if refusal is None:
             refusal = invitation_services.reseller_authorization_refusal(
                 membership=self.membership, provider=provider
@@ -82,7 +99,7 @@ class InvitationView(LoginRequiredMixin, View):
             request,
             "relationships/invitation_reseller.html",
             {
-                "invitation": self.invitation,
+                "invitation": invitation,
                 "provider": provider,
                 "reseller": self.membership.organization if self.membership else None,
                 "form": form,
@@ -91,36 +108,42 @@ class InvitationView(LoginRequiredMixin, View):
             status=status,
         )
 
-    def post_reseller(self, request: HttpRequest, action: str) -> HttpResponse:
+    def post_reseller(
+        self, request: AuthenticatedHttpRequest, invitation: ResellerInvitation, action: str
+    ) -> HttpResponse:
         if action == "decline":
             try:
                 invitation_services.reseller_invitation_decline(
-                    membership=self.membership, invitation_id=self.invitation.pk
+                    membership=self.membership, invitation_id=invitation.pk
                 )
             except ValidationError as exc:
                 return self.render_reseller(
-                    request, AuthorizeProviderForm(), refusal=error_text(exc), status=403
+                    request,
+                    invitation,
+                    AuthorizeProviderForm(),
+                    refusal=error_text(exc),
+                    status=403,
                 )
             messages.success(
                 request,
                 _("You declined the invitation from %(provider)s.")
-                % {"provider": self.invitation.organization.legal_name},
+                % {"provider": invitation.organization.legal_name},
             )
             return redirect("portal:dashboard")
         form = AuthorizeProviderForm(request.POST)
         if not form.is_valid():
             # A used or withdrawn link says so even when the box was not ticked.
-            self.invitation.refresh_from_db()
-            if self.invitation.effective_status != "pending":
-                raise InvitationUnavailable(self.invitation.effective_status, self.invitation)
-            return self.render_reseller(request, form, status=400)
+            invitation.refresh_from_db()
+            if invitation.effective_status != "pending":
+                raise InvitationUnavailable(invitation.effective_status, invitation)
+            return self.render_reseller(request, invitation, form, status=400)
         try:
             relationship = invitation_services.reseller_invitation_accept(
-                membership=self.membership, invitation_id=self.invitation.pk
+                membership=self.membership, invitation_id=invitation.pk
             )
         except ValidationError as exc:
             return self.render_reseller(
-                request, AuthorizeProviderForm(), refusal=error_text(exc), status=403
+                request, invitation, AuthorizeProviderForm(), refusal=error_text(exc), status=403
             )
         messages.success(
             request,
@@ -134,31 +157,37 @@ class InvitationView(LoginRequiredMixin, View):
 
     # reseller → customer
 
-    def _markets(self):
-        reseller = self.invitation.organization
-        if reseller.country_id is None:
+    def _markets(self, invitation: CustomerInvitation) -> QuerySet[Market]:
+        country = invitation.organization.country
+        if country is None:
             return Market.objects.order_by("name")
-        return Market.objects.filter(region_id=reseller.country.region_id).order_by("name")
+        return Market.objects.filter(region_id=country.region_id).order_by("name")
 
     def render_customer(
-        self, request, form=None, org_form=None, refusal: str | None = None, status: int = 200
-    ):
+        self,
+        request: AuthenticatedHttpRequest,
+        invitation: CustomerInvitation,
+        form: AcceptCustomerInvitationForm | None = None,
+        org_form: CustomerOrganizationForm | None = None,
+        refusal: str | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
         needs_organization = self.membership is None
         if needs_organization and org_form is None:
             org_form = CustomerOrganizationForm(
-                initial={"legal_name": self.invitation.company_name}, markets=self._markets()
+                initial={"legal_name": invitation.company_name}, markets=self._markets(invitation)
             )
         if refusal is None and not needs_organization:
             refusal = customer_services.customer_acceptance_refusal(
-                membership=self.membership, invitation=self.invitation
+                membership=self.membership, invitation=invitation
             )
         return render(
             request,
             "relationships/invitation_customer.html",
             {
-                "invitation": self.invitation,
-                "reseller": self.invitation.organization,
-                "provider": self.invitation.provider,
+                "invitation": invitation,
+                "reseller": invitation.organization,
+                "provider": invitation.provider,
                 "needs_organization": needs_organization,
                 "org_form": org_form,
                 "form": form or AcceptCustomerInvitationForm(),
@@ -167,14 +196,15 @@ class InvitationView(LoginRequiredMixin, View):
             status=status,
         )
 
-    def post_customer(self, request: HttpRequest, action: str) -> HttpResponse:
-        invitation: CustomerInvitation = self.invitation
+    def post_customer(
+        self, request: AuthenticatedHttpRequest, invitation: CustomerInvitation, action: str
+    ) -> HttpResponse:
         if invitation.effective_status != "pending":
             raise InvitationUnavailable(invitation.effective_status, invitation)
         if action == "create_organization":
-            org_form = CustomerOrganizationForm(request.POST, markets=self._markets())
+            org_form = CustomerOrganizationForm(request.POST, markets=self._markets(invitation))
             if self.membership is not None or not org_form.is_valid():
-                return self.render_customer(request, org_form=org_form, status=400)
+                return self.render_customer(request, invitation, org_form=org_form, status=400)
             try:
                 customer_services.customer_organization_create(
                     user=request.user,
@@ -183,7 +213,7 @@ class InvitationView(LoginRequiredMixin, View):
                 )
             except ValidationError as exc:
                 org_form.add_error(None, exc)
-                return self.render_customer(request, org_form=org_form, status=400)
+                return self.render_customer(request, invitation, org_form=org_form, status=400)
             messages.success(request, _("Your company's account is ready."))
             return redirect(request.path)
         if action == "decline":
@@ -198,13 +228,13 @@ class InvitationView(LoginRequiredMixin, View):
             return redirect("portal:home")
         form = AcceptCustomerInvitationForm(request.POST)
         if not form.is_valid():
-            return self.render_customer(request, form=form, status=400)
+            return self.render_customer(request, invitation, form=form, status=400)
         try:
             customer_services.customer_invitation_accept(
                 membership=self.membership, invitation_id=invitation.pk
             )
         except ValidationError as exc:
-            return self.render_customer(request, refusal=error_text(exc), status=403)
+            return self.render_customer(request, invitation, refusal=error_text(exc), status=403)
         messages.success(
             request,
             _("You now work with %(reseller)s and %(provider)s.")
