@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,8 @@ from ..services import customers as customer_services
 from ..services import provider_relationships as relationship_services
 from ..services import reseller_invitations as invitation_services
 from ._base import Kind, RelationshipsViewMixin, date_text, error_text
+
+PENDING_PER_PAGE = 20
 
 
 class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
@@ -58,9 +61,11 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
 
     def get(self, request: HttpRequest, export: bool = False, form=None) -> HttpResponse:
         can_invite = can(self.membership, Action.INVITE_RESELLER)
-        pending = []
+        pending: Page[ResellerInvitation] | list[ResellerInvitation] = []
         if can_invite and not self.wants_csv():
-            pending = list(selectors.pending_reseller_invitations(provider=self.organization))
+            pending = Paginator(
+                selectors.pending_reseller_invitations(provider=self.organization), PENDING_PER_PAGE
+            ).get_page(request.GET.get("pending_page"))
         return self.render_list(
             request,
             events=selectors.relationship_events_for(organization=self.organization),
@@ -268,7 +273,10 @@ class CustomerInviteView(RelationshipsViewMixin, View):
             "relationships/invite_customer.html",
             {
                 "form": form,
-                "pending": selectors.pending_customer_invitations(reseller=self.organization),
+                "pending": Paginator(
+                    selectors.pending_customer_invitations(reseller=self.organization),
+                    PENDING_PER_PAGE,
+                ).get_page(request.GET.get("pending_page")),
             },
             status=status,
         )
