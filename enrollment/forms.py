@@ -20,12 +20,17 @@ DUPLICATE_MESSAGE = _("This company already has an account; ask its Global admin
 
 class PortalFormMixin:
     """Bootstrap classes on every widget, `is-invalid` on fields with errors (Django itself adds
-    aria-invalid and aria-describedby pointing at `<id>_error`)."""
+    aria-invalid and aria-describedby pointing at `<id>_error`), and the `autocomplete` token
+    (WCAG 1.3.5 Identify Input Purpose) of each field in `autocomplete` (field name -> token)."""
+
+    autocomplete: dict[str, str] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             widget = field.widget
+            if name in self.autocomplete:
+                widget.attrs.setdefault("autocomplete", self.autocomplete[name])
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
@@ -74,6 +79,18 @@ class DraftForm(PortalFormMixin, forms.Form):
 
 class AddressFieldsMixin:
     """Cleaning shared by the wizard's legal step and Legal info (the country is given)."""
+
+    autocomplete = {
+        "legal_name": "organization",
+        "address_line1": "address-line1",
+        "address_line2": "address-line2",
+        "city": "address-level2",
+        "state": "address-level1",
+        "postal_code": "postal-code",
+        "country": "country",
+        "phone": "tel",
+        "website": "url",
+    }
 
     country_code: str = ""
     country_name: str = ""
@@ -145,13 +162,6 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.fields["country"].choices = market_choices()
-        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
-        self.fields["website"].widget.attrs["autocomplete"] = "url"
-        self.fields["address_line1"].widget.attrs["autocomplete"] = "address-line1"
-        self.fields["address_line2"].widget.attrs["autocomplete"] = "address-line2"
-        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
-        self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
-        self.fields["legal_name"].widget.attrs["autocomplete"] = "organization"
 
     def clean_phone(self) -> str:
         # The country is validated in clean(); the phone waits for it.
@@ -185,6 +195,13 @@ class LegalForm(AddressFieldsMixin, DraftForm):
 
 
 class ContactForm(DraftForm):
+    autocomplete = {
+        "primary_contact_first_name": "given-name",
+        "primary_contact_last_name": "family-name",
+        "primary_contact_email": "email",
+        "primary_contact_phone": "tel",
+    }
+
     primary_contact_first_name = _text(_("First name"), max_length=50)
     primary_contact_last_name = _text(_("Last name"), max_length=50)
     primary_contact_email = forms.EmailField(label=_("Email"), max_length=254)
@@ -197,10 +214,6 @@ class ContactForm(DraftForm):
         self.fields["primary_contact_email"].help_text = _(
             "A person's work mailbox at %(domain)s. We'll email them to confirm the enrolment."
         ) % {"domain": organization_domain}
-        self.fields["primary_contact_first_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["primary_contact_last_name"].widget.attrs["autocomplete"] = "family-name"
-        self.fields["primary_contact_email"].widget.attrs["autocomplete"] = "email"
-        self.fields["primary_contact_phone"].widget.attrs["autocomplete"] = "tel"
 
     def clean_primary_contact_email(self) -> str:
         email = self.cleaned_data["primary_contact_email"].lower()
@@ -291,6 +304,13 @@ class LegacyLinkForm(PortalFormMixin, forms.Form):
 
 
 class AgreementAcceptForm(PortalFormMixin, forms.Form):
+    autocomplete = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "title": "organization-title",
+        "email": "email",
+    }
+
     first_name = _text(_("First name"), max_length=50)
     last_name = _text(_("Last name"), max_length=50)
     title = _text(_("Title"), max_length=100, help_text=_("Your job title."))
