@@ -233,6 +233,9 @@ def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
     _audit_enrolment(audit, user_page(LITWARE))
 
     adatum = user_page(ADATUM)
+    # The account pages of the user menu.
+    for path in ["/accounts/password/change/", "/accounts/2fa/", "/accounts/logout/"]:
+        audit.visit(adatum, path, f"{path} (Adatum)")
     audit.visit(adatum, "/dashboard/", "/dashboard/ (Adatum)")
     # The user menu open (axe checks only what is shown).
     adatum.get_by_role("button", name="Alessia Bianchi").click()
