@@ -68,6 +68,18 @@ class DraftForm(PortalFormMixin, forms.Form):
 class AddressFieldsMixin(_FormBase):
     """Cleaning shared by the wizard's legal step and Legal info (the country is given)."""
 
+    autocomplete = {
+        "legal_name": "organization",
+        "address_line1": "address-line1",
+        "address_line2": "address-line2",
+        "city": "address-level2",
+        "state": "address-level1",
+        "postal_code": "postal-code",
+        "country": "country",
+        "phone": "tel",
+        "website": "url",
+    }
+
     country_code: str = ""
     country_name: str = ""
 
@@ -138,13 +150,6 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         super().__init__(*args, **kwargs)
         self.organization = organization
         cast(forms.ChoiceField, self.fields["country"]).choices = market_choices()
-        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
-        self.fields["website"].widget.attrs["autocomplete"] = "url"
-        self.fields["address_line1"].widget.attrs["autocomplete"] = "address-line1"
-        self.fields["address_line2"].widget.attrs["autocomplete"] = "address-line2"
-        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
-        self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
-        self.fields["legal_name"].widget.attrs["autocomplete"] = "organization"
 
     def clean_phone(self) -> str:
         # The country is validated in clean(); the phone waits for it.
@@ -179,6 +184,13 @@ class LegalForm(AddressFieldsMixin, DraftForm):
 
 
 class ContactForm(DraftForm):
+    autocomplete = {
+        "primary_contact_first_name": "given-name",
+        "primary_contact_last_name": "family-name",
+        "primary_contact_email": "email",
+        "primary_contact_phone": "tel",
+    }
+
     primary_contact_first_name = _text(_("First name"), max_length=50)
     primary_contact_last_name = _text(_("Last name"), max_length=50)
     primary_contact_email = forms.EmailField(label=_("Email"), max_length=254)
@@ -191,10 +203,6 @@ class ContactForm(DraftForm):
         self.fields["primary_contact_email"].help_text = _(
             "A person's work mailbox at %(domain)s. We'll email them to confirm the enrolment."
         ) % {"domain": organization_domain}
-        self.fields["primary_contact_first_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["primary_contact_last_name"].widget.attrs["autocomplete"] = "family-name"
-        self.fields["primary_contact_email"].widget.attrs["autocomplete"] = "email"
-        self.fields["primary_contact_phone"].widget.attrs["autocomplete"] = "tel"
 
     def clean_primary_contact_email(self) -> str:
         email = self.cleaned_data["primary_contact_email"].lower()
@@ -287,6 +295,13 @@ class LegacyLinkForm(PortalFormMixin, forms.Form):
 
 
 class AgreementAcceptForm(PortalFormMixin, forms.Form):
+    autocomplete = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "title": "organization-title",
+        "email": "email",
+    }
+
     first_name = _text(_("First name"), max_length=50)
     last_name = _text(_("Last name"), max_length=50)
     title = _text(_("Title"), max_length=100, help_text=_("Your job title."))

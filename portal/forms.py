@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 
@@ -15,12 +15,17 @@ else:
 
 class PortalFormMixin(_FormBase):
     """Bootstrap classes on every widget, `is-invalid` on fields with errors (Django itself adds
-    aria-invalid and aria-describedby pointing at `<id>_error`)."""
+    aria-invalid and aria-describedby pointing at `<id>_error`), and the `autocomplete` token
+    (WCAG 1.3.5 Identify Input Purpose) of each field in `autocomplete` (field name -> token)."""
+
+    autocomplete: ClassVar[dict[str, str]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             widget = field.widget
+            if name in self.autocomplete:
+                widget.attrs.setdefault("autocomplete", self.autocomplete[name])
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):

@@ -392,6 +392,10 @@ def test_provider_sees_its_csp_regions_or_a_warning_when_it_has_none(client_for)
 def test_provider_customers_are_grouped_under_each_reseller(client_for):
     provider = provider_org()
     one = CustomerRelationshipFactory(relationship=ProviderRelationshipFactory(provider=provider))
+    two = CustomerRelationshipFactory(relationship=ProviderRelationshipFactory(provider=provider))
     text = client_for(member(provider)).get("/customers/").text
     assert f"Shared by {one.reseller.legal_name}" in text
-    assert 'scope="rowgroup"' in text
+    assert f"Shared by {two.reseller.legal_name}" in text
+    # Each group is its own <tbody>, so a rowgroup header names only its own customers.
+    assert text.count('scope="rowgroup"') == 2
+    assert text.count("<tbody>") == 2

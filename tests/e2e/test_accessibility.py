@@ -1,0 +1,292 @@
+"""WCAG 2.2 AA: axe-core finds no violation on any page of the demo (DOMAIN.md's URL map), signed
+in as each demo user, signed out, in the enrolment wizard, with validation errors, on an
+invitation and in Italian.
+
+axe is injected with Playwright's `page.evaluate`, which runs through the DevTools protocol and is
+not subject to the pages' Content-Security-Policy (script-src 'self'), so the browser context needs
+no `bypass_csp`. One browser context per user, reused for all of that user's pages."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from portal.demo import PASSWORD
+from portal.models import Membership, OutboxMessage
+from relationships.services.reseller_invitations import reseller_invitation_create
+from tests.e2e.conftest import screenshot, sign_in
+from verification.models import VerificationCase
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+
+OPERATOR = "reviewer@csp-operator.example"
+CONTOSO = "admin@contoso-distribution.example"
+FABRIKAM = "admin@fabrikam-supply.example"
+NORTHWIND = "admin@northwind-it.example"
+TAILSPIN = "admin@tailspin-cloud.example"
+WINGTIP = "admin@wingtip-systems.example"
+LITWARE = "admin@litware-solutions.example"
+ADATUM = "admin@adatum-retail.example"
+WINGTIP_CONTACT = "willa.dubois@wingtip-systems.example"
+
+SETTINGS_PAGES = [
+    "/settings/legal/",
+    "/settings/identifiers/",
+    "/settings/users/",
+    "/settings/partner-profile/",
+]
+RESELLER_PAGES = [
+    "/dashboard/",
+    "/verification/",
+    "/find-a-provider/",
+    "/indirect-providers/",
+    "/customers/",
+    *SETTINGS_PAGES,
+]
+PROVIDER_PAGES = ["/dashboard/", "/indirect-resellers/", "/customers/", *SETTINGS_PAGES]
+ANONYMOUS_PAGES = [
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/enroll/reseller/welcome/",
+    "/enroll/reseller/start/",
+]
+
+
+class Audit:
+    """Runs axe on the page a browser shows and keeps every violation, by page."""
+
+    def __init__(self) -> None:
+        self.axe = Axe()
+        self.pages: list[str] = []
+        self.violations: dict[str, list[dict]] = {}
+
+    def check(self, page, name: str) -> None:
+        page.wait_for_load_state("load")
+        results = self.axe.run(page, options=AXE_OPTIONS).response
+        assert results["testEngine"]["name"] == "axe-core", "axe did not run"
+        self.pages.append(name)
+        if results["violations"]:
+            self.violations[name] = results["violations"]
+
+    def visit(self, page, path: str, name: str | None = None) -> None:
+        response = page.goto(path)
+        assert response is not None and response.ok, (
+            f"{path} answered {response and response.status}"
+        )
+        self.check(page, name or path)
+
+    def report(self) -> str:
+        lines = [f"axe found WCAG 2.2 AA violations on {len(self.violations)} page(s):"]
+        for name, violations in self.violations.items():
+            lines.append(f"\n{name}")
+            for violation in violations:
+                lines.append(f"  - {violation['id']} ({violation['impact']}): {violation['help']}")
+                for node in violation["nodes"]:
+                    target = " ".join(map(str, node["target"]))
+                    summary = " ".join((node.get("failureSummary") or "").split("\n")[1:2]).strip()
+                    lines.append(f"      {target}" + (f"  ({summary})" if summary else ""))
+        return "\n".join(lines)
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True  # /outbox/ answers only with DEBUG on, as under `make run`
+    call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.fixture
+def user_page(browser, live_server):
+    """A factory: a page in a fresh browser context, signed in as `email` (None: anonymous)."""
+    contexts = []
+
+    def make(email: str | None):
+        # Reduced motion: Bootstrap drops its colour transitions, so axe never measures a button
+        # half-way between two states.
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-GB", reduced_motion="reduce"
+        )
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        page = context.new_page()
+        if email:
+            sign_in(page, email, PASSWORD)
+            expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _submit_with_errors(audit: Audit, page, path: str, button: str, name: str) -> None:
+    """Submit a form of `path` empty and check the page with its error summary and field errors."""
+    page.goto(path)
+    page.get_by_role("button", name=button, exact=True).click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    audit.check(page, f"{path} ({name}, with errors)")
+
+
+def _audit_anonymous(audit: Audit, page) -> None:
+    # axe runs under the pages' strict policy (no bypass_csp): see the module docstring.
+    policy = page.goto("/accounts/login/").headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    for path in ANONYMOUS_PAGES:
+        audit.visit(page, path)
+    # The primary contact's confirmation page, from Wingtip's emailed link.
+    message = OutboxMessage.objects.get(
+        to_email=WINGTIP_CONTACT, template="verification_contact_confirm"
+    )
+    link = re.search(r"/verify-contact/[\w-]+/", message.context["link"]).group(0)
+    audit.visit(page, link, "/verify-contact/<key>/")
+    # The sign-in form submitted empty: the error summary and the fields' errors.
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check(page, "/accounts/login/ (with errors)")
+
+
+def _audit_operator(audit: Audit, page) -> None:
+    for path in ["/dashboard/", "/review/", "/outbox/"]:
+        audit.visit(page, path)
+    case = VerificationCase.objects.order_by("pk").first()
+    audit.visit(page, f"/review/{case.pk}/", "/review/<case>/")
+    message = OutboxMessage.objects.order_by("pk").first()
+    audit.visit(page, f"/outbox/{message.pk}/", "/outbox/<message>/")
+    # The email is shown in its own language, whatever the interface language (3.1.2).
+    expect(page.get_by_test_id("outbox-body")).to_have_attribute("lang", message.language)
+
+
+def _audit_enrolment(audit: Audit, page) -> None:
+    """Litware's draft resumes at the contact step; the test goes on to the review."""
+    for step in ["account", "legal", "contact"]:
+        audit.visit(page, f"/enroll/reseller/{step}/")
+    page.goto("/enroll/reseller/legal/")
+    page.get_by_label("Legal name").fill("")
+    page.get_by_label("City").fill("")
+    page.get_by_label("Postal code").fill("1")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    audit.check(page, "/enroll/reseller/legal/ (with errors)")
+
+    page.goto("/enroll/reseller/contact/")
+    page.get_by_label("First name").fill("Lena")
+    page.get_by_label("Last name").fill("Park")
+    page.get_by_label("Email").fill("lena.park@litware-solutions.example")
+    page.get_by_label("Phone").fill("+1 206-555-0100")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Step 4 of 5")).to_be_visible()
+    audit.check(page, "/enroll/reseller/support/")
+    page.get_by_label("Support email").fill("help@litware-solutions.example")
+    page.get_by_label("Support phone").fill("+1 206-555-0199")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Step 5 of 5")).to_be_visible()
+    audit.check(page, "/enroll/reseller/review/")
+
+
+def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
+    audit = Audit()
+
+    _audit_anonymous(audit, user_page(None))
+    _audit_operator(audit, user_page(OPERATOR))
+
+    # A pending provider → reseller invitation: Contoso lists it, Tailspin opens it below.
+    contoso_admin = Membership.objects.get(user__email=CONTOSO)
+    invitation = reseller_invitation_create(membership=contoso_admin, email=TAILSPIN)
+
+    contoso = user_page(CONTOSO)
+    for path in PROVIDER_PAGES:
+        audit.visit(contoso, path, f"{path} (Contoso)")
+    audit.visit(contoso, f"/settings/users/{contoso_admin.pk}/", "/settings/users/<pk>/ (Contoso)")
+    _submit_with_errors(audit, contoso, "/dashboard/", "Accept the Partner Agreement", "Contoso")
+    _submit_with_errors(audit, contoso, "/indirect-resellers/", "Send invitation", "Contoso")
+
+    fabrikam = user_page(FABRIKAM)
+    for path in ["/dashboard/", "/indirect-resellers/", "/customers/"]:
+        audit.visit(fabrikam, path, f"{path} (Fabrikam)")
+
+    northwind = user_page(NORTHWIND)
+    for path in RESELLER_PAGES:
+        audit.visit(northwind, path, f"{path} (Northwind)")
+    audit.visit(
+        northwind, "/indirect-providers/invite-customer/", "/indirect-providers/invite-customer/"
+    )
+    adatum_org = Membership.objects.get(user__email=ADATUM).organization
+    audit.visit(northwind, f"/customers/{adatum_org.pk}/", "/customers/<customer>/ (Northwind)")
+    _submit_with_errors(audit, northwind, "/settings/identifiers/", "Add PartnerID", "Northwind")
+
+    tailspin = user_page(TAILSPIN)
+    for path in ["/dashboard/", "/verification/", "/settings/legal/"]:
+        audit.visit(tailspin, path, f"{path} (Tailspin)")
+    _submit_with_errors(audit, tailspin, "/verification/", "Upload", "Tailspin")
+    audit.visit(tailspin, f"/invitations/{invitation.key}/", "/invitations/<key>/ (Tailspin)")
+
+    wingtip = user_page(WINGTIP)
+    for path in ["/dashboard/", "/verification/"]:
+        audit.visit(wingtip, path, f"{path} (Wingtip)")
+
+    _audit_enrolment(audit, user_page(LITWARE))
+
+    adatum = user_page(ADATUM)
+    # The account pages of the user menu.
+    for path in ["/accounts/password/change/", "/accounts/2fa/", "/accounts/logout/"]:
+        audit.visit(adatum, path, f"{path} (Adatum)")
+    audit.visit(adatum, "/dashboard/", "/dashboard/ (Adatum)")
+    # The user menu open (axe checks only what is shown).
+    adatum.get_by_role("button", name="Alessia Bianchi").click()
+    expect(adatum.get_by_role("button", name="Sign out")).to_be_visible()
+    audit.check(adatum, "/dashboard/ (Adatum, user menu open)")
+
+    # Italian: the dashboard after switching the language.
+    northwind.goto("/dashboard/")
+    northwind.get_by_label("Language").select_option("it")
+    northwind.get_by_role("button", name="Change language").click()
+    expect(northwind.locator("html")).to_have_attribute("lang", "it")
+    audit.check(northwind, "/dashboard/ (Northwind, Italian)")
+
+    assert len(audit.pages) >= 50
+    assert not audit.violations, audit.report()
+
+
+def test_keyboard_focus_is_visible_and_the_skip_link_moves_to_the_content(demo, user_page):
+    page = user_page(NORTHWIND)
+    page.goto("/customers/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    box = skip.bounding_box()
+    assert box["width"] > 40 and box["height"] > 20, f"the focused skip link is clipped: {box}"
+    screenshot(page, "a11y-skip-link-focused")
+
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
+    expect(page.get_by_role("main")).to_be_focused()
+    # The next Tab lands inside the content, past the header and the side navigation.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+    focused = page.locator(":focus")
+    outline = focused.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert outline == ["solid", "3px"], f"no visible focus indicator: {outline}"
+    screenshot(page, "a11y-focus-in-content")
+
+
+@pytest.mark.parametrize("email,path", [(None, "/accounts/login/"), (NORTHWIND, "/verification/")])
+def test_pages_reflow_at_320_css_pixels(demo, user_page, email, path):
+    """1.4.10: at 320 CSS px wide nothing scrolls sideways; the header's controls wrap."""
+    page = user_page(email)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    expect(page.get_by_role("button", name="Change language")).to_be_in_viewport()
+    screenshot(page, "a11y-reflow-320" + path.replace("/", "-").rstrip("-"))
