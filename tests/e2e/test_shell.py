@@ -41,5 +41,6 @@ def test_sign_in_page_shows_errors_beside_fields_and_in_a_summary(page):
     page.get_by_role("button", name="Sign in", exact=True).click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_be_focused()  # keyboard users start from the list of problems
     expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
     screenshot(page, "sign-in-errors")
