@@ -119,7 +119,13 @@ class LegalInfoView(TenantViewMixin, View):
                     _apply_errors(forms[0], exc)
             else:
                 if changed:
-                    messages.success(request, _("Legal info updated."))
+                    messages.success(
+                        request,
+                        _(
+                            "Legal info updated. The verification team checks the changes; "
+                            "follow it on the Verification page."
+                        ),
+                    )
                 else:
                     messages.info(request, _("Nothing changed."))
                 return redirect("account_settings:legal")

@@ -135,6 +135,7 @@ class CaseEvent(models.Model):
         REMINDED = "reminded", _("Reminder sent")
         EXPIRED = "expired", _("Expired without an answer")
         ESCALATED = "escalated", _("Escalated to the verification admins")
+        DETAILS_CHANGED = "details_changed", _("Legal info changed")
 
     case = models.ForeignKey(VerificationCase, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32, choices=Type.choices)

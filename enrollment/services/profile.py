@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record, notify
 from portal.models import Market, Membership, Organization, User
 from portal.policy import Action, require
+from verification.services import case_details_changed
 
 from ..models import LegacyMembershipAccount, LegalProfile, PartnerId
 
@@ -72,6 +73,8 @@ def legal_profile_update(
         actor=actor,
         fields=changed,
     )
+    # What changed is verified again (DOMAIN.md: edits re-open verification).
+    case_details_changed(organization=profile.organization, actor=actor, fields=changed)
     notify(
         organization=profile.organization,
         message=_("%(name)s updated the legal info.") % {"name": actor.get_full_name()},

@@ -191,6 +191,35 @@ def case_request_info(
     return request
 
 
+def case_details_changed(
+    *, organization: Organization, actor: User, fields: list[str]
+) -> VerificationCase | None:
+    """A Global admin changed the legal info. A decided case goes back to review for what
+    changed (a verified organization stays verified meanwhile, so its business goes on); an
+    open case records the change so the reviewer sees it. Call inside the edit's transaction."""
+    case = VerificationCase.objects.filter(organization=organization).first()
+    if case is None:
+        return None
+    with transaction.atomic():
+        case = lock_case(case)
+        details = {"fields": sorted(fields)}
+        if case.status in {Status.VERIFIED, Status.REJECTED}:
+            verified = case.status == Status.VERIFIED
+            case.reject_reason, case.reject_note, case.decided_at = "", "", None
+            record(
+                case=case,
+                event_type=Event.DETAILS_CHANGED,
+                actor=actor,
+                to_status=Status.IN_REVIEW,
+                details=details,
+                email="verification_details_changed",
+                keep_organization_status=verified,
+            )
+        elif case.status in OPEN_STATUSES:
+            record(case=case, event_type=Event.DETAILS_CHANGED, actor=actor, details=details)
+    return case
+
+
 def case_info_submitted(
     *, case: VerificationCase, actor: User, document_ids: list[int]
 ) -> VerificationCase:

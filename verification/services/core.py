@@ -163,6 +163,7 @@ def record(
     email: str | None = None,
     email_context: dict[str, Any] | None = None,
     now: datetime | None = None,
+    keep_organization_status: bool = False,
 ) -> CaseEvent:
     """Apply a (possibly status-changing) step to a locked case: save it, append the event and
     the audit row, write the primary contact's email and the in-app notice."""
@@ -180,6 +181,8 @@ def record(
         organization_status = _ORG_STATUS.get(new_status)
         if organization_status is None and from_status in _ORG_STATUS:
             organization_status = Organization.Status.SUBMITTED
+        if keep_organization_status:
+            organization_status = None
         if organization_status and case.organization.status != organization_status:
             case.organization.status = organization_status
             case.organization.save(update_fields=["status"])
