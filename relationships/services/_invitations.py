@@ -10,9 +10,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.models import Membership, User
+from portal.domains import domain_belongs_to, email_domain
+from portal.models import Membership, Organization, User
 from portal.policy import Action, require
 
 from ..errors import InvitationUnavailable
@@ -26,6 +28,17 @@ from ..models import (
 
 def new_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def invitee_refusal(*, invited_email: str, organization: Organization) -> str | None:
+    """An invitation is for the company it was sent to: the accepting organization's domain
+    must be the invited address's domain (or its parent), whoever else holds the link."""
+    if domain_belongs_to(email_domain(invited_email), organization.primary_domain):
+        return None
+    return _(
+        "This invitation was sent to %(email)s, at another company than %(organization)s. "
+        "Sign in with an account of that company to accept it."
+    ) % {"email": invited_email, "organization": organization.legal_name}
 
 
 def expiry_for(kind: str):

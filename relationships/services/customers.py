@@ -24,6 +24,7 @@ from ._invitations import (
     invitation_issue,
     invitation_resend,
     invitation_revoke,
+    invitee_refusal,
     open_invitation_for_update,
     sent_invitation_for_update,
 )
@@ -133,6 +134,9 @@ def customer_acceptance_refusal(
             "Only the Global admin of a customer company can accept this invitation. You are "
             "signed in for %(organization)s."
         ) % {"organization": org.legal_name}
+    refusal = invitee_refusal(invited_email=invitation.email, organization=org)
+    if refusal:
+        return refusal
     if not ProviderRelationship.objects.filter(
         reseller_id=invitation.organization_id,
         provider_id=invitation.provider_id,

@@ -25,6 +25,7 @@ from ._invitations import (
     invitation_issue,
     invitation_resend,
     invitation_revoke,
+    invitee_refusal,
     open_invitation_for_update,
     sent_invitation_for_update,
 )
@@ -196,7 +197,7 @@ def reseller_invitation_revoke(*, membership: Membership, invitation_id: int) ->
 
 
 def reseller_authorization_refusal(
-    *, membership: Membership | None, provider: Organization
+    *, membership: Membership | None, provider: Organization, invited_email: str
 ) -> str | None:
     """Why this member cannot authorize `provider` for its company, or None when it can."""
     if membership is None or not can(membership, Action.AUTHORIZE_PROVIDER):
@@ -206,6 +207,9 @@ def reseller_authorization_refusal(
             "Admin agent role."
         )
     reseller = membership.organization
+    refusal = invitee_refusal(invited_email=invited_email, organization=reseller)
+    if refusal:
+        return refusal
     if reseller.status != Organization.Status.VERIFIED:
         return _(
             "%(reseller)s is not verified yet. You can authorize a provider once verification "
@@ -240,7 +244,9 @@ def reseller_invitation_accept(
             ResellerInvitation, invitation_id=invitation_id, related=("organization", "invited_by")
         )
         provider = invitation.organization
-        refusal = reseller_authorization_refusal(membership=membership, provider=provider)
+        refusal = reseller_authorization_refusal(
+            membership=membership, provider=provider, invited_email=invitation.email
+        )
         if refusal:
             raise ValidationError(refusal)
         assert membership is not None

@@ -93,7 +93,7 @@ class InvitationView(LoginRequiredMixin, View):
         provider = invitation.organization
         if refusal is None:
             refusal = invitation_services.reseller_authorization_refusal(
-                membership=self.membership, provider=provider
+                membership=self.membership, provider=provider, invited_email=invitation.email
             )
         return render(
             request,

@@ -75,12 +75,19 @@ def accept_agreement(org: Organization) -> AgreementAcceptance:
 
 
 class ResellerInvitationFactory(factory.django.DjangoModelFactory):
+    """Addressed to someone at `invitee` (the reseller meant to accept it) when given."""
+
     class Meta:
         model = ResellerInvitation
 
+    class Params:
+        invitee = None
+
     organization = factory.LazyFunction(provider_org)
     invited_by = factory.LazyAttribute(lambda o: member(o.organization).user)
-    email = factory.Sequence(lambda n: f"admin{n}@reseller{n}.example")
+    email = factory.LazyAttributeSequence(
+        lambda o, n: f"admin{n}@{o.invitee.primary_domain if o.invitee else f'reseller{n}.example'}"
+    )
     key = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
 
@@ -95,15 +102,22 @@ class ProviderRelationshipFactory(factory.django.DjangoModelFactory):
 
 
 class CustomerInvitationFactory(factory.django.DjangoModelFactory):
+    """Addressed to someone at `invitee` (the customer company meant to accept it) when given."""
+
     class Meta:
         model = CustomerInvitation
         exclude = ["relationship"]
+
+    class Params:
+        invitee = None
 
     relationship = factory.SubFactory(ProviderRelationshipFactory)
     organization = factory.LazyAttribute(lambda o: o.relationship.reseller)
     provider = factory.LazyAttribute(lambda o: o.relationship.provider)
     invited_by = factory.LazyAttribute(lambda o: member(o.organization).user)
-    email = factory.Sequence(lambda n: f"owner{n}@customer{n}.example")
+    email = factory.LazyAttributeSequence(
+        lambda o, n: f"owner{n}@{o.invitee.primary_domain if o.invitee else f'customer{n}.example'}"
+    )
     company_name = factory.Sequence(lambda n: f"Customer {n} S.p.A.")
     key = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))

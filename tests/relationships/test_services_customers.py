@@ -3,7 +3,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from portal.models import Notification, OutboxMessage
 from relationships.errors import InvitationUnavailable
-from relationships.models import CustomerInvitation, CustomerRelationship, ProviderRelationship
+from relationships.models import (
+    CustomerInvitation,
+    CustomerRelationship,
+    InvitationStatus,
+    ProviderRelationship,
+)
 from relationships.services.customers import (
     customer_invitation_accept,
     customer_invitation_create,
@@ -59,8 +64,8 @@ def test_helpdesk_agent_cannot_invite_customers():
 
 
 def test_customer_accepts_relationship_with_reseller_and_provider_at_once():
-    invitation = CustomerInvitationFactory()
     customer = member(customer_org())
+    invitation = CustomerInvitationFactory(invitee=customer.organization)
     relationship = customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
     assert (relationship.customer, relationship.reseller, relationship.provider) == (
         customer.organization,
@@ -73,8 +78,8 @@ def test_customer_accepts_relationship_with_reseller_and_provider_at_once():
 
 
 def test_customer_double_accept_creates_one_relationship():
-    invitation = CustomerInvitationFactory()
     customer = member(customer_org())
+    invitation = CustomerInvitationFactory(invitee=customer.organization)
     customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
     with pytest.raises(InvitationUnavailable) as exc:
         customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
@@ -82,11 +87,33 @@ def test_customer_double_accept_creates_one_relationship():
     assert CustomerRelationship.objects.count() == 1
 
 
+def test_customer_at_a_subdomain_address_accepts():
+    customer = member(customer_org(primary_domain="northwind.example"))
+    invitation = CustomerInvitationFactory(email="x@it.northwind.example")
+    relationship = customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+    assert relationship.customer == customer.organization
+
+
+def test_another_customer_company_cannot_accept_the_invitation():
+    invitation = CustomerInvitationFactory(invitee=customer_org(primary_domain="buyer.example"))
+    other = member(customer_org(primary_domain="rival.example"))
+    with pytest.raises(ValidationError) as exc:
+        customer_invitation_accept(membership=other, invitation_id=invitation.pk)
+    assert exc.value.messages[0] == (
+        f"This invitation was sent to {invitation.email}, at another company than "
+        f"{other.organization.legal_name}. Sign in with an account of that company to accept it."
+    )
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
+    assert not CustomerRelationship.objects.exists()
+
+
 def test_customer_cannot_accept_after_the_provider_relationship_ended():
-    invitation = CustomerInvitationFactory()
+    customer = member(customer_org())
+    invitation = CustomerInvitationFactory(invitee=customer.organization)
     ProviderRelationship.objects.update(status=ProviderRelationship.Status.ENDED)
     with pytest.raises(ValidationError) as exc:
-        customer_invitation_accept(membership=member(customer_org()), invitation_id=invitation.pk)
+        customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
     assert "no longer works with" in exc.value.messages[0]
     assert not CustomerRelationship.objects.exists()
 

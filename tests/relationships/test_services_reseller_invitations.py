@@ -159,8 +159,8 @@ def test_another_provider_cannot_resend_or_revoke():
 
 
 def test_global_admin_of_verified_reseller_in_region_authorizes_provider():
-    invitation = ResellerInvitationFactory()
     reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
     admin = member(reseller)
     relationship = _accept(invitation, admin)
     assert relationship.provider == invitation.organization
@@ -179,10 +179,39 @@ def test_global_admin_of_verified_reseller_in_region_authorizes_provider():
 
 
 def test_admin_agent_may_authorize():
-    invitation = ResellerInvitationFactory()
     reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
     _accept(invitation, member(reseller, admin_agent=True))
     assert ProviderRelationship.objects.filter(reseller=reseller).exists()
+
+
+def test_an_address_at_a_subdomain_of_the_resellers_domain_may_authorize():
+    reseller = reseller_org(primary_domain="northwind.example")
+    invitation = ResellerInvitationFactory(email="x@it.northwind.example")
+    relationship = _accept(invitation, member(reseller))
+    assert relationship.reseller == reseller
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.ACCEPTED
+
+
+def test_global_admin_of_another_reseller_in_the_region_cannot_use_the_link():
+    invitation = ResellerInvitationFactory(invitee=reseller_org(primary_domain="northwind.example"))
+    other = reseller_org(primary_domain="fabrikam.example")
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(other))
+    assert exc.value.messages[0] == (
+        f"This invitation was sent to {invitation.email}, at another company than "
+        f"{other.legal_name}. Sign in with an account of that company to accept it."
+    )
+    _assert_nothing_changed(invitation)
+
+
+def test_a_lookalike_domain_is_not_a_subdomain():
+    invitation = ResellerInvitationFactory(email="x@evilnorthwind.example")
+    with pytest.raises(ValidationError) as exc:
+        _accept(invitation, member(reseller_org(primary_domain="northwind.example")))
+    assert "at another company than" in exc.value.messages[0]
+    _assert_nothing_changed(invitation)
 
 
 @pytest.mark.parametrize("role", ["sales_agent", "helpdesk_agent", "billing_admin"])
@@ -207,8 +236,8 @@ def test_a_provider_member_cannot_authorize():
     [Organization.Status.SUBMITTED, Organization.Status.DRAFT, Organization.Status.REJECTED],
 )
 def test_unverified_reseller_cannot_authorize(status):
-    invitation = ResellerInvitationFactory()
     reseller = reseller_org(status=status)
+    invitation = ResellerInvitationFactory(invitee=reseller)
     with pytest.raises(ValidationError) as exc:
         _accept(invitation, member(reseller))
     assert f"{reseller.legal_name} is not verified yet." in exc.value.messages[0]
@@ -216,8 +245,8 @@ def test_unverified_reseller_cannot_authorize(status):
 
 
 def test_reseller_without_agreement_cannot_authorize():
-    invitation = ResellerInvitationFactory()
     reseller = reseller_org(agreement=False)
+    invitation = ResellerInvitationFactory(invitee=reseller)
     with pytest.raises(ValidationError) as exc:
         _accept(invitation, member(reseller))
     assert "has not accepted the current Partner Agreement" in exc.value.messages[0]
@@ -227,8 +256,8 @@ def test_reseller_without_agreement_cannot_authorize():
 def test_acceptance_of_an_older_agreement_version_is_not_enough():
     from enrollment.models import AgreementVersion
 
-    invitation = ResellerInvitationFactory()
     reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
     AgreementVersion.objects.create(
         version="2027-01", title="New", body="New terms.", published_at=timezone.now()
     )
@@ -239,8 +268,8 @@ def test_acceptance_of_an_older_agreement_version_is_not_enough():
 
 
 def test_reseller_in_another_region_cannot_authorize():
-    invitation = ResellerInvitationFactory()  # provider authorized in Europe only
     reseller = reseller_org(country="US")
+    invitation = ResellerInvitationFactory(invitee=reseller)  # provider authorized in Europe only
     with pytest.raises(ValidationError) as exc:
         _accept(invitation, member(reseller))
     assert (
@@ -259,8 +288,8 @@ def test_expired_link_cannot_be_accepted():
 
 
 def test_double_accept_creates_one_relationship_and_says_already_accepted():
-    invitation = ResellerInvitationFactory()
     admin = member(reseller_org())
+    invitation = ResellerInvitationFactory(invitee=admin.organization)
     _accept(invitation, admin)
     with pytest.raises(InvitationUnavailable) as exc:
         _accept(invitation, admin)
@@ -269,9 +298,9 @@ def test_double_accept_creates_one_relationship_and_says_already_accepted():
 
 
 def test_second_invitation_from_same_provider_is_refused_while_relationship_is_active():
-    first = ResellerInvitationFactory()
-    second = ResellerInvitationFactory(organization=first.organization)
     admin = member(reseller_org())
+    first = ResellerInvitationFactory(invitee=admin.organization)
+    second = ResellerInvitationFactory(organization=first.organization, invitee=admin.organization)
     _accept(first, admin)
     with pytest.raises(ValidationError) as exc:
         _accept(second, admin)
@@ -302,8 +331,8 @@ def test_invitation_email_uses_the_invitees_saved_language():
 
 
 def test_reseller_without_legal_country_cannot_authorize():
-    invitation = ResellerInvitationFactory()
     reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
     reseller.country = None
     reseller.save()
     with pytest.raises(ValidationError) as exc:

@@ -37,8 +37,9 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(client):
 def test_opening_the_link_names_the_provider_and_what_authorizing_grants_and_changes_nothing(
     client_for,
 ):
-    invitation = ResellerInvitationFactory()
-    response = client_for(member(reseller_org())).get(url(invitation))
+    reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
+    response = client_for(member(reseller)).get(url(invitation))
     assert response.status_code == 200
     text = response.text
     provider = invitation.organization.legal_name
@@ -54,8 +55,8 @@ def test_opening_the_link_names_the_provider_and_what_authorizing_grants_and_cha
 
 
 def test_authorizing_creates_the_relationship_and_both_lists_show_it(client_for):
-    invitation = ResellerInvitationFactory()
     reseller_admin = member(reseller_org())
+    invitation = ResellerInvitationFactory(invitee=reseller_admin.organization)
     client = client_for(reseller_admin)
     response = authorize(client, invitation)
     assert response.status_code == 302
@@ -71,8 +72,9 @@ def test_authorizing_creates_the_relationship_and_both_lists_show_it(client_for)
 
 
 def test_authorizing_without_ticking_the_box_is_refused_beside_the_field(client_for):
-    invitation = ResellerInvitationFactory()
-    response = client_for(member(reseller_org())).post(url(invitation), {"action": "authorize"})
+    reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
+    response = client_for(member(reseller)).post(url(invitation), {"action": "authorize"})
     assert response.status_code == 400
     assert "Tick the box to confirm the authorization." in response.text
     assert 'id="error-summary"' in response.text
@@ -81,8 +83,9 @@ def test_authorizing_without_ticking_the_box_is_refused_beside_the_field(client_
 
 
 def test_double_submit_creates_one_relationship_and_says_already_accepted(client_for):
-    invitation = ResellerInvitationFactory()
-    client = client_for(member(reseller_org()))
+    reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
+    client = client_for(member(reseller))
     authorize(client, invitation)
     second = authorize(client, invitation)
     assert second.status_code == 200
@@ -91,8 +94,8 @@ def test_double_submit_creates_one_relationship_and_says_already_accepted(client
 
 
 def test_second_tab_gets_already_accepted_page_on_get(client_for):
-    invitation = ResellerInvitationFactory()
     admin = member(reseller_org())
+    invitation = ResellerInvitationFactory(invitee=admin.organization)
     authorize(client_for(admin), invitation)
     response = client_for(admin).get(url(invitation))
     assert "This invitation was already accepted" in response.text
@@ -110,7 +113,6 @@ def test_second_tab_gets_already_accepted_page_on_get(client_for):
 def test_each_refusal_shows_its_message_on_get_and_post_and_changes_nothing(
     client_for, setup, expected
 ):
-    invitation = ResellerInvitationFactory()
     if setup == "wrong_role":
         membership = member(reseller_org(), sales_agent=True)
     elif setup == "unverified":
@@ -119,6 +121,7 @@ def test_each_refusal_shows_its_message_on_get_and_post_and_changes_nothing(
         membership = member(reseller_org(agreement=False))
     else:
         membership = member(reseller_org(country="US"))
+    invitation = ResellerInvitationFactory(invitee=membership.organization)
     client = client_for(membership)
     page = client.get(url(invitation))
     assert expected in page.text
@@ -128,6 +131,29 @@ def test_each_refusal_shows_its_message_on_get_and_post_and_changes_nothing(
     assert expected in response.text
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
+    assert not ProviderRelationship.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_global_admin_of_another_reseller_holding_the_link_is_refused_and_nothing_changes(
+    client_for,
+):
+    invitation = ResellerInvitationFactory(invitee=reseller_org(primary_domain="northwind.example"))
+    other = reseller_org(primary_domain="fabrikam.example")  # verified, Italy: same region
+    client = client_for(member(other))
+    expected = (
+        f"This invitation was sent to {invitation.email}, at another company than "
+        f"{other.legal_name}. Sign in with an account of that company to accept it."
+    )
+    page = client.get(url(invitation))
+    assert expected in page.text
+    assert "Authorize indirect provider</button>" not in page.text
+    response = authorize(client, invitation)
+    assert response.status_code == 403
+    assert expected in response.text
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
+    assert invitation.reseller is None
     assert not ProviderRelationship.objects.exists()
     assert not OutboxMessage.objects.exists()
 
@@ -174,20 +200,23 @@ def test_declining_from_the_page(client_for):
 
 
 def test_customer_invitation_page_explains_both_relationships(client_for):
-    invitation = CustomerInvitationFactory()
     customer = member(
         Organization.objects.create(
             kind=Organization.Kind.CUSTOMER, legal_name="Buyer SpA", primary_domain="buyer.example"
         )
     )
+    invitation = CustomerInvitationFactory(invitee=customer.organization)
     text = client_for(customer).get(url(invitation)).text
+    assert "You cannot accept this invitation" not in text
     assert invitation.organization.legal_name in text
     assert invitation.provider.legal_name in text
     assert "at the same time" in text
 
 
 def test_new_customer_creates_its_organization_then_accepts_both_relationships(client):
-    invitation = CustomerInvitationFactory(company_name="Trattoria Uno S.r.l.")
+    invitation = CustomerInvitationFactory(
+        company_name="Trattoria Uno S.r.l.", email="owner@trattoria-uno.example"
+    )
     user = UserFactory(email="owner@trattoria-uno.example")
     client.force_login(user)
     page = client.get(url(invitation))
@@ -238,15 +267,42 @@ def test_reseller_member_cannot_accept_a_customer_invitation(client_for):
 
 
 def test_customer_invitation_refused_once_reseller_ended_the_provider_relationship(client_for):
-    invitation = CustomerInvitationFactory()
-    ProviderRelationship.objects.update(status=ProviderRelationship.Status.ENDED)
     customer = member(
         Organization.objects.create(
             kind=Organization.Kind.CUSTOMER, legal_name="Late SpA", primary_domain="late.example"
         )
     )
+    invitation = CustomerInvitationFactory(invitee=customer.organization)
+    ProviderRelationship.objects.update(status=ProviderRelationship.Status.ENDED)
     response = client_for(customer).post(url(invitation), {"action": "accept", "confirm": "on"})
     assert "no longer works with" in response.text
     assert not CustomerRelationship.objects.exists()
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
+
+
+def test_global_admin_of_another_customer_holding_the_link_is_refused_and_nothing_changes(
+    client_for,
+):
+    invitee = Organization.objects.create(
+        kind=Organization.Kind.CUSTOMER, legal_name="Buyer SpA", primary_domain="buyer.example"
+    )
+    invitation = CustomerInvitationFactory(invitee=invitee)
+    other = Organization.objects.create(
+        kind=Organization.Kind.CUSTOMER, legal_name="Rival SpA", primary_domain="rival.example"
+    )
+    client = client_for(member(other))
+    expected = (
+        f"This invitation was sent to {invitation.email}, at another company than Rival SpA. "
+        "Sign in with an account of that company to accept it."
+    )
+    page = client.get(url(invitation))
+    assert expected in page.text
+    assert 'value="accept">' not in page.text
+    response = client.post(url(invitation), {"action": "accept", "confirm": "on"})
+    assert response.status_code == 403
+    assert expected in response.text
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
+    assert not CustomerRelationship.objects.exists()
+    assert not OutboxMessage.objects.exists()
