@@ -41,6 +41,17 @@ def invitee_refusal(*, invited_email: str, organization: Organization) -> str | 
     ) % {"email": invited_email, "organization": organization.legal_name}
 
 
+def answer_refusal(*, invited_email: str, membership: Membership | None, user: User) -> str | None:
+    """Declining is answering for the invited company too: the person's organization (or, before
+    they have one, their own address) must be at the invited address's domain."""
+    domain = membership.organization.primary_domain if membership else email_domain(user.email)
+    if domain_belongs_to(email_domain(invited_email), domain):
+        return None
+    return _("This invitation was sent to %(email)s. Only that company can answer it.") % {
+        "email": invited_email
+    }
+
+
 def expiry_for(kind: str):
     return timezone.now() + INVITATION_VALIDITY[kind]
 

@@ -20,6 +20,7 @@ from ..models import (
     ProviderRelationship,
 )
 from ._invitations import (
+    answer_refusal,
     invitation_close,
     invitation_issue,
     invitation_resend,
@@ -223,6 +224,9 @@ def customer_invitation_decline(
         invitation = open_invitation_for_update(
             CustomerInvitation, invitation_id=invitation_id, related=("organization",)
         )
+        refusal = answer_refusal(invited_email=invitation.email, membership=membership, user=user)
+        if refusal:
+            raise ValidationError(refusal)
         invitation_close(invitation, status=InvitationStatus.DECLINED, by=user)
         audit_record(
             type="relationships.customer_invitation.declined",

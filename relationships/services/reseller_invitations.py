@@ -21,6 +21,7 @@ from ..models import (
     ResellerInvitation,
 )
 from ._invitations import (
+    answer_refusal,
     invitation_close,
     invitation_issue,
     invitation_resend,
@@ -318,6 +319,11 @@ def reseller_invitation_decline(
                     "this invitation."
                 )
             )
+        refusal = answer_refusal(
+            invited_email=invitation.email, membership=membership, user=membership.user
+        )
+        if refusal:
+            raise ValidationError(refusal)
         invitation_close(invitation, status=InvitationStatus.DECLINED, by=membership.user)
         audit_record(
             type="relationships.reseller_invitation.declined",

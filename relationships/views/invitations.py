@@ -217,9 +217,13 @@ class InvitationView(LoginRequiredMixin, View):
             messages.success(request, _("Your company's account is ready."))
             return redirect(request.path)
         if action == "decline":
-            customer_services.customer_invitation_decline(
-                membership=self.membership, invitation_id=invitation.pk, user=request.user
-            )
+            try:
+                customer_services.customer_invitation_decline(
+                    membership=self.membership, invitation_id=invitation.pk, user=request.user
+                )
+            except ValidationError as exc:
+                messages.error(request, error_text(exc))
+                return redirect(request.path)
             messages.success(
                 request,
                 _("You declined the invitation from %(reseller)s.")

@@ -311,14 +311,23 @@ def test_second_invitation_from_same_provider_is_refused_while_relationship_is_a
 
 
 def test_decline_marks_invitation_declined_and_creates_nothing():
-    invitation = ResellerInvitationFactory()
-    reseller_invitation_decline(membership=member(reseller_org()), invitation_id=invitation.pk)
+    reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
+    reseller_invitation_decline(membership=member(reseller), invitation_id=invitation.pk)
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.DECLINED
     assert not ProviderRelationship.objects.exists()
     with pytest.raises(InvitationUnavailable) as exc:
         _accept(invitation, member(reseller_org()))
     assert exc.value.reason == "declined"
+
+
+def test_another_company_holding_the_link_cannot_decline_it():
+    invitation = ResellerInvitationFactory(invitee=reseller_org())
+    with pytest.raises(ValidationError, match="Only that company can answer it"):
+        reseller_invitation_decline(membership=member(reseller_org()), invitation_id=invitation.pk)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
 
 
 def test_invitation_email_uses_the_invitees_saved_language():

@@ -187,13 +187,25 @@ def test_revoked_key_gets_its_own_page(client_for):
 
 
 def test_declining_from_the_page(client_for):
-    invitation = ResellerInvitationFactory()
-    client = client_for(member(reseller_org()))
+    reseller = reseller_org()
+    invitation = ResellerInvitationFactory(invitee=reseller)
+    client = client_for(member(reseller))
     response = client.post(url(invitation), {"action": "decline"})
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.DECLINED
     assert "This invitation was declined" in client.get(url(invitation)).text
+
+
+def test_someone_from_another_company_cannot_decline_a_customer_invitation(client):
+    from tests.factories import UserFactory
+
+    invitation = CustomerInvitationFactory(email="owner@trattoria-due.example")
+    client.force_login(UserFactory(email="someone@elsewhere.example"))
+    response = client.post(url(invitation), {"action": "decline"}, follow=True)
+    assert "Only that company can answer it" in response.text
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
 
 
 # Customer invitations -----------------------------------------------------------------------
