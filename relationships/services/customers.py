@@ -88,13 +88,19 @@ def customer_invitation_create(
     return invitation
 
 
-def customer_organization_create(*, user: User, legal_name: str, country: Market) -> Membership:
+def customer_organization_create(
+    *, user: User, invitation: CustomerInvitation, legal_name: str, country: Market
+) -> Membership:
     """A person who followed a customer invitation and belongs to no organization yet creates
-    its customer organization and becomes its Global admin."""
+    its customer organization and becomes its Global admin. Only someone at the invited
+    company may: nobody is left with an account the invitation then refuses."""
     domain = user.email.rsplit("@", 1)[-1].lower()
     with transaction.atomic():
         if Membership.objects.filter(user=user).exists():
             raise ValidationError(_("You already belong to an organization."))
+        refusal = answer_refusal(invited_email=invitation.email, membership=None, user=user)
+        if refusal:
+            raise ValidationError(refusal)
         if (
             Organization.objects.filter(primary_domain=domain)
             .exclude(status=Organization.Status.CLOSED)

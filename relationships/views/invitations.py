@@ -208,6 +208,7 @@ class InvitationView(LoginRequiredMixin, View):
             try:
                 customer_services.customer_organization_create(
                     user=request.user,
+                    invitation=invitation,
                     legal_name=org_form.cleaned_data["legal_name"],
                     country=org_form.cleaned_data["country"],
                 )

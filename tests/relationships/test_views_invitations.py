@@ -318,3 +318,18 @@ def test_global_admin_of_another_customer_holding_the_link_is_refused_and_nothin
     assert invitation.status == InvitationStatus.PENDING
     assert not CustomerRelationship.objects.exists()
     assert not OutboxMessage.objects.exists()
+
+
+def test_someone_from_another_company_cannot_create_a_customer_account_from_the_link(client):
+    from portal.models import Organization
+    from tests.factories import UserFactory
+
+    invitation = CustomerInvitationFactory(email="owner@trattoria-tre.example")
+    client.force_login(UserFactory(email="someone@elsewhere.example"))
+    response = client.post(
+        url(invitation),
+        {"action": "create_organization", "legal_name": "Elsewhere S.r.l.", "country": "IT"},
+    )
+    assert response.status_code == 400
+    assert "Only that company can answer it" in response.text
+    assert not Organization.objects.filter(primary_domain="elsewhere.example").exists()
