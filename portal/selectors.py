@@ -9,6 +9,19 @@ def organization_has_admin_agent(*, organization: Organization) -> bool:
     return Membership.objects.filter(organization=organization, admin_agent=True).exists()
 
 
+# Partner Center asks partners (not customers or the operator) to hold Admin agent.
+PARTNER_KINDS = {Organization.Kind.RESELLER, Organization.Kind.PROVIDER}
+
+
+def organization_needs_admin_agent(*, organization: Organization) -> bool:
+    """The dashboard's set-up task: an enrolled partner where nobody holds Admin agent yet."""
+    return (
+        organization.kind in PARTNER_KINDS
+        and organization.status != Organization.Status.DRAFT
+        and not organization_has_admin_agent(organization=organization)
+    )
+
+
 def notification_list(*, organization: Organization) -> QuerySet[Notification]:
     return Notification.objects.filter(organization=organization)
 

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from .dashboard import dashboard_panels
-from .models import Organization, OutboxMessage
-from .selectors import notification_list, organization_has_admin_agent, outbox_list_all_tenants
+from .models import OutboxMessage
+from .selectors import notification_list, organization_needs_admin_agent, outbox_list_all_tenants
 from .services import user_set_language
 from .tenancy import TenantViewMixin
 from .types import AuthenticatedHttpRequest
@@ -28,19 +28,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("account_login")
 
 
-# Partner Center asks partners (not customers or the operator) to hold Admin agent.
-PARTNER_KINDS = {Organization.Kind.RESELLER, Organization.Kind.PROVIDER}
-
-
 class DashboardView(TenantViewMixin, TemplateView):
     template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["needs_admin_agent"] = (
-            self.organization.kind in PARTNER_KINDS
-            and self.organization.status != Organization.Status.DRAFT
-            and not organization_has_admin_agent(organization=self.organization)
+        context["needs_admin_agent"] = organization_needs_admin_agent(
+            organization=self.organization
         )
         context["notifications"] = notification_list(organization=self.organization)[:10]
         # TenantViewMixin.dispatch() let only a signed-in member through.

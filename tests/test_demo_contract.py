@@ -56,5 +56,5 @@ def test_demo_user_signs_in_with_the_password_and_opens_their_pages(client, demo
     response = client.post("/accounts/login/", {"login": email, "password": PASSWORD})
     assert response.status_code == 302, f"{email} could not sign in"
     for path in PAGES[email]:
-        page = client.get(path, follow=True)
+        page = client.get(path)
         assert page.status_code == 200, f"{email} got {page.status_code} on {path}"

@@ -134,5 +134,4 @@ def test_make_run_serves_demo_and_worker_sends_mail_written_by_the_web(tmp_path)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             pytest.fail("runportal did not stop on SIGINT")
-    assert proc.returncode is not None
     assert "Stopped." in log.read_text()
