@@ -28,3 +28,12 @@ def client_for():
         return client
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("measured figures")
+        for suite, line in FIGURES:
+            terminalreporter.write_line(f"{suite}: {line}")
