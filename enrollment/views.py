@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_http_methods
 
+from portal.client_ip import client_ip
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest, request_is_authenticated
@@ -235,7 +236,7 @@ class AgreementView(TenantViewMixin, View):
                     organization=self.organization,
                     actor=request.user,
                     version=version,
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_ip(request),
                     **{k: v for k, v in form.cleaned_data.items() if k != "confirm"},
                 )
             except ValidationError as exc:

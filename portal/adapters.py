@@ -5,9 +5,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
+from .client_ip import client_ip
 from .domains import validate_work_email
 from .outbox import outbox_write
 from .services import user_set_language
@@ -42,6 +43,13 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         if chosen and chosen != user.language:
             user_set_language(user=user, language=chosen)
             translation.activate(chosen)
+
+    def get_client_ip(self, request) -> str:
+        """The portal's one client-IP rule, so allauth's rate limits count what ours count."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client IP address")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         language = translation.get_language() or "en"

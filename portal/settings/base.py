@@ -27,7 +27,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_config.PortalAdminConfig",  # django.contrib.admin behind allauth sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.mfa.MFASetupMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.TenantMiddleware",
@@ -139,8 +140,14 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CSP Partner Portal"
-# Verification admins must sign in with a second factor; the demo (make run) turns it off.
-PORTAL_REQUIRE_MFA_FOR_REVIEWERS = env.bool("PORTAL_REQUIRE_MFA_FOR_REVIEWERS", default=True)
+# Verification admins, staff and every organization's Global admins must sign in with a second
+# factor (portal/mfa.py); the demo (make run) and the unit tests turn it off.
+PORTAL_REQUIRE_MFA = env.bool("PORTAL_REQUIRE_MFA", default=True)
+# Reverse proxies we run in front of the portal: the client IP (rate limits, agreement record) is
+# the Nth X-Forwarded-For entry from the right; 0 = REMOTE_ADDR only (portal/client_ip.py).
+PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+# allauth reads its own setting in places; keep both on one number.
+ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXY_COUNT
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,7 +1,8 @@
-"""`make run`: the embedded demo. DEBUG on, MFA for reviewers off, mail kept in /outbox/."""
+"""`make run`: the embedded demo. DEBUG on, MFA off (demo users sign in with a password alone),
+mail kept in /outbox/."""
 
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-PORTAL_REQUIRE_MFA_FOR_REVIEWERS = env.bool("PORTAL_REQUIRE_MFA_FOR_REVIEWERS", default=False)
+PORTAL_REQUIRE_MFA = env.bool("PORTAL_REQUIRE_MFA", default=False)

@@ -12,7 +12,8 @@ if "EMAIL_URL" not in env.ENVIRON:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
-PORTAL_REQUIRE_MFA_FOR_REVIEWERS = False
+# Tests that need the second factor turn it on explicitly (settings.PORTAL_REQUIRE_MFA = True).
+PORTAL_REQUIRE_MFA = False
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=1)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=4)
 PRIVATE_STORAGE_ROOT = VAR_DIR / "test-private"

@@ -118,9 +118,9 @@ def test_resellers_get_404_and_operator_members_without_the_role_get_403(
 def test_reviewers_without_mfa_are_sent_to_set_it_up_when_required(
     client_for, reviewer_member, settings
 ):
-    settings.PORTAL_REQUIRE_MFA_FOR_REVIEWERS = True
+    settings.PORTAL_REQUIRE_MFA = True
     response = client_for(reviewer_member).get("/review/")
-    assert response.status_code == 302 and response.url == "/accounts/2fa/"
+    assert response.status_code == 302 and response.url == "/accounts/2fa/totp/activate/"
     Authenticator.objects.create(
         user=reviewer_member.user, type=Authenticator.Type.TOTP, data={"secret": "x"}
     )
@@ -128,7 +128,7 @@ def test_reviewers_without_mfa_are_sent_to_set_it_up_when_required(
 
 
 def test_reviewers_without_mfa_get_in_when_not_required(client_for, reviewer_member, settings):
-    settings.PORTAL_REQUIRE_MFA_FOR_REVIEWERS = False
+    settings.PORTAL_REQUIRE_MFA = False
     assert client_for(reviewer_member).get("/review/").status_code == 200
 
 
