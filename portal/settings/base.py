@@ -105,6 +105,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Rate limits live in the cache: while Redis is down they fall back to an in-process cache
+    # instead of failing every sign-in with a 500 (portal/cache.py explains the trade-off).
+    CACHES["default"]["BACKEND"] = "portal.cache.ResilientRedisCache"
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,126 @@
+"""A Redis cache that keeps the web working while Redis is down.
+
+The default cache holds allauth's rate limits and its TOTP replay guard, and our own limiters
+(invitations, legacy account links, verification emails). With Django's Redis backend every one
+of those raises ConnectionError when Redis is unreachable, and sign-in or password reset answer
+500. This backend catches connection errors and timeouts, logs them, and serves the same call
+from an in-process memory cache until Redis answers again.
+
+Why a local fallback rather than "treat every limit as not hit": the limits keep working in each
+web process (an attacker gets N processes x the limit for the length of the outage, not an
+unlimited door), allauth's cache lock still works (its `add` would otherwise fail and it would
+answer 429 to everyone, or succeed and lock nothing) and a TOTP code still cannot be replayed on
+the same process. What degrades: counts are per process and start from zero, and are forgotten
+when Redis comes back. A breaker skips Redis for `PORTAL_CACHE_RETRY_SECONDS` after a failure so
+that requests do not each wait for a connection timeout; short socket timeouts bound the wait
+when Redis hangs instead of refusing connections."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
+
+# Per process, shared by the per-thread cache instances Django creates: when Redis is next tried.
+_retry_at: dict[str, float] = {}
+_state_lock = threading.Lock()
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's RedisCache, falling back to a process-local memory cache while Redis is down.
+
+    OPTIONS may set `retry_seconds` (default 5) besides redis-py's connection options; the
+    socket timeouts default to 0.5 s."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        params = {**params}
+        options = {**params.get("OPTIONS", {})}
+        self.retry_seconds: float = float(options.pop("retry_seconds", 5))
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
+        params["OPTIONS"] = options
+        super().__init__(server, params)
+        self._location = server if isinstance(server, str) else ",".join(server)
+        fallback_params = {
+            key: value for key, value in params.items() if key in ("TIMEOUT", "KEY_PREFIX")
+        }
+        self.fallback = LocMemCache(f"portal-cache-fallback:{self._location}", fallback_params)
+
+    def redis_available(self) -> bool:
+        return time.monotonic() >= _retry_at.get(self._location, 0.0)
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if self.redis_available():
+            method: Callable[..., Any] = getattr(super(), name)
+            try:
+                result = method(*args, **kwargs)
+            except UNAVAILABLE as exc:
+                self._mark_down(exc)
+            else:
+                self._mark_up()
+                return result
+        return getattr(self.fallback, name)(*args, **kwargs)
+
+    def _mark_down(self, exc: BaseException) -> None:
+        with _state_lock:
+            was_up = self._location not in _retry_at
+            _retry_at[self._location] = time.monotonic() + self.retry_seconds
+        if was_up:
+            logger.error(
+                "Cache %s unavailable (%s: %s); using an in-process cache until it answers; "
+                "rate limits now count per process.",
+                self._location,
+                type(exc).__name__,
+                exc,
+            )
+
+    def _mark_up(self) -> None:
+        if self._location in _retry_at:
+            with _state_lock:
+                recovered = _retry_at.pop(self._location, None) is not None
+            if recovered:
+                logger.warning("Cache %s answers again.", self._location)
+
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("add", *args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get", *args, **kwargs)
+
+    def set(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("set", *args, **kwargs)
+
+    def touch(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("touch", *args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("delete", *args, **kwargs)
+
+    def get_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get_many", *args, **kwargs)
+
+    def has_key(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("has_key", *args, **kwargs)
+
+    def incr(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("incr", *args, **kwargs)
+
+    def set_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("set_many", *args, **kwargs)
+
+    def delete_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("delete_many", *args, **kwargs)
+
+    def clear(self) -> Any:
+        return self._call("clear")
