@@ -7,7 +7,6 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from enrollment.models import PartnerId
 from enrollment.selectors import agreement_accepted
 from portal.audit import audit_record, notify
 from portal.models import Membership, Organization
@@ -61,59 +60,54 @@ def region_refusal(*, provider: Organization, reseller: Organization) -> str | N
     }
 
 
-def _reseller_for(*, email: str, partner_id: str) -> Organization | None:
+def _active_reseller_named_by(*, provider: Organization, email: str) -> Organization | None:
+    """The reseller at the email's domain, but only when it already works with `provider`."""
     domain = email.rsplit("@", 1)[-1]
-    reseller = (
-        Organization.objects.filter(kind=Kind.RESELLER, primary_domain=domain)
-        .exclude(status=Organization.Status.CLOSED)
-        .select_related("country__region")
+    relationship = (
+        ProviderRelationship.objects.filter(
+            provider=provider,
+            status=ProviderRelationship.Status.ACTIVE,
+            reseller__kind=Kind.RESELLER,
+            reseller__primary_domain=domain,
+        )
+        .select_related("reseller")
         .first()
     )
-    if partner_id:
-        owner = (
-            PartnerId.objects.filter(mpn_id=partner_id, organization__kind=Kind.RESELLER)
-            .select_related("organization__country__region")
-            .first()
-        )
-        if owner is not None:
-            if reseller is not None and owner.organization_id != reseller.pk:
-                raise ValidationError(
-                    {
-                        "partner_id": _(
-                            "PartnerID %(partner_id)s does not belong to the company of %(email)s."
-                        )
-                        % {"partner_id": partner_id, "email": email}
-                    }
-                )
-            reseller = owner.organization
-    return reseller
+    return relationship.reseller if relationship else None
+
+
+def reseller_invitation_refusal(*, provider: Organization, email: str) -> str | None:
+    """Why `provider` cannot invite `email`, saying only what the provider already knows.
+
+    An invitation is refused here only when the email's company already is one of the
+    provider's indirect resellers (the provider knows its name). Nothing else about another
+    tenant is checked against what the provider typed: not whether the domain or a PartnerID
+    belongs to a registered reseller, nor that reseller's name or CSP region — a refusal would
+    tell a stranger exactly that. Those rules are enforced when the reseller answers
+    (`reseller_authorization_refusal`, shown to the reseller's own admins); until then the
+    invitation waits in the provider's pending invitations like any other."""
+    reseller = _active_reseller_named_by(provider=provider, email=email)
+    if reseller is not None:
+        return _("%(reseller)s is already one of your indirect resellers.") % {
+            "reseller": reseller.legal_name
+        }
+    return None
 
 
 def reseller_invitation_create(
     *, membership: Membership, email: str, partner_id: str = ""
 ) -> ResellerInvitation:
-    """Invite a reseller admin by email. Refused for a reseller in another CSP region (when the
-    email's domain or the PartnerID names a known reseller; otherwise the check happens when the
-    invitation is accepted), an existing active relationship, or a pending invitation."""
+    """Invite a reseller admin by email. Refused only for what the provider already knows
+    (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
+    the invited company are checked when the reseller answers."""
     require(membership, Action.INVITE_RESELLER)
     provider = membership.organization
     email = email.strip().lower()
     partner_id = partner_id.strip()
     with transaction.atomic():
-        reseller = _reseller_for(email=email, partner_id=partner_id)
-        if reseller is not None:
-            if ProviderRelationship.objects.filter(
-                provider=provider, reseller=reseller, status=ProviderRelationship.Status.ACTIVE
-            ).exists():
-                raise ValidationError(
-                    {
-                        "email": _("%(reseller)s is already one of your indirect resellers.")
-                        % {"reseller": reseller.legal_name}
-                    }
-                )
-            refusal = region_refusal(provider=provider, reseller=reseller)
-            if refusal:
-                raise ValidationError({"email": refusal})
+        refusal = reseller_invitation_refusal(provider=provider, email=email)
+        if refusal:
+            raise ValidationError({"email": refusal})
         pending = (
             ResellerInvitation.objects.select_for_update()
             .filter(

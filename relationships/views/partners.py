@@ -94,7 +94,12 @@ class ResellerInviteView(RelationshipsViewMixin, View):
             else:
                 messages.success(
                     request,
-                    _("Invitation sent to %(email)s. The link expires on %(date)s.")
+                    _(
+                        "Invitation sent to %(email)s. The link expires on %(date)s. If that "
+                        "company can't work with you (for example, it is in a CSP region where "
+                        "you're not authorized), it won't be able to accept, and the invitation "
+                        "stays in your pending invitations."
+                    )
                     % {"email": invitation.email, "date": date_text(invitation.expires_at)},
                 )
                 return redirect("relationships:indirect_resellers")

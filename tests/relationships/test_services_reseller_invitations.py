@@ -60,33 +60,61 @@ def test_provider_invites_reseller_by_email_with_a_single_use_expiring_link():
     assert AuditEvent.objects.filter(type="relationships.reseller_invitation.sent").exists()
 
 
-def test_inviting_a_known_reseller_in_another_region_is_refused():
+def _no_word_about(reseller, *texts):
+    for text in texts:
+        assert reseller.legal_name not in text
+        assert reseller.country.region.name not in text
+
+
+def test_inviting_a_stranger_reseller_in_another_region_says_nothing_about_it():
+    """A provider with no relationship learns neither the name nor the region of the company
+    behind an email address: the invitation is sent; the reseller's admins see the region
+    refusal when they open it (test_reseller_in_another_region_cannot_authorize)."""
     provider = provider_org()  # Europe only
     reseller = reseller_org(country="US", primary_domain="litware-us.example")
+    invitation = reseller_invitation_create(
+        membership=member(provider), email="admin@litware-us.example"
+    )
+    assert invitation.status == InvitationStatus.PENDING
+    message = OutboxMessage.objects.get(to_email="admin@litware-us.example")
+    _no_word_about(reseller, message.subject)
     with pytest.raises(ValidationError) as exc:
-        reseller_invitation_create(membership=member(provider), email="admin@litware-us.example")
-    text = " ".join(exc.value.messages)
-    assert f"{reseller.legal_name} is in the CSP region United States" in text
-    assert "not authorized" in text
-    assert not ResellerInvitation.objects.exists()
-    assert not OutboxMessage.objects.exists()
+        _accept(invitation, member(reseller))
+    assert "is in the CSP region United States" in " ".join(exc.value.messages)
 
 
-def test_inviting_a_reseller_found_by_partner_id_in_another_region_is_refused():
+@pytest.mark.parametrize("email_domain", ["unknown.example", "fabrikam-eu.example"])
+def test_a_partner_id_of_another_company_is_neither_refused_nor_named(email_domain):
+    """Which company owns a PartnerID is not the inviting provider's business: neither a
+    PartnerID owned by a US reseller nor one owned by another company than the email's
+    makes the invitation answer differently from an unknown PartnerID."""
     from enrollment.models import PartnerId
     from portal.models import Market
 
     provider = provider_org()
-    reseller = reseller_org(country="US")
+    owner = reseller_org(country="US")
+    reseller_org(primary_domain="fabrikam-eu.example")
     PartnerId.objects.create(
-        organization=reseller, mpn_id="7654321", country=Market.objects.get(code="US")
+        organization=owner, mpn_id="7654321", country=Market.objects.get(code="US")
     )
-    with pytest.raises(ValidationError) as exc:
-        reseller_invitation_create(
-            membership=member(provider), email="someone@unknown.example", partner_id="7654321"
-        )
-    assert "United States" in " ".join(exc.value.messages)
-    assert not ResellerInvitation.objects.exists()
+    invitation = reseller_invitation_create(
+        membership=member(provider), email=f"someone@{email_domain}", partner_id="7654321"
+    )
+    assert invitation.partner_id == "7654321"
+    assert invitation.status == InvitationStatus.PENDING
+
+
+def test_refusals_answer_the_same_for_a_registered_and_an_unknown_company():
+    provider = provider_org()
+    admin = member(provider)
+    reseller_org(country="US", primary_domain="litware-us.example")
+    outcomes = []
+    for email in ("a@litware-us.example", "a@nobody-here.example"):
+        reseller_invitation_create(membership=admin, email=email)
+        with pytest.raises(ValidationError) as exc:
+            reseller_invitation_create(membership=admin, email=email)
+        outcomes.append(" ".join(exc.value.messages).replace(email, "EMAIL"))
+    assert outcomes[0] == outcomes[1]
 
 
 def test_inviting_a_reseller_already_in_an_active_relationship_is_refused():
