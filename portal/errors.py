@@ -1,6 +1,15 @@
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+
+if TYPE_CHECKING:
+    from .ratelimit import RateLimited
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -10,3 +19,32 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors: the database may be what failed.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def _back_url(request: HttpRequest) -> str:
+    """Where the person came from (same site only), else the home page."""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return "/"
+
+
+def too_many_requests(request: HttpRequest, exception: RateLimited | None = None) -> HttpResponse:
+    """The 429 page in the portal's shell: our limiters (with the action and the wait) and
+    allauth's (sign-in, sign-up, password reset: `handler429`)."""
+    retry_after = exception.retry_after if exception is not None else None
+    response = render(
+        request,
+        "429.html",
+        {
+            "description": exception.description if exception is not None else None,
+            "retry_minutes": math.ceil(retry_after / 60) if retry_after else None,
+            "back_url": _back_url(request),
+        },
+        status=429,
+    )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response

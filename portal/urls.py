@@ -24,3 +24,5 @@ urlpatterns = [
 
 handler404 = "portal.errors.page_not_found"
 handler500 = "portal.errors.server_error"
+# allauth renders its own rate limits (sign-in, sign-up, password reset) with this.
+handler429 = "portal.errors.too_many_requests"

@@ -9,6 +9,18 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memory_cache():
+    """Rate-limit counts must not leak between tests (SQLite reuses primary keys after a
+    rollback, so a count keyed by an organization id would carry over). Only the in-process
+    cache the unit tests use is cleared, never a Redis that something else may share."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
 @pytest.fixture
 def reseller_admin(db):
     return member()

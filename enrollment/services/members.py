@@ -19,6 +19,7 @@ from portal.domains import domain_belongs_to, email_domain
 from portal.models import Membership, Organization, Role, User
 from portal.outbox import absolute_url, outbox_enqueue
 from portal.policy import Action, require
+from portal.ratelimit import rate_limit_consume
 
 # Roles a Global admin assigns on User management (Verification admin is the operator's).
 PARTNER_ROLES: tuple[Role, ...] = (
@@ -75,14 +76,18 @@ def member_add(
     if not roles:
         raise ValidationError({"roles": _("Select at least one role.")})
     user = User.objects.filter(email__iexact=email).first()
+    if (
+        user is not None
+        and Membership.objects.filter(user=user, organization=organization).exists()
+    ):
+        raise ValidationError({"email": _("This person is already a user of your organization.")})
+    rate_limit_consume(action="user_invitation", key=f"organization:{organization.pk}")
     new_user = user is None
     if user is None:
         user = User.objects.create_user(
             email, None, first_name=first_name, last_name=last_name, language=actor.language
         )
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    elif Membership.objects.filter(user=user, organization=organization).exists():
-        raise ValidationError({"email": _("This person is already a user of your organization.")})
     membership = Membership(
         user=user,
         organization=organization,

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.TenantMiddleware",
+    "portal.ratelimit.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -141,6 +142,15 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
+}
+# Our limits on actions that email people on someone's behalf (portal/ratelimit.py):
+# "<amount>/<period>", period in s, m, h or d. Invitations count per organization, resends per
+# invitation.
+PORTAL_RATE_LIMITS = {
+    "reseller_invitation": env("PORTAL_RATE_LIMIT_RESELLER_INVITATIONS", default="30/h"),
+    "customer_invitation": env("PORTAL_RATE_LIMIT_CUSTOMER_INVITATIONS", default="30/h"),
+    "user_invitation": env("PORTAL_RATE_LIMIT_USER_INVITATIONS", default="30/h"),
+    "invitation_resend": env("PORTAL_RATE_LIMIT_INVITATION_RESENDS", default="3/h"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CSP Partner Portal"

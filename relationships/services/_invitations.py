@@ -16,6 +16,7 @@ from portal.audit import audit_record
 from portal.domains import domain_belongs_to, email_domain
 from portal.models import Membership, Organization, User
 from portal.policy import Action, require
+from portal.ratelimit import rate_limit_consume
 
 from ..errors import InvitationUnavailable
 from ..models import (
@@ -134,7 +135,9 @@ def invitation_resend[I: (ResellerInvitation, CustomerInvitation)](
     invitation: I, *, actor: User, audit_type: str, send: Callable[[I], None]
 ) -> None:
     """Pending again with a fresh expiry (which revives an expired one), and the link emailed
-    again. Runs inside the caller's transaction, on an invitation it has locked."""
+    again. Runs inside the caller's transaction, on an invitation it has locked. Limited per
+    invitation (`PORTAL_RATE_LIMITS["invitation_resend"]`): nobody's mailbox gets flooded."""
+    rate_limit_consume(action="invitation_resend", key=f"{invitation.KIND}:{invitation.pk}")
     invitation.status = InvitationStatus.PENDING
     invitation.last_sent_at = timezone.now()
     invitation.expires_at = expiry_for(invitation.KIND)

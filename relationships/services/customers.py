@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record, notify
 from portal.models import Market, Membership, Organization, User
 from portal.policy import Action, require
+from portal.ratelimit import rate_limit_consume
 
 from .. import emails
 from ..models import (
@@ -68,6 +69,7 @@ def customer_invitation_create(
                     % {"email": email, "provider": relationship.provider.legal_name}
                 }
             )
+        rate_limit_consume(action="customer_invitation", key=f"organization:{reseller.pk}")
         invitation = invitation_issue(
             CustomerInvitation,
             organization=reseller,

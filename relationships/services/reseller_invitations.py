@@ -11,6 +11,7 @@ from enrollment.selectors import agreement_accepted
 from portal.audit import audit_record, notify
 from portal.models import Membership, Organization
 from portal.policy import Action, can, require
+from portal.ratelimit import rate_limit_consume
 
 from .. import emails
 from ..models import (
@@ -128,6 +129,7 @@ def reseller_invitation_create(
                     % {"email": email, "date": formats.date_format(pending.expires_at)}
                 }
             )
+        rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
         invitation = invitation_issue(
             ResellerInvitation,
             organization=provider,

@@ -1,0 +1,105 @@
+"""The portal's one limiter for actions that send email on someone's behalf.
+
+`rate_limit_consume(action=..., key=...)` counts one use of `action` by `key` (an organization,
+an invitation) against `PORTAL_RATE_LIMITS[action]` ("20/h": 20 per hour) and raises
+`RateLimited` once the limit is reached; `RateLimitedMiddleware` turns that into the portal's 429
+page, as `handler429` does for allauth's own limits. Counts live in the default cache (Redis in
+production; see portal/cache.py for what happens while it is down), in fixed windows: simple,
+one round trip, and at worst twice the limit across a window boundary."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+# What each limited action is, in the words the 429 page uses.
+DESCRIPTIONS: dict[str, Promise] = {
+    "reseller_invitation": _(
+        "Your organization has sent as many partnership invitations as it can in a short time."
+    ),
+    "customer_invitation": _(
+        "Your organization has sent as many customer invitations as it can in a short time."
+    ),
+    "user_invitation": _(
+        "Your organization has added as many users as it can in a short time: each one gets "
+        "an invitation email."
+    ),
+    "invitation_resend": _("This invitation was sent again as many times as it can be for now."),
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    amount: int
+    seconds: int
+
+
+def parse_rate(text: str) -> Rate:
+    """ "20/h", "3/30m", "100/d" -> Rate."""
+    amount, _slash, period = text.partition("/")
+    unit = period[-1:]
+    count = period[:-1] or "1"
+    if unit not in UNITS or not amount.isdigit() or not count.isdigit():
+        raise ValueError(f"rate limit {text!r}: use <amount>/<n><s|m|h|d>, e.g. 20/h")
+    return Rate(int(amount), int(count) * UNITS[unit])
+
+
+class RateLimited(Exception):
+    """An action over its limit: the 429 page says what, and in how many seconds to retry."""
+
+    def __init__(self, action: str, retry_after: int):
+        super().__init__(action)
+        self.action = action
+        self.retry_after = retry_after
+
+    @property
+    def description(self) -> Promise | None:
+        return DESCRIPTIONS.get(self.action)
+
+
+def rate_limit_consume(*, action: str, key: str) -> None:
+    """Count one use of `action` by `key`; RateLimited when the limit is already reached.
+    An action without a configured limit is not limited."""
+    spec = settings.PORTAL_RATE_LIMITS.get(action)
+    if not spec:
+        return
+    rate = parse_rate(spec)
+    now = time.time()
+    window = int(now // rate.seconds)
+    cache_key = f"portal:rl:{action}:{key}:{rate.seconds}:{window}"
+    retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+    cache.add(cache_key, 0, timeout=rate.seconds + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(cache_key, 1, timeout=rate.seconds + 1)
+        count = 1
+    if count > rate.amount:
+        raise RateLimited(action, retry_after)
+
+
+class RateLimitedMiddleware:
+    """Any view whose service raised RateLimited answers with the 429 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            from .errors import too_many_requests
+
+            return too_many_requests(request, exception)
+        return None
