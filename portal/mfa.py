@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from .models import Membership, User
 
 SETUP_URL_NAME = "mfa_activate_totp"
+# The page they were going to (an invitation link, say), offered once the set-up is done.
+NEXT_SESSION_KEY = "portal_mfa_next"
 
 
 def _must_use_mfa() -> Q:
@@ -48,6 +50,8 @@ def mfa_setup_required(user: User) -> bool:
 
 
 def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and not request.headers.get("HX-Request"):
+        request.session[NEXT_SESSION_KEY] = request.get_full_path()
     messages.warning(
         request,
         _(

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     format_hotp_value,
@@ -158,7 +159,19 @@ def test_set_up_page_explains_why_and_activation_shows_recovery_codes_then_lets_
     assert codes.status_code == 200
     assert len(re.findall(r"\b[0-9a-f]{8}\b", codes.text)) >= 10
     assert "Continue to the portal" in codes.text
+    assert 'href="/dashboard/"' in codes.text  # where they were going
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_set_up_offers_the_page_they_were_going_to_afterwards(client, settings, reseller_admin):
+    settings.PORTAL_REQUIRE_MFA = True
+    sign_in(client, reseller_admin.user.email)
+    client.get("/invitations/some-key/?x=1")
+    TOTP.activate(reseller_admin.user, generate_totp_secret())
+    RecoveryCodes.activate(reseller_admin.user)
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    codes = client.get("/accounts/2fa/recovery-codes/")
+    assert 'href="/invitations/some-key/?x=1"' in codes.text
 
 
 def test_roles_without_privilege_are_not_asked_to_set_up_totp(client, settings):
