@@ -141,7 +141,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    # and at most 10 reset emails an hour to one mailbox, whatever the number of IPs asking
+    "reset_password": "20/m/ip,5/m/key,10/h/key",
 }
 # Our limits on actions that email people on someone's behalf (portal/ratelimit.py):
 # "<amount>/<period>", period in s, m, h or d. Invitations count per organization, resends per

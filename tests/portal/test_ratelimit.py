@@ -155,3 +155,24 @@ def test_allauths_own_limits_answer_with_the_portal_429_page(client, settings, r
     assert "Please wait a moment" in response.text
     assert "You can try again in a few minutes." in response.text
     assert 'class="topbar' in response.text
+
+
+def test_one_mailbox_gets_at_most_ten_password_reset_emails_an_hour(client, reseller_admin):
+    email = reseller_admin.user.email
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for n in range(10):
+            response = client.post(
+                "/accounts/password/reset/", {"email": email}, REMOTE_ADDR=f"198.51.100.{n}"
+            )
+            assert response.status_code == 302, n
+            clock.shift(timedelta(seconds=15))
+        response = client.post(
+            "/accounts/password/reset/", {"email": email}, REMOTE_ADDR="198.51.100.99"
+        )
+        assert response.status_code == 429
+        assert "Please wait a moment" in response.text
+        clock.shift(timedelta(hours=1))
+        response = client.post(
+            "/accounts/password/reset/", {"email": email}, REMOTE_ADDR="198.51.100.99"
+        )
+        assert response.status_code == 302
