@@ -4,12 +4,15 @@ import secrets
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from .client_ip import client_ip
 from .domains import validate_work_email
+from .mfa import mfa_required_for
 from .outbox import outbox_write
 from .services import user_set_language
 
@@ -73,3 +76,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             text=message.body,
             html=html,
         )
+
+
+class PortalMFAAdapter(DefaultMFAAdapter):
+    """Someone who must sign in with a second factor cannot switch it off (only replace the
+    recovery codes); the same rule as the set-up page (`portal/mfa.py`)."""
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        return not mfa_required_for(authenticator.user)

@@ -34,6 +34,13 @@ def _must_use_mfa() -> Q:
     return Q(is_staff=True) | Q(is_superuser=True) | Q(Exists(privileged))
 
 
+def mfa_required_for(user: User) -> bool:
+    """True when this user must sign in with a second factor (one query)."""
+    if not settings.PORTAL_REQUIRE_MFA or not user.is_authenticated:
+        return False
+    return User.objects.filter(pk=user.pk).filter(_must_use_mfa()).exists()
+
+
 def mfa_setup_required(user: User) -> bool:
     """True when this user must have a second factor and has none yet (one query)."""
     if not settings.PORTAL_REQUIRE_MFA or not user.is_authenticated:

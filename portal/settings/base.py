@@ -155,6 +155,7 @@ PORTAL_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CSP Partner Portal"
+MFA_ADAPTER = "portal.adapters.PortalMFAAdapter"
 # Verification admins, staff and every organization's Global admins must sign in with a second
 # factor (portal/mfa.py); the demo (make run) and the unit tests turn it off.
 PORTAL_REQUIRE_MFA = env.bool("PORTAL_REQUIRE_MFA", default=True)

@@ -209,3 +209,30 @@ def test_local_settings_turn_mfa_off_and_production_turns_it_on():
 
     assert local.PORTAL_REQUIRE_MFA is False
     assert base.PORTAL_REQUIRE_MFA is True
+
+
+def _deactivate(client, user):
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    return client.post("/accounts/2fa/totp/deactivate/")
+
+
+def test_a_user_who_must_use_totp_cannot_switch_it_off(client, settings, reseller_admin):
+    settings.PORTAL_REQUIRE_MFA = True
+    TOTP.activate(reseller_admin.user, generate_totp_secret())
+    client.force_login(reseller_admin.user)
+    response = _deactivate(client, reseller_admin.user)
+    assert response.status_code == 200
+    assert "You cannot deactivate two-factor authentication." in response.text
+    assert Authenticator.objects.filter(
+        user=reseller_admin.user, type=Authenticator.Type.TOTP
+    ).exists()
+
+
+def test_a_user_without_a_privileged_role_may_switch_totp_off(client, settings):
+    settings.PORTAL_REQUIRE_MFA = True
+    sales = member(sales_agent=True)
+    TOTP.activate(sales.user, generate_totp_secret())
+    client.force_login(sales.user)
+    response = _deactivate(client, sales.user)
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=sales.user, type=Authenticator.Type.TOTP).exists()
