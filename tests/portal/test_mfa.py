@@ -13,20 +13,12 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
-from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import PASSWORD, UserFactory, member
 from tests.verification.factories import reviewer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
