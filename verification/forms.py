@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalFormMixin
 from portal.models import Market, Region, User
 
 from .models import CheckResult, Document, DocumentType, VerificationCase
@@ -117,24 +118,18 @@ AGE_LABELS = {
 }
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(PortalFormMixin, forms.Form):
+    """The queue's filters. Every list is bounded: statuses, the 242 markets and the regions
+    (read as two (key, name) lists, rendered without a template per option), ages, the
+    operator's verification admins, check names."""
+
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("All open cases")), *Status.choices],
     )
-    country = forms.ModelChoiceField(
-        label=_("Country"),
-        required=False,
-        queryset=Market.objects.all(),
-        empty_label=_("All countries"),
-    )
-    region = forms.ModelChoiceField(
-        label=_("Region"),
-        required=False,
-        queryset=Region.objects.all(),
-        empty_label=_("All regions"),
-    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
     age = forms.ChoiceField(
         label=_("Waiting"),
         required=False,
@@ -154,6 +149,14 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["country"]).choices = [
+            ("", _("All countries")),
+            *Market.objects.order_by("name").values_list("code", "name"),
+        ]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
+            ("", _("All regions")),
+            *Region.objects.order_by("name").values_list("pk", "name"),
+        ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("me", _("Me")),

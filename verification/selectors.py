@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from portal.models import Organization, User
 
@@ -21,6 +22,7 @@ from .models import (
     InfoRequest,
     VerificationCase,
 )
+from .paging import capped_counts
 from .services.core import ESCALATION_BUSINESS_DAYS, add_business_days
 
 Status = VerificationCase.Status
@@ -109,29 +111,18 @@ def case_queue_all_tenants(
     assignee: str = "",
     failing: str = "",
     user: User | None = None,
-    newest_first: bool = False,
 ) -> QuerySet[VerificationCase]:
-    """The verification queue across every reseller: a fixed number of queries per page."""
-    failing_count = (
-        CheckResult.objects.filter(case=OuterRef("pk"), passed=False)
-        .order_by()
-        .values("case")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    cases = (
-        VerificationCase.objects.filter(status__in=statuses or list(OPEN_STATUSES))
-        .select_related(
-            "organization",
-            "organization__legal_profile",
-            "organization__legal_profile__country",
-            "organization__legal_profile__country__region",
-            "assignee",
-        )
-        .annotate(failing_checks=Coalesce(Subquery(failing_count), Value(0)))
-        .prefetch_related(
-            Prefetch("checks", queryset=CheckResult.objects.filter(passed=False), to_attr="failed")
-        )
+    """The verification queue across every reseller, unordered (the page orders it and reads
+    it by keyset). Indexes: `vcase_open_waiting` serves every open status in waiting order,
+    `vcase_status_waiting` one status."""
+    cases = VerificationCase.objects.filter(
+        status__in=statuses or list(OPEN_STATUSES)
+    ).select_related(
+        "organization",
+        "organization__legal_profile",
+        "organization__legal_profile__country",
+        "organization__legal_profile__country__region",
+        "assignee",
     )
     if country:
         cases = cases.filter(organization__legal_profile__country_id=country)
@@ -139,9 +130,7 @@ def case_queue_all_tenants(
         cases = cases.filter(organization__legal_profile__country__region_id=region)
     bucket = next((b for b in AGE_BUCKETS if b.key == age), None)
     if bucket:
-        cases = cases.filter(waiting_since__lte=now - timedelta(days=bucket.low_days))
-        if bucket.high_days is not None:
-            cases = cases.filter(waiting_since__gt=now - timedelta(days=bucket.high_days))
+        cases = cases.filter(_bucket_q(bucket, now))
     if assignee == "me" and user is not None:
         cases = cases.filter(assignee=user)
     elif assignee == "none":
@@ -154,30 +143,63 @@ def case_queue_all_tenants(
         cases = cases.filter(
             Exists(CheckResult.objects.filter(case=OuterRef("pk"), passed=False, name=failing))
         )
-    order = ["-waiting_since", "-pk"] if newest_first else ["waiting_since", "pk"]
-    return cases.order_by(*order)
+    return cases
 
 
-def case_queue_counts_all_tenants() -> dict[str, int]:
-    """How many cases are in each status (one query)."""
-    totals = VerificationCase.objects.aggregate(
-        **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in Status.values}
+def case_queue_rows_prefetch(cases: list[VerificationCase]) -> list[VerificationCase]:
+    """The failing checks of a page's rows, read for those rows only (one query)."""
+    prefetch_related_objects(
+        cases,
+        Prefetch("checks", queryset=CheckResult.objects.filter(passed=False), to_attr="failed"),
     )
-    return {status: totals[f"n_{status}"] or 0 for status in Status.values}
+    return cases
+
+
+def _bucket_q(bucket: AgeBucket, now: datetime) -> Q:
+    q = Q(waiting_since__lte=now - timedelta(days=bucket.low_days))
+    if bucket.high_days is not None:
+        q &= Q(waiting_since__gt=now - timedelta(days=bucket.high_days))
+    return q
+
+
+QUEUE_COUNTS_CACHE_KEY = "verification:queue-counts:v1"
+QUEUE_COUNTS_SECONDS = 60
+
+
+def case_queue_counts_all_tenants(*, now: datetime | None = None) -> dict[str, int]:
+    """Cases per status and, under "age:<bucket key>", cases waiting on reviewers by age.
+    Each count stops at COUNT_CAP + 1 (the page says "10,000+"); all of them come from one
+    index-only query, kept QUEUE_COUNTS_SECONDS in the cache (the queue's figures may lag a
+    minute behind; the list itself never does)."""
+    cached = cache.get(QUEUE_COUNTS_CACHE_KEY)
+    if cached is not None:
+        return cached
+    now = now or timezone.now()
+    querysets: dict[str, QuerySet[VerificationCase]] = {
+        status: VerificationCase.objects.filter(status=status) for status in Status.values
+    }
+    waiting = VerificationCase.objects.filter(status__in=list(REVIEWER_WAIT_STATUSES))
+    for bucket in AGE_BUCKETS:
+        querysets[f"age:{bucket.key}"] = waiting.filter(_bucket_q(bucket, now))
+    counts = capped_counts(querysets)
+    cache.set(QUEUE_COUNTS_CACHE_KEY, counts, QUEUE_COUNTS_SECONDS)
+    return counts
 
 
 def case_queue_age_buckets_all_tenants(*, now: datetime) -> list[tuple[AgeBucket, int]]:
-    """Cases waiting on reviewers, by how long they have waited (one query)."""
-    filters = {}
-    for index, bucket in enumerate(AGE_BUCKETS):
-        q = Q(waiting_since__lte=now - timedelta(days=bucket.low_days))
-        if bucket.high_days is not None:
-            q &= Q(waiting_since__gt=now - timedelta(days=bucket.high_days))
-        filters[f"bucket_{index}"] = Count("pk", filter=q)
-    totals = VerificationCase.objects.filter(status__in=list(REVIEWER_WAIT_STATUSES)).aggregate(
-        **filters
-    )
-    return [(bucket, totals[f"bucket_{i}"] or 0) for i, bucket in enumerate(AGE_BUCKETS)]
+    """Cases waiting on reviewers, by how long they have waited (capped, cached counts)."""
+    counts = case_queue_counts_all_tenants(now=now)
+    return [(bucket, counts[f"age:{bucket.key}"]) for bucket in AGE_BUCKETS]
+
+
+def case_queue_total_all_tenants(cases: QuerySet[VerificationCase], key: str) -> int:
+    """How many cases match the queue's filters, capped; cached briefly per filter."""
+    cache_key = f"verification:queue-total:v1:{key}"
+    total = cache.get(cache_key)
+    if total is None:
+        total = capped_counts({"total": cases})["total"]
+        cache.set(cache_key, total, QUEUE_COUNTS_SECONDS)
+    return total
 
 
 def case_sla(case: VerificationCase, now: datetime) -> str:
