@@ -30,7 +30,7 @@ class PortalFormMixin(_FormBase):
             widget = field.widget
             if name in self.autocomplete:
                 widget.attrs.setdefault("autocomplete", self.autocomplete[name])
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select"

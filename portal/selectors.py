@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Membership, Notification, Organization, OutboxMessage
+from .models import Market, Membership, Notification, Organization, OutboxMessage, Region
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -29,3 +29,13 @@ def notification_list(*, organization: Organization) -> QuerySet[Notification]:
 def outbox_list_all_tenants() -> QuerySet[OutboxMessage]:
     """Every message, across tenants: only for the staff-only /outbox/ page."""
     return OutboxMessage.objects.defer("body_html", "body_text", "context")
+
+
+def market_names() -> list[tuple[str, str]]:
+    """Every CSP market as (code, name), by name: pairs, no model instance per country."""
+    return list(Market.objects.order_by("name").values_list("code", "name"))
+
+
+def region_names() -> list[tuple[int, str]]:
+    """Every CSP region as (id, name), by name."""
+    return list(Region.objects.order_by("name").values_list("pk", "name"))

@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalFormMixin
-from portal.models import Market, Region, User
+from portal.models import User
+from portal.selectors import market_names, region_names
 
 from .models import CheckResult, Document, DocumentType, VerificationCase
 from .selectors import AGE_BUCKETS
@@ -37,7 +38,7 @@ class ContactChangeForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=32)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(PortalFormMixin, forms.Form):
     """Carries the case version the reviewer saw; a stale one is a conflict."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -151,11 +152,11 @@ class QueueFilterForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["country"]).choices = [
             ("", _("All countries")),
-            *Market.objects.order_by("name").values_list("code", "name"),
+            *market_names(),
         ]
         cast(forms.ChoiceField, self.fields["region"]).choices = [
             ("", _("All regions")),
-            *Region.objects.order_by("name").values_list("pk", "name"),
+            *region_names(),
         ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
