@@ -18,11 +18,12 @@ COUNT_CAP = 10_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def capped_counts(querysets: dict[str, QuerySet[Any]], cap: int = COUNT_CAP) -> dict[str, int]:
+def capped_counts(querysets: dict[str, QuerySet[Any]], cap: int | None = None) -> dict[str, int]:
     """Each queryset's row count, stopping at cap + 1, all in ONE query (each count reads at
     most cap + 1 index entries)."""
     if not querysets:
         return {}
+    cap = COUNT_CAP if cap is None else cap
     parts: list[str] = []
     params: list[Any] = []
     for qs in querysets.values():
