@@ -185,6 +185,13 @@ class CheckResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "name"], name="one_result_per_check"),
         ]
+        indexes = [
+            # The queue's "failing check" filter and its rows' failing checks: the few failed
+            # results only, read from the index.
+            models.Index(
+                fields=["case", "name"], condition=models.Q(passed=False), name="check_failed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}: {'passed' if self.passed else 'failed'}"

@@ -22,7 +22,7 @@ def capped_counts(querysets: dict[str, QuerySet[Any]], cap: int | None = None) -
     """Each queryset's row count, stopping at cap + 1, all in ONE query (each count reads at
     most cap + 1 index entries)."""
     if not querysets:
-        return {}
+        return {}  # no query at all
     cap = COUNT_CAP if cap is None else cap
     parts: list[str] = []
     params: list[Any] = []

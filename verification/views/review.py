@@ -38,11 +38,10 @@ from ..selectors import (
     case_documents,
     case_for_review_all_tenants,
     case_latest_info_request,
-    case_queue_age_buckets_all_tenants,
+    case_queue_age_buckets,
     case_queue_all_tenants,
     case_queue_counts_all_tenants,
-    case_queue_rows_prefetch,
-    case_queue_total_all_tenants,
+    case_queue_rows,
     case_sla,
     case_timeline,
     document_for_review_all_tenants,
@@ -144,7 +143,7 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
             after=self.request.GET.get("after", ""),
             before=self.request.GET.get("before", ""),
         )
-        case_queue_rows_prefetch(page.object_list)
+        page.object_list = case_queue_rows(page.object_list)
         for case in page.object_list:
             case.sla = case_sla(case, now)
             case.sla_label = SLA_LABELS.get(case.sla, "")
@@ -156,16 +155,16 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
         }
         # "me" differs per reviewer; the rest of the filter is the same for everyone.
         total_key = urlencode(sorted({**query, "me": str(self.request.user.pk)}.items()))
-        counts = case_queue_counts_all_tenants(now=now)
+        counts = case_queue_counts_all_tenants(now=now, cases=cases, key=total_key)
         context.update(
             {
                 "form": form,
                 "page": page,
-                "total": case_queue_total_all_tenants(cases, total_key),
+                "total": counts["total"],
                 "count_cap": COUNT_CAP,
                 "query_string": urlencode(query),
                 "counts": [(value, label, counts[value]) for value, label in Status.choices],
-                "chart": _chart(case_queue_age_buckets_all_tenants(now=now)),
+                "chart": _chart(case_queue_age_buckets(counts)),
             }
         )
         return context
