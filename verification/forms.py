@@ -46,7 +46,7 @@ class VersionedForm(PortalFormMixin, forms.Form):
 
 class ApproveForm(VersionedForm):
     note = forms.CharField(
-        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
