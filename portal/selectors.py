@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Market, Membership, Notification, Organization, OutboxMessage, Region
+from .models import Market, Membership, Notification, Organization, OutboxMessage
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -36,6 +36,12 @@ def market_names() -> list[tuple[str, str]]:
     return list(Market.objects.order_by("name").values_list("code", "name"))
 
 
-def region_names() -> list[tuple[int, str]]:
-    """Every CSP region as (id, name), by name."""
-    return list(Region.objects.order_by("name").values_list("pk", "name"))
+def market_and_region_names() -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    """Every CSP market as (code, name) and every region holding one as (id, name), both by
+    name, from one query."""
+    rows = Market.objects.order_by("name").values_list("code", "name", "region_id", "region__name")
+    markets = [(code, name) for code, name, _region, _region_name in rows]
+    regions = sorted(
+        {(region, region_name) for _c, _n, region, region_name in rows}, key=lambda r: r[1]
+    )
+    return markets, regions

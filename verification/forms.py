@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalFormMixin
 from portal.models import User
-from portal.selectors import market_names, region_names
+from portal.selectors import market_and_region_names
 
 from .models import CheckResult, Document, DocumentType, VerificationCase
 from .selectors import AGE_BUCKETS
@@ -150,13 +150,14 @@ class QueueFilterForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        markets, regions = market_and_region_names()
         cast(forms.ChoiceField, self.fields["country"]).choices = [
             ("", _("All countries")),
-            *market_names(),
+            *markets,
         ]
         cast(forms.ChoiceField, self.fields["region"]).choices = [
             ("", _("All regions")),
-            *region_names(),
+            *regions,
         ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
