@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalFormMixin
 from portal.models import Market, Organization
+from portal.selectors import market_names
 
 from . import rules
 from .selectors import organization_duplicate_of
@@ -54,9 +55,7 @@ def _text(
 
 
 def market_choices() -> list[tuple[str, StrOrPromise]]:
-    return [("", _("Select a country"))] + [
-        (m.code, m.name) for m in Market.objects.only("code", "name").order_by("name")
-    ]
+    return [("", _("Select a country")), *market_names()]
 
 
 class DraftForm(PortalFormMixin, forms.Form):

@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -153,6 +154,12 @@ class Organization(models.Model):
                 name="org_unique_domain",
                 condition=~Q(status="closed"),
             ),
+        ]
+        indexes = [
+            # The enrolment's case-insensitive look-ups (a domain already taken, a duplicate
+            # company in the same country) without reading every organization.
+            models.Index(Upper("primary_domain"), name="org_domain_upper"),
+            models.Index(Upper("legal_name"), "country", name="org_name_upper_country"),
         ]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Membership, Notification, Organization, OutboxMessage
+from .models import Market, Membership, Notification, Organization, OutboxMessage
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -29,3 +29,19 @@ def notification_list(*, organization: Organization) -> QuerySet[Notification]:
 def outbox_list_all_tenants() -> QuerySet[OutboxMessage]:
     """Every message, across tenants: only for the staff-only /outbox/ page."""
     return OutboxMessage.objects.defer("body_html", "body_text", "context")
+
+
+def market_names() -> list[tuple[str, str]]:
+    """Every CSP market as (code, name), by name: pairs, no model instance per country."""
+    return list(Market.objects.order_by("name").values_list("code", "name"))
+
+
+def market_and_region_names() -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    """Every CSP market as (code, name) and every region holding one as (id, name), both by
+    name, from one query."""
+    rows = Market.objects.order_by("name").values_list("code", "name", "region_id", "region__name")
+    markets = [(code, name) for code, name, _region, _region_name in rows]
+    regions = sorted(
+        {(region, region_name) for _c, _n, region, region_name in rows}, key=lambda r: r[1]
+    )
+    return markets, regions

@@ -28,11 +28,15 @@ def membership_for_request(request: HttpRequest) -> Membership | None:
         return None
     memberships = Membership.objects.select_related("organization", "organization__country")
     chosen = request.session.get(SESSION_KEY)
+    membership = None
     if chosen:
         membership = memberships.filter(user=user, organization_id=chosen).first()
-        if membership:
-            return membership
-    return memberships.filter(user=user).first()
+    if membership is None:
+        membership = memberships.filter(user=user).first()
+    if membership is not None:
+        # The request already holds the user: `membership.user` costs no second look-up.
+        membership.user = user
+    return membership
 
 
 def tenant_queryset[M: Model](

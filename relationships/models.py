@@ -214,6 +214,12 @@ class RelationshipEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The latest changes of one organization (`relationship_events_for`): newest first
+            # through its relationships, or across all events when it holds most of them.
+            models.Index(fields=["relationship", "-created_at", "-id"], name="relevent_rel_newest"),
+            models.Index(fields=["-created_at", "-id"], name="relevent_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} ({self.relationship})"

@@ -166,14 +166,24 @@ def orders_for_customer(*, organization: Organization, customer: Organization) -
 
 
 def relationship_events_for(*, organization: Organization, limit: int = 10):
-    """The latest changes to the organization's provider relationships, from either side."""
-    return (
-        RelationshipEvent.objects.filter(
-            Q(relationship__provider=organization) | Q(relationship__reseller=organization)
-        )
+    """The latest changes to the organization's provider relationships, from either side.
+
+    One index-backed query per side the organization can be on (a provider's or a reseller's:
+    one), each reading at most `limit` rows newest first, merged here; never an OR across both
+    sides that sorts every event of the programme."""
+    sides: dict[str, list[str]] = {
+        Organization.Kind.PROVIDER: ["provider"],
+        Organization.Kind.RESELLER: ["reseller"],
+    }
+    events = [
+        event
+        for side in sides.get(organization.kind, ["provider", "reseller"])
+        for event in RelationshipEvent.objects.filter(**{f"relationship__{side}": organization})
         .select_related("relationship__provider", "relationship__reseller", "actor_organization")
         .order_by("-created_at", "-pk")[:limit]
-    )
+    ]
+    events.sort(key=lambda event: (event.created_at, event.pk), reverse=True)
+    return events[:limit]
 
 
 def provider_regions(*, provider: Organization) -> QuerySet[Region]:

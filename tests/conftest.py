@@ -11,14 +11,19 @@ def _english(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_memory_cache():
-    """Rate-limit counts must not leak between tests (SQLite reuses primary keys after a
-    rollback, so a count keyed by an organization id would carry over). Only the in-process
-    cache the unit tests use is cleared, never a Redis that something else may share."""
+    """Rate-limit counts and briefly cached figures (the review queue's counts) must not leak
+    between tests (SQLite reuses primary keys after a rollback, so a count keyed by an
+    organization id would carry over). Only the in-process cache the unit tests use is
+    cleared, never a Redis that something else may share."""
     from django.core.cache import caches
     from django.core.cache.backends.locmem import LocMemCache
 
-    if isinstance(caches["default"], LocMemCache):
-        caches["default"].clear()
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
+    yield
+    if isinstance(cache, LocMemCache):
+        cache.clear()
 
 
 @pytest.fixture

@@ -25,10 +25,12 @@ def verification_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
 
 
 def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
-    """Verification admins see what waits in the queue (one query)."""
+    """Verification admins see what waits in the queue (capped counts, cached: at most one
+    query)."""
     from portal.policy import Action, can
 
     from .models import VerificationCase
+    from .paging import COUNT_CAP
     from .selectors import case_queue_counts_all_tenants
 
     if not can(membership, Action.REVIEW_VERIFICATION):
@@ -40,7 +42,11 @@ def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
         {
             "in_review": counts[Status.IN_REVIEW],
             "checking": counts[Status.CHECKING],
-            "waiting_on_partners": counts[Status.EMAIL_PENDING] + counts[Status.INFO_REQUESTED],
+            # Past the cap, a sum of two capped counts is still "10,000+".
+            "waiting_on_partners": min(
+                counts[Status.EMAIL_PENDING] + counts[Status.INFO_REQUESTED], COUNT_CAP + 1
+            ),
+            "cap": COUNT_CAP,
         },
     )
 

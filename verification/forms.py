@@ -6,7 +6,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Market, Region, User
+from portal.forms import PortalFormMixin
+from portal.models import User
+from portal.selectors import market_and_region_names
 
 from .models import CheckResult, Document, DocumentType, VerificationCase
 from .selectors import AGE_BUCKETS
@@ -36,7 +38,7 @@ class ContactChangeForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=32)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(PortalFormMixin, forms.Form):
     """Carries the case version the reviewer saw; a stale one is a conflict."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -44,7 +46,7 @@ class VersionedForm(forms.Form):
 
 class ApproveForm(VersionedForm):
     note = forms.CharField(
-        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -117,24 +119,18 @@ AGE_LABELS = {
 }
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(PortalFormMixin, forms.Form):
+    """The queue's filters. Every list is bounded: statuses, the 242 markets and the regions
+    (read as two (key, name) lists, rendered without a template per option), ages, the
+    operator's verification admins, check names."""
+
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("All open cases")), *Status.choices],
     )
-    country = forms.ModelChoiceField(
-        label=_("Country"),
-        required=False,
-        queryset=Market.objects.all(),
-        empty_label=_("All countries"),
-    )
-    region = forms.ModelChoiceField(
-        label=_("Region"),
-        required=False,
-        queryset=Region.objects.all(),
-        empty_label=_("All regions"),
-    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
     age = forms.ChoiceField(
         label=_("Waiting"),
         required=False,
@@ -154,6 +150,15 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        markets, regions = market_and_region_names()
+        cast(forms.ChoiceField, self.fields["country"]).choices = [
+            ("", _("All countries")),
+            *markets,
+        ]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
+            ("", _("All regions")),
+            *regions,
+        ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("me", _("Me")),

@@ -91,7 +91,19 @@ class VerificationCase(models.Model):
 
     class Meta:
         ordering = ["waiting_since", "pk"]
-        indexes = [models.Index(fields=["status", "waiting_since"])]
+        indexes = [
+            # One status, in waiting order (the queue filtered by status; per-status counts).
+            models.Index(fields=["status", "waiting_since", "id"], name="vcase_status_waiting"),
+            # Every open status in waiting order (the queue's default list); the status is in
+            # the key so that the age chart counts from the index alone.
+            models.Index(
+                fields=["waiting_since", "id", "status"],
+                condition=models.Q(
+                    status__in=["email_pending", "checking", "in_review", "info_requested"]
+                ),
+                name="vcase_open_waiting",
+            ),
+        ]
         verbose_name = _("verification case")
         verbose_name_plural = _("verification cases")
 
@@ -172,6 +184,13 @@ class CheckResult(models.Model):
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["case", "name"], name="one_result_per_check"),
+        ]
+        indexes = [
+            # The queue's "failing check" filter and its rows' failing checks: the few failed
+            # results only, read from the index.
+            models.Index(
+                fields=["case", "name"], condition=models.Q(passed=False), name="check_failed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from enrollment.models import LegalProfile
 from portal.models import Organization, User
 
 from .models import (
@@ -21,6 +23,7 @@ from .models import (
     InfoRequest,
     VerificationCase,
 )
+from .paging import capped_counts
 from .services.core import ESCALATION_BUSINESS_DAYS, add_business_days
 
 Status = VerificationCase.Status
@@ -109,39 +112,29 @@ def case_queue_all_tenants(
     assignee: str = "",
     failing: str = "",
     user: User | None = None,
-    newest_first: bool = False,
 ) -> QuerySet[VerificationCase]:
-    """The verification queue across every reseller: a fixed number of queries per page."""
-    failing_count = (
-        CheckResult.objects.filter(case=OuterRef("pk"), passed=False)
-        .order_by()
-        .values("case")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    cases = (
-        VerificationCase.objects.filter(status__in=statuses or list(OPEN_STATUSES))
-        .select_related(
-            "organization",
-            "organization__legal_profile",
-            "organization__legal_profile__country",
-            "organization__legal_profile__country__region",
-            "assignee",
-        )
-        .annotate(failing_checks=Coalesce(Subquery(failing_count), Value(0)))
-        .prefetch_related(
-            Prefetch("checks", queryset=CheckResult.objects.filter(passed=False), to_attr="failed")
-        )
-    )
+    """The verification queue across every reseller, unordered (the page orders it and reads
+    it by keyset), without joins: `case_queue_rows` reads what the page's rows show.
+    Indexes: `vcase_open_waiting` serves every open status in waiting order,
+    `vcase_status_waiting` one status, `check_failed` the failing-check filters."""
+    cases = VerificationCase.objects.filter(status__in=statuses or list(OPEN_STATUSES))
+    # Country and region as a semi-join on the organization: the case index keeps the order
+    # and the page stops after 25 rows (a join here let the planner merge every profile).
     if country:
-        cases = cases.filter(organization__legal_profile__country_id=country)
+        cases = cases.filter(
+            organization_id__in=LegalProfile.objects.filter(country_id=country).values(
+                "organization_id"
+            )
+        )
     if region:
-        cases = cases.filter(organization__legal_profile__country__region_id=region)
+        cases = cases.filter(
+            organization_id__in=LegalProfile.objects.filter(country__region_id=region).values(
+                "organization_id"
+            )
+        )
     bucket = next((b for b in AGE_BUCKETS if b.key == age), None)
     if bucket:
-        cases = cases.filter(waiting_since__lte=now - timedelta(days=bucket.low_days))
-        if bucket.high_days is not None:
-            cases = cases.filter(waiting_since__gt=now - timedelta(days=bucket.high_days))
+        cases = cases.filter(_bucket_q(bucket, now))
     if assignee == "me" and user is not None:
         cases = cases.filter(assignee=user)
     elif assignee == "none":
@@ -154,30 +147,87 @@ def case_queue_all_tenants(
         cases = cases.filter(
             Exists(CheckResult.objects.filter(case=OuterRef("pk"), passed=False, name=failing))
         )
-    order = ["-waiting_since", "-pk"] if newest_first else ["waiting_since", "pk"]
-    return cases.order_by(*order)
+    return cases
 
 
-def case_queue_counts_all_tenants() -> dict[str, int]:
-    """How many cases are in each status (one query)."""
-    totals = VerificationCase.objects.aggregate(
-        **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in Status.values}
+def case_queue_rows(cases: list[VerificationCase]) -> list[VerificationCase]:
+    """What a page's rows show, read for those rows only: organization, legal profile, country,
+    region and assignee (one query), and the failing checks (one query)."""
+    if not cases:
+        return cases
+    by_pk = VerificationCase.objects.select_related(
+        "organization",
+        "organization__legal_profile",
+        "organization__legal_profile__country",
+        "organization__legal_profile__country__region",
+        "assignee",
+    ).in_bulk([case.pk for case in cases])
+    rows = [by_pk[case.pk] for case in cases if case.pk in by_pk]
+    prefetch_related_objects(
+        rows,
+        Prefetch("checks", queryset=CheckResult.objects.filter(passed=False), to_attr="failed"),
     )
-    return {status: totals[f"n_{status}"] or 0 for status in Status.values}
+    return rows
 
 
-def case_queue_age_buckets_all_tenants(*, now: datetime) -> list[tuple[AgeBucket, int]]:
-    """Cases waiting on reviewers, by how long they have waited (one query)."""
-    filters = {}
-    for index, bucket in enumerate(AGE_BUCKETS):
-        q = Q(waiting_since__lte=now - timedelta(days=bucket.low_days))
-        if bucket.high_days is not None:
-            q &= Q(waiting_since__gt=now - timedelta(days=bucket.high_days))
-        filters[f"bucket_{index}"] = Count("pk", filter=q)
-    totals = VerificationCase.objects.filter(status__in=list(REVIEWER_WAIT_STATUSES)).aggregate(
-        **filters
-    )
-    return [(bucket, totals[f"bucket_{i}"] or 0) for i, bucket in enumerate(AGE_BUCKETS)]
+def _bucket_q(bucket: AgeBucket, now: datetime) -> Q:
+    q = Q(waiting_since__lte=now - timedelta(days=bucket.low_days))
+    if bucket.high_days is not None:
+        q &= Q(waiting_since__gt=now - timedelta(days=bucket.high_days))
+    return q
+
+
+QUEUE_COUNTS_CACHE_KEY = "verification:queue-counts:v1"
+QUEUE_COUNTS_SECONDS = 60
+
+
+def _queue_count_querysets(now: datetime) -> dict[str, QuerySet[VerificationCase]]:
+    querysets: dict[str, QuerySet[VerificationCase]] = {
+        status: VerificationCase.objects.filter(status=status) for status in Status.values
+    }
+    waiting = VerificationCase.objects.filter(status__in=list(REVIEWER_WAIT_STATUSES))
+    for bucket in AGE_BUCKETS:
+        querysets[f"age:{bucket.key}"] = waiting.filter(_bucket_q(bucket, now))
+    return querysets
+
+
+def case_queue_counts_all_tenants(
+    *,
+    now: datetime | None = None,
+    cases: QuerySet[VerificationCase] | None = None,
+    key: str = "",
+) -> dict[str, int]:
+    """Cases per status; under "age:<bucket key>", cases waiting on reviewers by age; and, when
+    given `cases` (the queue's filtered list, `key` naming its filter), under "total" how many
+    match. Each count stops at COUNT_CAP + 1 (the page says "10,000+"); whatever the cache
+    lacks comes from ONE query of capped index scans, kept QUEUE_COUNTS_SECONDS in the cache
+    (the queue's figures may lag a minute behind; the list itself never does)."""
+    total_key = f"verification:queue-total:v1:{key}"
+    wanted = [QUEUE_COUNTS_CACHE_KEY] + ([total_key] if cases is not None else [])
+    cached = cache.get_many(wanted)
+    querysets: dict[str, QuerySet[VerificationCase]] = {}
+    if QUEUE_COUNTS_CACHE_KEY not in cached:
+        querysets.update(_queue_count_querysets(now or timezone.now()))
+    if cases is not None and total_key not in cached:
+        querysets["total"] = cases
+    fresh = capped_counts(querysets)
+    if QUEUE_COUNTS_CACHE_KEY in cached:
+        counts = dict(cached[QUEUE_COUNTS_CACHE_KEY])
+    else:
+        counts = {k: v for k, v in fresh.items() if k != "total"}
+        cache.set(QUEUE_COUNTS_CACHE_KEY, counts, QUEUE_COUNTS_SECONDS)
+    if cases is not None:
+        if total_key in cached:
+            counts["total"] = cached[total_key]
+        else:
+            counts["total"] = fresh["total"]
+            cache.set(total_key, fresh["total"], QUEUE_COUNTS_SECONDS)
+    return counts
+
+
+def case_queue_age_buckets(counts: dict[str, int]) -> list[tuple[AgeBucket, int]]:
+    """Cases waiting on reviewers, by how long they have waited, from the queue's counts."""
+    return [(bucket, counts[f"age:{bucket.key}"]) for bucket in AGE_BUCKETS]
 
 
 def case_sla(case: VerificationCase, now: datetime) -> str:

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.formats import number_format
 
 from enrollment.models import LegalProfile
+
+from ..paging import COUNT_CAP
 
 register = template.Library()
 
@@ -21,3 +24,11 @@ def legal_field_labels(names: list[str]) -> str:
             continue
         labels.append(str(getattr(field, "verbose_name", name)))
     return ", ".join(labels)
+
+
+@register.filter
+def capped(count: int) -> str:
+    """A count from `paging.capped_counts`: "10,000+" once past the cap, else the number."""
+    if count > COUNT_CAP:
+        return f"{number_format(COUNT_CAP, force_grouping=True)}+"
+    return number_format(count, force_grouping=True)
