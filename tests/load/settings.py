@@ -9,12 +9,8 @@ users share one machine and one IP address:
 
 from portal.settings.base import env
 from portal.settings.production import *  # noqa: F403
+from portal.settings.production import CACHES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_RATE_LIMITS = False
-CACHES = {
-    "default": {
-        **env.cache("CACHE_URL", default="locmemcache://load"),
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="load"),
-    }
-}
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="load")}}

@@ -68,7 +68,8 @@ MAX_REQUESTS = 40_000  # a bound on the run whatever the machine's speed
 RACERS_PER_INVITATION = 3
 CASES = 10
 
-pytestmark = [pytest.mark.load, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the reference data (markets, regions) survives other tests' flushes.
+pytestmark = [pytest.mark.load, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 # ---------------------------------------------------------------- the simulated browser
