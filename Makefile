@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 PORT ?= 8000
 
-.PHONY: run prod test install lint typecheck format messages check-deploy
+.PHONY: run test install lint typecheck format messages check-deploy
 
 $(UV):
 	python3 -m venv .tools
@@ -26,6 +26,7 @@ run: install
 
 # docker-compose.yml's processes (gunicorn, production settings, worker, beat) on this machine's
 # PostgreSQL and Redis; local HTTP on http://127.0.0.1:$(PORT). SEED_DEMO=1 loads the demo users.
+.PHONY: prod
 prod: install
 	PORT=$(PORT) deploy/prod.sh
 
