@@ -83,12 +83,12 @@ class Stats:
     server_errors: list[str] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
 
-    def record(self, method: str, path: str, status: int, ms: float) -> None:
+    def record(self, method: str, path: str, status: int, ms: float, note: str = "") -> None:
         with self.lock:
             self.latencies_ms.append(ms)
             self.statuses[status] += 1
             if status >= 500:
-                self.server_errors.append(f"{status} {method} {path}")
+                self.server_errors.append(f"{status} {method} {path} {note}".strip())
 
     def total(self) -> int:
         with self.lock:
@@ -134,9 +134,9 @@ class Browser:
             try:
                 response = self._send(method, path, body)
                 text = response.read().decode("utf-8", "replace")
-            except OSError as exc:
-                self.stats.record(method, path, 599, (time.perf_counter() - started) * 1000)
-                self.stats.server_errors[-1] += f" ({exc!r})"
+            except OSError as exc:  # no answer at all counts as a server error (599)
+                ms = (time.perf_counter() - started) * 1000
+                self.stats.record(method, path, 599, ms, note=repr(exc))
                 return 599, "", path
             self.stats.record(method, path, response.status, (time.perf_counter() - started) * 1000)
             for header in response.headers.get_all("Set-Cookie") or []:
