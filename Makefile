@@ -24,6 +24,12 @@ run: install
 	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=portal.settings.local exec $(PY) manage.py runportal --port $(PORT)
 
+# docker-compose.yml's processes (gunicorn, production settings, worker, beat) on this machine's
+# PostgreSQL and Redis; local HTTP on http://127.0.0.1:$(PORT). SEED_DEMO=1 loads the demo users.
+.PHONY: prod
+prod: install
+	PORT=$(PORT) deploy/prod.sh
+
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1,5 +1,7 @@
 """Production: secure defaults; `manage.py check --deploy` passes with these."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env, mailers_from_url
 
@@ -20,3 +22,22 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Local HTTP mode (`make prod`, or compose with PORTAL_LOCAL_HTTP=1; README "Production shape"):
+# the production settings served over plain http://127.0.0.1 so a browser can sign in without a
+# TLS proxy. Cookies lose `Secure` and nothing redirects to HTTPS, so only loopback host names are
+# accepted with it: a real deployment cannot switch its HTTPS protections off by accident.
+PORTAL_LOCAL_HTTP = env.bool("PORTAL_LOCAL_HTTP", default=False)
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+if PORTAL_LOCAL_HTTP:
+    if not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:  # noqa: F405
+        raise ImproperlyConfigured(
+            "PORTAL_LOCAL_HTTP=1 serves plain HTTP and is for loopback only: set "
+            "DJANGO_ALLOWED_HOSTS to 127.0.0.1,localhost or turn PORTAL_LOCAL_HTTP off."
+        )
+    SECURE_SSL_REDIRECT = False
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
+    SECURE_HSTS_SECONDS = 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_HSTS_PRELOAD = False
