@@ -14,6 +14,7 @@ objects, and must not show A's data. A new URL pattern with a parameter fails
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -184,12 +185,10 @@ def parameterised_patterns() -> list[tuple[str, URLPattern]]:
 
 def _url(route: str, kwargs: dict[str, Any]) -> str:
     """The path for `route` with `kwargs` (routes and allauth's regexes alike)."""
-    import re
-
     path = route
     for name, value in kwargs.items():
-        path = re.sub(r"<(?:\w+:)?%s>" % name, str(value), path)
-        path = re.sub(r"\(\?P<%s>[^)]*\)" % name, str(value), path)
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+        path = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), path)
     return "/" + path.replace("^", "").replace("$", "")
 
 
