@@ -203,6 +203,7 @@ class Tally:
     def __init__(self) -> None:
         self.inputs = 0
         self.requests = 0
+        self.forms = 0
         self.server_errors: list[str] = []
         self.partial_writes: list[str] = []
 
@@ -218,7 +219,8 @@ def _figures():
         report(
             "fuzz",
             f"{TALLY.inputs} inputs, {len(TALLY.server_errors)} server errors, "
-            f"{len(TALLY.partial_writes)} partial writes ({TALLY.requests} requests, "
+            f"{len(TALLY.partial_writes)} partial writes ({TALLY.forms} forms, "
+            f"{TALLY.requests} requests, "
             f"{time.monotonic() - started:.0f} s)",
         )
 
@@ -425,6 +427,7 @@ def _fuzz_list(who: str, user: User | None, page: str) -> None:
 def test_no_input_makes_a_server_error_or_a_partial_write():
     world = _world()
     forms = _discover(_form_pages(world))
+    TALLY.forms = len(forms)
     for who, user, form in forms:
         _fuzz_form(who, user, form)
     for who, user, page in _list_pages(world):

@@ -1,6 +1,6 @@
 """Tenant isolation, URL by URL: every URL pattern that names an object or carries a token is
-requested for family A's objects by every role of every organization of family B (and the other
-way round), GET and POST, plus anonymously. A leak is:
+requested for family A's objects by every role of every organization of family B, GET and
+POST, plus anonymously. A leak is:
 
 - a server error;
 - an answer that differs from the one for an object that does not exist (status and redirect
@@ -91,7 +91,7 @@ def _keys(family: Family) -> list[dict[str, Any]]:
 
 
 def _steps(family: Family) -> list[dict[str, Any]]:
-    return [{"step": s} for s in ("legal", "contact", "support", "review", "confirmation")]
+    return [{"step": s} for s in ("legal", "review")]
 
 
 OBJECT_URLS: dict[str, Target] = {
@@ -220,10 +220,13 @@ class Requester:
 
 
 def _requesters(family: Family) -> list[Requester]:
+    """Nobody, and every role of every organization of `family` (the applicant, a second
+    reseller, as its Global admin only: its roles are the reseller's)."""
     found = [Requester("anonymous", None)]
     for org_key, roles in family.members.items():
         for role, membership in roles.items():
-            found.append(Requester(f"{family.tag} {org_key} {role}", membership))
+            if org_key != "applicant" or role == "global_admin":
+                found.append(Requester(f"{family.tag} {org_key} {role}", membership))
     return found
 
 
@@ -314,11 +317,12 @@ def _list_paths(owner: Family) -> list[str]:
         if route in ("language/",):
             continue
         paths.append("/" + route)
+    # Filters naming the owner's objects: a list that trusted them instead of the requester's
+    # tenant would show the owner's rows (and an unscoped list shows them anyway).
     naming = (
-        f"?provider={owner.provider.pk}&reseller={owner.reseller.pk}"
-        f"&customer={owner.customer.pk}&q={owner.tag}"
+        f"?provider={owner.provider.pk}&reseller={owner.reseller.pk}&customer={owner.customer.pk}"
     )
-    return paths + [p + naming for p in paths if not p.endswith("/welcome/")]
+    return [p + naming for p in paths]
 
 
 def _check_list(audit: Audit, requester: Requester, path: str, owner: Family) -> None:
@@ -361,23 +365,23 @@ def test_no_tenant_reaches_another_tenants_objects():
     started = time.monotonic()
     alpha, bravo = build_family("alpha"), build_family("bravo")
     audit = Audit()
-    for owner, others in ((alpha, bravo), (bravo, alpha)):
-        requesters = _requesters(others)
-        for route, target in OBJECT_URLS.items():
-            for kwargs in target.kwargs(owner):
-                for requester in requesters:
-                    _check_object_url(audit, requester, route, target, kwargs, owner)
-        if owner is alpha:  # the lists of one side are enough: the code is the same
-            for path in _list_paths(owner):
-                for requester in requesters:
-                    _check_list(audit, requester, path, owner)
-    _check_staff_urls(audit, _requesters(bravo)[:3])
+    # One direction is enough (the families are built alike); bravo is there so that every
+    # requester has data of its own, as a real tenant has.
+    requesters = _requesters(bravo)
+    for route, target in OBJECT_URLS.items():
+        for kwargs in target.kwargs(alpha):
+            for requester in requesters:
+                _check_object_url(audit, requester, route, target, kwargs, alpha)
+    for path in _list_paths(alpha):
+        for requester in requesters:
+            _check_list(audit, requester, path, alpha)
+    _check_staff_urls(audit, requesters[1:2])
     elapsed = time.monotonic() - started
     report(
         "isolation",
-        f"{audit.requests} requests, {len(audit.leaks)} leaks "
-        f"({len(OBJECT_URLS)} object URL patterns and the admin site, every role of 5 "
-        f"organization kinds, GET and POST; {elapsed:.0f} s)",
+        f"{audit.requests} requests, {len(audit.leaks)} leaks ({len(OBJECT_URLS)} object URL "
+        f"patterns, {len(_list_paths(alpha))} list pages and CSV exports, the admin site; "
+        f"{len(requesters)} requesters of 5 organizations, GET and POST; {elapsed:.0f} s)",
     )
     assert not audit.leaks, "\n".join(audit.leaks)
     assert audit.requests >= 500
