@@ -17,9 +17,15 @@ from enrollment.models import PartnerId
 from enrollment.services.members import member_add
 from enrollment.services.profile import partner_id_add
 from portal.models import Market, Membership, Organization, User
+from relationships.models import CustomerInvitation, ResellerInvitation
+from relationships.services import customers, reseller_invitations
 from relationships.services.customers import customer_organization_create
 from tests.factories import UserFactory, member
-from tests.relationships.factories import CustomerInvitationFactory
+from tests.relationships.factories import (
+    CustomerInvitationFactory,
+    ProviderRelationshipFactory,
+    provider_org,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -143,3 +149,52 @@ def test_two_organizations_registering_the_same_partner_id_at_once_register_it_o
     assert sum(isinstance(r, PartnerId) for r in results) == 1, results
     assert _messages(results) == ["This PartnerID is already registered."]
     assert PartnerId.objects.filter(mpn_id="7654321").count() == 1
+
+
+def test_two_invitations_of_one_customer_at_once_send_one(monkeypatch):
+
+    relationship = ProviderRelationshipFactory()
+    agents = [member(relationship.reseller), member(relationship.reseller)]
+
+    results = _race(
+        monkeypatch,
+        customers,
+        "_active_provider_relationship",
+        [
+            lambda agent=agent: customers.customer_invitation_create(
+                membership=agent,
+                provider_id=relationship.provider_id,
+                email="owner@racecustomer.example",
+                company_name="Race Customer S.p.A.",
+            )
+            for agent in agents
+        ],
+    )
+
+    assert sum(isinstance(r, CustomerInvitation) for r in results) == 1, results
+    assert len(_messages(results)) == 1
+    assert "is already pending" in _messages(results)[0]
+    assert CustomerInvitation.objects.filter(email="owner@racecustomer.example").count() == 1
+
+
+def test_two_invitations_of_one_reseller_at_once_send_one(monkeypatch):
+
+    provider = provider_org()
+    agents = [member(provider), member(provider)]
+
+    results = _race(
+        monkeypatch,
+        reseller_invitations,
+        "_reseller_for",
+        [
+            lambda agent=agent: reseller_invitations.reseller_invitation_create(
+                membership=agent, email="boss@racereseller.example"
+            )
+            for agent in agents
+        ],
+    )
+
+    assert sum(isinstance(r, ResellerInvitation) for r in results) == 1, results
+    assert len(_messages(results)) == 1
+    assert "is already pending" in _messages(results)[0]
+    assert ResellerInvitation.objects.filter(email="boss@racereseller.example").count() == 1
