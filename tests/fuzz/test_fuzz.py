@@ -423,7 +423,20 @@ def _fuzz_list(who: str, user: User | None, page: str) -> None:
     run()
 
 
+@pytest.fixture
+def _uploads_in_tmp(settings, tmp_path):
+    """Uploaded documents go to a temporary folder (the rollback does not remove files)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_uploads_in_tmp")
 def test_no_input_makes_a_server_error_or_a_partial_write():
     world = _world()
     forms = _discover(_form_pages(world))
