@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import PortalFormMixin
+from portal.forms import PortalFormMixin, storable_text
 from portal.models import Market, Organization
 from portal.selectors import market_names
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 else:
     _FormBase = object
 
+# The longest value Back keeps for a field without a max_length of its own (a choice).
+TYPED_LIMIT = 200
 DUPLICATE_MESSAGE = _("This company already has an account; ask its Global admin to add you.")
 
 
@@ -62,6 +64,16 @@ class DraftForm(PortalFormMixin, forms.Form):
     def as_draft(self) -> dict[str, str]:
         """The cleaned data as JSON-serialisable strings (for the draft)."""
         return {name: str(value) for name, value in self.cleaned_data.items()}
+
+    def as_typed_draft(self) -> dict[str, str]:
+        """What was typed, for Back: kept as typed (Next validates it again) but only this
+        form's fields, without what PostgreSQL cannot store, and no longer than each field
+        allows."""
+        typed = {}
+        for name, field in self.fields.items():
+            value = storable_text(str(self.data.get(name, "")))
+            typed[name] = value[: getattr(field, "max_length", None) or TYPED_LIMIT]
+        return typed
 
 
 class AddressFieldsMixin(_FormBase):

@@ -137,8 +137,9 @@ def form_step(request: AuthenticatedHttpRequest, step: str, draft: EnrollmentDra
         form = step_form(step, draft, request.POST)
         if request.POST.get("nav") == "back":
             # Going back keeps what was typed, as typed; Next validates it again.
-            typed = {name: request.POST.get(name, "") for name in form.fields}
-            enrollment_draft_save(draft=draft, step=step, data=typed, resume_at=step)
+            enrollment_draft_save(
+                draft=draft, step=step, data=form.as_typed_draft(), resume_at=step
+            )
             previous = step_previous(step)
             assert previous is not None  # a form step always follows the account step
             return redirect(step_url(previous))

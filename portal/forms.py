@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
@@ -44,3 +45,19 @@ class PortalFormMixin(_FormBase):
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+# What PostgreSQL cannot store in text: the NUL character and lone UTF-16 surrogates (which
+# have no UTF-8 encoding). Django's CharField already refuses NUL with a message beside the
+# field; text read without a form (a `?q=` search, a draft kept as typed) goes through here.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """`value` without the characters PostgreSQL cannot store."""
+    return _UNSTORABLE.sub("", value)
+
+
+def clean_query_text(value: str, *, max_length: int = 100) -> str:
+    """A search term from the query string, ready for a lookup: storable, trimmed, bounded."""
+    return storable_text(value).strip()[:max_length]

@@ -11,6 +11,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from portal.forms import clean_query_text
+
 
 class ListPage:
     """A view mixin: subclasses set the queryset, search fields, sort options and CSV columns."""
@@ -37,7 +39,7 @@ class ListPage:
         return {}
 
     def search_term(self) -> str:
-        return self.request.GET.get("q", "").strip()[:100]
+        return clean_query_text(self.request.GET.get("q", ""))
 
     def sort_key(self) -> str:
         sort = self.request.GET.get("sort", "")

@@ -9,7 +9,7 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,26 +75,33 @@ def member_add(
         )
     if not roles:
         raise ValidationError({"roles": _("Select at least one role.")})
+    already = ValidationError({"email": _("This person is already a user of your organization.")})
     user = User.objects.filter(email__iexact=email).first()
     if (
         user is not None
         and Membership.objects.filter(user=user, organization=organization).exists()
     ):
-        raise ValidationError({"email": _("This person is already a user of your organization.")})
+        raise already
     rate_limit_consume(action="user_invitation", key=f"organization:{organization.pk}")
     new_user = user is None
-    if user is None:
-        user = User.objects.create_user(
-            email, None, first_name=first_name, last_name=last_name, language=actor.language
-        )
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    membership = Membership(
-        user=user,
-        organization=organization,
-        **{role.value: role.value in roles for role in PARTNER_ROLES},
-    )
-    membership.full_clean()
-    membership.save()
+    try:
+        # A colleague adding the same person at the same moment makes one of the inserts
+        # fail: that one gets the answer a second attempt would get.
+        with transaction.atomic():
+            if user is None:
+                user = User.objects.create_user(
+                    email, None, first_name=first_name, last_name=last_name, language=actor.language
+                )
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            membership = Membership(
+                user=user,
+                organization=organization,
+                **{role.value: role.value in roles for role in PARTNER_ROLES},
+            )
+            membership.full_clean()
+            membership.save()
+    except IntegrityError as exc:
+        raise already from exc
     audit_record(
         type="membership.added",
         organization=organization,

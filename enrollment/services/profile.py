@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,8 +94,9 @@ def partner_id_add(
     country: Market,
 ) -> PartnerId:
     _require(organization, actor, Action.MANAGE_IDENTIFIERS)
+    registered = ValidationError({"mpn_id": _("This PartnerID is already registered.")})
     if PartnerId.objects.filter(mpn_id=mpn_id).exists():
-        raise ValidationError({"mpn_id": _("This PartnerID is already registered.")})
+        raise registered
     if kind == PartnerId.Kind.GLOBAL and (
         PartnerId.objects.filter(organization=organization, kind=PartnerId.Kind.GLOBAL).exists()
     ):
@@ -108,7 +109,11 @@ def partner_id_add(
         country=country,
     )
     partner_id.full_clean()
-    partner_id.save()
+    try:
+        with transaction.atomic():
+            partner_id.save()
+    except IntegrityError as exc:  # registered by someone else at the same moment
+        raise registered from exc
     audit_record(
         type="partner_id.added",
         organization=organization,
@@ -125,6 +130,9 @@ def partner_id_associate(*, partner_id: PartnerId, actor: User) -> PartnerId:
     the account's country (a UK PartnerID does not serve a French account)."""
     organization = partner_id.organization
     _require(organization, actor, Action.MANAGE_IDENTIFIERS)
+    # Lock the organization's PartnerIDs: two associations at once run one after the other
+    # (the last one wins) instead of colliding on the one-associated constraint.
+    list(PartnerId.objects.select_for_update().filter(organization=organization).values("pk"))
     partner_id = PartnerId.objects.select_related("country").get(pk=partner_id.pk)
     account_country = organization.country
     if partner_id.kind != PartnerId.Kind.LOCATION:
@@ -209,13 +217,21 @@ def legacy_account_link(
             code="linked_elsewhere",
         )
     if existing is None:
-        PartnerId.objects.create(
-            organization=organization,
-            mpn_id=account.mpn_id,
-            kind=PartnerId.Kind.LOCATION,
-            location_name=account.location_name,
-            country=account.country,
-        )
+        try:
+            with transaction.atomic():
+                PartnerId.objects.create(
+                    organization=organization,
+                    mpn_id=account.mpn_id,
+                    kind=PartnerId.Kind.LOCATION,
+                    location_name=account.location_name,
+                    country=account.country,
+                )
+        except IntegrityError as exc:  # another organization registered it at the same moment
+            raise ValidationError(
+                _("PartnerID %(mpn_id)s belongs to another organization.")
+                % {"mpn_id": account.mpn_id},
+                code="linked_elsewhere",
+            ) from exc
     account.linked_organization = organization
     account.linked_at = timezone.now()
     account.save(update_fields=["linked_organization", "linked_at"])

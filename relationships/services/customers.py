@@ -37,8 +37,11 @@ Kind = Organization.Kind
 def _active_provider_relationship(
     *, reseller: Organization, provider_id: int
 ) -> ProviderRelationship | None:
+    # Locked: two invitations of one customer at the same moment queue on this row, so the
+    # second finds the first pending instead of both being sent.
     return (
         ProviderRelationship.objects.select_related("provider")
+        .select_for_update(of=("self",))
         .filter(
             reseller=reseller, provider_id=provider_id, status=ProviderRelationship.Status.ACTIVE
         )
@@ -103,14 +106,13 @@ def customer_organization_create(
         refusal = answer_refusal(invited_email=invitation.email, membership=None, user=user)
         if refusal:
             raise ValidationError(refusal)
+        taken = _("This company already has an account; ask its Global admin to add you.")
         if (
             Organization.objects.filter(primary_domain=domain)
             .exclude(status=Organization.Status.CLOSED)
             .exists()
         ):
-            raise ValidationError(
-                _("This company already has an account; ask its Global admin to add you.")
-            )
+            raise ValidationError(taken)
         organization = Organization(
             kind=Kind.CUSTOMER,
             status=Organization.Status.VERIFIED,
@@ -120,7 +122,11 @@ def customer_organization_create(
             enrolled_at=timezone.now(),
         )
         organization.full_clean()
-        organization.save()
+        try:
+            with transaction.atomic():
+                organization.save()
+        except IntegrityError as exc:  # a colleague created it at the same moment
+            raise ValidationError(taken) from exc
         membership = Membership.objects.create(
             user=user, organization=organization, global_admin=True
         )

@@ -109,6 +109,9 @@ def reseller_invitation_create(
         refusal = reseller_invitation_refusal(provider=provider, email=email)
         if refusal:
             raise ValidationError({"email": refusal})
+        # Two invitations to one address at the same moment queue on the provider's row, so
+        # the second finds the first pending.
+        list(Organization.objects.select_for_update().filter(pk=provider.pk).values_list("pk"))
         pending = (
             ResellerInvitation.objects.select_for_update()
             .filter(

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
+from portal.forms import clean_query_text
 from portal.models import Region
 from portal.policy import Action
 
@@ -20,7 +21,7 @@ class FindProviderView(RelationshipsViewMixin, View):
     paginate_by = 20
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        search = request.GET.get("q", "").strip()[:100]
+        search = clean_query_text(request.GET.get("q", ""))
         try:
             region_id = int(request.GET.get("region") or 0) or None
         except ValueError:

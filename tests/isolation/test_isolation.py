@@ -1,0 +1,386 @@
+"""Tenant isolation, URL by URL: every URL pattern that names an object or carries a token is
+requested for family A's objects by every role of every organization of family B, GET and
+POST, plus anonymously. A leak is:
+
+- a server error;
+- an answer that differs from the one for an object that does not exist (status and redirect
+  target): a 403 or a confirmation page for another tenant's id tells its existence;
+- a page that shows the other family's names or addresses;
+- a POST that changes anything in the database.
+
+Every list page and CSV export is also read by every member of B, with filters naming A's
+objects, and must not show A's data. A new URL pattern with a parameter fails
+`test_every_url_with_a_parameter_is_covered` until it gets an entry in OBJECT_URLS."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from portal.models import Membership
+from tests.dbstate import db_digest
+from tests.figures import report
+from tests.tenants import Family, build_family
+
+pytestmark = pytest.mark.isolation
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the isolation suite compares database digests with PostgreSQL's md5(); "
+    "CI runs it on PostgreSQL",
+)
+
+GHOST_PK = 2_000_000_000
+GHOST_KEY = "n0t-a-real-key-" + "x" * 28
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to request a pattern for one family's objects.
+
+    kind: "object" (another tenant's id must answer like a missing one), "reviewer" (as
+    "object", except verification admins, who review every tenant's case by design),
+    "capability" (a link's key is the permission: whoever holds it may open the page; without
+    it, the answer is the unknown-key page), "step" (not an object: the wizard step of the
+    requester's own draft), "staff" (the operator's admin site)."""
+
+    kind: str
+    kwargs: Callable[[Family], list[dict[str, Any]]]
+    ghost: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    post_writes_allowed: bool = False  # a key holder's POST may act (the key is the permission)
+
+
+def _pk(name: str, *actions: str, field: str = "pk") -> Callable[[Family], list[dict[str, Any]]]:
+    def make(family: Family) -> list[dict[str, Any]]:
+        obj = family.objects[name]
+        pk = obj.pk  # type: ignore[attr-defined]
+        if not actions:
+            return [{field: pk}]
+        return [{field: pk, "action": action} for action in actions]
+
+    return make
+
+
+def _ghost_pk(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: (GHOST_PK if k in ("pk", "customer_id") else v) for k, v in kwargs.items()}
+
+
+def _ghost_key(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**kwargs, "key": GHOST_KEY}
+
+
+def _members(family: Family) -> list[dict[str, Any]]:
+    return [{"pk": m.pk} for m in family.members["reseller"].values()][:2]
+
+
+def _keys(family: Family) -> list[dict[str, Any]]:
+    return [
+        {"key": family.objects["reseller_invitation"].key},  # type: ignore[attr-defined]
+        {"key": family.objects["customer_invitation"].key},  # type: ignore[attr-defined]
+    ]
+
+
+def _steps(family: Family) -> list[dict[str, Any]]:
+    return [{"step": s} for s in ("legal", "review")]
+
+
+OBJECT_URLS: dict[str, Target] = {
+    "outbox/<int:pk>/": Target("object", _pk("outbox"), _ghost_pk),
+    "enroll/reseller/<slug:step>/": Target("step", _steps),
+    "settings/identifiers/<int:pk>/associate/": Target("object", _pk("partner_id"), _ghost_pk),
+    "settings/users/<int:pk>/": Target("object", _members, _ghost_pk),
+    "settings/users/<int:pk>/remove/": Target("object", _members, _ghost_pk),
+    "verification/documents/<int:pk>/": Target("object", _pk("document"), _ghost_pk),
+    "verify-contact/<str:key>/": Target(
+        "capability",
+        lambda f: [{"key": f.objects["contact_key"]}],
+        _ghost_key,
+        post_writes_allowed=True,
+    ),
+    "verify-contact/<str:key>/new-link/": Target(
+        "capability",
+        lambda f: [{"key": f.objects["contact_key"]}],
+        _ghost_key,
+        post_writes_allowed=True,
+    ),
+    "review/<int:pk>/": Target("reviewer", _pk("case"), _ghost_pk),
+    "review/<int:pk>/<slug:action>/": Target(
+        "reviewer", _pk("case", "claim", "approve", "reject", "request-info", "assign"), _ghost_pk
+    ),
+    "review/documents/<int:pk>/": Target("reviewer", _pk("document"), _ghost_pk),
+    "indirect-resellers/invitations/<int:pk>/<str:action>/": Target(
+        "object", _pk("reseller_invitation", "resend", "revoke"), _ghost_pk
+    ),
+    "indirect-resellers/<int:pk>/<str:action>/": Target(
+        "object", _pk("relationship", "end"), _ghost_pk
+    ),
+    "indirect-providers/invite-customer/<int:pk>/<str:action>/": Target(
+        "object", _pk("customer_invitation", "resend", "revoke"), _ghost_pk
+    ),
+    "indirect-providers/<int:pk>/<str:action>/": Target(
+        "object", _pk("relationship", "end", "remove-admin-access"), _ghost_pk
+    ),
+    "customers/<int:customer_id>/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "invitations/<str:key>/": Target("capability", _keys, _ghost_key),
+    # allauth's own links: only the key's holder gets anything; another key is refused.
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Target(
+        "capability", lambda f: [{"key": GHOST_KEY}], _ghost_key
+    ),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": Target(
+        "capability", lambda f: [{"uidb36": "zz", "key": GHOST_KEY}], _ghost_key
+    ),
+}
+STAFF_PREFIX = "operator-admin/"
+
+# A POST body that would make each action succeed if the view let it through (a guard that
+# fails must show up as a change in the database, not as a form error).
+POST_BODY = {
+    "confirm": "on",
+    "signed_up": "on",
+    "address_belongs": "on",
+    "action": "accept",
+    "version": "1",
+    "reason": "other",
+    "note": "isolation",
+    "message": "isolation",
+    "document_types": "registration_certificate",
+    "roles": "global_admin",
+    "email": "someone@example.com",
+    "offer_name": "Isolation offer",
+    "quantity": "1",
+    "legal_name": "Isolation S.p.A.",
+    "country": "IT",
+}
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _has_parameter(route: str, pattern: URLPattern) -> bool:
+    return bool(getattr(pattern.pattern, "converters", None)) or bool(
+        pattern.pattern.regex.groupindex
+    )
+
+
+def parameterised_patterns() -> list[tuple[str, URLPattern]]:
+    return [(route, p) for route, p in _walk(get_resolver()) if _has_parameter(route, p)]
+
+
+def _url(route: str, kwargs: dict[str, Any]) -> str:
+    """The path for `route` with `kwargs` (routes and allauth's regexes alike)."""
+    path = route
+    for name, value in kwargs.items():
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+        path = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), path)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def test_every_url_with_a_parameter_is_covered():
+    uncovered = [
+        route
+        for route, _ in parameterised_patterns()
+        if route not in OBJECT_URLS and not route.startswith(STAFF_PREFIX)
+    ]
+    assert uncovered == [], (
+        "Add these URL patterns to OBJECT_URLS in tests/isolation/test_isolation.py "
+        f"(how to build their objects and what a refusal looks like): {uncovered}"
+    )
+
+
+class Requester:
+    """A signed-in member (or nobody) with a client."""
+
+    def __init__(self, label: str, membership: Membership | None):
+        self.label = label
+        self.membership = membership
+        self.client = Client()
+        if membership is not None:
+            self.client.force_login(membership.user)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return bool(self.membership and self.membership.verification_admin)
+
+
+def _requesters(family: Family) -> list[Requester]:
+    """Nobody, and every role of every organization of `family` (the applicant, a second
+    reseller, as its Global admin only: its roles are the reseller's)."""
+    found = [Requester("anonymous", None)]
+    for org_key, roles in family.members.items():
+        for role, membership in roles.items():
+            if org_key != "applicant" or role == "global_admin":
+                found.append(Requester(f"{family.tag} {org_key} {role}", membership))
+    return found
+
+
+def _answer(response) -> tuple[int, str]:
+    return response.status_code, response.get("Location", "")
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+class Audit:
+    def __init__(self) -> None:
+        self.requests = 0
+        self.leaks: list[str] = []
+        self._ghosts: dict[tuple[str, str, str], tuple[int, str]] = {}
+
+    def request(self, requester: Requester, method: str, path: str):
+        self.requests += 1
+        if method == "GET":
+            return requester.client.get(path)
+        return requester.client.post(path, POST_BODY)
+
+    def ghost(self, requester: Requester, method: str, path: str) -> tuple[int, str]:
+        key = (requester.label, method, path)
+        if key not in self._ghosts:
+            with transaction.atomic():
+                response = self.request(requester, method, path)
+                transaction.set_rollback(True)
+            self._ghosts[key] = _answer(response)
+        return self._ghosts[key]
+
+    def leak(self, requester: Requester, method: str, path: str, why: str) -> None:
+        self.leaks.append(f"{method} {path} as {requester.label}: {why}")
+
+
+def _check_object_url(
+    audit: Audit,
+    requester: Requester,
+    route: str,
+    target: Target,
+    kwargs: dict[str, Any],
+    owner: Family,
+) -> None:
+    path = _url(route, kwargs)
+    entitled = target.kind == "reviewer" and requester.is_reviewer
+    for method in ("GET", "POST"):
+        with transaction.atomic():
+            before = db_digest() if method == "POST" else ""
+            response = audit.request(requester, method, path)
+            changed = method == "POST" and db_digest() != before
+            transaction.set_rollback(True)
+        status, location = _answer(response)
+        if status >= 500:
+            audit.leak(requester, method, path, f"server error {status}")
+            continue
+        if entitled:
+            continue
+        if changed and not target.post_writes_allowed:
+            audit.leak(requester, method, path, "the POST changed the database")
+        if target.kind in ("object", "reviewer") and target.ghost is not None:
+            ghost_path = _url(route, target.ghost(kwargs))
+            ghost = audit.ghost(requester, method, ghost_path)
+            ghost = (ghost[0], ghost[1].replace(quote(ghost_path), quote(path)))
+            if (status, location) != ghost:
+                audit.leak(
+                    requester,
+                    method,
+                    path,
+                    f"answered {status} {location} where a missing object answers "
+                    f"{ghost[0]} {ghost[1]}",
+                )
+        if status == 200 and target.kind != "capability":
+            shown = [m for m in owner.markers if m in _body(response)]
+            if shown:
+                audit.leak(requester, method, path, f"shows {shown}")
+
+
+def _list_paths(owner: Family) -> list[str]:
+    """Every page without a parameter that lists or exports something, with filters that
+    name the owner's objects."""
+    paths = []
+    for route, pattern in _walk(get_resolver()):
+        if _has_parameter(route, pattern) or route.startswith((STAFF_PREFIX, "accounts/")):
+            continue
+        if route in ("language/",):
+            continue
+        paths.append("/" + route)
+    # Filters naming the owner's objects: a list that trusted them instead of the requester's
+    # tenant would show the owner's rows (and an unscoped list shows them anyway).
+    naming = (
+        f"?provider={owner.provider.pk}&reseller={owner.reseller.pk}&customer={owner.customer.pk}"
+    )
+    return [p + naming for p in paths]
+
+
+def _check_list(audit: Audit, requester: Requester, path: str, owner: Family) -> None:
+    response = audit.request(requester, "GET", path)
+    if response.status_code >= 500:
+        audit.leak(requester, "GET", path, f"server error {response.status_code}")
+        return
+    if response.status_code != 200:
+        return
+    if requester.is_reviewer and path.startswith("/review/"):
+        return  # the verification queue is every tenant's, for verification admins
+    shown = [m for m in owner.markers if m in _body(response)]
+    if shown:
+        audit.leak(requester, "GET", path, f"shows {shown}")
+
+
+def _check_staff_urls(audit: Audit, requesters: list[Requester]) -> None:
+    """The operator's admin site: every object URL sends a non-staff member to its sign-in."""
+    for route, _pattern in parameterised_patterns():
+        if not route.startswith(STAFF_PREFIX):
+            continue
+        kwargs = {name: 1 for name in ("object_id", "id", "content_type_id")}
+        path = _url(route, kwargs)
+        for requester in requesters:
+            for method in ("GET", "POST"):
+                with transaction.atomic():
+                    before = db_digest() if method == "POST" else ""
+                    response = audit.request(requester, method, path)
+                    changed = method == "POST" and db_digest() != before
+                    transaction.set_rollback(True)
+                status, location = _answer(response)
+                if status != 302 or not location.startswith("/operator-admin/login/"):
+                    audit.leak(requester, method, path, f"answered {status} {location}")
+                if changed:
+                    audit.leak(requester, method, path, "the POST changed the database")
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_no_tenant_reaches_another_tenants_objects():
+    started = time.monotonic()
+    alpha, bravo = build_family("alpha"), build_family("bravo")
+    audit = Audit()
+    # One direction is enough (the families are built alike); bravo is there so that every
+    # requester has data of its own, as a real tenant has.
+    requesters = _requesters(bravo)
+    for route, target in OBJECT_URLS.items():
+        for kwargs in target.kwargs(alpha):
+            for requester in requesters:
+                _check_object_url(audit, requester, route, target, kwargs, alpha)
+    for path in _list_paths(alpha):
+        for requester in requesters:
+            _check_list(audit, requester, path, alpha)
+    _check_staff_urls(audit, requesters[1:2])
+    elapsed = time.monotonic() - started
+    report(
+        "isolation",
+        f"{audit.requests} requests, {len(audit.leaks)} leaks ({len(OBJECT_URLS)} object URL "
+        f"patterns, {len(_list_paths(alpha))} list pages and CSV exports, the admin site; "
+        f"{len(requesters)} requesters of 5 organizations, GET and POST; {elapsed:.0f} s)",
+    )
+    assert not audit.leaks, "\n".join(audit.leaks)
+    assert audit.requests >= 500

@@ -1,0 +1,206 @@
+"""Whole tenant families for the fuzz and isolation suites: a provider, a reseller working with
+it, a customer shared by both (with an order), pending invitations of each kind, a reseller in
+verification (case, contact link, document, outbox message) and an operator with a reviewer.
+Every organization has a member in every role it can hold, and every name and address carries
+the family's tag, so a page can be searched for another family's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
+from portal.models import Market, Membership, Notification, Organization, OutboxMessage, Role
+from relationships.models import CustomerRelationship, Order, ProviderRelationship
+from tests.factories import OrganizationFactory, member
+from tests.relationships.factories import (
+    CustomerInvitationFactory,
+    ResellerInvitationFactory,
+    accept_agreement,
+    provider_org,
+    reseller_org,
+)
+from verification.models import Document, VerificationCase
+from verification.services.contact import contact_link_issue
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PARTNER_ROLES = [r for r in Role if r != Role.VERIFICATION_ADMIN]
+
+
+@dataclass
+class Family:
+    tag: str
+    provider: Organization
+    reseller: Organization
+    customer: Organization
+    applicant: Organization  # a reseller in verification
+    operator: Organization
+    members: dict[str, dict[str, Membership]] = field(default_factory=dict)  # org key -> role
+    objects: dict[str, object] = field(default_factory=dict)
+    markers: list[str] = field(default_factory=list)  # strings only this family's pages show
+
+    def orgs(self) -> dict[str, Organization]:
+        return {
+            "provider": self.provider,
+            "reseller": self.reseller,
+            "customer": self.customer,
+            "applicant": self.applicant,
+            "operator": self.operator,
+        }
+
+
+def _org_members(org: Organization, tag: str, key: str) -> dict[str, Membership]:
+    roles = [Role.VERIFICATION_ADMIN] if key == "operator" else PARTNER_ROLES
+    found = {}
+    for role in roles:
+        found[role.value] = member(org, **{role.value: True})
+    return found
+
+
+def build_family(tag: str) -> Family:
+    """`tag` is a short lower-case word (it goes into domains)."""
+    word = tag.capitalize()
+    provider = provider_org(
+        legal_name=f"{word}prov Distribution", primary_domain=f"{tag}prov.example"
+    )
+    reseller = reseller_org(legal_name=f"{word}resell IT", primary_domain=f"{tag}resell.example")
+    customer = OrganizationFactory(
+        kind=Organization.Kind.CUSTOMER,
+        legal_name=f"{word}cust Retail",
+        primary_domain=f"{tag}cust.example",
+    )
+    applicant = OrganizationFactory(
+        kind=Organization.Kind.RESELLER,
+        status=Organization.Status.SUBMITTED,
+        legal_name=f"{word}appl Cloud",
+        primary_domain=f"{tag}appl.example",
+    )
+    operator = OrganizationFactory(
+        kind=Organization.Kind.OPERATOR,
+        legal_name=f"{word}oper Programme",
+        primary_domain=f"{tag}oper.example",
+    )
+    family = Family(tag, provider, reseller, customer, applicant, operator)
+    for key, org in family.orgs().items():
+        family.members[key] = _org_members(org, tag, key)
+    accept_agreement(provider)
+
+    italy = Market.objects.get(code="IT")
+    relationship = ProviderRelationship.objects.create(
+        provider=provider,
+        reseller=reseller,
+        admin_access=True,
+        authorized_by=family.members["reseller"]["global_admin"].user,
+        authorized_at=timezone.now(),
+    )
+    shared = CustomerRelationship.objects.create(
+        customer=customer,
+        reseller=reseller,
+        provider=provider,
+        accepted_by=family.members["customer"]["global_admin"].user,
+    )
+    order = Order.objects.create(
+        provider=provider,
+        customer=customer,
+        reseller=reseller,
+        offer_name=f"{word}offer Business Premium",
+        quantity=7,
+        placed_by=family.members["reseller"]["global_admin"].user,
+    )
+    reseller_invitation = ResellerInvitationFactory(
+        organization=provider,
+        invited_by=family.members["provider"]["global_admin"].user,
+        email=f"boss@{tag}invitee.example",
+    )
+    customer_invitation = CustomerInvitationFactory(
+        organization=reseller,
+        provider=provider,
+        invited_by=family.members["reseller"]["global_admin"].user,
+        email=f"owner@{tag}newcust.example",
+        company_name=f"{word}newcust S.p.A.",
+    )
+    partner_id = PartnerId.objects.create(
+        organization=reseller, mpn_id=f"9{sum(map(ord, tag)):05d}1", country=italy
+    )
+    LegacyMembershipAccount.objects.create(
+        mpn_id=f"8{sum(map(ord, tag)):05d}2",
+        sign_in_name=f"legacy@{tag}resell.example",
+        password_hash="!",
+        country=italy,
+    )
+
+    domain = applicant.primary_domain
+    LegalProfile.objects.create(
+        organization=applicant,
+        legal_name=applicant.legal_name,
+        address_line1=f"Via {word}appl 1",
+        city="Milano",
+        postal_code="20100",
+        country=italy,
+        phone="+39 02 0000 0000",
+        primary_contact_first_name="Paola",
+        primary_contact_last_name=f"{word}contact",
+        primary_contact_email=f"paola@{domain}",
+        primary_contact_phone="+39 02 0000 0001",
+        support_email=f"support@{domain}",
+        support_phone="+39 02 0000 0002",
+    )
+    now = timezone.now()
+    case = VerificationCase.objects.create(
+        organization=applicant,
+        status=VerificationCase.Status.IN_REVIEW,
+        opened_at=now,
+        waiting_since=now,
+        updated_at=now,
+    )
+    contact_key = contact_link_issue(case=case, email=f"paola@{domain}", now=now)
+    document = Document(
+        case=case,
+        organization=applicant,
+        document_type="registration_certificate",
+        comment=f"{word}doc comment",
+        original_name=f"{tag}-certificate.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=family.members["applicant"]["global_admin"].user,
+    )
+    document.file.save(f"{case.pk}", SimpleUploadedFile("c.pdf", PDF), save=False)
+    document.save()
+    outbox = OutboxMessage.objects.create(
+        organization=applicant,
+        template="verification_contact_confirm",
+        to_email=f"paola@{domain}",
+        subject=f"{word}mail subject",
+        body_text=f"{word}mail body",
+        idempotency_key=f"isolation-{tag}",
+    )
+    Notification.objects.create(organization=reseller, message=f"{word}note", link="/customers/")
+
+    family.objects.update(
+        relationship=relationship,
+        shared=shared,
+        order=order,
+        reseller_invitation=reseller_invitation,
+        customer_invitation=customer_invitation,
+        partner_id=partner_id,
+        case=case,
+        contact_key=contact_key,
+        document=document,
+        outbox=outbox,
+    )
+    family.markers = [
+        f"{word}resell",
+        f"{word}cust",
+        f"{word}appl",
+        f"{word}offer",
+        f"{word}newcust",
+        f"{tag}invitee",
+        f"{tag}newcust",
+        f"{tag}resell.example",
+        f"{tag}cust.example",
+        f"{tag}appl.example",
+        f"{tag}oper.example",
+    ]
+    return family
