@@ -1,15 +1,46 @@
-"""Search, sort, pagination, counts and CSV export shared by the relationship lists."""
+"""Search, sort, pagination, counts and CSV export shared by the relationship lists.
+
+Every list page costs a fixed number of queries whatever the tenant's size: a capped count
+(`portal.paging`), one page of rows, and whatever a view adds for *the page's* rows
+(`complete_rows`, e.g. the shared-customer counts). CSV exports stream: rows are read with
+`.values()` in server-side chunks and written as they come, so memory stays flat."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+
+from portal.paging import COUNT_CAP, bounded_page
+
+CSV_BATCH = 2000  # rows read per server-side fetch, and per `complete_csv_rows` call
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header, the `.values()` path it reads (or, when `computed`, the key a
+    view's `complete_csv_rows` adds) and an optional formatter."""
+
+    label: Any
+    field: str
+    format: Callable[[Any], Any] | None = None
+    computed: bool = False
+
+    def value(self, row: dict[str, Any]) -> Any:
+        value = row.get(self.field)
+        return self.format(value) if self.format else value
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
 
 
 class ListPage:
@@ -17,12 +48,15 @@ class ListPage:
 
     template_name: str
     paginate_by = 25
+    count_cap = COUNT_CAP
     search_fields: tuple[str, ...] = ()
     # sort key -> (label, order_by fields)
     sort_options: dict[str, tuple[Any, tuple[str, ...]]] = {}
     default_sort: str = ""
     csv_filename = "export.csv"
-    csv_columns: list[tuple[Any, Callable[[Any], Any]]] = []
+    csv_columns: list[Column] = []
+    # Read for `complete_csv_rows` but not written.
+    csv_extra_fields: tuple[str, ...] = ()
 
     request: HttpRequest
     kwargs: dict[str, Any]
@@ -36,6 +70,13 @@ class ListPage:
     def extra_context(self) -> dict[str, Any]:
         return {}
 
+    def complete_rows(self, rows: list[Any]) -> None:
+        """Add what the page shows beyond its query to the page's rows (a fixed number of
+        queries over the page's ids, never one per row)."""
+
+    def complete_csv_rows(self, rows: list[dict[str, Any]]) -> None:
+        """The same for a batch of CSV rows (dicts of `.values()`)."""
+
     def search_term(self) -> str:
         return self.request.GET.get("q", "").strip()[:100]
 
@@ -43,26 +84,54 @@ class ListPage:
         sort = self.request.GET.get("sort", "")
         return sort if sort in self.sort_options else self.default_sort
 
+    def search(self, qs: QuerySet, term: str) -> QuerySet:
+        """Case-insensitive substring search. On PostgreSQL, `icontains` is
+        `UPPER(col) LIKE UPPER('%term%')`, which the GIN trigram indexes on
+        `UPPER(legal_name)` / `UPPER(primary_domain)` serve (relationships migration 0002)."""
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": term})
+        return qs.filter(condition)
+
     def queryset(self) -> QuerySet:
         qs = self.filter_queryset(self.base_queryset())
         term = self.search_term()
         if term and self.search_fields:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": term})
-            qs = qs.filter(condition)
-        return qs.order_by(*self.sort_options[self.sort_key()][1], "pk")
+            qs = self.search(qs, term)
+        order = self.sort_options[self.sort_key()][1]
+        # A unique tie-breaker keeps pages stable; it follows the sort's direction when the
+        # option names it ("-pk"), so a descending index serves the whole order.
+        return qs.order_by(*order, *(() if {"pk", "-pk"} & set(order) else ("pk",)))
 
     def wants_csv(self) -> bool:
         return bool(self.kwargs.get("export")) or self.request.GET.get("format") == "csv"
 
-    def csv_response(self, qs: QuerySet) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+    def csv_rows(self, qs: QuerySet) -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        columns = self.csv_columns
+        yield writer.writerow([str(column.label) for column in columns])
+        fields = [c.field for c in columns if not c.computed] + list(self.csv_extra_fields)
+        batch: list[dict[str, Any]] = []
+
+        def flush() -> str:
+            self.complete_csv_rows(batch)
+            text = "".join(
+                writer.writerow([_csv_safe(column.value(row)) for column in columns])
+                for row in batch
+            )
+            batch.clear()
+            return text
+
+        for row in qs.values(*dict.fromkeys(fields)).iterator(chunk_size=CSV_BATCH):
+            batch.append(row)
+            if len(batch) >= CSV_BATCH:
+                yield flush()
+        if batch:
+            yield flush()
+
+    def csv_response(self, qs: QuerySet) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(self.csv_rows(qs), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
-        writer = csv.writer(response)
-        writer.writerow([str(header) for header, _value in self.csv_columns])
-        for row in qs.iterator(chunk_size=500):
-            writer.writerow([_csv_safe(value(row)) for _header, value in self.csv_columns])
         return response
 
     def query_string(self) -> str:
@@ -71,11 +140,16 @@ class ListPage:
             params.pop(key, None)
         return params.urlencode()
 
-    def render_list(self, request: HttpRequest, **context: Any) -> HttpResponse:
+    def render_list(
+        self, request: HttpRequest, **context: Any
+    ) -> HttpResponse | StreamingHttpResponse:
         qs = self.queryset()
         if self.wants_csv():
             return self.csv_response(qs)
-        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        page = bounded_page(
+            qs, request.GET.get("page"), per_page=self.paginate_by, cap=self.count_cap
+        )
+        self.complete_rows(page.object_list)
         query = self.query_string()
         export_query = f"{query}&format=csv" if query else "format=csv"
         return render(

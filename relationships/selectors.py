@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from portal.models import Market, Organization, Region
 
@@ -53,58 +52,80 @@ def provider_directory(*, search: str = "", region_id: int | None = None) -> Que
         organization__status=Organization.Status.CLOSED
     )
     if search:
+        # Exists, not joins + DISTINCT: one row per provider, so the page and its count stay
+        # cheap; the legal name is served by the trigram index on PostgreSQL.
+        in_region = ProviderProfile.regions.through.objects.filter(
+            providerprofile_id=OuterRef("pk")
+        )
         qs = qs.filter(
             Q(organization__legal_name__icontains=search)
             | Q(description__icontains=search)
-            | Q(regions__name__icontains=search)
-            | Q(regions__markets__name__icontains=search)
-        ).distinct()
+            | Exists(in_region.filter(region__name__icontains=search))
+            | Exists(in_region.filter(region__markets__name__icontains=search))
+        )
     if region_id:
-        qs = qs.filter(regions__pk=region_id).distinct()
+        qs = qs.filter(
+            Exists(
+                ProviderProfile.regions.through.objects.filter(
+                    providerprofile_id=OuterRef("pk"), region_id=region_id
+                )
+            )
+        )
     return qs.order_by("organization__legal_name", "pk")
 
 
-def _shared_customer_count(*, provider_field: str, reseller_field: str):
-    return Coalesce(
-        Subquery(
-            CustomerRelationship.objects.filter(
-                provider=OuterRef(provider_field),
-                reseller=OuterRef(reseller_field),
-                status=CustomerRelationship.Status.ACTIVE,
-            )
-            .order_by()
-            .values("provider")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        ),
-        0,
-    )
+def shared_customer_counts(
+    *, provider: Organization | None = None, reseller: Organization | None = None, ids
+) -> dict[int, int]:
+    """Active customers shared per pair, for one page's rows only: with `provider`, keyed by the
+    reseller ids given; with `reseller`, keyed by the provider ids given. One grouped query over
+    the partial index (provider, reseller) WHERE active; ids with no customer are absent."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    qs = CustomerRelationship.objects.filter(status=CustomerRelationship.Status.ACTIVE)
+    if provider is not None:
+        qs, key = qs.filter(provider=provider, reseller_id__in=ids), "reseller_id"
+    else:
+        qs, key = qs.filter(reseller=reseller, provider_id__in=ids), "provider_id"
+    return dict(qs.order_by().values_list(key).annotate(n=Count("pk")).values_list(key, "n"))
 
 
 def resellers_of_provider(*, provider: Organization) -> QuerySet[ProviderRelationship]:
-    """The provider's Indirect resellers page: its relationships, newest first, with the number
-    of customers each reseller shares with it."""
-    return (
-        ProviderRelationship.objects.filter(provider=provider)
-        .select_related("reseller", "reseller__country")
-        .annotate(
-            customer_count=_shared_customer_count(
-                provider_field="provider", reseller_field="reseller"
-            )
-        )
+    """The provider's Indirect resellers page: its relationships (the shared-customer count of
+    the page's rows comes from `shared_customer_counts`)."""
+    return ProviderRelationship.objects.filter(provider=provider).select_related(
+        "reseller", "reseller__country"
     )
 
 
 def providers_of_reseller(*, reseller: Organization) -> QuerySet[ProviderRelationship]:
-    return (
-        ProviderRelationship.objects.filter(reseller=reseller)
-        .select_related("provider", "provider__provider_profile")
-        .annotate(
-            customer_count=_shared_customer_count(
-                provider_field="provider", reseller_field="reseller"
-            )
-        )
+    return ProviderRelationship.objects.filter(reseller=reseller).select_related(
+        "provider", "provider__provider_profile"
     )
+
+
+def partners_matching(*, organization: Organization, term: str, limit: int = 10):
+    """Search-as-you-type for the Customers page's partner filter: the provider's resellers with
+    an active relationship (or the reseller's providers) whose name contains `term`, at most
+    `limit` of them (trigram index on PostgreSQL)."""
+    if organization.kind == Organization.Kind.PROVIDER:
+        qs = Organization.objects.filter(
+            provider_relationships__provider=organization,
+            provider_relationships__status=ProviderRelationship.Status.ACTIVE,
+        )
+    else:
+        qs = Organization.objects.filter(reseller_relationships__reseller=organization).distinct()
+    return list(qs.filter(legal_name__icontains=term).order_by("legal_name", "pk")[:limit])
+
+
+def partner_of(*, organization: Organization, partner_id: int) -> Organization | None:
+    """The Customers page's chosen partner, only if it is one of the organization's partners."""
+    if organization.kind == Organization.Kind.PROVIDER:
+        qs = Organization.objects.filter(provider_relationships__provider=organization)
+    else:
+        qs = Organization.objects.filter(reseller_relationships__reseller=organization)
+    return qs.filter(pk=partner_id).first()
 
 
 def active_providers_of_reseller(*, reseller: Organization) -> QuerySet[Organization]:

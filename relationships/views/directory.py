@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
 from portal.models import Region
+from portal.paging import bounded_page
 from portal.policy import Action
 
 from .. import selectors
@@ -26,7 +26,7 @@ class FindProviderView(RelationshipsViewMixin, View):
         except ValueError:
             region_id = None
         qs = selectors.provider_directory(search=search, region_id=region_id)
-        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        page = bounded_page(qs, request.GET.get("page"), per_page=self.paginate_by)
         own_region = self.organization.country.region if self.organization.country else None
         entries = []
         for profile in page.object_list:
