@@ -143,5 +143,15 @@ def bounded_page(
             return page
         page.number = page.num_pages
     offset = (page.number - 1) * per_page
-    page.object_list = list(qs[offset : offset + per_page])
+    page.object_list = list(_slice(qs, offset, per_page))
     return page
+
+
+def _slice(qs: QuerySet, offset: int, limit: int) -> QuerySet:
+    """Rows `offset` to `offset + limit` of `qs`. Past the first page this is a "deferred join":
+    the inner query walks only the ordered ids (an index-only scan when an index serves the
+    order) and the outer one reads and joins just the page's rows, instead of joining every
+    skipped row."""
+    if offset == 0 or qs.query.distinct or qs.query.combinator:
+        return qs[offset : offset + limit]
+    return qs.filter(pk__in=qs.values("pk")[offset : offset + limit])

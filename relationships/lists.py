@@ -18,6 +18,8 @@ from django.shortcuts import render
 
 from portal.paging import COUNT_CAP, bounded_page
 
+from . import selectors
+
 CSV_BATCH = 2000  # rows read per server-side fetch, and per `complete_csv_rows` call
 
 
@@ -49,7 +51,12 @@ class ListPage:
     template_name: str
     paginate_by = 25
     count_cap = COUNT_CAP
-    search_fields: tuple[str, ...] = ()
+    # Foreign keys to Organization that the search box looks in (legal name; and primary domain
+    # with `search_domains`).
+    search_relations: tuple[str, ...] = ()
+    search_domains = False
+    # A searched list counts at most this many rows ("More than 1,000 results").
+    search_count_cap = 1_000
     # sort key -> (label, order_by fields)
     sort_options: dict[str, tuple[Any, tuple[str, ...]]] = {}
     default_sort: str = ""
@@ -77,6 +84,10 @@ class ListPage:
     def complete_csv_rows(self, rows: list[dict[str, Any]]) -> None:
         """The same for a batch of CSV rows (dicts of `.values()`)."""
 
+    def is_searched(self) -> bool:
+        """A search or typed filter narrows the list (it gets the smaller count cap)."""
+        return bool(self.search_term())
+
     def search_term(self) -> str:
         return self.request.GET.get("q", "").strip()[:100]
 
@@ -85,18 +96,28 @@ class ListPage:
         return sort if sort in self.sort_options else self.default_sort
 
     def search(self, qs: QuerySet, term: str) -> QuerySet:
-        """Case-insensitive substring search. On PostgreSQL, `icontains` is
-        `UPPER(col) LIKE UPPER('%term%')`, which the GIN trigram indexes on
-        `UPPER(legal_name)` / `UPPER(primary_domain)` serve (relationships migration 0002)."""
+        """Case-insensitive substring search on the organizations a row points to.
+
+        The matching organizations are looked up first (one query over the GIN trigram indexes
+        on PostgreSQL, `LIKE` on SQLite); when they are few, the rows are filtered by their ids,
+        which each foreign-key index serves, instead of joining and testing every row of the
+        tenant. When too many organizations match, the filter is a join and the capped count
+        (`search_count_cap`) keeps the cost bounded."""
+        ids = selectors.organizations_matching(term, domains=self.search_domains)
         condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": term})
+        for relation in self.search_relations:
+            if ids is not None:
+                condition |= Q(**{f"{relation}_id__in": ids})
+            else:
+                condition |= Q(**{f"{relation}__legal_name__icontains": term})
+                if self.search_domains:
+                    condition |= Q(**{f"{relation}__primary_domain__icontains": term})
         return qs.filter(condition)
 
     def queryset(self) -> QuerySet:
         qs = self.filter_queryset(self.base_queryset())
         term = self.search_term()
-        if term and self.search_fields:
+        if term and self.search_relations:
             qs = self.search(qs, term)
         order = self.sort_options[self.sort_key()][1]
         # A unique tie-breaker keeps pages stable; it follows the sort's direction when the
@@ -147,7 +168,10 @@ class ListPage:
         if self.wants_csv():
             return self.csv_response(qs)
         page = bounded_page(
-            qs, request.GET.get("page"), per_page=self.paginate_by, cap=self.count_cap
+            qs,
+            request.GET.get("page"),
+            per_page=self.paginate_by,
+            cap=self.search_count_cap if self.is_searched() else self.count_cap,
         )
         self.complete_rows(page.object_list)
         query = self.query_string()

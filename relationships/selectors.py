@@ -51,27 +51,42 @@ def provider_directory(*, search: str = "", region_id: int | None = None) -> Que
     qs = qs.filter(organization__kind=Organization.Kind.PROVIDER).exclude(
         organization__status=Organization.Status.CLOSED
     )
+    through = ProviderProfile.regions.through.objects
     if search:
-        # Exists, not joins + DISTINCT: one row per provider, so the page and its count stay
-        # cheap; the legal name is served by the trigram index on PostgreSQL.
-        in_region = ProviderProfile.regions.through.objects.filter(
-            providerprofile_id=OuterRef("pk")
-        )
+        # Semi-joins, not joins + DISTINCT: one row per provider, so the page and its count stay
+        # cheap. The regions matching the term (by their name or a country's) are a small,
+        # uncorrelated set; the legal name is served by the trigram index on PostgreSQL.
+        regions = Region.objects.filter(
+            Q(name__icontains=search) | Q(markets__name__icontains=search)
+        ).values("pk")
         qs = qs.filter(
             Q(organization__legal_name__icontains=search)
             | Q(description__icontains=search)
-            | Exists(in_region.filter(region__name__icontains=search))
-            | Exists(in_region.filter(region__markets__name__icontains=search))
+            | Q(pk__in=through.filter(region_id__in=regions).values("providerprofile_id"))
         )
     if region_id:
-        qs = qs.filter(
-            Exists(
-                ProviderProfile.regions.through.objects.filter(
-                    providerprofile_id=OuterRef("pk"), region_id=region_id
-                )
-            )
-        )
+        qs = qs.filter(pk__in=through.filter(region_id=region_id).values("providerprofile_id"))
     return qs.order_by("organization__legal_name", "pk")
+
+
+SEARCH_MATCH_LIMIT = 1000
+
+
+def organizations_matching(
+    term: str, *, domains: bool = False, limit: int = SEARCH_MATCH_LIMIT
+) -> list[int] | None:
+    """Ids of the organizations whose legal name (or, with `domains`, primary domain) contains
+    `term`, for a list's search to filter its own tenant-scoped rows by; None when more than
+    `limit` match (the caller then filters by a join instead). On PostgreSQL the GIN trigram
+    indexes on UPPER(legal_name) / UPPER(primary_domain) serve it (relationships migration
+    0003). Crosses tenants only to narrow a query that is itself scoped to the tenant."""
+    condition = Q(legal_name__icontains=term)
+    if domains:
+        condition |= Q(primary_domain__icontains=term)
+    ids = list(
+        Organization.objects.filter(condition).order_by().values_list("pk", flat=True)[: limit + 1]
+    )
+    return ids if len(ids) <= limit else None
 
 
 def shared_customer_counts(
@@ -116,7 +131,9 @@ def partners_matching(*, organization: Organization, term: str, limit: int = 10)
         )
     else:
         qs = Organization.objects.filter(reseller_relationships__reseller=organization).distinct()
-    return list(qs.filter(legal_name__icontains=term).order_by("legal_name", "pk")[:limit])
+    ids = organizations_matching(term)
+    qs = qs.filter(pk__in=ids) if ids is not None else qs.filter(legal_name__icontains=term)
+    return list(qs.order_by("legal_name", "pk")[:limit])
 
 
 def partner_of(*, organization: Organization, partner_id: int) -> Organization | None:

@@ -41,8 +41,8 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
         return "reseller" if self.is_provider else "provider"
 
     @property
-    def search_fields(self):  # type: ignore[override]
-        return ("customer__legal_name", f"{self.partner_field}__legal_name")
+    def search_relations(self):  # type: ignore[override]
+        return ("customer", self.partner_field)
 
     @property
     def sort_options(self):  # type: ignore[override]
@@ -94,13 +94,20 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
         """The typed partner filter: part of the reseller's (provider's) name."""
         return self.request.GET.get(f"{self.partner_field}_q", "").strip()[:100]
 
+    def is_searched(self) -> bool:
+        return bool(self.search_term() or self.partner_term())
+
     def filter_queryset(self, qs):
         partner_id = self.partner_filter()
         if partner_id:
             qs = qs.filter(**{f"{self.partner_field}_id": partner_id})
         term = self.partner_term()
         if term:
-            qs = qs.filter(**{f"{self.partner_field}__legal_name__icontains": term})
+            ids = selectors.organizations_matching(term)
+            if ids is None:
+                qs = qs.filter(**{f"{self.partner_field}__legal_name__icontains": term})
+            else:
+                qs = qs.filter(**{f"{self.partner_field}_id__in": ids})
         return qs
 
     def extra_context(self) -> dict[str, Any]:

@@ -37,6 +37,9 @@ class FindProviderView(RelationshipsViewMixin, View):
                     "profile": profile,
                     "regions": regions,
                     "markets": sorted(markets, key=lambda m: m.name),
+                    # Joined here: up to every country of the world per provider, one template
+                    # loop each, was most of the page's rendering time.
+                    "markets_text": ", ".join(sorted(m.name for m in markets)),
                     "available": own_region is not None
                     and any(r.pk == own_region.pk for r in regions),
                 }

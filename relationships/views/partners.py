@@ -36,7 +36,8 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"
-    search_fields = ("reseller__legal_name", "reseller__primary_domain")
+    search_relations = ("reseller",)
+    search_domains = True
     sort_options = {
         "name": (_l("Name (A to Z)"), ("reseller__legal_name",)),
         "-name": (_l("Name (Z to A)"), ("-reseller__legal_name",)),
@@ -254,7 +255,7 @@ class IndirectProvidersView(RelationshipsViewMixin, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     template_name = "relationships/indirect_providers.html"
-    search_fields = ("provider__legal_name",)
+    search_relations = ("provider",)
     sort_options = {
         "status": (_l("Active first"), ("status", "provider__legal_name")),
         "name": (_l("Name (A to Z)"), ("provider__legal_name",)),
