@@ -73,13 +73,14 @@ SEARCH_MATCH_LIMIT = 1000
 
 
 def organizations_matching(
-    term: str, *, domains: bool = False, limit: int = SEARCH_MATCH_LIMIT
+    term: str, *, domains: bool = False, limit: int | None = None
 ) -> list[int] | None:
     """Ids of the organizations whose legal name (or, with `domains`, primary domain) contains
     `term`, for a list's search to filter its own tenant-scoped rows by; None when more than
     `limit` match (the caller then filters by a join instead). On PostgreSQL the GIN trigram
     indexes on UPPER(legal_name) / UPPER(primary_domain) serve it (relationships migration
     0003). Crosses tenants only to narrow a query that is itself scoped to the tenant."""
+    limit = SEARCH_MATCH_LIMIT if limit is None else limit
     condition = Q(legal_name__icontains=term)
     if domains:
         condition |= Q(primary_domain__icontains=term)
