@@ -189,7 +189,7 @@ def test_count_is_capped_and_says_so(client_for, small_pages):
 def test_page_past_the_cap_explains_how_to_reach_the_rest(client_for, small_pages):
     provider, _ = provider_with_resellers(12, customers_each=0)
     client = client_for(member(provider))
-    count, text = queries(client, "/indirect-resellers/?page=800")
+    _count, text = queries(client, "/indirect-resellers/?page=800")
     assert "Page 800 is past the pages that can be browsed." in text
     assert "Only the first 10 results can be browsed, on 2 pages." in text
     assert "export the CSV file, which has every row" in text
