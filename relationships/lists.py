@@ -57,6 +57,10 @@ class ListPage:
     search_domains = False
     # A searched list counts at most this many rows ("More than 1,000 results").
     search_count_cap = 1_000
+    # Set when a search term matches too many organizations to filter by their ids: counting
+    # the matching rows would scan the tenant's list, so the page is uncounted ("Page 3",
+    # Next) and asks for more of the name.
+    many_matches = False
     # sort key -> (label, order_by fields)
     sort_options: dict[str, tuple[Any, tuple[str, ...]]] = {}
     default_sort: str = ""
@@ -103,7 +107,7 @@ class ListPage:
         which each foreign-key index serves, instead of joining and testing every row of the
         tenant. When too many organizations match, the filter is a join and the capped count
         (`search_count_cap`) keeps the cost bounded."""
-        ids = selectors.organizations_matching(term, domains=self.search_domains)
+        ids = self.organizations_matching(term, domains=self.search_domains)
         condition = Q()
         for relation in self.search_relations:
             if ids is not None:
@@ -113,6 +117,16 @@ class ListPage:
                 if self.search_domains:
                     condition |= Q(**{f"{relation}__primary_domain__icontains": term})
         return qs.filter(condition)
+
+    def organizations_matching(self, term: str, *, domains: bool = False) -> list[int] | None:
+        """`selectors.organizations_matching`, once per term and request. When too many
+        organizations match, the list is not counted (see `render_list`)."""
+        cache = self.__dict__.setdefault("_matching", {})
+        if (term, domains) not in cache:
+            cache[term, domains] = selectors.organizations_matching(term, domains=domains)
+        if cache[term, domains] is None:
+            self.many_matches = True
+        return cache[term, domains]
 
     def queryset(self) -> QuerySet:
         qs = self.filter_queryset(self.base_queryset())
@@ -172,6 +186,7 @@ class ListPage:
             request.GET.get("page"),
             per_page=self.paginate_by,
             cap=self.search_count_cap if self.is_searched() else self.count_cap,
+            counted=not self.many_matches,
         )
         self.complete_rows(page.object_list)
         query = self.query_string()

@@ -231,6 +231,10 @@ class RelationshipEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The latest changes on the Indirect resellers / providers pages.
+            models.Index(fields=["-created_at", "-id"], name="relevent_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} ({self.relationship})"

@@ -48,8 +48,12 @@ def provider_directory(*, search: str = "", region_id: int | None = None) -> Que
         Prefetch("regions", queryset=Region.objects.order_by("name")),
         Prefetch("regions__markets", queryset=Market.objects.order_by("name")),
     )
-    qs = qs.filter(organization__kind=Organization.Kind.PROVIDER).exclude(
-        organization__status=Organization.Status.CLOSED
+    # The open providers as a semi-join served by the (kind, status) index: as a join filter,
+    # PostgreSQL walked all ~270,000 organizations in id order to find the ~300 providers.
+    qs = qs.filter(
+        organization_id__in=Organization.objects.filter(kind=Organization.Kind.PROVIDER)
+        .exclude(status=Organization.Status.CLOSED)
+        .values("pk")
     )
     through = ProviderProfile.regions.through.objects
     if search:
@@ -126,15 +130,16 @@ def partners_matching(*, organization: Organization, term: str, limit: int = 10)
     an active relationship (or the reseller's providers) whose name contains `term`, at most
     `limit` of them (trigram index on PostgreSQL)."""
     if organization.kind == Organization.Kind.PROVIDER:
-        qs = Organization.objects.filter(
-            provider_relationships__provider=organization,
-            provider_relationships__status=ProviderRelationship.Status.ACTIVE,
-        )
+        partners = ProviderRelationship.objects.filter(
+            provider=organization, status=ProviderRelationship.Status.ACTIVE
+        ).values("reseller_id")
     else:
-        qs = Organization.objects.filter(reseller_relationships__reseller=organization).distinct()
-    ids = organizations_matching(term)
-    qs = qs.filter(pk__in=ids) if ids is not None else qs.filter(legal_name__icontains=term)
-    return list(qs.order_by("legal_name", "pk")[:limit])
+        partners = ProviderRelationship.objects.filter(reseller=organization).values("provider_id")
+    return list(
+        Organization.objects.filter(pk__in=partners, legal_name__icontains=term).order_by(
+            "legal_name", "pk"
+        )[:limit]
+    )
 
 
 def partner_of(*, organization: Organization, partner_id: int) -> Organization | None:
@@ -206,10 +211,12 @@ def orders_for_customer(*, organization: Organization, customer: Organization) -
 
 def relationship_events_for(*, organization: Organization, limit: int = 10):
     """The latest changes to the organization's provider relationships, from either side."""
+    # One side only (an organization is a provider or a reseller, never both): an OR across
+    # the two sides made PostgreSQL sort every event of the tenant; one side walks the
+    # (created_at) index and stops at `limit`.
+    side = "provider" if organization.kind == Organization.Kind.PROVIDER else "reseller"
     return (
-        RelationshipEvent.objects.filter(
-            Q(relationship__provider=organization) | Q(relationship__reseller=organization)
-        )
+        RelationshipEvent.objects.filter(**{f"relationship__{side}": organization})
         .select_related("relationship__provider", "relationship__reseller", "actor_organization")
         .order_by("-created_at", "-pk")[:limit]
     )

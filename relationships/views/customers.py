@@ -21,7 +21,7 @@ from ..forms import (
 )
 from ..lists import Column, ListPage
 from ..services import orders as order_services
-from ._base import Kind, RelationshipsViewMixin, date_text, error_text
+from ._base import Kind, RelationshipsViewMixin, error_text, iso_date
 
 SUGGESTIONS = 10
 
@@ -76,7 +76,7 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
                 _l("Reseller") if self.is_provider else _l("Shared with provider"),
                 f"{partner}__legal_name",
             ),
-            Column(_l("Since"), "created_at", date_text),
+            Column(_l("Since"), "created_at", iso_date),
         ]
 
     def base_queryset(self):
@@ -103,7 +103,7 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
             qs = qs.filter(**{f"{self.partner_field}_id": partner_id})
         term = self.partner_term()
         if term:
-            ids = selectors.organizations_matching(term)
+            ids = self.organizations_matching(term)
             if ids is None:
                 qs = qs.filter(**{f"{self.partner_field}__legal_name__icontains": term})
             else:

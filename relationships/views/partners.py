@@ -27,7 +27,15 @@ from ..models import CustomerInvitation, ProviderRelationship, ResellerInvitatio
 from ..services import customers as customer_services
 from ..services import provider_relationships as relationship_services
 from ..services import reseller_invitations as invitation_services
-from ._base import Kind, RelationshipsViewMixin, date_text, error_text, status_text, yes_no
+from ._base import (
+    Kind,
+    RelationshipsViewMixin,
+    date_text,
+    error_text,
+    iso_date,
+    status_text,
+    yes_no,
+)
 
 PENDING_PER_PAGE = 20
 
@@ -55,8 +63,8 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
         Column(_l("Status"), "status", status_text),
         Column(_l("Admin access"), "admin_access", yes_no),
         Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", date_text),
-        Column(_l("Ended on"), "ended_at", date_text),
+        Column(_l("Authorized on"), "authorized_at", iso_date),
+        Column(_l("Ended on"), "ended_at", iso_date),
     ]
     csv_extra_fields = ("reseller_id",)
 
@@ -270,8 +278,8 @@ class IndirectProvidersView(RelationshipsViewMixin, ListPage, View):
         Column(_l("Status"), "status", status_text),
         Column(_l("Admin access"), "admin_access", yes_no),
         Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", date_text),
-        Column(_l("Ended on"), "ended_at", date_text),
+        Column(_l("Authorized on"), "authorized_at", iso_date),
+        Column(_l("Ended on"), "ended_at", iso_date),
     ]
     csv_extra_fields = ("provider_id",)
 
