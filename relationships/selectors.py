@@ -129,6 +129,7 @@ def partners_matching(*, organization: Organization, term: str, limit: int = 10)
     """Search-as-you-type for the Customers page's partner filter: the provider's resellers with
     an active relationship (or the reseller's providers) whose name contains `term`, at most
     `limit` of them (trigram index on PostgreSQL)."""
+    partners: QuerySet
     if organization.kind == Organization.Kind.PROVIDER:
         partners = ProviderRelationship.objects.filter(
             provider=organization, status=ProviderRelationship.Status.ACTIVE
