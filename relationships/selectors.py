@@ -129,13 +129,14 @@ def partners_matching(*, organization: Organization, term: str, limit: int = 10)
     """Search-as-you-type for the Customers page's partner filter: the provider's resellers with
     an active relationship (or the reseller's providers) whose name contains `term`, at most
     `limit` of them (trigram index on PostgreSQL)."""
-    partners: QuerySet
     if organization.kind == Organization.Kind.PROVIDER:
         partners = ProviderRelationship.objects.filter(
             provider=organization, status=ProviderRelationship.Status.ACTIVE
-        ).values("reseller_id")
+        ).values_list("reseller_id", flat=True)
     else:
-        partners = ProviderRelationship.objects.filter(reseller=organization).values("provider_id")
+        partners = ProviderRelationship.objects.filter(reseller=organization).values_list(
+            "provider_id", flat=True
+        )
     return list(
         Organization.objects.filter(pk__in=partners, legal_name__icontains=term).order_by(
             "legal_name", "pk"
