@@ -125,23 +125,39 @@ def providers_of_reseller(*, reseller: Organization) -> QuerySet[ProviderRelatio
     )
 
 
-def partners_matching(*, organization: Organization, term: str, limit: int = 10):
-    """Search-as-you-type for the Customers page's partner filter: the provider's resellers with
-    an active relationship (or the reseller's providers) whose name contains `term`, at most
-    `limit` of them (trigram index on PostgreSQL)."""
+def partners_matching(
+    *, organization: Organization, term: str, ids: list[int] | None, limit: int = 10
+) -> list[Organization]:
+    """Search-as-you-type for the Customers page's partner filter: at most `limit` of the
+    provider's resellers with an active relationship (or of the reseller's providers) whose name
+    contains `term`, by name. `ids` is `organizations_matching(term)`: when few organizations
+    match, they are intersected with the partners; when too many do, the partners are walked
+    in the (provider, status, authorized_at) index order until `limit` of them match, which
+    stops early precisely because matches are frequent."""
     if organization.kind == Organization.Kind.PROVIDER:
-        partners = ProviderRelationship.objects.filter(
+        relationships = ProviderRelationship.objects.filter(
             provider=organization, status=ProviderRelationship.Status.ACTIVE
-        ).values_list("reseller_id", flat=True)
-    else:
-        partners = ProviderRelationship.objects.filter(reseller=organization).values_list(
-            "provider_id", flat=True
         )
-    return list(
-        Organization.objects.filter(pk__in=partners, legal_name__icontains=term).order_by(
-            "legal_name", "pk"
-        )[:limit]
-    )
+        side = "reseller"
+    else:
+        relationships = ProviderRelationship.objects.filter(reseller=organization)
+        side = "provider"
+    if ids is not None:
+        return list(
+            Organization.objects.filter(
+                pk__in=ids,
+            )
+            .filter(pk__in=relationships.values_list(f"{side}_id", flat=True))
+            .order_by("legal_name", "pk")[:limit]
+        )
+    found: dict[int, Organization] = {}
+    for relationship in (
+        relationships.filter(**{f"{side}__legal_name__icontains": term})
+        .select_related(side)
+        .order_by("status", "-authorized_at", "-pk")[: limit * 2]
+    ):
+        found.setdefault(getattr(relationship, f"{side}_id"), getattr(relationship, side))
+    return sorted(found.values(), key=lambda o: (o.legal_name, o.pk))[:limit]
 
 
 def partner_of(*, organization: Organization, partner_id: int) -> Organization | None:

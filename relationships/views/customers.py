@@ -134,7 +134,10 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
             params.pop(key, None)
         return {
             "partners": selectors.partners_matching(
-                organization=self.organization, term=term, limit=SUGGESTIONS
+                organization=self.organization,
+                term=term,
+                ids=self.organizations_matching(term),
+                limit=SUGGESTIONS,
             ),
             "term": term,
             "limit": SUGGESTIONS,

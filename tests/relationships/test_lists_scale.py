@@ -118,7 +118,11 @@ def test_customers_filter_renders_no_option_per_reseller(client_for):
     assert options[0] == options[1] == 4  # the sort choices only
 
 
-def test_typed_reseller_filter_suggests_and_filters_only_the_providers_resellers(client_for):
+@pytest.mark.parametrize("match_limit", [1000, 0], ids=["by-ids", "by-walk"])
+def test_typed_reseller_filter_suggests_and_filters_only_the_providers_resellers(
+    client_for, monkeypatch, match_limit
+):
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", match_limit)
     provider = provider_org()
     alpha = CustomerRelationshipFactory(
         relationship=ProviderRelationshipFactory(
@@ -191,6 +195,7 @@ def test_page_past_the_cap_explains_how_to_reach_the_rest(client_for, small_page
     client = client_for(member(provider))
     _count, text = queries(client, "/indirect-resellers/?page=800")
     assert "Page 800 is past the pages that can be browsed." in text
+    assert "No indirect resellers yet." not in text
     assert "Only the first 10 results can be browsed, on 2 pages." in text
     assert "export the CSV file, which has every row" in text
     assert "<table" not in text[text.index("Your indirect resellers") :]  # no rows past the cap
