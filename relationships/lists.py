@@ -57,10 +57,11 @@ class ListPage:
     search_domains = False
     # A searched list counts at most this many rows ("More than 1,000 results").
     search_count_cap = 1_000
-    # Set when a search term matches too many organizations to filter by their ids: counting
-    # the matching rows would scan the tenant's list, so the page is uncounted ("Page 3",
-    # Next) and asks for more of the name.
+    # Set when a search term matches too many organizations to filter by their ids. Matching
+    # rows are then frequent, so counting stops early at this smaller cap ("More than 200
+    # results: type more of the name") and the page costs the same queries as any search.
     many_matches = False
+    many_matches_count_cap = 200
     # sort key -> (label, order_by fields)
     sort_options: dict[str, tuple[Any, tuple[str, ...]]] = {}
     default_sort: str = ""
@@ -118,9 +119,14 @@ class ListPage:
                     condition |= Q(**{f"{relation}__primary_domain__icontains": term})
         return qs.filter(condition)
 
+    def count_cap_for_request(self) -> int:
+        if self.many_matches:
+            return self.many_matches_count_cap
+        return self.search_count_cap if self.is_searched() else self.count_cap
+
     def organizations_matching(self, term: str, *, domains: bool = False) -> list[int] | None:
-        """`selectors.organizations_matching`, once per term and request. When too many
-        organizations match, the list is not counted (see `render_list`)."""
+        """`selectors.organizations_matching`, once per term and request (it also sets
+        `many_matches`, see `count_cap_for_request`)."""
         cache = self.__dict__.setdefault("_matching", {})
         if (term, domains) not in cache:
             cache[term, domains] = selectors.organizations_matching(term, domains=domains)
@@ -185,8 +191,7 @@ class ListPage:
             qs,
             request.GET.get("page"),
             per_page=self.paginate_by,
-            cap=self.search_count_cap if self.is_searched() else self.count_cap,
-            counted=not self.many_matches,
+            cap=self.count_cap_for_request(),
         )
         self.complete_rows(page.object_list)
         query = self.query_string()
@@ -202,6 +207,7 @@ class ListPage:
                 "sort_choices": [(key, label) for key, (label, _f) in self.sort_options.items()],
                 "query_string": query,
                 "export_query": export_query,
+                "narrow_hint": self.many_matches,
                 **self.extra_context(),
                 **context,
             },
