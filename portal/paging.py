@@ -4,8 +4,9 @@
   so a list of 200,000 rows costs the same as one of 10,001. The page shows "More than 10,000".
 - `bounded_page(qs, number, per_page, cap)`: one capped count plus one `LIMIT per_page OFFSET ...`
   query. Only the first `cap` rows can be browsed page by page (OFFSET never goes past `cap`); a
-  page number past them answers with no rows and `beyond_cap` set, so the template can explain
-  how to reach the rest (search, filter, reverse the sort, export). Two queries whatever the size.
+  page number past them shows the last browsable page with `beyond_cap` set, so the template can
+  explain how to reach the rest (search, filter, reverse the sort, export). Two queries whatever
+  the size, past the cap included.
 
 The page object quacks like Django's `Page` for the templates (`number`, `has_next`,
 `paginator.num_pages`, ...) and is rendered by `portal/_bounded_pagination.html`. Feature apps
@@ -76,19 +77,19 @@ class BoundedPage:
     def has_next(self) -> bool:
         if not self.counted:
             return self._has_next
-        return not self.beyond_cap and self.number < self.num_pages
+        return self.number < self.num_pages
 
     def has_previous(self) -> bool:
         return self.number > 1
 
     def has_other_pages(self) -> bool:
-        return self.has_next() or self.has_previous() or self.beyond_cap
+        return self.has_next() or self.has_previous()
 
     def next_page_number(self) -> int:
         return self.number + 1
 
     def previous_page_number(self) -> int:
-        return min(self.number - 1, self.num_pages)
+        return self.number - 1
 
     def start_index(self) -> int:
         return (self.number - 1) * self.per_page + 1 if self.object_list else 0
@@ -115,8 +116,8 @@ def bounded_page(
     counted: bool = True,
 ) -> BoundedPage:
     """The `number`-th page of `qs` (already ordered). A number past the last page shows the last
-    page (as Django's `get_page` does), except past the browsable cap: then no rows are read and
-    `beyond_cap` is set.
+    page (as Django's `get_page` does); past the browsable cap, that is the last browsable page
+    and `beyond_cap` is set so the template can explain.
 
     `counted=False` saves the count query: one query reads `per_page + 1` rows to know whether a
     next page exists, and the template shows "Page N" without a total."""
@@ -138,9 +139,9 @@ def bounded_page(
     count = capped_count(qs, cap)
     page = BoundedPage(number=requested, per_page=per_page, count=count, requested=requested)
     if requested > page.num_pages:
-        if count.capped:
-            page.beyond_cap = True
-            return page
+        # Past the last page: show the last one (as Django's get_page does); past the cap,
+        # say so too. The same queries either way, whatever the size.
+        page.beyond_cap = count.capped
         page.number = page.num_pages
     offset = (page.number - 1) * per_page
     page.object_list = list(_slice(qs, offset, per_page))

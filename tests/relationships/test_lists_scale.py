@@ -204,16 +204,19 @@ def test_count_is_capped_and_says_so(client_for, small_pages):
     assert "?page=2" in text
 
 
-def test_page_past_the_cap_explains_how_to_reach_the_rest(client_for, small_pages):
+def test_page_past_the_cap_shows_the_last_browsable_page_and_how_to_reach_the_rest(
+    client_for, small_pages
+):
     provider, _ = provider_with_resellers(12, customers_each=0)
     client = client_for(member(provider))
-    _count, text = queries(client, "/indirect-resellers/?page=800")
-    assert "Page 800 is past the pages that can be browsed." in text
-    assert "No indirect resellers yet." not in text
+    deep_queries, text = queries(client, "/indirect-resellers/?page=800")
+    assert "Page 800 is past the pages that can be browsed: this is page 2, the last one." in text
     assert "Only the first 10 results can be browsed, on 2 pages." in text
     assert "export the CSV file, which has every row" in text
-    assert "<table" not in text[text.index("Your indirect resellers") :]  # no rows past the cap
-    assert "page=2" in text  # Previous goes back to the last browsable page
+    assert "Page 2 of 2 browsable" in text and "page=1" in text and "Next" not in text
+    assert resellers_table(text).count('<th scope="row">') == 5
+    # The same queries as any other page: the deep page is no dearer.
+    assert queries(client, "/indirect-resellers/?page=2")[0] == deep_queries
     # Every row is still in the export.
     _n, body = queries(client, "/indirect-resellers/export.csv")
     assert len(list(csv.reader(io.StringIO(body)))) == 13
