@@ -62,6 +62,8 @@ class ListPage:
     # results: type more of the name") and the page costs the same queries as any search.
     many_matches = False
     many_matches_count_cap = 200
+    # An order an index serves, to count a broad search in (see `portal.paging.capped_count`).
+    index_order: tuple[str, ...] | None = None
     # sort key -> (label, order_by fields)
     sort_options: dict[str, tuple[Any, tuple[str, ...]]] = {}
     default_sort: str = ""
@@ -192,6 +194,7 @@ class ListPage:
             request.GET.get("page"),
             per_page=self.paginate_by,
             cap=self.count_cap_for_request(),
+            count_order=self.index_order if self.many_matches else None,
         )
         self.complete_rows(page.object_list)
         query = self.query_string()

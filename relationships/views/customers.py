@@ -58,6 +58,10 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
         }
 
     @property
+    def index_order(self):  # type: ignore[override]
+        return ("-created_at", "-pk") if self.is_provider else None
+
+    @property
     def default_sort(self) -> str:  # type: ignore[override]
         # A provider's customers come newest first, read straight from the partial index
         # (provider, created_at) WHERE active, whatever their number; sorting 200,000 rows by

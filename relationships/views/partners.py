@@ -56,6 +56,7 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
         "status": (_l("Active first"), ("status", "-authorized_at", "-pk")),
     }
     default_sort = "status"
+    index_order = ("status", "-authorized_at", "-pk")
     csv_filename = "indirect-resellers.csv"
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
