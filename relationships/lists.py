@@ -211,6 +211,8 @@ class ListPage:
                 "query_string": query,
                 "export_query": export_query,
                 "narrow_hint": self.many_matches,
+                # _list_controls.html explains a page past the cap above the table.
+                "cap_notice_above": True,
                 **self.extra_context(),
                 **context,
             },
