@@ -1,17 +1,49 @@
-"""Search, sort, pagination, counts and CSV export shared by the relationship lists."""
+"""Search, sort, pagination, counts and CSV export shared by the relationship lists.
+
+Every list page costs a fixed number of queries whatever the tenant's size: a capped count
+(`portal.paging`), one page of rows, and whatever a view adds for *the page's* rows
+(`complete_rows`, e.g. the shared-customer counts). CSV exports stream: rows are read with
+`.values()` in server-side chunks and written as they come, so memory stays flat."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from portal.forms import clean_query_text
+from portal.paging import COUNT_CAP, bounded_page
+
+from . import selectors
+
+CSV_BATCH = 2000  # rows read per server-side fetch, and per `complete_csv_rows` call
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header, the `.values()` path it reads (or, when `computed`, the key a
+    view's `complete_csv_rows` adds) and an optional formatter."""
+
+    label: Any
+    field: str
+    format: Callable[[Any], Any] | None = None
+    computed: bool = False
+
+    def value(self, row: dict[str, Any]) -> Any:
+        value = row.get(self.field)
+        return self.format(value) if self.format else value
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
 
 
 class ListPage:
@@ -19,12 +51,27 @@ class ListPage:
 
     template_name: str
     paginate_by = 25
-    search_fields: tuple[str, ...] = ()
+    count_cap = COUNT_CAP
+    # Foreign keys to Organization that the search box looks in (legal name; and primary domain
+    # with `search_domains`).
+    search_relations: tuple[str, ...] = ()
+    search_domains = False
+    # A searched list counts at most this many rows ("More than 1,000 results").
+    search_count_cap = 1_000
+    # Set when a search term matches too many organizations to filter by their ids. Matching
+    # rows are then frequent, so counting stops early at this smaller cap ("More than 200
+    # results: type more of the name") and the page costs the same queries as any search.
+    many_matches = False
+    many_matches_count_cap = 200
+    # An order an index serves, to count a broad search in (see `portal.paging.capped_count`).
+    index_order: tuple[str, ...] | None = None
     # sort key -> (label, order_by fields)
     sort_options: dict[str, tuple[Any, tuple[str, ...]]] = {}
     default_sort: str = ""
     csv_filename = "export.csv"
-    csv_columns: list[tuple[Any, Callable[[Any], Any]]] = []
+    csv_columns: list[Column] = []
+    # Read for `complete_csv_rows` but not written.
+    csv_extra_fields: tuple[str, ...] = ()
 
     request: HttpRequest
     kwargs: dict[str, Any]
@@ -38,6 +85,17 @@ class ListPage:
     def extra_context(self) -> dict[str, Any]:
         return {}
 
+    def complete_rows(self, rows: list[Any]) -> None:
+        """Add what the page shows beyond its query to the page's rows (a fixed number of
+        queries over the page's ids, never one per row)."""
+
+    def complete_csv_rows(self, rows: list[dict[str, Any]]) -> None:
+        """The same for a batch of CSV rows (dicts of `.values()`)."""
+
+    def is_searched(self) -> bool:
+        """A search or typed filter narrows the list (it gets the smaller count cap)."""
+        return bool(self.search_term())
+
     def search_term(self) -> str:
         return clean_query_text(self.request.GET.get("q", ""))
 
@@ -45,26 +103,79 @@ class ListPage:
         sort = self.request.GET.get("sort", "")
         return sort if sort in self.sort_options else self.default_sort
 
+    def search(self, qs: QuerySet, term: str) -> QuerySet:
+        """Case-insensitive substring search on the organizations a row points to.
+
+        The matching organizations are looked up first (one query over the GIN trigram indexes
+        on PostgreSQL, `LIKE` on SQLite); when they are few, the rows are filtered by their ids,
+        which each foreign-key index serves, instead of joining and testing every row of the
+        tenant. When too many organizations match, the filter is a join and the capped count
+        (`search_count_cap`) keeps the cost bounded."""
+        ids = self.organizations_matching(term, domains=self.search_domains)
+        condition = Q()
+        for relation in self.search_relations:
+            if ids is not None:
+                condition |= Q(**{f"{relation}_id__in": ids})
+            else:
+                condition |= Q(**{f"{relation}__legal_name__icontains": term})
+                if self.search_domains:
+                    condition |= Q(**{f"{relation}__primary_domain__icontains": term})
+        return qs.filter(condition)
+
+    def count_cap_for_request(self) -> int:
+        if self.many_matches:
+            return self.many_matches_count_cap
+        return self.search_count_cap if self.is_searched() else self.count_cap
+
+    def organizations_matching(self, term: str, *, domains: bool = False) -> list[int] | None:
+        """`selectors.organizations_matching`, once per term and request (it also sets
+        `many_matches`, see `count_cap_for_request`)."""
+        cache = self.__dict__.setdefault("_matching", {})
+        if (term, domains) not in cache:
+            cache[term, domains] = selectors.organizations_matching(term, domains=domains)
+        if cache[term, domains] is None:
+            self.many_matches = True
+        return cache[term, domains]
+
     def queryset(self) -> QuerySet:
         qs = self.filter_queryset(self.base_queryset())
         term = self.search_term()
-        if term and self.search_fields:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": term})
-            qs = qs.filter(condition)
-        return qs.order_by(*self.sort_options[self.sort_key()][1], "pk")
+        if term and self.search_relations:
+            qs = self.search(qs, term)
+        order = self.sort_options[self.sort_key()][1]
+        # A unique tie-breaker keeps pages stable; it follows the sort's direction when the
+        # option names it ("-pk"), so a descending index serves the whole order.
+        return qs.order_by(*order, *(() if {"pk", "-pk"} & set(order) else ("pk",)))
 
     def wants_csv(self) -> bool:
         return bool(self.kwargs.get("export")) or self.request.GET.get("format") == "csv"
 
-    def csv_response(self, qs: QuerySet) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+    def csv_rows(self, qs: QuerySet) -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        columns = self.csv_columns
+        yield writer.writerow([str(column.label) for column in columns])
+        fields = [c.field for c in columns if not c.computed] + list(self.csv_extra_fields)
+        batch: list[dict[str, Any]] = []
+
+        def flush() -> str:
+            self.complete_csv_rows(batch)
+            text = "".join(
+                writer.writerow([_csv_safe(column.value(row)) for column in columns])
+                for row in batch
+            )
+            batch.clear()
+            return text
+
+        for row in qs.values(*dict.fromkeys(fields)).iterator(chunk_size=CSV_BATCH):
+            batch.append(row)
+            if len(batch) >= CSV_BATCH:
+                yield flush()
+        if batch:
+            yield flush()
+
+    def csv_response(self, qs: QuerySet) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(self.csv_rows(qs), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
-        writer = csv.writer(response)
-        writer.writerow([str(header) for header, _value in self.csv_columns])
-        for row in qs.iterator(chunk_size=500):
-            writer.writerow([_csv_safe(value(row)) for _header, value in self.csv_columns])
         return response
 
     def query_string(self) -> str:
@@ -73,11 +184,20 @@ class ListPage:
             params.pop(key, None)
         return params.urlencode()
 
-    def render_list(self, request: HttpRequest, **context: Any) -> HttpResponse:
+    def render_list(
+        self, request: HttpRequest, **context: Any
+    ) -> HttpResponse | StreamingHttpResponse:
         qs = self.queryset()
         if self.wants_csv():
             return self.csv_response(qs)
-        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        page = bounded_page(
+            qs,
+            request.GET.get("page"),
+            per_page=self.paginate_by,
+            cap=self.count_cap_for_request(),
+            count_order=self.index_order if self.many_matches else None,
+        )
+        self.complete_rows(page.object_list)
         query = self.query_string()
         export_query = f"{query}&format=csv" if query else "format=csv"
         return render(
@@ -91,6 +211,9 @@ class ListPage:
                 "sort_choices": [(key, label) for key, (label, _f) in self.sort_options.items()],
                 "query_string": query,
                 "export_query": export_query,
+                "narrow_hint": self.many_matches,
+                # _list_controls.html explains a page past the cap above the table.
+                "cap_notice_above": True,
                 **self.extra_context(),
                 **context,
             },

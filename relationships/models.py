@@ -95,7 +95,15 @@ class InvitationBase(models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "status"])]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            # The pending list, soonest expiry first.
+            models.Index(
+                fields=["organization", "expires_at", "id"],
+                condition=Q(status="pending"),
+                name="%(class)s_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} → {self.email}"
@@ -182,6 +190,15 @@ class ProviderRelationship(models.Model):
                 fields=["provider", "reseller"],
                 condition=Q(status="active"),
                 name="one_active_provider_relationship",
+            ),
+        ]
+        indexes = [
+            # Indirect resellers sorted by authorization date, either way.
+            models.Index(fields=["provider", "authorized_at", "id"], name="provrel_provider_since"),
+            # The default order: active first, newest first.
+            models.Index(
+                fields=["provider", "status", "-authorized_at", "-id"],
+                name="provrel_provider_status",
             ),
         ]
         verbose_name = _("provider relationship")
@@ -293,6 +310,20 @@ class CustomerRelationship(models.Model):
                 fields=["customer", "reseller", "provider"],
                 condition=Q(status="active"),
                 name="one_active_customer_relationship",
+            ),
+        ]
+        indexes = [
+            # A provider's customers, newest first (the page's default order).
+            models.Index(
+                fields=["provider", "-created_at", "-id"],
+                condition=Q(status="active"),
+                name="custrel_provider_recent",
+            ),
+            # Shared-customer counts per reseller, and the Customers page filtered by reseller.
+            models.Index(
+                fields=["provider", "reseller"],
+                condition=Q(status="active"),
+                name="custrel_provider_reseller",
             ),
         ]
         verbose_name = _("customer relationship")

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from portal.models import Market, Organization, Region
 
@@ -49,62 +48,125 @@ def provider_directory(*, search: str = "", region_id: int | None = None) -> Que
         Prefetch("regions", queryset=Region.objects.order_by("name")),
         Prefetch("regions__markets", queryset=Market.objects.order_by("name")),
     )
-    qs = qs.filter(organization__kind=Organization.Kind.PROVIDER).exclude(
-        organization__status=Organization.Status.CLOSED
+    # The open providers as a semi-join served by the (kind, status) index: as a join filter,
+    # PostgreSQL walked all ~270,000 organizations in id order to find the ~300 providers.
+    qs = qs.filter(
+        organization_id__in=Organization.objects.filter(kind=Organization.Kind.PROVIDER)
+        .exclude(status=Organization.Status.CLOSED)
+        .values("pk")
     )
+    through = ProviderProfile.regions.through.objects
     if search:
+        # Semi-joins, not joins + DISTINCT: one row per provider, so the page and its count stay
+        # cheap. The regions matching the term (by their name or a country's) are a small,
+        # uncorrelated set; the legal name is served by the trigram index on PostgreSQL.
+        regions = Region.objects.filter(
+            Q(name__icontains=search) | Q(markets__name__icontains=search)
+        ).values("pk")
         qs = qs.filter(
             Q(organization__legal_name__icontains=search)
             | Q(description__icontains=search)
-            | Q(regions__name__icontains=search)
-            | Q(regions__markets__name__icontains=search)
-        ).distinct()
+            | Q(pk__in=through.filter(region_id__in=regions).values("providerprofile_id"))
+        )
     if region_id:
-        qs = qs.filter(regions__pk=region_id).distinct()
+        qs = qs.filter(pk__in=through.filter(region_id=region_id).values("providerprofile_id"))
     return qs.order_by("organization__legal_name", "pk")
 
 
-def _shared_customer_count(*, provider_field: str, reseller_field: str):
-    return Coalesce(
-        Subquery(
-            CustomerRelationship.objects.filter(
-                provider=OuterRef(provider_field),
-                reseller=OuterRef(reseller_field),
-                status=CustomerRelationship.Status.ACTIVE,
-            )
-            .order_by()
-            .values("provider")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        ),
-        0,
+SEARCH_MATCH_LIMIT = 1000
+
+
+def organizations_matching(
+    term: str, *, domains: bool = False, limit: int | None = None
+) -> list[int] | None:
+    """Ids of the organizations whose legal name (or, with `domains`, primary domain) contains
+    `term`, for a list's search to filter its own tenant-scoped rows by; None when more than
+    `limit` match (the caller then filters by a join instead). On PostgreSQL the GIN trigram
+    indexes on UPPER(legal_name) / UPPER(primary_domain) serve it (relationships migration
+    0003). Crosses tenants only to narrow a query that is itself scoped to the tenant."""
+    limit = SEARCH_MATCH_LIMIT if limit is None else limit
+    condition = Q(legal_name__icontains=term)
+    if domains:
+        condition |= Q(primary_domain__icontains=term)
+    ids = list(
+        Organization.objects.filter(condition).order_by().values_list("pk", flat=True)[: limit + 1]
     )
+    return ids if len(ids) <= limit else None
+
+
+def shared_customer_counts(
+    *, provider: Organization | None = None, reseller: Organization | None = None, ids
+) -> dict[int, int]:
+    """Active customers shared per pair, for one page's rows only: with `provider`, keyed by the
+    reseller ids given; with `reseller`, keyed by the provider ids given. One grouped query over
+    the partial index (provider, reseller) WHERE active; ids with no customer are absent."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    qs = CustomerRelationship.objects.filter(status=CustomerRelationship.Status.ACTIVE)
+    if provider is not None:
+        qs, key = qs.filter(provider=provider, reseller_id__in=ids), "reseller_id"
+    else:
+        qs, key = qs.filter(reseller=reseller, provider_id__in=ids), "provider_id"
+    return dict(qs.order_by().values_list(key).annotate(n=Count("pk")).values_list(key, "n"))
 
 
 def resellers_of_provider(*, provider: Organization) -> QuerySet[ProviderRelationship]:
-    """The provider's Indirect resellers page: its relationships, newest first, with the number
-    of customers each reseller shares with it."""
-    return (
-        ProviderRelationship.objects.filter(provider=provider)
-        .select_related("reseller", "reseller__country")
-        .annotate(
-            customer_count=_shared_customer_count(
-                provider_field="provider", reseller_field="reseller"
-            )
-        )
+    """The provider's Indirect resellers page: its relationships (the shared-customer count of
+    the page's rows comes from `shared_customer_counts`)."""
+    return ProviderRelationship.objects.filter(provider=provider).select_related(
+        "reseller", "reseller__country"
     )
 
 
 def providers_of_reseller(*, reseller: Organization) -> QuerySet[ProviderRelationship]:
-    return (
-        ProviderRelationship.objects.filter(reseller=reseller)
-        .select_related("provider", "provider__provider_profile")
-        .annotate(
-            customer_count=_shared_customer_count(
-                provider_field="provider", reseller_field="reseller"
-            )
-        )
+    return ProviderRelationship.objects.filter(reseller=reseller).select_related(
+        "provider", "provider__provider_profile"
     )
+
+
+def partners_matching(
+    *, organization: Organization, term: str, ids: list[int] | None, limit: int = 10
+) -> list[Organization]:
+    """Search-as-you-type for the Customers page's partner filter: at most `limit` of the
+    provider's resellers with an active relationship (or of the reseller's providers) whose name
+    contains `term`, by name. `ids` is `organizations_matching(term)`: when few organizations
+    match, they are intersected with the partners; when too many do, the partners are walked
+    in the (provider, status, authorized_at) index order until `limit` of them match, which
+    stops early precisely because matches are frequent."""
+    if organization.kind == Organization.Kind.PROVIDER:
+        relationships = ProviderRelationship.objects.filter(
+            provider=organization, status=ProviderRelationship.Status.ACTIVE
+        )
+        side = "reseller"
+    else:
+        relationships = ProviderRelationship.objects.filter(reseller=organization)
+        side = "provider"
+    if ids is not None:
+        return list(
+            Organization.objects.filter(
+                pk__in=ids,
+            )
+            .filter(pk__in=relationships.values_list(f"{side}_id", flat=True))
+            .order_by("legal_name", "pk")[:limit]
+        )
+    found: dict[int, Organization] = {}
+    for relationship in (
+        relationships.filter(**{f"{side}__legal_name__icontains": term})
+        .select_related(side)
+        .order_by("status", "-authorized_at", "-pk")[: limit * 2]
+    ):
+        found.setdefault(getattr(relationship, f"{side}_id"), getattr(relationship, side))
+    return sorted(found.values(), key=lambda o: (o.legal_name, o.pk))[:limit]
+
+
+def partner_of(*, organization: Organization, partner_id: int) -> Organization | None:
+    """The Customers page's chosen partner, only if it is one of the organization's partners."""
+    if organization.kind == Organization.Kind.PROVIDER:
+        qs = Organization.objects.filter(provider_relationships__provider=organization)
+    else:
+        qs = Organization.objects.filter(reseller_relationships__reseller=organization)
+    return qs.filter(pk=partner_id).first()
 
 
 def active_providers_of_reseller(*, reseller: Organization) -> QuerySet[Organization]:

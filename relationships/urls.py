@@ -54,6 +54,11 @@ urlpatterns = [
         name="customers_export",
     ),
     path(
+        "customers/partners/",
+        views.CustomerPartnersView.as_view(),
+        name="customer_partners",
+    ),
+    path(
         "customers/<int:customer_id>/",
         views.CustomerDetailView.as_view(),
         name="customer_detail",

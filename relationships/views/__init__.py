@@ -1,6 +1,6 @@
 """Thin views: parse, call one service or selector, render."""
 
-from .customers import CustomerDetailView, CustomersView
+from .customers import CustomerDetailView, CustomerPartnersView, CustomersView
 from .directory import FindProviderView
 from .invitations import InvitationView
 from .partners import (
@@ -17,6 +17,7 @@ __all__ = [
     "CustomerDetailView",
     "CustomerInvitationActionView",
     "CustomerInviteView",
+    "CustomerPartnersView",
     "CustomersView",
     "FindProviderView",
     "IndirectProvidersView",

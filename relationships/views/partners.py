@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
 
 from .. import selectors
@@ -22,12 +22,20 @@ from ..forms import (
     CustomerInviteForm,
     ResellerInviteForm,
 )
-from ..lists import ListPage
+from ..lists import Column, ListPage
 from ..models import CustomerInvitation, ProviderRelationship, ResellerInvitation
 from ..services import customers as customer_services
 from ..services import provider_relationships as relationship_services
 from ..services import reseller_invitations as invitation_services
-from ._base import Kind, RelationshipsViewMixin, date_text, error_text
+from ._base import (
+    Kind,
+    RelationshipsViewMixin,
+    date_text,
+    error_text,
+    iso_date,
+    status_text,
+    yes_no,
+)
 
 PENDING_PER_PAGE = 20
 
@@ -36,36 +44,60 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"
-    search_fields = ("reseller__legal_name", "reseller__primary_domain")
+    search_relations = ("reseller",)
+    search_domains = True
     sort_options = {
         "name": (_l("Name (A to Z)"), ("reseller__legal_name",)),
         "-name": (_l("Name (Z to A)"), ("-reseller__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at",)),
+        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
         "since": (_l("Oldest first"), ("authorized_at",)),
-        "status": (_l("Active first"), ("status", "reseller__legal_name")),
+        # Active first, newest first within each status: read from the index
+        # (provider, status, authorized_at) without sorting every relationship.
+        "status": (_l("Active first"), ("status", "-authorized_at", "-pk")),
     }
     default_sort = "status"
+    index_order = ("status", "-authorized_at", "-pk")
     csv_filename = "indirect-resellers.csv"
     csv_columns = [
-        (_l("Reseller"), lambda r: r.reseller.legal_name),
-        (_l("Country"), lambda r: r.reseller.country.name if r.reseller.country else ""),
-        (_l("Status"), lambda r: r.get_status_display()),
-        (_l("Admin access"), lambda r: _("Yes") if r.admin_access else _("No")),
-        (_l("Shared customers"), lambda r: r.customer_count),
-        (_l("Authorized on"), lambda r: date_text(r.authorized_at)),
-        (_l("Ended on"), lambda r: date_text(r.ended_at)),
+        Column(_l("Reseller"), "reseller__legal_name"),
+        Column(_l("Country"), "reseller__country__name"),
+        Column(_l("Status"), "status", status_text),
+        Column(_l("Admin access"), "admin_access", yes_no),
+        Column(_l("Shared customers"), "customer_count", computed=True),
+        Column(_l("Authorized on"), "authorized_at", iso_date),
+        Column(_l("Ended on"), "ended_at", iso_date),
     ]
+    csv_extra_fields = ("reseller_id",)
 
     def base_queryset(self):
         return selectors.resellers_of_provider(provider=self.organization)
 
-    def get(self, request: HttpRequest, export: bool = False, form=None) -> HttpResponse:
+    def complete_rows(self, rows) -> None:
+        counts = selectors.shared_customer_counts(
+            provider=self.organization, ids={r.reseller_id for r in rows}
+        )
+        for row in rows:
+            row.customer_count = counts.get(row.reseller_id, 0)
+
+    def complete_csv_rows(self, rows) -> None:
+        counts = selectors.shared_customer_counts(
+            provider=self.organization, ids={r["reseller_id"] for r in rows}
+        )
+        for row in rows:
+            row["customer_count"] = counts.get(row["reseller_id"], 0)
+
+    def get(
+        self, request: HttpRequest, export: bool = False, form=None
+    ) -> HttpResponse | StreamingHttpResponse:
         can_invite = can(self.membership, Action.INVITE_RESELLER)
-        pending: Page[ResellerInvitation] | list[ResellerInvitation] = []
+        pending: BoundedPage | list[ResellerInvitation] = []
         if can_invite and not self.wants_csv():
-            pending = Paginator(
-                selectors.pending_reseller_invitations(provider=self.organization), PENDING_PER_PAGE
-            ).get_page(request.GET.get("pending_page"))
+            pending = bounded_page(
+                selectors.pending_reseller_invitations(provider=self.organization),
+                request.GET.get("pending_page"),
+                per_page=PENDING_PER_PAGE,
+                counted=False,
+            )
         return self.render_list(
             request,
             events=selectors.relationship_events_for(organization=self.organization),
@@ -80,7 +112,7 @@ class ResellerInviteView(RelationshipsViewMixin, View):
     required_action = Action.INVITE_RESELLER
     organization_kinds = {Kind.PROVIDER}
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         form = ResellerInviteForm(request.POST)
         if form.is_valid():
             try:
@@ -237,29 +269,46 @@ class IndirectProvidersView(RelationshipsViewMixin, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     template_name = "relationships/indirect_providers.html"
-    search_fields = ("provider__legal_name",)
+    search_relations = ("provider",)
     sort_options = {
         "status": (_l("Active first"), ("status", "provider__legal_name")),
         "name": (_l("Name (A to Z)"), ("provider__legal_name",)),
         "-name": (_l("Name (Z to A)"), ("-provider__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at",)),
+        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
         "since": (_l("Oldest first"), ("authorized_at",)),
     }
     default_sort = "status"
     csv_filename = "indirect-providers.csv"
     csv_columns = [
-        (_l("Provider"), lambda r: r.provider.legal_name),
-        (_l("Status"), lambda r: r.get_status_display()),
-        (_l("Admin access"), lambda r: _("Yes") if r.admin_access else _("No")),
-        (_l("Shared customers"), lambda r: r.customer_count),
-        (_l("Authorized on"), lambda r: date_text(r.authorized_at)),
-        (_l("Ended on"), lambda r: date_text(r.ended_at)),
+        Column(_l("Provider"), "provider__legal_name"),
+        Column(_l("Status"), "status", status_text),
+        Column(_l("Admin access"), "admin_access", yes_no),
+        Column(_l("Shared customers"), "customer_count", computed=True),
+        Column(_l("Authorized on"), "authorized_at", iso_date),
+        Column(_l("Ended on"), "ended_at", iso_date),
     ]
+    csv_extra_fields = ("provider_id",)
 
     def base_queryset(self):
         return selectors.providers_of_reseller(reseller=self.organization)
 
-    def get(self, request: HttpRequest, export: bool = False) -> HttpResponse:
+    def complete_rows(self, rows) -> None:
+        counts = selectors.shared_customer_counts(
+            reseller=self.organization, ids={r.provider_id for r in rows}
+        )
+        for row in rows:
+            row.customer_count = counts.get(row.provider_id, 0)
+
+    def complete_csv_rows(self, rows) -> None:
+        counts = selectors.shared_customer_counts(
+            reseller=self.organization, ids={r["provider_id"] for r in rows}
+        )
+        for row in rows:
+            row["customer_count"] = counts.get(row["provider_id"], 0)
+
+    def get(
+        self, request: HttpRequest, export: bool = False
+    ) -> HttpResponse | StreamingHttpResponse:
         return self.render_list(
             request,
             events=selectors.relationship_events_for(organization=self.organization),
@@ -278,10 +327,12 @@ class CustomerInviteView(RelationshipsViewMixin, View):
             "relationships/invite_customer.html",
             {
                 "form": form,
-                "pending": Paginator(
+                "pending": bounded_page(
                     selectors.pending_customer_invitations(reseller=self.organization),
-                    PENDING_PER_PAGE,
-                ).get_page(request.GET.get("pending_page")),
+                    request.GET.get("pending_page"),
+                    per_page=PENDING_PER_PAGE,
+                    counted=False,
+                ),
             },
             status=status,
         )

@@ -40,7 +40,7 @@ def world():
 
 
 def _csv_body_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))[1:]
 
 
 def test_third_provider_lists_show_nothing(client_for, world):

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0003_organization_lookup_indexes'),
-        ('relationships', '0001_initial'),
+        ('relationships', '0003_trigram_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

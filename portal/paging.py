@@ -1,0 +1,164 @@
+"""Pagination and counts whose cost does not grow with the data.
+
+- `capped_count(qs, cap)`: counts at most `cap + 1` rows (`SELECT COUNT(*) FROM (... LIMIT cap+1)`),
+  so a list of 200,000 rows costs the same as one of 10,001. The page shows "More than 10,000".
+- `bounded_page(qs, number, per_page, cap)`: one capped count plus one `LIMIT per_page OFFSET ...`
+  query. Only the first `cap` rows can be browsed page by page (OFFSET never goes past `cap`); a
+  page number past them shows the last browsable page with `beyond_cap` set, so the template can
+  explain how to reach the rest (search, filter, reverse the sort, export). Two queries whatever
+  the size, past the cap included.
+
+The page object quacks like Django's `Page` for the templates (`number`, `has_next`,
+`paginator.num_pages`, ...) and is rendered by `portal/_bounded_pagination.html`. Feature apps
+(relationships lists, the verification queue) can use it as is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    """`value` is exact when `capped` is False; otherwise there are more than `value` rows."""
+
+    value: int
+    capped: bool
+
+    def __int__(self) -> int:
+        return self.value
+
+
+def capped_count(
+    qs: QuerySet, cap: int = COUNT_CAP, order: tuple[str, ...] | None = None
+) -> CappedCount:
+    """`order`: count in this (index-served) order instead of none. When matching rows are
+    frequent but a filter is on a joined table, walking an index in order and stopping at
+    `cap + 1` is what PostgreSQL should do, and an ORDER BY makes it choose that plan."""
+    n = qs.order_by(*(order or ())).values("pk")[: cap + 1].count()
+    return CappedCount(value=min(n, cap), capped=n > cap)
+
+
+def page_number(value: Any) -> int:
+    """A page number from a query parameter: anything that is not a positive integer is 1."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return max(number, 1)
+
+
+@dataclass
+class BoundedPage:
+    number: int
+    per_page: int
+    count: CappedCount
+    object_list: list[Any] = field(default_factory=list)
+    beyond_cap: bool = False
+    requested: int = 1
+    # Uncounted pages (`counted=False`) know only whether another page follows.
+    counted: bool = True
+    _has_next: bool = False
+
+    # Django's Page API, for templates that already use it.
+    @property
+    def paginator(self) -> BoundedPage:
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        """Pages that can be browsed (the last one may be partial)."""
+        return max(1, -(-self.count.value // self.per_page))
+
+    @property
+    def more_pages(self) -> bool:
+        """There are rows past the browsable pages."""
+        return self.count.capped
+
+    def has_next(self) -> bool:
+        if not self.counted:
+            return self._has_next
+        return self.number < self.num_pages
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1 if self.object_list else 0
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def __bool__(self) -> bool:
+        return bool(self.object_list)
+
+
+def bounded_page(
+    qs: QuerySet,
+    number: Any,
+    *,
+    per_page: int = 25,
+    cap: int = COUNT_CAP,
+    counted: bool = True,
+    count_order: tuple[str, ...] | None = None,
+) -> BoundedPage:
+    """The `number`-th page of `qs` (already ordered). A number past the last page shows the last
+    page (as Django's `get_page` does); past the browsable cap, that is the last browsable page
+    and `beyond_cap` is set so the template can explain.
+
+    `counted=False` saves the count query: one query reads `per_page + 1` rows to know whether a
+    next page exists, and the template shows "Page N" without a total."""
+    requested = page_number(number)
+    if not counted:
+        max_page = max(1, cap // per_page)
+        page = BoundedPage(
+            number=min(requested, max_page),
+            per_page=per_page,
+            count=CappedCount(value=cap, capped=True),
+            requested=requested,
+            counted=False,
+        )
+        offset = (page.number - 1) * per_page
+        rows = list(qs[offset : offset + per_page + 1])
+        page.object_list, page._has_next = rows[:per_page], len(rows) > per_page
+        page._has_next = page._has_next and page.number < max_page
+        return page
+    count = capped_count(qs, cap, count_order)
+    page = BoundedPage(number=requested, per_page=per_page, count=count, requested=requested)
+    if requested > page.num_pages:
+        # Past the last page: show the last one (as Django's get_page does); past the cap,
+        # say so too. The same queries either way, whatever the size.
+        page.beyond_cap = count.capped
+        page.number = page.num_pages
+    offset = (page.number - 1) * per_page
+    page.object_list = list(_slice(qs, offset, per_page))
+    return page
+
+
+def _slice(qs: QuerySet, offset: int, limit: int) -> QuerySet:
+    """Rows `offset` to `offset + limit` of `qs`. Past the first page this is a "deferred join":
+    the inner query walks only the ordered ids (an index-only scan when an index serves the
+    order) and the outer one reads and joins just the page's rows, instead of joining every
+    skipped row."""
+    if offset == 0 or qs.query.distinct or qs.query.combinator:
+        return qs[offset : offset + limit]
+    return qs.filter(pk__in=qs.values("pk")[offset : offset + limit])
