@@ -185,7 +185,7 @@ def test_two_invitations_of_one_reseller_at_once_send_one(monkeypatch):
     results = _race(
         monkeypatch,
         reseller_invitations,
-        "_reseller_for",
+        "reseller_invitation_refusal",
         [
             lambda agent=agent: reseller_invitations.reseller_invitation_create(
                 membership=agent, email="boss@racereseller.example"
