@@ -420,10 +420,10 @@ def seed_portal(run: ScaleRun) -> None:
 
 _TEMPLATES = [
     "verification_contact_confirm",
-    "verification_approved",
-    "relationship_authorized",
-    "customer_invitation",
-    "reseller_invitation",
+    "verification_checking",
+    "relationships_provider_authorized",
+    "relationships_customer_invitation",
+    "relationships_reseller_invitation",
 ]
 
 

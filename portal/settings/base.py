@@ -104,6 +104,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+# Several portals sharing one Redis database (bench/run next to a dev server) keep apart by this.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -141,6 +143,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CSP Partner Portal"
 # Verification admins must sign in with a second factor; the demo (make run) turns it off.
 PORTAL_REQUIRE_MFA_FOR_REVIEWERS = env.bool("PORTAL_REQUIRE_MFA_FOR_REVIEWERS", default=True)
+# bench/run only: mounts /bench/ceiling/, a bare view behind the same middleware (the ceiling
+# every page is compared with). Off everywhere else.
+PORTAL_BENCH_CEILING = env.bool("PORTAL_BENCH_CEILING", default=False)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
