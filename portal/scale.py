@@ -145,6 +145,11 @@ def bulk_insert(
     meta = model._meta
     by_attname = {f.attname: f.column for f in meta.concrete_fields}
     columns = [by_attname[name] for name in fields]
+    # Columns a step does not name (one added by a later migration, say) get the field's
+    # default, as bulk_create would give them.
+    missing = [f for f in meta.concrete_fields if f.attname not in fields and not f.primary_key]
+    columns += [f.column for f in missing]
+    extra = [_copy_value(f.get_default()) for f in missing]
     count = 0
     if connection.vendor == "postgresql":
         quoted = ", ".join(connection.ops.quote_name(str(column)) for column in columns)
@@ -153,7 +158,7 @@ def bulk_insert(
             raw = cursor.cursor  # psycopg's own cursor, for COPY
             with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([_copy_value(value) for value in row])
+                    copy.write_row([*(_copy_value(value) for value in row), *extra])
                     count += 1
             if "id" in fields:
                 # The table name comes from the model, quoted: not user input.
