@@ -548,7 +548,8 @@ def table(results: dict[str, Any]) -> str:
     mail = results.get("email")
     if mail:
         lines.append(
-            f"Email: {mail.get('sent', mail['count']):,} of {mail['count']:,} through outbox + Celery worker in "
+            f"Email: {mail.get('sent', mail['count']):,} of {mail['count']:,} through outbox "
+            f"+ Celery worker in "
             f"{mail['outbox_s']:.1f} s (sink received {mail['sink_received']:,}) vs plain "
             f"smtplib loop {mail['plain_s']:.1f} s: ratio {mail['ratio']:.2f} "
             f"[{mark(mail['ratio'] >= TARGETS['email_ratio']) if judged else 'not judged'}, "
