@@ -128,6 +128,42 @@ def next_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+# A neutral value per PostgreSQL type, for a NOT NULL column without a default that these models
+# do not know (a branch's newer migration run on this database).
+_NEUTRAL: dict[str, Any] = {
+    "character varying": "",
+    "text": "",
+    "integer": 0,
+    "bigint": 0,
+    "smallint": 0,
+    "numeric": 0,
+    "double precision": 0,
+    "boolean": False,
+    "jsonb": "{}",
+    "date": "1970-01-01",
+}
+
+
+def _unknown_required_columns(table: str, known: Sequence[str]) -> list[tuple[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s AND is_nullable = 'NO' "
+            "AND column_default IS NULL AND is_identity = 'NO'",
+            [table],
+        )
+        rows = cursor.fetchall()
+    result: list[tuple[str, Any]] = []
+    for column, data_type in rows:
+        if column in known:
+            continue
+        if data_type.startswith("timestamp"):
+            result.append((column, timezone.now()))
+        elif data_type in _NEUTRAL:
+            result.append((column, _NEUTRAL[data_type]))
+    return result
+
+
 def _copy_value(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value)
@@ -143,15 +179,18 @@ def bulk_insert(
     """Insert `rows` (tuples in the order of `fields`, attnames such as `organization_id`) into
     `model`'s table: COPY on PostgreSQL, bulk_create in batches elsewhere. Returns the count."""
     meta = model._meta
-    by_attname = {f.attname: f.column for f in meta.concrete_fields}
+    by_attname = {f.attname: str(f.column) for f in meta.concrete_fields}
     columns = [by_attname[name] for name in fields]
     # Columns a step does not name (one added by a later migration, say) get the field's
     # default, as bulk_create would give them.
     missing = [f for f in meta.concrete_fields if f.attname not in fields and not f.primary_key]
-    columns += [f.column for f in missing]
+    columns += [str(f.column) for f in missing]
     extra = [_copy_value(f.get_default()) for f in missing]
     count = 0
     if connection.vendor == "postgresql":
+        for column, value in _unknown_required_columns(meta.db_table, columns):
+            columns.append(column)
+            extra.append(value)
         quoted = ", ".join(connection.ops.quote_name(str(column)) for column in columns)
         table = connection.ops.quote_name(meta.db_table)
         with connection.cursor() as cursor:
