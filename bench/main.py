@@ -129,7 +129,7 @@ def recreate_db(name: str) -> None:
 # request the server gives up on must not leave its query running and skew the next runs.
 STATEMENT_TIMEOUT_MS = 30_000
 # Pages slower than this in process are not run under wrk (it would only queue them up).
-WRK_SKIP_MS = 3_000
+WRK_SKIP_MS = 10_000
 
 
 def django_env(
@@ -520,8 +520,9 @@ def table(results: dict[str, Any]) -> str:
         elif row.get("http_status") not in (200, 302):
             verdict = f"HTTP {row.get('http_status')}"
         lines.append(
-            f"| {row['label']} | {fmt(row.get('rps'), '{:.1f}')} | {fmt(row.get('p50_ms'))} ms "
-            f"| {fmt(row.get('p99_ms'))} ms | {fmt(row.get('ratio'), '{:.3f}')} "
+            f"| {row['label']} | {fmt(row.get('rps'), '{:.1f}')} "
+            f"| {fmt(row.get('p50_ms'), '{:.0f} ms')} | {fmt(row.get('p99_ms'), '{:.0f} ms')} "
+            f"| {fmt(row.get('ratio'), '{:.3f}')} "
             f"| {fmt(row.get('queries_1x'))} | {fmt(row.get('queries_small'))} "
             f"| {fmt(row.get('time_ratio'), '{:.2f}')} | {verdict} |"
         )
