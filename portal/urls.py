@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 
@@ -12,7 +13,7 @@ portal_patterns = [
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
 ]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((portal_patterns, "portal"))),
     path("accounts/", include("allauth.urls")),
     path("operator-admin/", admin.site.urls),
@@ -21,6 +22,9 @@ urlpatterns = [
     path("", include("verification.urls")),
     path("", include("relationships.urls")),
 ]
+
+if settings.PORTAL_BENCH_CEILING:
+    urlpatterns.append(path("bench/ceiling/", views.bench_ceiling, name="bench_ceiling"))
 
 handler404 = "portal.errors.page_not_found"
 handler500 = "portal.errors.server_error"

@@ -31,3 +31,9 @@ class RelationshipsConfig(AppConfig):
         from portal.dashboard import register_panel
 
         register_panel(relationships_panel, order=40)
+
+        from portal.scale import register_scale_step
+
+        from .scale import seed_relationships
+
+        register_scale_step("relationships", seed_relationships, order=40)

@@ -59,3 +59,9 @@ class VerificationConfig(AppConfig):
 
         register_panel(verification_panel, order=20)
         register_panel(review_queue_panel, order=20)
+
+        from portal.scale import register_scale_step
+
+        from .scale import seed_verification
+
+        register_scale_step("verification", seed_verification, order=30)

@@ -119,6 +119,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Rate limits live in the cache: while Redis is down they fall back to an in-process cache
     # instead of failing every sign-in with a 500 (portal/cache.py explains the trade-off).
     CACHES["default"]["BACKEND"] = "portal.cache.ResilientRedisCache"
+# Several portals sharing one Redis database (bench/run next to a dev server) keep apart by this.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -173,6 +175,9 @@ PORTAL_REQUIRE_MFA = env.bool("PORTAL_REQUIRE_MFA", default=True)
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # allauth reads its own setting in places; keep both on one number.
 ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXY_COUNT
+# bench/run only: mounts /bench/ceiling/, a bare view behind the same middleware (the ceiling
+# every page is compared with). Off everywhere else.
+PORTAL_BENCH_CEILING = env.bool("PORTAL_BENCH_CEILING", default=False)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -63,7 +63,7 @@ def test_fast_select_multiple_marks_every_chosen_value():
 
 @pytest.mark.django_db
 def test_the_wizard_country_list_and_the_queue_filters_render_no_template_per_option(settings):
-    settings.PORTAL_REQUIRE_MFA_FOR_REVIEWERS = False
+    settings.PORTAL_REQUIRE_MFA = False
     draft = drafting_user(through="account")
     client = Client()
     client.force_login(draft.user)

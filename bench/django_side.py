@@ -1,0 +1,217 @@
+"""The parts of bench/run that run inside Django, one subprocess per database (bench/run sets
+DATABASE_URL and the production settings in the environment). Each prints one JSON object.
+
+    django_side.py prepare             TOTP for the reviewer, ids the page URLs need
+    django_side.py measure PAGES_JSON  queries and in-process time of every page (test Client)
+    django_side.py email N PREFIX      N messages through the outbox; waits until all are sent
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
+
+PROVIDER = "admin@contoso-distribution.example"
+RESELLER = "admin@northwind-it.example"
+REVIEWER = "reviewer@csp-operator.example"
+WIZARD = "admin@litware-solutions.example"
+# A page slower than this in process is timed once, not repeatedly (the run stays bounded).
+SLOW_S = 5.0
+
+
+def prepare() -> dict[str, Any]:
+    """Enrol a TOTP authenticator for the reviewer (once; the secret is reused), and find the
+    ids the page URLs need in this database."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.mfa.utils import decrypt
+
+    from enrollment.models import EnrollmentDraft
+    from portal.models import Organization, User
+    from relationships.models import CustomerRelationship
+    from verification.models import VerificationCase
+
+    reviewer = User.objects.get(email=REVIEWER)
+    authenticator = Authenticator.objects.filter(
+        user=reviewer, type=Authenticator.Type.TOTP
+    ).first()
+    if authenticator is None:
+        secret = generate_totp_secret()
+        TOTP.activate(reviewer, secret)
+    else:
+        secret = decrypt(authenticator.data["secret"])
+    contoso = Organization.objects.get(primary_domain="contoso-distribution.example")
+    # The reseller with the most customers shared with Contoso (the /customers/ filter).
+    from django.db.models import Count
+
+    biggest = (
+        CustomerRelationship.objects.filter(provider=contoso)
+        .values("reseller")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    case = (
+        VerificationCase.objects.filter(status=VerificationCase.Status.IN_REVIEW)
+        .order_by("waiting_since", "pk")
+        .first()
+    )
+    draft = EnrollmentDraft.objects.get(user__email=WIZARD)
+    return {
+        "totp_secret": secret,
+        "reseller_id": biggest["reseller"] if biggest else 0,
+        "case_id": case.pk if case else 0,
+        "wizard_legal": draft.data.get("legal", {}),
+        "wizard_step": "legal",
+    }
+
+
+def totp_code(secret: str) -> str:
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def measure(pages: list[dict[str, Any]], budget_s: float, repeat_max: int) -> dict[str, Any]:
+    """Per page: queries of one request (after a warm-up) and the median in-process time. The
+    reviewer's pages only ask that an authenticator is enrolled (prepare did), so force_login
+    is the same session as one after the TOTP step."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.models import User
+
+    users = {u.email: u for u in User.objects.filter(email__in={p["user"] for p in pages})}
+    clients: dict[str, Client] = {}
+    results: dict[str, Any] = {}
+    for page in pages:
+        client = clients.get(page["user"])
+        if client is None:
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(users[page["user"]])
+            clients[page["user"]] = client
+
+        def request(client: Client = client, page: dict[str, Any] = page):
+            if page.get("method") == "POST":
+                return client.post(page["path"], page.get("data") or {})
+            return client.get(page["path"])
+
+        started = time.perf_counter()
+        try:
+            request()  # warm caches and templates
+        except Exception as exc:  # a statement timeout, a server error: report, go on
+            results[page["label"]] = {"status": 0, "error": f"{type(exc).__name__}: {exc}"[:300]}
+            continue
+        slow = time.perf_counter() - started > SLOW_S
+        timings: list[float] = []
+        started = time.perf_counter()
+        try:
+            with CaptureQueriesContext(connection) as captured:
+                response = request()
+        except Exception as exc:
+            results[page["label"]] = {"status": 0, "error": f"{type(exc).__name__}: {exc}"[:300]}
+            continue
+        timings.append((time.perf_counter() - started) * 1000)
+        queries = [
+            q
+            for q in captured.captured_queries
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))
+        ]
+        while (
+            not slow
+            and len(timings) < repeat_max
+            and (len(timings) < 3 or time.perf_counter() - started < budget_s)
+        ):
+            t0 = time.perf_counter()
+            request()
+            timings.append((time.perf_counter() - t0) * 1000)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        results[page["label"]] = {
+            "status": response.status_code,
+            "queries": len(queries),
+            "ms": statistics.median(timings),
+            "runs": len(timings),
+            "bytes": len(body),
+        }
+    return results
+
+
+def email(count: int, prefix: str, timeout_s: float) -> dict[str, Any]:
+    """Write `count` messages through the outbox's public entry point (in transactions of 100,
+    as a busy portal would), then wait until every row has `sent_at`."""
+    from django.db import transaction
+
+    from portal import outbox
+    from portal.models import OutboxMessage
+
+    context = {"name": "Bench", "link": "https://portal.example/bench/"}
+    subject, text, html = outbox.render_email(
+        template="verification_contact_confirm", context=context, language="en"
+    )
+    started = time.perf_counter()
+    for first in range(0, count, 100):
+        with transaction.atomic():
+            for index in range(first, min(count, first + 100)):
+                key = f"{prefix}-{index}"
+                to = f"bench{index}@sink.example"
+                try:
+                    outbox.outbox_write(
+                        key=key,
+                        to=to,
+                        template="verification_contact_confirm",
+                        context=context,
+                        language="en",
+                        organization=None,
+                        subject=subject,
+                        text=text,
+                        html=html,
+                    )
+                except TypeError:  # the signature moved: the template-rendering entry point
+                    outbox.outbox_enqueue(
+                        key=key, to=to, template="verification_contact_confirm", context=context
+                    )
+    enqueued = time.perf_counter() - started
+    rows = OutboxMessage.objects.filter(idempotency_key__startswith=f"{prefix}-")
+    sent = 0
+    while time.perf_counter() - started < timeout_s:
+        sent = rows.filter(sent_at__isnull=False).count()
+        if sent >= count:
+            break
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    return {"count": count, "sent": sent, "enqueue_s": enqueued, "elapsed_s": elapsed}
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    command = sys.argv[1]
+    if command == "prepare":
+        result: Any = prepare()
+    elif command == "totp":
+        result = {"code": totp_code(sys.argv[2])}
+    elif command == "measure":
+        spec = json.loads(Path(sys.argv[2]).read_text())
+        result = measure(spec["pages"], spec["budget_s"], spec["repeat_max"])
+    elif command == "email":
+        result = email(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

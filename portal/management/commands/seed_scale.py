@@ -1,0 +1,69 @@
+"""`manage.py seed_scale [--scale 1.0]`: benchmark-sized data on top of the demo data.
+
+Lives in portal and imports no feature app: each app registers its step with
+`portal.scale.register_scale_step` in its AppConfig.ready() (like the dashboard panels), and
+this command runs the registered steps in order, in one transaction. It runs `seed_demo` first,
+so the demo users keep working with their password. It refuses (and changes nothing) when
+scale data is already present: drop the database to rebuild it."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+
+from portal.scale import existing_scale_data, new_run, scale_steps
+
+
+class Command(BaseCommand):
+    help = "Load benchmark-sized data (50,000 resellers, 200,000 customers... at --scale 1.0)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=float, default=1.0, help="1.0 = full size")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed")
+
+    def handle(self, *args, **options) -> None:
+        scale = options["scale"]
+        if not 0 < scale <= 4:
+            raise CommandError("--scale must be in (0, 4].")
+        started = time.perf_counter()
+        call_command("seed_demo", stdout=_Quiet())
+        if existing_scale_data():
+            self.stdout.write(
+                "Scale data is already present: nothing done (refusing to top up; drop the "
+                "database to rebuild it)."
+            )
+            return
+        run = new_run(scale, self.stdout.write, seed=options["seed"])
+        self.stdout.write(f"seed_scale --scale {scale}: " + ", ".join(
+            f"{key}={value}" for key, value in run.counts.items()
+        ))  # fmt: skip
+        with transaction.atomic():
+            for name, step in scale_steps():
+                step_started = time.perf_counter()
+                step(run)
+                self.stdout.write(f"  {name:<14} {time.perf_counter() - step_started:6.1f} s")
+        if connection.vendor == "postgresql":
+            analyze_started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            self.stdout.write(f"  {'analyze':<14} {time.perf_counter() - analyze_started:6.1f} s")
+        self.stdout.write("Made:")
+        for label, count in run.made.items():
+            self.stdout.write(f"  {label:<40} {count:>9,}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"seed_scale done in {time.perf_counter() - started:.1f} s "
+                f"({sum(v for k, v in run.made.items() if '.' in k):,} rows)."
+            )
+        )
+
+
+class _Quiet:
+    def write(self, *args, **kwargs) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass

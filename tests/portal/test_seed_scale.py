@@ -1,0 +1,93 @@
+"""`manage.py seed_scale` at a small scale: the shape the benchmark relies on (the demo provider
+holds the big book, every case status is present, customers spread unevenly with one big
+reseller), the demo users still sign in, and a second run refuses instead of doubling data."""
+
+import time
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from portal.demo import PASSWORD
+from portal.models import Organization, OutboxMessage
+from portal.scale import SCALE_DOMAIN, ScalePlan
+from relationships.models import CustomerRelationship, ProviderProfile, ProviderRelationship
+from tests.figures import report
+from verification.models import CaseEvent, CheckResult, VerificationCase
+
+pytestmark = pytest.mark.django_db
+
+SCALE = 0.01
+
+
+@pytest.fixture
+def seeded():
+    out = StringIO()
+    started = time.perf_counter()
+    call_command("seed_scale", "--scale", str(SCALE), stdout=out)
+    report("seed_scale", f"--scale {SCALE}: {time.perf_counter() - started:.1f} s")
+    return out.getvalue()
+
+
+def test_seed_scale_builds_the_benchmark_shape(seeded, client):
+    counts = ScalePlan.for_scale(SCALE).counts
+    contoso = Organization.objects.get(primary_domain="contoso-distribution.example")
+    northwind = Organization.objects.get(primary_domain="northwind-it.example")
+    book = ProviderRelationship.objects.filter(provider=contoso)
+    assert book.count() == counts["contoso_relationships"]
+    assert book.filter(status="ended").count() == counts["contoso_ended"]
+    # Contoso holds the biggest book of all providers.
+    biggest_book = (
+        ProviderRelationship.objects.values("provider").annotate(n=Count("pk")).order_by("-n")[0]
+    )
+    assert biggest_book["provider"] == contoso.pk
+
+    resellers = Organization.objects.filter(kind="reseller", primary_domain__endswith=SCALE_DOMAIN)
+    assert resellers.count() == counts["resellers"]
+    assert ProviderProfile.objects.exclude(regions=None).count() >= counts["directory_providers"]
+
+    cases = VerificationCase.objects.filter(organization__in=resellers)
+    assert cases.count() == counts["resellers_with_cases"]
+    assert set(cases.values_list("status", flat=True)) == set(VerificationCase.Status.values)
+    assert CaseEvent.objects.filter(case__in=cases).count() >= 2 * cases.count()
+    assert CheckResult.objects.filter(case__status="in_review").exists()
+    # A decided case's organization has its outcome.
+    assert (
+        not Organization.objects.filter(verification_case__status="verified")
+        .exclude(status="verified")
+        .exists()
+    )
+
+    customers = CustomerRelationship.objects.filter(provider=contoso)
+    assert customers.count() > 0.9 * counts["customers"]
+    per_reseller = Counter(
+        CustomerRelationship.objects.values_list("reseller_id", flat=True)
+    ).most_common()
+    assert per_reseller[0][1] == counts["biggest_reseller_customers"]  # one big reseller
+    assert per_reseller[-1][1] < per_reseller[0][1] / 4  # ...and a long tail
+    assert (
+        CustomerRelationship.objects.filter(reseller=northwind).count()
+        >= counts["northwind_customers"]
+    )
+
+    outbox = OutboxMessage.objects.filter(idempotency_key__startswith="scale-")
+    assert outbox.count() == counts["outbox"]
+    assert outbox.filter(sent_at__isnull=False).count() > 0.9 * counts["outbox"]
+
+    # The demo users still sign in and see the big data.
+    response = client.post(
+        "/accounts/login/",
+        {"login": "admin@contoso-distribution.example", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert client.get("/indirect-resellers/").status_code == 200
+
+
+def test_seed_scale_refuses_to_run_twice(seeded):
+    before = Organization.objects.count()
+    out = StringIO()
+    call_command("seed_scale", "--scale", str(SCALE), stdout=out)
+    assert "already present" in out.getvalue()
+    assert Organization.objects.count() == before
