@@ -1,7 +1,7 @@
 """The parts of bench/run that run inside Django, one subprocess per database (bench/run sets
 DATABASE_URL and the production settings in the environment). Each prints one JSON object.
 
-    django_side.py prepare             TOTP for the reviewer, ids the page URLs need
+    django_side.py prepare EMAIL...    TOTP for those users, ids the page URLs need
     django_side.py measure PAGES_JSON  queries and in-process time of every page (test Client)
     django_side.py email N PREFIX      N messages through the outbox; waits until all are sent
 """
@@ -22,15 +22,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
 
 PROVIDER = "admin@contoso-distribution.example"
 RESELLER = "admin@northwind-it.example"
-REVIEWER = "reviewer@csp-operator.example"
 WIZARD = "admin@litware-solutions.example"
 # A page slower than this in process is timed once, not repeatedly (the run stays bounded).
 SLOW_S = 5.0
 
 
-def prepare() -> dict[str, Any]:
-    """Enrol a TOTP authenticator for the reviewer (once; the secret is reused), and find the
-    ids the page URLs need in this database."""
+def prepare(emails: list[str]) -> dict[str, Any]:
+    """Enrol a TOTP authenticator for every bench user (once; the secrets are reused: under
+    production settings reviewers and Global admins must sign in with a second factor), and
+    find the ids the page URLs need in this database."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from allauth.mfa.utils import decrypt
@@ -40,15 +40,16 @@ def prepare() -> dict[str, Any]:
     from relationships.models import CustomerRelationship
     from verification.models import VerificationCase
 
-    reviewer = User.objects.get(email=REVIEWER)
-    authenticator = Authenticator.objects.filter(
-        user=reviewer, type=Authenticator.Type.TOTP
-    ).first()
-    if authenticator is None:
-        secret = generate_totp_secret()
-        TOTP.activate(reviewer, secret)
-    else:
-        secret = decrypt(authenticator.data["secret"])
+    secrets: dict[str, str] = {}
+    for user in User.objects.filter(email__in=emails):
+        authenticator = Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).first()
+        if authenticator is None:
+            secrets[user.email] = generate_totp_secret()
+            TOTP.activate(user, secrets[user.email])
+        else:
+            secrets[user.email] = decrypt(authenticator.data["secret"])
     contoso = Organization.objects.get(primary_domain="contoso-distribution.example")
     # The reseller with the most customers shared with Contoso (the /customers/ filter).
     from django.db.models import Count
@@ -67,7 +68,7 @@ def prepare() -> dict[str, Any]:
     )
     draft = EnrollmentDraft.objects.get(user__email=WIZARD)
     return {
-        "totp_secret": secret,
+        "totp_secrets": secrets,
         "reseller_id": biggest["reseller"] if biggest else 0,
         "case_id": case.pk if case else 0,
         "wizard_legal": draft.data.get("legal", {}),
@@ -84,8 +85,8 @@ def totp_code(secret: str) -> str:
 
 def measure(pages: list[dict[str, Any]], budget_s: float, repeat_max: int) -> dict[str, Any]:
     """Per page: queries of one request (after a warm-up) and the median in-process time. The
-    reviewer's pages only ask that an authenticator is enrolled (prepare did), so force_login
-    is the same session as one after the TOTP step."""
+    pages that require a second factor only ask that an authenticator is enrolled (prepare
+    did), so force_login is the same session as one after the TOTP step."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -199,7 +200,7 @@ def main() -> int:
     django.setup()
     command = sys.argv[1]
     if command == "prepare":
-        result: Any = prepare()
+        result: Any = prepare(sys.argv[2:])
     elif command == "totp":
         result = {"code": totp_code(sys.argv[2])}
     elif command == "measure":

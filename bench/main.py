@@ -9,9 +9,9 @@
    test Client): 1x against S/100 of the same page for the same demo tenant.
 3. gunicorn, 2 workers, production settings (HTTP on loopback, Redis cache and broker), with
    the ceiling view /bench/ceiling/ (PORTAL_BENCH_CEILING=1: a bare view behind the same
-   middleware). Signs in through the real login pages (the reviewer with TOTP) and runs wrk,
-   8 connections, alternating the ceiling and each page: ratio = page req/s / ceiling req/s of
-   the run just before.
+   middleware). Signs in through the real login pages (with TOTP, which production requires
+   of reviewers and Global admins) and runs wrk, 8 connections, alternating the ceiling and
+   each page: ratio = page req/s / ceiling req/s of the run just before.
 4. The provider's customers CSV export over HTTP; RSS of a web worker (peak); 5,000 emails
    through the outbox and a real Celery worker into an aiosmtpd sink against a plain smtplib
    loop into the same sink; RSS of the Celery worker.
@@ -637,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     small_seed = seed(small_built)
     manage(big_db, "collectstatic", "--noinput", "-v0")
 
-    ids = {db: django_side(db, "prepare") for db in (big_db, small_db)}
+    ids = {db: django_side(db, "prepare", *USERS.values()) for db in (big_db, small_db)}
 
     def page_specs(db: str) -> list[dict[str, Any]]:
         specs = []
@@ -735,12 +735,12 @@ def main(argv: list[str] | None = None) -> int:
             wait_http(port)
             web = Sampler(gunicorn.pid, children_only=True)
             web.start()
-            secret = ids[big_db]["totp_secret"]
+            secrets = ids[big_db]["totp_secrets"]
             sessions = {
                 who: sign_in(
                     port,
                     email,
-                    totp=lambda: django_side(big_db, "totp", secret)["code"],
+                    totp=lambda email=email: django_side(big_db, "totp", secrets[email])["code"],
                 )
                 for who, email in USERS.items()
             }
