@@ -25,6 +25,9 @@ from .models import Membership, User
 SETUP_URL_NAME = "mfa_activate_totp"
 # The page they were going to (an invitation link, say), offered once the set-up is done.
 NEXT_SESSION_KEY = "portal_mfa_next"
+# The user id whose second factor this session has seen set up: such a user cannot remove it
+# (PortalMFAAdapter), so later requests of the session skip the query.
+SATISFIED_SESSION_KEY = "portal_mfa_satisfied"
 
 
 def _must_use_mfa() -> Q:
@@ -41,19 +44,26 @@ def mfa_required_for(user: User) -> bool:
     return User.objects.filter(pk=user.pk).filter(_must_use_mfa()).exists()
 
 
+def _mfa_state(user: User) -> tuple[bool, bool]:
+    """(must use a second factor, has an authenticator app), in one query."""
+    has_authenticator = Authenticator.objects.filter(user=OuterRef("pk")).exclude(
+        type=Authenticator.Type.RECOVERY_CODES
+    )
+    state = (
+        User.objects.filter(pk=user.pk)
+        .annotate(must=_must_use_mfa(), has=Exists(has_authenticator))
+        .values_list("must", "has")
+        .first()
+    )
+    return state or (False, False)
+
+
 def mfa_setup_required(user: User) -> bool:
     """True when this user must have a second factor and has none yet (one query)."""
     if not settings.PORTAL_REQUIRE_MFA or not user.is_authenticated:
         return False
-    has_authenticator = Authenticator.objects.filter(user=OuterRef("pk")).exclude(
-        type=Authenticator.Type.RECOVERY_CODES
-    )
-    return (
-        User.objects.filter(pk=user.pk)
-        .filter(_must_use_mfa())
-        .exclude(Exists(has_authenticator))
-        .exists()
-    )
+    must, has = _mfa_state(user)
+    return must and not has
 
 
 def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponse:
@@ -90,11 +100,16 @@ class MFASetupMiddleware:
         return self._open_prefixes
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
         if (
             settings.PORTAL_REQUIRE_MFA
-            and request.user.is_authenticated
+            and user.is_authenticated
+            and request.session.get(SATISFIED_SESSION_KEY) != user.pk
             and not request.path.startswith(self.open_prefixes())
-            and mfa_setup_required(request.user)
         ):
-            return redirect_to_mfa_setup(request)
+            must, has = _mfa_state(user)
+            if must and not has:
+                return redirect_to_mfa_setup(request)
+            if must:
+                request.session[SATISFIED_SESSION_KEY] = user.pk
         return self.get_response(request)

@@ -13,7 +13,9 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import PASSWORD, UserFactory, member
 from tests.verification.factories import reviewer
@@ -178,6 +180,22 @@ def test_user_with_totp_is_not_sent_to_set_up(client, settings, reseller_admin):
     TOTP.activate(reseller_admin.user, generate_totp_secret())
     client.force_login(reseller_admin.user)
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_the_second_factor_is_looked_up_once_per_session_not_on_every_page(
+    client, settings, reseller_admin
+):
+    settings.PORTAL_REQUIRE_MFA = True
+    TOTP.activate(reseller_admin.user, generate_totp_secret())
+    client.force_login(reseller_admin.user)
+
+    def authenticator_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/dashboard/").status_code == 200
+        return sum("mfa_authenticator" in q["sql"] for q in captured.captured_queries)
+
+    assert authenticator_queries() == 1
+    assert authenticator_queries() == 0
 
 
 def test_recovery_codes_alone_do_not_count_as_a_second_factor(client, settings, reseller_admin):
