@@ -1,25 +1,38 @@
 """The email outbox: write a message row inside the caller's transaction, send it from a worker.
 
-Never lost: the row is committed with the change that caused it, and `outbox_sweep` re-queues
-any row a worker never picked up (broker down, worker killed). Never sent twice: the
-idempotency key is unique, sending claims the row under a lock, and a row with `sent_at` is
-skipped. Retries back off exponentially up to a cap."""
+Never lost: the row is committed with the change that caused it, and `outbox_sweep` (beat, every
+minute) queues a drain whenever rows are due (never queued, failed earlier, or claimed by a
+worker that died). Never sent twice: the idempotency key is unique; a worker claims due rows in
+batches with `SELECT ... FOR UPDATE SKIP LOCKED` so two workers never hold the same row; a row
+with `sent_at` is never claimed again; and once the SMTP server accepted messages the worker
+records them as sent (every `OUTBOX_MARK_EVERY` messages and at the end of the batch), retrying
+through a database outage before it sends more or lets the batch go. Only a worker killed
+between the server's "250" and that record can cause a second copy: at most `OUTBOX_MARK_EVERY`
+messages, each with the same Message-ID as the first (receiving servers drop such copies). Retries back off exponentially per message up to a cap.
+
+Fast: one Celery task drains many messages, claiming `OUTBOX_BATCH_SIZE` rows at a time and
+sending each batch over one SMTP connection."""
 
 from __future__ import annotations
 
 import logging
+import smtplib
+import time
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import Organization, OutboxMessage
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def absolute_url(path: str) -> str:
@@ -90,26 +103,34 @@ def outbox_write(
             )
     except IntegrityError:
         return OutboxMessage.objects.get(idempotency_key=key)
-    transaction.on_commit(lambda: queue_send(message.pk))
+    _drain_on_commit()
     return message
 
 
-def queue_send(message_id: int, countdown: float | None = None) -> None:
-    """Hand a message to the broker. A broker failure is logged, not raised: the sweeper
-    re-queues unsent rows every minute."""
-    from .tasks import outbox_send
+def _kick_drain() -> None:
+    queue_drain()
+
+
+def _drain_on_commit() -> None:
+    """One drain per transaction, however many messages it writes: the drain takes every due
+    row. (A callback dropped by a rolled-back savepoint is gone from `run_on_commit`, so the
+    next write registers it again.)"""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(entry[1] is _kick_drain for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(_kick_drain)
+
+
+def queue_drain(countdown: float | None = None) -> None:
+    """Ask a worker to send the due messages. A broker failure is logged, not raised: the rows
+    are safe in the database and the sweeper queues a drain every minute."""
+    from .tasks import outbox_drain
 
     try:
         # countdown=None is Celery's own default (send now); celery-types wants a float.
-        outbox_send.apply_async(
-            args=(message_id,),
-            countdown=countdown,  # type: ignore[arg-type]
-            retry=False,
-        )
-    except Exception:  # the broker is unreachable; the row is safe in the database
-        logger.warning(
-            "outbox: could not queue message %s; the sweeper will", message_id, exc_info=True
-        )
+        outbox_drain.apply_async(countdown=countdown, retry=False)  # type: ignore[arg-type]
+    except Exception:  # the broker is unreachable
+        logger.warning("outbox: could not queue a drain; the sweeper will", exc_info=True)
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -117,82 +138,222 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
-def outbox_claim(*, message_id: int) -> OutboxMessage | None:
-    """Take the row for sending, or None if it is sent or another worker holds it."""
-    now = timezone.now()
+def _due(now: Any) -> tuple[Any, Any]:
+    """(pending rows whose turn has come, rows claimed by a worker that never reported back)."""
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    unsent = OutboxMessage.objects.filter(sent_at__isnull=True)
+    pending = unsent.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+    abandoned = unsent.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=stale)
+    return pending, abandoned
+
+
+def outbox_claim_batch(*, limit: int, ids: Iterable[int] | None = None) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for sending (oldest turn first). Rows another worker holds
+    are skipped, not waited for. `ids` restricts the claim to those rows."""
+    now = timezone.now()
     with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, sent_at__isnull=True)
-            .first()
+        pending, abandoned = _due(now)
+        if ids is not None:
+            wanted = list(ids)
+            pending, abandoned = pending.filter(pk__in=wanted), abandoned.filter(pk__in=wanted)
+        claimed = list(
+            pending.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
         )
-        if message is None:
-            return None
-        if (
-            message.status == OutboxMessage.Status.SENDING
-            and message.claimed_at
-            and message.claimed_at > stale
-        ):
-            return None
-        message.status = OutboxMessage.Status.SENDING
-        message.claimed_at = now
-        message.attempts += 1
-        message.save(update_fields=["status", "claimed_at", "attempts"])
-    return message
+        if len(claimed) < limit:
+            claimed += list(
+                abandoned.select_for_update(skip_locked=True)
+                .order_by("claimed_at", "pk")
+                .values_list("pk", flat=True)[: limit - len(claimed)]
+            )
+        if not claimed:
+            return []
+        OutboxMessage.objects.filter(pk__in=claimed).update(
+            status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        return list(OutboxMessage.objects.filter(pk__in=claimed).order_by("next_attempt_at", "pk"))
 
 
-def outbox_deliver(*, message_id: int) -> Literal[True] | timedelta:
-    """Send one message. True when sent (now or before), a delay when it must be retried."""
-    message = outbox_claim(message_id=message_id)
-    if message is None:
-        return True
+def message_id_header(message: OutboxMessage) -> str:
+    """The same for every attempt at one row, so a receiving server can drop a second copy."""
+    return f"<outbox-{message.pk}-{message.idempotency_key[:40]}@csp-portal>"
+
+
+def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
-        # A stable Message-ID lets a receiving server drop a copy if a worker died after
-        # handing the message over but before recording it.
-        headers={"Message-ID": f"<outbox-{message.pk}-{message.idempotency_key[:40]}@csp-portal>"},
+        headers={"Message-ID": message_id_header(message)},
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def _until_database_answers(write: Callable[[], T], what: str) -> T:
+    """Run `write` (one statement or transaction), retrying with a capped backoff while the
+    database is unreachable (restarted, failed over) for up to OUTBOX_DB_RETRY_SECONDS."""
+    deadline = time.monotonic() + settings.OUTBOX_DB_RETRY_SECONDS
+    pause = 0.25
+    while True:
+        try:
+            return write()
+        except DatabaseError:
+            if time.monotonic() > deadline:
+                raise
+            logger.warning("outbox: database unavailable while %s; retry in %.1fs", what, pause)
+            connection.close()  # a broken connection is replaced on the next query
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+            close_old_connections()
+
+
+# SMTP replies about one message: the connection is still good for the next one.
+_MESSAGE_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
+
+
+class _Batch:
+    """The claimed rows of one batch and what happened to each."""
+
+    def __init__(self, messages: list[OutboxMessage]) -> None:
+        self.messages = messages
+        self.unrecorded: list[int] = []  # accepted by the server, not yet marked SENT
+        self.retry_in: timedelta | None = None
+        self.broken = False  # the server is down or hung up: stop draining until the backoff
+
+    def record_sent(self) -> None:
+        """Mark the accepted messages SENT (retrying through a database outage) and renew the
+        claim on the rest of the batch so no sweeper takes them meanwhile."""
+        if not self.unrecorded:
+            return
+        sent, self.unrecorded = self.unrecorded, []
+        rest = [m.pk for m in self.messages]
+
+        def write() -> None:
+            now = timezone.now()
+            with transaction.atomic():
+                OutboxMessage.objects.filter(pk__in=sent).update(
+                    status=OutboxMessage.Status.SENT, sent_at=now, last_error="", claimed_at=None
+                )
+                if rest:
+                    OutboxMessage.objects.filter(
+                        pk__in=rest, status=OutboxMessage.Status.SENDING
+                    ).update(claimed_at=now)
+
+        _until_database_answers(write, "recording sent messages")
+
+    def release(self, message: OutboxMessage, exc: BaseException, *, tried: bool) -> None:
+        """Give a message back for a later attempt, with its backoff."""
+        delay = _retry_delay(message.attempts if tried else max(message.attempts - 1, 1))
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+
+        def write() -> None:
+            OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+                status=OutboxMessage.Status.PENDING,
+                claimed_at=None,
+                last_error=error,
+                next_attempt_at=timezone.now() + delay,
+                attempts=F("attempts") if tried else F("attempts") - 1,
+            )
+
+        _until_database_answers(write, "rescheduling a message")
+        if tried:
+            logger.warning("outbox: sending %s failed (%s); retry in %s", message.pk, exc, delay)
+        self.retry_in = delay if self.retry_in is None else min(self.retry_in, delay)
+
+
+def outbox_send_batch(messages: list[OutboxMessage]) -> tuple[timedelta | None, bool]:
+    """Send claimed rows over one SMTP connection. Returns (the earliest retry delay if any
+    message must be tried again, whether the server itself failed)."""
+    batch = _Batch(list(messages))
+    mark_every = max(settings.OUTBOX_MARK_EVERY, 1)
+    mailer = mailers.default
     try:
-        email.send()
-    except Exception as exc:
-        delay = _retry_delay(message.attempts)
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            status=OutboxMessage.Status.PENDING,
-            claimed_at=None,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            next_attempt_at=timezone.now() + delay,
-        )
-        logger.warning("outbox: sending %s failed (%s); retry in %s", message.pk, exc, delay)
-        return delay
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        status=OutboxMessage.Status.SENT,
-        sent_at=timezone.now(),
-        last_error="",
-    )
-    return True
+        try:
+            mailer.open()
+        except Exception as exc:  # server down: nothing was tried
+            batch.broken = True
+            for message in batch.messages:
+                batch.release(message, exc, tried=True)
+            batch.messages = []
+        while batch.messages:
+            message = batch.messages.pop(0)
+            try:
+                sent = mailer.send_messages([_email(message)])
+            except _MESSAGE_ERRORS as exc:
+                batch.release(message, exc, tried=True)
+                continue
+            except Exception as exc:  # the connection is gone: give the rest back untried
+                batch.broken = True
+                batch.record_sent()
+                batch.release(message, exc, tried=True)
+                for rest in batch.messages:
+                    batch.release(rest, exc, tried=False)
+                batch.messages = []
+                break
+            if not sent:  # nothing to send to (no recipient): never retry it
+                logger.warning("outbox: message %s has no recipient", message.pk)
+            batch.unrecorded.append(message.pk)
+            if len(batch.unrecorded) >= mark_every:
+                batch.record_sent()
+        batch.record_sent()
+    finally:
+        try:
+            mailer.close()
+        except Exception:  # the server hung up already
+            logger.debug("outbox: closing the SMTP connection failed", exc_info=True)
+    return batch.retry_in, batch.broken
+
+
+def outbox_drain(*, time_budget: float | None = None) -> tuple[int, timedelta | None, bool]:
+    """Send due messages batch after batch until none is due or `time_budget` seconds passed.
+    Returns (messages claimed, earliest retry delay or None, whether due rows may remain)."""
+    budget = settings.OUTBOX_DRAIN_SECONDS if time_budget is None else time_budget
+    deadline = time.monotonic() + budget
+    claimed = 0
+    retry_in: timedelta | None = None
+    while True:
+        batch = outbox_claim_batch(limit=settings.OUTBOX_BATCH_SIZE)
+        if not batch:
+            return claimed, retry_in, False
+        claimed += len(batch)
+        delay, broken = outbox_send_batch(batch)
+        if delay is not None:
+            retry_in = delay if retry_in is None else min(retry_in, delay)
+        if broken:  # the server is down: stop here and come back after the backoff
+            return claimed, retry_in, False
+        if time.monotonic() > deadline:
+            return claimed, retry_in, True
+
+
+def outbox_deliver(*, message_id: int) -> Literal[True] | timedelta:
+    """Send one message now if it is due. True when sent (now or before) or another worker
+    holds it, a delay when it must be retried."""
+    batch = outbox_claim_batch(limit=1, ids=[message_id])
+    if not batch:
+        return True
+    delay, _broken = outbox_send_batch(batch)
+    return True if delay is None else delay
 
 
 def outbox_due_ids(*, limit: int = 500) -> list[int]:
     """Unsent messages whose turn has come (never queued, failed earlier, or claimed by a
     worker that died)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
-    pending = OutboxMessage.objects.filter(
-        sent_at__isnull=True,
-        status=OutboxMessage.Status.PENDING,
-        next_attempt_at__lte=now,
-    )
-    abandoned = OutboxMessage.objects.filter(
-        sent_at__isnull=True,
-        status=OutboxMessage.Status.SENDING,
-        claimed_at__lt=stale,
-    )
-    ids = list(pending.values_list("pk", flat=True)[:limit])
-    ids += list(abandoned.values_list("pk", flat=True)[:limit])
+    pending, abandoned = _due(timezone.now())
+    ids = list(pending.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    ids += list(abandoned.order_by("claimed_at", "pk").values_list("pk", flat=True)[:limit])
     return ids
+
+
+def outbox_due_count(*, cap: int = 10_000) -> int:
+    """How many messages are due, counting at most `cap` of each kind (the sweep only needs a
+    size, and must not scan a large backlog)."""
+    pending, abandoned = _due(timezone.now())
+    return pending[:cap].count() + abandoned[:cap].count()

@@ -208,6 +208,19 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 # A message claimed by a worker that never reported back is handed out again after this.
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)
+# A worker claims this many due rows at once and sends them over one SMTP connection.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# Sent messages are recorded every this many: at most this many could go out twice if the worker
+# is killed between the server's "250" and the record (same Message-ID each time).
+OUTBOX_MARK_EVERY = env.int("OUTBOX_MARK_EVERY", default=10)
+# One drain task sends for at most this long, then hands over to a fresh task.
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=30.0)
+# Recording a sent message retries while the database is unreachable, for up to this long.
+OUTBOX_DB_RETRY_SECONDS = env.float("OUTBOX_DB_RETRY_SECONDS", default=900.0)
+# A drain that found the database down tries again after this pause.
+OUTBOX_DB_RETRY_PAUSE_SECONDS = env.float("OUTBOX_DB_RETRY_PAUSE_SECONDS", default=5.0)
+# The sweeper queues at most this many drains at once for a large backlog.
+OUTBOX_SWEEP_MAX_DRAINS = env.int("OUTBOX_SWEEP_MAX_DRAINS", default=4)
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # Embedded default: kombu's filesystem transport, so `make run` needs no broker server.
