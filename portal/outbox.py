@@ -8,7 +8,8 @@ with `sent_at` is never claimed again; and once the SMTP server accepted message
 records them as sent (every `OUTBOX_MARK_EVERY` messages and at the end of the batch), retrying
 through a database outage before it sends more or lets the batch go. Only a worker killed
 between the server's "250" and that record can cause a second copy: at most `OUTBOX_MARK_EVERY`
-messages, each with the same Message-ID as the first (receiving servers drop such copies). Retries back off exponentially per message up to a cap.
+messages per worker process, each with the same Message-ID as the first (receiving servers
+drop such copies). Retries back off exponentially per message up to a cap.
 
 Fast: one Celery task drains many messages, claiming `OUTBOX_BATCH_SIZE` rows at a time and
 sending each batch over one SMTP connection."""
@@ -20,7 +21,7 @@ import smtplib
 import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -32,7 +33,6 @@ from django.utils import timezone, translation
 from .models import Organization, OutboxMessage
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def absolute_url(path: str) -> str:
@@ -175,9 +175,9 @@ def outbox_claim_batch(*, limit: int, ids: Iterable[int] | None = None) -> list[
         return list(OutboxMessage.objects.filter(pk__in=claimed).order_by("next_attempt_at", "pk"))
 
 
-def message_id_header(message: OutboxMessage) -> str:
+def message_id_header(pk: int, key: str) -> str:
     """The same for every attempt at one row, so a receiving server can drop a second copy."""
-    return f"<outbox-{message.pk}-{message.idempotency_key[:40]}@csp-portal>"
+    return f"<outbox-{pk}-{key[:40]}@csp-portal>"
 
 
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:
@@ -186,14 +186,14 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
-        headers={"Message-ID": message_id_header(message)},
+        headers={"Message-ID": message_id_header(message.pk, message.idempotency_key)},
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     return email
 
 
-def _until_database_answers(write: Callable[[], T], what: str) -> T:
+def _until_database_answers[T](write: Callable[[], T], what: str) -> T:
     """Run `write` (one statement or transaction), retrying with a capped backoff while the
     database is unreachable (restarted, failed over) for up to OUTBOX_DB_RETRY_SECONDS."""
     deadline = time.monotonic() + settings.OUTBOX_DB_RETRY_SECONDS

@@ -4,6 +4,7 @@ Values come from the environment (django-environ); each default is the embedded 
 `make run` uses, so a fresh clone needs no server. See README.md, "Configuration".
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -243,15 +244,36 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Outliving a broker outage: the worker's consumer and beat reconnect for as long as it lasts
+# (the default gives up after 100 attempts and the worker exits).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A drain that is running when the broker goes away finishes its batch (cancelling it could
+# send a message twice); its task is delivered again and finds nothing left to send.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Notice a dead or half-open Redis connection within seconds (no socket waits forever);
+    # a task a dead worker held comes back after an hour (outbox drains are idempotent).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 5,
+        "socket_timeout": 15,
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+        "visibility_timeout": 3600,
+    }
 # Publishing must not hang a web request when the broker is down: the outbox sweeper catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
+# The outbox sweep runs every minute; OUTBOX_SWEEP_SECONDS shortens it (the fault suite).
+OUTBOX_SWEEP_SCHEDULE: crontab | timedelta = crontab()
+if env.str("OUTBOX_SWEEP_SECONDS", default=""):
+    OUTBOX_SWEEP_SCHEDULE = timedelta(seconds=env.float("OUTBOX_SWEEP_SECONDS"))
 # Every periodic job, in one place. Day-long schedules are database columns swept here.
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab()},
+    "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SCHEDULE},
     "verification-sweep": {"task": "verification.tasks.verification_sweep", "schedule": crontab()},
     "invitations-expire": {
         "task": "relationships.tasks.relationships_expire_invitations",
