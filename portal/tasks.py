@@ -10,10 +10,12 @@ from .outbox import outbox_due_count, queue_drain
 
 @shared_task(bind=True, acks_late=True, max_retries=120)
 def outbox_drain(self) -> int:
-    """Send every due message, batch by batch. Hands over to a fresh task after a time budget
-    (so one drain never holds a worker for long) and comes back after the earliest backoff."""
+    """Send every due message, batch by batch. With a backlog it asks for one helper drain
+    (which may ask for another while the backlog lasts: every worker process takes a share).
+    Hands over to a fresh task after a time budget (so one drain never holds a worker for long)
+    and comes back after the earliest backoff."""
     try:
-        claimed, retry_in, more = drain_outbox()
+        claimed, retry_in, more = drain_outbox(on_backlog=queue_drain)
     except DatabaseError as exc:  # the database is down or restarting: try again shortly
         raise self.retry(exc=exc, countdown=settings.OUTBOX_DB_RETRY_PAUSE_SECONDS) from exc
     if more:

@@ -64,7 +64,7 @@ def _free_port() -> int:
 
 def message_id(data: str) -> str:
     """The Message-ID header of a raw message ("" if it has none)."""
-    header = BytesParser(policy=policy.default).parsebytes(data.encode(), headersonly=True)
+    header = BytesParser(policy=policy.compat32).parsebytes(data.encode(), headersonly=True)
     return str(header.get("Message-ID", "")).strip()
 
 

@@ -1,4 +1,6 @@
+import email.policy
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 from django.core import mail
@@ -9,6 +11,7 @@ from django.utils import timezone
 
 from portal.models import OutboxMessage
 from portal.outbox import (
+    _email,
     outbox_deliver,
     outbox_drain,
     outbox_due_count,
@@ -193,3 +196,26 @@ def test_outbox_page_is_hidden_without_debug(client_for, reseller_admin, setting
     reseller_admin.user.is_staff = True
     reseller_admin.user.save()
     assert client_for(reseller_admin).get("/outbox/").status_code == 404
+
+
+def test_the_wire_format_is_a_valid_mime_message_with_a_stable_id():
+    row = OutboxMessage(
+        pk=42,
+        idempotency_key="verification:7:approved",
+        to_email="nadia@bücher.example",
+        subject="Northwind IT è verificata\r\nBcc: victim@example.com",
+        body_text="Ciao Nadia,\nhttps://portal.example/v/7/\n",
+        body_html="<p>Ciao <a href='https://portal.example/v/7/'>Nadia</a></p>",
+    )
+    first = _email(row).message().as_bytes()
+    parsed = message_from_bytes(first, policy=email.policy.default)
+    assert parsed.defects == []
+    assert parsed["Subject"] == "Northwind IT è verificata Bcc: victim@example.com"
+    assert parsed["Bcc"] is None  # no header injection
+    assert parsed["To"] == "nadia@xn--bcher-kva.example"
+    assert parsed["Message-ID"] == "<outbox-42-verification-7-approved@csp-portal>"
+    assert parsed.get_body(("plain",)).get_content() == row.body_text
+    assert "href='https://portal.example/v/7/'" in parsed.get_body(("html",)).get_content()
+    again = message_from_bytes(_email(row).message().as_bytes(), policy=email.policy.default)
+    assert again["Message-ID"] == parsed["Message-ID"]  # a retry carries the same id
+    assert b"\r\n" in first and b"\n" not in first.replace(b"\r\n", b"")
