@@ -252,10 +252,13 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # send a message twice); its task is delivered again and finds nothing left to send.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Notice a dead or half-open Redis connection within seconds (no socket waits forever);
-    # a task a dead worker held comes back after an hour (outbox drains are idempotent).
+    # Notice a dead or half-open Redis connection within seconds (no socket waits forever).
+    # The Redis transport takes its connect timeout from here, not from
+    # CELERY_BROKER_CONNECTION_TIMEOUT: a web request queuing a task waits at most 2 s for an
+    # unreachable broker. A task a dead worker held comes back after an hour (drains are
+    # idempotent).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_connect_timeout": 5,
+        "socket_connect_timeout": 2,
         "socket_timeout": 15,
         "socket_keepalive": True,
         "health_check_interval": 10,
