@@ -196,6 +196,9 @@ def mailers_from_url(url: str) -> dict:
             "use_ssl": bool(config.get("EMAIL_USE_SSL")),
             "timeout": 10,
         }
+        # Django's SMTP backend, parsing each envelope address once (the outbox worker sends
+        # thousands of emails over one connection).
+        return {"default": {"BACKEND": "portal.mailbackend.EmailBackend", "OPTIONS": options}}
     return {"default": {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}}
 
 
@@ -213,7 +216,7 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=3
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 # Sent messages are recorded every this many: at most this many could go out twice if the worker
 # is killed between the server's "250" and the record (same Message-ID each time).
-OUTBOX_MARK_EVERY = env.int("OUTBOX_MARK_EVERY", default=10)
+OUTBOX_MARK_EVERY = env.int("OUTBOX_MARK_EVERY", default=20)
 # One drain task sends for at most this long, then hands over to a fresh task.
 OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=30.0)
 # Recording a sent message retries while the database is unreachable, for up to this long.

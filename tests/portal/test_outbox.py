@@ -4,6 +4,7 @@ from email import message_from_bytes
 
 import pytest
 from django.core import mail
+from django.core.mail import mailers
 from django.db import OperationalError, transaction
 from django.db.models import QuerySet
 from django.test import override_settings
@@ -214,8 +215,25 @@ def test_the_wire_format_is_a_valid_mime_message_with_a_stable_id():
     assert parsed["Bcc"] is None  # no header injection
     assert parsed["To"] == "nadia@xn--bcher-kva.example"
     assert parsed["Message-ID"] == "<outbox-42-verification-7-approved@csp-portal>"
-    assert parsed.get_body(("plain",)).get_content() == row.body_text
+    assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == row.body_text
     assert "href='https://portal.example/v/7/'" in parsed.get_body(("html",)).get_content()
     again = message_from_bytes(_email(row).message().as_bytes(), policy=email.policy.default)
     assert again["Message-ID"] == parsed["Message-ID"]  # a retry carries the same id
     assert b"\r\n" in first and b"\n" not in first.replace(b"\r\n", b"")
+    assert b"https://portal.example/v/7/" in first  # ASCII text stays readable (console backend)
+    row.body_text = "Ciao Nadia, è verificata.\n"
+    italian = message_from_bytes(_email(row).message().as_bytes(), policy=email.policy.default)
+    assert italian.get_body(("plain",)).get_content() == row.body_text
+
+
+def test_smtp_urls_use_the_backend_that_parses_each_address_once():
+    from portal.mailbackend import EmailBackend
+    from portal.settings.base import mailers_from_url
+
+    config = mailers_from_url("smtp://mail.example:2525")
+    with override_settings(MAILERS=config):
+        backend = mailers.default
+    assert isinstance(backend, EmailBackend) and backend.port == 2525
+    assert backend.prep_address("Pat <pat@bücher.example>") == "pat@xn--bcher-kva.example"
+    with pytest.raises(ValueError):
+        backend.prep_address("pat@example.com\nBcc: victim@example.com")
