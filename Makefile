@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 PORT ?= 8000
 
-.PHONY: run test install lint typecheck format messages check-deploy
+.PHONY: run test install lint typecheck format messages check-deploy resilience
 
 $(UV):
 	python3 -m venv .tools
@@ -32,6 +32,11 @@ prod: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fault suite alone (also part of `make test`): a real worker, beat, a private redis-server,
+# PostgreSQL (a private cluster for the restart) and an SMTP sink; prints its figures.
+resilience: install
+	$(PY) -m pytest -m faults $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

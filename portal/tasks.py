@@ -1,18 +1,44 @@
+"""Thin tasks over the outbox: one drain sends many messages in batches."""
+
 from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
 
-from .outbox import outbox_deliver, outbox_due_ids, queue_send
+from .outbox import outbox_drain as drain_outbox
+from .outbox import outbox_due_count, queue_drain
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
-def outbox_send(self, message_id: int) -> None:
-    result = outbox_deliver(message_id=message_id)
-    if result is not True:
-        raise self.retry(countdown=result.total_seconds())
+@shared_task(bind=True, acks_late=True, max_retries=120)
+def outbox_drain(self) -> int:
+    """Send every due message, batch by batch. With a backlog it asks for one helper drain
+    (which may ask for another while the backlog lasts: every worker process takes a share).
+    Hands over to a fresh task after a time budget (so one drain never holds a worker for long)
+    and comes back after the earliest backoff."""
+    try:
+        claimed, retry_in, more = drain_outbox(on_backlog=queue_drain)
+    except DatabaseError as exc:  # the database is down or restarting: try again shortly
+        raise self.retry(exc=exc, countdown=settings.OUTBOX_DB_RETRY_PAUSE_SECONDS) from exc
+    if more:
+        queue_drain()
+    elif retry_in is not None:
+        queue_drain(countdown=retry_in.total_seconds())
+    return claimed
+
+
+@shared_task(acks_late=True)
+def outbox_send(message_id: int) -> None:
+    """Kept for messages queued by an earlier release: drains the outbox (which sends it)."""
+    queue_drain()
 
 
 @shared_task
 def outbox_sweep() -> int:
-    ids = outbox_due_ids()
-    for message_id in ids:
-        queue_send(message_id)
-    return len(ids)
+    """Beat, every minute: queue drains for rows that are due (never queued because the broker
+    was down, failed earlier, or claimed by a worker that died). Several drains when the
+    backlog is large, so every worker process can take a share."""
+    due = outbox_due_count()
+    if due:
+        batches = -(-due // settings.OUTBOX_BATCH_SIZE)
+        for _ in range(min(batches, settings.OUTBOX_SWEEP_MAX_DRAINS)):
+            queue_drain()
+    return due

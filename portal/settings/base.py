@@ -4,6 +4,7 @@ Values come from the environment (django-environ); each default is the embedded 
 `make run` uses, so a fresh clone needs no server. See README.md, "Configuration".
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,9 @@ def mailers_from_url(url: str) -> dict:
             "use_ssl": bool(config.get("EMAIL_USE_SSL")),
             "timeout": 10,
         }
+        # Django's SMTP backend, parsing each envelope address once (the outbox worker sends
+        # thousands of emails over one connection).
+        return {"default": {"BACKEND": "portal.mailbackend.EmailBackend", "OPTIONS": options}}
     return {"default": {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}}
 
 
@@ -245,6 +249,19 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 # A message claimed by a worker that never reported back is handed out again after this.
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)
+# A worker claims this many due rows at once and sends them over one SMTP connection.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# Sent messages are recorded every this many: at most this many could go out twice if the worker
+# is killed between the server's "250" and the record (same Message-ID each time).
+OUTBOX_MARK_EVERY = env.int("OUTBOX_MARK_EVERY", default=20)
+# One drain task sends for at most this long, then hands over to a fresh task.
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=30.0)
+# Recording a sent message retries while the database is unreachable, for up to this long.
+OUTBOX_DB_RETRY_SECONDS = env.float("OUTBOX_DB_RETRY_SECONDS", default=900.0)
+# A drain that found the database down tries again after this pause.
+OUTBOX_DB_RETRY_PAUSE_SECONDS = env.float("OUTBOX_DB_RETRY_PAUSE_SECONDS", default=5.0)
+# The sweeper queues at most this many drains at once for a large backlog.
+OUTBOX_SWEEP_MAX_DRAINS = env.int("OUTBOX_SWEEP_MAX_DRAINS", default=4)
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # Embedded default: kombu's filesystem transport, so `make run` needs no broker server.
@@ -267,15 +284,39 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Outliving a broker outage: the worker's consumer and beat reconnect for as long as it lasts
+# (the default gives up after 100 attempts and the worker exits).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A drain that is running when the broker goes away finishes its batch (cancelling it could
+# send a message twice); its task is delivered again and finds nothing left to send.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Notice a dead or half-open Redis connection within seconds (no socket waits forever).
+    # The Redis transport takes its connect timeout from here, not from
+    # CELERY_BROKER_CONNECTION_TIMEOUT: a web request queuing a task waits at most 2 s for an
+    # unreachable broker. A task a dead worker held comes back after an hour (drains are
+    # idempotent).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 15,
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+        "visibility_timeout": 3600,
+    }
 # Publishing must not hang a web request when the broker is down: the outbox sweeper catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
+# The outbox sweep runs every minute; OUTBOX_SWEEP_SECONDS shortens it (the fault suite).
+OUTBOX_SWEEP_SCHEDULE: crontab | timedelta = crontab()
+if env.str("OUTBOX_SWEEP_SECONDS", default=""):
+    OUTBOX_SWEEP_SCHEDULE = timedelta(seconds=env.float("OUTBOX_SWEEP_SECONDS"))
 # Every periodic job, in one place. Day-long schedules are database columns swept here.
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab()},
+    "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SCHEDULE},
     "verification-sweep": {"task": "verification.tasks.verification_sweep", "schedule": crontab()},
     "invitations-expire": {
         "task": "relationships.tasks.relationships_expire_invitations",

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +62,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def message_id(data: str) -> str:
+    """The Message-ID header of a raw message ("" if it has none)."""
+    header = BytesParser(policy=policy.compat32).parsebytes(data.encode(), headersonly=True)
+    return str(header.get("Message-ID", "")).strip()
+
+
 class SinkHandler:
     """Collects messages; while `refusing` it answers every DATA with a temporary failure.
     With `hold_seconds` it waits before answering and drops the message if the client hung up
@@ -85,8 +93,17 @@ class SinkHandler:
             if server.transport is None or server.transport.is_closing():
                 self.dropped.append({"to": envelope.rcpt_tos, "data": envelope.content.decode()})
                 return "451 4.3.0 Client went away"
-        self.messages.append({"to": envelope.rcpt_tos, "data": envelope.content.decode()})
+        data = envelope.content.decode()
+        self.messages.append({"to": envelope.rcpt_tos, "data": data, "id": message_id(data)})
         return "250 OK"
+
+    @property
+    def duplicates(self) -> int:
+        """Messages received more than once (same Message-ID): the copies beyond the first."""
+        return len(self.messages) - len({m["id"] for m in self.messages})
+
+    def distinct_ids(self) -> set[str]:
+        return {m["id"] for m in self.messages}
 
     def wait_for(self, count: int, timeout: float = 45.0) -> list[dict]:
         deadline = time.monotonic() + timeout

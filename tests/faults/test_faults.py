@@ -1,0 +1,130 @@
+"""Fault scenarios on a real stack: every email is delivered once, the worker outlives the fault.
+
+Each prints "queued N, delivered N, duplicates D, lost 0, worker alive" under "measured
+figures". Delivered counts distinct Message-IDs at the sink; duplicates counts extra copies."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings
+
+from portal.outbox import message_id_header
+from tests.faults.conftest import Stack, wait_until
+from tests.figures import report
+from tests.integration.conftest import use_broker
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# The worker's pool size (tests.faults.conftest starts it with --concurrency=2).
+PROCESSES = 2
+
+
+def _expected_ids(stack: Stack, ids: list[int]) -> set[str]:
+    return {message_id_header(pk, key) for pk, key, _sent in stack.rows(ids)}
+
+
+def _outcome(stack: Stack, scenario: str, ids: list[int], *, timeout: float = 120) -> dict:
+    """Wait until every row is sent, then count what the sink got."""
+    wait_until(lambda: stack.unsent(ids) == 0, timeout, step=0.5)
+    time.sleep(3)  # a late duplicate would show up here
+    expected = _expected_ids(stack, ids)
+    got = stack.sink.distinct()
+    figures = {
+        "queued": len(ids),
+        "delivered": len(expected & got),
+        "duplicates": stack.sink.duplicates,
+        "lost": len(expected - got),
+        "unsent": stack.unsent(ids),
+        "worker": "alive" if stack.worker_alive else "DEAD",
+        "beat": "alive" if stack.beat_alive else "DEAD",
+    }
+    report(
+        "faults",
+        f"{scenario}: queued {figures['queued']}, delivered {figures['delivered']}, "
+        f"duplicates {figures['duplicates']}, lost {figures['lost']}, worker {figures['worker']}"
+        f", beat {figures['beat']}",
+    )
+    return figures
+
+
+def _assert_clean(figures: dict, stack: Stack, *, duplicates_allowed: int = 0) -> None:
+    logs = stack.tail()
+    assert figures["worker"] == "alive", logs
+    assert figures["beat"] == "alive", logs
+    assert figures["unsent"] == 0, logs
+    assert figures["lost"] == 0, logs
+    assert figures["delivered"] == figures["queued"], logs
+    assert figures["duplicates"] <= duplicates_allowed, logs
+
+
+def test_broker_down_30s_with_a_busy_worker(fault_stack):
+    stack = fault_stack
+    stack.sink.delay = 0.15  # ~13 messages a second over two processes: busy for ~20 s
+    ids = stack.write(250, prefix="broker")
+    assert wait_until(lambda: len(stack.sink.messages) >= 20, 60), stack.tail()
+    worker_pid = stack.workers[-1].pid
+    stack.redis.stop()
+    ids += stack.write(25, prefix="broker-down")  # publishing fails: the rows are safe
+    time.sleep(30)
+    assert stack.worker_alive, stack.tail()
+    stack.redis.start()
+    assert wait_until(lambda: stack.unsent(ids) == 0, 120), stack.tail()
+    # Beat came back too: rows whose drain was never queued go out only through its sweep.
+    use_broker("redis://127.0.0.1:9/0")  # nothing listens there: this process cannot queue
+    try:
+        ids += stack.write(5, prefix="after-outage")
+    finally:
+        use_broker(stack.redis.url)
+    figures = _outcome(stack, "broker down 30 s with a busy worker", ids)
+    _assert_clean(figures, stack)
+    assert stack.workers[-1].pid == worker_pid  # the same worker, not a restarted one
+
+
+def test_smtp_down_60s(fault_stack):
+    stack = fault_stack
+    stack.sink.delay = 0.02
+    ids = stack.write(150, prefix="smtp")
+    assert wait_until(lambda: len(stack.sink.messages) >= 20, 60), stack.tail()
+    stack.smtp.stop()  # connections refused from now on
+    ids += stack.write(50, prefix="smtp-down")
+    time.sleep(60)
+    assert stack.unsent(ids) > 0
+    stack.smtp.start()
+    figures = _outcome(stack, "SMTP down 60 s", ids)
+    _assert_clean(figures, stack)
+
+
+@pytest.mark.parametrize("fault_stack", [{"OUTBOX_CLAIM_TIMEOUT_SECONDS": "8"}], indirect=True)
+def test_worker_sigkill_mid_batch(fault_stack):
+    stack = fault_stack
+    stack.sink.delay = 0.05
+    ids = stack.write(250, prefix="kill")
+    assert wait_until(lambda: len(stack.sink.messages) >= 40, 60), stack.tail()
+    stack.kill_worker()  # the whole process group: main process and pool processes
+    time.sleep(1)  # the sink notices the hang-ups
+    unrecorded = {message_id_header(pk, key) for pk, key, sent in stack.rows(ids) if not sent}
+    in_flight = len(unrecorded & stack.sink.distinct())  # accepted, not yet recorded as sent
+    # Each pool process: at most OUTBOX_MARK_EVERY accepted and unrecorded, plus one mid-send.
+    assert in_flight <= (settings.OUTBOX_MARK_EVERY + 1) * PROCESSES
+    stack.start_worker()
+    figures = _outcome(stack, f"worker SIGKILL mid-batch ({in_flight} in flight)", ids)
+    _assert_clean(figures, stack, duplicates_allowed=in_flight)
+
+
+@pytest.mark.parametrize("fault_stack", [{"own_postgres": True}], indirect=True)
+def test_postgresql_restarted(fault_stack):
+    stack = fault_stack
+    assert stack.own_postgres is not None
+    stack.sink.delay = 0.03
+    ids = stack.write(250, prefix="pg")
+    assert wait_until(lambda: len(stack.sink.messages) >= 20, 60), stack.tail()
+    stack.own_postgres.stop()  # fast shutdown: every connection is cut
+    time.sleep(5)
+    stack.own_postgres.start()
+    figures = _outcome(stack, "PostgreSQL restarted (down 5 s)", ids)
+    _assert_clean(figures, stack)
