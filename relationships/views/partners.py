@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
 
@@ -40,7 +41,31 @@ from ._base import (
 PENDING_PER_PAGE = 20
 
 
-class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
+class SharedCustomerCounts:
+    """The "Shared customers" column of a relationships list: one grouped query over the page's
+    (or a CSV batch's) partner ids, never a count per row or over every row."""
+
+    partner: str  # "reseller" on a provider's list, "provider" on a reseller's
+    organization: Organization
+
+    def _shared_counts(self, ids: set[int]) -> dict[int, int]:
+        side = "provider" if self.partner == "reseller" else "reseller"
+        return selectors.shared_customer_counts(ids=ids, **{side: self.organization})
+
+    def complete_rows(self, rows) -> None:
+        key = f"{self.partner}_id"
+        counts = self._shared_counts({getattr(row, key) for row in rows})
+        for row in rows:
+            row.customer_count = counts.get(getattr(row, key), 0)
+
+    def complete_csv_rows(self, rows) -> None:
+        key = f"{self.partner}_id"
+        counts = self._shared_counts({row[key] for row in rows})
+        for row in rows:
+            row["customer_count"] = counts.get(row[key], 0)
+
+
+class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"
@@ -67,24 +92,11 @@ class IndirectResellersView(RelationshipsViewMixin, ListPage, View):
         Column(_l("Authorized on"), "authorized_at", iso_date),
         Column(_l("Ended on"), "ended_at", iso_date),
     ]
+    partner = "reseller"
     csv_extra_fields = ("reseller_id",)
 
     def base_queryset(self):
         return selectors.resellers_of_provider(provider=self.organization)
-
-    def complete_rows(self, rows) -> None:
-        counts = selectors.shared_customer_counts(
-            provider=self.organization, ids={r.reseller_id for r in rows}
-        )
-        for row in rows:
-            row.customer_count = counts.get(row.reseller_id, 0)
-
-    def complete_csv_rows(self, rows) -> None:
-        counts = selectors.shared_customer_counts(
-            provider=self.organization, ids={r["reseller_id"] for r in rows}
-        )
-        for row in rows:
-            row["customer_count"] = counts.get(row["reseller_id"], 0)
 
     def get(
         self, request: HttpRequest, export: bool = False, form=None
@@ -265,7 +277,7 @@ class RelationshipActionView(RelationshipsViewMixin, View):
 # Indirect providers (reseller) -------------------------------------------------------------
 
 
-class IndirectProvidersView(RelationshipsViewMixin, ListPage, View):
+class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     template_name = "relationships/indirect_providers.html"
@@ -287,24 +299,11 @@ class IndirectProvidersView(RelationshipsViewMixin, ListPage, View):
         Column(_l("Authorized on"), "authorized_at", iso_date),
         Column(_l("Ended on"), "ended_at", iso_date),
     ]
+    partner = "provider"
     csv_extra_fields = ("provider_id",)
 
     def base_queryset(self):
         return selectors.providers_of_reseller(reseller=self.organization)
-
-    def complete_rows(self, rows) -> None:
-        counts = selectors.shared_customer_counts(
-            reseller=self.organization, ids={r.provider_id for r in rows}
-        )
-        for row in rows:
-            row.customer_count = counts.get(row.provider_id, 0)
-
-    def complete_csv_rows(self, rows) -> None:
-        counts = selectors.shared_customer_counts(
-            reseller=self.organization, ids={r["provider_id"] for r in rows}
-        )
-        for row in rows:
-            row["customer_count"] = counts.get(row["provider_id"], 0)
 
     def get(
         self, request: HttpRequest, export: bool = False
