@@ -27,10 +27,10 @@ def verification_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
 def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
     """Verification admins see what waits in the queue (capped counts, cached: at most one
     query)."""
+    from portal.paging import COUNT_CAP
     from portal.policy import Action, can
 
     from .models import VerificationCase
-    from .paging import COUNT_CAP
     from .selectors import case_queue_counts_all_tenants
 
     if not can(membership, Action.REVIEW_VERIFICATION):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from enrollment.models import LegalProfile
 from portal.models import Organization, User
+from portal.paging import capped_counts
 
 from .models import (
     OPEN_STATUSES,
@@ -23,7 +24,6 @@ from .models import (
     InfoRequest,
     VerificationCase,
 )
-from .paging import capped_counts
 from .services.core import ESCALATION_BUSINESS_DAYS, add_business_days
 
 Status = VerificationCase.Status

@@ -143,7 +143,7 @@ def test_newest_first_pages_go_backwards_in_time(client_for, reviewer_member):
 
 
 def test_counts_past_the_cap_read_as_cap_plus(client_for, reviewer_member, monkeypatch):
-    monkeypatch.setattr("verification.paging.COUNT_CAP", 5)
+    monkeypatch.setattr("portal.paging.COUNT_CAP", 5)
     monkeypatch.setattr("verification.views.review.COUNT_CAP", 5)
     monkeypatch.setattr("verification.templatetags.verification_tags.COUNT_CAP", 5)
     bulk_cases(8)

@@ -5,8 +5,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import number_format
 
 from enrollment.models import LegalProfile
-
-from ..paging import COUNT_CAP
+from portal.paging import COUNT_CAP
 
 register = template.Library()
 

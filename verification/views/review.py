@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from portal.mfa import mfa_setup_required, redirect_to_mfa_setup
+from portal.paging import COUNT_CAP, keyset_page
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
@@ -31,7 +32,6 @@ from ..forms import (
     RequestInfoForm,
 )
 from ..models import OPEN_STATUSES, VerificationCase
-from ..paging import COUNT_CAP, keyset_page
 from ..selectors import (
     case_checks,
     case_documents,
