@@ -145,8 +145,10 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
             for k, v in self.request.GET.dict().items()
             if k not in ("page", "after", "before") and v
         }
-        # "me" differs per reviewer; the rest of the filter is the same for everyone.
-        total_key = urlencode(sorted({**query, "me": str(self.request.user.pk)}.items()))
+        # The cached total is keyed by the filter actually applied (what the form accepted, not
+        # whatever the address bar holds); "me" differs per reviewer.
+        applied = {k: str(v) for k, v in filters.items() if v and k != "sort"}
+        total_key = urlencode(sorted({**applied, "me": str(self.request.user.pk)}.items()))
         counts = case_queue_counts_all_tenants(now=now, cases=cases, key=total_key)
         context.update(
             {
