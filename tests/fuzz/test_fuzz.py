@@ -99,8 +99,9 @@ LIST_PARAMS = [
     "edit",
     "next",
 ]
-# FUZZ_EXAMPLES scales both down for a quick look (the 10,000-input floor then fails).
-EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES", "30"))
+# Enough examples for 10,000 requests over the ~55 forms and lists (each request fills several
+# fields). FUZZ_EXAMPLES scales both down for a quick look (the 10,000 floors then fail).
+EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES", "190"))
 EXAMPLES_PER_LIST = EXAMPLES_PER_FORM
 
 
@@ -448,3 +449,4 @@ def test_no_input_makes_a_server_error_or_a_partial_write():
     problems = TALLY.server_errors[:20] + TALLY.partial_writes[:20]
     assert not problems, "\n".join(problems)
     assert TALLY.inputs >= 10_000, f"only {TALLY.inputs} inputs over {len(forms)} forms"
+    assert TALLY.requests >= 10_000, f"only {TALLY.requests} requests over {len(forms)} forms"
