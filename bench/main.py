@@ -155,24 +155,10 @@ def django_env(
     return env
 
 
-def manage(database: str, *args: str, env: dict[str, str] | None = None) -> str:
+def _run_django(command: list[str], database: str, what: str, env: dict[str, str] | None) -> str:
+    """Run a Django-side command on `database`; its stdout, or exit with its output shown."""
     result = subprocess.run(
-        [PY, "manage.py", *args],
-        cwd=ROOT,
-        env=env or django_env(database),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"manage.py {' '.join(args)} failed on {database}")
-    return result.stdout
-
-
-def django_side(database: str, *args: str, env: dict[str, str] | None = None) -> Any:
-    result = subprocess.run(
-        [PY, str(ROOT / "bench" / "django_side.py"), *args],
+        [PY, *command],
         cwd=ROOT,
         env=env or django_env(database),
         capture_output=True,
@@ -181,8 +167,18 @@ def django_side(database: str, *args: str, env: dict[str, str] | None = None) ->
     )
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"django_side {args[0]} failed on {database}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{what} failed on {database}")
+    return result.stdout
+
+
+def manage(database: str, *args: str, env: dict[str, str] | None = None) -> str:
+    return _run_django(["manage.py", *args], database, f"manage.py {' '.join(args)}", env)
+
+
+def django_side(database: str, *args: str, env: dict[str, str] | None = None) -> Any:
+    command = [str(ROOT / "bench" / "django_side.py"), *args]
+    stdout = _run_django(command, database, f"django_side {args[0]}", env)
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def build(database: str, scale: float, reuse: bool, template: str = "") -> dict[str, Any]:
