@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 
-from ..models import CustomerInvitation, InvitationStatus, ResellerInvitation
+from ..models import CustomerInvitation, InvitationEvent, InvitationStatus, ResellerInvitation
+from ._invitations import invitation_event_record
 
 
 def invitations_expire_due(*, limit: int = 500) -> int:
@@ -29,5 +30,6 @@ def invitations_expire_due(*, limit: int = 500) -> int:
                     organization=invitation.organization,
                     invitation=invitation.pk,
                 )
+                invitation_event_record(invitation, type=InvitationEvent.Type.EXPIRED)
             done += len(due)
     return done

@@ -15,6 +15,7 @@ from portal.ratelimit import rate_limit_consume
 
 from .. import emails
 from ..models import (
+    InvitationEvent,
     InvitationStatus,
     ProviderRelationship,
     RelationshipEvent,
@@ -23,6 +24,7 @@ from ..models import (
 from ._invitations import (
     answer_refusal,
     invitation_close,
+    invitation_event_record,
     invitation_issue,
     invitation_resend,
     invitation_revoke,
@@ -96,11 +98,12 @@ def reseller_invitation_refusal(*, provider: Organization, email: str) -> str | 
 
 
 def reseller_invitation_create(
-    *, membership: Membership, email: str, partner_id: str = ""
+    *, membership: Membership, email: str, partner_id: str = "", rate_limited: bool = True
 ) -> ResellerInvitation:
     """Invite a reseller admin by email. Refused only for what the provider already knows
     (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
-    the invited company are checked when the reseller answers."""
+    the invited company are checked when the reseller answers. A bulk upload passes
+    `rate_limited=False`: its batch was limited as a whole (`bulk_batch_confirm`)."""
     require(membership, Action.INVITE_RESELLER)
     provider = membership.organization
     email = email.strip().lower()
@@ -132,7 +135,8 @@ def reseller_invitation_create(
                     % {"email": email, "date": formats.date_format(pending.expires_at)}
                 }
             )
-        rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
+        if rate_limited:
+            rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
         invitation = invitation_issue(
             ResellerInvitation,
             organization=provider,
@@ -146,6 +150,12 @@ def reseller_invitation_create(
             actor=membership.user,
             invitation=invitation.pk,
             email=email,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.SENT,
+            actor=membership.user,
+            actor_organization=provider,
         )
         emails.send_reseller_invitation(invitation)
     return invitation
@@ -278,6 +288,12 @@ def reseller_invitation_accept(
             actor=membership.user,
             actor_organization=reseller,
         )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.ACCEPTED,
+            actor=membership.user,
+            actor_organization=reseller,
+        )
         for org in (provider, reseller):
             audit_record(
                 type="relationships.provider.authorized",
@@ -330,6 +346,12 @@ def reseller_invitation_decline(
             actor=membership.user,
             invitation=invitation.pk,
             reseller=membership.organization.pk,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.DECLINED,
+            actor=membership.user,
+            actor_organization=membership.organization,
         )
         notify(
             organization=invitation.organization,
