@@ -63,5 +63,23 @@ urlpatterns = [
         views.CustomerDetailView.as_view(),
         name="customer_detail",
     ),
+    path("bulk-invitations/", views.BulkUploadView.as_view(), name="bulk_upload"),
+    path("bulk-invitations/template.csv", views.BulkTemplateView.as_view(), name="bulk_template"),
+    path("bulk-invitations/<int:pk>/", views.BulkBatchView.as_view(), name="bulk_batch"),
+    path(
+        "bulk-invitations/<int:pk>/results.csv",
+        views.BulkResultsView.as_view(),
+        name="bulk_results",
+    ),
+    path(
+        "received-invitations/",
+        views.ReceivedInvitationsView.as_view(),
+        name="received_invitations",
+    ),
+    path(
+        "received-invitations/<int:pk>/<str:action>/",
+        views.ReceivedInvitationActionView.as_view(),
+        name="received_invitation_action",
+    ),
     path("invitations/<str:key>/", views.InvitationView.as_view(), name="invitation"),
 ]

@@ -15,9 +15,13 @@ from ._invitations import invitation_event_record
 def invitations_expire_due(*, limit: int = 500) -> int:
     """Mark due invitations expired, each under a row lock; running it twice changes nothing."""
     done = 0
-    for model in (ResellerInvitation, CustomerInvitation):
+    models: tuple[type[ResellerInvitation] | type[CustomerInvitation], ...] = (
+        ResellerInvitation,
+        CustomerInvitation,
+    )
+    for model in models:
         with transaction.atomic():
-            due = list(
+            due: list[ResellerInvitation | CustomerInvitation] = list(
                 model.objects.select_for_update(skip_locked=True).filter(
                     status=InvitationStatus.PENDING, expires_at__lte=timezone.now()
                 )[:limit]

@@ -1,7 +1,9 @@
 """Thin views: parse, call one service or selector, render."""
 
+from .bulk import BulkBatchView, BulkResultsView, BulkTemplateView, BulkUploadView
 from .customers import CustomerDetailView, CustomerPartnersView, CustomersView
 from .directory import FindProviderView
+from .inbox import ReceivedInvitationActionView, ReceivedInvitationsView
 from .invitations import InvitationView
 from .partners import (
     CustomerInvitationActionView,
@@ -14,6 +16,10 @@ from .partners import (
 )
 
 __all__ = [
+    "BulkBatchView",
+    "BulkResultsView",
+    "BulkTemplateView",
+    "BulkUploadView",
     "CustomerDetailView",
     "CustomerInvitationActionView",
     "CustomerInviteView",
@@ -23,6 +29,8 @@ __all__ = [
     "IndirectProvidersView",
     "IndirectResellersView",
     "InvitationView",
+    "ReceivedInvitationActionView",
+    "ReceivedInvitationsView",
     "RelationshipActionView",
     "ResellerInvitationActionView",
     "ResellerInviteView",

@@ -37,6 +37,7 @@ from ._base import (
     status_text,
     yes_no,
 )
+from .inbox import inbox_page
 
 PENDING_PER_PAGE = 20
 
@@ -112,11 +113,22 @@ class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
             )
         return self.render_list(
             request,
-            events=selectors.relationship_events_for(organization=self.organization),
+            events=selectors.recent_changes_for(organization=self.organization),
             can_invite=can_invite,
             regions=selectors.provider_regions(provider=self.organization) if can_invite else [],
             form=form or ResellerInviteForm(),
             pending=pending,
+            history=self._history(can_invite),
+        )
+
+    def _history(self, can_invite: bool) -> BoundedPage | list[ResellerInvitation]:
+        if not can_invite or self.wants_csv():
+            return []
+        return bounded_page(
+            selectors.sent_reseller_invitations(provider=self.organization),
+            self.request.GET.get("history_page"),
+            per_page=PENDING_PER_PAGE,
+            counted=False,
         )
 
 
@@ -310,9 +322,10 @@ class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
     ) -> HttpResponse | StreamingHttpResponse:
         return self.render_list(
             request,
-            events=selectors.relationship_events_for(organization=self.organization),
+            events=selectors.recent_changes_for(organization=self.organization),
             can_manage=can(self.membership, Action.AUTHORIZE_PROVIDER),
             can_invite=can(self.membership, Action.INVITE_CUSTOMER),
+            inbox=[] if self.wants_csv() else inbox_page(request, self.organization),
         )
 
 
@@ -329,6 +342,12 @@ class CustomerInviteView(RelationshipsViewMixin, View):
                 "pending": bounded_page(
                     selectors.pending_customer_invitations(reseller=self.organization),
                     request.GET.get("pending_page"),
+                    per_page=PENDING_PER_PAGE,
+                    counted=False,
+                ),
+                "history": bounded_page(
+                    selectors.sent_customer_invitations(reseller=self.organization),
+                    request.GET.get("history_page"),
                     per_page=PENDING_PER_PAGE,
                     counted=False,
                 ),
