@@ -81,6 +81,13 @@ class RelationshipsConfig(AppConfig):
                 order=40,
             ),
             NavEntry(
+                _("Invitations"),
+                "relationships:received_invitations",
+                Action.VIEW_DASHBOARD,
+                kinds={Kind.CUSTOMER},
+                order=45,
+            ),
+            NavEntry(
                 _("Indirect resellers"),
                 "relationships:indirect_resellers",
                 Action.INVITE_RESELLER,
