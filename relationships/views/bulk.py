@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -68,7 +69,7 @@ class BulkUploadView(BulkViewMixin, View):
             {
                 "form": form,
                 "kind": self.kind,
-                "max_rows": MAX_ROWS,
+                "max_rows": formats.number_format(MAX_ROWS, force_grouping=True),
                 "batches": bounded_page(
                     selectors.bulk_batches_of(organization=self.organization),
                     request.GET.get("page"),
