@@ -311,39 +311,41 @@ def sent_customer_invitations(*, reseller: Organization) -> QuerySet[CustomerInv
     )
 
 
-def invitation_events_for(*, organization: Organization, limit: int = 10) -> list[InvitationEvent]:
-    """The latest lifecycle steps of invitations the organization sent and of those addressed
-    to it (cross-tenant on that side, as `invitations_addressed_to`): one index-backed query
-    per side, at most `limit` rows each, merged here."""
-    queries = []
+def invitation_events_for(
+    *, organization: Organization, kind: str, limit: int = 10
+) -> list[InvitationEvent]:
+    """The latest lifecycle steps of one kind of invitation ("reseller": a provider's requests,
+    "customer": a reseller's customer invitations) on the organization's side: those it sent,
+    or those addressed to it (cross-tenant on that side, as `invitations_addressed_to`). One
+    index-backed query of at most `limit` rows."""
+    senders = {ResellerInvitation.KIND: Organization.Kind.PROVIDER}
+    senders[CustomerInvitation.KIND] = Organization.Kind.RESELLER
+    qs = InvitationEvent.objects.filter(kind=kind)
+    if organization.kind == senders.get(kind):
+        qs = qs.filter(organization=organization)
+    else:
+        path = domain_path(organization.primary_domain or "")
+        if not path:
+            return []
+        qs = qs.filter(invitee_domain_path__startswith=path)
+    return list(
+        qs.select_related("organization", "actor_organization").order_by("-created_at", "-pk")[
+            :limit
+        ]
+    )
+
+
+def recent_changes_for(
+    *, organization: Organization, invitation_kind: str, limit: int = 10
+) -> list:
+    """Recent changes: relationship events (providers and resellers) and the lifecycle steps of
+    one kind of invitation on the organization's side, newest first."""
+    relationship_events = []
     if organization.kind in (Organization.Kind.PROVIDER, Organization.Kind.RESELLER):
-        queries.append(InvitationEvent.objects.filter(organization=organization))
-    path = domain_path(organization.primary_domain or "")
-    invited_kinds: dict[str, str] = {
-        Organization.Kind.RESELLER: ResellerInvitation.KIND,
-        Organization.Kind.CUSTOMER: CustomerInvitation.KIND,
-    }
-    invited_kind = invited_kinds.get(organization.kind)
-    if path and invited_kind:
-        queries.append(
-            InvitationEvent.objects.filter(invitee_domain_path__startswith=path, kind=invited_kind)
-        )
-    events = [
-        event
-        for qs in queries
-        for event in qs.select_related("organization", "actor_organization").order_by(
-            "-created_at", "-pk"
-        )[:limit]
-    ]
-    events.sort(key=lambda event: (event.created_at, event.pk), reverse=True)
-    return events[:limit]
-
-
-def recent_changes_for(*, organization: Organization, limit: int = 10) -> list:
-    """Recent changes: relationship events and invitation lifecycle steps, newest first."""
+        relationship_events = relationship_events_for(organization=organization, limit=limit)
     merged = [
-        *relationship_events_for(organization=organization, limit=limit),
-        *invitation_events_for(organization=organization, limit=limit),
+        *relationship_events,
+        *invitation_events_for(organization=organization, kind=invitation_kind, limit=limit),
     ]
     merged.sort(key=lambda event: event.created_at, reverse=True)
     return merged[:limit]

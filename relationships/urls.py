@@ -13,6 +13,11 @@ urlpatterns = [
         {"export": True},
         name="indirect_resellers_export",
     ),
+    path(
+        "indirect-resellers/invitations/",
+        views.SentResellerInvitationsView.as_view(),
+        name="sent_reseller_invitations",
+    ),
     path("indirect-resellers/invite/", views.ResellerInviteView.as_view(), name="invite_reseller"),
     path(
         "indirect-resellers/invitations/<int:pk>/<str:action>/",

@@ -13,6 +13,7 @@ from .partners import (
     RelationshipActionView,
     ResellerInvitationActionView,
     ResellerInviteView,
+    SentResellerInvitationsView,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "RelationshipActionView",
     "ResellerInvitationActionView",
     "ResellerInviteView",
+    "SentResellerInvitationsView",
 ]

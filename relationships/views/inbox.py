@@ -15,7 +15,7 @@ from portal.policy import Action
 
 from .. import selectors
 from ..errors import InvitationUnavailable
-from ..models import ResellerInvitation
+from ..models import CustomerInvitation, ResellerInvitation
 from ..services import customers as customer_services
 from ..services import reseller_invitations as invitation_services
 from ._base import Kind, RelationshipsViewMixin, error_text
@@ -57,7 +57,12 @@ class ReceivedInvitationsView(RelationshipsViewMixin, View):
                     per_page=HISTORY_PER_PAGE,
                     counted=False,
                 ),
-                "events": selectors.recent_changes_for(organization=self.organization),
+                "events": selectors.recent_changes_for(
+                    organization=self.organization,
+                    invitation_kind=ResellerInvitation.KIND
+                    if self.organization.kind == Kind.RESELLER
+                    else CustomerInvitation.KIND,
+                ),
             },
         )
 

@@ -113,22 +113,38 @@ class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
             )
         return self.render_list(
             request,
-            events=selectors.recent_changes_for(organization=self.organization),
+            events=selectors.recent_changes_for(
+                organization=self.organization, invitation_kind=ResellerInvitation.KIND
+            ),
             can_invite=can_invite,
             regions=selectors.provider_regions(provider=self.organization) if can_invite else [],
             form=form or ResellerInviteForm(),
             pending=pending,
-            history=self._history(can_invite),
         )
 
-    def _history(self, can_invite: bool) -> BoundedPage | list[ResellerInvitation]:
-        if not can_invite or self.wants_csv():
-            return []
-        return bounded_page(
-            selectors.sent_reseller_invitations(provider=self.organization),
-            self.request.GET.get("history_page"),
-            per_page=PENDING_PER_PAGE,
-            counted=False,
+
+class SentResellerInvitationsView(RelationshipsViewMixin, View):
+    """/indirect-resellers/invitations/: every invitation the provider sent, whatever became of
+    it (revoked and expired included), and their Recent changes."""
+
+    required_action = Action.INVITE_RESELLER
+    organization_kinds = {Kind.PROVIDER}
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "relationships/sent_invitations.html",
+            {
+                "history": bounded_page(
+                    selectors.sent_reseller_invitations(provider=self.organization),
+                    request.GET.get("history_page"),
+                    per_page=PENDING_PER_PAGE,
+                    counted=False,
+                ),
+                "events": selectors.invitation_events_for(
+                    organization=self.organization, kind=ResellerInvitation.KIND
+                ),
+            },
         )
 
 
@@ -322,7 +338,9 @@ class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
     ) -> HttpResponse | StreamingHttpResponse:
         return self.render_list(
             request,
-            events=selectors.recent_changes_for(organization=self.organization),
+            events=selectors.recent_changes_for(
+                organization=self.organization, invitation_kind=ResellerInvitation.KIND
+            ),
             can_manage=can(self.membership, Action.AUTHORIZE_PROVIDER),
             can_invite=can(self.membership, Action.INVITE_CUSTOMER),
             inbox=[] if self.wants_csv() else inbox_page(request, self.organization),
@@ -350,6 +368,9 @@ class CustomerInviteView(RelationshipsViewMixin, View):
                     request.GET.get("history_page"),
                     per_page=PENDING_PER_PAGE,
                     counted=False,
+                ),
+                "events": selectors.invitation_events_for(
+                    organization=self.organization, kind=CustomerInvitation.KIND
                 ),
             },
             status=status,

@@ -72,7 +72,7 @@ def test_declining_from_the_inbox_closes_the_invitation_and_the_sender_sees_decl
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.DECLINED
     page = client_for(member(invitation.organization, global_admin=True)).get(
-        "/indirect-resellers/"
+        "/indirect-resellers/invitations/"
     )
     assert "Invitation declined" in page.text
     assert ">Declined<" in page.text
@@ -123,7 +123,7 @@ def test_every_lifecycle_step_is_listed_on_both_sides_and_revoked_and_expired_st
         assert invitations_expire_due() == 1
         types = set(InvitationEvent.objects.values_list("type", flat=True))
         assert types == {"sent", "resent", "revoked", "expired"}
-        sender_page = client_for(provider_admin).get("/indirect-resellers/").text
+        sender_page = client_for(provider_admin).get("/indirect-resellers/invitations/").text
         received = client_for(member(reseller)).get("/received-invitations/").text
     for page in (sender_page, received):
         assert ">Revoked<" in page
