@@ -39,6 +39,13 @@ class EnrollmentConfig(AppConfig):
                 section=SETTINGS,
             ),
             NavEntry(
+                _("User management"),
+                "account_settings:users",
+                Action.MANAGE_USERS,
+                order=30,
+                section=SETTINGS,
+            ),
+            NavEntry(
                 _("Partner profile"),
                 "account_settings:partner_profile",
                 Action.VIEW_LEGAL_INFO,

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record, notify
 from portal.models import Market, Membership, Organization, User
 from portal.policy import Action, require
-from verification.services import case_details_changed
 
 from ..models import LegacyMembershipAccount, LegalProfile, PartnerId
+from ..signals import legal_profile_changed
 
 LEGACY_ATTEMPTS = 5
 LEGACY_WINDOW_SECONDS = 15 * 60
@@ -73,8 +73,11 @@ def legal_profile_update(
         actor=actor,
         fields=changed,
     )
-    # What changed is verified again (DOMAIN.md: edits re-open verification).
-    case_details_changed(organization=profile.organization, actor=actor, fields=changed)
+    # What changed is verified again (DOMAIN.md: edits re-open verification): verification's
+    # receiver updates its case inside this transaction.
+    legal_profile_changed.send(
+        sender=LegalProfile, organization=profile.organization, actor=actor, fields=changed
+    )
     notify(
         organization=profile.organization,
         message=_("%(name)s updated the legal info.") % {"name": actor.get_full_name()},

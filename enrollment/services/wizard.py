@@ -16,6 +16,7 @@ from portal.models import Market, Membership, Organization, User
 from ..forms import DUPLICATE_MESSAGE
 from ..models import EnrollmentDraft, LegalProfile
 from ..selectors import organization_duplicate_of, organization_with_domain
+from ..signals import enrollment_submitted
 from ..wizard import STEPS, draft_validate
 
 
@@ -76,8 +77,8 @@ def enrollment_draft_save(
 
 @transaction.atomic
 def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
-    """Register now: the legal profile is written, the organization is submitted and a
-    verification case opened, all or nothing."""
+    """Register now: the legal profile is written, the organization is submitted and
+    `enrollment_submitted` sent (verification opens its case), all or nothing."""
     assert draft.organization_id is not None  # enrollment_start() creates both together
     organization = Organization.objects.select_for_update().get(pk=draft.organization_id)
     if organization.status != Organization.Status.DRAFT:
@@ -114,9 +115,7 @@ def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
         country=country.code,
         previous_status=Organization.Status.DRAFT,
     )
-    # Imported here: the verification app imports enrolment models (no import cycle).
-    from verification.services import verification_case_open
-
-    verification_case_open(organization=organization, actor=actor)
+    # Verification opens the case (and writes the contact's email) inside this transaction.
+    enrollment_submitted.send(sender=Organization, organization=organization, actor=actor)
     draft.delete()
     return organization
