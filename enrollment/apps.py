@@ -5,6 +5,12 @@ class EnrollmentConfig(AppConfig):
     name = "enrollment"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         from .panels import agreement_panel, enrollment_draft_panel

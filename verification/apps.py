@@ -55,6 +55,12 @@ class VerificationConfig(AppConfig):
     name = "verification"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         register_panel(verification_panel, order=20)

@@ -13,6 +13,7 @@ from portal.audit import audit_record
 from portal.domains import email_domain, validate_work_email
 from portal.models import Market, Membership, Organization, User
 
+from ..events import AuditType
 from ..forms import DUPLICATE_MESSAGE
 from ..models import EnrollmentDraft, LegalProfile
 from ..selectors import organization_duplicate_of, organization_with_domain
@@ -58,7 +59,9 @@ def enrollment_start(*, user: User) -> EnrollmentDraft:
         raise ValidationError(DUPLICATE_MESSAGE, code="duplicate") from exc
     Membership.objects.create(user=user, organization=organization, global_admin=True)
     draft = EnrollmentDraft.objects.create(user=user, organization=organization, step="legal")
-    audit_record(type="enrollment.started", organization=organization, actor=user, domain=domain)
+    audit_record(
+        type=AuditType.ENROLLMENT_STARTED, organization=organization, actor=user, domain=domain
+    )
     return draft
 
 
@@ -108,7 +111,7 @@ def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
     organization.full_clean()
     organization.save(update_fields=["legal_name", "country", "status", "enrolled_at"])
     audit_record(
-        type="organization.submitted",
+        type=AuditType.ORGANIZATION_SUBMITTED,
         organization=organization,
         actor=actor,
         legal_name=profile.legal_name,
