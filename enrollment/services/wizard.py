@@ -13,9 +13,8 @@ from portal.audit import audit_record
 from portal.domains import email_domain, validate_work_email
 from portal.models import Market, Membership, Organization, User
 
-from ..forms import DUPLICATE_MESSAGE
 from ..models import EnrollmentDraft, LegalProfile
-from ..selectors import organization_duplicate_of, organization_with_domain
+from ..rules import DUPLICATE_MESSAGE, organization_duplicates, validate_not_duplicate
 from ..wizard import STEPS, draft_validate
 
 
@@ -43,8 +42,7 @@ def enrollment_start(*, user: User) -> EnrollmentDraft:
         )
     validate_work_email(user.email)
     domain = email_domain(user.email)
-    if organization_with_domain(domain=domain) is not None:
-        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
+    validate_not_duplicate(domains=[domain])
     try:
         with transaction.atomic():
             organization = Organization.objects.create(
@@ -86,13 +84,12 @@ def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
     if invalid_step is not None:
         raise StepInvalid(invalid_step)
     country = Market.objects.get(code=fields.pop("country"))
-    duplicate = organization_duplicate_of(
+    if organization_duplicates(
         legal_name=fields["legal_name"],
         country=country,
-        domain=organization.primary_domain,
+        domains=[organization.primary_domain],
         exclude=organization,
-    )
-    if duplicate is not None:
+    ).exists():
         raise StepInvalid("legal")
     now = timezone.now()
     profile = LegalProfile(

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment.rules import DUPLICATE_MESSAGE, validate_not_duplicate
 from portal.audit import audit_record, notify
 from portal.models import Market, Membership, Organization, User
 from portal.policy import Action, require
@@ -106,13 +107,7 @@ def customer_organization_create(
         refusal = answer_refusal(invited_email=invitation.email, membership=None, user=user)
         if refusal:
             raise ValidationError(refusal)
-        taken = _("This company already has an account; ask its Global admin to add you.")
-        if (
-            Organization.objects.filter(primary_domain=domain)
-            .exclude(status=Organization.Status.CLOSED)
-            .exists()
-        ):
-            raise ValidationError(taken)
+        validate_not_duplicate(domains=[domain])
         organization = Organization(
             kind=Kind.CUSTOMER,
             status=Organization.Status.VERIFIED,
@@ -126,7 +121,7 @@ def customer_organization_create(
             with transaction.atomic():
                 organization.save()
         except IntegrityError as exc:  # a colleague created it at the same moment
-            raise ValidationError(taken) from exc
+            raise ValidationError(DUPLICATE_MESSAGE, code="duplicate") from exc
         membership = Membership.objects.create(
             user=user, organization=organization, global_admin=True
         )
