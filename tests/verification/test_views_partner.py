@@ -59,7 +59,12 @@ def test_changing_the_primary_contact_resends_to_the_new_address(client_for, par
     domain = partner.organization.primary_domain
     response = client_for(partner).post(
         "/verification/contact/change/",
-        {"first_name": "Nora", "last_name": "Neri", "email": f"nora@{domain}", "phone": "+39 06 1234 5601"},
+        {
+            "first_name": "Nora",
+            "last_name": "Neri",
+            "email": f"nora@{domain}",
+            "phone": "+39 06 1234 5601",
+        },
     )
     assert response.status_code == 302
     message = OutboxMessage.objects.filter(template="verification_contact_confirm").first()
