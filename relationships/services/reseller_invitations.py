@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from enrollment.rules import validate_partner_id_format
 from enrollment.selectors import agreement_accepted
 from portal.audit import audit_record, notify
 from portal.models import Membership, Organization
@@ -105,6 +106,11 @@ def reseller_invitation_create(
     provider = membership.organization
     email = email.strip().lower()
     partner_id = partner_id.strip()
+    if partner_id:
+        try:
+            validate_partner_id_format(partner_id)
+        except ValidationError as exc:
+            raise ValidationError({"partner_id": exc.messages}) from exc
     with transaction.atomic():
         refusal = reseller_invitation_refusal(provider=provider, email=email)
         if refusal:
