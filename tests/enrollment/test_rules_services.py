@@ -22,7 +22,7 @@ from portal.models import Market, Organization, User
 from relationships.forms import ResellerInviteForm
 from relationships.services.customers import customer_organization_create
 from relationships.services.reseller_invitations import reseller_invitation_create
-from tests.factories import OrganizationFactory, UserFactory, member
+from tests.factories import OrganizationFactory, UserFactory, acting, member
 from tests.portal.test_account_legal import profile_for
 from tests.relationships.factories import CustomerInvitationFactory
 from tests.verification.factories import submitted_reseller
@@ -191,7 +191,7 @@ def test_every_partner_id_door_refuses_the_same_formats(reseller_admin, value):
     assert str(rules.PARTNER_ID_MESSAGE) in " ".join(exc.value.message_dict["mpn_id"])
     provider = member(OrganizationFactory(kind=Organization.Kind.PROVIDER))
     with pytest.raises(ValidationError) as exc:
-        reseller_invitation_create(membership=provider, email="boss@new.example", partner_id=value)
+        reseller_invitation_create(**acting(provider), email="boss@new.example", partner_id=value)
     assert str(rules.PARTNER_ID_MESSAGE) in " ".join(exc.value.message_dict["partner_id"])
 
 
@@ -282,7 +282,7 @@ def test_duplicate_organization_is_one_rule_with_one_message():
     invitation = CustomerInvitationFactory(email="boss@taken.example")
     with pytest.raises(ValidationError) as exc:
         customer_organization_create(
-            user=UserFactory(email="boss@taken.example"),
+            actor=UserFactory(email="boss@taken.example"),
             invitation=invitation,
             legal_name="Taken Again",
             country=Market.objects.get(code="IT"),
