@@ -14,9 +14,8 @@ from portal.domains import email_domain, validate_work_email
 from portal.models import Market, Membership, Organization, User
 
 from ..events import AuditType
-from ..forms import DUPLICATE_MESSAGE
 from ..models import EnrollmentDraft, LegalProfile
-from ..selectors import organization_duplicate_of, organization_with_domain
+from ..rules import DUPLICATE_MESSAGE, organization_duplicates, validate_not_duplicate
 from ..signals import enrollment_submitted
 from ..wizard import STEPS, draft_validate
 
@@ -45,8 +44,7 @@ def enrollment_start(*, user: User) -> EnrollmentDraft:
         )
     validate_work_email(user.email)
     domain = email_domain(user.email)
-    if organization_with_domain(domain=domain) is not None:
-        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
+    validate_not_duplicate(domains=[domain])
     try:
         with transaction.atomic():
             organization = Organization.objects.create(
@@ -90,13 +88,12 @@ def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
     if invalid_step is not None:
         raise StepInvalid(invalid_step)
     country = Market.objects.get(code=fields.pop("country"))
-    duplicate = organization_duplicate_of(
+    if organization_duplicates(
         legal_name=fields["legal_name"],
         country=country,
-        domain=organization.primary_domain,
+        domains=[organization.primary_domain],
         exclude=organization,
-    )
-    if duplicate is not None:
+    ).exists():
         raise StepInvalid("legal")
     now = timezone.now()
     profile = LegalProfile(
