@@ -119,10 +119,6 @@ class InvitationBase(models.Model):
     def effective_status(self) -> str:
         return InvitationStatus.EXPIRED if self.is_expired else self.status
 
-    @property
-    def effective_status_label(self) -> str:
-        return str(InvitationStatus(self.effective_status).label)
-
 
 class ResellerInvitation(InvitationBase):
     """A provider's "Request a partnership" to a reseller admin's email."""

@@ -30,7 +30,7 @@ def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
     from portal.paging import COUNT_CAP
     from portal.policy import Action, can
 
-    from .models import VerificationCase
+    from .models import PARTNER_WAIT_STATUSES, VerificationCase
     from .selectors import case_queue_counts_all_tenants
 
     if not can(membership, Action.REVIEW_VERIFICATION):
@@ -44,7 +44,7 @@ def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
             "checking": counts[Status.CHECKING],
             # Past the cap, a sum of two capped counts is still "10,000+".
             "waiting_on_partners": min(
-                counts[Status.EMAIL_PENDING] + counts[Status.INFO_REQUESTED], COUNT_CAP + 1
+                sum(counts[status] for status in PARTNER_WAIT_STATUSES), COUNT_CAP + 1
             ),
             "cap": COUNT_CAP,
         },

@@ -14,6 +14,7 @@ from django.views import View
 
 from portal.paging import bounded_page
 from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..forms import (
@@ -21,12 +22,12 @@ from ..forms import (
 )
 from ..lists import Column, ListPage
 from ..services import orders as order_services
-from ._base import Kind, RelationshipsViewMixin, error_text, iso_date
+from ._base import Kind, error_text, iso_date
 
 SUGGESTIONS = 10
 
 
-class CustomersView(RelationshipsViewMixin, ListPage, View):
+class CustomersView(TenantViewMixin, ListPage, View):
     required_action = Action.VIEW_CUSTOMERS
     template_name = "relationships/customers.html"
     csv_filename = "customers.csv"
@@ -169,7 +170,7 @@ class CustomerPartnersView(CustomersView):
         )
 
 
-class CustomerDetailView(RelationshipsViewMixin, View):
+class CustomerDetailView(TenantViewMixin, View):
     required_action = Action.VIEW_CUSTOMERS
 
     def _shared(self, customer_id: int):

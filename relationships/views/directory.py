@@ -10,12 +10,13 @@ from portal.forms import clean_query_text
 from portal.models import Region
 from portal.paging import bounded_page
 from portal.policy import Action
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
-from ._base import Kind, RelationshipsViewMixin
+from ._base import Kind
 
 
-class FindProviderView(RelationshipsViewMixin, View):
+class FindProviderView(TenantViewMixin, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     paginate_by = 20

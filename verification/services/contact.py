@@ -24,7 +24,7 @@ from portal.domains import domain_belongs_to, email_domain, is_consumer_domain
 from portal.models import User
 from portal.outbox import absolute_url
 
-from ..models import CaseEvent, ContactConfirmation, VerificationCase
+from ..models import CONTACT_CHANGE_STATUSES, CaseEvent, ContactConfirmation, VerificationCase
 from .core import ensure_status, lock_case, record, schedule_next
 
 logger = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ def case_contact_change(
     reopens a withdrawn or expired case."""
     with transaction.atomic():
         case = lock_case(case)
-        ensure_status(case, {Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED})
+        ensure_status(case, CONTACT_CHANGE_STATUSES)
         validate_contact_email(email, case.organization.primary_domain)
         profile = case.organization.legal_profile
         previous = profile.primary_contact_email

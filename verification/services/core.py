@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from portal.audit import audit_record
 from portal.models import Membership, Organization, User
 
+from ..deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
 from ..emails import email_primary_contact, notify_partner
 from ..models import (
     PARTNER_WAIT_STATUSES,
@@ -28,7 +30,6 @@ NextAction = VerificationCase.NextAction
 
 REMINDER_DAYS = (3, 7)
 EXPIRY_DAYS = 30
-ESCALATION_BUSINESS_DAYS = 2
 CHECKS_RETRY_AFTER = timedelta(minutes=2)
 
 # How a conflict message names what the other person did.
@@ -52,15 +53,6 @@ class CaseConflict(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def add_business_days(start: datetime, days: int) -> datetime:
-    current, added = start, 0
-    while added < days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
 
 
 def lock_case(case: VerificationCase | int) -> VerificationCase:
@@ -93,7 +85,7 @@ def conflict_message(case: VerificationCase) -> str:
 
 
 def ensure_status(
-    case: VerificationCase, allowed: set[str], expected_version: int | None = None
+    case: VerificationCase, allowed: Collection[str], expected_version: int | None = None
 ) -> None:
     """Refuse when the case is elsewhere, or changed since the actor loaded it."""
     stale = expected_version is not None and expected_version != case.version
