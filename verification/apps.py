@@ -10,17 +10,16 @@ def verification_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
     from portal.models import Organization
 
     from .models import VerificationCase
+    from .selectors import case_status_for
 
     if membership.organization.kind != Organization.Kind.RESELLER:
         return None
-    case = (
-        VerificationCase.objects.filter(organization=membership.organization).only("status").first()
-    )
-    if case is None:
+    status = case_status_for(organization=membership.organization)
+    if status is None:
         return None
     return (
         "verification/panel.html",
-        {"status": case.status, "label": VerificationCase.Status(case.status).label},
+        {"status": status, "label": VerificationCase.Status(status).label},
     )
 
 

@@ -53,6 +53,15 @@ def case_for_organization(*, organization: Organization) -> VerificationCase | N
     )
 
 
+def case_status_for(*, organization: Organization) -> str | None:
+    """The status of the organization's verification case (None: it has none)."""
+    return (
+        VerificationCase.objects.filter(organization=organization)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
 def case_timeline(*, case: VerificationCase) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "pk")
 

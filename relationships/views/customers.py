@@ -85,9 +85,7 @@ class CustomersView(TenantViewMixin, ListPage, View):
         ]
 
     def base_queryset(self):
-        if self.is_provider:
-            return selectors.customers_shared_with_provider(provider=self.organization)
-        return selectors.customers_of_reseller(reseller=self.organization)
+        return selectors.customers_for(organization=self.organization)
 
     def partner_filter(self) -> int | None:
         try:
@@ -103,17 +101,14 @@ class CustomersView(TenantViewMixin, ListPage, View):
         return bool(self.search_term() or self.partner_term())
 
     def filter_queryset(self, qs):
-        partner_id = self.partner_filter()
-        if partner_id:
-            qs = qs.filter(**{f"{self.partner_field}_id": partner_id})
         term = self.partner_term()
-        if term:
-            ids = self.organizations_matching(term)
-            if ids is None:
-                qs = qs.filter(**{f"{self.partner_field}__legal_name__icontains": term})
-            else:
-                qs = qs.filter(**{f"{self.partner_field}_id__in": ids})
-        return qs
+        return selectors.customers_with_partner(
+            qs,
+            partner_field=self.partner_field,
+            partner_id=self.partner_filter(),
+            term=term,
+            matching_ids=self.organizations_matching(term) if term else None,
+        )
 
     def extra_context(self) -> dict[str, Any]:
         partner_id = self.partner_filter()
@@ -174,11 +169,7 @@ class CustomerDetailView(TenantViewMixin, View):
     required_action = Action.VIEW_CUSTOMERS
 
     def _shared(self, customer_id: int):
-        if self.organization.kind == Kind.PROVIDER:
-            qs = selectors.customers_shared_with_provider(provider=self.organization)
-        else:
-            qs = selectors.customers_of_reseller(reseller=self.organization)
-        rows = list(qs.filter(customer_id=customer_id))
+        rows = selectors.customer_rows(organization=self.organization, customer_id=customer_id)
         if not rows:
             raise Http404
         return rows

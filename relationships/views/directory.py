@@ -7,7 +7,6 @@ from django.shortcuts import render
 from django.views import View
 
 from portal.forms import clean_query_text
-from portal.models import Region
 from portal.paging import bounded_page
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
@@ -56,7 +55,7 @@ class FindProviderView(TenantViewMixin, View):
                 "entries": entries,
                 "q": search,
                 "region_id": region_id,
-                "regions": Region.objects.order_by("name"),
+                "regions": selectors.region_list(),
                 "own_region": own_region,
                 "query_string": params.urlencode(),
             },
