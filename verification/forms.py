@@ -16,7 +16,7 @@ from .selectors import AGE_BUCKETS
 Status = VerificationCase.Status
 
 
-class ContactConfirmForm(forms.Form):
+class ContactConfirmForm(PortalFormMixin, forms.Form):
     signed_up = forms.BooleanField(
         label=_("I signed up for this account, or agreed to be its primary contact."),
         error_messages={"required": _("Confirm that you signed up for this account.")},
@@ -27,11 +27,20 @@ class ContactConfirmForm(forms.Form):
     )
 
 
-class NewLinkByEmailForm(forms.Form):
+class NewLinkByEmailForm(PortalFormMixin, forms.Form):
+    autocomplete = {"email": "email"}
+
     email = forms.EmailField(label=_("Your email address"))
 
 
-class ContactChangeForm(forms.Form):
+class ContactChangeForm(PortalFormMixin, forms.Form):
+    autocomplete = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "email": "email",
+        "phone": "tel",
+    }
+
     first_name = forms.CharField(label=_("First name"), max_length=50)
     last_name = forms.CharField(label=_("Last name"), max_length=50)
     email = forms.EmailField(label=_("Email"))
@@ -85,7 +94,7 @@ class AssignForm(VersionedForm):
         cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = reviewers
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(PortalFormMixin, forms.Form):
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
