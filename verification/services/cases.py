@@ -12,6 +12,7 @@ from portal.audit import audit_record
 from portal.models import Organization, User
 
 from ..emails import email_primary_contact, notify_partner
+from ..events import AuditType
 from ..models import (
     OPEN_STATUSES,
     REJECTABLE_STATUSES,
@@ -57,7 +58,7 @@ def case_open(*, organization: Organization, actor: User | None) -> Verification
             created_at=now,
         )
         audit_record(
-            type="verification.opened",
+            type=AuditType.OPENED,
             organization=organization,
             actor=actor,
             case=case.pk,
