@@ -6,7 +6,13 @@ from django.db.models import QuerySet
 
 from portal.models import Membership, Organization, User
 
-from .models import AgreementAcceptance, AgreementVersion, EnrollmentDraft, PartnerId
+from .models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    EnrollmentDraft,
+    LegalProfile,
+    PartnerId,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -35,6 +41,21 @@ def agreement_acceptance_current(
         .select_related("accepted_by", "version")
         .first()
     )
+
+
+def agreement_acceptance_latest(*, organization: Organization) -> AgreementAcceptance | None:
+    """The organization's latest acceptance, of whichever version."""
+    return (
+        AgreementAcceptance.objects.filter(organization=organization)
+        .select_related("version")
+        .first()
+    )
+
+
+def legal_profile_for(*, organization: Organization | None) -> LegalProfile | None:
+    if organization is None:
+        return None
+    return LegalProfile.objects.filter(organization=organization).first()
 
 
 def enrollment_draft_for(*, user: User | AnonymousUser) -> EnrollmentDraft | None:

@@ -18,7 +18,7 @@ from .selectors import AGE_BUCKETS
 Status = VerificationCase.Status
 
 
-class ContactConfirmForm(forms.Form):
+class ContactConfirmForm(PortalFormMixin, forms.Form):
     signed_up = forms.BooleanField(
         label=_("I signed up for this account, or agreed to be its primary contact."),
         error_messages={"required": _("Confirm that you signed up for this account.")},
@@ -29,13 +29,22 @@ class ContactConfirmForm(forms.Form):
     )
 
 
-class NewLinkByEmailForm(forms.Form):
+class NewLinkByEmailForm(PortalFormMixin, forms.Form):
+    autocomplete = {"email": "email"}
+
     email = forms.EmailField(label=_("Your email address"))
 
 
-class ContactChangeForm(forms.Form):
+class ContactChangeForm(PortalFormMixin, forms.Form):
     """A new primary contact; checked by the rule `case_contact_change` applies too
     (`enrollment.rules.primary_contact_validate`)."""
+
+    autocomplete = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "email": "email",
+        "phone": "tel",
+    }
 
     first_name = forms.CharField(label=_("First name"), max_length=50)
     last_name = forms.CharField(label=_("Last name"), max_length=50)
@@ -106,7 +115,7 @@ class AssignForm(VersionedForm):
         cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = reviewers
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(PortalFormMixin, forms.Form):
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})

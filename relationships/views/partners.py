@@ -17,6 +17,7 @@ from django.views import View
 from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..forms import (
@@ -30,7 +31,6 @@ from ..services import provider_relationships as relationship_services
 from ..services import reseller_invitations as invitation_services
 from ._base import (
     Kind,
-    RelationshipsViewMixin,
     date_text,
     error_text,
     iso_date,
@@ -65,7 +65,7 @@ class SharedCustomerCounts:
             row["customer_count"] = counts.get(row[key], 0)
 
 
-class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
+class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"
@@ -120,7 +120,7 @@ class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
         )
 
 
-class ResellerInviteView(RelationshipsViewMixin, View):
+class ResellerInviteView(TenantViewMixin, View):
     required_action = Action.INVITE_RESELLER
     organization_kinds = {Kind.PROVIDER}
 
@@ -157,7 +157,7 @@ class ResellerInviteView(RelationshipsViewMixin, View):
         return response
 
 
-class InvitationActionView(RelationshipsViewMixin, View):
+class InvitationActionView(TenantViewMixin, View):
     """Resend or revoke one of the organization's own invitations from the page that lists
     them. Another tenant's invitation and an unknown action are a 404."""
 
@@ -204,7 +204,7 @@ class ResellerInvitationActionView(InvitationActionView):
     redirect_to = "relationships:indirect_resellers"
 
 
-class RelationshipActionView(RelationshipsViewMixin, View):
+class RelationshipActionView(TenantViewMixin, View):
     """Remove partnership (provider), remove admin access or end the relationship (reseller)."""
 
     required_action = Action.VIEW_RELATIONSHIPS
@@ -282,7 +282,7 @@ class RelationshipActionView(RelationshipsViewMixin, View):
 # Indirect providers (reseller) -------------------------------------------------------------
 
 
-class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
+class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     template_name = "relationships/indirect_providers.html"
@@ -321,7 +321,7 @@ class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
         )
 
 
-class CustomerInviteView(RelationshipsViewMixin, View):
+class CustomerInviteView(TenantViewMixin, View):
     required_action = Action.INVITE_CUSTOMER
     organization_kinds = {Kind.RESELLER}
 

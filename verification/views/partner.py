@@ -18,7 +18,7 @@ from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
 
 from ..forms import ContactChangeForm, DocumentUploadForm
-from ..models import CaseEvent, Document, VerificationCase
+from ..models import CONTACT_CHANGE_STATUSES, UPLOAD_STATUSES, CaseEvent, Document, VerificationCase
 from ..progress import verification_steps
 from ..selectors import (
     case_documents,
@@ -37,8 +37,6 @@ from ..services import (
 
 Status = VerificationCase.Status
 INTERNAL_EVENTS = {CaseEvent.Type.CLAIMED, CaseEvent.Type.ESCALATED}
-UPLOAD_STATUSES = {Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW}
-CONTACT_CHANGE_STATUSES = {Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED}
 
 
 def status_context(
