@@ -139,7 +139,10 @@ class QueueFilterForm(PortalFormMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All open cases")), *Status.choices],
+        choices=[
+            ("", _("All open cases")),
+            *((value, VerificationCase.reviewer_label(value)) for value in Status.values),
+        ],
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)

@@ -221,3 +221,15 @@ def test_each_decision_form_on_the_case_page_has_its_own_ids(
     reject_form = body.split(f'action="/review/{case.pk}/reject/"', 1)[1].split("</form>", 1)[0]
     assert 'id="id_reject_note"' in reject_form and 'name="note"' in reject_form
     assert 'id="id_approve_note"' in body and body.count('id="id_note"') == 0
+
+
+def test_the_reviewer_reads_statuses_in_the_reviewers_words(
+    client_for, reviewer_member, django_capture_on_commit_callbacks
+):
+    waiting = case_open(organization=submitted_reseller().organization, actor=None)
+    client = client_for(reviewer_member)
+    queue = client.get("/review/", {"status": "email_pending"}).content.decode()
+    case_page = client.get(f"/review/{waiting.pk}/").content.decode()
+    for body in (queue, case_page):
+        assert "Waiting for the partner&#x27;s primary contact" in body
+        assert "Waiting for your primary contact" not in body
