@@ -11,6 +11,7 @@ from portal.audit import audit_record
 from portal.models import Membership, Organization
 from portal.policy import Action, require
 
+from ..events import AuditType
 from ..models import Order
 from ..selectors import customers_shared_with_provider
 
@@ -57,7 +58,7 @@ def order_place(
         order.save()
         for org in (provider, shared.reseller, shared.customer):
             audit_record(
-                type="relationships.order.placed",
+                type=AuditType.ORDER_PLACED,
                 organization=org,
                 actor=membership.user,
                 order=order.pk,

@@ -14,6 +14,7 @@ from portal.policy import Action, can, require
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
+from ..events import AuditType
 from ..models import (
     InvitationStatus,
     ProviderRelationship,
@@ -141,7 +142,7 @@ def reseller_invitation_create(
             partner_id=partner_id,
         )
         audit_record(
-            type="relationships.reseller_invitation.sent",
+            type=AuditType.RESELLER_INVITATION_SENT,
             organization=provider,
             actor=membership.user,
             invitation=invitation.pk,
@@ -175,7 +176,7 @@ def reseller_invitation_resend(*, membership: Membership, invitation_id: int) ->
         invitation_resend(
             invitation,
             actor=membership.user,
-            audit_type="relationships.reseller_invitation.resent",
+            audit_type=AuditType.RESELLER_INVITATION_RESENT,
             send=emails.send_reseller_invitation,
         )
     return invitation
@@ -191,7 +192,7 @@ def reseller_invitation_revoke(*, membership: Membership, invitation_id: int) ->
         invitation_revoke(
             invitation,
             actor=membership.user,
-            audit_type="relationships.reseller_invitation.revoked",
+            audit_type=AuditType.RESELLER_INVITATION_REVOKED,
         )
     return invitation
 
@@ -280,7 +281,7 @@ def reseller_invitation_accept(
         )
         for org in (provider, reseller):
             audit_record(
-                type="relationships.provider.authorized",
+                type=AuditType.PROVIDER_AUTHORIZED,
                 organization=org,
                 actor=membership.user,
                 relationship=relationship.pk,
@@ -325,7 +326,7 @@ def reseller_invitation_decline(
             raise ValidationError(refusal)
         invitation_close(invitation, status=InvitationStatus.DECLINED, by=membership.user)
         audit_record(
-            type="relationships.reseller_invitation.declined",
+            type=AuditType.RESELLER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=membership.user,
             invitation=invitation.pk,

@@ -12,6 +12,7 @@ from portal.audit import audit_record
 from portal.models import Organization, User
 
 from ..emails import email_primary_contact, notify_partner
+from ..events import AuditType
 from ..models import OPEN_STATUSES, CaseEvent, DocumentType, InfoRequest, VerificationCase
 from .contact import confirmation_email_context, contact_link_issue
 from .core import ensure_status, lock_case, record, require_reviewer, schedule_next
@@ -50,7 +51,7 @@ def case_open(*, organization: Organization, actor: User | None) -> Verification
             created_at=now,
         )
         audit_record(
-            type="verification.opened",
+            type=AuditType.OPENED,
             organization=organization,
             actor=actor,
             case=case.pk,

@@ -14,6 +14,7 @@ from portal.audit import audit_record
 from portal.models import Membership, Organization, User
 
 from ..emails import email_primary_contact, notify_partner
+from ..events import FOR_CASE_EVENT
 from ..models import (
     PARTNER_WAIT_STATUSES,
     CaseEvent,
@@ -200,7 +201,7 @@ def record(
         created_at=now,
     )
     audit_record(
-        type=f"verification.{event_type}",
+        type=FOR_CASE_EVENT[event_type],
         organization=case.organization,
         actor=actor,
         case=case.pk,
