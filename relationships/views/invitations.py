@@ -9,6 +9,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -39,8 +41,6 @@ class InvitationView(LoginRequiredMixin, View):
         return self.membership.organization if self.membership else None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request_is_authenticated(request):
-            return self.handle_no_permission()
         invitation = selectors.invitation_by_key(kwargs["key"])
         self.membership = getattr(request, "membership", None)
         if invitation is None:
@@ -50,8 +50,36 @@ class InvitationView(LoginRequiredMixin, View):
                 {"reason": "invalid"},
                 status=404,
             )
+        if not request_is_authenticated(request):
+            return self.signed_out(request, invitation)
         self.invitation = invitation
         return super().dispatch(request, *args, **kwargs)
+
+    def signed_out(
+        self, request: HttpRequest, invitation: ResellerInvitation | CustomerInvitation
+    ) -> HttpResponse:
+        """Says which invitation this is and who sent it, with ways in that come back here."""
+        if invitation.effective_status != "pending":
+            status = invitation.effective_status
+            return render(
+                request,
+                "relationships/invitation_unavailable.html",
+                {"reason": status, "invitation": invitation},
+                status=200 if status == "accepted" else 410,
+            )
+        back = urlencode({"next": request.path})
+        return render(
+            request,
+            "relationships/invitation_signin.html",
+            {
+                "invitation": invitation,
+                "for_reseller": isinstance(invitation, ResellerInvitation),
+                "sender": invitation.organization,
+                "provider": getattr(invitation, "provider", None),
+                "login_url": f"{reverse('account_login')}?{back}",
+                "signup_url": f"{reverse('account_signup')}?{back}",
+            },
+        )
 
     def unavailable(
         self, request: AuthenticatedHttpRequest, exc: InvitationUnavailable
