@@ -35,6 +35,7 @@ NAV: list[NavItem] = [
     NavItem(_("Identifiers"), "/settings/identifiers/", Action.MANAGE_IDENTIFIERS, "settings"),
     NavItem(_("User management"), "/settings/users/", Action.MANAGE_USERS, "settings"),
     NavItem(_("Partner profile"), "/settings/partner-profile/", Action.VIEW_LEGAL_INFO, "settings"),
+    NavItem(_("Audit log"), "/audit-log/", Action.VIEW_AUDIT_LOG, "settings"),
 ]
 
 # Providers see their resellers, resellers their providers: the same action, two pages.

@@ -32,6 +32,7 @@ class Action(StrEnum):
     INVITE_RESELLER = "invite_reseller"
     VIEW_RELATIONSHIPS = "view_relationships"
     REVIEW_VERIFICATION = "review_verification"
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 ALL_PARTNER_ROLES = {
@@ -66,6 +67,7 @@ RULES: dict[Action, tuple[set[str], set[Role]]] = {
     Action.INVITE_RESELLER: ({Kind.PROVIDER}, _AGENTS),
     Action.VIEW_RELATIONSHIPS: ({Kind.RESELLER, Kind.PROVIDER}, ALL_PARTNER_ROLES),
     Action.REVIEW_VERIFICATION: ({Kind.OPERATOR}, {Role.VERIFICATION_ADMIN}),
+    Action.VIEW_AUDIT_LOG: (set(Kind), _ADMINS),
 }
 
 

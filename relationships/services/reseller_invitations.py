@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from enrollment.selectors import agreement_accepted
-from portal.audit import audit_record, notify
+from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Membership, Organization
 from portal.policy import Action, can, require
 from portal.ratelimit import rate_limit_consume
@@ -145,6 +145,7 @@ def reseller_invitation_create(
             type=AuditType.RESELLER_INVITATION_SENT,
             organization=provider,
             actor=membership.user,
+            actor_organization=membership.organization,
             invitation=invitation.pk,
             email=email,
         )
@@ -279,15 +280,15 @@ def reseller_invitation_accept(
             actor=membership.user,
             actor_organization=reseller,
         )
-        for org in (provider, reseller):
-            audit_record(
-                type=AuditType.PROVIDER_AUTHORIZED,
-                organization=org,
-                actor=membership.user,
-                relationship=relationship.pk,
-                provider=provider.pk,
-                reseller=reseller.pk,
-            )
+        audit_record_for(
+            type=AuditType.PROVIDER_AUTHORIZED,
+            organizations=[provider, reseller],
+            actor=membership.user,
+            actor_organization=membership.organization,
+            relationship=relationship.pk,
+            provider=provider.pk,
+            reseller=reseller.pk,
+        )
         notify(
             organization=provider,
             message=_("%(reseller)s authorized you as its indirect provider.")
@@ -329,6 +330,7 @@ def reseller_invitation_decline(
             type=AuditType.RESELLER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=membership.user,
+            actor_organization=membership.organization,
             invitation=invitation.pk,
             reseller=membership.organization.pk,
         )
