@@ -66,8 +66,34 @@ class VerificationConfig(AppConfig):
         register_panel(verification_panel, order=20)
         register_panel(review_queue_panel, order=20)
 
+        from enrollment.signals import enrollment_submitted, legal_profile_changed
+
+        from .receivers import open_case_on_enrollment_submitted, reverify_on_legal_profile_changed
+
+        enrollment_submitted.connect(
+            open_case_on_enrollment_submitted, dispatch_uid="verification.open_case"
+        )
+        legal_profile_changed.connect(
+            reverify_on_legal_profile_changed, dispatch_uid="verification.reverify"
+        )
+
         from portal.scale import register_scale_step
 
         from .scale import seed_verification
 
         register_scale_step("verification", seed_verification, order=30)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+
+        register_nav(
+            NavEntry(_("Verification"), "verification:status", Action.VIEW_VERIFICATION, order=60),
+            NavEntry(
+                _("Verification queue"),
+                "verification:review_queue",
+                Action.REVIEW_VERIFICATION,
+                order=70,
+            ),
+        )

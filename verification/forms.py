@@ -6,6 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.models import LegalProfile
+from enrollment.rules import primary_contact_validate
 from portal.forms import PortalFormMixin
 from portal.models import User
 from portal.selectors import market_and_region_names
@@ -32,10 +34,29 @@ class NewLinkByEmailForm(forms.Form):
 
 
 class ContactChangeForm(forms.Form):
+    """A new primary contact; checked by the rule `case_contact_change` applies too
+    (`enrollment.rules.primary_contact_validate`)."""
+
     first_name = forms.CharField(label=_("First name"), max_length=50)
     last_name = forms.CharField(label=_("Last name"), max_length=50)
     email = forms.EmailField(label=_("Email"))
     phone = forms.CharField(label=_("Phone"), max_length=32)
+
+    def __init__(self, *args: Any, profile: LegalProfile | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.profile is None or self.errors:
+            return cleaned
+        try:
+            cleaned.update(primary_contact_validate(profile=self.profile, **cleaned))
+        except forms.ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    self.add_error(field, error)
+        return cleaned
 
 
 class VersionedForm(PortalFormMixin, forms.Form):

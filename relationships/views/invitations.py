@@ -35,6 +35,10 @@ class InvitationView(LoginRequiredMixin, View):
     invitation: ResellerInvitation | CustomerInvitation
     membership: Membership | None
 
+    @property
+    def organization(self):
+        return self.membership.organization if self.membership else None
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request_is_authenticated(request):
             return self.handle_no_permission()
@@ -114,7 +118,7 @@ class InvitationView(LoginRequiredMixin, View):
         if action == "decline":
             try:
                 invitation_services.reseller_invitation_decline(
-                    membership=self.membership, invitation_id=invitation.pk
+                    actor=request.user, organization=self.organization, invitation_id=invitation.pk
                 )
             except ValidationError as exc:
                 return self.render_reseller(
@@ -139,7 +143,7 @@ class InvitationView(LoginRequiredMixin, View):
             return self.render_reseller(request, invitation, form, status=400)
         try:
             relationship = invitation_services.reseller_invitation_accept(
-                membership=self.membership, invitation_id=invitation.pk
+                actor=request.user, organization=self.organization, invitation_id=invitation.pk
             )
         except ValidationError as exc:
             return self.render_reseller(
@@ -207,7 +211,7 @@ class InvitationView(LoginRequiredMixin, View):
                 return self.render_customer(request, invitation, org_form=org_form, status=400)
             try:
                 customer_services.customer_organization_create(
-                    user=request.user,
+                    actor=request.user,
                     invitation=invitation,
                     legal_name=org_form.cleaned_data["legal_name"],
                     country=org_form.cleaned_data["country"],
@@ -220,7 +224,7 @@ class InvitationView(LoginRequiredMixin, View):
         if action == "decline":
             try:
                 customer_services.customer_invitation_decline(
-                    membership=self.membership, invitation_id=invitation.pk, user=request.user
+                    actor=request.user, organization=self.organization, invitation_id=invitation.pk
                 )
             except ValidationError as exc:
                 messages.error(request, error_text(exc))
@@ -236,7 +240,7 @@ class InvitationView(LoginRequiredMixin, View):
             return self.render_customer(request, invitation, form=form, status=400)
         try:
             customer_services.customer_invitation_accept(
-                membership=self.membership, invitation_id=invitation.pk
+                actor=request.user, organization=self.organization, invitation_id=invitation.pk
             )
         except ValidationError as exc:
             return self.render_customer(request, invitation, refusal=error_text(exc), status=403)
