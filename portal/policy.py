@@ -34,6 +34,7 @@ class Action(StrEnum):
     INVITE_RESELLER = "invite_reseller"
     VIEW_RELATIONSHIPS = "view_relationships"
     REVIEW_VERIFICATION = "review_verification"
+    VIEW_AUDIT_LOG = "view_audit_log"
     READ_OUTBOX = "read_outbox"
 
 
@@ -69,6 +70,7 @@ RULES: dict[Action, tuple[set[str], set[Role]]] = {
     Action.INVITE_RESELLER: ({Kind.PROVIDER}, _AGENTS),
     Action.VIEW_RELATIONSHIPS: ({Kind.RESELLER, Kind.PROVIDER}, ALL_PARTNER_ROLES),
     Action.REVIEW_VERIFICATION: ({Kind.OPERATOR}, {Role.VERIFICATION_ADMIN}),
+    Action.VIEW_AUDIT_LOG: (set(Kind), _ADMINS),
     # Staff pages (the outbox): any member whose user is staff (see STAFF_ACTIONS).
     Action.READ_OUTBOX: (set(Kind), ALL_PARTNER_ROLES | {Role.VERIFICATION_ADMIN}),
 }

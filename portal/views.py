@@ -1,22 +1,36 @@
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
+from .audit import event_type_choices
+from .audit_log import audit_csv_lines, audit_rows
 from .dashboard import dashboard_panels
+from .forms import AuditLogFilterForm
+from .paging import keyset_page
 from .policy import Action, can
 from .selectors import (
+    audit_events_for,
+    audit_log_people,
     notification_list,
     organization_needs_admin_agent,
     outbox_list_all_tenants,
@@ -47,6 +61,62 @@ class DashboardView(TenantViewMixin, TemplateView):
         request = cast(AuthenticatedHttpRequest, self.request)
         context["panels"] = dashboard_panels(request, self.membership)
         return context
+
+
+class AuditLogView(TenantViewMixin, View):
+    """A Global admin reads everything recorded about the organization and what its people did
+    elsewhere. A fixed number of queries at any size: the members (the person filter) and one
+    keyset page of events with their people and organizations; the export streams."""
+
+    template_name = "portal/audit_log.html"
+    required_action = Action.VIEW_AUDIT_LOG
+    page_size = 50
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        form = AuditLogFilterForm(
+            request.GET or None,
+            event_types=event_type_choices(),
+            people=audit_log_people(organization=self.organization),
+        )
+        valid = form.is_valid() if form.is_bound else True
+        filters = form.cleaned_data if form.is_bound and valid else {}
+        events = audit_events_for(
+            organization=self.organization,
+            event_type=filters.get("type") or "",
+            actor_id=filters.get("person"),
+            since=filters.get("date_from"),
+            until=filters.get("date_to"),
+        )
+        if valid and request.GET.get("format") == "csv":
+            response = StreamingHttpResponse(
+                audit_csv_lines(events, self.organization), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+            return response
+        page = None
+        if valid:
+            page = keyset_page(
+                events,
+                field_name="created_at",
+                descending=True,
+                size=self.page_size,
+                after=request.GET.get("after", ""),
+                before=request.GET.get("before", ""),
+            )
+            page.object_list = audit_rows(page.object_list, self.organization)
+        query = urlencode(
+            [(key, value) for key, value in request.GET.items() if key in form.fields and value]
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "page": page,
+                "query_string": query,
+                "export_query": f"{query}&format=csv" if query else "format=csv",
+            },
+        )
 
 
 class NoOrganizationView(LoginRequiredMixin, TemplateView):

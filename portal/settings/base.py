@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "portal.middleware.RequestOriginMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.TenantMiddleware",
+    # After the tenant: audit events a request causes carry its client IP and organization.
+    "portal.audit.AuditContextMiddleware",
     "portal.ratelimit.RateLimitedMiddleware",
 ]
 
