@@ -122,7 +122,7 @@ def account_step(request: HttpRequest) -> HttpResponse:
         context["enrolled_membership"] = getattr(request, "membership", None) if not draft else None
         if request.method == "POST":
             try:
-                draft = enrollment_start(user=request.user)
+                draft = enrollment_start(actor=request.user)
             except ValidationError as exc:
                 context["account_error"] = exc.messages[0]
             else:

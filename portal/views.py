@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from .dashboard import dashboard_panels
+from .policy import Action, can
 from .selectors import (
     notification_list,
     organization_needs_admin_agent,
@@ -41,6 +42,7 @@ class DashboardView(TenantViewMixin, TemplateView):
             organization=self.organization
         )
         context["notifications"] = notification_list(organization=self.organization)[:10]
+        context["can_manage_users"] = can(self.membership, Action.MANAGE_USERS)
         # TenantViewMixin.dispatch() let only a signed-in member through.
         request = cast(AuthenticatedHttpRequest, self.request)
         context["panels"] = dashboard_panels(request, self.membership)
@@ -70,8 +72,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def outbox_allowed(request: HttpRequest) -> bool:
+    """The outbox is a staff page (policy READ_OUTBOX) that exists only with DEBUG on."""
+    return settings.DEBUG and can(getattr(request, "membership", None), Action.READ_OUTBOX)
+
+
 def _outbox_allowed(request: HttpRequest) -> None:
-    if not (settings.DEBUG and request.user.is_authenticated and request.user.is_staff):
+    if not outbox_allowed(request):
         raise Http404
 
 

@@ -140,7 +140,9 @@ def partners_matching(
         )
         side = "reseller"
     else:
-        relationships = ProviderRelationship.objects.filter(reseller=organization)
+        relationships = ProviderRelationship.objects.filter(
+            reseller=organization, status=ProviderRelationship.Status.ACTIVE
+        )
         side = "provider"
     if ids is not None:
         return list(
@@ -161,11 +163,17 @@ def partners_matching(
 
 
 def partner_of(*, organization: Organization, partner_id: int) -> Organization | None:
-    """The Customers page's chosen partner, only if it is one of the organization's partners."""
+    """The Customers page's chosen partner, only while the relationship with it is active (an
+    ended reseller or provider is no filter: the filter lists active partners only)."""
+    active = ProviderRelationship.Status.ACTIVE
     if organization.kind == Organization.Kind.PROVIDER:
-        qs = Organization.objects.filter(provider_relationships__provider=organization)
+        qs = Organization.objects.filter(
+            provider_relationships__provider=organization, provider_relationships__status=active
+        )
     else:
-        qs = Organization.objects.filter(reseller_relationships__reseller=organization)
+        qs = Organization.objects.filter(
+            reseller_relationships__reseller=organization, reseller_relationships__status=active
+        )
     return qs.filter(pk=partner_id).first()
 
 

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+# The verification team's words for the statuses that name whom a case waits on ("your primary
+# contact" is the partner's view); the others read the same on both sides.
+REVIEWER_STATUS_LABELS = {
+    "email_pending": _("Waiting for the partner's primary contact"),
+    "checking": _("Automated checks running"),
+    "in_review": _("In review"),
+    "info_requested": _("Waiting for the partner's documents"),
+    "expired": _("Expired: no answer from the partner"),
+}
+
+
 class VerificationCase(models.Model):
     class Status(models.TextChoices):
         # The labels are the words the partner sees (DOMAIN.md).
@@ -109,6 +120,15 @@ class VerificationCase(models.Model):
 
     def __str__(self) -> str:
         return f"Verification of {self.organization_id} ({self.status})"
+
+    @classmethod
+    def reviewer_label(cls, status: str) -> StrOrPromise:
+        """The status in the verification team's words: who the case waits on, seen from the
+        operator's side (the choices' labels are the partner's words)."""
+        return REVIEWER_STATUS_LABELS.get(status) or cls.Status(status).label
+
+    def get_reviewer_status_display(self) -> StrOrPromise:
+        return self.reviewer_label(self.status)
 
 
 # The sets of statuses the rules speak of: services, views, selectors and the dashboard panels

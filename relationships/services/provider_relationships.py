@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record, notify
-from portal.models import Membership, Organization
-from portal.policy import Action, require
+from portal.models import Membership, Organization, User
+from portal.policy import Action, require_member
 
 from .. import emails
 from ..events import AuditType
@@ -73,10 +73,12 @@ def _record(
 
 
 def relationship_admin_access_remove(
-    *, membership: Membership, relationship_id: int
+    *, actor: User, organization: Organization, relationship_id: int
 ) -> ProviderRelationship:
     """The reseller withdraws the provider's admin access to its account; orders go on."""
-    require(membership, Action.AUTHORIZE_PROVIDER)
+    membership = require_member(
+        actor=actor, organization=organization, action=Action.AUTHORIZE_PROVIDER
+    )
     with transaction.atomic():
         relationship = _locked_relationship(membership=membership, relationship_id=relationship_id)
         if relationship.status != ProviderRelationship.Status.ACTIVE:
@@ -101,13 +103,15 @@ def relationship_admin_access_remove(
     return relationship
 
 
-def relationship_end(*, membership: Membership, relationship_id: int) -> ProviderRelationship:
+def relationship_end(
+    *, actor: User, organization: Organization, relationship_id: int
+) -> ProviderRelationship:
     """End the relationship, from either side (the reseller's "End relationship", the
     provider's "Remove partnership")."""
-    if membership.organization.kind == Kind.PROVIDER:
-        require(membership, Action.INVITE_RESELLER)
-    else:
-        require(membership, Action.AUTHORIZE_PROVIDER)
+    action = (
+        Action.INVITE_RESELLER if organization.kind == Kind.PROVIDER else Action.AUTHORIZE_PROVIDER
+    )
+    membership = require_member(actor=actor, organization=organization, action=action)
     with transaction.atomic():
         relationship = _locked_relationship(membership=membership, relationship_id=relationship_id)
         if relationship.status != ProviderRelationship.Status.ACTIVE:

@@ -206,7 +206,8 @@ class CustomerDetailView(TenantViewMixin, View):
         if form.is_valid():
             try:
                 order = order_services.order_place(
-                    membership=self.membership,
+                    actor=self.membership.user,
+                    organization=self.organization,
                     customer_id=customer_id,
                     offer_name=form.cleaned_data["offer_name"],
                     quantity=form.cleaned_data["quantity"],

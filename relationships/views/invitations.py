@@ -9,6 +9,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -34,9 +36,11 @@ class InvitationView(LoginRequiredMixin, View):
     invitation: ResellerInvitation | CustomerInvitation
     membership: Membership | None
 
+    @property
+    def organization(self):
+        return self.membership.organization if self.membership else None
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request_is_authenticated(request):
-            return self.handle_no_permission()
         invitation = selectors.invitation_by_key(kwargs["key"])
         self.membership = getattr(request, "membership", None)
         if invitation is None:
@@ -46,8 +50,36 @@ class InvitationView(LoginRequiredMixin, View):
                 {"reason": "invalid"},
                 status=404,
             )
+        if not request_is_authenticated(request):
+            return self.signed_out(request, invitation)
         self.invitation = invitation
         return super().dispatch(request, *args, **kwargs)
+
+    def signed_out(
+        self, request: HttpRequest, invitation: ResellerInvitation | CustomerInvitation
+    ) -> HttpResponse:
+        """Says which invitation this is and who sent it, with ways in that come back here."""
+        if invitation.effective_status != "pending":
+            status = invitation.effective_status
+            return render(
+                request,
+                "relationships/invitation_unavailable.html",
+                {"reason": status, "invitation": invitation},
+                status=200 if status == "accepted" else 410,
+            )
+        back = urlencode({"next": request.path})
+        return render(
+            request,
+            "relationships/invitation_signin.html",
+            {
+                "invitation": invitation,
+                "for_reseller": isinstance(invitation, ResellerInvitation),
+                "sender": invitation.organization,
+                "provider": getattr(invitation, "provider", None),
+                "login_url": f"{reverse('account_login')}?{back}",
+                "signup_url": f"{reverse('account_signup')}?{back}",
+            },
+        )
 
     def unavailable(
         self, request: AuthenticatedHttpRequest, exc: InvitationUnavailable
@@ -113,7 +145,7 @@ class InvitationView(LoginRequiredMixin, View):
         if action == "decline":
             try:
                 invitation_services.reseller_invitation_decline(
-                    membership=self.membership, invitation_id=invitation.pk
+                    actor=request.user, organization=self.organization, invitation_id=invitation.pk
                 )
             except ValidationError as exc:
                 return self.render_reseller(
@@ -138,7 +170,7 @@ class InvitationView(LoginRequiredMixin, View):
             return self.render_reseller(request, invitation, form, status=400)
         try:
             relationship = invitation_services.reseller_invitation_accept(
-                membership=self.membership, invitation_id=invitation.pk
+                actor=request.user, organization=self.organization, invitation_id=invitation.pk
             )
         except ValidationError as exc:
             return self.render_reseller(
@@ -203,7 +235,7 @@ class InvitationView(LoginRequiredMixin, View):
                 return self.render_customer(request, invitation, org_form=org_form, status=400)
             try:
                 customer_services.customer_organization_create(
-                    user=request.user,
+                    actor=request.user,
                     invitation=invitation,
                     legal_name=org_form.cleaned_data["legal_name"],
                     country=org_form.cleaned_data["country"],
@@ -216,7 +248,7 @@ class InvitationView(LoginRequiredMixin, View):
         if action == "decline":
             try:
                 customer_services.customer_invitation_decline(
-                    membership=self.membership, invitation_id=invitation.pk, user=request.user
+                    actor=request.user, organization=self.organization, invitation_id=invitation.pk
                 )
             except ValidationError as exc:
                 messages.error(request, error_text(exc))
@@ -232,7 +264,7 @@ class InvitationView(LoginRequiredMixin, View):
             return self.render_customer(request, invitation, form=form, status=400)
         try:
             customer_services.customer_invitation_accept(
-                membership=self.membership, invitation_id=invitation.pk
+                actor=request.user, organization=self.organization, invitation_id=invitation.pk
             )
         except ValidationError as exc:
             return self.render_customer(request, invitation, refusal=error_text(exc), status=403)

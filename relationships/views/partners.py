@@ -143,7 +143,8 @@ class ResellerInviteView(TenantViewMixin, View):
         if form.is_valid():
             try:
                 invitation = invitation_services.reseller_invitation_create(
-                    membership=self.membership,
+                    actor=self.membership.user,
+                    organization=self.organization,
                     email=form.cleaned_data["email"],
                     partner_id=form.cleaned_data["partner_id"],
                 )
@@ -183,7 +184,9 @@ class InvitationActionView(TenantViewMixin, View):
         if service is None:
             raise Http404
         try:
-            invitation = service(membership=self.membership, invitation_id=pk)
+            invitation = service(
+                actor=request.user, organization=self.organization, invitation_id=pk
+            )
         except self.model.DoesNotExist as exc:
             raise Http404 from exc
         except ValidationError as exc:
@@ -263,7 +266,9 @@ class RelationshipActionView(TenantViewMixin, View):
             else relationship_services.relationship_admin_access_remove
         )
         try:
-            relationship = service(membership=self.membership, relationship_id=pk)
+            relationship = service(
+                actor=self.membership.user, organization=self.organization, relationship_id=pk
+            )
         except ProviderRelationship.DoesNotExist as exc:
             raise Http404 from exc
         except ValidationError as exc:
@@ -356,7 +361,8 @@ class CustomerInviteView(TenantViewMixin, View):
         if form.is_valid():
             try:
                 invitation = customer_services.customer_invitation_create(
-                    membership=self.membership,
+                    actor=self.membership.user,
+                    organization=self.organization,
                     provider_id=form.cleaned_data["provider"].pk,
                     email=form.cleaned_data["email"],
                     company_name=form.cleaned_data["company_name"],

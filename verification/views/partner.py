@@ -75,12 +75,13 @@ def status_context(
         "upload_form": upload_form or DocumentUploadForm(document_types=requested_types),
         "contact_form": contact_form
         or ContactChangeForm(
+            profile=profile,
             initial={
                 "first_name": profile.primary_contact_first_name,
                 "last_name": profile.primary_contact_last_name,
                 "email": profile.primary_contact_email,
                 "phone": profile.primary_contact_phone,
-            }
+            },
         ),
     }
 
@@ -155,7 +156,7 @@ class ContactResendView(_ManageCaseView):
 class ContactChangeView(_ManageCaseView):
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         case = self.get_case()
-        form = ContactChangeForm(request.POST)
+        form = ContactChangeForm(request.POST, profile=case.organization.legal_profile)
         if form.is_valid():
             try:
                 case_contact_change(case=case, actor=request.user, **form.cleaned_data)

@@ -157,7 +157,10 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
                 "total": counts["total"],
                 "count_cap": COUNT_CAP,
                 "query_string": urlencode(query),
-                "counts": [(value, label, counts[value]) for value, label in Status.choices],
+                "counts": [
+                    (value, VerificationCase.reviewer_label(value), counts[value])
+                    for value in Status.values
+                ],
                 "chart": _chart(case_queue_age_buckets(counts)),
             }
         )
