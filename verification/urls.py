@@ -6,6 +6,7 @@ app_name = "verification"
 
 urlpatterns = [
     path("verification/", partner.VerificationStatusView.as_view(), name="status"),
+    path("verification/live/", partner.VerificationLiveView.as_view(), name="status_live"),
     path("verification/upload/", partner.DocumentUploadView.as_view(), name="upload"),
     path("verification/contact/resend/", partner.ContactResendView.as_view(), name="resend"),
     path(
