@@ -41,8 +41,10 @@ def live_region(
     context: dict[str, Any],
     parts: dict[str, str] | None = None,
     announce: str = "",
+    keep: dict[str, str] | None = None,
 ) -> LiveRegion:
-    """Render `template` (and each of `parts`, element id → template) with `context`."""
+    """Render `template` (and each of `parts`, element id → template) with `context`. The poll
+    keeps the request's query (a list's filters) and `keep` (what the page was loaded with)."""
     html = mark_safe(render_to_string(template, context, request))  # noqa: S308
     rendered = {
         part_id: mark_safe(render_to_string(name, context, request))  # noqa: S308
@@ -52,6 +54,8 @@ def live_region(
         "\x00".join([html, *rendered.values()]).encode(), digest_size=10
     ).hexdigest()
     query = request.GET.copy()
+    for key, value in (keep or {}).items():
+        query.setdefault(key, value)
     query["v"] = digest
     return LiveRegion(
         id=region_id,

@@ -10,11 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, ngettext
+from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from .dashboard import dashboard_panels
+from .live import LiveRegion, live_region, live_response
 from .models import OutboxMessage
 from .selectors import notification_list, organization_needs_admin_agent, outbox_list_all_tenants
 from .services import user_set_language
@@ -36,11 +38,47 @@ class DashboardView(TenantViewMixin, TemplateView):
         context["needs_admin_agent"] = organization_needs_admin_agent(
             organization=self.organization
         )
-        context["notifications"] = notification_list(organization=self.organization)[:10]
+        context["notifications_live"] = notifications_live(self.request, self.organization)
         # TenantViewMixin.dispatch() let only a signed-in member through.
         request = cast(AuthenticatedHttpRequest, self.request)
         context["panels"] = dashboard_panels(request, self.membership)
         return context
+
+
+NOTIFICATIONS_SHOWN = 10
+
+
+def notifications_live(request: HttpRequest, organization) -> LiveRegion:
+    """The latest notifications, with a badge counting those newer than the ones the page was
+    loaded with (`seen`, the newest id then): one query whatever the number of rows."""
+    notifications = list(notification_list(organization=organization)[:NOTIFICATIONS_SHOWN])
+    newest = str(notifications[0].pk) if notifications else "0"
+    try:
+        seen = int(request.GET.get("seen", newest))
+    except ValueError:
+        seen = int(newest)
+    new_count = sum(1 for n in notifications if n.pk > seen)
+    return live_region(
+        request,
+        region_id="notifications-live",
+        endpoint=reverse("portal:notifications_live"),
+        template="portal/_notifications.html",
+        context={
+            "notifications": notifications,
+            "new_count": new_count,
+            "shown": NOTIFICATIONS_SHOWN,
+        },
+        keep={"seen": str(seen)},
+        announce=ngettext("%(count)s new notification.", "%(count)s new notifications.", new_count)
+        % {"count": new_count},
+    )
+
+
+class NotificationsLiveView(TenantViewMixin, View):
+    """/dashboard/notifications/: the dashboard's notifications, polled by the page."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return live_response(request, notifications_live(request, self.organization))
 
 
 class NoOrganizationView(LoginRequiredMixin, TemplateView):

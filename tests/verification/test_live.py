@@ -80,3 +80,28 @@ def test_the_poll_runs_the_same_queries_with_one_event_or_many(
     with CaptureQueriesContext(connection) as many:
         client.get("/verification/live/")
     assert len(many) == len(few) <= 12
+
+
+def test_the_review_queue_polls_with_its_filters_and_brings_a_new_case(
+    client_for, reviewer_member, django_capture_on_commit_callbacks
+):
+    client = client_for(reviewer_member)
+    body = client.get("/review/", {"status": "email_pending"}).content.decode()
+    poll = _poll_url(body, "/review/live/")
+    assert "status=email_pending" in poll
+    assert '<th scope="col">Waiting on</th>' in body
+    assert client.get(poll).status_code == 204
+
+    waiting = submitted_reseller()
+    case_open(organization=waiting.organization, actor=waiting.user)
+    client.get("/review/")  # the counts are cached a minute; the rows are read every time
+    fragment = client.get(poll).content.decode()
+    assert waiting.organization.legal_profile.legal_name in fragment
+    assert "The partner&#x27;s primary contact" in fragment
+    assert 'id="queue_counts" hx-swap-oob="true"' in fragment
+    assert "The verification queue changed" in fragment
+
+
+def test_the_review_queue_poll_is_for_verification_admins_only(client_for, partner, open_case):
+    response = client_for(partner).get("/review/live/")
+    assert response.status_code == client_for(partner).get("/review/").status_code != 200
