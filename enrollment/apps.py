@@ -17,3 +17,32 @@ class EnrollmentConfig(AppConfig):
         from .scale import seed_enrollment
 
         register_scale_step("enrollment", seed_enrollment, order=20)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.navigation import SETTINGS, NavEntry, register_nav
+        from portal.policy import Action
+
+        register_nav(
+            NavEntry(
+                _("Legal info"),
+                "account_settings:legal",
+                Action.VIEW_LEGAL_INFO,
+                order=10,
+                section=SETTINGS,
+            ),
+            NavEntry(
+                _("Identifiers"),
+                "account_settings:identifiers",
+                Action.MANAGE_IDENTIFIERS,
+                order=20,
+                section=SETTINGS,
+            ),
+            NavEntry(
+                _("Partner profile"),
+                "account_settings:partner_profile",
+                Action.VIEW_LEGAL_INFO,
+                order=40,
+                section=SETTINGS,
+            ),
+        )

@@ -37,3 +37,35 @@ class RelationshipsConfig(AppConfig):
         from .scale import seed_relationships
 
         register_scale_step("relationships", seed_relationships, order=40)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.models import Organization
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+
+        Kind = Organization.Kind
+        register_nav(
+            NavEntry(_("Customers"), "relationships:customers", Action.VIEW_CUSTOMERS, order=20),
+            NavEntry(
+                _("Find a provider"),
+                "relationships:find_provider",
+                Action.AUTHORIZE_PROVIDER,
+                order=30,
+            ),
+            # Providers see their resellers, resellers their providers: the same action, two pages.
+            NavEntry(
+                _("Indirect providers"),
+                "relationships:indirect_providers",
+                Action.VIEW_RELATIONSHIPS,
+                kinds={Kind.RESELLER},
+                order=40,
+            ),
+            NavEntry(
+                _("Indirect resellers"),
+                "relationships:indirect_resellers",
+                Action.INVITE_RESELLER,
+                kinds={Kind.PROVIDER},
+                order=50,
+            ),
+        )

@@ -65,3 +65,18 @@ class VerificationConfig(AppConfig):
         from .scale import seed_verification
 
         register_scale_step("verification", seed_verification, order=30)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+
+        register_nav(
+            NavEntry(_("Verification"), "verification:status", Action.VIEW_VERIFICATION, order=60),
+            NavEntry(
+                _("Verification queue"),
+                "verification:review_queue",
+                Action.REVIEW_VERIFICATION,
+                order=70,
+            ),
+        )
