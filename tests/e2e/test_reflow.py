@@ -151,3 +151,17 @@ def test_on_a_phone_the_navigation_opens_from_the_menu_button(demo, page):
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(navigation).to_be_visible()
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+
+
+def test_the_queue_age_chart_reads_at_12_px_or_more_on_a_phone(demo, page):
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page, "reviewer@csp-operator.example", PASSWORD)
+    page.goto("/review/")
+    chart = page.get_by_role("list", name="Cases waiting on reviewers by age")
+    expect(chart.get_by_role("listitem")).to_have_count(5)
+    sizes = chart.locator(".queue-bar-label, .queue-bar-count").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert sizes and min(sizes) >= 12, f"chart text sizes in px: {sizes}"
+    chart.scroll_into_view_if_needed()
+    screenshot(page, "reflow-320-queue-chart")
