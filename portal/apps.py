@@ -12,18 +12,11 @@ class PortalConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
-        from .navigation import SETTINGS, NavEntry, register_nav
+        from .navigation import NavEntry, register_nav
         from .policy import Action
 
         register_nav(
             NavEntry(
                 _("Dashboard"), "portal:dashboard", Action.VIEW_DASHBOARD, order=10, in_draft=True
-            ),
-            NavEntry(
-                _("User management"),
-                "account_settings:users",
-                Action.MANAGE_USERS,
-                order=30,
-                section=SETTINGS,
             ),
         )

@@ -18,7 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("allauth.urls")),
     path("operator-admin/", admin.site.urls),
     path("", include("enrollment.urls")),
-    path("", include("portal.account_urls")),
+    path("", include("enrollment.settings_urls")),
     path("", include("verification.urls")),
     path("", include("relationships.urls")),
 ]

@@ -28,6 +28,12 @@ class RelationshipsConfig(AppConfig):
     name = "relationships"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         register_panel(relationships_panel, order=40)

@@ -55,10 +55,27 @@ class VerificationConfig(AppConfig):
     name = "verification"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         register_panel(verification_panel, order=20)
         register_panel(review_queue_panel, order=20)
+
+        from enrollment.signals import enrollment_submitted, legal_profile_changed
+
+        from .receivers import open_case_on_enrollment_submitted, reverify_on_legal_profile_changed
+
+        enrollment_submitted.connect(
+            open_case_on_enrollment_submitted, dispatch_uid="verification.open_case"
+        )
+        legal_profile_changed.connect(
+            reverify_on_legal_profile_changed, dispatch_uid="verification.reverify"
+        )
 
         from portal.scale import register_scale_step
 

@@ -13,6 +13,7 @@ from portal.audit import audit_record, notify
 from portal.models import Organization, User
 from portal.policy import Action, require_member
 
+from ..events import AuditType
 from ..models import AgreementAcceptance, AgreementVersion
 
 
@@ -60,7 +61,7 @@ def agreement_accept(
             _("Your organization already accepted this version."), code="already_accepted"
         ) from exc
     audit_record(
-        type="agreement.accepted",
+        type=AuditType.AGREEMENT_ACCEPTED,
         organization=organization,
         actor=actor,
         version=version.version,

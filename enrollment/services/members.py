@@ -21,6 +21,8 @@ from portal.outbox import absolute_url, outbox_enqueue
 from portal.policy import Action, require_member
 from portal.ratelimit import rate_limit_consume
 
+from ..events import AuditType
+
 # Roles a Global admin assigns on User management (Verification admin is the operator's).
 PARTNER_ROLES: tuple[Role, ...] = (
     Role.GLOBAL_ADMIN,
@@ -95,7 +97,7 @@ def member_add(
     except IntegrityError as exc:
         raise already from exc
     audit_record(
-        type="membership.added",
+        type=AuditType.MEMBERSHIP_ADDED,
         organization=organization,
         actor=actor,
         email=email,
@@ -152,7 +154,7 @@ def membership_roles_update(*, actor: User, membership: Membership, roles: set[s
     if changed:
         membership.save(update_fields=changed)
         audit_record(
-            type="membership.roles_changed",
+            type=AuditType.MEMBERSHIP_ROLES_CHANGED,
             organization=membership.organization,
             actor=actor,
             email=membership.user.email,
@@ -169,7 +171,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     if membership.global_admin and not _other_global_admins(membership):
         raise PermissionDenied(LAST_ADMIN_MESSAGE % {"name": membership.user.get_full_name()})
     audit_record(
-        type="membership.removed",
+        type=AuditType.MEMBERSHIP_REMOVED,
         organization=membership.organization,
         actor=actor,
         email=membership.user.email,

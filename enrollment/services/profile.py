@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record, notify
 from portal.models import Market, Organization, User
 from portal.policy import Action, require_member
-from verification.services import case_details_changed
 
+from ..events import AuditType
 from ..models import LegacyMembershipAccount, LegalProfile, PartnerId
 from ..rules import legal_profile_validate, validate_partner_id_association
+from ..signals import legal_profile_changed
 
 LEGACY_ATTEMPTS = 5
 LEGACY_WINDOW_SECONDS = 15 * 60
@@ -97,13 +98,16 @@ def legal_profile_update(
     profile.full_clean()
     profile.save(update_fields=[*changed, "updated_at"])
     audit_record(
-        type="legal_profile.updated",
+        type=AuditType.LEGAL_PROFILE_UPDATED,
         organization=profile.organization,
         actor=actor,
         fields=changed,
     )
-    # What changed is verified again (DOMAIN.md: edits re-open verification).
-    case_details_changed(organization=profile.organization, actor=actor, fields=changed)
+    # What changed is verified again (DOMAIN.md: edits re-open verification): verification's
+    # receiver updates its case inside this transaction.
+    legal_profile_changed.send(
+        sender=LegalProfile, organization=profile.organization, actor=actor, fields=changed
+    )
     notify(
         organization=profile.organization,
         message=_("%(name)s updated the legal info.") % {"name": actor.get_full_name()},
@@ -144,7 +148,7 @@ def partner_id_add(
     except IntegrityError as exc:  # registered by someone else at the same moment
         raise registered from exc
     audit_record(
-        type="partner_id.added",
+        type=AuditType.PARTNER_ID_ADDED,
         organization=organization,
         actor=actor,
         mpn_id=mpn_id,
@@ -176,7 +180,7 @@ def partner_id_associate(*, actor: User, partner_id: PartnerId) -> PartnerId:
     partner_id.is_associated = True
     partner_id.save(update_fields=["is_associated"])
     audit_record(
-        type="partner_id.associated",
+        type=AuditType.PARTNER_ID_ASSOCIATED,
         organization=organization,
         actor=actor,
         mpn_id=partner_id.mpn_id,
@@ -249,7 +253,7 @@ def legacy_account_link(
     account.save(update_fields=["linked_organization", "linked_at"])
     cache.delete(key)
     audit_record(
-        type="legacy_account.linked",
+        type=AuditType.LEGACY_ACCOUNT_LINKED,
         organization=organization,
         actor=actor,
         mpn_id=account.mpn_id,

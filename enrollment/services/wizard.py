@@ -13,8 +13,10 @@ from portal.audit import audit_record
 from portal.domains import email_domain, validate_work_email
 from portal.models import Market, Membership, Organization, User
 
+from ..events import AuditType
 from ..models import EnrollmentDraft, LegalProfile
 from ..rules import DUPLICATE_MESSAGE, organization_duplicates, validate_not_duplicate
+from ..signals import enrollment_submitted
 from ..wizard import STEPS, draft_validate
 
 
@@ -56,7 +58,9 @@ def enrollment_start(*, actor: User) -> EnrollmentDraft:
         raise ValidationError(DUPLICATE_MESSAGE, code="duplicate") from exc
     Membership.objects.create(user=user, organization=organization, global_admin=True)
     draft = EnrollmentDraft.objects.create(user=user, organization=organization, step="legal")
-    audit_record(type="enrollment.started", organization=organization, actor=user, domain=domain)
+    audit_record(
+        type=AuditType.ENROLLMENT_STARTED, organization=organization, actor=user, domain=domain
+    )
     return draft
 
 
@@ -75,8 +79,8 @@ def enrollment_draft_save(
 
 @transaction.atomic
 def enrollment_submit(*, actor: User, draft: EnrollmentDraft) -> Organization:
-    """Register now: the legal profile is written, the organization is submitted and a
-    verification case opened, all or nothing."""
+    """Register now: the legal profile is written, the organization is submitted and
+    `enrollment_submitted` sent (verification opens its case), all or nothing."""
     assert draft.organization_id is not None  # enrollment_start() creates both together
     organization = Organization.objects.select_for_update().get(pk=draft.organization_id)
     if organization.status != Organization.Status.DRAFT:
@@ -105,16 +109,14 @@ def enrollment_submit(*, actor: User, draft: EnrollmentDraft) -> Organization:
     organization.full_clean()
     organization.save(update_fields=["legal_name", "country", "status", "enrolled_at"])
     audit_record(
-        type="organization.submitted",
+        type=AuditType.ORGANIZATION_SUBMITTED,
         organization=organization,
         actor=actor,
         legal_name=profile.legal_name,
         country=country.code,
         previous_status=Organization.Status.DRAFT,
     )
-    # Imported here: the verification app imports enrolment models (no import cycle).
-    from verification.services import verification_case_open
-
-    verification_case_open(organization=organization, actor=actor)
+    # Verification opens the case (and writes the contact's email) inside this transaction.
+    enrollment_submitted.send(sender=Organization, organization=organization, actor=actor)
     draft.delete()
     return organization

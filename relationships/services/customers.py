@@ -15,6 +15,7 @@ from portal.policy import Action, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
+from ..events import AuditType
 from ..models import (
     CustomerInvitation,
     CustomerRelationship,
@@ -85,7 +86,7 @@ def customer_invitation_create(
             company_name=company_name.strip(),
         )
         audit_record(
-            type="relationships.customer_invitation.sent",
+            type=AuditType.CUSTOMER_INVITATION_SENT,
             organization=reseller,
             actor=membership.user,
             invitation=invitation.pk,
@@ -129,7 +130,7 @@ def customer_organization_create(
             user=user, organization=organization, global_admin=True
         )
         audit_record(
-            type="relationships.customer_organization.created",
+            type=AuditType.CUSTOMER_ORGANIZATION_CREATED,
             organization=organization,
             actor=user,
         )
@@ -219,7 +220,7 @@ def customer_invitation_accept(
         }
         for org in (customer, invitation.organization, invitation.provider):
             audit_record(
-                type="relationships.customer.accepted",
+                type=AuditType.CUSTOMER_ACCEPTED,
                 organization=org,
                 actor=membership.user,
                 customer_relationship=relationship.pk,
@@ -244,7 +245,7 @@ def customer_invitation_decline(
             raise ValidationError(refusal)
         invitation_close(invitation, status=InvitationStatus.DECLINED, by=user)
         audit_record(
-            type="relationships.customer_invitation.declined",
+            type=AuditType.CUSTOMER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=user,
             invitation=invitation.pk,
@@ -282,7 +283,7 @@ def customer_invitation_resend(
         invitation_resend(
             invitation,
             actor=actor,
-            audit_type="relationships.customer_invitation.resent",
+            audit_type=AuditType.CUSTOMER_INVITATION_RESENT,
             send=emails.send_customer_invitation,
         )
     return invitation
@@ -298,6 +299,6 @@ def customer_invitation_revoke(
         invitation_revoke(
             invitation,
             actor=actor,
-            audit_type="relationships.customer_invitation.revoked",
+            audit_type=AuditType.CUSTOMER_INVITATION_REVOKED,
         )
     return invitation

@@ -14,6 +14,7 @@ from portal.models import Membership, Organization, User
 from portal.policy import Action, require_member
 
 from .. import emails
+from ..events import AuditType
 from ..models import ProviderRelationship, RelationshipEvent
 
 Kind = Organization.Kind
@@ -34,8 +35,19 @@ def _locked_relationship(*, membership: Membership, relationship_id: int) -> Pro
     return relationship
 
 
+_AUDIT_TYPES = {
+    RelationshipEvent.Type.AUTHORIZED: AuditType.PROVIDER_AUTHORIZED,
+    RelationshipEvent.Type.ADMIN_ACCESS_REMOVED: AuditType.PROVIDER_ADMIN_ACCESS_REMOVED,
+    RelationshipEvent.Type.ENDED: AuditType.PROVIDER_ENDED,
+}
+
+
 def _record(
-    relationship: ProviderRelationship, *, type: str, membership: Membership, message: str
+    relationship: ProviderRelationship,
+    *,
+    type: RelationshipEvent.Type,
+    membership: Membership,
+    message: str,
 ) -> RelationshipEvent:
     event = RelationshipEvent.objects.create(
         relationship=relationship,
@@ -48,7 +60,7 @@ def _record(
         (relationship.reseller, "/indirect-providers/"),
     ):
         audit_record(
-            type=f"relationships.provider.{type}",
+            type=_AUDIT_TYPES[type],
             organization=org,
             actor=membership.user,
             relationship=relationship.pk,

@@ -15,6 +15,7 @@ from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
+from ..events import AuditType
 from ..models import (
     InvitationStatus,
     ProviderRelationship,
@@ -149,7 +150,7 @@ def reseller_invitation_create(
             partner_id=partner_id,
         )
         audit_record(
-            type="relationships.reseller_invitation.sent",
+            type=AuditType.RESELLER_INVITATION_SENT,
             organization=provider,
             actor=membership.user,
             invitation=invitation.pk,
@@ -187,7 +188,7 @@ def reseller_invitation_resend(
         invitation_resend(
             invitation,
             actor=actor,
-            audit_type="relationships.reseller_invitation.resent",
+            audit_type=AuditType.RESELLER_INVITATION_RESENT,
             send=emails.send_reseller_invitation,
         )
     return invitation
@@ -206,7 +207,7 @@ def reseller_invitation_revoke(
         invitation_revoke(
             invitation,
             actor=actor,
-            audit_type="relationships.reseller_invitation.revoked",
+            audit_type=AuditType.RESELLER_INVITATION_REVOKED,
         )
     return invitation
 
@@ -296,7 +297,7 @@ def reseller_invitation_accept(
         )
         for org in (provider, reseller):
             audit_record(
-                type="relationships.provider.authorized",
+                type=AuditType.PROVIDER_AUTHORIZED,
                 organization=org,
                 actor=membership.user,
                 relationship=relationship.pk,
@@ -342,7 +343,7 @@ def reseller_invitation_decline(
             raise ValidationError(refusal)
         invitation_close(invitation, status=InvitationStatus.DECLINED, by=membership.user)
         audit_record(
-            type="relationships.reseller_invitation.declined",
+            type=AuditType.RESELLER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=membership.user,
             invitation=invitation.pk,

@@ -13,6 +13,7 @@ from portal.models import Organization, User
 from portal.policy import Action, require_member
 
 from ..emails import email_primary_contact, notify_partner
+from ..events import AuditType
 from ..models import OPEN_STATUSES, CaseEvent, DocumentType, InfoRequest, VerificationCase
 from .contact import confirmation_email_context, contact_link_issue
 from .core import EXPIRY_DAYS, ensure_status, lock_case, record, schedule_next
@@ -51,7 +52,7 @@ def case_open(*, actor: User | None, organization: Organization) -> Verification
             created_at=now,
         )
         audit_record(
-            type="verification.opened",
+            type=AuditType.OPENED,
             organization=organization,
             actor=actor,
             case=case.pk,

@@ -13,6 +13,7 @@ from portal.audit import audit_record
 from portal.models import Organization, User
 
 from ..emails import email_primary_contact, notify_partner
+from ..events import FOR_CASE_EVENT
 from ..models import (
     PARTNER_WAIT_STATUSES,
     CaseEvent,
@@ -189,7 +190,7 @@ def record(
         created_at=now,
     )
     audit_record(
-        type=f"verification.{event_type}",
+        type=FOR_CASE_EVENT[event_type],
         organization=case.organization,
         actor=actor,
         case=case.pk,
