@@ -34,6 +34,7 @@ class Action(StrEnum):
     INVITE_RESELLER = "invite_reseller"
     VIEW_RELATIONSHIPS = "view_relationships"
     REVIEW_VERIFICATION = "review_verification"
+    VIEW_AUDIT_LOG = "view_audit_log"
     READ_OUTBOX = "read_outbox"
     ACCEPT_CUSTOMER_RELATIONSHIP = "accept_customer_relationship"
 
@@ -72,6 +73,7 @@ RULES: dict[Action, tuple[set[str], set[Role]]] = {
     Action.REVIEW_VERIFICATION: ({Kind.OPERATOR}, {Role.VERIFICATION_ADMIN}),
     # A customer's Global admin accepts a reseller's invitation (with the reseller's provider).
     Action.ACCEPT_CUSTOMER_RELATIONSHIP: ({Kind.CUSTOMER}, _ADMINS),
+    Action.VIEW_AUDIT_LOG: (set(Kind), _ADMINS),
     # Staff pages (the outbox): any member whose user is staff (see STAFF_ACTIONS).
     Action.READ_OUTBOX: (set(Kind), ALL_PARTNER_ROLES | {Role.VERIFICATION_ADMIN}),
 }

@@ -102,7 +102,7 @@ def verification_steps(
         current.state = STOPPED
         current.waits_on = _("A Global admin of your organization")
         current.next_step = _(
-            "Select Fix now and upload a document that proves the details; the application "
-            "goes back to review."
+            "Under Fix now below, choose a document that proves the details and select "
+            "Upload; the application goes back to review."
         )
     return steps

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record
+from portal.audit import audit_record_for
 from portal.models import Organization, User
 from portal.policy import Action, require_member
 
@@ -67,11 +67,11 @@ def order_place(
         )
         order.full_clean()
         order.save()
-        for org in (provider, shared.reseller, shared.customer):
-            audit_record(
-                type=AuditType.ORDER_PLACED,
-                organization=org,
-                actor=membership.user,
-                order=order.pk,
-            )
+        audit_record_for(
+            type=AuditType.ORDER_PLACED,
+            organizations=[provider, shared.reseller, shared.customer],
+            actor=membership.user,
+            actor_organization=membership.organization,
+            order=order.pk,
+        )
     return order
