@@ -52,6 +52,7 @@ def start_pages() -> dict[str | None, list[str]]:
 
     Creates one pending provider → reseller invitation (Contoso → Tailspin) so its page exists."""
     from relationships.services.reseller_invitations import reseller_invitation_create
+    from tests.factories import acting
 
     contact_link = OutboxMessage.objects.filter(
         to_email=WINGTIP_CONTACT, template="verification_contact_confirm"
@@ -69,7 +70,7 @@ def start_pages() -> dict[str | None, list[str]]:
         starts[spec.email] = ["/dashboard/", "/accounts/password/change/", "/accounts/2fa/"]
     starts[LITWARE] += [f"/enroll/reseller/{step}/" for step in ("account", "legal", "contact")]
     contoso = Membership.objects.get(user__email=CONTOSO)
-    invitation = reseller_invitation_create(membership=contoso, email=TAILSPIN)
+    invitation = reseller_invitation_create(**acting(contoso), email=TAILSPIN)
     starts[TAILSPIN].append(f"/invitations/{invitation.key}/")
     return starts
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from enrollment.rules import DUPLICATE_MESSAGE, validate_not_duplicate
 from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Market, Membership, Organization, User
-from portal.policy import Action, membership_of, require_member
+from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
@@ -144,7 +144,7 @@ def customer_acceptance_refusal(
     if membership is None:
         return _("Create your company's customer account first.")
     org = membership.organization
-    if org.kind != Kind.CUSTOMER or not membership.global_admin:
+    if not can(membership, Action.ACCEPT_CUSTOMER_RELATIONSHIP):
         return _(
             "Only the Global admin of a customer company can accept this invitation. You are "
             "signed in for %(organization)s."
