@@ -18,6 +18,7 @@ from django.test import Client
 
 from portal.demo import DEMO_ORGS
 from portal.models import Membership, OutboxMessage, User
+from tests.factories import acting
 
 OPERATOR = "reviewer@csp-operator.example"
 CONTOSO = "admin@contoso-distribution.example"
@@ -69,7 +70,7 @@ def start_pages() -> dict[str | None, list[str]]:
         starts[spec.email] = ["/dashboard/", "/accounts/password/change/", "/accounts/2fa/"]
     starts[LITWARE] += [f"/enroll/reseller/{step}/" for step in ("account", "legal", "contact")]
     contoso = Membership.objects.get(user__email=CONTOSO)
-    invitation = reseller_invitation_create(membership=contoso, email=TAILSPIN)
+    invitation = reseller_invitation_create(**acting(contoso), email=TAILSPIN)
     starts[TAILSPIN].append(f"/invitations/{invitation.key}/")
     return starts
 
