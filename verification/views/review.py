@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.live import live_region, live_response
 from portal.mfa import mfa_setup_required, redirect_to_mfa_setup
 from portal.paging import COUNT_CAP, keyset_page
 from portal.policy import Action
@@ -54,6 +56,7 @@ from ..services import (
     case_reject,
     case_request_info,
 )
+from ..templatetags.verification_tags import capped
 from .partner import serve_document
 
 Status = VerificationCase.Status
@@ -137,7 +140,7 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
         query = {
             k: v
             for k, v in self.request.GET.dict().items()
-            if k not in ("page", "after", "before") and v
+            if k not in ("page", "after", "before", "v") and v
         }
         # The cached total is keyed by the filter actually applied (what the form accepted, not
         # whatever the address bar holds); "me" differs per reviewer.
@@ -158,7 +161,25 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
                 "chart": _chart(case_queue_age_buckets(counts)),
             }
         )
+        context["queue_live"] = live_region(
+            self.request,
+            region_id="queue-live",
+            endpoint=reverse("verification:review_queue_live"),
+            template="verification/_queue_cases.html",
+            parts={"queue_counts": "verification/_queue_counts.html"},
+            context=context,
+            announce=_("The verification queue changed: %(total)s cases match.")
+            % {"total": capped(counts["total"])},
+        )
         return context
+
+
+class ReviewQueueLiveView(ReviewQueueView):
+    """/review/live/: the queue's cases and counts for the page's filters, polled by the page
+    (204 while nothing changed). The same queries as the page."""
+
+    def render_to_response(self, context, **response_kwargs):
+        return live_response(self.request, context["queue_live"])
 
 
 def _case_context(request, case: VerificationCase, **forms: Any) -> dict[str, Any]:
