@@ -18,6 +18,7 @@ from django.test import Client
 
 from portal.demo import DEMO_ORGS
 from portal.models import Membership, OutboxMessage, User
+from tests.factories import acting
 
 OPERATOR = "reviewer@csp-operator.example"
 CONTOSO = "admin@contoso-distribution.example"
