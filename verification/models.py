@@ -145,23 +145,22 @@ class VerificationCase(models.Model):
             return _("A reviewer (unassigned)")
         return WAITING_ON_FOR_REVIEWERS.get(self.status, "—")
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
-    @property
-    def waits_on_partner(self) -> bool:
-        return self.status in PARTNER_WAIT_STATUSES
-
-    @property
-    def waits_on_reviewers(self) -> bool:
-        return self.status in REVIEWER_WAIT_STATUSES
-
-
+# The sets of statuses the rules speak of: services, views, selectors and the dashboard panels
+# all read them from here.
 Status = VerificationCase.Status
+# The case waits on the partner (its primary contact, or documents asked for).
 PARTNER_WAIT_STATUSES = frozenset({Status.EMAIL_PENDING, Status.INFO_REQUESTED})
+# The case waits on the operator (the automated checks, then a reviewer).
 REVIEWER_WAIT_STATUSES = frozenset({Status.CHECKING, Status.IN_REVIEW})
+# Not decided yet: in the review queue.
 OPEN_STATUSES = PARTNER_WAIT_STATUSES | REVIEWER_WAIT_STATUSES
+# A reviewer may reject the case (or ask again for documents).
+REJECTABLE_STATUSES = frozenset({Status.IN_REVIEW, Status.INFO_REQUESTED})
+# The partner may upload documents.
+UPLOAD_STATUSES = frozenset({Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW})
+# The partner may name another primary contact (the first never confirmed).
+CONTACT_CHANGE_STATUSES = frozenset({Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED})
 
 
 class CaseEvent(models.Model):

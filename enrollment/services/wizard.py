@@ -14,9 +14,8 @@ from portal.domains import email_domain, validate_work_email
 from portal.models import Market, Membership, Organization, User
 
 from ..events import AuditType
-from ..forms import DUPLICATE_MESSAGE
 from ..models import EnrollmentDraft, LegalProfile
-from ..selectors import organization_duplicate_of, organization_with_domain
+from ..rules import DUPLICATE_MESSAGE, organization_duplicates, validate_not_duplicate
 from ..signals import enrollment_submitted
 from ..wizard import STEPS, draft_validate
 
@@ -30,9 +29,10 @@ class StepInvalid(ValidationError):
 
 
 @transaction.atomic
-def enrollment_start(*, user: User) -> EnrollmentDraft:
+def enrollment_start(*, actor: User) -> EnrollmentDraft:
     """The work account step: the user becomes Global admin of a new reseller organization
     (status draft, domain from the work email) and gets a draft to fill in."""
+    user = actor
     existing = EnrollmentDraft.objects.filter(user=user).first()
     if existing is not None:
         return existing
@@ -45,8 +45,7 @@ def enrollment_start(*, user: User) -> EnrollmentDraft:
         )
     validate_work_email(user.email)
     domain = email_domain(user.email)
-    if organization_with_domain(domain=domain) is not None:
-        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
+    validate_not_duplicate(domains=[domain])
     try:
         with transaction.atomic():
             organization = Organization.objects.create(
@@ -79,7 +78,7 @@ def enrollment_draft_save(
 
 
 @transaction.atomic
-def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
+def enrollment_submit(*, actor: User, draft: EnrollmentDraft) -> Organization:
     """Register now: the legal profile is written, the organization is submitted and
     `enrollment_submitted` sent (verification opens its case), all or nothing."""
     assert draft.organization_id is not None  # enrollment_start() creates both together
@@ -90,13 +89,12 @@ def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
     if invalid_step is not None:
         raise StepInvalid(invalid_step)
     country = Market.objects.get(code=fields.pop("country"))
-    duplicate = organization_duplicate_of(
+    if organization_duplicates(
         legal_name=fields["legal_name"],
         country=country,
-        domain=organization.primary_domain,
+        domains=[organization.primary_domain],
         exclude=organization,
-    )
-    if duplicate is not None:
+    ).exists():
         raise StepInvalid("legal")
     now = timezone.now()
     profile = LegalProfile(

@@ -39,8 +39,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "django_htmx",
     "portal",
     "enrollment",
@@ -67,6 +65,8 @@ MIDDLEWARE = [
     "portal.middleware.RequestOriginMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.TenantMiddleware",
+    # After the tenant: audit events a request causes carry its client IP and organization.
+    "portal.audit.AuditContextMiddleware",
     "portal.ratelimit.RateLimitedMiddleware",
 ]
 
@@ -181,9 +181,6 @@ ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXY_COUNT
 # bench/run only: mounts /bench/ceiling/, a bare view behind the same middleware (the ceiling
 # every page is compared with). Off everywhere else.
 PORTAL_BENCH_CEILING = env.bool("PORTAL_BENCH_CEILING", default=False)
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("it", _("Italiano"))]
