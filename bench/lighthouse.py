@@ -138,8 +138,16 @@ def main() -> None:
         manage(database, "seed_demo", env=env)
         manage(database, "collectstatic", "--noinput", "-v0", env=env)
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "portal.wsgi:application", "--workers", "2"]
-            + ["--bind", f"127.0.0.1:{port}", "--error-logfile", str(tmp / "gunicorn.log")],
+            [
+                str(BIN / "gunicorn"),
+                "portal.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--error-logfile",
+                str(tmp / "gunicorn.log"),
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
