@@ -5,6 +5,12 @@ class EnrollmentConfig(AppConfig):
     name = "enrollment"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         from .panels import agreement_panel, enrollment_draft_panel
@@ -36,6 +42,13 @@ class EnrollmentConfig(AppConfig):
                 "account_settings:identifiers",
                 Action.MANAGE_IDENTIFIERS,
                 order=20,
+                section=SETTINGS,
+            ),
+            NavEntry(
+                _("User management"),
+                "account_settings:users",
+                Action.MANAGE_USERS,
+                order=30,
                 section=SETTINGS,
             ),
             NavEntry(

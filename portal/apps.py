@@ -20,10 +20,10 @@ class PortalConfig(AppConfig):
                 _("Dashboard"), "portal:dashboard", Action.VIEW_DASHBOARD, order=10, in_draft=True
             ),
             NavEntry(
-                _("User management"),
-                "account_settings:users",
-                Action.MANAGE_USERS,
-                order=30,
+                _("Audit log"),
+                "portal:audit_log",
+                Action.VIEW_AUDIT_LOG,
+                order=90,
                 section=SETTINGS,
             ),
         )

@@ -1,17 +1,184 @@
+"""The audit log: `audit_record()` appends one event; the catalogue says which event types exist.
+
+The catalogue keeps the core free of feature imports (as the dashboard panels do): each app
+declares its event types in `<app>/events.py` as a `TextChoices` (stored code, translated label)
+and registers it in its `AppConfig.ready()` with `register_event_types()`. Call sites pass those
+constants, never a free string; recording a type nobody registered raises where
+`PORTAL_AUDIT_STRICT` is on (DEBUG and tests) and is logged elsewhere, so a typo never reaches
+production silently. Pages show an event with `event_label(code)`."""
+
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+
+from .client_ip import client_ip
 from .models import AuditEvent, Notification, Organization, User
+
+logger = logging.getLogger(__name__)
+
+# code -> label (a lazy translation); filled by the apps' ready() at start-up.
+_CATALOGUE: dict[str, Any] = {}
+
+
+def register_event_types(choices: type[models.TextChoices]) -> None:
+    """Add an app's event types to the catalogue. A code registered twice with another label is a
+    mistake (two apps claiming one code) and raises."""
+    for code, label in choices.choices:
+        existing = _CATALOGUE.get(code)
+        if existing is not None and str(existing) != str(label):
+            raise ImproperlyConfigured(f"Audit event type {code!r} is registered twice.")
+        _CATALOGUE[code] = label
+
+
+def event_type_registered(code: str) -> bool:
+    return code in _CATALOGUE
+
+
+def event_label(code: str) -> str:
+    """The translated label of an event type; an unknown (retired) code shows as itself."""
+    label = _CATALOGUE.get(code)
+    return str(label) if label is not None else code
+
+
+def event_type_choices() -> list[tuple[str, str]]:
+    """Every registered type as (code, translated label), sorted by label in the active language."""
+    return sorted(((code, str(label)) for code, label in _CATALOGUE.items()), key=lambda c: c[1])
+
+
+def _check_registered(code: str) -> None:
+    if code in _CATALOGUE:
+        return
+    if getattr(settings, "PORTAL_AUDIT_STRICT", settings.DEBUG):
+        raise ImproperlyConfigured(
+            f"Audit event type {code!r} is not in the catalogue: declare it in the app's events.py."
+        )
+    logger.warning("audit event type %r is not in the catalogue", code)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is asking, from where: set for the length of a request by `AuditContextMiddleware`."""
+
+    ip_address: str | None
+    user_id: int | None
+    organization: Organization | None
+
+
+_request: ContextVar[RequestContext | None] = ContextVar("portal_audit_request", default=None)
+
+
+@contextmanager
+def request_context(
+    *, ip_address: str | None, user_id: int | None, organization: Organization | None
+) -> Iterator[None]:
+    token = _request.set(
+        RequestContext(ip_address=ip_address, user_id=user_id, organization=organization)
+    )
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+class AuditContextMiddleware:
+    """Lets `audit_record()` stamp the client's IP and the actor's organization on every event a
+    request causes, without threading the request through each service."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        with request_context(
+            ip_address=client_ip(request),
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            organization=getattr(request, "organization", None),
+        ):
+            return self.get_response(request)
+
+
+class _FromRequest:
+    """Default of `audit_record`'s arguments that the request context fills in."""
+
+
+FROM_REQUEST: Any = _FromRequest()
 
 
 def audit_record(
-    *, type: str, organization: Organization | None, actor: User | None = None, **details: Any
+    *,
+    type: str,
+    organization: Organization | None,
+    actor: User | None = None,
+    actor_organization: Organization | None = FROM_REQUEST,
+    ip_address: str | None = FROM_REQUEST,
+    **details: Any,
 ) -> AuditEvent:
-    """Append one audit event; call inside the transaction of the change it describes."""
-    return AuditEvent.objects.create(
-        type=type, organization=organization, actor=actor, details=details
-    )
+    """Append one audit event; call inside the transaction of the change it describes. `type` is
+    a constant of an app's `events.py`.
+
+    `actor_organization` (whom the actor acted for) and `ip_address` default to the current
+    request's: its signed-in member's organization (when that member is the actor) and client
+    IP. When the actor acted for another organization, that one keeps a copy of the event too,
+    so each organization's audit log holds what its own people did elsewhere."""
+    return audit_record_for(
+        type=type,
+        organizations=[organization],
+        actor=actor,
+        actor_organization=actor_organization,
+        ip_address=ip_address,
+        **details,
+    )[0]
+
+
+def audit_record_for(
+    *,
+    type: str,
+    organizations: Sequence[Organization | None],
+    actor: User | None = None,
+    actor_organization: Organization | None = FROM_REQUEST,
+    ip_address: str | None = FROM_REQUEST,
+    **details: Any,
+) -> list[AuditEvent]:
+    """`audit_record` for an event that concerns several organizations (an order: its provider,
+    reseller and customer): one row in each one's log, and one in the acting organization's when
+    it is none of them. Returns the rows in the order of `organizations`."""
+    _check_registered(type)
+    context = _request.get()
+    if isinstance(ip_address, _FromRequest):
+        ip_address = context.ip_address if context else None
+    if isinstance(actor_organization, _FromRequest):
+        actor_organization = (
+            context.organization
+            if context and actor is not None and context.user_id == actor.pk
+            else None
+        )
+    targets = list(organizations)
+    target_ids = {org.pk for org in targets if org is not None}
+    if actor_organization is not None and target_ids and actor_organization.pk not in target_ids:
+        targets.append(actor_organization)
+    events = [
+        AuditEvent(
+            type=str(type),
+            organization=org,
+            actor=actor,
+            actor_organization=actor_organization,
+            ip_address=ip_address,
+            details=details,
+        )
+        for org in targets
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return events[: len(organizations)]
 
 
 def notify(*, organization: Organization, message: str, link: str = "") -> Notification:

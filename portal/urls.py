@@ -3,22 +3,34 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
+from .welcome import WelcomeSetPasswordView
 
 portal_patterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "dashboard/notifications/",
+        views.NotificationsLiveView.as_view(),
+        name="notifications_live",
+    ),
     path("no-organization/", views.NoOrganizationView.as_view(), name="no_organization"),
     path("language/", views.set_language, name="set_language"),
+    path("audit-log/", views.AuditLogView.as_view(), name="audit_log"),
     path("outbox/", views.outbox_list, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((portal_patterns, "portal"))),
+    path(
+        "accounts/welcome/<uidb36>/<key>/",
+        WelcomeSetPasswordView.as_view(),
+        name="account_welcome",
+    ),
     path("accounts/", include("allauth.urls")),
     path("operator-admin/", admin.site.urls),
     path("", include("enrollment.urls")),
-    path("", include("portal.account_urls")),
+    path("", include("enrollment.settings_urls")),
     path("", include("verification.urls")),
     path("", include("relationships.urls")),
 ]

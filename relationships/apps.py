@@ -10,18 +10,18 @@ def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, A
     from portal.models import Organization
     from portal.policy import Action, can
 
-    from .models import ProviderRelationship
+    from .selectors import active_relationship_count
 
     org = membership.organization
     if org.kind not in (Organization.Kind.RESELLER, Organization.Kind.PROVIDER):
         return None
     if not can(membership, Action.VIEW_RELATIONSHIPS):
         return None
-    side = "reseller" if org.kind == Organization.Kind.RESELLER else "provider"
-    count = ProviderRelationship.objects.filter(
-        **{side: org}, status=ProviderRelationship.Status.ACTIVE
-    ).count()
-    return ("relationships/panel.html", {"count": count, "is_reseller": side == "reseller"})
+    count = active_relationship_count(organization=org)
+    return (
+        "relationships/panel.html",
+        {"count": count, "is_reseller": org.kind == Organization.Kind.RESELLER},
+    )
 
 
 def invitation_inbox_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
@@ -46,6 +46,12 @@ class RelationshipsConfig(AppConfig):
     name = "relationships"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         register_panel(relationships_panel, order=40)

@@ -18,6 +18,7 @@ from portal.policy import Action, require
 from portal.ratelimit import rate_limit_consume
 
 from ..bulk_csv import MAX_BYTES, check_file
+from ..events import AuditType
 from ..models import (
     BulkInvitationBatch,
     BulkInvitationRow,
@@ -35,10 +36,6 @@ ACTIONS: dict[str, Action] = {
     Batch.Kind.RESELLER: Action.INVITE_RESELLER,
     Batch.Kind.CUSTOMER: Action.INVITE_CUSTOMER,
 }
-
-# Audit event types of this module (until the app's event catalogue holds them).
-AUDIT_BULK_CONFIRMED = "relationships.bulk_invitations.confirmed"
-AUDIT_BULK_FINISHED = "relationships.bulk_invitations.finished"
 
 
 def bulk_kind_for(membership: Membership) -> str:
@@ -139,7 +136,7 @@ def bulk_batch_confirm(*, membership: Membership, batch_id: int) -> Batch:
         except IntegrityError as exc:  # the same file confirmed in another tab just now
             raise ValidationError(_("This file was already sent; nothing was sent again.")) from exc
         audit_record(
-            type=AUDIT_BULK_CONFIRMED,
+            type=AuditType.BULK_INVITATIONS_CONFIRMED,
             organization=batch.organization,
             actor=membership.user,
             batch=batch.pk,
@@ -157,7 +154,8 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
             raise PermissionDenied
         if batch.kind == Batch.Kind.RESELLER:
             invitation = reseller_invitation_create(
-                membership=membership,
+                actor=membership.user,
+                organization=membership.organization,
                 email=row.email,
                 partner_id=row.partner_id,
                 rate_limited=False,
@@ -165,7 +163,8 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
         else:
             assert batch.provider_id is not None
             invitation = customer_invitation_create(
-                membership=membership,
+                actor=membership.user,
+                organization=membership.organization,
                 provider_id=batch.provider_id,
                 email=row.email,
                 company_name=row.company_name,
@@ -195,7 +194,7 @@ def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
             batch.finished_at = timezone.now()
             batch.save(update_fields=["status", "finished_at"])
             audit_record(
-                type=AUDIT_BULK_FINISHED,
+                type=AuditType.BULK_INVITATIONS_FINISHED,
                 organization=batch.organization,
                 batch=batch.pk,
                 sent=batch.sent,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 
+from ..events import AuditType
 from ..models import CustomerInvitation, InvitationEvent, InvitationStatus, ResellerInvitation
 from ._invitations import invitation_event_record
 
@@ -15,11 +16,11 @@ from ._invitations import invitation_event_record
 def invitations_expire_due(*, limit: int = 500) -> int:
     """Mark due invitations expired, each under a row lock; running it twice changes nothing."""
     done = 0
-    models: tuple[type[ResellerInvitation] | type[CustomerInvitation], ...] = (
-        ResellerInvitation,
-        CustomerInvitation,
+    kinds: tuple[tuple[type[ResellerInvitation] | type[CustomerInvitation], str], ...] = (
+        (ResellerInvitation, AuditType.RESELLER_INVITATION_EXPIRED),
+        (CustomerInvitation, AuditType.CUSTOMER_INVITATION_EXPIRED),
     )
-    for model in models:
+    for model, audit_type in kinds:
         with transaction.atomic():
             due: list[ResellerInvitation | CustomerInvitation] = list(
                 model.objects.select_for_update(skip_locked=True).filter(
@@ -30,7 +31,7 @@ def invitations_expire_due(*, limit: int = 500) -> int:
                 invitation.status = InvitationStatus.EXPIRED
                 invitation.save(update_fields=["status"])
                 audit_record(
-                    type=f"relationships.{model.KIND}_invitation.expired",
+                    type=audit_type,
                     organization=invitation.organization,
                     invitation=invitation.pk,
                 )

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record, notify
-from portal.models import Membership, Organization
-from portal.policy import Action, require
+from portal.audit import audit_record_for, notify
+from portal.models import Membership, Organization, User
+from portal.policy import Action, require_member
 
 from .. import emails
+from ..events import AuditType
 from ..models import ProviderRelationship, RelationshipEvent
 
 Kind = Organization.Kind
@@ -34,8 +35,19 @@ def _locked_relationship(*, membership: Membership, relationship_id: int) -> Pro
     return relationship
 
 
+_AUDIT_TYPES = {
+    RelationshipEvent.Type.AUTHORIZED: AuditType.PROVIDER_AUTHORIZED,
+    RelationshipEvent.Type.ADMIN_ACCESS_REMOVED: AuditType.PROVIDER_ADMIN_ACCESS_REMOVED,
+    RelationshipEvent.Type.ENDED: AuditType.PROVIDER_ENDED,
+}
+
+
 def _record(
-    relationship: ProviderRelationship, *, type: str, membership: Membership, message: str
+    relationship: ProviderRelationship,
+    *,
+    type: RelationshipEvent.Type,
+    membership: Membership,
+    message: str,
 ) -> RelationshipEvent:
     event = RelationshipEvent.objects.create(
         relationship=relationship,
@@ -43,16 +55,17 @@ def _record(
         actor=membership.user,
         actor_organization=membership.organization,
     )
+    audit_record_for(
+        type=_AUDIT_TYPES[type],
+        organizations=[relationship.provider, relationship.reseller],
+        actor=membership.user,
+        actor_organization=membership.organization,
+        relationship=relationship.pk,
+    )
     for org, link in (
         (relationship.provider, "/indirect-resellers/"),
         (relationship.reseller, "/indirect-providers/"),
     ):
-        audit_record(
-            type=f"relationships.provider.{type}",
-            organization=org,
-            actor=membership.user,
-            relationship=relationship.pk,
-        )
         notify(organization=org, message=message, link=link)
     emails.send_relationship_changed(
         relationship, change=type, actor_org=membership.organization, event_id=event.pk
@@ -61,10 +74,12 @@ def _record(
 
 
 def relationship_admin_access_remove(
-    *, membership: Membership, relationship_id: int
+    *, actor: User, organization: Organization, relationship_id: int
 ) -> ProviderRelationship:
     """The reseller withdraws the provider's admin access to its account; orders go on."""
-    require(membership, Action.AUTHORIZE_PROVIDER)
+    membership = require_member(
+        actor=actor, organization=organization, action=Action.AUTHORIZE_PROVIDER
+    )
     with transaction.atomic():
         relationship = _locked_relationship(membership=membership, relationship_id=relationship_id)
         if relationship.status != ProviderRelationship.Status.ACTIVE:
@@ -89,13 +104,15 @@ def relationship_admin_access_remove(
     return relationship
 
 
-def relationship_end(*, membership: Membership, relationship_id: int) -> ProviderRelationship:
+def relationship_end(
+    *, actor: User, organization: Organization, relationship_id: int
+) -> ProviderRelationship:
     """End the relationship, from either side (the reseller's "End relationship", the
     provider's "Remove partnership")."""
-    if membership.organization.kind == Kind.PROVIDER:
-        require(membership, Action.INVITE_RESELLER)
-    else:
-        require(membership, Action.AUTHORIZE_PROVIDER)
+    action = (
+        Action.INVITE_RESELLER if organization.kind == Kind.PROVIDER else Action.AUTHORIZE_PROVIDER
+    )
+    membership = require_member(actor=actor, organization=organization, action=action)
     with transaction.atomic():
         relationship = _locked_relationship(membership=membership, relationship_id=relationship_id)
         if relationship.status != ProviderRelationship.Status.ACTIVE:

@@ -17,14 +17,15 @@ from django.views import View
 
 from portal.paging import bounded_page
 from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..bulk_csv import MAX_ROWS, template_csv
 from ..forms import BulkInvitationUploadForm
-from ..lists import _csv_safe
+from ..lists import csv_safe
 from ..models import BulkInvitationBatch, BulkInvitationRow
 from ..services import bulk as bulk_services
-from ._base import Kind, RelationshipsViewMixin
+from ._base import Kind
 
 ROWS_PER_PAGE = 50
 
@@ -34,7 +35,7 @@ class _Echo:
         return value
 
 
-class BulkViewMixin(RelationshipsViewMixin):
+class BulkViewMixin(TenantViewMixin):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER, Kind.RESELLER}
 
@@ -173,7 +174,7 @@ class BulkResultsView(BulkViewMixin, View):
         for row in selectors.bulk_rows(batch=batch).iterator(chunk_size=1000):
             yield writer.writerow(
                 [
-                    _csv_safe(value)
+                    csv_safe(value)
                     for value in (
                         row.line,
                         row.email,

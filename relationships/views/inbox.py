@@ -12,13 +12,14 @@ from django.views import View
 
 from portal.paging import bounded_page
 from portal.policy import Action
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..errors import InvitationUnavailable
 from ..models import CustomerInvitation, ResellerInvitation
 from ..services import customers as customer_services
 from ..services import reseller_invitations as invitation_services
-from ._base import Kind, RelationshipsViewMixin, error_text
+from ._base import Kind, error_text
 
 INBOX_PER_PAGE = 10
 HISTORY_PER_PAGE = 20
@@ -38,7 +39,7 @@ def inbox_page(request: HttpRequest, organization, per_page: int = INBOX_PER_PAG
     )
 
 
-class ReceivedInvitationsView(RelationshipsViewMixin, View):
+class ReceivedInvitationsView(TenantViewMixin, View):
     """/received-invitations/: the inbox, then every invitation the company received, with
     what became of it, and Recent changes."""
 
@@ -67,7 +68,7 @@ class ReceivedInvitationsView(RelationshipsViewMixin, View):
         )
 
 
-class ReceivedInvitationActionView(RelationshipsViewMixin, View):
+class ReceivedInvitationActionView(TenantViewMixin, View):
     """Accept or decline an invitation from the inbox (POST only), through the same services as
     the emailed link. An invitation addressed to another company is a 404."""
 
@@ -88,7 +89,7 @@ class ReceivedInvitationActionView(RelationshipsViewMixin, View):
             if isinstance(invitation, ResellerInvitation):
                 if action == "accept":
                     invitation_services.reseller_invitation_accept(
-                        membership=self.membership, invitation_id=pk
+                        actor=self.membership.user, organization=self.organization, invitation_id=pk
                     )
                     done = _(
                         "You authorized %(provider)s. It can now place orders for the customers "
@@ -97,14 +98,14 @@ class ReceivedInvitationActionView(RelationshipsViewMixin, View):
                     back = "relationships:indirect_providers"
                 else:
                     invitation_services.reseller_invitation_decline(
-                        membership=self.membership, invitation_id=pk
+                        actor=self.membership.user, organization=self.organization, invitation_id=pk
                     )
                     done = _("You declined the invitation from %(provider)s.") % {
                         "provider": sender
                     }
             elif action == "accept":
                 customer_services.customer_invitation_accept(
-                    membership=self.membership, invitation_id=pk
+                    actor=self.membership.user, organization=self.organization, invitation_id=pk
                 )
                 done = _("You now work with %(reseller)s and %(provider)s.") % {
                     "reseller": sender,
@@ -112,7 +113,7 @@ class ReceivedInvitationActionView(RelationshipsViewMixin, View):
                 }
             else:
                 customer_services.customer_invitation_decline(
-                    membership=self.membership, invitation_id=pk, user=self.membership.user
+                    actor=self.membership.user, organization=self.organization, invitation_id=pk
                 )
                 done = _("You declined the invitation from %(reseller)s.") % {"reseller": sender}
         except ValidationError as exc:

@@ -20,6 +20,7 @@ from portal.demo import PASSWORD
 from portal.models import Membership, OutboxMessage
 from relationships.services.reseller_invitations import reseller_invitation_create
 from tests.e2e.conftest import screenshot, sign_in
+from tests.factories import acting
 from verification.models import VerificationCase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -200,7 +201,7 @@ def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
 
     # A pending provider → reseller invitation: Contoso lists it, Tailspin opens it below.
     contoso_admin = Membership.objects.get(user__email=CONTOSO)
-    invitation = reseller_invitation_create(membership=contoso_admin, email=TAILSPIN)
+    invitation = reseller_invitation_create(**acting(contoso_admin), email=TAILSPIN)
 
     contoso = user_page(CONTOSO)
     for path in PROVIDER_PAGES:

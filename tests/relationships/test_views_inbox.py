@@ -115,10 +115,18 @@ def test_every_lifecycle_step_is_listed_on_both_sides_and_revoked_and_expired_st
     provider = provider_org()
     provider_admin = member(provider, global_admin=True)
     reseller = reseller_org(primary_domain="lifecycle.example")
-    revoked = reseller_invitation_create(membership=provider_admin, email="a@lifecycle.example")
-    reseller_invitation_resend(membership=provider_admin, invitation_id=revoked.pk)
-    reseller_invitation_revoke(membership=provider_admin, invitation_id=revoked.pk)
-    expired = reseller_invitation_create(membership=provider_admin, email="b@lifecycle.example")
+    revoked = reseller_invitation_create(
+        actor=provider_admin.user, organization=provider, email="a@lifecycle.example"
+    )
+    reseller_invitation_resend(
+        actor=provider_admin.user, organization=provider, invitation_id=revoked.pk
+    )
+    reseller_invitation_revoke(
+        actor=provider_admin.user, organization=provider, invitation_id=revoked.pk
+    )
+    expired = reseller_invitation_create(
+        actor=provider_admin.user, organization=provider, email="b@lifecycle.example"
+    )
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         assert invitations_expire_due() == 1
         types = set(InvitationEvent.objects.values_list("type", flat=True))

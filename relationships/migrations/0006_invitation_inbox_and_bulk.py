@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0003_organization_lookup_indexes'),
-        ('relationships', '0004_event_newest_indexes'),
+        ('relationships', '0005_customer_relationship_active_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
