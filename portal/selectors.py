@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from .models import Market, Membership, Notification, Organization, OutboxMessage
+from .models import AuditEvent, Market, Membership, Notification, Organization, OutboxMessage
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -56,3 +59,44 @@ def market_and_region_names() -> tuple[list[tuple[str, str]], list[tuple[int, st
         {(region, region_name) for _c, _n, region, region_name in rows}, key=lambda r: r[1]
     )
     return markets, regions
+
+
+def audit_events_for(
+    *,
+    organization: Organization,
+    event_type: str = "",
+    actor_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """One organization's audit log, newest first (the `audit_org_newest` index serves the order
+    and keyset pages); `since`/`until` are whole days in the current time zone. The events its own
+    people caused in other organizations are in it too: `portal.audit` keeps a copy for the
+    acting organization."""
+    events = AuditEvent.objects.filter(organization=organization)
+    if event_type:
+        events = events.filter(type=event_type)
+    if actor_id is not None:
+        events = events.filter(actor_id=actor_id)
+    zone = timezone.get_current_timezone()
+    if since is not None:
+        events = events.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until is not None:
+        next_day = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        events = events.filter(created_at__lt=next_day)
+    return events.select_related("actor", "actor_organization").order_by("-created_at", "-pk")
+
+
+# The person filter lists the members; an organization with more is filtered by its first ones
+# (no control renders an unbounded list).
+AUDIT_PEOPLE_CAP = 500
+
+
+def audit_log_people(*, organization: Organization) -> list[tuple[int, str]]:
+    """The organization's members as (user id, name), by name: the audit log's person filter."""
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .order_by("user__first_name", "user__last_name", "user__email")
+        .values_list("user_id", "user__first_name", "user__last_name", "user__email")
+    )[:AUDIT_PEOPLE_CAP]
+    return [(user_id, f"{first} {last}".strip() or email) for user_id, first, last, email in rows]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.rules import validate_partner_id_format
 from enrollment.selectors import agreement_accepted
-from portal.audit import audit_record, notify
+from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Membership, Organization, User
 from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
@@ -153,6 +153,7 @@ def reseller_invitation_create(
             type=AuditType.RESELLER_INVITATION_SENT,
             organization=provider,
             actor=membership.user,
+            actor_organization=membership.organization,
             invitation=invitation.pk,
             email=email,
         )
@@ -295,15 +296,15 @@ def reseller_invitation_accept(
             actor=membership.user,
             actor_organization=reseller,
         )
-        for org in (provider, reseller):
-            audit_record(
-                type=AuditType.PROVIDER_AUTHORIZED,
-                organization=org,
-                actor=membership.user,
-                relationship=relationship.pk,
-                provider=provider.pk,
-                reseller=reseller.pk,
-            )
+        audit_record_for(
+            type=AuditType.PROVIDER_AUTHORIZED,
+            organizations=[provider, reseller],
+            actor=membership.user,
+            actor_organization=membership.organization,
+            relationship=relationship.pk,
+            provider=provider.pk,
+            reseller=reseller.pk,
+        )
         notify(
             organization=provider,
             message=_("%(reseller)s authorized you as its indirect provider.")
@@ -346,6 +347,7 @@ def reseller_invitation_decline(
             type=AuditType.RESELLER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=membership.user,
+            actor_organization=membership.organization,
             invitation=invitation.pk,
             reseller=membership.organization.pk,
         )
