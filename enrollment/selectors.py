@@ -6,7 +6,13 @@ from django.db.models import QuerySet
 
 from portal.models import Membership, Organization, User
 
-from .models import AgreementAcceptance, AgreementVersion, EnrollmentDraft, PartnerId
+from .models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    EnrollmentDraft,
+    LegalProfile,
+    PartnerId,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -33,6 +39,35 @@ def agreement_acceptance_current(
     return (
         AgreementAcceptance.objects.filter(organization=organization, version=version)
         .select_related("accepted_by", "version")
+        .first()
+    )
+
+
+def agreement_acceptance_latest(*, organization: Organization) -> AgreementAcceptance | None:
+    """The organization's latest acceptance, of whichever version."""
+    return (
+        AgreementAcceptance.objects.filter(organization=organization)
+        .select_related("version")
+        .first()
+    )
+
+
+def legal_profile_for(*, organization: Organization | None) -> LegalProfile | None:
+    """The organization's legal business profile, with its country and CSP region."""
+    if organization is None:
+        return None
+    return (
+        LegalProfile.objects.filter(organization=organization)
+        .select_related("country__region")
+        .first()
+    )
+
+
+def partner_id_associated(*, organization: Organization) -> PartnerId | None:
+    """The PartnerID associated with the organization's CSP account, if any."""
+    return (
+        PartnerId.objects.filter(organization=organization, is_associated=True)
+        .select_related("country")
         .first()
     )
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .navigation import MAIN, SETTINGS, navigation
+from .policy import Action, can
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -17,10 +18,13 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if membership is None:
         return {"nav_main": [], "nav_settings": [], "debug_outbox": debug_outbox}
     sections = navigation(membership, request.path)
+    # The user menu's Outbox entry: the same rule as the page (`portal.views.outbox_allowed`).
+    can_read_outbox = debug_outbox and can(membership, Action.READ_OUTBOX)
     return {
         "nav_main": sections[MAIN],
         "nav_settings": sections[SETTINGS],
         "current_organization": membership.organization,
         "current_membership": membership,
         "debug_outbox": debug_outbox,
+        "can_read_outbox": can_read_outbox,
     }

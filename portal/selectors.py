@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import AuditEvent, Market, Membership, Notification, Organization, OutboxMessage
@@ -32,6 +33,16 @@ def notification_list(*, organization: Organization) -> QuerySet[Notification]:
 def outbox_list_all_tenants() -> QuerySet[OutboxMessage]:
     """Every message, across tenants: only for the staff-only /outbox/ page."""
     return OutboxMessage.objects.defer("body_html", "body_text", "context")
+
+
+def outbox_message_all_tenants(*, pk: int) -> OutboxMessage:
+    """One message, any tenant's (the staff-only /outbox/ page); 404 when there is none."""
+    return get_object_or_404(OutboxMessage, pk=pk)
+
+
+def market_get(*, code: str) -> Market:
+    """One CSP market by its ISO code (Market.DoesNotExist when there is none)."""
+    return Market.objects.get(code=code)
 
 
 def market_names() -> list[tuple[str, str]]:

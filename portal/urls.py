@@ -3,10 +3,16 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
+from .welcome import WelcomeSetPasswordView
 
 portal_patterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "dashboard/notifications/",
+        views.NotificationsLiveView.as_view(),
+        name="notifications_live",
+    ),
     path("no-organization/", views.NoOrganizationView.as_view(), name="no_organization"),
     path("language/", views.set_language, name="set_language"),
     path("audit-log/", views.AuditLogView.as_view(), name="audit_log"),
@@ -16,6 +22,11 @@ portal_patterns = [
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((portal_patterns, "portal"))),
+    path(
+        "accounts/welcome/<uidb36>/<key>/",
+        WelcomeSetPasswordView.as_view(),
+        name="account_welcome",
+    ),
     path("accounts/", include("allauth.urls")),
     path("operator-admin/", admin.site.urls),
     path("", include("enrollment.urls")),

@@ -15,10 +15,10 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView, View
 
@@ -26,15 +26,16 @@ from .audit import event_type_choices
 from .audit_log import audit_csv_lines, audit_rows
 from .dashboard import dashboard_panels
 from .forms import AuditLogFilterForm
-from .models import OutboxMessage
+from .live import LiveRegion, live_region, live_response
 from .paging import keyset_page
-from .policy import Action
+from .policy import Action, can
 from .selectors import (
     audit_events_for,
     audit_log_people,
     notification_list,
     organization_needs_admin_agent,
     outbox_list_all_tenants,
+    outbox_message_all_tenants,
 )
 from .services import user_set_language
 from .tenancy import TenantViewMixin
@@ -55,7 +56,8 @@ class DashboardView(TenantViewMixin, TemplateView):
         context["needs_admin_agent"] = organization_needs_admin_agent(
             organization=self.organization
         )
-        context["notifications"] = notification_list(organization=self.organization)[:10]
+        context["can_manage_users"] = can(self.membership, Action.MANAGE_USERS)
+        context["notifications_live"] = notifications_live(self.request, self.organization)
         # TenantViewMixin.dispatch() let only a signed-in member through.
         request = cast(AuthenticatedHttpRequest, self.request)
         context["panels"] = dashboard_panels(request, self.membership)
@@ -118,6 +120,42 @@ class AuditLogView(TenantViewMixin, View):
         )
 
 
+NOTIFICATIONS_SHOWN = 10
+
+
+def notifications_live(request: HttpRequest, organization) -> LiveRegion:
+    """The latest notifications, with a badge counting those newer than the ones the page was
+    loaded with (`seen`, the newest id then): one query whatever the number of rows."""
+    notifications = list(notification_list(organization=organization)[:NOTIFICATIONS_SHOWN])
+    newest = str(notifications[0].pk) if notifications else "0"
+    try:
+        seen = int(request.GET.get("seen", newest))
+    except ValueError:
+        seen = int(newest)
+    new_count = sum(1 for n in notifications if n.pk > seen)
+    return live_region(
+        request,
+        region_id="notifications-live",
+        endpoint=reverse("portal:notifications_live"),
+        template="portal/_notifications.html",
+        context={
+            "notifications": notifications,
+            "new_count": new_count,
+            "shown": NOTIFICATIONS_SHOWN,
+        },
+        keep={"seen": str(seen)},
+        announce=ngettext("%(count)s new notification.", "%(count)s new notifications.", new_count)
+        % {"count": new_count},
+    )
+
+
+class NotificationsLiveView(TenantViewMixin, View):
+    """/dashboard/notifications/: the dashboard's notifications, polled by the page."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return live_response(request, notifications_live(request, self.organization))
+
+
 class NoOrganizationView(LoginRequiredMixin, TemplateView):
     template_name = "portal/no_organization.html"
 
@@ -141,8 +179,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def outbox_allowed(request: HttpRequest) -> bool:
+    """The outbox is a staff page (policy READ_OUTBOX) that exists only with DEBUG on."""
+    return settings.DEBUG and can(getattr(request, "membership", None), Action.READ_OUTBOX)
+
+
 def _outbox_allowed(request: HttpRequest) -> None:
-    if not (settings.DEBUG and request.user.is_authenticated and request.user.is_staff):
+    if not outbox_allowed(request):
         raise Http404
 
 
@@ -156,7 +199,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _outbox_allowed(request)
-    message = get_object_or_404(OutboxMessage, pk=pk)
+    message = outbox_message_all_tenants(pk=pk)
     return render(
         request, "portal/outbox_detail.html", {"message": message, "back": reverse("portal:outbox")}
     )

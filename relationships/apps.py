@@ -10,18 +10,18 @@ def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, A
     from portal.models import Organization
     from portal.policy import Action, can
 
-    from .models import ProviderRelationship
+    from .selectors import active_relationship_count
 
     org = membership.organization
     if org.kind not in (Organization.Kind.RESELLER, Organization.Kind.PROVIDER):
         return None
     if not can(membership, Action.VIEW_RELATIONSHIPS):
         return None
-    side = "reseller" if org.kind == Organization.Kind.RESELLER else "provider"
-    count = ProviderRelationship.objects.filter(
-        **{side: org}, status=ProviderRelationship.Status.ACTIVE
-    ).count()
-    return ("relationships/panel.html", {"count": count, "is_reseller": side == "reseller"})
+    count = active_relationship_count(organization=org)
+    return (
+        "relationships/panel.html",
+        {"count": count, "is_reseller": org.kind == Organization.Kind.RESELLER},
+    )
 
 
 class RelationshipsConfig(AppConfig):

@@ -10,17 +10,16 @@ def verification_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
     from portal.models import Organization
 
     from .models import VerificationCase
+    from .selectors import case_status_for
 
     if membership.organization.kind != Organization.Kind.RESELLER:
         return None
-    case = (
-        VerificationCase.objects.filter(organization=membership.organization).only("status").first()
-    )
-    if case is None:
+    status = case_status_for(organization=membership.organization)
+    if status is None:
         return None
     return (
         "verification/panel.html",
-        {"status": case.status, "label": VerificationCase.Status(case.status).label},
+        {"status": status, "label": VerificationCase.Status(status).label},
     )
 
 
@@ -30,7 +29,7 @@ def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
     from portal.paging import COUNT_CAP
     from portal.policy import Action, can
 
-    from .models import VerificationCase
+    from .models import PARTNER_WAIT_STATUSES, VerificationCase
     from .selectors import case_queue_counts_all_tenants
 
     if not can(membership, Action.REVIEW_VERIFICATION):
@@ -44,7 +43,7 @@ def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
             "checking": counts[Status.CHECKING],
             # Past the cap, a sum of two capped counts is still "10,000+".
             "waiting_on_partners": min(
-                counts[Status.EMAIL_PENDING] + counts[Status.INFO_REQUESTED], COUNT_CAP + 1
+                sum(counts[status] for status in PARTNER_WAIT_STATUSES), COUNT_CAP + 1
             ),
             "cap": COUNT_CAP,
         },

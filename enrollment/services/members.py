@@ -105,7 +105,7 @@ def member_add(
     )
     if new_user:
         path = reverse(
-            "account_reset_password_from_key",
+            "account_welcome",
             kwargs={
                 "uidb36": user_pk_to_url_str(user),
                 "key": default_token_generator.make_token(user),

@@ -29,9 +29,10 @@ class StepInvalid(ValidationError):
 
 
 @transaction.atomic
-def enrollment_start(*, user: User) -> EnrollmentDraft:
+def enrollment_start(*, actor: User) -> EnrollmentDraft:
     """The work account step: the user becomes Global admin of a new reseller organization
     (status draft, domain from the work email) and gets a draft to fill in."""
+    user = actor
     existing = EnrollmentDraft.objects.filter(user=user).first()
     if existing is not None:
         return existing
@@ -77,7 +78,7 @@ def enrollment_draft_save(
 
 
 @transaction.atomic
-def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
+def enrollment_submit(*, actor: User, draft: EnrollmentDraft) -> Organization:
     """Register now: the legal profile is written, the organization is submitted and
     `enrollment_submitted` sent (verification opens its case), all or nothing."""
     assert draft.organization_id is not None  # enrollment_start() creates both together

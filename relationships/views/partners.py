@@ -4,6 +4,7 @@ relationship changes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.views import View
 from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..forms import (
@@ -30,7 +32,6 @@ from ..services import provider_relationships as relationship_services
 from ..services import reseller_invitations as invitation_services
 from ._base import (
     Kind,
-    RelationshipsViewMixin,
     date_text,
     error_text,
     iso_date,
@@ -65,17 +66,34 @@ class SharedCustomerCounts:
             row["customer_count"] = counts.get(row[key], 0)
 
 
-class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
+def _partner_sorts(partner: str) -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """The name and date orders both relationships lists offer (`partner`: the other side)."""
+    return {
+        "name": (_l("Name (A to Z)"), (f"{partner}__legal_name",)),
+        "-name": (_l("Name (Z to A)"), (f"-{partner}__legal_name",)),
+        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
+        "since": (_l("Oldest first"), ("authorized_at",)),
+    }
+
+
+# What both relationships lists export after the partner's name (and country).
+RELATIONSHIP_COLUMNS = [
+    Column(_l("Status"), "status", status_text),
+    Column(_l("Admin access"), "admin_access", yes_no),
+    Column(_l("Shared customers"), "customer_count", computed=True),
+    Column(_l("Authorized on"), "authorized_at", iso_date),
+    Column(_l("Ended on"), "ended_at", iso_date),
+]
+
+
+class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"
     search_relations = ("reseller",)
     search_domains = True
     sort_options = {
-        "name": (_l("Name (A to Z)"), ("reseller__legal_name",)),
-        "-name": (_l("Name (Z to A)"), ("-reseller__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
-        "since": (_l("Oldest first"), ("authorized_at",)),
+        **_partner_sorts("reseller"),
         # Active first, newest first within each status: read from the index
         # (provider, status, authorized_at) without sorting every relationship.
         "status": (_l("Active first"), ("status", "-authorized_at", "-pk")),
@@ -86,11 +104,7 @@ class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
         Column(_l("Country"), "reseller__country__name"),
-        Column(_l("Status"), "status", status_text),
-        Column(_l("Admin access"), "admin_access", yes_no),
-        Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", iso_date),
-        Column(_l("Ended on"), "ended_at", iso_date),
+        *RELATIONSHIP_COLUMNS,
     ]
     partner = "reseller"
     csv_extra_fields = ("reseller_id",)
@@ -120,7 +134,7 @@ class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
         )
 
 
-class ResellerInviteView(RelationshipsViewMixin, View):
+class ResellerInviteView(TenantViewMixin, View):
     required_action = Action.INVITE_RESELLER
     organization_kinds = {Kind.PROVIDER}
 
@@ -157,7 +171,7 @@ class ResellerInviteView(RelationshipsViewMixin, View):
         return response
 
 
-class InvitationActionView(RelationshipsViewMixin, View):
+class InvitationActionView(TenantViewMixin, View):
     """Resend or revoke one of the organization's own invitations from the page that lists
     them. Another tenant's invitation and an unknown action are a 404."""
 
@@ -204,7 +218,7 @@ class ResellerInvitationActionView(InvitationActionView):
     redirect_to = "relationships:indirect_resellers"
 
 
-class RelationshipActionView(RelationshipsViewMixin, View):
+class RelationshipActionView(TenantViewMixin, View):
     """Remove partnership (provider), remove admin access or end the relationship (reseller)."""
 
     required_action = Action.VIEW_RELATIONSHIPS
@@ -282,27 +296,20 @@ class RelationshipActionView(RelationshipsViewMixin, View):
 # Indirect providers (reseller) -------------------------------------------------------------
 
 
-class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
+class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     template_name = "relationships/indirect_providers.html"
     search_relations = ("provider",)
     sort_options = {
         "status": (_l("Active first"), ("status", "provider__legal_name")),
-        "name": (_l("Name (A to Z)"), ("provider__legal_name",)),
-        "-name": (_l("Name (Z to A)"), ("-provider__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
-        "since": (_l("Oldest first"), ("authorized_at",)),
+        **_partner_sorts("provider"),
     }
     default_sort = "status"
     csv_filename = "indirect-providers.csv"
     csv_columns = [
         Column(_l("Provider"), "provider__legal_name"),
-        Column(_l("Status"), "status", status_text),
-        Column(_l("Admin access"), "admin_access", yes_no),
-        Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", iso_date),
-        Column(_l("Ended on"), "ended_at", iso_date),
+        *RELATIONSHIP_COLUMNS,
     ]
     partner = "provider"
     csv_extra_fields = ("provider_id",)
@@ -321,7 +328,7 @@ class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
         )
 
 
-class CustomerInviteView(RelationshipsViewMixin, View):
+class CustomerInviteView(TenantViewMixin, View):
     required_action = Action.INVITE_CUSTOMER
     organization_kinds = {Kind.RESELLER}
 

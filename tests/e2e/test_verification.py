@@ -108,3 +108,36 @@ def test_a_bad_link_explains_itself_and_offers_a_new_one(page):
     )
     page.get_by_role("button", name="Email me a new link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+
+def test_a_rejection_note_typed_in_the_reject_form_reaches_the_partners_email_and_page(new_page):
+    """Issue 13: two textareas shared id_note, the label focused the approve note, and the
+    rejection went out without the note."""
+    from portal.models import OutboxMessage
+
+    partner = submitted_reseller()
+    case = case_open(organization=partner.organization, actor=partner.user)
+    admin = reviewer()
+    case_contact_confirm(key=last_link_key(case))
+
+    page = new_page()
+    sign_in(page, admin.user.email, PASSWORD)
+    page.goto(f"/review/{case.pk}/")
+    page.get_by_label("Reason").select_option("documents_insufficient")
+    # As a person does it: click the label, then type where the focus went.
+    page.locator("label", has_text="Note to the partner").click()
+    page.keyboard.type("The certificate you sent has expired; please upload the 2026 one.")
+    screenshot(page, "verification-review-reject-note")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_text("Rejected. We emailed the primary contact the reason.")).to_be_visible()
+
+    email = OutboxMessage.objects.get(
+        organization=partner.organization, template="verification_rejected"
+    )
+    assert "the 2026 one" in email.body_text and "the 2026 one" in email.body_html
+
+    partner_page = new_page()
+    sign_in(partner_page, partner.user.email, PASSWORD)
+    partner_page.goto("/verification/")
+    expect(partner_page.get_by_text("please upload the 2026 one")).to_be_visible()
+    screenshot(partner_page, "verification-partner-rejected-with-note")

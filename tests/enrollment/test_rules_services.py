@@ -159,7 +159,7 @@ def test_case_contact_change_refuses_what_the_contact_form_refuses(
 def test_consumer_mail_is_refused_with_one_message_at_sign_up_enrolment_and_contacts():
     user = UserFactory(email="someone@gmail.com")
     with pytest.raises(ValidationError) as exc:
-        enrollment_start(user=user)
+        enrollment_start(actor=user)
     assert exc.value.messages == [str(CONSUMER_DOMAIN_MESSAGE)]
     with pytest.raises(ValidationError) as exc:
         rules.validate_primary_contact_email("anna@yahoo.co.uk", "acme.example")
@@ -277,7 +277,7 @@ def test_duplicate_organization_is_one_rule_with_one_message():
     assert rules.organization_duplicates(domains=["TAKEN.example"]).get() == existing
     assert rules.organization_duplicates(legal_name="taken s.p.a.", country="IT").get() == existing
     with pytest.raises(ValidationError) as exc:
-        enrollment_start(user=UserFactory(email="new.person@taken.example"))
+        enrollment_start(actor=UserFactory(email="new.person@taken.example"))
     assert exc.value.messages == [str(rules.DUPLICATE_MESSAGE)]
     invitation = CustomerInvitationFactory(email="boss@taken.example")
     with pytest.raises(ValidationError) as exc:

@@ -147,6 +147,9 @@ def test_rejected_page_shows_the_reason_and_fix_now(
     body = client_for(partner).get("/verification/").content.decode()
     assert "Rejected" in body and "Fix now" in body
     assert "The documents do not prove the company" in body
+    # The next step names the button that acts, and that button is on the page.
+    assert "select Upload" in body and ">Upload</button>" in body
+    assert "Select Fix now" not in body
 
 
 def test_another_tenants_document_is_a_404(

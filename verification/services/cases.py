@@ -14,7 +14,14 @@ from portal.policy import Action, require_member
 
 from ..emails import email_primary_contact, notify_partner
 from ..events import AuditType
-from ..models import OPEN_STATUSES, CaseEvent, DocumentType, InfoRequest, VerificationCase
+from ..models import (
+    OPEN_STATUSES,
+    REJECTABLE_STATUSES,
+    CaseEvent,
+    DocumentType,
+    InfoRequest,
+    VerificationCase,
+)
 from .contact import confirmation_email_context, contact_link_issue
 from .core import EXPIRY_DAYS, ensure_status, lock_case, record, schedule_next
 
@@ -87,7 +94,7 @@ def case_assign(
     require_member(actor=assignee, organization=None, action=Action.REVIEW_VERIFICATION)
     with transaction.atomic():
         case = lock_case(case)
-        ensure_status(case, set(OPEN_STATUSES), expected_version)
+        ensure_status(case, OPEN_STATUSES, expected_version)
         case.assignee = assignee
         record(
             case=case,
@@ -136,7 +143,7 @@ def case_reject(
         raise ValidationError({"reason": _("Choose a reason from the list.")})
     with transaction.atomic():
         case = lock_case(case)
-        ensure_status(case, {Status.IN_REVIEW, Status.INFO_REQUESTED}, expected_version)
+        ensure_status(case, REJECTABLE_STATUSES, expected_version)
         case.decided_at = timezone.now()
         case.reject_reason, case.reject_note = reason, note
         if case.assignee_id is None:

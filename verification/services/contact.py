@@ -23,7 +23,7 @@ from portal.models import User
 from portal.outbox import absolute_url
 from portal.policy import Action, require_member
 
-from ..models import CaseEvent, ContactConfirmation, VerificationCase
+from ..models import CONTACT_CHANGE_STATUSES, CaseEvent, ContactConfirmation, VerificationCase
 from .core import ensure_status, lock_case, record, schedule_next
 
 logger = logging.getLogger(__name__)
@@ -258,7 +258,7 @@ def case_contact_change(
     require_member(actor=actor, organization=case.organization, action=Action.MANAGE_VERIFICATION)
     with transaction.atomic():
         case = lock_case(case)
-        ensure_status(case, {Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED})
+        ensure_status(case, CONTACT_CHANGE_STATUSES)
         profile = case.organization.legal_profile
         contact = primary_contact_validate(
             profile=profile, first_name=first_name, last_name=last_name, email=email, phone=phone

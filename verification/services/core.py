@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from portal.audit import audit_record
 from portal.models import Organization, User
 
+from ..deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
 from ..emails import email_primary_contact, notify_partner
 from ..events import FOR_CASE_EVENT
 from ..models import (
@@ -29,7 +31,6 @@ NextAction = VerificationCase.NextAction
 # The schedule (DOMAIN.md "Verification"), one name per meaning; `schedule_next` applies it.
 REMINDER_DAYS = (3, 7)  # reminders to the primary contact, days into a wait on the partner
 EXPIRY_DAYS = 30  # a case waiting on the partner this many days expires
-ESCALATION_BUSINESS_DAYS = 2  # a case in review longer than this is escalated
 CHECKS_RETRY_AFTER = timedelta(minutes=2)
 
 # How a conflict message names what the other person did.
@@ -53,15 +54,6 @@ class CaseConflict(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def add_business_days(start: datetime, days: int) -> datetime:
-    current, added = start, 0
-    while added < days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
 
 
 def lock_case(case: VerificationCase | int) -> VerificationCase:
@@ -94,7 +86,7 @@ def conflict_message(case: VerificationCase) -> str:
 
 
 def ensure_status(
-    case: VerificationCase, allowed: set[str], expected_version: int | None = None
+    case: VerificationCase, allowed: Collection[str], expected_version: int | None = None
 ) -> None:
     """Refuse when the case is elsewhere, or changed since the actor loaded it."""
     stale = expected_version is not None and expected_version != case.version

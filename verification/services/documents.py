@@ -12,12 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import User
 from portal.policy import Action, require_member
 
-from ..models import CaseEvent, Document, DocumentType, InfoRequest, VerificationCase
+from ..models import (
+    UPLOAD_STATUSES,
+    CaseEvent,
+    Document,
+    DocumentType,
+    InfoRequest,
+    VerificationCase,
+)
 from .cases import case_info_submitted
 from .core import CaseConflict, conflict_message, lock_case, record
 
 Status = VerificationCase.Status
-UPLOAD_STATUSES = {Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW}
 
 
 class DocumentRejected(ValidationError):
