@@ -16,7 +16,12 @@ from portal.models import Market, Organization, User
 from portal.policy import Action, require_member
 
 from ..events import AuditType
-from ..models import LegacyMembershipAccount, LegalProfile, PartnerId
+from ..fields import LEGAL_ADDRESS_FIELDS, LEGAL_CONTACT_FIELDS
+from ..models import (
+    LegacyMembershipAccount,
+    LegalProfile,
+    PartnerId,
+)
 from ..rules import legal_profile_validate, validate_partner_id_association
 from ..signals import legal_profile_changed
 
@@ -25,25 +30,7 @@ LEGACY_WINDOW_SECONDS = 15 * 60
 
 
 # What Legal info edits after enrolment (not the legal name, country or bookkeeping columns).
-EDITABLE_FIELDS = frozenset(
-    {
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "postal_code",
-        "phone",
-        "website",
-        "registration_id",
-        "primary_contact_first_name",
-        "primary_contact_last_name",
-        "primary_contact_email",
-        "primary_contact_phone",
-        "support_email",
-        "support_phone",
-        "support_website",
-    }
-)
+EDITABLE_FIELDS = frozenset((*LEGAL_ADDRESS_FIELDS, *LEGAL_CONTACT_FIELDS))
 
 
 class RateLimited(ValidationError):
