@@ -33,10 +33,6 @@ LEGACY_WINDOW_SECONDS = 15 * 60
 EDITABLE_FIELDS = frozenset((*LEGAL_ADDRESS_FIELDS, *LEGAL_CONTACT_FIELDS))
 
 
-class RateLimited(ValidationError):
-    pass
-
-
 @transaction.atomic
 def legal_profile_update(
     *, actor: User, profile: LegalProfile, changes: dict[str, Any]
@@ -190,7 +186,8 @@ def legacy_account_link(
     key = _legacy_key(organization)
     failures = cache.get(key, 0)
     if failures >= LEGACY_ATTEMPTS:
-        raise RateLimited(
+        # A form error, not the 429 page (portal.ratelimit.RateLimited): the form says it.
+        raise ValidationError(
             _("Too many attempts. Wait 15 minutes before you try again."), code="rate_limited"
         )
     account = (
