@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record, notify
 from portal.models import Market, Organization, User
 from portal.policy import Action, require_member
+from portal.rows import save_new_or_raise
 
 from ..events import AuditType
 from ..fields import LEGAL_ADDRESS_FIELDS, LEGAL_CONTACT_FIELDS
@@ -124,12 +125,7 @@ def partner_id_add(
         location_name=location_name,
         country=country,
     )
-    partner_id.full_clean()
-    try:
-        with transaction.atomic():
-            partner_id.save()
-    except IntegrityError as exc:  # registered by someone else at the same moment
-        raise registered from exc
+    save_new_or_raise(partner_id, registered)  # registered by someone else at the same moment
     audit_record(
         type=AuditType.PARTNER_ID_ADDED,
         organization=organization,
