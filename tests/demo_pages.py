@@ -18,6 +18,7 @@ from django.test import Client
 
 from portal.demo import DEMO_ORGS
 from portal.models import Membership, OutboxMessage, User
+from tests.factories import acting
 
 OPERATOR = "reviewer@csp-operator.example"
 CONTOSO = "admin@contoso-distribution.example"
@@ -52,7 +53,6 @@ def start_pages() -> dict[str | None, list[str]]:
 
     Creates one pending provider → reseller invitation (Contoso → Tailspin) so its page exists."""
     from relationships.services.reseller_invitations import reseller_invitation_create
-    from tests.factories import acting
 
     contact_link = OutboxMessage.objects.filter(
         to_email=WINGTIP_CONTACT, template="verification_contact_confirm"
