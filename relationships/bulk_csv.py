@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from enrollment.rules import validate_partner_id_format
+
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024  # 5,000 rows of address, PartnerID and name fit in well under 1 MB
 
@@ -67,10 +69,6 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
-def _is_partner_id(value: str) -> bool:
-    return value.isdigit() and len(value) <= 12
-
-
 def _check_row(kind: str, line: int, values: dict[str, str]) -> CheckedRow:
     row = CheckedRow(
         line=line,
@@ -85,8 +83,11 @@ def _check_row(kind: str, line: int, values: dict[str, str]) -> CheckedRow:
             validate_email(row.email)
         except ValidationError:
             row.errors.append(_("“%(email)s” is not a valid email address.") % {"email": row.email})
-    if kind == "reseller" and row.partner_id and not _is_partner_id(row.partner_id):
-        row.errors.append(_("A PartnerID is a number of up to 12 digits."))
+    if kind == "reseller" and row.partner_id:
+        try:
+            validate_partner_id_format(row.partner_id)  # the one PartnerID rule
+        except ValidationError as exc:
+            row.errors.extend(exc.messages)
     if kind == "customer":
         if not row.company_name:
             row.errors.append(_("The company name is missing."))

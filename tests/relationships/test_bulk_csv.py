@@ -34,10 +34,10 @@ def test_more_than_the_maximum_rows_is_refused():
 def test_row_errors_carry_the_line_number_of_the_file():
     data = (
         "Email,PartnerID\n"  # header names are case- and space-insensitive
-        "good@a.example,1\n"
-        "not-an-address,2\n"
+        "good@a.example,1000001\n"
+        "not-an-address,1000002\n"
         "\n"
-        "good@a.example,3\n"
+        "good@a.example,1000003\n"
         "other@b.example,12x\n"
     )
     checked = check_file(kind="reseller", data=data.replace("PartnerID", "partner id").encode())
