@@ -85,7 +85,7 @@ def _check_row(kind: str, line: int, values: dict[str, str]) -> CheckedRow:
             row.errors.append(_("“%(email)s” is not a valid email address.") % {"email": row.email})
     if kind == "reseller" and row.partner_id:
         try:
-            validate_partner_id_format(row.partner_id)  # the rule the invitation form applies
+            validate_partner_id_format(row.partner_id)  # the one PartnerID rule
         except ValidationError as exc:
             row.errors.extend(exc.messages)
     if kind == "customer":

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 FILE = (
     "email,partner_id\n"
-    "one@alpha.example,1234567\n"
+    "one@alpha.example,1110001\n"
     "two@beta.example,\n"
     "broken-address,\n"
     "=cmd@gamma.example,\n"

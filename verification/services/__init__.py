@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from portal.models import Organization, User
+from portal.ratelimit import RateLimited
 
 from .cases import (
     case_approve,
@@ -20,7 +21,6 @@ from .cases import (
 from .checks import case_checks_complete, checks_evaluate
 from .contact import (
     ContactLinkInvalid,
-    RateLimited,
     case_contact_change,
     case_contact_confirm,
     case_contact_deny,
@@ -34,7 +34,7 @@ from .documents import DocumentRejected, document_upload
 from .schedule import case_escalate, case_expire, case_remind, verification_sweep_due
 
 
-def verification_case_open(*, organization: Organization, actor: User | None) -> None:
+def verification_case_open(*, actor: User | None, organization: Organization) -> None:
     """Open the verification case of a just-submitted organization and write the primary
     contact's confirmation email. Called inside the enrolment's transaction."""
     case_open(organization=organization, actor=actor)
