@@ -126,6 +126,11 @@ class InvitationBase(models.Model):
     def effective_status(self) -> str:
         return InvitationStatus.EXPIRED if self.is_expired else self.status
 
+    @property
+    def effective_status_label(self) -> str:
+        """What the invitation lists show: "Expired" for a pending one past its expiry."""
+        return str(InvitationStatus(self.effective_status).label)
+
 
 class ResellerInvitation(InvitationBase):
     """A provider's "Request a partnership" to a reseller admin's email."""

@@ -30,7 +30,7 @@ def _file() -> bytes:
         if index % (ROWS // BAD) == 7:
             lines.append(f"not-an-address-{index},")  # 50 bad rows
         else:
-            lines.append(f"admin{index}@reseller{index}.bulk.example,{index}")
+            lines.append(f"admin{index}@reseller{index}.bulk.example,{1_000_000 + index}")
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()  # as Excel saves "CSV UTF-8"
 
 
