@@ -145,8 +145,8 @@ def main() -> None:
         log(f"database {database}: migrate, seed_demo, collectstatic")
         if not (args.reuse and db_exists(database)):
             recreate_db(database)
-            manage(database, "migrate", "--noinput", env=env)
-            manage(database, "seed_demo", env=env)
+        manage(database, "migrate", "--noinput", env=env)
+        manage(database, "seed_demo", env=env)
         manage(database, "collectstatic", "--noinput", "-v0", env=env)
         server = subprocess.Popen(
             [
