@@ -13,11 +13,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
-
-POLL_SECONDS = 15
 
 
 @dataclass
@@ -29,7 +28,7 @@ class LiveRegion:
     announce: str = ""
     digest: str = ""
     fragment: bool = False
-    every: int = POLL_SECONDS
+    every: int = 15
 
 
 def live_region(
@@ -64,6 +63,7 @@ def live_region(
         parts=rendered,
         announce=announce,
         digest=digest,
+        every=settings.PORTAL_LIVE_POLL_SECONDS,
     )
 
 

@@ -24,6 +24,8 @@ env = environ.Env()
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdef")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# How often live regions (portal/live.py: verification status, review queue, notifications) poll.
+PORTAL_LIVE_POLL_SECONDS = env.int("PORTAL_LIVE_POLL_SECONDS", default=15)
 # Absolute origin of links in emails queued outside a request (tasks, beat); a request's own
 # origin wins (portal.middleware.RequestOriginMiddleware). Locally it follows PORT (`make run`).
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}").rstrip("/")
@@ -166,6 +168,8 @@ PORTAL_RATE_LIMITS = {
     "customer_invitation": env("PORTAL_RATE_LIMIT_CUSTOMER_INVITATIONS", default="30/h"),
     "user_invitation": env("PORTAL_RATE_LIMIT_USER_INVITATIONS", default="30/h"),
     "invitation_resend": env("PORTAL_RATE_LIMIT_INVITATION_RESENDS", default="3/h"),
+    # One confirmed CSV of up to 5,000 invitations counts once (relationships bulk upload).
+    "bulk_invitation": env("PORTAL_RATE_LIMIT_BULK_INVITATIONS", default="10/d"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CSP Partner Portal"

@@ -141,3 +141,33 @@ def test_a_rejection_note_typed_in_the_reject_form_reaches_the_partners_email_an
     partner_page.goto("/verification/")
     expect(partner_page.get_by_text("please upload the 2026 one")).to_be_visible()
     screenshot(partner_page, "verification-partner-rejected-with-note")
+
+
+def test_the_partners_status_and_the_review_queue_update_without_a_reload(new_page, settings):
+    settings.PORTAL_LIVE_POLL_SECONDS = 1
+    partner = submitted_reseller()
+    case = case_open(organization=partner.organization, actor=partner.user)
+    admin = reviewer()
+    errors: list[str] = []
+
+    page = new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, partner.user.email, PASSWORD)
+    page.goto("/verification/")
+    expect(page.get_by_test_id("waiting-on")).to_contain_text("Your primary contact")
+    queue = new_page()
+    queue.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(queue, admin.user.email, PASSWORD)
+    queue.goto("/review/")
+    expect(queue.get_by_text("No cases match these filters.")).to_be_hidden()
+
+    case_contact_confirm(key=last_link_key(case))  # the checks run and it goes to review
+
+    expect(page.get_by_test_id("verification-status")).to_contain_text("In review", timeout=20000)
+    expect(page.get_by_test_id("waiting-on")).to_contain_text("verification team")
+    expect(page.locator("#live-announce")).to_contain_text("Verification status: In review.")
+    expect(page.get_by_text("Primary contact confirmed")).to_be_visible()
+    screenshot(page, "live-partner-status")
+    expect(queue.get_by_role("cell", name="A reviewer (unassigned)")).to_be_visible(timeout=20000)
+    screenshot(queue, "live-review-queue")
+    assert not errors, errors
