@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.domains import domain_belongs_to, email_domain, validate_work_email
 from portal.models import Market, Organization
 
+from .fields import LEGAL_ADDRESS_FIELDS
+
 if TYPE_CHECKING:
     from .models import LegalProfile, PartnerId
 
@@ -217,11 +219,7 @@ def validate_primary_contact_email(email: str, organization_domain: str) -> None
 # Free-text fields of the profile written in Western European characters.
 _LATIN_FIELDS = (
     "legal_name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
+    *LEGAL_ADDRESS_FIELDS,
     "registration_id",
     "primary_contact_first_name",
     "primary_contact_last_name",

@@ -9,7 +9,12 @@ from typing import Any
 
 from portal.scale import ScaleRun, bulk_insert
 
-from .models import EnrollmentDraft, LegalProfile, PartnerId
+from .fields import LEGAL_ADDRESS_FIELDS, LEGAL_CONTACT_FIELDS
+from .models import (
+    EnrollmentDraft,
+    LegalProfile,
+    PartnerId,
+)
 
 _CITIES = {
     "IT": "Milano",
@@ -89,22 +94,9 @@ def seed_enrollment(run: ScaleRun) -> None:
         [
             "organization_id",
             "legal_name",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
+            *LEGAL_ADDRESS_FIELDS,
             "country_id",
-            "phone",
-            "website",
-            "registration_id",
-            "primary_contact_first_name",
-            "primary_contact_last_name",
-            "primary_contact_email",
-            "primary_contact_phone",
-            "support_email",
-            "support_phone",
-            "support_website",
+            *LEGAL_CONTACT_FIELDS,
             "submitted_at",
             "updated_at",
         ],

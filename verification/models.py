@@ -35,6 +35,20 @@ WAITING_ON_FOR_REVIEWERS = {
 }
 
 
+# The columns a case's progress writes, after its status, assignee and decision reason: one list
+# for the services' update_fields and the scale data's columns.
+CASE_PROGRESS_FIELDS = (
+    "waiting_since",
+    "next_action_at",
+    "next_action",
+    "reminders_sent",
+    "escalated_at",
+    "decided_at",
+    "version",
+    "updated_at",
+)
+
+
 class VerificationCase(models.Model):
     class Status(models.TextChoices):
         # The labels are the words the partner sees (DOMAIN.md).

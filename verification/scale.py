@@ -14,7 +14,7 @@ from typing import Any
 from portal.models import Organization, User
 from portal.scale import ScaleRun, bulk_insert, next_ids
 
-from .models import OPEN_STATUSES, CaseEvent, CheckResult, VerificationCase
+from .models import CASE_PROGRESS_FIELDS, OPEN_STATUSES, CaseEvent, CheckResult, VerificationCase
 
 Status = VerificationCase.Status
 Event = CaseEvent.Type
@@ -138,14 +138,7 @@ def seed_verification(run: ScaleRun) -> None:
             "reject_reason",
             "reject_note",
             "opened_at",
-            "waiting_since",
-            "next_action_at",
-            "next_action",
-            "reminders_sent",
-            "escalated_at",
-            "decided_at",
-            "version",
-            "updated_at",
+            *CASE_PROGRESS_FIELDS,
         ],
         cases,
     )

@@ -3,7 +3,6 @@
 from .agreement import agreement_accept
 from .members import PARTNER_ROLES, member_add, membership_remove, membership_roles_update
 from .profile import (
-    RateLimited,
     legacy_account_link,
     legal_profile_update,
     partner_id_add,
@@ -13,7 +12,6 @@ from .wizard import StepInvalid, enrollment_draft_save, enrollment_start, enroll
 
 __all__ = [
     "PARTNER_ROLES",
-    "RateLimited",
     "StepInvalid",
     "agreement_accept",
     "enrollment_draft_save",

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record, notify
 from portal.models import Organization, User
 from portal.policy import Action, require_member
+from portal.rows import save_new_or_raise
 
 from ..events import AuditType
 from ..models import AgreementAcceptance, AgreementVersion
@@ -52,14 +53,12 @@ def agreement_accept(
         accepted_on=accepted_on,
         ip_address=ip_address,
     )
-    acceptance.full_clean()
-    try:
-        with transaction.atomic():
-            acceptance.save()
-    except IntegrityError as exc:
-        raise ValidationError(
+    save_new_or_raise(
+        acceptance,
+        ValidationError(
             _("Your organization already accepted this version."), code="already_accepted"
-        ) from exc
+        ),
+    )
     audit_record(
         type=AuditType.AGREEMENT_ACCEPTED,
         organization=organization,

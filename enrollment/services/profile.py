@@ -14,9 +14,15 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record, notify
 from portal.models import Market, Organization, User
 from portal.policy import Action, require_member
+from portal.rows import save_new_or_raise
 
 from ..events import AuditType
-from ..models import LegacyMembershipAccount, LegalProfile, PartnerId
+from ..fields import LEGAL_ADDRESS_FIELDS, LEGAL_CONTACT_FIELDS
+from ..models import (
+    LegacyMembershipAccount,
+    LegalProfile,
+    PartnerId,
+)
 from ..rules import legal_profile_validate, validate_partner_id_association
 from ..signals import legal_profile_changed
 
@@ -25,29 +31,7 @@ LEGACY_WINDOW_SECONDS = 15 * 60
 
 
 # What Legal info edits after enrolment (not the legal name, country or bookkeeping columns).
-EDITABLE_FIELDS = frozenset(
-    {
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "postal_code",
-        "phone",
-        "website",
-        "registration_id",
-        "primary_contact_first_name",
-        "primary_contact_last_name",
-        "primary_contact_email",
-        "primary_contact_phone",
-        "support_email",
-        "support_phone",
-        "support_website",
-    }
-)
-
-
-class RateLimited(ValidationError):
-    pass
+EDITABLE_FIELDS = frozenset((*LEGAL_ADDRESS_FIELDS, *LEGAL_CONTACT_FIELDS))
 
 
 @transaction.atomic
@@ -141,12 +125,7 @@ def partner_id_add(
         location_name=location_name,
         country=country,
     )
-    partner_id.full_clean()
-    try:
-        with transaction.atomic():
-            partner_id.save()
-    except IntegrityError as exc:  # registered by someone else at the same moment
-        raise registered from exc
+    save_new_or_raise(partner_id, registered)  # registered by someone else at the same moment
     audit_record(
         type=AuditType.PARTNER_ID_ADDED,
         organization=organization,
@@ -203,7 +182,8 @@ def legacy_account_link(
     key = _legacy_key(organization)
     failures = cache.get(key, 0)
     if failures >= LEGACY_ATTEMPTS:
-        raise RateLimited(
+        # A form error, not the 429 page (portal.ratelimit.RateLimited): the form says it.
+        raise ValidationError(
             _("Too many attempts. Wait 15 minutes before you try again."), code="rate_limited"
         )
     account = (

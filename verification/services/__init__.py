@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from portal.models import Organization, User
+from portal.ratelimit import RateLimited
 
 from .cases import (
     case_approve,
@@ -20,7 +21,6 @@ from .cases import (
 from .checks import case_checks_complete, checks_evaluate
 from .contact import (
     ContactLinkInvalid,
-    RateLimited,
     case_contact_change,
     case_contact_confirm,
     case_contact_deny,

@@ -22,6 +22,7 @@ from enrollment.rules import PRIMARY_CONTACT_FIELDS, primary_contact_validate
 from portal.models import User
 from portal.outbox import absolute_url
 from portal.policy import Action, require_member
+from portal.ratelimit import RateLimited
 
 from ..models import CONTACT_CHANGE_STATUSES, CaseEvent, ContactConfirmation, VerificationCase
 from .core import ensure_status, lock_case, record, schedule_next
@@ -47,10 +48,6 @@ class ContactLinkInvalid(Exception):
         super().__init__(state.value)
         self.state = state
         self.confirmation = confirmation
-
-
-class RateLimited(Exception):
-    pass
 
 
 def _digest(key: str) -> str:
@@ -176,7 +173,7 @@ def _take_rate_slot(case: VerificationCase) -> None:
         cache.set(key, 1, timeout=3600)
         count = 1
     if count > NEW_LINKS_PER_HOUR:
-        raise RateLimited
+        raise RateLimited("verification-new-link", retry_after=3600)
 
 
 def _send_new_link(*, case: VerificationCase, actor: User | None, reason: str) -> None:

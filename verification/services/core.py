@@ -17,6 +17,7 @@ from ..deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
 from ..emails import email_primary_contact, notify_partner
 from ..events import FOR_CASE_EVENT
 from ..models import (
+    CASE_PROGRESS_FIELDS,
     PARTNER_WAIT_STATUSES,
     CaseEvent,
     VerificationCase,
@@ -124,14 +125,7 @@ CASE_FIELDS = [
     "assignee",
     "reject_reason",
     "reject_note",
-    "waiting_since",
-    "next_action_at",
-    "next_action",
-    "reminders_sent",
-    "escalated_at",
-    "decided_at",
-    "version",
-    "updated_at",
+    *CASE_PROGRESS_FIELDS,
 ]
 
 

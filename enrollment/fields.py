@@ -1,0 +1,18 @@
+"""Field-name lists of the legal business profile, shared by the services, the rules and the scale
+data (a leaf module: `models` imports `rules`, which needs these)."""
+
+# LegalProfile's columns in groups, in the model's order: the address below the legal name, and the
+# contacts after the country. One list for the services, the rules and the scale data.
+LEGAL_ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_code")
+LEGAL_CONTACT_FIELDS = (
+    "phone",
+    "website",
+    "registration_id",
+    "primary_contact_first_name",
+    "primary_contact_last_name",
+    "primary_contact_email",
+    "primary_contact_phone",
+    "support_email",
+    "support_phone",
+    "support_website",
+)
