@@ -137,7 +137,9 @@ def test_on_a_phone_the_navigation_opens_from_the_menu_button(demo, page):
 
     page.get_by_role("button", name="Menu").click()
     expect(navigation.get_by_role("link", name="Customers")).to_be_visible()
-    expect(page.get_by_role("dialog", name="Menu")).to_be_visible()
+    menu = page.get_by_role("dialog", name="Menu")
+    expect(menu).to_be_visible()
+    expect(menu).to_be_focused()  # once open, focus is in the menu (and Escape closes it)
     screenshot(page, "reflow-390-menu-open")
     page.keyboard.press("Escape")
     expect(navigation).to_be_hidden()
