@@ -243,6 +243,15 @@ class AuditEvent(models.Model):
         indexes = [
             # The audit log: one organization's events newest first, pages by (created_at, id).
             models.Index(fields=["organization", "-created_at", "-id"], name="audit_org_newest"),
+            # Its filters by event type and by person, which a rare value would otherwise make a
+            # walk through every event of the organization.
+            models.Index(
+                fields=["organization", "type", "-created_at", "-id"], name="audit_org_type_newest"
+            ),
+            models.Index(
+                fields=["organization", "actor", "-created_at", "-id"],
+                name="audit_org_actor_newest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,6 +40,11 @@ def outbox_message_all_tenants(*, pk: int) -> OutboxMessage:
     return get_object_or_404(OutboxMessage, pk=pk)
 
 
+def market_get(*, code: str) -> Market:
+    """One CSP market by its ISO code (Market.DoesNotExist when there is none)."""
+    return Market.objects.get(code=code)
+
+
 def market_names() -> list[tuple[str, str]]:
     """Every CSP market as (code, name), by name: pairs, no model instance per country."""
     return list(Market.objects.order_by("name").values_list("code", "name"))

@@ -56,48 +56,12 @@ class DashboardView(TenantViewMixin, TemplateView):
         context["needs_admin_agent"] = organization_needs_admin_agent(
             organization=self.organization
         )
-        context["notifications_live"] = notifications_live(self.request, self.organization)
         context["can_manage_users"] = can(self.membership, Action.MANAGE_USERS)
+        context["notifications_live"] = notifications_live(self.request, self.organization)
         # TenantViewMixin.dispatch() let only a signed-in member through.
         request = cast(AuthenticatedHttpRequest, self.request)
         context["panels"] = dashboard_panels(request, self.membership)
         return context
-
-
-NOTIFICATIONS_SHOWN = 10
-
-
-def notifications_live(request: HttpRequest, organization) -> LiveRegion:
-    """The latest notifications, with a badge counting those newer than the ones the page was
-    loaded with (`seen`, the newest id then): one query whatever the number of rows."""
-    notifications = list(notification_list(organization=organization)[:NOTIFICATIONS_SHOWN])
-    newest = str(notifications[0].pk) if notifications else "0"
-    try:
-        seen = int(request.GET.get("seen", newest))
-    except ValueError:
-        seen = int(newest)
-    new_count = sum(1 for n in notifications if n.pk > seen)
-    return live_region(
-        request,
-        region_id="notifications-live",
-        endpoint=reverse("portal:notifications_live"),
-        template="portal/_notifications.html",
-        context={
-            "notifications": notifications,
-            "new_count": new_count,
-            "shown": NOTIFICATIONS_SHOWN,
-        },
-        keep={"seen": str(seen)},
-        announce=ngettext("%(count)s new notification.", "%(count)s new notifications.", new_count)
-        % {"count": new_count},
-    )
-
-
-class NotificationsLiveView(TenantViewMixin, View):
-    """/dashboard/notifications/: the dashboard's notifications, polled by the page."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return live_response(request, notifications_live(request, self.organization))
 
 
 class AuditLogView(TenantViewMixin, View):
@@ -154,6 +118,42 @@ class AuditLogView(TenantViewMixin, View):
                 "export_query": f"{query}&format=csv" if query else "format=csv",
             },
         )
+
+
+NOTIFICATIONS_SHOWN = 10
+
+
+def notifications_live(request: HttpRequest, organization) -> LiveRegion:
+    """The latest notifications, with a badge counting those newer than the ones the page was
+    loaded with (`seen`, the newest id then): one query whatever the number of rows."""
+    notifications = list(notification_list(organization=organization)[:NOTIFICATIONS_SHOWN])
+    newest = str(notifications[0].pk) if notifications else "0"
+    try:
+        seen = int(request.GET.get("seen", newest))
+    except ValueError:
+        seen = int(newest)
+    new_count = sum(1 for n in notifications if n.pk > seen)
+    return live_region(
+        request,
+        region_id="notifications-live",
+        endpoint=reverse("portal:notifications_live"),
+        template="portal/_notifications.html",
+        context={
+            "notifications": notifications,
+            "new_count": new_count,
+            "shown": NOTIFICATIONS_SHOWN,
+        },
+        keep={"seen": str(seen)},
+        announce=ngettext("%(count)s new notification.", "%(count)s new notifications.", new_count)
+        % {"count": new_count},
+    )
+
+
+class NotificationsLiveView(TenantViewMixin, View):
+    """/dashboard/notifications/: the dashboard's notifications, polled by the page."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return live_response(request, notifications_live(request, self.organization))
 
 
 class NoOrganizationView(LoginRequiredMixin, TemplateView):

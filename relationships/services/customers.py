@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from enrollment.rules import DUPLICATE_MESSAGE, validate_not_duplicate
 from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Market, Membership, Organization, User
-from portal.policy import Action, membership_of, require_member
+from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
@@ -19,12 +19,14 @@ from ..events import AuditType
 from ..models import (
     CustomerInvitation,
     CustomerRelationship,
+    InvitationEvent,
     InvitationStatus,
     ProviderRelationship,
 )
 from ._invitations import (
     answer_refusal,
     invitation_close,
+    invitation_event_record,
     invitation_issue,
     invitation_resend,
     invitation_revoke,
@@ -52,8 +54,16 @@ def _active_provider_relationship(
 
 
 def customer_invitation_create(
-    *, actor: User, organization: Organization, provider_id: int, email: str, company_name: str
+    *,
+    actor: User,
+    organization: Organization,
+    provider_id: int,
+    email: str,
+    company_name: str,
+    rate_limited: bool = True,
 ) -> CustomerInvitation:
+    """Invite a customer for the reseller and one of its active providers. A bulk upload passes
+    `rate_limited=False`: its file was limited as a whole (`bulk_batch_confirm`)."""
     membership = require_member(
         actor=actor, organization=organization, action=Action.INVITE_CUSTOMER
     )
@@ -76,7 +86,8 @@ def customer_invitation_create(
                     % {"email": email, "provider": relationship.provider.legal_name}
                 }
             )
-        rate_limit_consume(action="customer_invitation", key=f"organization:{reseller.pk}")
+        if rate_limited:
+            rate_limit_consume(action="customer_invitation", key=f"organization:{reseller.pk}")
         invitation = invitation_issue(
             CustomerInvitation,
             organization=reseller,
@@ -93,6 +104,12 @@ def customer_invitation_create(
             invitation=invitation.pk,
             provider=relationship.provider_id,
             email=email,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.SENT,
+            actor=membership.user,
+            actor_organization=reseller,
         )
         emails.send_customer_invitation(invitation)
     return invitation
@@ -144,7 +161,7 @@ def customer_acceptance_refusal(
     if membership is None:
         return _("Create your company's customer account first.")
     org = membership.organization
-    if org.kind != Kind.CUSTOMER or not membership.global_admin:
+    if not can(membership, Action.ACCEPT_CUSTOMER_RELATIONSHIP):
         return _(
             "Only the Global admin of a customer company can accept this invitation. You are "
             "signed in for %(organization)s."
@@ -226,6 +243,12 @@ def customer_invitation_accept(
             actor_organization=membership.organization,
             customer_relationship=relationship.pk,
         )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.ACCEPTED,
+            actor=membership.user,
+            actor_organization=customer,
+        )
         notify(organization=invitation.organization, message=message, link="/customers/")
         notify(organization=invitation.provider, message=message, link="/customers/")
         emails.send_customer_accepted(invitation, customer=customer)
@@ -250,6 +273,12 @@ def customer_invitation_decline(
             organization=invitation.organization,
             actor=user,
             invitation=invitation.pk,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.DECLINED,
+            actor=user,
+            actor_organization=membership.organization if membership else None,
         )
         notify(
             organization=invitation.organization,

@@ -17,6 +17,7 @@ from portal.ratelimit import rate_limit_consume
 from .. import emails
 from ..events import AuditType
 from ..models import (
+    InvitationEvent,
     InvitationStatus,
     ProviderRelationship,
     RelationshipEvent,
@@ -25,6 +26,7 @@ from ..models import (
 from ._invitations import (
     answer_refusal,
     invitation_close,
+    invitation_event_record,
     invitation_issue,
     invitation_resend,
     invitation_revoke,
@@ -98,11 +100,17 @@ def reseller_invitation_refusal(*, provider: Organization, email: str) -> str | 
 
 
 def reseller_invitation_create(
-    *, actor: User, organization: Organization, email: str, partner_id: str = ""
+    *,
+    actor: User,
+    organization: Organization,
+    email: str,
+    partner_id: str = "",
+    rate_limited: bool = True,
 ) -> ResellerInvitation:
     """Invite a reseller admin by email. Refused only for what the provider already knows
     (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
-    the invited company are checked when the reseller answers."""
+    the invited company are checked when the reseller answers. A bulk upload passes
+    `rate_limited=False`: its file was limited as a whole (`bulk_batch_confirm`)."""
     membership = require_member(
         actor=actor, organization=organization, action=Action.INVITE_RESELLER
     )
@@ -141,7 +149,8 @@ def reseller_invitation_create(
                     % {"email": email, "date": formats.date_format(pending.expires_at)}
                 }
             )
-        rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
+        if rate_limited:
+            rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
         invitation = invitation_issue(
             ResellerInvitation,
             organization=provider,
@@ -156,6 +165,12 @@ def reseller_invitation_create(
             actor_organization=membership.organization,
             invitation=invitation.pk,
             email=email,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.SENT,
+            actor=membership.user,
+            actor_organization=provider,
         )
         emails.send_reseller_invitation(invitation)
     return invitation
@@ -296,6 +311,12 @@ def reseller_invitation_accept(
             actor=membership.user,
             actor_organization=reseller,
         )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.ACCEPTED,
+            actor=membership.user,
+            actor_organization=reseller,
+        )
         audit_record_for(
             type=AuditType.PROVIDER_AUTHORIZED,
             organizations=[provider, reseller],
@@ -350,6 +371,12 @@ def reseller_invitation_decline(
             actor_organization=membership.organization,
             invitation=invitation.pk,
             reseller=membership.organization.pk,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.DECLINED,
+            actor=membership.user,
+            actor_organization=membership.organization,
         )
         notify(
             organization=invitation.organization,

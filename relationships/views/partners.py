@@ -4,6 +4,7 @@ relationship changes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,7 @@ from ._base import (
     status_text,
     yes_no,
 )
+from .inbox import inbox_page
 
 PENDING_PER_PAGE = 20
 
@@ -65,6 +67,26 @@ class SharedCustomerCounts:
             row["customer_count"] = counts.get(row[key], 0)
 
 
+def _partner_sorts(partner: str) -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """The name and date orders both relationships lists offer (`partner`: the other side)."""
+    return {
+        "name": (_l("Name (A to Z)"), (f"{partner}__legal_name",)),
+        "-name": (_l("Name (Z to A)"), (f"-{partner}__legal_name",)),
+        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
+        "since": (_l("Oldest first"), ("authorized_at",)),
+    }
+
+
+# What both relationships lists export after the partner's name (and country).
+RELATIONSHIP_COLUMNS = [
+    Column(_l("Status"), "status", status_text),
+    Column(_l("Admin access"), "admin_access", yes_no),
+    Column(_l("Shared customers"), "customer_count", computed=True),
+    Column(_l("Authorized on"), "authorized_at", iso_date),
+    Column(_l("Ended on"), "ended_at", iso_date),
+]
+
+
 class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
@@ -72,10 +94,7 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     search_relations = ("reseller",)
     search_domains = True
     sort_options = {
-        "name": (_l("Name (A to Z)"), ("reseller__legal_name",)),
-        "-name": (_l("Name (Z to A)"), ("-reseller__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
-        "since": (_l("Oldest first"), ("authorized_at",)),
+        **_partner_sorts("reseller"),
         # Active first, newest first within each status: read from the index
         # (provider, status, authorized_at) without sorting every relationship.
         "status": (_l("Active first"), ("status", "-authorized_at", "-pk")),
@@ -86,11 +105,7 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
         Column(_l("Country"), "reseller__country__name"),
-        Column(_l("Status"), "status", status_text),
-        Column(_l("Admin access"), "admin_access", yes_no),
-        Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", iso_date),
-        Column(_l("Ended on"), "ended_at", iso_date),
+        *RELATIONSHIP_COLUMNS,
     ]
     partner = "reseller"
     csv_extra_fields = ("reseller_id",)
@@ -112,11 +127,38 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
             )
         return self.render_list(
             request,
-            events=selectors.relationship_events_for(organization=self.organization),
+            events=selectors.recent_changes_for(
+                organization=self.organization, invitation_kind=ResellerInvitation.KIND
+            ),
             can_invite=can_invite,
             regions=selectors.provider_regions(provider=self.organization) if can_invite else [],
             form=form or ResellerInviteForm(),
             pending=pending,
+        )
+
+
+class SentResellerInvitationsView(TenantViewMixin, View):
+    """/indirect-resellers/invitations/: every invitation the provider sent, whatever became of
+    it (revoked and expired included), and their Recent changes."""
+
+    required_action = Action.INVITE_RESELLER
+    organization_kinds = {Kind.PROVIDER}
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "relationships/sent_invitations.html",
+            {
+                "history": bounded_page(
+                    selectors.sent_reseller_invitations(provider=self.organization),
+                    request.GET.get("history_page"),
+                    per_page=PENDING_PER_PAGE,
+                    counted=False,
+                ),
+                "events": selectors.invitation_events_for(
+                    organization=self.organization, kind=ResellerInvitation.KIND
+                ),
+            },
         )
 
 
@@ -289,20 +331,13 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     search_relations = ("provider",)
     sort_options = {
         "status": (_l("Active first"), ("status", "provider__legal_name")),
-        "name": (_l("Name (A to Z)"), ("provider__legal_name",)),
-        "-name": (_l("Name (Z to A)"), ("-provider__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
-        "since": (_l("Oldest first"), ("authorized_at",)),
+        **_partner_sorts("provider"),
     }
     default_sort = "status"
     csv_filename = "indirect-providers.csv"
     csv_columns = [
         Column(_l("Provider"), "provider__legal_name"),
-        Column(_l("Status"), "status", status_text),
-        Column(_l("Admin access"), "admin_access", yes_no),
-        Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", iso_date),
-        Column(_l("Ended on"), "ended_at", iso_date),
+        *RELATIONSHIP_COLUMNS,
     ]
     partner = "provider"
     csv_extra_fields = ("provider_id",)
@@ -315,9 +350,12 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     ) -> HttpResponse | StreamingHttpResponse:
         return self.render_list(
             request,
-            events=selectors.relationship_events_for(organization=self.organization),
+            events=selectors.recent_changes_for(
+                organization=self.organization, invitation_kind=ResellerInvitation.KIND
+            ),
             can_manage=can(self.membership, Action.AUTHORIZE_PROVIDER),
             can_invite=can(self.membership, Action.INVITE_CUSTOMER),
+            inbox=[] if self.wants_csv() else inbox_page(request, self.organization),
         )
 
 
@@ -336,6 +374,15 @@ class CustomerInviteView(TenantViewMixin, View):
                     request.GET.get("pending_page"),
                     per_page=PENDING_PER_PAGE,
                     counted=False,
+                ),
+                "history": bounded_page(
+                    selectors.sent_customer_invitations(reseller=self.organization),
+                    request.GET.get("history_page"),
+                    per_page=PENDING_PER_PAGE,
+                    counted=False,
+                ),
+                "events": selectors.invitation_events_for(
+                    organization=self.organization, kind=CustomerInvitation.KIND
                 ),
             },
             status=status,

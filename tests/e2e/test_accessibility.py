@@ -43,6 +43,7 @@ SETTINGS_PAGES = [
     "/settings/identifiers/",
     "/settings/users/",
     "/settings/partner-profile/",
+    "/audit-log/",
 ]
 RESELLER_PAGES = [
     "/dashboard/",
@@ -223,6 +224,11 @@ def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
     adatum_org = Membership.objects.get(user__email=ADATUM).organization
     audit.visit(northwind, f"/customers/{adatum_org.pk}/", "/customers/<customer>/ (Northwind)")
     _submit_with_errors(audit, northwind, "/settings/identifiers/", "Add PartnerID", "Northwind")
+    audit.visit(
+        northwind,
+        "/audit-log/?date_from=2026-05-02&date_to=2026-05-01",
+        "/audit-log/ (Northwind, dates in the wrong order)",
+    )
 
     tailspin = user_page(TAILSPIN)
     for path in ["/dashboard/", "/verification/", "/settings/legal/"]:

@@ -83,26 +83,20 @@ class ReviewerViewMixin(TenantViewMixin):
 
 
 def _chart(buckets) -> dict[str, Any]:
-    """Bar geometry for the server-rendered SVG of queue age."""
+    """Bars of queue age: one row per age bucket, its bar as long as its share of the busiest
+    bucket (the labels and counts are HTML text, readable at any width)."""
     peak = max((count for _b, count in buckets), default=0) or 1
-    bar_width, gap, height = 104, 16, 120
-    bars = []
-    for index, (bucket, count) in enumerate(buckets):
-        bar_height = round(height * count / peak)
-        bars.append(
-            {
-                "label": AGE_LABELS[bucket.key],
-                "count": count,
-                "capped": count > COUNT_CAP,
-                "x": 8 + index * (bar_width + gap),
-                "y": 20 + height - bar_height,
-                "height": bar_height,
-                "width": bar_width,
-                "text_x": 8 + index * (bar_width + gap) + bar_width // 2,
-                "over": bucket.low_days >= 3,
-            }
-        )
-    return {"bars": bars, "width": 8 + len(bars) * (bar_width + gap), "height": height + 60}
+    bars = [
+        {
+            "label": AGE_LABELS[bucket.key],
+            "count": count,
+            "capped": count > COUNT_CAP,
+            "length": round(100 * count / peak),
+            "over": bucket.low_days >= 3,
+        }
+        for bucket, count in buckets
+    ]
+    return {"bars": bars}
 
 
 class ReviewQueueView(ReviewerViewMixin, TemplateView):
