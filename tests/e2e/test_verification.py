@@ -24,7 +24,9 @@ def test_contact_confirms_reviewer_approves_from_the_queue_and_partner_sees_veri
     expect(partner_page.get_by_test_id("verification-status")).to_contain_text(
         "Waiting for your primary contact"
     )
-    expect(partner_page.get_by_text("Your primary contact, Paola Verdi")).to_be_visible()
+    expect(partner_page.get_by_test_id("waiting-on")).to_contain_text(
+        "Your primary contact, Paola Verdi"
+    )
     screenshot(partner_page, "verification-partner-waiting")
 
     # The primary contact follows the emailed link and confirms both facts.
