@@ -173,10 +173,12 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         market = Market.objects.filter(code=code).first() if code else None
         if market is None:
             return cleaned
-        self.country_code, self.country_name = market.code, market.name
+        self.country_code, self.country_name = market.code, market.display_name
         if "phone" in cleaned:
             try:
-                cleaned["phone"] = rules.phone_normalize(cleaned["phone"], market.code, market.name)
+                cleaned["phone"] = rules.phone_normalize(
+                    cleaned["phone"], market.code, market.display_name
+                )
             except forms.ValidationError as exc:
                 self.add_error("phone", exc)
         self._clean_state_and_postal_code(cleaned)
@@ -184,7 +186,7 @@ class LegalForm(AddressFieldsMixin, DraftForm):
             self.add_error(
                 "registration_id",
                 _("Enter the company's Registration ID; it's required in %(country)s.")
-                % {"country": market.name},
+                % {"country": market.display_name},
             )
         name = cleaned.get("legal_name")
         if name and organization_duplicate_of(
@@ -221,7 +223,7 @@ class ContactForm(DraftForm):
         return email
 
     def clean_primary_contact_phone(self) -> str:
-        code, name = (self.country.code, self.country.name) if self.country else ("", "")
+        code, name = (self.country.code, self.country.display_name) if self.country else ("", "")
         return rules.phone_normalize(self.cleaned_data["primary_contact_phone"], code, name)
 
 
@@ -229,7 +231,7 @@ class SupportCleaningMixin(_FormBase):
     country: Market | None = None
 
     def clean_support_phone(self) -> str:
-        code, name = (self.country.code, self.country.name) if self.country else ("", "")
+        code, name = (self.country.code, self.country.display_name) if self.country else ("", "")
         return rules.phone_normalize(self.cleaned_data["support_phone"], code, name)
 
     def clean_support_website(self) -> str:
@@ -263,7 +265,7 @@ class LegalInfoEditForm(AddressFieldsMixin, PortalFormMixin, forms.Form):
 
     def __init__(self, *args: Any, country: Market, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.country_code, self.country_name = country.code, country.name
+        self.country_code, self.country_name = country.code, country.display_name
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -48,8 +48,9 @@ REGISTRATION_ID_COUNTRIES = frozenset(
 )
 
 # Postal code formats where we know them; elsewhere any value up to 20 characters is accepted.
+# An example with "|" lists alternatives, shown as "A or B" in the reader's language.
 POSTAL_CODE_FORMATS: dict[str, tuple[str, str]] = {
-    "US": (r"\d{5}(-\d{4})?", "12345 or 12345-6789"),
+    "US": (r"\d{5}(-\d{4})?", "12345|12345-6789"),  # two examples, joined in the reader's words
     "CA": (r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "K1A 0B1"),
     "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "SW1A 1AA"),
     "IE": (r"[A-Z]\d[\dW] ?[A-Z\d]{4}", "D02 X285"),
@@ -149,9 +150,16 @@ def postal_code_normalize(value: str, country_code: str) -> str:
         raise ValidationError(
             _("Enter a postal code in the format used in this country, for example %(example)s."),
             code="postal_code",
-            params={"example": example},
+            params={"example": _example_text(example)},
         )
     return value
+
+
+def _example_text(example: str) -> str:
+    first, _sep, second = example.partition("|")
+    if not second:
+        return first
+    return _("%(first)s or %(second)s") % {"first": first, "second": second}
 
 
 def phone_normalize(value: str, country_code: str, country_name: str = "") -> str:

@@ -15,6 +15,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.countries import country_name, region_name
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -76,7 +78,12 @@ class Region(models.Model):
         verbose_name_plural = _("CSP regions")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return region_name(self.name)
 
 
 class Market(models.Model):
@@ -93,7 +100,12 @@ class Market(models.Model):
         verbose_name_plural = _("markets")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The country's name in the active language (the `name` column is English)."""
+        return country_name(self.code, self.name)
 
 
 class ConsumerEmailDomain(models.Model):

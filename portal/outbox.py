@@ -17,6 +17,7 @@ sending each batch over one SMTP connection."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import re
 import secrets
@@ -27,6 +28,7 @@ from datetime import timedelta
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -181,9 +183,17 @@ def outbox_claim_batch(*, limit: int, ids: Iterable[int] | None = None) -> list[
 
 
 def message_id_header(pk: int, key: str) -> str:
-    """The same for every attempt at one row, so a receiving server can drop a second copy
-    (the key's characters that a Message-ID cannot hold become "-")."""
-    return f"<outbox-{pk}-{re.sub(r'[^A-Za-z0-9_.-]', '-', key[:40])}@csp-portal>"
+    """The same for every attempt at one row, so a receiving server can drop a second copy.
+    RFC 5322's `<id-left@id-right>`: the idempotency key (colons, spaces, any length) enters as
+    a hash, the right part is the sending domain."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return f"<outbox-{pk}-{digest}@{_message_id_domain()}>"
+
+
+def _message_id_domain() -> str:
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2] or urlsplit(settings.SITE_URL).hostname or "localhost"
+    return domain.encode("idna").decode("ascii") if not domain.isascii() else domain
 
 
 def _header_address(address: str) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from .countries import country_name, region_name, sorted_by_name
 from .models import Market, Membership, Notification, Organization, OutboxMessage
 
 
@@ -32,16 +33,16 @@ def outbox_list_all_tenants() -> QuerySet[OutboxMessage]:
 
 
 def market_names() -> list[tuple[str, str]]:
-    """Every CSP market as (code, name), by name: pairs, no model instance per country."""
-    return list(Market.objects.order_by("name").values_list("code", "name"))
+    """Every CSP market as (code, name) in the reader's language and alphabetical order: pairs,
+    no model instance per country."""
+    rows = Market.objects.values_list("code", "name")
+    return sorted_by_name((code, country_name(code, name)) for code, name in rows)
 
 
 def market_and_region_names() -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
-    """Every CSP market as (code, name) and every region holding one as (id, name), both by
-    name, from one query."""
-    rows = Market.objects.order_by("name").values_list("code", "name", "region_id", "region__name")
-    markets = [(code, name) for code, name, _region, _region_name in rows]
-    regions = sorted(
-        {(region, region_name) for _c, _n, region, region_name in rows}, key=lambda r: r[1]
-    )
+    """Every CSP market as (code, name) and every region holding one as (id, name), both in the
+    reader's language and order, from one query."""
+    rows = Market.objects.values_list("code", "name", "region_id", "region__name")
+    markets = sorted_by_name((code, country_name(code, name)) for code, name, _r, _rn in rows)
+    regions = sorted_by_name({(region, region_name(name)) for _c, _n, region, name in rows})
     return markets, regions

@@ -140,7 +140,7 @@ def partner_id_associate(*, partner_id: PartnerId, actor: User) -> PartnerId:
             _("Associate a location PartnerID; a PartnerGlobal ID can't be associated.")
         )
     if account_country is None or partner_id.country_id != account_country.code:
-        account = account_country.name if account_country else _("no country yet")
+        account = account_country.display_name if account_country else _("no country yet")
         raise ValidationError(
             _(
                 "PartnerID %(mpn_id)s is in %(id_country)s; your CSP account is in "
@@ -148,7 +148,7 @@ def partner_id_associate(*, partner_id: PartnerId, actor: User) -> PartnerId:
             )
             % {
                 "mpn_id": partner_id.mpn_id,
-                "id_country": partner_id.country.name,
+                "id_country": partner_id.country.display_name,
                 "account_country": account,
             }
         )

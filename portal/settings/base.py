@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_countries",  # translated country names by ISO code (the Market table is English)
     "portal",
     "enrollment",
     "verification",

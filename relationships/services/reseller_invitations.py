@@ -56,7 +56,7 @@ def region_refusal(*, provider: Organization, reseller: Organization) -> str | N
         "A reseller can work only with providers authorized in its own CSP region."
     ) % {
         "reseller": reseller.legal_name,
-        "region": country.region.name,
+        "region": country.region.display_name,
         "provider": provider.legal_name,
     }
 
