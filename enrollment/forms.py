@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.forms import PortalFormMixin, storable_text
 from portal.models import Market, Organization
 from portal.selectors import market_names
+from portal.widgets import IsoDateInput
 
 from . import rules
 from .selectors import organization_duplicate_of
@@ -320,7 +321,7 @@ class AgreementAcceptForm(PortalFormMixin, forms.Form):
     title = _text(_("Title"), max_length=100, help_text=_("Your job title."))
     email = forms.EmailField(label=_("Email"))
     accepted_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Date"), widget=IsoDateInput(), initial=timezone.localdate
     )
     confirm = forms.BooleanField(
         label=_("I have read the Partner Agreement and accept it on behalf of my organization."),

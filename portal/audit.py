@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import AuditEvent, Notification, Organization, User
+from .notices import Notice, notice_english
 
 
 def audit_record(
@@ -14,5 +15,12 @@ def audit_record(
     )
 
 
-def notify(*, organization: Organization, message: str, link: str = "") -> Notification:
-    return Notification.objects.create(organization=organization, message=message[:300], link=link)
+def notify(*, organization: Organization, message: Notice, link: str = "") -> Notification:
+    """A notice for the organization's admins, worded when read in the reader's language."""
+    return Notification.objects.create(
+        organization=organization,
+        code=message.msgid,
+        params=message.stored_params(),
+        message=notice_english(message)[:300],
+        link=link,
+    )

@@ -155,6 +155,10 @@ class Organization(models.Model):
         verbose_name=_("country"),
     )
     primary_domain = models.CharField(_("organization domain"), max_length=253)
+    # The language of its emails to an address with no account yet (a user's own choice wins).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     enrolled_at = models.DateTimeField(_("enrolment date"), null=True, blank=True)
 
@@ -294,6 +298,11 @@ class Notification(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="notifications"
     )
+    # What the notice says: `code` (an English msgid) and `params`, worded when read (see
+    # portal/notices.py); `message` is the English text, and all that rows written before the
+    # codes have.
+    code = models.CharField(max_length=300, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=300)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -304,3 +313,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The notice in the active language."""
+        from .notices import notice_text
+
+        return notice_text(self.code, self.params, self.message)

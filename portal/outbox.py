@@ -52,8 +52,19 @@ def render_email(*, template: str, context: dict[str, Any], language: str) -> tu
         ctx = {"site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"emails/{template}_subject.txt", ctx).strip()
         text = render_to_string(f"emails/{template}.txt", ctx)
-        html = render_to_string(f"emails/{template}.html", ctx)
+        html = render_to_string(f"emails/{template}.html", {**ctx, "preheader": preheader_of(text)})
     return " ".join(subject.split()), text, html
+
+
+def preheader_of(text: str, limit: int = 140) -> str:
+    """The inbox's preview line: the text part's first paragraph that says something (a short
+    greeting such as "Hello Nadia," is skipped), cut at a word."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    body = [p for p in paragraphs if not (len(p) < 40 and p.endswith(","))]
+    first = (body or paragraphs or [""])[0]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def outbox_enqueue(
@@ -279,7 +290,10 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
-        headers={"Message-ID": message_id_header(message.pk, message.idempotency_key)},
+        headers={
+            "Message-ID": message_id_header(message.pk, message.idempotency_key),
+            "Content-Language": message.language or settings.LANGUAGE_CODE,
+        },
     )
     if message.body_html:
         email_message.attach_alternative(message.body_html, "text/html")

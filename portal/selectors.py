@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from .countries import country_name, region_name, sorted_by_name
-from .models import Market, Membership, Notification, Organization, OutboxMessage
+from .models import Market, Membership, Notification, Organization, OutboxMessage, User
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -46,3 +47,20 @@ def market_and_region_names() -> tuple[list[tuple[str, str]], list[tuple[int, st
     markets = sorted_by_name((code, country_name(code, name)) for code, name, _r, _rn in rows)
     regions = sorted_by_name({(region, region_name(name)) for _c, _n, region, name in rows})
     return markets, regions
+
+
+def email_language(*, email: str, chosen: str = "") -> str:
+    """The language of an email to `email`: the person's own saved language when the address
+    has an account; else the language of the organization at the address's domain; else
+    `chosen` (the sender's choice on the invitation form); else the site's."""
+    language = User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+    if language:
+        return language
+    domain = email.rpartition("@")[2].lower()
+    org_language = (
+        Organization.objects.filter(primary_domain__iexact=domain)
+        .exclude(status=Organization.Status.CLOSED)
+        .values_list("language", flat=True)
+        .first()
+    )
+    return org_language or chosen or settings.LANGUAGE_CODE

@@ -3,13 +3,16 @@ its provider at once), the customer's own organization, and its answer."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
 from portal.models import Market, Membership, Organization, User
+from portal.notices import Notice
 from portal.policy import Action, require
 from portal.ratelimit import rate_limit_consume
 
@@ -50,7 +53,12 @@ def _active_provider_relationship(
 
 
 def customer_invitation_create(
-    *, membership: Membership, provider_id: int, email: str, company_name: str
+    *,
+    membership: Membership,
+    provider_id: int,
+    email: str,
+    company_name: str,
+    language: str = "",
 ) -> CustomerInvitation:
     require(membership, Action.INVITE_CUSTOMER)
     reseller = membership.organization
@@ -80,6 +88,7 @@ def customer_invitation_create(
             invited_by=membership.user,
             email=email,
             company_name=company_name.strip(),
+            language=language,
         )
         audit_record(
             type="relationships.customer_invitation.sent",
@@ -119,6 +128,7 @@ def customer_organization_create(
             legal_name=legal_name.strip(),
             country=country,
             primary_domain=domain,
+            language=user.language or settings.LANGUAGE_CODE,
             enrolled_at=timezone.now(),
         )
         organization.full_clean()
@@ -211,13 +221,16 @@ def customer_invitation_accept(
         invitation.responded_by = membership.user
         invitation.customer = customer
         invitation.save(update_fields=["status", "responded_at", "responded_by", "customer"])
-        message = _(
-            "%(customer)s accepted a reseller relationship with %(reseller)s and %(provider)s."
-        ) % {
-            "customer": customer.legal_name,
-            "reseller": invitation.organization.legal_name,
-            "provider": invitation.provider.legal_name,
-        }
+        message = Notice(
+            gettext_noop(
+                "%(customer)s accepted a reseller relationship with %(reseller)s and %(provider)s."
+            ),
+            {
+                "customer": customer.legal_name,
+                "reseller": invitation.organization.legal_name,
+                "provider": invitation.provider.legal_name,
+            },
+        )
         for org in (customer, invitation.organization, invitation.provider):
             audit_record(
                 type="relationships.customer.accepted",
@@ -250,7 +263,10 @@ def customer_invitation_decline(
         )
         notify(
             organization=invitation.organization,
-            message=_("%(email)s declined your customer invitation.") % {"email": invitation.email},
+            message=Notice(
+                gettext_noop("%(email)s declined your customer invitation."),
+                {"email": invitation.email},
+            ),
             link="/customers/",
         )
     return invitation

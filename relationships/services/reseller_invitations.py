@@ -6,10 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from enrollment.selectors import agreement_accepted
 from portal.audit import audit_record, notify
 from portal.models import Membership, Organization
+from portal.notices import Notice
 from portal.policy import Action, can, require
 from portal.ratelimit import rate_limit_consume
 
@@ -96,7 +98,7 @@ def reseller_invitation_refusal(*, provider: Organization, email: str) -> str | 
 
 
 def reseller_invitation_create(
-    *, membership: Membership, email: str, partner_id: str = ""
+    *, membership: Membership, email: str, partner_id: str = "", language: str = ""
 ) -> ResellerInvitation:
     """Invite a reseller admin by email. Refused only for what the provider already knows
     (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
@@ -139,6 +141,7 @@ def reseller_invitation_create(
             invited_by=membership.user,
             email=email,
             partner_id=partner_id,
+            language=language,
         )
         audit_record(
             type="relationships.reseller_invitation.sent",
@@ -289,14 +292,18 @@ def reseller_invitation_accept(
             )
         notify(
             organization=provider,
-            message=_("%(reseller)s authorized you as its indirect provider.")
-            % {"reseller": reseller.legal_name},
+            message=Notice(
+                gettext_noop("%(reseller)s authorized you as its indirect provider."),
+                {"reseller": reseller.legal_name},
+            ),
             link="/indirect-resellers/",
         )
         notify(
             organization=reseller,
-            message=_("You authorized %(provider)s as an indirect provider.")
-            % {"provider": provider.legal_name},
+            message=Notice(
+                gettext_noop("You authorized %(provider)s as an indirect provider."),
+                {"provider": provider.legal_name},
+            ),
             link="/indirect-providers/",
         )
         emails.send_provider_authorized(relationship, actor=membership.user)
@@ -333,8 +340,10 @@ def reseller_invitation_decline(
         )
         notify(
             organization=invitation.organization,
-            message=_("%(reseller)s declined your partnership request.")
-            % {"reseller": membership.organization.legal_name},
+            message=Notice(
+                gettext_noop("%(reseller)s declined your partnership request."),
+                {"reseller": membership.organization.legal_name},
+            ),
             link="/indirect-resellers/",
         )
     return invitation

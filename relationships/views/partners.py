@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from portal.countries import country_name
 from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
@@ -85,7 +87,7 @@ class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
     csv_filename = "indirect-resellers.csv"
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
-        Column(_l("Country"), "reseller__country__name"),
+        Column(_l("Country"), "reseller__country_id", country_name),
         Column(_l("Status"), "status", status_text),
         Column(_l("Admin access"), "admin_access", yes_no),
         Column(_l("Shared customers"), "customer_count", computed=True),
@@ -132,6 +134,7 @@ class ResellerInviteView(RelationshipsViewMixin, View):
                     membership=self.membership,
                     email=form.cleaned_data["email"],
                     partner_id=form.cleaned_data["partner_id"],
+                    language=form.cleaned_data["language"] or get_language(),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -353,6 +356,7 @@ class CustomerInviteView(RelationshipsViewMixin, View):
                     provider_id=form.cleaned_data["provider"].pk,
                     email=form.cleaned_data["email"],
                     company_name=form.cleaned_data["company_name"],
+                    language=form.cleaned_data["language"] or get_language(),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
