@@ -6,6 +6,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 PY := .venv/bin/python
 PORT ?= 8000
+export PORT
 
 .PHONY: run test install lint typecheck format messages check-deploy resilience
 

@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from portal.demo import PASSWORD
+from portal.demo import AGREEMENT_PUBLISHED_DAYS_AGO, DEMO_DAYS_AGO, PASSWORD, demo_days_ago
 from portal.models import Market, Membership, Organization, User
 
 from .models import (
@@ -117,11 +117,16 @@ def _seed_profiles() -> None:
         values = {**fields, "country": Market.objects.get(code=fields["country"])}
         profile, _created = LegalProfile.objects.get_or_create(
             organization=organization,
-            defaults={**values, "submitted_at": timezone.now()},
+            defaults={**values, "submitted_at": _enrolled_at(domain)},
         )
         if organization.enrolled_at is None:
             organization.enrolled_at = profile.submitted_at
             organization.save(update_fields=["enrolled_at"])
+
+
+def _enrolled_at(domain: str) -> datetime.datetime:
+    story = DEMO_DAYS_AGO.get(domain)
+    return demo_days_ago(story["enrolled"]) if story else timezone.now()
 
 
 def _seed_northwind() -> None:
@@ -148,6 +153,10 @@ def _seed_northwind() -> None:
         },
     )
     version = AgreementVersion.objects.get(version="2026-01")
+    accepted_at = demo_days_ago(DEMO_DAYS_AGO["northwind-it.example"]["agreement"])
+    if version.published_at > accepted_at:  # the migration published it moments ago
+        version.published_at = demo_days_ago(AGREEMENT_PUBLISHED_DAYS_AGO)
+        version.save(update_fields=["published_at"])
     AgreementAcceptance.objects.get_or_create(
         organization=organization,
         version=version,
@@ -157,8 +166,8 @@ def _seed_northwind() -> None:
             "last_name": admin.last_name,
             "title": "Managing Director",
             "email": admin.email,
-            "accepted_on": datetime.date(2026, 2, 2),
-            "accepted_at": datetime.datetime(2026, 2, 2, 9, 30, tzinfo=datetime.UTC),
+            "accepted_on": timezone.localdate(accepted_at),
+            "accepted_at": accepted_at,
             "ip_address": "192.0.2.10",
         },
     )

@@ -17,7 +17,6 @@ from portal.selectors import market_names
 from portal.widgets import IsoDateInput
 
 from . import rules
-from .selectors import organization_duplicate_of
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -29,7 +28,7 @@ else:
 
 # The longest value Back keeps for a field without a max_length of its own (a choice).
 TYPED_LIMIT = 200
-DUPLICATE_MESSAGE = _("This company already has an account; ask its Global admin to add you.")
+DUPLICATE_MESSAGE = rules.DUPLICATE_MESSAGE
 
 
 def _text(
@@ -108,11 +107,7 @@ class AddressFieldsMixin(_FormBase):
         if not self.country_code:
             return
         if rules.state_required(self.country_code) and not cleaned.get("state"):
-            self.add_error(
-                "state",
-                _("Enter the state or province; it's required in %(country)s.")
-                % {"country": self.country_name},
-            )
+            self.add_error("state", rules.state_missing(self.country_name))
         if "postal_code" in cleaned:
             try:
                 cleaned["postal_code"] = rules.postal_code_normalize(
@@ -184,16 +179,15 @@ class LegalForm(AddressFieldsMixin, DraftForm):
                 self.add_error("phone", exc)
         self._clean_state_and_postal_code(cleaned)
         if rules.registration_id_required(market.code) and not cleaned.get("registration_id"):
-            self.add_error(
-                "registration_id",
-                _("Enter the company's Registration ID; it's required in %(country)s.")
-                % {"country": market.display_name},
-            )
+            self.add_error("registration_id", rules.registration_id_missing(market.display_name))
         name = cleaned.get("legal_name")
-        if name and organization_duplicate_of(
-            legal_name=name, country=market, domain=None, exclude=self.organization
-        ):
-            self.add_error("legal_name", DUPLICATE_MESSAGE)
+        if name:
+            try:
+                rules.validate_not_duplicate(
+                    legal_name=name, country=market, exclude=self.organization
+                )
+            except forms.ValidationError as exc:
+                self.add_error("legal_name", exc)
         return cleaned
 
 
@@ -284,11 +278,7 @@ class LegalInfoContactsForm(SupportCleaningMixin, ContactForm):
 
 
 class PartnerIdForm(PortalFormMixin, forms.Form):
-    mpn_id = forms.RegexField(
-        label=_("PartnerID"),
-        regex=r"^\d{6,10}$",
-        error_messages={"invalid": _("A PartnerID is a number of 6 to 10 digits.")},
-    )
+    mpn_id = forms.CharField(label=_("PartnerID"), validators=[rules.validate_partner_id_format])
     kind = forms.ChoiceField(label=_("Type"))
     location_name = _text(_("Location"), max_length=120, required=False)
     country = forms.ChoiceField(label=_("Country"))

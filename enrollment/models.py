@@ -4,12 +4,15 @@ the versioned partner agreement and legacy membership accounts."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Market, Organization
+
+from . import rules
 
 
 class EnrollmentDraft(models.Model):
@@ -65,6 +68,12 @@ class LegalProfile(models.Model):
     def __str__(self) -> str:
         return self.legal_name
 
+    def clean(self) -> None:
+        """The enrolment's rules (`rules.legal_profile_validate`), so the operator's admin
+        accepts nothing the forms and services refuse."""
+        domain = self.organization.primary_domain if self.organization_id else ""
+        rules.legal_profile_validate(self, organization_domain=domain)
+
     @property
     def primary_contact_name(self) -> str:
         return f"{self.primary_contact_first_name} {self.primary_contact_last_name}".strip()
@@ -102,6 +111,24 @@ class PartnerId(models.Model):
 
     def __str__(self) -> str:
         return self.mpn_id
+
+    def clean(self) -> None:
+        """The PartnerID rules (`rules.validate_partner_id_format`, and for the Associated
+        PartnerID `rules.validate_partner_id_association`), whichever door saves it."""
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            rules.validate_partner_id_format(self.mpn_id)
+        except ValidationError as exc:
+            errors["mpn_id"] = [exc]
+        if self.is_associated and self.organization_id and self.country_id:
+            try:
+                rules.validate_partner_id_association(
+                    self, account_country=self.organization.country
+                )
+            except ValidationError as exc:
+                errors["is_associated"] = [exc]
+        if errors:
+            raise ValidationError(errors)
 
 
 class AgreementVersion(models.Model):
@@ -211,3 +238,9 @@ class LegacyMembershipAccount(models.Model):
 
     def __str__(self) -> str:
         return self.sign_in_name
+
+    def clean(self) -> None:
+        try:
+            rules.validate_partner_id_format(self.mpn_id)
+        except ValidationError as exc:
+            raise ValidationError({"mpn_id": [exc]}) from exc

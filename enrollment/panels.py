@@ -11,9 +11,9 @@ from portal.policy import Action, can
 from portal.types import AuthenticatedHttpRequest
 
 from .forms import AgreementAcceptForm
-from .models import AgreementAcceptance
 from .selectors import (
     agreement_acceptance_current,
+    agreement_acceptance_latest,
     agreement_current_version,
     enrollment_draft_for,
     global_admin_names,
@@ -43,11 +43,7 @@ def agreement_panel_context(
     if acceptance is not None:
         return context
     context["verified"] = organization.status == Organization.Status.VERIFIED
-    context["earlier"] = (
-        AgreementAcceptance.objects.filter(organization=organization)
-        .select_related("version")
-        .first()
-    )
+    context["earlier"] = agreement_acceptance_latest(organization=organization)
     context["can_accept"] = can(membership, Action.ACCEPT_AGREEMENT)
     if context["verified"] and context["can_accept"]:
         context["form"] = form or agreement_form_for(membership)

@@ -1,18 +1,28 @@
-"""Field rules of the legal business profile and its contacts (DOMAIN.md "Reseller enrolment").
+"""The enrolment's business rules (DOMAIN.md "Reseller enrolment" and "Identifiers"), each in
+one function that every door calls: the wizard's and Legal info's forms, the services, the model's
+`clean()` (so the operator's admin) and verification (which may import enrolment, never the
+reverse).
 
-Each validator raises a ValidationError whose message is what the person reads beside the field.
-They are plain functions so that forms, services and admin actions apply the same rules."""
+Each validator raises a ValidationError whose message is what the person reads beside the field;
+the functions that check a whole record raise one keyed by field name."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.domains import domain_belongs_to, email_domain, is_consumer_domain
+from portal.domains import domain_belongs_to, email_domain, validate_work_email
+from portal.models import Market, Organization
+
+if TYPE_CHECKING:
+    from .models import LegalProfile, PartnerId
 
 # Countries whose addresses need a state or province (a small, documented set).
 STATE_REQUIRED_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "IN", "MX"})
@@ -185,29 +195,248 @@ def phone_normalize(value: str, country_code: str, country_name: str = "") -> st
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def is_role_mailbox(email: str) -> bool:
+    """A mailbox of a function (info@, admin@, ...), not of a person."""
+    return email.partition("@")[0].strip().lower() in ROLE_MAILBOXES
+
+
 def validate_primary_contact_email(email: str, organization_domain: str) -> None:
     """A person's mailbox in the organization's domain (or a subdomain), not consumer mail."""
-    local, _at, _rest = email.partition("@")
+    validate_work_email(email)
     domain = email_domain(email)
-    if is_consumer_domain(domain):
-        raise ValidationError(
-            _(
-                "Use a work email address. Consumer web mail such as Gmail, Yahoo! Mail, "
-                "iCloud Mail, AOL Mail or Outlook.com can't be the primary contact."
-            ),
-            code="consumer_domain",
-        )
     if organization_domain and not domain_belongs_to(domain, organization_domain):
         raise ValidationError(
             _("Use an email address in your organization's domain, %(domain)s."),
             code="domain_mismatch",
             params={"domain": organization_domain},
         )
-    if local.lower() in ROLE_MAILBOXES:
+    if is_role_mailbox(email):
         raise ValidationError(
             _(
                 "Enter a person's own mailbox. Shared addresses such as info@, admin@ or "
                 "marketing@ can't be the primary contact."
             ),
             code="role_address",
+        )
+
+
+# --- The legal business profile as a whole (forms check fields one by one; this checks a row) ---
+
+# Free-text fields of the profile written in Western European characters.
+_LATIN_FIELDS = (
+    "legal_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "registration_id",
+    "primary_contact_first_name",
+    "primary_contact_last_name",
+)
+_PHONE_FIELDS = ("phone", "primary_contact_phone", "support_phone")
+_URL_FIELDS = ("website", "support_website")
+
+
+def legal_profile_validate(
+    profile: LegalProfile, *, organization_domain: str, fields: Iterable[str] | None = None
+) -> None:
+    """Every rule of a legal profile row, for `fields` (default: all): phones valid for the
+    country, postal code in the country's format, state and Registration ID where required,
+    https websites, Western European names, a person's work mailbox as primary contact.
+    Normalises the values it accepts (phones in international format, postal code in upper
+    case, email in lower case) and raises one ValidationError keyed by field otherwise."""
+    check = set(fields) if fields is not None else None
+
+    def wanted(name: str) -> bool:
+        return check is None or name in check
+
+    country: Market | None = getattr(profile, "country", None) if profile.country_id else None
+    code, name = (country.code, country.display_name) if country else ("", "")
+    errors: dict[str, list[ValidationError]] = {}
+
+    def attempt(field: str, run) -> None:
+        try:
+            run()
+        except ValidationError as exc:
+            errors.setdefault(field, []).append(exc)
+
+    for field in _LATIN_FIELDS:
+        if wanted(field) and getattr(profile, field):
+            attempt(field, lambda f=field: validate_western_european(getattr(profile, f)))
+    for field in _PHONE_FIELDS:
+        if wanted(field):
+
+            def _phone(f: str = field) -> None:
+                setattr(profile, f, phone_normalize(getattr(profile, f), code, name))
+
+            attempt(field, _phone)
+    for field in _URL_FIELDS:
+        if wanted(field):
+            attempt(field, lambda f=field: validate_https_url(getattr(profile, f)))
+    if code and wanted("postal_code"):
+
+        def _postal() -> None:
+            profile.postal_code = postal_code_normalize(profile.postal_code, code)
+
+        attempt("postal_code", _postal)
+    if code and wanted("state") and state_required(code) and not profile.state.strip():
+        errors.setdefault("state", []).append(state_missing(name))
+    if (
+        code
+        and wanted("registration_id")
+        and registration_id_required(code)
+        and not profile.registration_id.strip()
+    ):
+        errors.setdefault("registration_id", []).append(registration_id_missing(name))
+    if wanted("primary_contact_email"):
+        profile.primary_contact_email = profile.primary_contact_email.strip().lower()
+        attempt(
+            "primary_contact_email",
+            lambda: validate_primary_contact_email(
+                profile.primary_contact_email, organization_domain
+            ),
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def state_missing(country_name: str) -> ValidationError:
+    return ValidationError(
+        _("Enter the state or province; it's required in %(country)s."),
+        code="required",
+        params={"country": country_name},
+    )
+
+
+# A primary contact as a service or a form names it, and the profile's field behind each name.
+PRIMARY_CONTACT_FIELDS = {
+    "first_name": "primary_contact_first_name",
+    "last_name": "primary_contact_last_name",
+    "email": "primary_contact_email",
+    "phone": "primary_contact_phone",
+}
+
+
+def primary_contact_validate(
+    *, profile: LegalProfile, first_name: str, last_name: str, email: str, phone: str
+) -> dict[str, str]:
+    """A new primary contact for `profile`, checked by `legal_profile_validate` (a person's
+    work mailbox in the organization's domain, a phone valid for the country, Western European
+    names): the normalised values by name, or a ValidationError keyed by name."""
+    from .models import LegalProfile
+
+    values = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+    candidate = LegalProfile(country_id=profile.country_id)
+    for name, field in PRIMARY_CONTACT_FIELDS.items():
+        setattr(candidate, field, values[name])
+    try:
+        legal_profile_validate(
+            candidate,
+            organization_domain=profile.organization.primary_domain,
+            fields=PRIMARY_CONTACT_FIELDS.values(),
+        )
+    except ValidationError as exc:
+        by_field = {field: name for name, field in PRIMARY_CONTACT_FIELDS.items()}
+        raise ValidationError(
+            {by_field[field]: errors for field, errors in exc.error_dict.items()}
+        ) from exc
+    return {name: getattr(candidate, field) for name, field in PRIMARY_CONTACT_FIELDS.items()}
+
+
+def registration_id_missing(country_name: str) -> ValidationError:
+    return ValidationError(
+        _("Enter the company's Registration ID; it's required in %(country)s."),
+        code="required",
+        params={"country": country_name},
+    )
+
+
+# --- One organization per company (DOMAIN.md: legal name + country, and domain) ---
+
+DUPLICATE_MESSAGE = _("This company already has an account; ask its Global admin to add you.")
+
+
+def organization_duplicates(
+    *,
+    legal_name: str | None = None,
+    country: Market | str | None = None,
+    domains: Iterable[str] = (),
+    exclude: Organization | None = None,
+) -> QuerySet[Organization]:
+    """Cross-tenant on purpose: the organizations (not closed) that a company with this legal
+    name in this country, or holding one of these domains, would duplicate. The one definition
+    the wizard, the customer sign-up and verification's duplicate check share."""
+    match = Q(pk__in=[])
+    country_code = country.code if isinstance(country, Market) else country
+    if legal_name and legal_name.strip() and country_code:
+        match |= Q(legal_name__iexact=legal_name.strip(), country_id=country_code)
+    for domain in {d.strip().lower() for d in domains if d and d.strip()}:
+        match |= Q(primary_domain__iexact=domain)
+    candidates = Organization.objects.filter(match).exclude(status=Organization.Status.CLOSED)
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return candidates
+
+
+def validate_not_duplicate(
+    *,
+    legal_name: str | None = None,
+    country: Market | str | None = None,
+    domains: Iterable[str] = (),
+    exclude: Organization | None = None,
+) -> None:
+    if organization_duplicates(
+        legal_name=legal_name, country=country, domains=domains, exclude=exclude
+    ).exists():
+        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
+
+
+# --- PartnerIDs (DOMAIN.md "Identifiers") ---
+
+# PartnerIDs (MPN IDs) are numeric; Partner Center's are 6 to 10 digits.
+PARTNER_ID_PATTERN = r"\d{6,10}"
+PARTNER_ID_MESSAGE = _("A PartnerID is a number of 6 to 10 digits.")
+
+
+def validate_partner_id_format(value: str) -> None:
+    if not re.fullmatch(PARTNER_ID_PATTERN, value or ""):
+        raise ValidationError(PARTNER_ID_MESSAGE, code="partner_id")
+
+
+def partner_id_in_account_country(*, partner_id_country: str, account_country: str | None) -> bool:
+    """DOMAIN.md (seed step 5, IMPORTANT): the PartnerID associated with a CSP account must be
+    in the account's country (a UK PartnerID does not serve a French account)."""
+    return account_country is not None and partner_id_country == account_country
+
+
+def validate_partner_id_association(
+    partner_id: PartnerId, *, account_country: Market | None
+) -> None:
+    """Only a location PartnerID in the account's country can be the Associated PartnerID; a
+    mismatch names both countries."""
+    from .models import PartnerId
+
+    if partner_id.kind != PartnerId.Kind.LOCATION:
+        raise ValidationError(
+            _("Associate a location PartnerID; a PartnerGlobal ID can't be associated."),
+            code="partner_id_kind",
+        )
+    if not partner_id_in_account_country(
+        partner_id_country=partner_id.country_id,
+        account_country=account_country.code if account_country else None,
+    ):
+        raise ValidationError(
+            _(
+                "PartnerID %(mpn_id)s is in %(id_country)s; your CSP account is in "
+                "%(account_country)s. Associate a PartnerID from %(account_country)s."
+            ),
+            code="partner_id_country",
+            params={
+                "mpn_id": partner_id.mpn_id,
+                "id_country": partner_id.country.display_name,
+                "account_country": account_country.display_name
+                if account_country
+                else _("no country yet"),
+            },
         )

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from portal.models import Market, Membership, Organization, User
+from portal.models import Membership, Organization, User
 
-from .models import AgreementAcceptance, AgreementVersion, EnrollmentDraft, PartnerId
+from .models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    EnrollmentDraft,
+    LegalProfile,
+    PartnerId,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -37,36 +43,19 @@ def agreement_acceptance_current(
     )
 
 
-def organization_duplicate_of(
-    *,
-    legal_name: str | None,
-    country: Market | None,
-    domain: str | None,
-    exclude: Organization | None,
-) -> Organization | None:
-    """Cross-tenant on purpose: the enrolled organization (not draft, not closed) that a new
-    enrolment would duplicate, by legal name + country or by primary domain."""
-    match = Q(pk__in=[])
-    if legal_name and country is not None:
-        match |= Q(legal_name__iexact=legal_name.strip(), country=country)
-    if domain:
-        match |= Q(primary_domain__iexact=domain)
-    candidates = Organization.objects.filter(match).exclude(
-        status__in=[Organization.Status.DRAFT, Organization.Status.CLOSED]
-    )
-    if exclude is not None:
-        candidates = candidates.exclude(pk=exclude.pk)
-    return candidates.first()
-
-
-def organization_with_domain(*, domain: str) -> Organization | None:
-    """Cross-tenant on purpose: any open organization (drafts included) holding this domain;
-    the database allows one."""
+def agreement_acceptance_latest(*, organization: Organization) -> AgreementAcceptance | None:
+    """The organization's latest acceptance, of whichever version."""
     return (
-        Organization.objects.filter(primary_domain__iexact=domain)
-        .exclude(status=Organization.Status.CLOSED)
+        AgreementAcceptance.objects.filter(organization=organization)
+        .select_related("version")
         .first()
     )
+
+
+def legal_profile_for(*, organization: Organization | None) -> LegalProfile | None:
+    if organization is None:
+        return None
+    return LegalProfile.objects.filter(organization=organization).first()
 
 
 def enrollment_draft_for(*, user: User | AnonymousUser) -> EnrollmentDraft | None:

@@ -22,9 +22,9 @@ from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest, request_is_authenticated
 
 from .forms import AgreementAcceptForm
-from .models import EnrollmentDraft, LegalProfile
+from .models import EnrollmentDraft
 from .panels import agreement_panel_context
-from .selectors import agreement_current_version, enrollment_draft_for
+from .selectors import agreement_current_version, enrollment_draft_for, legal_profile_for
 from .services import (
     StepInvalid,
     agreement_accept,
@@ -122,7 +122,7 @@ def account_step(request: HttpRequest) -> HttpResponse:
         context["enrolled_membership"] = getattr(request, "membership", None) if not draft else None
         if request.method == "POST":
             try:
-                draft = enrollment_start(user=request.user)
+                draft = enrollment_start(actor=request.user)
             except ValidationError as exc:
                 context["account_error"] = exc.messages[0]
             else:
@@ -198,9 +198,7 @@ def review_step(request: AuthenticatedHttpRequest, draft: EnrollmentDraft) -> Ht
 @login_required
 def confirmation(request: HttpRequest) -> HttpResponse:
     organization = getattr(request, "organization", None)
-    profile = (
-        LegalProfile.objects.filter(organization=organization).first() if organization else None
-    )
+    profile = legal_profile_for(organization=organization)
     if profile is None:
         return redirect(step_url("account"))
     return render(request, "enrollment/confirmation.html", {"profile": profile})

@@ -9,3 +9,14 @@ class PortalConfig(AppConfig):
         from .scale import register_scale_step, seed_portal
 
         register_scale_step("portal", seed_portal, order=10)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from .navigation import NavEntry, register_nav
+        from .policy import Action
+
+        register_nav(
+            NavEntry(
+                _("Dashboard"), "portal:dashboard", Action.VIEW_DASHBOARD, order=10, in_draft=True
+            ),
+        )

@@ -6,12 +6,32 @@ relationships); `manage.py seed_demo` runs them in order."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Market, Membership, Organization, User
 
 PASSWORD = "Demo-Partner-2026"
+
+# The demo's story, in days before the seed runs, so its dates agree with each other and with
+# today: Northwind enrolled four months ago, was verified within the week and accepted the
+# agreement the day after; Contoso's partnership is a month old; Tailspin enrolled three days
+# ago and waits on a reviewer; Wingtip enrolled yesterday and waits on its primary contact.
+DEMO_DAYS_AGO: dict[str, dict[str, int]] = {
+    "northwind-it.example": {"enrolled": 120, "verified": 116, "agreement": 115},
+    "tailspin-cloud.example": {"enrolled": 3, "in_review": 2},
+    "wingtip-systems.example": {"enrolled": 1},
+}
+AGREEMENT_PUBLISHED_DAYS_AGO = 150
+CONTOSO_PARTNERSHIP_DAYS_AGO = 30
+
+
+def demo_days_ago(days: float) -> datetime:
+    return timezone.now() - timedelta(days=days)
+
+
 Kind = Organization.Kind
 Status = Organization.Status
 

@@ -16,11 +16,37 @@ else:
     _FormBase = object
 
 
+def _add_class(widget: forms.Widget, css: str) -> None:
+    classes = widget.attrs.get("class", "").split()
+    if css not in classes:
+        widget.attrs["class"] = " ".join([*classes, css])
+
+
+def style_widgets(form: forms.BaseForm) -> None:
+    """Bootstrap's class on every widget of `form` (a check, a select or a text control)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
+            _add_class(widget, "form-check-input")
+        elif isinstance(widget, forms.Select):
+            _add_class(widget, "form-select")
+        else:
+            _add_class(widget, "form-control")
+
+
+def mark_invalid(form: forms.BaseForm) -> None:
+    """`is-invalid` on the widgets of the fields with errors (Django itself adds aria-invalid
+    and aria-describedby pointing at `<id>_error`)."""
+    for name in form.errors:
+        if name in form.fields:
+            _add_class(form.fields[name].widget, "is-invalid")
+
+
 class PortalFormMixin(_FormBase):
-    """Bootstrap classes on every widget, `is-invalid` on fields with errors (Django itself adds
-    aria-invalid and aria-describedby pointing at `<id>_error`), selects rendered without a
-    template per option (`portal.widgets.FastSelect`), and the `autocomplete` token
-    (WCAG 1.3.5 Identify Input Purpose) of each field in `autocomplete` (field name -> token)."""
+    """Bootstrap classes on every widget (`style_widgets`), `is-invalid` on fields with errors
+    (`mark_invalid`), selects rendered without a template per option
+    (`portal.widgets.FastSelect`), and the `autocomplete` token (WCAG 1.3.5 Identify Input
+    Purpose) of each field in `autocomplete` (field name -> token)."""
 
     autocomplete: ClassVar[dict[str, str]] = {}
 
@@ -28,23 +54,19 @@ class PortalFormMixin(_FormBase):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             speed_up_select(field)  # no template per option
-            widget = field.widget
             if name in self.autocomplete:
-                widget.attrs.setdefault("autocomplete", self.autocomplete[name])
-            if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+                field.widget.attrs.setdefault("autocomplete", self.autocomplete[name])
+        style_widgets(self)
 
     def full_clean(self) -> None:
         super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+        mark_invalid(self)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # Also after cleaning: a service's refusal added by the view marks its field.
+        super().add_error(field, error)
+        if hasattr(self, "cleaned_data"):
+            mark_invalid(self)
 
 
 # What PostgreSQL cannot store in text: the NUL character and lone UTF-16 surrogates (which

@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .outbox import request_origin
 from .tenancy import membership_for_request
 from .types import PortalRequest
 
@@ -38,3 +40,22 @@ class TenantMiddleware:
         portal_request.membership = membership
         portal_request.organization = membership.organization if membership else None
         return self.get_response(portal_request)
+
+
+class RequestOriginMiddleware:
+    """Emails queued while serving a request link back to the origin it was served on (only a
+    host ALLOWED_HOSTS accepts: `get_host()` refuses any other)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            origin: str | None = request.build_absolute_uri("/").rstrip("/")
+        except DisallowedHost:
+            origin = None
+        token = request_origin.set(origin)
+        try:
+            return self.get_response(request)
+        finally:
+            request_origin.reset(token)

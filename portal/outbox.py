@@ -24,6 +24,7 @@ import secrets
 import smtplib
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import timedelta
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
@@ -42,14 +43,26 @@ from .models import Organization, OutboxMessage
 logger = logging.getLogger(__name__)
 
 
+# The origin the current request was served on (set by `RequestOriginMiddleware` for hosts in
+# ALLOWED_HOSTS); emails queued outside a request (tasks, beat, commands) use SITE_URL.
+request_origin: ContextVar[str | None] = ContextVar("request_origin", default=None)
+
+
+def site_origin() -> str:
+    """Where the portal is served: the request's own origin when one is at hand, so a link in
+    an email opens on the host and port the sender used; else SITE_URL."""
+    return request_origin.get() or settings.SITE_URL
+
+
 def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    """The one way an email builds a link."""
+    return f"{site_origin()}{path}"
 
 
 def render_email(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """(subject, text, html) of `templates/emails/<template>` in `language`."""
     with translation.override(language):
-        ctx = {"site_url": settings.SITE_URL, **context}
+        ctx = {"site_url": site_origin(), **context}
         subject = render_to_string(f"emails/{template}_subject.txt", ctx).strip()
         text = render_to_string(f"emails/{template}.txt", ctx)
         html = render_to_string(f"emails/{template}.html", {**ctx, "preheader": preheader_of(text)})

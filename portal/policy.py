@@ -1,7 +1,9 @@
 """Who may do what: the one place role checks live.
 
-Views ask `can(membership, Action.X)`; services call `require(...)` so that a form is never the
-only door."""
+Views ask `can(membership, Action.X)` (TenantViewMixin does it for a page's `required_action`);
+services call `require_member(actor=..., organization=..., action=...)`, which finds the acting
+user's membership and `require`s the action, so that a form is never the only door. Reviewers
+and staff go through the same table: their pages and services name an Action too."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Membership, Organization, Role
+from .models import Membership, Organization, Role, User
 
 Kind = Organization.Kind
 
@@ -32,6 +34,7 @@ class Action(StrEnum):
     INVITE_RESELLER = "invite_reseller"
     VIEW_RELATIONSHIPS = "view_relationships"
     REVIEW_VERIFICATION = "review_verification"
+    READ_OUTBOX = "read_outbox"
 
 
 ALL_PARTNER_ROLES = {
@@ -66,7 +69,12 @@ RULES: dict[Action, tuple[set[str], set[Role]]] = {
     Action.INVITE_RESELLER: ({Kind.PROVIDER}, _AGENTS),
     Action.VIEW_RELATIONSHIPS: ({Kind.RESELLER, Kind.PROVIDER}, ALL_PARTNER_ROLES),
     Action.REVIEW_VERIFICATION: ({Kind.OPERATOR}, {Role.VERIFICATION_ADMIN}),
+    # Staff pages (the outbox): any member whose user is staff (see STAFF_ACTIONS).
+    Action.READ_OUTBOX: (set(Kind), ALL_PARTNER_ROLES | {Role.VERIFICATION_ADMIN}),
 }
+
+# Actions that also need the user to be the portal's staff (`User.is_staff`).
+STAFF_ACTIONS: frozenset[Action] = frozenset({Action.READ_OUTBOX})
 
 
 def can(membership: Membership | None, action: Action) -> bool:
@@ -74,9 +82,42 @@ def can(membership: Membership | None, action: Action) -> bool:
     if membership is None:
         return False
     kinds, roles = RULES[action]
+    if action in STAFF_ACTIONS and not membership.user.is_staff:
+        return False
     return membership.organization.kind in kinds and bool(membership.roles & roles)
 
 
 def require(membership: Membership | None, action: Action) -> None:
     if not can(membership, action):
         raise PermissionDenied(action.value)
+
+
+def membership_of(
+    actor: User | None, organization: Organization | None, action: Action | None = None
+) -> Membership | None:
+    """The actor's membership of `organization`. Without an organization (an action on other
+    tenants' data, such as the operator's review queue) the actor's membership, in an
+    organization kind where `action` exists, that allows it."""
+    if actor is None or not actor.is_authenticated:
+        return None
+    memberships = Membership.objects.select_related("organization", "user").filter(user=actor)
+    if organization is not None:
+        return memberships.filter(organization=organization).first()
+    if action is None:
+        return None
+    kinds, _roles = RULES[action]
+    for membership in memberships.filter(organization__kind__in=kinds).order_by("pk"):
+        if can(membership, action):
+            return membership
+    return None
+
+
+def require_member(
+    *, actor: User | None, organization: Organization | None, action: Action
+) -> Membership:
+    """The one actor -> membership -> require look-up every service uses: the actor's
+    membership (see `membership_of`) when it allows `action`, else PermissionDenied."""
+    membership = membership_of(actor, organization, action)
+    require(membership, action)
+    assert membership is not None
+    return membership

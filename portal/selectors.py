@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from .countries import country_name, region_name, sorted_by_name
 from .models import Market, Membership, Notification, Organization, OutboxMessage, User
@@ -31,6 +32,11 @@ def notification_list(*, organization: Organization) -> QuerySet[Notification]:
 def outbox_list_all_tenants() -> QuerySet[OutboxMessage]:
     """Every message, across tenants: only for the staff-only /outbox/ page."""
     return OutboxMessage.objects.defer("body_html", "body_text", "context")
+
+
+def outbox_message_all_tenants(*, pk: int) -> OutboxMessage:
+    """One message, any tenant's (the staff-only /outbox/ page); 404 when there is none."""
+    return get_object_or_404(OutboxMessage, pk=pk)
 
 
 def market_names() -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
+from .welcome import WelcomeSetPasswordView
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -15,10 +16,15 @@ portal_patterns = [
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((portal_patterns, "portal"))),
+    path(
+        "accounts/welcome/<uidb36>/<key>/",
+        WelcomeSetPasswordView.as_view(),
+        name="account_welcome",
+    ),
     path("accounts/", include("allauth.urls")),
     path("operator-admin/", admin.site.urls),
     path("", include("enrollment.urls")),
-    path("", include("portal.account_urls")),
+    path("", include("enrollment.settings_urls")),
     path("", include("verification.urls")),
     path("", include("relationships.urls")),
 ]

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
@@ -15,8 +15,13 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from .dashboard import dashboard_panels
-from .models import OutboxMessage
-from .selectors import notification_list, organization_needs_admin_agent, outbox_list_all_tenants
+from .policy import Action, can
+from .selectors import (
+    notification_list,
+    organization_needs_admin_agent,
+    outbox_list_all_tenants,
+    outbox_message_all_tenants,
+)
 from .services import user_set_language
 from .tenancy import TenantViewMixin
 from .types import AuthenticatedHttpRequest
@@ -37,6 +42,7 @@ class DashboardView(TenantViewMixin, TemplateView):
             organization=self.organization
         )
         context["notifications"] = notification_list(organization=self.organization)[:10]
+        context["can_manage_users"] = can(self.membership, Action.MANAGE_USERS)
         # TenantViewMixin.dispatch() let only a signed-in member through.
         request = cast(AuthenticatedHttpRequest, self.request)
         context["panels"] = dashboard_panels(request, self.membership)
@@ -66,8 +72,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def outbox_allowed(request: HttpRequest) -> bool:
+    """The outbox is a staff page (policy READ_OUTBOX) that exists only with DEBUG on."""
+    return settings.DEBUG and can(getattr(request, "membership", None), Action.READ_OUTBOX)
+
+
 def _outbox_allowed(request: HttpRequest) -> None:
-    if not (settings.DEBUG and request.user.is_authenticated and request.user.is_staff):
+    if not outbox_allowed(request):
         raise Http404
 
 
@@ -81,7 +92,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _outbox_allowed(request)
-    message = get_object_or_404(OutboxMessage, pk=pk)
+    message = outbox_message_all_tenants(pk=pk)
     return render(
         request, "portal/outbox_detail.html", {"message": message, "back": reverse("portal:outbox")}
     )

@@ -1,6 +1,6 @@
 """A `<select>` whose options are written in Python, not through one template per option.
 
-Django's and crispy-forms' select templates include `select_option.html` once per option: 242
+Django's select template includes `select_option.html` once per option: 242
 countries cost 242 template renders on every page that shows the list. `FastSelect` renders the
 same HTML (attributes, `selected`, optgroups) with one template for the whole control."""
 

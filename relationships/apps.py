@@ -10,24 +10,30 @@ def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, A
     from portal.models import Organization
     from portal.policy import Action, can
 
-    from .models import ProviderRelationship
+    from .selectors import active_relationship_count
 
     org = membership.organization
     if org.kind not in (Organization.Kind.RESELLER, Organization.Kind.PROVIDER):
         return None
     if not can(membership, Action.VIEW_RELATIONSHIPS):
         return None
-    side = "reseller" if org.kind == Organization.Kind.RESELLER else "provider"
-    count = ProviderRelationship.objects.filter(
-        **{side: org}, status=ProviderRelationship.Status.ACTIVE
-    ).count()
-    return ("relationships/panel.html", {"count": count, "is_reseller": side == "reseller"})
+    count = active_relationship_count(organization=org)
+    return (
+        "relationships/panel.html",
+        {"count": count, "is_reseller": org.kind == Organization.Kind.RESELLER},
+    )
 
 
 class RelationshipsConfig(AppConfig):
     name = "relationships"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         register_panel(relationships_panel, order=40)
@@ -37,3 +43,35 @@ class RelationshipsConfig(AppConfig):
         from .scale import seed_relationships
 
         register_scale_step("relationships", seed_relationships, order=40)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.models import Organization
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+
+        Kind = Organization.Kind
+        register_nav(
+            NavEntry(_("Customers"), "relationships:customers", Action.VIEW_CUSTOMERS, order=20),
+            NavEntry(
+                _("Find a provider"),
+                "relationships:find_provider",
+                Action.AUTHORIZE_PROVIDER,
+                order=30,
+            ),
+            # Providers see their resellers, resellers their providers: the same action, two pages.
+            NavEntry(
+                _("Indirect providers"),
+                "relationships:indirect_providers",
+                Action.VIEW_RELATIONSHIPS,
+                kinds={Kind.RESELLER},
+                order=40,
+            ),
+            NavEntry(
+                _("Indirect resellers"),
+                "relationships:indirect_resellers",
+                Action.INVITE_RESELLER,
+                kinds={Kind.PROVIDER},
+                order=50,
+            ),
+        )

@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import TypedDict
 
 from django.db import transaction
-from django.utils import timezone
 
+from portal.demo import CONTOSO_PARTNERSHIP_DAYS_AGO, demo_days_ago
 from portal.models import Market, Membership, Organization, Region
 
 from .models import (
@@ -95,7 +95,7 @@ def seed() -> None:
     if contoso is None or northwind is None:
         return
     nadia = _admin_user(northwind)
-    authorized_at = timezone.now() - timedelta(days=30)
+    authorized_at = demo_days_ago(CONTOSO_PARTNERSHIP_DAYS_AGO)
     relationship = ProviderRelationship.objects.filter(
         provider=contoso, reseller=northwind, status=ProviderRelationship.Status.ACTIVE
     ).first()

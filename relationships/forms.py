@@ -1,4 +1,4 @@
-"""Form shapes only; every rule lives in the services."""
+"""Form shapes only; every rule lives in the services (and the rule functions they share)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.rules import validate_partner_id_format
 from portal.countries import sorted_by_name
 from portal.forms import PortalFormMixin
 from portal.models import Market, Organization
@@ -40,8 +40,7 @@ class ResellerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
     partner_id = forms.CharField(
         label=_("PartnerID"),
         required=False,
-        max_length=12,
-        validators=[RegexValidator(r"^\d{5,12}$", _("A PartnerID is 5 to 12 digits."))],
+        validators=[validate_partner_id_format],
         help_text=_("The reseller's PartnerID (MPN ID), if you know it."),
     )
 

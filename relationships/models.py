@@ -124,10 +124,6 @@ class InvitationBase(models.Model):
     def effective_status(self) -> str:
         return InvitationStatus.EXPIRED if self.is_expired else self.status
 
-    @property
-    def effective_status_label(self) -> str:
-        return str(InvitationStatus(self.effective_status).label)
-
 
 class ResellerInvitation(InvitationBase):
     """A provider's "Request a partnership" to a reseller admin's email."""
@@ -277,11 +273,15 @@ class CustomerInvitation(InvitationBase):
 
 class CustomerRelationship(models.Model):
     """A customer accepted a reseller relationship with a reseller and one of its providers:
-    the customer is shared with that provider."""
+    the customer is shared with that provider.
+
+    Active is its only status: the domain has no way for a customer relationship to end (a
+    provider's "Remove partnership" leaves the reseller's customers in place). The column keeps
+    the one-active constraint and the partial indexes ready for the day one comes, through a
+    named transition in `services/customers.py` that writes its event."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
-        ENDED = "ended", _("Ended")
 
     customer = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="customer_relationships"
@@ -306,7 +306,6 @@ class CustomerRelationship(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("since"), default=timezone.now)
-    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -195,11 +195,11 @@ def _customers(
     rows: list[tuple[Any, ...]] = []
     for customer, (reseller, provider) in zip(customers, sellers, strict=False):
         created = run.ago(600, 1)
-        if run.rng.random() < 0.03:
-            status, ended = CustomerRelationship.Status.ENDED, created + timedelta(days=30)
-        else:
-            status, ended = CustomerRelationship.Status.ACTIVE, None
-        rows.append((customer.id, reseller.id, provider.id, status, None, None, created, ended))
+        # This draw once picked 3% of them to be "ended", a status the domain does not have;
+        # still drawn, so that the data made after it stays as it was.
+        run.rng.random()
+        status = CustomerRelationship.Status.ACTIVE
+        rows.append((customer.id, reseller.id, provider.id, status, None, None, created))
     bulk_insert(
         run,
         CustomerRelationship,
@@ -211,7 +211,6 @@ def _customers(
             "invitation_id",
             "accepted_by_id",
             "created_at",
-            "ended_at",
         ],
         rows,
     )

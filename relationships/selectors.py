@@ -140,7 +140,9 @@ def partners_matching(
         )
         side = "reseller"
     else:
-        relationships = ProviderRelationship.objects.filter(reseller=organization)
+        relationships = ProviderRelationship.objects.filter(
+            reseller=organization, status=ProviderRelationship.Status.ACTIVE
+        )
         side = "provider"
     if ids is not None:
         return list(
@@ -161,11 +163,17 @@ def partners_matching(
 
 
 def partner_of(*, organization: Organization, partner_id: int) -> Organization | None:
-    """The Customers page's chosen partner, only if it is one of the organization's partners."""
+    """The Customers page's chosen partner, only while the relationship with it is active (an
+    ended reseller or provider is no filter: the filter lists active partners only)."""
+    active = ProviderRelationship.Status.ACTIVE
     if organization.kind == Organization.Kind.PROVIDER:
-        qs = Organization.objects.filter(provider_relationships__provider=organization)
+        qs = Organization.objects.filter(
+            provider_relationships__provider=organization, provider_relationships__status=active
+        )
     else:
-        qs = Organization.objects.filter(reseller_relationships__reseller=organization)
+        qs = Organization.objects.filter(
+            reseller_relationships__reseller=organization, reseller_relationships__status=active
+        )
     return qs.filter(pk=partner_id).first()
 
 
@@ -251,3 +259,58 @@ def relationship_events_for(*, organization: Organization, limit: int = 10):
 def provider_regions(*, provider: Organization) -> QuerySet[Region]:
     """The CSP regions the operator authorized the provider in."""
     return Region.objects.filter(provider_profiles__organization=provider).order_by("name")
+
+
+def customers_for(*, organization: Organization) -> QuerySet[CustomerRelationship]:
+    """The Customers page's rows: a provider's shared customers, a reseller's own."""
+    if organization.kind == Organization.Kind.PROVIDER:
+        return customers_shared_with_provider(provider=organization)
+    return customers_of_reseller(reseller=organization)
+
+
+def customer_rows(*, organization: Organization, customer_id: int) -> list[CustomerRelationship]:
+    """One customer's rows on the organization's Customers page (empty: not visible to it)."""
+    return list(customers_for(organization=organization).filter(customer_id=customer_id))
+
+
+def customers_with_partner(
+    qs: QuerySet[CustomerRelationship],
+    *,
+    partner_field: str,
+    partner_id: int | None,
+    term: str,
+    matching_ids: list[int] | None,
+) -> QuerySet[CustomerRelationship]:
+    """Narrow Customers rows to one partner (`partner_field` is "reseller" or "provider"), or to
+    the partners whose name holds `term` (`matching_ids`: their ids when the trigram search
+    found them, None to match by name)."""
+    if partner_id:
+        qs = qs.filter(**{f"{partner_field}_id": partner_id})
+    if term:
+        if matching_ids is None:
+            qs = qs.filter(**{f"{partner_field}__legal_name__icontains": term})
+        else:
+            qs = qs.filter(**{f"{partner_field}_id__in": matching_ids})
+    return qs
+
+
+def active_relationship_count(*, organization: Organization) -> int:
+    """How many active provider relationships the organization holds, on its side."""
+    side = "reseller" if organization.kind == Organization.Kind.RESELLER else "provider"
+    return ProviderRelationship.objects.filter(
+        **{side: organization}, status=ProviderRelationship.Status.ACTIVE
+    ).count()
+
+
+def region_list() -> QuerySet[Region]:
+    """Every CSP region, by name (the directory's filter)."""
+    return Region.objects.order_by("name")
+
+
+def markets_for_invitation(*, invitation: CustomerInvitation) -> QuerySet[Market]:
+    """The markets a customer invited by this reseller may be in: the reseller's CSP region
+    (every market when the reseller has no country yet)."""
+    country = invitation.organization.country
+    if country is None:
+        return Market.objects.order_by("name")
+    return Market.objects.filter(region_id=country.region_id).order_by("name")

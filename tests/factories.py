@@ -59,3 +59,10 @@ def member(organization: Organization | None = None, **roles) -> Membership:
     if roles:
         kwargs.update({"global_admin": False, **roles})
     return MembershipFactory(**kwargs)
+
+
+def acting(membership: Membership | None) -> dict:
+    """A service's acting party for a membership: `service(**acting(m), ...)`."""
+    if membership is None:
+        return {"actor": None, "organization": None}
+    return {"actor": membership.user, "organization": membership.organization}

@@ -20,7 +20,7 @@ from portal.models import Market, Membership, Organization, User
 from relationships.models import CustomerInvitation, ResellerInvitation
 from relationships.services import customers, reseller_invitations
 from relationships.services.customers import customer_organization_create
-from tests.factories import UserFactory, member
+from tests.factories import UserFactory, acting, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
     ProviderRelationshipFactory,
@@ -85,7 +85,7 @@ def test_two_colleagues_creating_their_customer_organization_at_once_make_one(mo
         "full_clean",
         [
             lambda user=user: customer_organization_create(
-                user=user, invitation=invitation, legal_name="New Customer S.p.A.", country=italy
+                actor=user, invitation=invitation, legal_name="New Customer S.p.A.", country=italy
             )
             for user in (first, second)
         ],
@@ -162,7 +162,7 @@ def test_two_invitations_of_one_customer_at_once_send_one(monkeypatch):
         "_active_provider_relationship",
         [
             lambda agent=agent: customers.customer_invitation_create(
-                membership=agent,
+                **acting(agent),
                 provider_id=relationship.provider_id,
                 email="owner@racecustomer.example",
                 company_name="Race Customer S.p.A.",
@@ -188,7 +188,7 @@ def test_two_invitations_of_one_reseller_at_once_send_one(monkeypatch):
         "reseller_invitation_refusal",
         [
             lambda agent=agent: reseller_invitations.reseller_invitation_create(
-                membership=agent, email="boss@racereseller.example"
+                **acting(agent), email="boss@racereseller.example"
             )
             for agent in agents
         ],

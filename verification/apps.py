@@ -10,17 +10,16 @@ def verification_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
     from portal.models import Organization
 
     from .models import VerificationCase
+    from .selectors import case_status_for
 
     if membership.organization.kind != Organization.Kind.RESELLER:
         return None
-    case = (
-        VerificationCase.objects.filter(organization=membership.organization).only("status").first()
-    )
-    if case is None:
+    status = case_status_for(organization=membership.organization)
+    if status is None:
         return None
     return (
         "verification/panel.html",
-        {"status": case.status, "label": VerificationCase.Status(case.status).label},
+        {"status": status, "label": VerificationCase.Status(status).label},
     )
 
 
@@ -30,7 +29,7 @@ def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
     from portal.paging import COUNT_CAP
     from portal.policy import Action, can
 
-    from .models import VerificationCase
+    from .models import PARTNER_WAIT_STATUSES, VerificationCase
     from .selectors import case_queue_counts_all_tenants
 
     if not can(membership, Action.REVIEW_VERIFICATION):
@@ -44,7 +43,7 @@ def review_queue_panel(request: Any, membership: Any) -> tuple[str, dict[str, An
             "checking": counts[Status.CHECKING],
             # Past the cap, a sum of two capped counts is still "10,000+".
             "waiting_on_partners": min(
-                counts[Status.EMAIL_PENDING] + counts[Status.INFO_REQUESTED], COUNT_CAP + 1
+                sum(counts[status] for status in PARTNER_WAIT_STATUSES), COUNT_CAP + 1
             ),
             "cap": COUNT_CAP,
         },
@@ -55,13 +54,45 @@ class VerificationConfig(AppConfig):
     name = "verification"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from portal.dashboard import register_panel
 
         register_panel(verification_panel, order=20)
         register_panel(review_queue_panel, order=20)
+
+        from enrollment.signals import enrollment_submitted, legal_profile_changed
+
+        from .receivers import open_case_on_enrollment_submitted, reverify_on_legal_profile_changed
+
+        enrollment_submitted.connect(
+            open_case_on_enrollment_submitted, dispatch_uid="verification.open_case"
+        )
+        legal_profile_changed.connect(
+            reverify_on_legal_profile_changed, dispatch_uid="verification.reverify"
+        )
 
         from portal.scale import register_scale_step
 
         from .scale import seed_verification
 
         register_scale_step("verification", seed_verification, order=30)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+
+        register_nav(
+            NavEntry(_("Verification"), "verification:status", Action.VIEW_VERIFICATION, order=60),
+            NavEntry(
+                _("Verification queue"),
+                "verification:review_queue",
+                Action.REVIEW_VERIFICATION,
+                order=70,
+            ),
+        )

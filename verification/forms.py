@@ -6,6 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.models import LegalProfile
+from enrollment.rules import primary_contact_validate
 from portal.forms import PortalFormMixin
 from portal.models import User
 from portal.selectors import market_and_region_names
@@ -16,7 +18,7 @@ from .selectors import AGE_BUCKETS
 Status = VerificationCase.Status
 
 
-class ContactConfirmForm(forms.Form):
+class ContactConfirmForm(PortalFormMixin, forms.Form):
     signed_up = forms.BooleanField(
         label=_("I signed up for this account, or agreed to be its primary contact."),
         error_messages={"required": _("Confirm that you signed up for this account.")},
@@ -27,30 +29,68 @@ class ContactConfirmForm(forms.Form):
     )
 
 
-class NewLinkByEmailForm(forms.Form):
+class NewLinkByEmailForm(PortalFormMixin, forms.Form):
+    autocomplete = {"email": "email"}
+
     email = forms.EmailField(label=_("Your email address"))
 
 
-class ContactChangeForm(forms.Form):
+class ContactChangeForm(PortalFormMixin, forms.Form):
+    """A new primary contact; checked by the rule `case_contact_change` applies too
+    (`enrollment.rules.primary_contact_validate`)."""
+
+    autocomplete = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "email": "email",
+        "phone": "tel",
+    }
+
     first_name = forms.CharField(label=_("First name"), max_length=50)
     last_name = forms.CharField(label=_("Last name"), max_length=50)
     email = forms.EmailField(label=_("Email"))
     phone = forms.CharField(label=_("Phone"), max_length=32)
 
+    def __init__(self, *args: Any, profile: LegalProfile | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.profile is None or self.errors:
+            return cleaned
+        try:
+            cleaned.update(primary_contact_validate(profile=self.profile, **cleaned))
+        except forms.ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    self.add_error(field, error)
+        return cleaned
+
 
 class VersionedForm(PortalFormMixin, forms.Form):
-    """Carries the case version the reviewer saw; a stale one is a conflict."""
+    """Carries the case version the reviewer saw; a stale one is a conflict.
 
+    The case page shows every action's form at once: each one's ids carry its own prefix
+    (`id_reject_note`), so a label focuses its own field; the field names stay the same."""
+
+    id_prefix = "case"
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ApproveForm(VersionedForm):
+    id_prefix = "approve"
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class RejectForm(VersionedForm):
+    id_prefix = "reject"
     reason = forms.ChoiceField(
         label=_("Reason"),
         choices=[("", _("Choose a reason")), *VerificationCase.RejectReason.choices],
@@ -61,6 +101,7 @@ class RejectForm(VersionedForm):
 
 
 class RequestInfoForm(VersionedForm):
+    id_prefix = "request"
     document_types = forms.MultipleChoiceField(
         label=_("Documents needed"),
         choices=DocumentType.choices,
@@ -72,10 +113,11 @@ class RequestInfoForm(VersionedForm):
 
 
 class ClaimForm(VersionedForm):
-    pass
+    id_prefix = "claim"
 
 
 class AssignForm(VersionedForm):
+    id_prefix = "assign"
     assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label=_("Assign to"), queryset=None
     )
@@ -85,7 +127,7 @@ class AssignForm(VersionedForm):
         cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = reviewers
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(PortalFormMixin, forms.Form):
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -127,7 +169,10 @@ class QueueFilterForm(PortalFormMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All open cases")), *Status.choices],
+        choices=[
+            ("", _("All open cases")),
+            *((value, VerificationCase.reviewer_label(value)) for value in Status.values),
+        ],
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)

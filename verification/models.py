@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+# The verification team's words for the statuses that name whom a case waits on ("your primary
+# contact" is the partner's view); the others read the same on both sides.
+REVIEWER_STATUS_LABELS = {
+    "email_pending": _("Waiting for the partner's primary contact"),
+    "checking": _("Automated checks running"),
+    "in_review": _("In review"),
+    "info_requested": _("Waiting for the partner's documents"),
+    "expired": _("Expired: no answer from the partner"),
+}
+
+
 class VerificationCase(models.Model):
     class Status(models.TextChoices):
         # The labels are the words the partner sees (DOMAIN.md).
@@ -110,23 +121,31 @@ class VerificationCase(models.Model):
     def __str__(self) -> str:
         return f"Verification of {self.organization_id} ({self.status})"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+    @classmethod
+    def reviewer_label(cls, status: str) -> StrOrPromise:
+        """The status in the verification team's words: who the case waits on, seen from the
+        operator's side (the choices' labels are the partner's words)."""
+        return REVIEWER_STATUS_LABELS.get(status) or cls.Status(status).label
 
-    @property
-    def waits_on_partner(self) -> bool:
-        return self.status in PARTNER_WAIT_STATUSES
-
-    @property
-    def waits_on_reviewers(self) -> bool:
-        return self.status in REVIEWER_WAIT_STATUSES
+    def get_reviewer_status_display(self) -> StrOrPromise:
+        return self.reviewer_label(self.status)
 
 
+# The sets of statuses the rules speak of: services, views, selectors and the dashboard panels
+# all read them from here.
 Status = VerificationCase.Status
+# The case waits on the partner (its primary contact, or documents asked for).
 PARTNER_WAIT_STATUSES = frozenset({Status.EMAIL_PENDING, Status.INFO_REQUESTED})
+# The case waits on the operator (the automated checks, then a reviewer).
 REVIEWER_WAIT_STATUSES = frozenset({Status.CHECKING, Status.IN_REVIEW})
+# Not decided yet: in the review queue.
 OPEN_STATUSES = PARTNER_WAIT_STATUSES | REVIEWER_WAIT_STATUSES
+# A reviewer may reject the case (or ask again for documents).
+REJECTABLE_STATUSES = frozenset({Status.IN_REVIEW, Status.INFO_REQUESTED})
+# The partner may upload documents.
+UPLOAD_STATUSES = frozenset({Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW})
+# The partner may name another primary contact (the first never confirmed).
+CONTACT_CHANGE_STATUSES = frozenset({Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED})
 
 
 class CaseEvent(models.Model):

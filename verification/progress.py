@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from .models import VerificationCase
+from .services.core import EXPIRY_DAYS
 
 Status = VerificationCase.Status
 
@@ -92,8 +93,8 @@ def verification_steps(
         current.state = STOPPED
         current.waits_on = _("A Global admin of your organization")
         current.next_step = _(
-            "Nobody answered within 30 days. Name the primary contact below to start again."
-        )
+            "Nobody answered within %(days)s days. Name the primary contact below to start again."
+        ) % {"days": EXPIRY_DAYS}
     elif status == Status.VERIFIED:
         current.state = DONE
         current.next_step = _("Verified. A Global admin can now accept the Partner Agreement.")
@@ -101,7 +102,7 @@ def verification_steps(
         current.state = STOPPED
         current.waits_on = _("A Global admin of your organization")
         current.next_step = _(
-            "Select Fix now and upload a document that proves the details; the application "
-            "goes back to review."
+            "Under Fix now below, choose a document that proves the details and select "
+            "Upload; the application goes back to review."
         )
     return steps

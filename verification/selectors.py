@@ -15,6 +15,7 @@ from enrollment.models import LegalProfile
 from portal.models import Organization, User
 from portal.paging import capped_counts
 
+from .deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
 from .models import (
     OPEN_STATUSES,
     REVIEWER_WAIT_STATUSES,
@@ -24,7 +25,6 @@ from .models import (
     InfoRequest,
     VerificationCase,
 )
-from .services.core import ESCALATION_BUSINESS_DAYS, add_business_days
 
 Status = VerificationCase.Status
 
@@ -53,12 +53,17 @@ def case_for_organization(*, organization: Organization) -> VerificationCase | N
     )
 
 
+def case_status_for(*, organization: Organization) -> str | None:
+    """The status of the organization's verification case (None: it has none)."""
+    return (
+        VerificationCase.objects.filter(organization=organization)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
 def case_timeline(*, case: VerificationCase) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "pk")
-
-
-def case_open_info_request(*, case: VerificationCase) -> InfoRequest | None:
-    return InfoRequest.objects.filter(case=case, answered_at__isnull=True).first()
 
 
 def case_latest_info_request(*, case: VerificationCase) -> InfoRequest | None:

@@ -2,11 +2,11 @@
 
 from django.db import migrations
 
-TITLE = "Accordo con il partner"
+TITLE = "Contratto per i partner"
 
-BODY = """ACCORDO CON IL PARTNER (versione 2026-01)
+BODY = """CONTRATTO PER I PARTNER (versione 2026-01)
 
-1. Parti. Il presente accordo è stipulato tra l'operatore del programma Cloud Solution Provider
+1. Parti. Il presente contratto è stipulato tra l'operatore del programma Cloud Solution Provider
 (CSP) e l'organizzazione partner che lo accetta.
 
 2. Autorizzazione. Il partner può rivendere servizi cloud ai clienti nei mercati della propria
@@ -19,7 +19,7 @@ gestirne i servizi e mantiene riservate le informazioni del cliente.
 anticorruzione, controllo delle esportazioni e protezione dei dati, e mantiene aggiornato il
 proprio profilo aziendale legale.
 
-5. Durata. L'accordo si applica dalla sua accettazione finché non è sostituito da una nuova
+5. Durata. Il contratto si applica dalla sua accettazione finché non è sostituito da una nuova
 versione o finché una delle parti non pone fine alla partecipazione del partner al programma.
 """
 

@@ -11,18 +11,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
-from portal.models import Membership, Organization, User
+from portal.models import Organization, User
 from portal.notices import Notice
-from portal.policy import Action, require
+from portal.policy import Action, require_member
 
+from ..events import AuditType
 from ..models import AgreementAcceptance, AgreementVersion
 
 
 @transaction.atomic
 def agreement_accept(
     *,
-    organization: Organization,
     actor: User,
+    organization: Organization,
     version: AgreementVersion,
     first_name: str,
     last_name: str,
@@ -31,12 +32,7 @@ def agreement_accept(
     accepted_on: datetime.date,
     ip_address: str | None,
 ) -> AgreementAcceptance:
-    require(
-        Membership.objects.select_related("organization")
-        .filter(organization=organization, user=actor)
-        .first(),
-        Action.ACCEPT_AGREEMENT,
-    )
+    require_member(actor=actor, organization=organization, action=Action.ACCEPT_AGREEMENT)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.status != Organization.Status.VERIFIED:
         raise ValidationError(
@@ -67,7 +63,7 @@ def agreement_accept(
             _("Your organization already accepted this version."), code="already_accepted"
         ) from exc
     audit_record(
-        type="agreement.accepted",
+        type=AuditType.AGREEMENT_ACCEPTED,
         organization=organization,
         actor=actor,
         version=version.version,

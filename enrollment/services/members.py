@@ -18,8 +18,10 @@ from portal.audit import audit_record
 from portal.domains import domain_belongs_to, email_domain
 from portal.models import Membership, Organization, Role, User
 from portal.outbox import absolute_url, outbox_enqueue
-from portal.policy import Action, require
+from portal.policy import Action, require_member
 from portal.ratelimit import rate_limit_consume
+
+from ..events import AuditType
 
 # Roles a Global admin assigns on User management (Verification admin is the operator's).
 PARTNER_ROLES: tuple[Role, ...] = (
@@ -35,14 +37,6 @@ LAST_ADMIN_MESSAGE = gettext_lazy(
 )
 
 
-def _actor_membership(organization: Organization, actor: User) -> Membership | None:
-    return (
-        Membership.objects.select_related("organization")
-        .filter(organization=organization, user=actor)
-        .first()
-    )
-
-
 def _other_global_admins(membership: Membership) -> bool:
     admins = (
         Membership.objects.select_for_update()
@@ -55,8 +49,8 @@ def _other_global_admins(membership: Membership) -> bool:
 @transaction.atomic
 def member_add(
     *,
-    organization: Organization,
     actor: User,
+    organization: Organization,
     email: str,
     first_name: str,
     last_name: str,
@@ -64,7 +58,7 @@ def member_add(
 ) -> Membership:
     """Add a person with a work email in the organization's domain; they get an invitation
     email (with a link to set their password when the account is new)."""
-    require(_actor_membership(organization, actor), Action.MANAGE_USERS)
+    require_member(actor=actor, organization=organization, action=Action.MANAGE_USERS)
     email = email.strip().lower()
     if not domain_belongs_to(email_domain(email), organization.primary_domain):
         raise ValidationError(
@@ -107,7 +101,7 @@ def member_add(
     except IntegrityError as exc:
         raise already from exc
     audit_record(
-        type="membership.added",
+        type=AuditType.MEMBERSHIP_ADDED,
         organization=organization,
         actor=actor,
         email=email,
@@ -115,7 +109,7 @@ def member_add(
     )
     if new_user:
         path = reverse(
-            "account_reset_password_from_key",
+            "account_welcome",
             kwargs={
                 "uidb36": user_pk_to_url_str(user),
                 "key": default_token_generator.make_token(user),
@@ -141,8 +135,8 @@ def member_add(
 
 
 @transaction.atomic
-def membership_roles_update(*, membership: Membership, actor: User, roles: set[str]) -> Membership:
-    require(_actor_membership(membership.organization, actor), Action.MANAGE_USERS)
+def membership_roles_update(*, actor: User, membership: Membership, roles: set[str]) -> Membership:
+    require_member(actor=actor, organization=membership.organization, action=Action.MANAGE_USERS)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if not roles:
         raise ValidationError({"roles": _("Select at least one role.")})
@@ -164,7 +158,7 @@ def membership_roles_update(*, membership: Membership, actor: User, roles: set[s
     if changed:
         membership.save(update_fields=changed)
         audit_record(
-            type="membership.roles_changed",
+            type=AuditType.MEMBERSHIP_ROLES_CHANGED,
             organization=membership.organization,
             actor=actor,
             email=membership.user.email,
@@ -175,13 +169,13 @@ def membership_roles_update(*, membership: Membership, actor: User, roles: set[s
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor: User) -> None:
-    require(_actor_membership(membership.organization, actor), Action.MANAGE_USERS)
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    require_member(actor=actor, organization=membership.organization, action=Action.MANAGE_USERS)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.global_admin and not _other_global_admins(membership):
         raise PermissionDenied(LAST_ADMIN_MESSAGE % {"name": membership.user.get_full_name()})
     audit_record(
-        type="membership.removed",
+        type=AuditType.MEMBERSHIP_REMOVED,
         organization=membership.organization,
         actor=actor,
         email=membership.user.email,

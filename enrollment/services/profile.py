@@ -13,43 +13,67 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
-from portal.models import Market, Membership, Organization, User
+from portal.models import Market, Organization, User
 from portal.notices import Notice
-from portal.policy import Action, require
-from verification.services import case_details_changed
+from portal.policy import Action, require_member
 
+from ..events import AuditType
 from ..models import LegacyMembershipAccount, LegalProfile, PartnerId
+from ..rules import legal_profile_validate, validate_partner_id_association
+from ..signals import legal_profile_changed
 
 LEGACY_ATTEMPTS = 5
 LEGACY_WINDOW_SECONDS = 15 * 60
+
+
+# What Legal info edits after enrolment (not the legal name, country or bookkeeping columns).
+EDITABLE_FIELDS = frozenset(
+    {
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "postal_code",
+        "phone",
+        "website",
+        "registration_id",
+        "primary_contact_first_name",
+        "primary_contact_last_name",
+        "primary_contact_email",
+        "primary_contact_phone",
+        "support_email",
+        "support_phone",
+        "support_website",
+    }
+)
 
 
 class RateLimited(ValidationError):
     pass
 
 
-def _require(organization: Organization, actor: User, action: Action) -> None:
-    require(
-        Membership.objects.select_related("organization")
-        .filter(organization=organization, user=actor)
-        .first(),
-        action,
-    )
-
-
 @transaction.atomic
 def legal_profile_update(
-    *, profile: LegalProfile, actor: User, changes: dict[str, Any]
+    *, actor: User, profile: LegalProfile, changes: dict[str, Any]
 ) -> list[str]:
-    """Address, phone, website and contacts. The legal name and country are not editable
-    after enrolment (the country decides the CSP region and billing currency)."""
-    _require(profile.organization, actor, Action.EDIT_LEGAL_INFO)
+    """Address, phone, website and contacts, checked by the enrolment's rules
+    (`rules.legal_profile_validate`: what the forms refuse, this refuses too). The legal name
+    and country are not editable after enrolment (the country decides the CSP region and
+    billing currency)."""
+    require_member(actor=actor, organization=profile.organization, action=Action.EDIT_LEGAL_INFO)
     forbidden = {"legal_name", "country", "country_id", "organization", "organization_id"}
     if forbidden & changes.keys():
         raise ValidationError(_("The legal name and country can't be changed after enrolment."))
     profile = (
         LegalProfile.objects.select_for_update().select_related("organization").get(pk=profile.pk)
     )
+    unknown = changes.keys() - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These details can't be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    before = {name: getattr(profile, name) for name in changes}
     changed = [name for name, value in changes.items() if getattr(profile, name) != value]
     if not changed:
         return []
@@ -66,17 +90,26 @@ def legal_profile_update(
         )
     for name in changed:
         setattr(profile, name, changes[name])
+    legal_profile_validate(
+        profile, organization_domain=profile.organization.primary_domain, fields=changed
+    )
+    changed = [name for name in changed if before[name] != getattr(profile, name)]
+    if not changed:
+        return []
     profile.updated_at = timezone.now()
     profile.full_clean()
     profile.save(update_fields=[*changed, "updated_at"])
     audit_record(
-        type="legal_profile.updated",
+        type=AuditType.LEGAL_PROFILE_UPDATED,
         organization=profile.organization,
         actor=actor,
         fields=changed,
     )
-    # What changed is verified again (DOMAIN.md: edits re-open verification).
-    case_details_changed(organization=profile.organization, actor=actor, fields=changed)
+    # What changed is verified again (DOMAIN.md: edits re-open verification): verification's
+    # receiver updates its case inside this transaction.
+    legal_profile_changed.send(
+        sender=LegalProfile, organization=profile.organization, actor=actor, fields=changed
+    )
     notify(
         organization=profile.organization,
         message=Notice(
@@ -90,14 +123,14 @@ def legal_profile_update(
 @transaction.atomic
 def partner_id_add(
     *,
-    organization: Organization,
     actor: User,
+    organization: Organization,
     mpn_id: str,
     kind: str,
     location_name: str,
     country: Market,
 ) -> PartnerId:
-    _require(organization, actor, Action.MANAGE_IDENTIFIERS)
+    require_member(actor=actor, organization=organization, action=Action.MANAGE_IDENTIFIERS)
     registered = ValidationError({"mpn_id": _("This PartnerID is already registered.")})
     if PartnerId.objects.filter(mpn_id=mpn_id).exists():
         raise registered
@@ -119,7 +152,7 @@ def partner_id_add(
     except IntegrityError as exc:  # registered by someone else at the same moment
         raise registered from exc
     audit_record(
-        type="partner_id.added",
+        type=AuditType.PARTNER_ID_ADDED,
         organization=organization,
         actor=actor,
         mpn_id=mpn_id,
@@ -129,33 +162,16 @@ def partner_id_add(
 
 
 @transaction.atomic
-def partner_id_associate(*, partner_id: PartnerId, actor: User) -> PartnerId:
+def partner_id_associate(*, actor: User, partner_id: PartnerId) -> PartnerId:
     """Make a location PartnerID the CSP account's Associated PartnerID (1:1); it must be in
     the account's country (a UK PartnerID does not serve a French account)."""
     organization = partner_id.organization
-    _require(organization, actor, Action.MANAGE_IDENTIFIERS)
+    require_member(actor=actor, organization=organization, action=Action.MANAGE_IDENTIFIERS)
     # Lock the organization's PartnerIDs: two associations at once run one after the other
     # (the last one wins) instead of colliding on the one-associated constraint.
     list(PartnerId.objects.select_for_update().filter(organization=organization).values("pk"))
     partner_id = PartnerId.objects.select_related("country").get(pk=partner_id.pk)
-    account_country = organization.country
-    if partner_id.kind != PartnerId.Kind.LOCATION:
-        raise ValidationError(
-            _("Associate a location PartnerID; a PartnerGlobal ID can't be associated.")
-        )
-    if account_country is None or partner_id.country_id != account_country.code:
-        account = account_country.display_name if account_country else _("no country yet")
-        raise ValidationError(
-            _(
-                "PartnerID %(mpn_id)s is in %(id_country)s; your CSP account is in "
-                "%(account_country)s. Associate a PartnerID from %(account_country)s."
-            )
-            % {
-                "mpn_id": partner_id.mpn_id,
-                "id_country": partner_id.country.display_name,
-                "account_country": account,
-            }
-        )
+    validate_partner_id_association(partner_id, account_country=organization.country)
     previous = list(
         PartnerId.objects.select_for_update()
         .filter(organization=organization, is_associated=True)
@@ -168,7 +184,7 @@ def partner_id_associate(*, partner_id: PartnerId, actor: User) -> PartnerId:
     partner_id.is_associated = True
     partner_id.save(update_fields=["is_associated"])
     audit_record(
-        type="partner_id.associated",
+        type=AuditType.PARTNER_ID_ASSOCIATED,
         organization=organization,
         actor=actor,
         mpn_id=partner_id.mpn_id,
@@ -183,11 +199,11 @@ def _legacy_key(organization: Organization) -> str:
 
 @transaction.atomic
 def legacy_account_link(
-    *, organization: Organization, actor: User, sign_in_name: str, password: str
+    *, actor: User, organization: Organization, sign_in_name: str, password: str
 ) -> LegacyMembershipAccount:
     """Link an imported membership account by its old credentials: its PartnerID moves into
     Identifiers. At most 5 failed attempts per organization in 15 minutes."""
-    _require(organization, actor, Action.MANAGE_IDENTIFIERS)
+    require_member(actor=actor, organization=organization, action=Action.MANAGE_IDENTIFIERS)
     key = _legacy_key(organization)
     failures = cache.get(key, 0)
     if failures >= LEGACY_ATTEMPTS:
@@ -241,7 +257,7 @@ def legacy_account_link(
     account.save(update_fields=["linked_organization", "linked_at"])
     cache.delete(key)
     audit_record(
-        type="legacy_account.linked",
+        type=AuditType.LEGACY_ACCOUNT_LINKED,
         organization=organization,
         actor=actor,
         mpn_id=account.mpn_id,

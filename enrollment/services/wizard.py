@@ -14,9 +14,10 @@ from portal.audit import audit_record
 from portal.domains import email_domain, validate_work_email
 from portal.models import Market, Membership, Organization, User
 
-from ..forms import DUPLICATE_MESSAGE
+from ..events import AuditType
 from ..models import EnrollmentDraft, LegalProfile
-from ..selectors import organization_duplicate_of, organization_with_domain
+from ..rules import DUPLICATE_MESSAGE, organization_duplicates, validate_not_duplicate
+from ..signals import enrollment_submitted
 from ..wizard import STEPS, draft_validate
 
 
@@ -29,9 +30,10 @@ class StepInvalid(ValidationError):
 
 
 @transaction.atomic
-def enrollment_start(*, user: User) -> EnrollmentDraft:
+def enrollment_start(*, actor: User) -> EnrollmentDraft:
     """The work account step: the user becomes Global admin of a new reseller organization
     (status draft, domain from the work email) and gets a draft to fill in."""
+    user = actor
     existing = EnrollmentDraft.objects.filter(user=user).first()
     if existing is not None:
         return existing
@@ -44,8 +46,7 @@ def enrollment_start(*, user: User) -> EnrollmentDraft:
         )
     validate_work_email(user.email)
     domain = email_domain(user.email)
-    if organization_with_domain(domain=domain) is not None:
-        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
+    validate_not_duplicate(domains=[domain])
     try:
         with transaction.atomic():
             organization = Organization.objects.create(
@@ -59,7 +60,9 @@ def enrollment_start(*, user: User) -> EnrollmentDraft:
         raise ValidationError(DUPLICATE_MESSAGE, code="duplicate") from exc
     Membership.objects.create(user=user, organization=organization, global_admin=True)
     draft = EnrollmentDraft.objects.create(user=user, organization=organization, step="legal")
-    audit_record(type="enrollment.started", organization=organization, actor=user, domain=domain)
+    audit_record(
+        type=AuditType.ENROLLMENT_STARTED, organization=organization, actor=user, domain=domain
+    )
     return draft
 
 
@@ -77,9 +80,9 @@ def enrollment_draft_save(
 
 
 @transaction.atomic
-def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
-    """Register now: the legal profile is written, the organization is submitted and a
-    verification case opened, all or nothing."""
+def enrollment_submit(*, actor: User, draft: EnrollmentDraft) -> Organization:
+    """Register now: the legal profile is written, the organization is submitted and
+    `enrollment_submitted` sent (verification opens its case), all or nothing."""
     assert draft.organization_id is not None  # enrollment_start() creates both together
     organization = Organization.objects.select_for_update().get(pk=draft.organization_id)
     if organization.status != Organization.Status.DRAFT:
@@ -88,13 +91,12 @@ def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
     if invalid_step is not None:
         raise StepInvalid(invalid_step)
     country = Market.objects.get(code=fields.pop("country"))
-    duplicate = organization_duplicate_of(
+    if organization_duplicates(
         legal_name=fields["legal_name"],
         country=country,
-        domain=organization.primary_domain,
+        domains=[organization.primary_domain],
         exclude=organization,
-    )
-    if duplicate is not None:
+    ).exists():
         raise StepInvalid("legal")
     now = timezone.now()
     profile = LegalProfile(
@@ -109,16 +111,14 @@ def enrollment_submit(*, draft: EnrollmentDraft, actor: User) -> Organization:
     organization.full_clean()
     organization.save(update_fields=["legal_name", "country", "status", "enrolled_at"])
     audit_record(
-        type="organization.submitted",
+        type=AuditType.ORGANIZATION_SUBMITTED,
         organization=organization,
         actor=actor,
         legal_name=profile.legal_name,
         country=country.code,
         previous_status=Organization.Status.DRAFT,
     )
-    # Imported here: the verification app imports enrolment models (no import cycle).
-    from verification.services import verification_case_open
-
-    verification_case_open(organization=organization, actor=actor)
+    # Verification opens the case (and writes the contact's email) inside this transaction.
+    enrollment_submitted.send(sender=Organization, organization=organization, actor=actor)
     draft.delete()
     return organization

@@ -24,8 +24,9 @@ env = environ.Env()
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdef")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
-# Absolute origin used in emails (links must work outside a request).
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute origin of links in emails queued outside a request (tasks, beat); a request's own
+# origin wins (portal.middleware.RequestOriginMiddleware). Locally it follows PORT (`make run`).
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}").rstrip("/")
 
 INSTALLED_APPS = [
     "portal.admin_config.PortalAdminConfig",  # django.contrib.admin behind allauth sign-in
@@ -38,8 +39,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "django_htmx",
     "django_countries",  # translated country names by ISO code (the Market table is English)
     "portal",
@@ -64,6 +63,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "portal.mfa.MFASetupMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.RequestOriginMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.TenantMiddleware",
     "portal.ratelimit.RateLimitedMiddleware",
@@ -182,9 +182,6 @@ ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXY_COUNT
 # bench/run only: mounts /bench/ceiling/, a bare view behind the same middleware (the ceiling
 # every page is compared with). Off everywhere else.
 PORTAL_BENCH_CEILING = env.bool("PORTAL_BENCH_CEILING", default=False)
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("it", _("Italiano"))]

@@ -32,3 +32,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS}  # noqa: F405
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
+# Every HTML page a test renders fails on a repeated id (portal/html_checks.py).
+MIDDLEWARE = [*MIDDLEWARE, "portal.html_checks.DuplicateIdMiddleware"]  # noqa: F405
+# Recording an audit event type that no app declared raises (portal/audit.py).
+PORTAL_AUDIT_STRICT = True

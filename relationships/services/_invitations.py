@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 from portal.domains import domain_belongs_to, email_domain
 from portal.models import Membership, Organization, User
-from portal.policy import Action, require
+from portal.policy import Action, require_member
 from portal.ratelimit import rate_limit_consume
 
 from ..errors import InvitationUnavailable
@@ -108,7 +108,8 @@ def invitation_close(
 def sent_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
     model: type[I],
     *,
-    membership: Membership,
+    actor: User,
+    organization: Organization,
     invitation_id: int,
     action: Action,
     related: tuple[str, ...],
@@ -117,7 +118,7 @@ def sent_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
     """The sender's own invitation, locked, while it is still pending or expired: the only
     states a sender can resend or revoke. Another tenant's invitation is `model.DoesNotExist`
     (the page's 404); `refusal` says why an answered one cannot change (`%(status)s` in it)."""
-    require(membership, action)
+    membership = require_member(actor=actor, organization=organization, action=action)
     invitation = (
         model._default_manager.select_for_update()
         .select_related(*related)

@@ -10,13 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from enrollment.rules import DUPLICATE_MESSAGE, validate_not_duplicate
 from portal.audit import audit_record, notify
 from portal.models import Market, Membership, Organization, User
 from portal.notices import Notice
-from portal.policy import Action, require
+from portal.policy import Action, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
+from ..events import AuditType
 from ..models import (
     CustomerInvitation,
     CustomerRelationship,
@@ -54,13 +56,16 @@ def _active_provider_relationship(
 
 def customer_invitation_create(
     *,
-    membership: Membership,
+    actor: User,
+    organization: Organization,
     provider_id: int,
     email: str,
     company_name: str,
     language: str = "",
 ) -> CustomerInvitation:
-    require(membership, Action.INVITE_CUSTOMER)
+    membership = require_member(
+        actor=actor, organization=organization, action=Action.INVITE_CUSTOMER
+    )
     reseller = membership.organization
     email = email.strip().lower()
     with transaction.atomic():
@@ -91,7 +96,7 @@ def customer_invitation_create(
             language=language,
         )
         audit_record(
-            type="relationships.customer_invitation.sent",
+            type=AuditType.CUSTOMER_INVITATION_SENT,
             organization=reseller,
             actor=membership.user,
             invitation=invitation.pk,
@@ -103,11 +108,12 @@ def customer_invitation_create(
 
 
 def customer_organization_create(
-    *, user: User, invitation: CustomerInvitation, legal_name: str, country: Market
+    *, actor: User, invitation: CustomerInvitation, legal_name: str, country: Market
 ) -> Membership:
     """A person who followed a customer invitation and belongs to no organization yet creates
     its customer organization and becomes its Global admin. Only someone at the invited
     company may: nobody is left with an account the invitation then refuses."""
+    user = actor
     domain = user.email.rsplit("@", 1)[-1].lower()
     with transaction.atomic():
         if Membership.objects.filter(user=user).exists():
@@ -115,13 +121,7 @@ def customer_organization_create(
         refusal = answer_refusal(invited_email=invitation.email, membership=None, user=user)
         if refusal:
             raise ValidationError(refusal)
-        taken = _("This company already has an account; ask its Global admin to add you.")
-        if (
-            Organization.objects.filter(primary_domain=domain)
-            .exclude(status=Organization.Status.CLOSED)
-            .exists()
-        ):
-            raise ValidationError(taken)
+        validate_not_duplicate(domains=[domain])
         organization = Organization(
             kind=Kind.CUSTOMER,
             status=Organization.Status.VERIFIED,
@@ -136,12 +136,12 @@ def customer_organization_create(
             with transaction.atomic():
                 organization.save()
         except IntegrityError as exc:  # a colleague created it at the same moment
-            raise ValidationError(taken) from exc
+            raise ValidationError(DUPLICATE_MESSAGE, code="duplicate") from exc
         membership = Membership.objects.create(
             user=user, organization=organization, global_admin=True
         )
         audit_record(
-            type="relationships.customer_organization.created",
+            type=AuditType.CUSTOMER_ORGANIZATION_CREATED,
             organization=organization,
             actor=user,
         )
@@ -188,10 +188,11 @@ def customer_acceptance_refusal(
 
 
 def customer_invitation_accept(
-    *, membership: Membership | None, invitation_id: int
+    *, actor: User, organization: Organization | None, invitation_id: int
 ) -> CustomerRelationship:
     """The customer accepts the reseller relationship with the reseller and the provider at
     once; the customer is then shared with that provider."""
+    membership = membership_of(actor, organization)
     with transaction.atomic():
         invitation = open_invitation_for_update(
             CustomerInvitation,
@@ -233,7 +234,7 @@ def customer_invitation_accept(
         )
         for org in (customer, invitation.organization, invitation.provider):
             audit_record(
-                type="relationships.customer.accepted",
+                type=AuditType.CUSTOMER_ACCEPTED,
                 organization=org,
                 actor=membership.user,
                 customer_relationship=relationship.pk,
@@ -245,8 +246,10 @@ def customer_invitation_accept(
 
 
 def customer_invitation_decline(
-    *, membership: Membership | None, invitation_id: int, user: User
+    *, actor: User, organization: Organization | None, invitation_id: int
 ) -> CustomerInvitation:
+    membership = membership_of(actor, organization)
+    user = actor
     with transaction.atomic():
         invitation = open_invitation_for_update(
             CustomerInvitation, invitation_id=invitation_id, related=("organization",)
@@ -256,7 +259,7 @@ def customer_invitation_decline(
             raise ValidationError(refusal)
         invitation_close(invitation, status=InvitationStatus.DECLINED, by=user)
         audit_record(
-            type="relationships.customer_invitation.declined",
+            type=AuditType.CUSTOMER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=user,
             invitation=invitation.pk,
@@ -273,11 +276,12 @@ def customer_invitation_decline(
 
 
 def _customer_invitation_for_update(
-    *, membership: Membership, invitation_id: int
+    *, actor: User, organization: Organization, invitation_id: int
 ) -> CustomerInvitation:
     return sent_invitation_for_update(
         CustomerInvitation,
-        membership=membership,
+        actor=actor,
+        organization=organization,
         invitation_id=invitation_id,
         action=Action.INVITE_CUSTOMER,
         related=("organization", "provider"),
@@ -285,29 +289,33 @@ def _customer_invitation_for_update(
     )
 
 
-def customer_invitation_resend(*, membership: Membership, invitation_id: int) -> CustomerInvitation:
+def customer_invitation_resend(
+    *, actor: User, organization: Organization, invitation_id: int
+) -> CustomerInvitation:
     """Send the link again with a fresh expiry."""
     with transaction.atomic():
         invitation = _customer_invitation_for_update(
-            membership=membership, invitation_id=invitation_id
+            actor=actor, organization=organization, invitation_id=invitation_id
         )
         invitation_resend(
             invitation,
-            actor=membership.user,
-            audit_type="relationships.customer_invitation.resent",
+            actor=actor,
+            audit_type=AuditType.CUSTOMER_INVITATION_RESENT,
             send=emails.send_customer_invitation,
         )
     return invitation
 
 
-def customer_invitation_revoke(*, membership: Membership, invitation_id: int) -> CustomerInvitation:
+def customer_invitation_revoke(
+    *, actor: User, organization: Organization, invitation_id: int
+) -> CustomerInvitation:
     with transaction.atomic():
         invitation = _customer_invitation_for_update(
-            membership=membership, invitation_id=invitation_id
+            actor=actor, organization=organization, invitation_id=invitation_id
         )
         invitation_revoke(
             invitation,
-            actor=membership.user,
-            audit_type="relationships.customer_invitation.revoked",
+            actor=actor,
+            audit_type=AuditType.CUSTOMER_INVITATION_REVOKED,
         )
     return invitation

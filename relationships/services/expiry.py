@@ -8,13 +8,17 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 
+from ..events import AuditType
 from ..models import CustomerInvitation, InvitationStatus, ResellerInvitation
 
 
 def invitations_expire_due(*, limit: int = 500) -> int:
     """Mark due invitations expired, each under a row lock; running it twice changes nothing."""
     done = 0
-    for model in (ResellerInvitation, CustomerInvitation):
+    for model, audit_type in (
+        (ResellerInvitation, AuditType.RESELLER_INVITATION_EXPIRED),
+        (CustomerInvitation, AuditType.CUSTOMER_INVITATION_EXPIRED),
+    ):
         with transaction.atomic():
             due = list(
                 model.objects.select_for_update(skip_locked=True).filter(
@@ -25,7 +29,7 @@ def invitations_expire_due(*, limit: int = 500) -> int:
                 invitation.status = InvitationStatus.EXPIRED
                 invitation.save(update_fields=["status"])
                 audit_record(
-                    type=f"relationships.{model.KIND}_invitation.expired",
+                    type=audit_type,
                     organization=invitation.organization,
                     invitation=invitation.pk,
                 )

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.models import Membership, Organization
-from portal.policy import Action, require
+from portal.models import Organization, User
+from portal.policy import Action, require_member
 
+from ..events import AuditType
 from ..models import Order
 from ..selectors import customers_shared_with_provider
 
@@ -18,9 +19,10 @@ MAX_QUANTITY = 10000
 
 
 def order_place(
-    *, membership: Membership, customer_id: int, offer_name: str, quantity: int
+    *, actor: User, organization: Organization, customer_id: int, offer_name: str, quantity: int
 ) -> Order:
-    require(membership, Action.PLACE_ORDER)
+    """The orders rule (`order_refusal`) and the PLACE_ORDER permission, then the order."""
+    membership = require_member(actor=actor, organization=organization, action=Action.PLACE_ORDER)
     provider = membership.organization
     if provider.kind != Organization.Kind.PROVIDER:
         raise ValidationError(_("Only an indirect provider places orders here."))
@@ -57,7 +59,7 @@ def order_place(
         order.save()
         for org in (provider, shared.reseller, shared.customer):
             audit_record(
-                type="relationships.order.placed",
+                type=AuditType.ORDER_PLACED,
                 organization=org,
                 actor=membership.user,
                 order=order.pk,

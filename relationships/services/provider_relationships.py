@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
-from portal.models import Membership, Organization
+from portal.models import Membership, Organization, User
 from portal.notices import Notice
-from portal.policy import Action, require
+from portal.policy import Action, require_member
 
 from .. import emails
+from ..events import AuditType
 from ..models import ProviderRelationship, RelationshipEvent
 
 Kind = Organization.Kind
@@ -36,8 +37,19 @@ def _locked_relationship(*, membership: Membership, relationship_id: int) -> Pro
     return relationship
 
 
+_AUDIT_TYPES = {
+    RelationshipEvent.Type.AUTHORIZED: AuditType.PROVIDER_AUTHORIZED,
+    RelationshipEvent.Type.ADMIN_ACCESS_REMOVED: AuditType.PROVIDER_ADMIN_ACCESS_REMOVED,
+    RelationshipEvent.Type.ENDED: AuditType.PROVIDER_ENDED,
+}
+
+
 def _record(
-    relationship: ProviderRelationship, *, type: str, membership: Membership, message: Notice
+    relationship: ProviderRelationship,
+    *,
+    type: RelationshipEvent.Type,
+    membership: Membership,
+    message: Notice,
 ) -> RelationshipEvent:
     event = RelationshipEvent.objects.create(
         relationship=relationship,
@@ -50,7 +62,7 @@ def _record(
         (relationship.reseller, "/indirect-providers/"),
     ):
         audit_record(
-            type=f"relationships.provider.{type}",
+            type=_AUDIT_TYPES[type],
             organization=org,
             actor=membership.user,
             relationship=relationship.pk,
@@ -63,10 +75,12 @@ def _record(
 
 
 def relationship_admin_access_remove(
-    *, membership: Membership, relationship_id: int
+    *, actor: User, organization: Organization, relationship_id: int
 ) -> ProviderRelationship:
     """The reseller withdraws the provider's admin access to its account; orders go on."""
-    require(membership, Action.AUTHORIZE_PROVIDER)
+    membership = require_member(
+        actor=actor, organization=organization, action=Action.AUTHORIZE_PROVIDER
+    )
     with transaction.atomic():
         relationship = _locked_relationship(membership=membership, relationship_id=relationship_id)
         if relationship.status != ProviderRelationship.Status.ACTIVE:
@@ -93,13 +107,15 @@ def relationship_admin_access_remove(
     return relationship
 
 
-def relationship_end(*, membership: Membership, relationship_id: int) -> ProviderRelationship:
+def relationship_end(
+    *, actor: User, organization: Organization, relationship_id: int
+) -> ProviderRelationship:
     """End the relationship, from either side (the reseller's "End relationship", the
     provider's "Remove partnership")."""
-    if membership.organization.kind == Kind.PROVIDER:
-        require(membership, Action.INVITE_RESELLER)
-    else:
-        require(membership, Action.AUTHORIZE_PROVIDER)
+    action = (
+        Action.INVITE_RESELLER if organization.kind == Kind.PROVIDER else Action.AUTHORIZE_PROVIDER
+    )
+    membership = require_member(actor=actor, organization=organization, action=action)
     with transaction.atomic():
         relationship = _locked_relationship(membership=membership, relationship_id=relationship_id)
         if relationship.status != ProviderRelationship.Status.ACTIVE:

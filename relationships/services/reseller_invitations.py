@@ -8,14 +8,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from enrollment.rules import validate_partner_id_format
 from enrollment.selectors import agreement_accepted
 from portal.audit import audit_record, notify
-from portal.models import Membership, Organization
+from portal.models import Membership, Organization, User
 from portal.notices import Notice
-from portal.policy import Action, can, require
+from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
+from ..events import AuditType
 from ..models import (
     InvitationStatus,
     ProviderRelationship,
@@ -98,15 +100,22 @@ def reseller_invitation_refusal(*, provider: Organization, email: str) -> str | 
 
 
 def reseller_invitation_create(
-    *, membership: Membership, email: str, partner_id: str = "", language: str = ""
+    *, actor: User, organization: Organization, email: str, partner_id: str = "", language: str = ""
 ) -> ResellerInvitation:
     """Invite a reseller admin by email. Refused only for what the provider already knows
     (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
     the invited company are checked when the reseller answers."""
-    require(membership, Action.INVITE_RESELLER)
+    membership = require_member(
+        actor=actor, organization=organization, action=Action.INVITE_RESELLER
+    )
     provider = membership.organization
     email = email.strip().lower()
     partner_id = partner_id.strip()
+    if partner_id:
+        try:
+            validate_partner_id_format(partner_id)
+        except ValidationError as exc:
+            raise ValidationError({"partner_id": exc.messages}) from exc
     with transaction.atomic():
         refusal = reseller_invitation_refusal(provider=provider, email=email)
         if refusal:
@@ -144,7 +153,7 @@ def reseller_invitation_create(
             language=language,
         )
         audit_record(
-            type="relationships.reseller_invitation.sent",
+            type=AuditType.RESELLER_INVITATION_SENT,
             organization=provider,
             actor=membership.user,
             invitation=invitation.pk,
@@ -155,11 +164,12 @@ def reseller_invitation_create(
 
 
 def _provider_invitation_for_update(
-    *, membership: Membership, invitation_id: int, refusal: str
+    *, actor: User, organization: Organization, invitation_id: int, refusal: str
 ) -> ResellerInvitation:
     return sent_invitation_for_update(
         ResellerInvitation,
-        membership=membership,
+        actor=actor,
+        organization=organization,
         invitation_id=invitation_id,
         action=Action.INVITE_RESELLER,
         related=("organization", "invited_by"),
@@ -167,34 +177,40 @@ def _provider_invitation_for_update(
     )
 
 
-def reseller_invitation_resend(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
+def reseller_invitation_resend(
+    *, actor: User, organization: Organization, invitation_id: int
+) -> ResellerInvitation:
     """Send the link again with a fresh expiry (also revives an expired pending invitation)."""
     with transaction.atomic():
         invitation = _provider_invitation_for_update(
-            membership=membership,
+            actor=actor,
+            organization=organization,
             invitation_id=invitation_id,
             refusal=_("This invitation was %(status)s; it cannot be sent again."),
         )
         invitation_resend(
             invitation,
-            actor=membership.user,
-            audit_type="relationships.reseller_invitation.resent",
+            actor=actor,
+            audit_type=AuditType.RESELLER_INVITATION_RESENT,
             send=emails.send_reseller_invitation,
         )
     return invitation
 
 
-def reseller_invitation_revoke(*, membership: Membership, invitation_id: int) -> ResellerInvitation:
+def reseller_invitation_revoke(
+    *, actor: User, organization: Organization, invitation_id: int
+) -> ResellerInvitation:
     with transaction.atomic():
         invitation = _provider_invitation_for_update(
-            membership=membership,
+            actor=actor,
+            organization=organization,
             invitation_id=invitation_id,
             refusal=_("This invitation was %(status)s; it cannot be revoked."),
         )
         invitation_revoke(
             invitation,
-            actor=membership.user,
-            audit_type="relationships.reseller_invitation.revoked",
+            actor=actor,
+            audit_type=AuditType.RESELLER_INVITATION_REVOKED,
         )
     return invitation
 
@@ -237,11 +253,12 @@ def reseller_authorization_refusal(
 
 
 def reseller_invitation_accept(
-    *, membership: Membership | None, invitation_id: int
+    *, actor: User, organization: Organization | None, invitation_id: int
 ) -> ProviderRelationship:
     """The reseller authorizes the provider. Locks the invitation, re-checks every rule, creates
     the relationship and marks the invitation accepted in one transaction, so a double submit
     or a second tab finds it accepted."""
+    membership = membership_of(actor, organization)
     with transaction.atomic():
         invitation = open_invitation_for_update(
             ResellerInvitation, invitation_id=invitation_id, related=("organization", "invited_by")
@@ -283,7 +300,7 @@ def reseller_invitation_accept(
         )
         for org in (provider, reseller):
             audit_record(
-                type="relationships.provider.authorized",
+                type=AuditType.PROVIDER_AUTHORIZED,
                 organization=org,
                 actor=membership.user,
                 relationship=relationship.pk,
@@ -311,9 +328,10 @@ def reseller_invitation_accept(
 
 
 def reseller_invitation_decline(
-    *, membership: Membership | None, invitation_id: int
+    *, actor: User, organization: Organization | None, invitation_id: int
 ) -> ResellerInvitation:
     """Decline a provider's invitation; only someone who could have authorized it may."""
+    membership = membership_of(actor, organization)
     with transaction.atomic():
         invitation = open_invitation_for_update(
             ResellerInvitation, invitation_id=invitation_id, related=("organization",)
@@ -332,7 +350,7 @@ def reseller_invitation_decline(
             raise ValidationError(refusal)
         invitation_close(invitation, status=InvitationStatus.DECLINED, by=membership.user)
         audit_record(
-            type="relationships.reseller_invitation.declined",
+            type=AuditType.RESELLER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=membership.user,
             invitation=invitation.pk,

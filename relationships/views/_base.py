@@ -7,15 +7,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Organization
-from portal.tenancy import TenantViewMixin
 
 from ..models import CustomerRelationship, ProviderRelationship
 
 Kind = Organization.Kind
-
-
-class RelationshipsViewMixin(TenantViewMixin):
-    """The tenant mixin; pages set `organization_kinds` (other kinds get a 404)."""
 
 
 def date_text(value) -> str:

@@ -15,6 +15,7 @@ from django.views import View
 from portal.countries import country_name
 from portal.paging import bounded_page
 from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..forms import (
@@ -22,12 +23,12 @@ from ..forms import (
 )
 from ..lists import Column, ListPage
 from ..services import orders as order_services
-from ._base import Kind, RelationshipsViewMixin, error_text, iso_date
+from ._base import Kind, error_text, iso_date
 
 SUGGESTIONS = 10
 
 
-class CustomersView(RelationshipsViewMixin, ListPage, View):
+class CustomersView(TenantViewMixin, ListPage, View):
     required_action = Action.VIEW_CUSTOMERS
     template_name = "relationships/customers.html"
     csv_filename = "customers.csv"
@@ -85,9 +86,7 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
         ]
 
     def base_queryset(self):
-        if self.is_provider:
-            return selectors.customers_shared_with_provider(provider=self.organization)
-        return selectors.customers_of_reseller(reseller=self.organization)
+        return selectors.customers_for(organization=self.organization)
 
     def partner_filter(self) -> int | None:
         try:
@@ -103,17 +102,14 @@ class CustomersView(RelationshipsViewMixin, ListPage, View):
         return bool(self.search_term() or self.partner_term())
 
     def filter_queryset(self, qs):
-        partner_id = self.partner_filter()
-        if partner_id:
-            qs = qs.filter(**{f"{self.partner_field}_id": partner_id})
         term = self.partner_term()
-        if term:
-            ids = self.organizations_matching(term)
-            if ids is None:
-                qs = qs.filter(**{f"{self.partner_field}__legal_name__icontains": term})
-            else:
-                qs = qs.filter(**{f"{self.partner_field}_id__in": ids})
-        return qs
+        return selectors.customers_with_partner(
+            qs,
+            partner_field=self.partner_field,
+            partner_id=self.partner_filter(),
+            term=term,
+            matching_ids=self.organizations_matching(term) if term else None,
+        )
 
     def extra_context(self) -> dict[str, Any]:
         partner_id = self.partner_filter()
@@ -170,15 +166,11 @@ class CustomerPartnersView(CustomersView):
         )
 
 
-class CustomerDetailView(RelationshipsViewMixin, View):
+class CustomerDetailView(TenantViewMixin, View):
     required_action = Action.VIEW_CUSTOMERS
 
     def _shared(self, customer_id: int):
-        if self.organization.kind == Kind.PROVIDER:
-            qs = selectors.customers_shared_with_provider(provider=self.organization)
-        else:
-            qs = selectors.customers_of_reseller(reseller=self.organization)
-        rows = list(qs.filter(customer_id=customer_id))
+        rows = selectors.customer_rows(organization=self.organization, customer_id=customer_id)
         if not rows:
             raise Http404
         return rows
@@ -215,7 +207,8 @@ class CustomerDetailView(RelationshipsViewMixin, View):
         if form.is_valid():
             try:
                 order = order_services.order_place(
-                    membership=self.membership,
+                    actor=self.membership.user,
+                    organization=self.organization,
                     customer_id=customer_id,
                     offer_name=form.cleaned_data["offer_name"],
                     quantity=form.cleaned_data["quantity"],

@@ -8,15 +8,15 @@ from django.views import View
 
 from portal.countries import sort_key
 from portal.forms import clean_query_text
-from portal.models import Region
 from portal.paging import bounded_page
 from portal.policy import Action
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
-from ._base import Kind, RelationshipsViewMixin
+from ._base import Kind
 
 
-class FindProviderView(RelationshipsViewMixin, View):
+class FindProviderView(TenantViewMixin, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     paginate_by = 20
@@ -58,7 +58,7 @@ class FindProviderView(RelationshipsViewMixin, View):
                 "entries": entries,
                 "q": search,
                 "region_id": region_id,
-                "regions": sorted(Region.objects.all(), key=lambda r: sort_key(r.display_name)),
+                "regions": sorted(selectors.region_list(), key=lambda r: sort_key(r.display_name)),
                 "own_region": own_region,
                 "query_string": params.urlencode(),
             },

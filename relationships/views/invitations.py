@@ -7,13 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
-from portal.models import Market, Membership
+from portal.models import Membership
 from portal.types import AuthenticatedHttpRequest, request_is_authenticated
 
 from .. import selectors
@@ -35,9 +36,11 @@ class InvitationView(LoginRequiredMixin, View):
     invitation: ResellerInvitation | CustomerInvitation
     membership: Membership | None
 
+    @property
+    def organization(self):
+        return self.membership.organization if self.membership else None
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request_is_authenticated(request):
-            return self.handle_no_permission()
         invitation = selectors.invitation_by_key(kwargs["key"])
         self.membership = getattr(request, "membership", None)
         if invitation is None:
@@ -47,8 +50,36 @@ class InvitationView(LoginRequiredMixin, View):
                 {"reason": "invalid"},
                 status=404,
             )
+        if not request_is_authenticated(request):
+            return self.signed_out(request, invitation)
         self.invitation = invitation
         return super().dispatch(request, *args, **kwargs)
+
+    def signed_out(
+        self, request: HttpRequest, invitation: ResellerInvitation | CustomerInvitation
+    ) -> HttpResponse:
+        """Says which invitation this is and who sent it, with ways in that come back here."""
+        if invitation.effective_status != "pending":
+            status = invitation.effective_status
+            return render(
+                request,
+                "relationships/invitation_unavailable.html",
+                {"reason": status, "invitation": invitation},
+                status=200 if status == "accepted" else 410,
+            )
+        back = urlencode({"next": request.path})
+        return render(
+            request,
+            "relationships/invitation_signin.html",
+            {
+                "invitation": invitation,
+                "for_reseller": isinstance(invitation, ResellerInvitation),
+                "sender": invitation.organization,
+                "provider": getattr(invitation, "provider", None),
+                "login_url": f"{reverse('account_login')}?{back}",
+                "signup_url": f"{reverse('account_signup')}?{back}",
+            },
+        )
 
     def unavailable(
         self, request: AuthenticatedHttpRequest, exc: InvitationUnavailable
@@ -114,7 +145,7 @@ class InvitationView(LoginRequiredMixin, View):
         if action == "decline":
             try:
                 invitation_services.reseller_invitation_decline(
-                    membership=self.membership, invitation_id=invitation.pk
+                    actor=request.user, organization=self.organization, invitation_id=invitation.pk
                 )
             except ValidationError as exc:
                 return self.render_reseller(
@@ -139,7 +170,7 @@ class InvitationView(LoginRequiredMixin, View):
             return self.render_reseller(request, invitation, form, status=400)
         try:
             relationship = invitation_services.reseller_invitation_accept(
-                membership=self.membership, invitation_id=invitation.pk
+                actor=request.user, organization=self.organization, invitation_id=invitation.pk
             )
         except ValidationError as exc:
             return self.render_reseller(
@@ -157,12 +188,6 @@ class InvitationView(LoginRequiredMixin, View):
 
     # reseller → customer
 
-    def _markets(self, invitation: CustomerInvitation) -> QuerySet[Market]:
-        country = invitation.organization.country
-        if country is None:
-            return Market.objects.order_by("name")
-        return Market.objects.filter(region_id=country.region_id).order_by("name")
-
     def render_customer(
         self,
         request: AuthenticatedHttpRequest,
@@ -175,7 +200,8 @@ class InvitationView(LoginRequiredMixin, View):
         needs_organization = self.membership is None
         if needs_organization and org_form is None:
             org_form = CustomerOrganizationForm(
-                initial={"legal_name": invitation.company_name}, markets=self._markets(invitation)
+                initial={"legal_name": invitation.company_name},
+                markets=selectors.markets_for_invitation(invitation=invitation),
             )
         if refusal is None and not needs_organization:
             refusal = customer_services.customer_acceptance_refusal(
@@ -202,12 +228,14 @@ class InvitationView(LoginRequiredMixin, View):
         if invitation.effective_status != "pending":
             raise InvitationUnavailable(invitation.effective_status, invitation)
         if action == "create_organization":
-            org_form = CustomerOrganizationForm(request.POST, markets=self._markets(invitation))
+            org_form = CustomerOrganizationForm(
+                request.POST, markets=selectors.markets_for_invitation(invitation=invitation)
+            )
             if self.membership is not None or not org_form.is_valid():
                 return self.render_customer(request, invitation, org_form=org_form, status=400)
             try:
                 customer_services.customer_organization_create(
-                    user=request.user,
+                    actor=request.user,
                     invitation=invitation,
                     legal_name=org_form.cleaned_data["legal_name"],
                     country=org_form.cleaned_data["country"],
@@ -220,7 +248,7 @@ class InvitationView(LoginRequiredMixin, View):
         if action == "decline":
             try:
                 customer_services.customer_invitation_decline(
-                    membership=self.membership, invitation_id=invitation.pk, user=request.user
+                    actor=request.user, organization=self.organization, invitation_id=invitation.pk
                 )
             except ValidationError as exc:
                 messages.error(request, error_text(exc))
@@ -236,7 +264,7 @@ class InvitationView(LoginRequiredMixin, View):
             return self.render_customer(request, invitation, form=form, status=400)
         try:
             customer_services.customer_invitation_accept(
-                membership=self.membership, invitation_id=invitation.pk
+                actor=request.user, organization=self.organization, invitation_id=invitation.pk
             )
         except ValidationError as exc:
             return self.render_customer(request, invitation, refusal=error_text(exc), status=403)

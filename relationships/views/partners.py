@@ -19,6 +19,7 @@ from portal.countries import country_name
 from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..forms import (
@@ -32,7 +33,6 @@ from ..services import provider_relationships as relationship_services
 from ..services import reseller_invitations as invitation_services
 from ._base import (
     Kind,
-    RelationshipsViewMixin,
     date_text,
     error_text,
     iso_date,
@@ -67,7 +67,7 @@ class SharedCustomerCounts:
             row["customer_count"] = counts.get(row[key], 0)
 
 
-class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
+class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"
@@ -122,7 +122,7 @@ class IndirectResellersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
         )
 
 
-class ResellerInviteView(RelationshipsViewMixin, View):
+class ResellerInviteView(TenantViewMixin, View):
     required_action = Action.INVITE_RESELLER
     organization_kinds = {Kind.PROVIDER}
 
@@ -131,7 +131,8 @@ class ResellerInviteView(RelationshipsViewMixin, View):
         if form.is_valid():
             try:
                 invitation = invitation_services.reseller_invitation_create(
-                    membership=self.membership,
+                    actor=self.membership.user,
+                    organization=self.organization,
                     email=form.cleaned_data["email"],
                     partner_id=form.cleaned_data["partner_id"],
                     language=form.cleaned_data["language"] or get_language(),
@@ -159,7 +160,7 @@ class ResellerInviteView(RelationshipsViewMixin, View):
         return response
 
 
-class InvitationActionView(RelationshipsViewMixin, View):
+class InvitationActionView(TenantViewMixin, View):
     """Resend or revoke one of the organization's own invitations from the page that lists
     them. Another tenant's invitation and an unknown action are a 404."""
 
@@ -172,7 +173,9 @@ class InvitationActionView(RelationshipsViewMixin, View):
         if service is None:
             raise Http404
         try:
-            invitation = service(membership=self.membership, invitation_id=pk)
+            invitation = service(
+                actor=request.user, organization=self.organization, invitation_id=pk
+            )
         except self.model.DoesNotExist as exc:
             raise Http404 from exc
         except ValidationError as exc:
@@ -204,7 +207,7 @@ class ResellerInvitationActionView(InvitationActionView):
     redirect_to = "relationships:indirect_resellers"
 
 
-class RelationshipActionView(RelationshipsViewMixin, View):
+class RelationshipActionView(TenantViewMixin, View):
     """Remove partnership (provider), remove admin access or end the relationship (reseller)."""
 
     required_action = Action.VIEW_RELATIONSHIPS
@@ -252,7 +255,9 @@ class RelationshipActionView(RelationshipsViewMixin, View):
             else relationship_services.relationship_admin_access_remove
         )
         try:
-            relationship = service(membership=self.membership, relationship_id=pk)
+            relationship = service(
+                actor=self.membership.user, organization=self.organization, relationship_id=pk
+            )
         except ProviderRelationship.DoesNotExist as exc:
             raise Http404 from exc
         except ValidationError as exc:
@@ -280,7 +285,7 @@ class RelationshipActionView(RelationshipsViewMixin, View):
 # Indirect providers (reseller) -------------------------------------------------------------
 
 
-class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPage, View):
+class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     template_name = "relationships/indirect_providers.html"
@@ -319,7 +324,7 @@ class IndirectProvidersView(RelationshipsViewMixin, SharedCustomerCounts, ListPa
         )
 
 
-class CustomerInviteView(RelationshipsViewMixin, View):
+class CustomerInviteView(TenantViewMixin, View):
     required_action = Action.INVITE_CUSTOMER
     organization_kinds = {Kind.RESELLER}
 
@@ -352,7 +357,8 @@ class CustomerInviteView(RelationshipsViewMixin, View):
         if form.is_valid():
             try:
                 invitation = customer_services.customer_invitation_create(
-                    membership=self.membership,
+                    actor=self.membership.user,
+                    organization=self.organization,
                     provider_id=form.cleaned_data["provider"].pk,
                     email=form.cleaned_data["email"],
                     company_name=form.cleaned_data["company_name"],

@@ -50,7 +50,7 @@ def drafting_user(*, domain: str | None = None, through: str = "account") -> Enr
     """A work account that did the account step (and, with `through`, later steps)."""
     domain = domain or f"acme{next(_numbers)}.example"
     user = UserFactory(email=f"anna.bruni@{domain}")
-    draft = enrollment_start(user=user)
+    draft = enrollment_start(actor=user)
     steps = {
         "legal": legal_data(),
         "contact": contact_data(domain),

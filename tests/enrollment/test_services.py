@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_starting_twice_returns_the_same_draft():
     draft = drafting_user()
-    assert enrollment_start(user=draft.user) == draft
+    assert enrollment_start(actor=draft.user) == draft
     assert (
         Organization.objects.filter(primary_domain=draft.organization.primary_domain).count() == 1
     )
@@ -32,13 +32,13 @@ def test_starting_twice_returns_the_same_draft():
 def test_a_consumer_mail_account_cannot_start_an_enrolment():
     user = UserFactory(email="someone@gmail.com")
     with pytest.raises(ValidationError):
-        enrollment_start(user=user)
+        enrollment_start(actor=user)
     assert not EnrollmentDraft.objects.exists()
 
 
 def test_a_member_of_an_organization_cannot_start_another(reseller_admin):
     with pytest.raises(ValidationError) as error:
-        enrollment_start(user=reseller_admin.user)
+        enrollment_start(actor=reseller_admin.user)
     assert reseller_admin.organization.legal_name in error.value.messages[0]
 
 
@@ -92,7 +92,7 @@ def test_only_global_admins_accept_the_agreement_even_outside_a_view(reseller_ad
 
 
 def test_legal_name_and_country_cannot_be_changed_by_the_service(reseller_admin):
-    from tests.portal.test_account_legal import profile_for
+    from tests.enrollment.test_settings_legal import profile_for
 
     profile = profile_for(reseller_admin.organization)
     with pytest.raises(ValidationError):

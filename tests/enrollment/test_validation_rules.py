@@ -151,13 +151,13 @@ CONTACT_CASES = [
         "consumer_email",
         {"primary_contact_email": "anna@gmail.com"},
         "primary_contact_email",
-        "Use a work email address.",
+        "Use your work email address.",
     ),
     (
         "consumer_email_family",
         {"primary_contact_email": "anna@yahoo.co.uk"},
         "primary_contact_email",
-        "Use a work email address.",
+        "Use your work email address.",
     ),
     (
         "other_company_domain",
@@ -203,7 +203,7 @@ def test_consumer_domains_are_data_the_operator_extends():
     draft = drafting_user(domain="newmail.example", through="legal")
     ConsumerEmailDomain.objects.create(pattern="newmail.example")
     response = _post(draft, "contact", contact_data("newmail.example"))
-    _assert_refused(response, draft, "primary_contact_email", "Use a work email address.")
+    _assert_refused(response, draft, "primary_contact_email", "Use your work email address.")
 
 
 def test_contact_email_in_a_subdomain_of_the_organization_is_accepted():

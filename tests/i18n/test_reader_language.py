@@ -99,7 +99,7 @@ def test_the_agreement_is_shown_in_italian_with_an_iso_date_value(client_for):
     admin.user.language = "it"
     admin.user.save()
     page = client_for(admin).get("/dashboard/").text
-    assert "ACCORDO CON IL PARTNER" in page and "PARTNER AGREEMENT" not in page
+    assert "CONTRATTO PER I PARTNER" in page and "PARTNER AGREEMENT" not in page
     date_input = re.search(r'<input type="date"[^>]*>', page).group(0)
     assert re.search(r'value="\d{4}-\d{2}-\d{2}"', date_input), date_input
 

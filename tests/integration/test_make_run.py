@@ -81,17 +81,20 @@ def test_make_run_serves_demo_and_worker_sends_mail_written_by_the_web(tmp_path)
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "EMAIL_URL": "consolemail://",
     }
-    for var in ("REDIS_URL", "CELERY_TASK_DEFAULT_QUEUE"):
+    for var in ("REDIS_URL", "CELERY_TASK_DEFAULT_QUEUE", "SITE_URL"):
         env.pop(var, None)
     python = sys.executable
     started = time.monotonic()
+    # Not 8000: the Makefile exports PORT to seed_demo and runportal, and every link in the
+    # outbox must open on it (issue 13).
+    port = _free_port()
+    env["PORT"] = str(port)
     subprocess.run(
         [python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     subprocess.run(
         [python, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True
     )
-    port = _free_port()
     log = tmp_path / "run.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -127,6 +130,11 @@ def test_make_run_serves_demo_and_worker_sends_mail_written_by_the_web(tmp_path)
 
         _wait(sent, 60, "the worker to send the password-reset email")
         assert re.search(r"/accounts/password/reset/key/", log.read_text())
+        with sqlite3.connect(db) as conn:
+            bodies = [row[0] for row in conn.execute("SELECT body_text FROM portal_outboxmessage")]
+        links = [link for body in bodies for link in re.findall(r"https?://[^\s\"'<>]+", body)]
+        assert links, "the seed and the reset wrote emails with links"
+        assert all(link.startswith(f"http://127.0.0.1:{port}/") for link in links), links
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

@@ -239,9 +239,6 @@ def test_shared_customer_counts_are_those_of_each_row(client_for):
     )
     for _ in range(3):
         CustomerRelationshipFactory(relationship=busy)
-    ended = CustomerRelationshipFactory(relationship=busy)
-    ended.status = "ended"
-    ended.save()
     # The same reseller shares a customer with another provider: not counted here.
     CustomerRelationshipFactory(relationship=ProviderRelationshipFactory(reseller=busy.reseller))
     client = client_for(member(provider))
@@ -346,3 +343,30 @@ def test_trigram_indexes_serve_the_search_and_jit_is_off():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "portal_org_legal_name_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("match_limit", [1000, 0], ids=["by-ids", "by-walk"])
+def test_the_partner_filter_offers_only_active_partners(client_for, monkeypatch, match_limit):
+    """Contoso's filter listed resellers whose relationship had ended (issue 13)."""
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", match_limit)
+    provider = provider_org()
+    active = ProviderRelationshipFactory(
+        provider=provider, reseller=reseller_org(legal_name="Alpha Active Srl")
+    )
+    ended = ProviderRelationshipFactory(
+        provider=provider, reseller=reseller_org(legal_name="Alpha Ended Srl"), status="ended"
+    )
+    fragment = client_for(member(provider)).get("/customers/partners/?reseller_q=alpha").text
+    assert "Alpha Active Srl" in fragment and "Alpha Ended Srl" not in fragment
+    chosen = client_for(member(provider)).get(f"/customers/?reseller={ended.reseller_id}").text
+    assert "Showing the customers shared by" not in chosen
+
+    reseller = client_for(member(ended.reseller))
+    assert (
+        provider.legal_name
+        not in reseller.get(f"/customers/partners/?provider_q={provider.legal_name[:5]}").text
+    )
+    mine = client_for(member(active.reseller)).get(
+        f"/customers/partners/?provider_q={provider.legal_name[:5]}"
+    )
+    assert provider.legal_name in mine.text

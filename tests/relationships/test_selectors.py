@@ -1,6 +1,6 @@
 import pytest
 
-from relationships.models import CustomerRelationship, ProviderRelationship
+from relationships.models import ProviderRelationship
 from relationships.selectors import customers_shared_with_provider, invitation_by_key
 from tests.relationships.factories import (
     CustomerInvitationFactory,
@@ -20,10 +20,6 @@ def test_customers_shared_with_provider_shows_exactly_what_relationships_allow()
     # Same reseller, shared with another provider only: invisible.
     other_pair = ProviderRelationshipFactory(reseller=pair.reseller)
     CustomerRelationshipFactory(relationship=other_pair)
-    # Shared with this provider but the customer relationship ended: invisible.
-    ended_customer = CustomerRelationshipFactory(relationship=pair)
-    ended_customer.status = CustomerRelationship.Status.ENDED
-    ended_customer.save()
     # Shared with this provider by a reseller whose relationship with it ended: invisible.
     ended_pair = ProviderRelationshipFactory(provider=provider)
     CustomerRelationshipFactory(relationship=ended_pair)

@@ -13,7 +13,7 @@ from relationships.services.customers import (
     customer_invitation_accept,
     customer_invitation_create,
 )
-from tests.factories import member
+from tests.factories import acting, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
     ProviderRelationshipFactory,
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def test_reseller_invites_a_customer_for_one_of_its_providers():
     relationship = ProviderRelationshipFactory()
     invitation = customer_invitation_create(
-        membership=member(relationship.reseller, sales_agent=True),
+        **acting(member(relationship.reseller, sales_agent=True)),
         provider_id=relationship.provider_id,
         email="Owner@Trattoria.example",
         company_name="Trattoria S.r.l.",
@@ -43,7 +43,7 @@ def test_inviting_a_customer_for_a_provider_the_reseller_does_not_work_with_is_r
     stranger = provider_org()
     with pytest.raises(ValidationError) as exc:
         customer_invitation_create(
-            membership=member(relationship.reseller),
+            **acting(member(relationship.reseller)),
             provider_id=stranger.pk,
             email="a@b.example",
             company_name="B",
@@ -56,7 +56,7 @@ def test_helpdesk_agent_cannot_invite_customers():
     relationship = ProviderRelationshipFactory()
     with pytest.raises(PermissionDenied):
         customer_invitation_create(
-            membership=member(relationship.reseller, helpdesk_agent=True),
+            **acting(member(relationship.reseller, helpdesk_agent=True)),
             provider_id=relationship.provider_id,
             email="a@b.example",
             company_name="B",
@@ -66,7 +66,7 @@ def test_helpdesk_agent_cannot_invite_customers():
 def test_customer_accepts_relationship_with_reseller_and_provider_at_once():
     customer = member(customer_org())
     invitation = CustomerInvitationFactory(invitee=customer.organization)
-    relationship = customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+    relationship = customer_invitation_accept(**acting(customer), invitation_id=invitation.pk)
     assert (relationship.customer, relationship.reseller, relationship.provider) == (
         customer.organization,
         invitation.organization,
@@ -80,9 +80,9 @@ def test_customer_accepts_relationship_with_reseller_and_provider_at_once():
 def test_customer_double_accept_creates_one_relationship():
     customer = member(customer_org())
     invitation = CustomerInvitationFactory(invitee=customer.organization)
-    customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+    customer_invitation_accept(**acting(customer), invitation_id=invitation.pk)
     with pytest.raises(InvitationUnavailable) as exc:
-        customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+        customer_invitation_accept(**acting(customer), invitation_id=invitation.pk)
     assert exc.value.reason == "accepted"
     assert CustomerRelationship.objects.count() == 1
 
@@ -90,7 +90,7 @@ def test_customer_double_accept_creates_one_relationship():
 def test_customer_at_a_subdomain_address_accepts():
     customer = member(customer_org(primary_domain="northwind.example"))
     invitation = CustomerInvitationFactory(email="x@it.northwind.example")
-    relationship = customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+    relationship = customer_invitation_accept(**acting(customer), invitation_id=invitation.pk)
     assert relationship.customer == customer.organization
 
 
@@ -98,7 +98,7 @@ def test_another_customer_company_cannot_accept_the_invitation():
     invitation = CustomerInvitationFactory(invitee=customer_org(primary_domain="buyer.example"))
     other = member(customer_org(primary_domain="rival.example"))
     with pytest.raises(ValidationError) as exc:
-        customer_invitation_accept(membership=other, invitation_id=invitation.pk)
+        customer_invitation_accept(**acting(other), invitation_id=invitation.pk)
     assert exc.value.messages[0] == (
         f"This invitation was sent to {invitation.email}, at another company than "
         f"{other.organization.legal_name}. Sign in with an account of that company to accept it."
@@ -113,7 +113,7 @@ def test_customer_cannot_accept_after_the_provider_relationship_ended():
     invitation = CustomerInvitationFactory(invitee=customer.organization)
     ProviderRelationship.objects.update(status=ProviderRelationship.Status.ENDED)
     with pytest.raises(ValidationError) as exc:
-        customer_invitation_accept(membership=customer, invitation_id=invitation.pk)
+        customer_invitation_accept(**acting(customer), invitation_id=invitation.pk)
     assert "no longer works with" in exc.value.messages[0]
     assert not CustomerRelationship.objects.exists()
 

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from portal.models import AuditEvent
 from relationships.models import Order, ProviderRelationship
 from relationships.services.orders import order_place
-from tests.factories import member
+from tests.factories import acting, member
 from tests.relationships.factories import (
     CustomerRelationshipFactory,
     ProviderRelationshipFactory,
@@ -19,7 +19,7 @@ def test_provider_places_an_order_for_a_shared_customer():
     shared = CustomerRelationshipFactory()
     admin = member(shared.provider)
     order = order_place(
-        membership=admin, customer_id=shared.customer_id, offer_name="Azure plan", quantity=3
+        **acting(admin), customer_id=shared.customer_id, offer_name="Azure plan", quantity=3
     )
     assert order.reseller == shared.reseller
     assert order.placed_by == admin.user
@@ -31,9 +31,7 @@ def test_order_for_a_customer_without_a_relationship_is_refused():
     ProviderRelationshipFactory(provider=provider)
     stranger = customer_org(legal_name="Stranger SpA")
     with pytest.raises(ValidationError) as exc:
-        order_place(
-            membership=member(provider), customer_id=stranger.pk, offer_name="X", quantity=1
-        )
+        order_place(**acting(member(provider)), customer_id=stranger.pk, offer_name="X", quantity=1)
     assert "cannot place orders for this customer: it holds no active" in exc.value.messages[0]
     assert "Stranger SpA" not in exc.value.messages[0]
     assert not Order.objects.exists()
@@ -44,7 +42,7 @@ def test_order_refused_once_the_reseller_ended_the_provider_relationship():
     ProviderRelationship.objects.update(status=ProviderRelationship.Status.ENDED)
     with pytest.raises(ValidationError):
         order_place(
-            membership=member(shared.provider),
+            **acting(member(shared.provider)),
             customer_id=shared.customer_id,
             offer_name="X",
             quantity=1,
@@ -58,7 +56,7 @@ def test_customer_shared_with_another_provider_cannot_be_ordered_for():
     ProviderRelationshipFactory(provider=other, reseller=shared.reseller)
     with pytest.raises(ValidationError):
         order_place(
-            membership=member(other), customer_id=shared.customer_id, offer_name="X", quantity=1
+            **acting(member(other)), customer_id=shared.customer_id, offer_name="X", quantity=1
         )
     assert not Order.objects.exists()
 
@@ -67,7 +65,7 @@ def test_helpdesk_agent_cannot_place_orders():
     shared = CustomerRelationshipFactory()
     with pytest.raises(PermissionDenied):
         order_place(
-            membership=member(shared.provider, helpdesk_agent=True),
+            **acting(member(shared.provider, helpdesk_agent=True)),
             customer_id=shared.customer_id,
             offer_name="X",
             quantity=1,
@@ -79,7 +77,7 @@ def test_quantity_must_be_positive():
     shared = CustomerRelationshipFactory()
     with pytest.raises(ValidationError):
         order_place(
-            membership=member(shared.provider),
+            **acting(member(shared.provider)),
             customer_id=shared.customer_id,
             offer_name="X",
             quantity=0,

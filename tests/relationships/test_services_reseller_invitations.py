@@ -19,7 +19,7 @@ from relationships.services.reseller_invitations import (
     reseller_invitation_resend,
     reseller_invitation_revoke,
 )
-from tests.factories import member
+from tests.factories import acting, member
 from tests.relationships.factories import (
     ProviderRelationshipFactory,
     ResellerInvitationFactory,
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _accept(invitation, membership):
-    return reseller_invitation_accept(membership=membership, invitation_id=invitation.pk)
+    return reseller_invitation_accept(**acting(membership), invitation_id=invitation.pk)
 
 
 def _assert_nothing_changed(invitation):
@@ -48,7 +48,7 @@ def test_provider_invites_reseller_by_email_with_a_single_use_expiring_link():
     provider = provider_org()
     admin = member(provider)
     invitation = reseller_invitation_create(
-        membership=admin, email="Nadia@Northwind-New.example", partner_id="1234567"
+        **acting(admin), email="Nadia@Northwind-New.example", partner_id="1234567"
     )
     assert invitation.email == "nadia@northwind-new.example"
     assert invitation.status == InvitationStatus.PENDING
@@ -73,7 +73,7 @@ def test_inviting_a_stranger_reseller_in_another_region_says_nothing_about_it():
     provider = provider_org()  # Europe only
     reseller = reseller_org(country="US", primary_domain="litware-us.example")
     invitation = reseller_invitation_create(
-        membership=member(provider), email="admin@litware-us.example"
+        **acting(member(provider)), email="admin@litware-us.example"
     )
     assert invitation.status == InvitationStatus.PENDING
     message = OutboxMessage.objects.get(to_email="admin@litware-us.example")
@@ -98,7 +98,7 @@ def test_a_partner_id_of_another_company_is_neither_refused_nor_named(email_doma
         organization=owner, mpn_id="7654321", country=Market.objects.get(code="US")
     )
     invitation = reseller_invitation_create(
-        membership=member(provider), email=f"someone@{email_domain}", partner_id="7654321"
+        **acting(member(provider)), email=f"someone@{email_domain}", partner_id="7654321"
     )
     assert invitation.partner_id == "7654321"
     assert invitation.status == InvitationStatus.PENDING
@@ -110,9 +110,9 @@ def test_refusals_answer_the_same_for_a_registered_and_an_unknown_company():
     reseller_org(country="US", primary_domain="litware-us.example")
     outcomes = []
     for email in ("a@litware-us.example", "a@nobody-here.example"):
-        reseller_invitation_create(membership=admin, email=email)
+        reseller_invitation_create(**acting(admin), email=email)
         with pytest.raises(ValidationError) as exc:
-            reseller_invitation_create(membership=admin, email=email)
+            reseller_invitation_create(**acting(admin), email=email)
         outcomes.append(" ".join(exc.value.messages).replace(email, "EMAIL"))
     assert outcomes[0] == outcomes[1]
 
@@ -122,7 +122,7 @@ def test_inviting_a_reseller_already_in_an_active_relationship_is_refused():
     reseller = relationship.reseller
     with pytest.raises(ValidationError) as exc:
         reseller_invitation_create(
-            membership=member(relationship.provider), email=f"boss@{reseller.primary_domain}"
+            **acting(member(relationship.provider)), email=f"boss@{reseller.primary_domain}"
         )
     assert f"{reseller.legal_name} is already one of your indirect resellers." in exc.value.messages
     assert not ResellerInvitation.objects.exists()
@@ -131,16 +131,16 @@ def test_inviting_a_reseller_already_in_an_active_relationship_is_refused():
 def test_a_second_invitation_to_a_pending_email_is_refused():
     provider = provider_org()
     admin = member(provider)
-    reseller_invitation_create(membership=admin, email="a@new-reseller.example")
+    reseller_invitation_create(**acting(admin), email="a@new-reseller.example")
     with pytest.raises(ValidationError) as exc:
-        reseller_invitation_create(membership=admin, email="A@new-reseller.example")
+        reseller_invitation_create(**acting(admin), email="A@new-reseller.example")
     assert "already pending" in " ".join(exc.value.messages)
     assert ResellerInvitation.objects.count() == 1
 
 
 def test_an_expired_pending_invitation_does_not_block_a_new_one():
     old = ResellerInvitationFactory(expires_at=timezone.now() - timedelta(minutes=1))
-    reseller_invitation_create(membership=member(old.organization), email=old.email)
+    reseller_invitation_create(**acting(member(old.organization)), email=old.email)
     assert ResellerInvitation.objects.filter(email=old.email).count() == 2
 
 
@@ -148,7 +148,7 @@ def test_only_provider_agents_may_invite():
     provider = provider_org()
     with pytest.raises(PermissionDenied):
         reseller_invitation_create(
-            membership=member(provider, helpdesk_agent=True), email="x@new.example"
+            **acting(member(provider, helpdesk_agent=True)), email="x@new.example"
         )
     assert not ResellerInvitation.objects.exists()
 
@@ -156,7 +156,7 @@ def test_only_provider_agents_may_invite():
 def test_resend_refreshes_expiry_and_sends_a_new_email():
     invitation = ResellerInvitationFactory(expires_at=timezone.now() - timedelta(days=1))
     resent = reseller_invitation_resend(
-        membership=member(invitation.organization), invitation_id=invitation.pk
+        **acting(member(invitation.organization)), invitation_id=invitation.pk
     )
     assert resent.expires_at > timezone.now() + timedelta(days=13)
     assert OutboxMessage.objects.filter(to_email=invitation.email).count() == 1
@@ -165,7 +165,7 @@ def test_resend_refreshes_expiry_and_sends_a_new_email():
 def test_revoked_invitation_cannot_be_accepted():
     invitation = ResellerInvitationFactory()
     reseller_invitation_revoke(
-        membership=member(invitation.organization), invitation_id=invitation.pk
+        **acting(member(invitation.organization)), invitation_id=invitation.pk
     )
     reseller = reseller_org()
     with pytest.raises(InvitationUnavailable) as exc:
@@ -178,7 +178,7 @@ def test_another_provider_cannot_resend_or_revoke():
     invitation = ResellerInvitationFactory()
     outsider = member(provider_org())
     with pytest.raises(ResellerInvitation.DoesNotExist):
-        reseller_invitation_revoke(membership=outsider, invitation_id=invitation.pk)
+        reseller_invitation_revoke(**acting(outsider), invitation_id=invitation.pk)
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
 
@@ -341,7 +341,7 @@ def test_second_invitation_from_same_provider_is_refused_while_relationship_is_a
 def test_decline_marks_invitation_declined_and_creates_nothing():
     reseller = reseller_org()
     invitation = ResellerInvitationFactory(invitee=reseller)
-    reseller_invitation_decline(membership=member(reseller), invitation_id=invitation.pk)
+    reseller_invitation_decline(**acting(member(reseller)), invitation_id=invitation.pk)
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.DECLINED
     assert not ProviderRelationship.objects.exists()
@@ -353,7 +353,7 @@ def test_decline_marks_invitation_declined_and_creates_nothing():
 def test_another_company_holding_the_link_cannot_decline_it():
     invitation = ResellerInvitationFactory(invitee=reseller_org())
     with pytest.raises(ValidationError, match="Only that company can answer it"):
-        reseller_invitation_decline(membership=member(reseller_org()), invitation_id=invitation.pk)
+        reseller_invitation_decline(**acting(member(reseller_org())), invitation_id=invitation.pk)
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
 
@@ -363,7 +363,7 @@ def test_invitation_email_uses_the_invitees_saved_language():
 
     reseller = reseller_org(primary_domain="lingua.example")
     invitee = member(reseller, user=UserFactory(email="capo@lingua.example", language="it"))
-    reseller_invitation_create(membership=member(provider_org()), email=invitee.user.email)
+    reseller_invitation_create(**acting(member(provider_org())), email=invitee.user.email)
     assert OutboxMessage.objects.get(to_email="capo@lingua.example").language == "it"
 
 

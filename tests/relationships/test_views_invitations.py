@@ -27,11 +27,30 @@ def authorize(client, invitation, **data):
     return client.post(url(invitation), {"action": "authorize", "confirm": "on", **data})
 
 
-def test_anonymous_visitor_is_sent_to_sign_in_and_back(client):
+def test_a_signed_out_invitee_sees_who_invited_them_and_ways_in_that_come_back(client):
     invitation = ResellerInvitationFactory()
     response = client.get(url(invitation))
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next=/invitations/{invitation.key}/"
+    assert response.status_code == 200
+    text = response.text
+    assert invitation.organization.legal_name in text
+    assert invitation.invited_by.get_full_name() in text
+    assert "What accepting means" in text and invitation.email in text
+    back = f"?next=%2Finvitations%2F{invitation.key}%2F"
+    assert f'href="/accounts/login/{back}"' in text
+    assert f'href="/accounts/signup/{back}"' in text
+    assert 'name="action"' not in text  # nothing to accept until signed in
+
+
+def test_a_signed_out_customer_invitee_sees_the_reseller_and_its_provider(client):
+    invitation = CustomerInvitationFactory()
+    text = client.get(url(invitation)).text
+    assert invitation.organization.legal_name in text and invitation.provider.legal_name in text
+    assert "Sign in to see the invitation" in text
+
+
+def test_a_signed_out_visitor_with_a_bad_key_learns_nothing(client):
+    response = client.get("/invitations/" + "x" * 43 + "/")
+    assert response.status_code == 404
 
 
 def test_opening_the_link_names_the_provider_and_what_authorizing_grants_and_changes_nothing(

@@ -151,7 +151,7 @@ def test_counts_past_the_cap_read_as_cap_plus(client_for, reviewer_member, monke
     page = client_for(reviewer_member).get("/review/").content.decode()
     assert "5+ cases" in page  # the list's heading: 10 open cases, past the cap of 5
     assert "In review</a>: <strong>5+</strong>" in page
-    assert "Checking your details</a>: <strong>2</strong>" in page
+    assert "Automated checks running</a>: <strong>2</strong>" in page
 
 
 def test_a_garbled_cursor_shows_the_first_page(client_for, reviewer_member):

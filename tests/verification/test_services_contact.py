@@ -55,7 +55,7 @@ def test_a_new_primary_contact_reopens_a_withdrawn_case(open_case, partner):
         first_name="Nora",
         last_name="Neri",
         email=f"Nora.Neri@{domain}",
-        phone="+39 1",
+        phone="+39 06 1234 5601",
     )
     open_case.refresh_from_db()
     assert open_case.status == Status.EMAIL_PENDING
@@ -67,8 +67,8 @@ def test_a_new_primary_contact_reopens_a_withdrawn_case(open_case, partner):
 @pytest.mark.parametrize(
     ("email", "message"),
     [
-        ("info@{domain}", "shared address"),
-        ("nora@other.example", "must be at"),
+        ("info@{domain}", "person's own mailbox"),
+        ("nora@other.example", "in your organization's domain"),
     ],
 )
 def test_changing_to_an_unsuitable_address_is_refused(open_case, partner, email, message):

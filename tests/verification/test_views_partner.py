@@ -59,7 +59,12 @@ def test_changing_the_primary_contact_resends_to_the_new_address(client_for, par
     domain = partner.organization.primary_domain
     response = client_for(partner).post(
         "/verification/contact/change/",
-        {"first_name": "Nora", "last_name": "Neri", "email": f"nora@{domain}", "phone": "+39 1"},
+        {
+            "first_name": "Nora",
+            "last_name": "Neri",
+            "email": f"nora@{domain}",
+            "phone": "+39 06 1234 5601",
+        },
     )
     assert response.status_code == 302
     message = OutboxMessage.objects.filter(template="verification_contact_confirm").first()
@@ -73,7 +78,7 @@ def test_changing_to_a_consumer_address_is_refused_beside_the_field(client_for, 
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "not a consumer web-mail address" in body and 'aria-describedby="id_email_error"' in body
+    assert "Use your work email address" in body and 'aria-describedby="id_email_error"' in body
 
 
 def test_non_admin_members_cannot_resend(client_for, partner, open_case):
@@ -142,6 +147,9 @@ def test_rejected_page_shows_the_reason_and_fix_now(
     body = client_for(partner).get("/verification/").content.decode()
     assert "Rejected" in body and "Fix now" in body
     assert "The documents do not prove the company" in body
+    # The next step names the button that acts, and that button is on the page.
+    assert "select Upload" in body and ">Upload</button>" in body
+    assert "Select Fix now" not in body
 
 
 def test_another_tenants_document_is_a_404(

@@ -169,7 +169,7 @@ def test_rejecting_without_a_reason_shows_the_error_beside_the_field(
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert 'aria-describedby="id_reason_error"' in body and "There is a problem" in body
+    assert 'aria-describedby="id_reject_reason_error"' in body and "There is a problem" in body
 
 
 def test_request_information_from_the_case_page(
@@ -209,3 +209,27 @@ def test_reviewer_dashboard_summarises_the_queue(client_for):
     assert "1 case waiting on the partner" in page
     assert 'href="/review/"' in page
     assert "Add yourself to Admin agent" not in page
+
+
+def test_each_decision_form_on_the_case_page_has_its_own_ids(
+    client_for, reviewer_member, django_capture_on_commit_callbacks
+):
+    """The label "Note to the partner" focuses the reject form's note, not the approve form's."""
+    case = _case_in_review(django_capture_on_commit_callbacks)
+    body = client_for(reviewer_member).get(f"/review/{case.pk}/").content.decode()
+    assert '<label class="form-label" for="id_reject_note">Note to the partner' in body
+    reject_form = body.split(f'action="/review/{case.pk}/reject/"', 1)[1].split("</form>", 1)[0]
+    assert 'id="id_reject_note"' in reject_form and 'name="note"' in reject_form
+    assert 'id="id_approve_note"' in body and body.count('id="id_note"') == 0
+
+
+def test_the_reviewer_reads_statuses_in_the_reviewers_words(
+    client_for, reviewer_member, django_capture_on_commit_callbacks
+):
+    waiting = case_open(organization=submitted_reseller().organization, actor=None)
+    client = client_for(reviewer_member)
+    queue = client.get("/review/", {"status": "email_pending"}).content.decode()
+    case_page = client.get(f"/review/{waiting.pk}/").content.decode()
+    for body in (queue, case_page):
+        assert "Waiting for the partner&#x27;s primary contact" in body
+        assert "Waiting for your primary contact" not in body

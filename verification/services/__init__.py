@@ -1,7 +1,7 @@
 """Verification services: every write to a case goes through one of these named transitions.
 
-`verification_case_open` is the seam the enrolment wizard calls inside its Register-now
-transaction."""
+`verification_case_open` and `case_details_changed` answer enrolment's signals
+(enrollment/signals.py, receivers in verification/receivers.py) inside its transactions."""
 
 from __future__ import annotations
 

@@ -10,17 +10,26 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.audit import audit_record
 from portal.models import Organization, User
+from portal.policy import Action, require_member
 
 from ..emails import email_primary_contact, notify_partner
-from ..models import OPEN_STATUSES, CaseEvent, DocumentType, InfoRequest, VerificationCase
+from ..events import AuditType
+from ..models import (
+    OPEN_STATUSES,
+    REJECTABLE_STATUSES,
+    CaseEvent,
+    DocumentType,
+    InfoRequest,
+    VerificationCase,
+)
 from .contact import confirmation_email_context, contact_link_issue
-from .core import ensure_status, lock_case, record, require_reviewer, schedule_next
+from .core import EXPIRY_DAYS, ensure_status, lock_case, record, schedule_next
 
 Status = VerificationCase.Status
 Event = CaseEvent.Type
 
 
-def case_open(*, organization: Organization, actor: User | None) -> VerificationCase:
+def case_open(*, actor: User | None, organization: Organization) -> VerificationCase:
     """Open the organization's case (once) and email the primary contact a confirmation link."""
     with transaction.atomic():
         existing = (
@@ -50,7 +59,7 @@ def case_open(*, organization: Organization, actor: User | None) -> Verification
             created_at=now,
         )
         audit_record(
-            type="verification.opened",
+            type=AuditType.OPENED,
             organization=organization,
             actor=actor,
             case=case.pk,
@@ -67,7 +76,7 @@ def case_open(*, organization: Organization, actor: User | None) -> Verification
 
 
 def case_claim(
-    *, case: VerificationCase, actor: User, expected_version: int | None = None
+    *, actor: User, case: VerificationCase, expected_version: int | None = None
 ) -> VerificationCase:
     """The reviewer takes the case."""
     return case_assign(case=case, actor=actor, assignee=actor, expected_version=expected_version)
@@ -75,16 +84,17 @@ def case_claim(
 
 def case_assign(
     *,
-    case: VerificationCase,
     actor: User,
+    case: VerificationCase,
     assignee: User,
     expected_version: int | None = None,
 ) -> VerificationCase:
-    require_reviewer(actor)
-    require_reviewer(assignee)
+    require_member(actor=actor, organization=None, action=Action.REVIEW_VERIFICATION)
+    # A case is assigned only to someone who may review it.
+    require_member(actor=assignee, organization=None, action=Action.REVIEW_VERIFICATION)
     with transaction.atomic():
         case = lock_case(case)
-        ensure_status(case, set(OPEN_STATUSES), expected_version)
+        ensure_status(case, OPEN_STATUSES, expected_version)
         case.assignee = assignee
         record(
             case=case,
@@ -97,12 +107,12 @@ def case_assign(
 
 def case_approve(
     *,
-    case: VerificationCase,
     actor: User,
+    case: VerificationCase,
     note: str = "",
     expected_version: int | None = None,
 ) -> VerificationCase:
-    require_reviewer(actor)
+    require_member(actor=actor, organization=None, action=Action.REVIEW_VERIFICATION)
     with transaction.atomic():
         case = lock_case(case)
         ensure_status(case, {Status.IN_REVIEW}, expected_version)
@@ -122,18 +132,18 @@ def case_approve(
 
 def case_reject(
     *,
-    case: VerificationCase,
     actor: User,
+    case: VerificationCase,
     reason: str,
     note: str = "",
     expected_version: int | None = None,
 ) -> VerificationCase:
-    require_reviewer(actor)
+    require_member(actor=actor, organization=None, action=Action.REVIEW_VERIFICATION)
     if reason not in VerificationCase.RejectReason.values:
         raise ValidationError({"reason": _("Choose a reason from the list.")})
     with transaction.atomic():
         case = lock_case(case)
-        ensure_status(case, {Status.IN_REVIEW, Status.INFO_REQUESTED}, expected_version)
+        ensure_status(case, REJECTABLE_STATUSES, expected_version)
         case.decided_at = timezone.now()
         case.reject_reason, case.reject_note = reason, note
         if case.assignee_id is None:
@@ -155,13 +165,13 @@ def case_reject(
 
 def case_request_info(
     *,
-    case: VerificationCase,
     actor: User,
+    case: VerificationCase,
     document_types: list[str],
     message: str,
     expected_version: int | None = None,
 ) -> InfoRequest:
-    require_reviewer(actor)
+    require_member(actor=actor, organization=None, action=Action.REVIEW_VERIFICATION)
     unknown = set(document_types) - set(DocumentType.values)
     if not document_types or unknown:
         raise ValidationError({"document_types": _("Choose at least one document type.")})
@@ -185,14 +195,14 @@ def case_request_info(
             email_context={
                 "documents": ", ".join(request.document_type_labels()),
                 "message": message,
-                "expiry_days": 30,
+                "expiry_days": EXPIRY_DAYS,
             },
         )
     return request
 
 
 def case_details_changed(
-    *, organization: Organization, actor: User, fields: list[str]
+    *, actor: User, organization: Organization, fields: list[str]
 ) -> VerificationCase | None:
     """A Global admin changed the legal info. A decided case goes back to review for what
     changed (a verified organization stays verified meanwhile, so its business goes on); an
@@ -221,7 +231,7 @@ def case_details_changed(
 
 
 def case_info_submitted(
-    *, case: VerificationCase, actor: User, document_ids: list[int]
+    *, actor: User, case: VerificationCase, document_ids: list[int]
 ) -> VerificationCase:
     """The partner answered (a request, or a rejection with "Fix now"): back to the queue.
     Call inside the transaction that stored the documents."""

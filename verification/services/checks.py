@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Q
 
 from enrollment.models import LegalProfile, PartnerId
+from enrollment.rules import organization_duplicates, partner_id_in_account_country
 from portal.domains import domain_belongs_to, email_domain, is_consumer_domain
 from portal.models import Market, Organization
 
@@ -48,20 +48,12 @@ def checks_evaluate(*, organization: Organization) -> list[tuple[str, bool, dict
         (Name.NOT_CONSUMER, not is_consumer_domain(contact_domain), {"domain": contact_domain})
     )
 
-    duplicates = (
-        Organization.objects.exclude(pk=organization.pk)
-        .exclude(status=Organization.Status.CLOSED)
-        .filter(
-            Q(legal_name__iexact=profile.legal_name, country_id=profile.country_id)
-            | Q(
-                legal_profile__legal_name__iexact=profile.legal_name,
-                legal_profile__country_id=profile.country_id,
-            )
-            | Q(primary_domain__in=org_domains)
-        )
-        .distinct()
-        .values_list("pk", "legal_name", "primary_domain")[:10]
-    )
+    duplicates = organization_duplicates(
+        legal_name=profile.legal_name,
+        country=profile.country_id,
+        domains=org_domains,
+        exclude=organization,
+    ).values_list("pk", "legal_name", "primary_domain")[:10]
     matches = [{"id": pk, "legal_name": name, "domain": domain} for pk, name, domain in duplicates]
     results.append(
         (
@@ -92,7 +84,9 @@ def checks_evaluate(*, organization: Organization) -> list[tuple[str, bool, dict
         results.append(
             (
                 Name.PARTNER_ID_COUNTRY,
-                associated.country_id == profile.country_id,
+                partner_id_in_account_country(
+                    partner_id_country=associated.country_id, account_country=profile.country_id
+                ),
                 {
                     "partner_id": associated.mpn_id,
                     "partner_id_country": associated.country_id,

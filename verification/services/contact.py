@@ -14,17 +14,16 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import LegalProfile
-from portal.domains import domain_belongs_to, email_domain, is_consumer_domain
+from enrollment.rules import PRIMARY_CONTACT_FIELDS, primary_contact_validate
 from portal.models import User
 from portal.outbox import absolute_url
+from portal.policy import Action, require_member
 
-from ..models import CaseEvent, ContactConfirmation, VerificationCase
+from ..models import CONTACT_CHANGE_STATUSES, CaseEvent, ContactConfirmation, VerificationCase
 from .core import ensure_status, lock_case, record, schedule_next
 
 logger = logging.getLogger(__name__)
@@ -33,10 +32,6 @@ Event = CaseEvent.Type
 
 LINK_VALID_DAYS = 7
 NEW_LINKS_PER_HOUR = 3
-ROLE_MAILBOXES = frozenset(
-    {"info", "admin", "administrator", "marketing", "sales", "support", "contact", "office",
-     "hello", "noreply", "no-reply", "billing", "webmaster", "postmaster", "hr", "team"}
-)  # fmt: skip
 
 
 class LinkState(StrEnum):
@@ -197,8 +192,9 @@ def _send_new_link(*, case: VerificationCase, actor: User | None, reason: str) -
     )
 
 
-def case_contact_resend(*, case: VerificationCase, actor: User) -> VerificationCase:
+def case_contact_resend(*, actor: User, case: VerificationCase) -> VerificationCase:
     """The Global admin asks for the confirmation email again (rate-limited)."""
+    require_member(actor=actor, organization=case.organization, action=Action.MANAGE_VERIFICATION)
     with transaction.atomic():
         case = lock_case(case)
         ensure_status(case, {Status.EMAIL_PENDING})
@@ -247,47 +243,29 @@ def contact_link_request_by_email(*, email: str) -> None:
         _send_new_link(case=case, actor=None, reason="requested")
 
 
-def validate_contact_email(email: str, organization_domain: str) -> None:
-    local, _sep, _domain = email.partition("@")
-    domain = email_domain(email)
-    if is_consumer_domain(domain):
-        raise ValidationError(
-            {"email": _("Use a work email address, not a consumer web-mail address.")}
-        )
-    if not domain_belongs_to(domain, organization_domain):
-        raise ValidationError(
-            {
-                "email": _("The email address must be at %(domain)s or one of its subdomains.")
-                % {"domain": organization_domain}
-            }
-        )
-    if local.lower() in ROLE_MAILBOXES:
-        raise ValidationError(
-            {"email": _("Use a person's mailbox, not a shared address such as info@ or admin@.")}
-        )
-
-
 def case_contact_change(
     *,
-    case: VerificationCase,
     actor: User,
+    case: VerificationCase,
     first_name: str,
     last_name: str,
     email: str,
     phone: str,
 ) -> VerificationCase:
     """The Global admin names another primary contact; the confirmation goes to them. Also
-    reopens a withdrawn or expired case."""
+    reopens a withdrawn or expired case. The contact passes the same rules as on Legal info
+    and in the wizard (`enrollment.rules.primary_contact_validate`)."""
+    require_member(actor=actor, organization=case.organization, action=Action.MANAGE_VERIFICATION)
     with transaction.atomic():
         case = lock_case(case)
-        ensure_status(case, {Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED})
-        validate_contact_email(email, case.organization.primary_domain)
+        ensure_status(case, CONTACT_CHANGE_STATUSES)
         profile = case.organization.legal_profile
+        contact = primary_contact_validate(
+            profile=profile, first_name=first_name, last_name=last_name, email=email, phone=phone
+        )
         previous = profile.primary_contact_email
-        profile.primary_contact_first_name = first_name
-        profile.primary_contact_last_name = last_name
-        profile.primary_contact_email = email.strip().lower()
-        profile.primary_contact_phone = phone
+        for argument, field in PRIMARY_CONTACT_FIELDS.items():
+            setattr(profile, field, contact[argument])
         profile.updated_at = timezone.now()
         profile.save(
             update_fields=[

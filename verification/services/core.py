@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
-from portal.models import Membership, Organization, User
+from portal.models import Organization, User
 
+from ..deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
 from ..emails import email_primary_contact, notify_partner
+from ..events import FOR_CASE_EVENT
 from ..models import (
     PARTNER_WAIT_STATUSES,
     CaseEvent,
@@ -26,9 +28,9 @@ if TYPE_CHECKING:
 Status = VerificationCase.Status
 NextAction = VerificationCase.NextAction
 
-REMINDER_DAYS = (3, 7)
-EXPIRY_DAYS = 30
-ESCALATION_BUSINESS_DAYS = 2
+# The schedule (DOMAIN.md "Verification"), one name per meaning; `schedule_next` applies it.
+REMINDER_DAYS = (3, 7)  # reminders to the primary contact, days into a wait on the partner
+EXPIRY_DAYS = 30  # a case waiting on the partner this many days expires
 CHECKS_RETRY_AFTER = timedelta(minutes=2)
 
 # How a conflict message names what the other person did.
@@ -52,15 +54,6 @@ class CaseConflict(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def add_business_days(start: datetime, days: int) -> datetime:
-    current, added = start, 0
-    while added < days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
 
 
 def lock_case(case: VerificationCase | int) -> VerificationCase:
@@ -93,7 +86,7 @@ def conflict_message(case: VerificationCase) -> str:
 
 
 def ensure_status(
-    case: VerificationCase, allowed: set[str], expected_version: int | None = None
+    case: VerificationCase, allowed: Collection[str], expected_version: int | None = None
 ) -> None:
     """Refuse when the case is elsewhere, or changed since the actor loaded it."""
     stale = expected_version is not None and expected_version != case.version
@@ -101,21 +94,10 @@ def ensure_status(
         raise CaseConflict(conflict_message(case))
 
 
-def require_reviewer(actor: User | None) -> None:
-    """Only the operator's verification admins work the queue (policy REVIEW_VERIFICATION)."""
-    if (
-        actor is None
-        or not Membership.objects.filter(
-            user=actor,
-            organization__kind=Organization.Kind.OPERATOR,
-            verification_admin=True,
-        ).exists()
-    ):
-        raise PermissionDenied("review_verification")
-
-
 def schedule_next(case: VerificationCase, now: datetime) -> None:
-    """Set `next_action_at` for the case's current wait (a column the sweep reads)."""
+    """Set `next_action_at` for the case's current wait (a column the sweep reads): while it
+    waits on the partner, a reminder on day 3 and day 7 (REMINDER_DAYS), then expiry on day 30
+    (EXPIRY_DAYS); in review, escalation after 2 business days (ESCALATION_BUSINESS_DAYS)."""
     case.next_action, case.next_action_at = "", None
     if case.status in PARTNER_WAIT_STATUSES:
         if case.reminders_sent < len(REMINDER_DAYS):
@@ -200,7 +182,7 @@ def record(
         created_at=now,
     )
     audit_record(
-        type=f"verification.{event_type}",
+        type=FOR_CASE_EVENT[event_type],
         organization=case.organization,
         actor=actor,
         case=case.pk,

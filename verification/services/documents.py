@@ -4,19 +4,26 @@ stored in the private default storage under a random name."""
 from __future__ import annotations
 
 import filetype
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Membership, User
+from portal.models import User
+from portal.policy import Action, require_member
 
-from ..models import CaseEvent, Document, DocumentType, InfoRequest, VerificationCase
+from ..models import (
+    UPLOAD_STATUSES,
+    CaseEvent,
+    Document,
+    DocumentType,
+    InfoRequest,
+    VerificationCase,
+)
 from .cases import case_info_submitted
 from .core import CaseConflict, conflict_message, lock_case, record
 
 Status = VerificationCase.Status
-UPLOAD_STATUSES = {Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW}
 
 
 class DocumentRejected(ValidationError):
@@ -43,18 +50,15 @@ def document_check_file(file: UploadedFile) -> str:
 
 def document_upload(
     *,
-    case: VerificationCase,
     actor: User,
+    case: VerificationCase,
     document_type: str,
     comment: str,
     file: UploadedFile,
 ) -> Document:
     """Store a document on the case; when the case waited for it (more information, or a
     rejection being fixed) the case goes back to review."""
-    if not Membership.objects.filter(
-        user=actor, organization_id=case.organization_id, global_admin=True
-    ).exists():
-        raise PermissionDenied("manage_verification")
+    require_member(actor=actor, organization=case.organization, action=Action.MANAGE_VERIFICATION)
     if document_type not in DocumentType.values:
         raise DocumentRejected({"document_type": _("Choose a document type.")})
     content_type = document_check_file(file)

@@ -76,6 +76,7 @@ def case_expire(*, case: VerificationCase, now: datetime | None = None) -> bool:
         to_status=Status.EXPIRED,
         details={"waited_since": case.waiting_since.isoformat()},
         email="verification_expired",
+        email_context={"expiry_days": EXPIRY_DAYS},
         now=now,
     )
     return True

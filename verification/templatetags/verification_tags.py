@@ -6,6 +6,7 @@ from django.utils.formats import number_format
 
 from enrollment.models import LegalProfile
 from portal.paging import COUNT_CAP
+from verification.models import VerificationCase
 
 register = template.Library()
 
@@ -31,3 +32,13 @@ def capped(count: int) -> str:
     if count > COUNT_CAP:
         return f"{number_format(COUNT_CAP, force_grouping=True)}+"
     return number_format(count, force_grouping=True)
+
+
+@register.filter
+def status_for(status: str, partner: bool) -> str:
+    """A case status as its reader sees it: the partner's words, or the reviewer's."""
+    if not status:
+        return ""
+    if partner:
+        return str(VerificationCase.Status(status).label)
+    return str(VerificationCase.reviewer_label(status))

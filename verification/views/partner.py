@@ -18,7 +18,7 @@ from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
 
 from ..forms import ContactChangeForm, DocumentUploadForm
-from ..models import CaseEvent, Document, VerificationCase
+from ..models import CONTACT_CHANGE_STATUSES, UPLOAD_STATUSES, CaseEvent, Document, VerificationCase
 from ..progress import verification_steps
 from ..selectors import (
     case_documents,
@@ -37,8 +37,6 @@ from ..services import (
 
 Status = VerificationCase.Status
 INTERNAL_EVENTS = {CaseEvent.Type.CLAIMED, CaseEvent.Type.ESCALATED}
-UPLOAD_STATUSES = {Status.INFO_REQUESTED, Status.REJECTED, Status.IN_REVIEW}
-CONTACT_CHANGE_STATUSES = {Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED}
 
 
 def status_context(
@@ -77,12 +75,13 @@ def status_context(
         "upload_form": upload_form or DocumentUploadForm(document_types=requested_types),
         "contact_form": contact_form
         or ContactChangeForm(
+            profile=profile,
             initial={
                 "first_name": profile.primary_contact_first_name,
                 "last_name": profile.primary_contact_last_name,
                 "email": profile.primary_contact_email,
                 "phone": profile.primary_contact_phone,
-            }
+            },
         ),
     }
 
@@ -157,7 +156,7 @@ class ContactResendView(_ManageCaseView):
 class ContactChangeView(_ManageCaseView):
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         case = self.get_case()
-        form = ContactChangeForm(request.POST)
+        form = ContactChangeForm(request.POST, profile=case.organization.legal_profile)
         if form.is_valid():
             try:
                 case_contact_change(case=case, actor=request.user, **form.cleaned_data)

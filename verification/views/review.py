@@ -31,7 +31,7 @@ from ..forms import (
     RejectForm,
     RequestInfoForm,
 )
-from ..models import OPEN_STATUSES, VerificationCase
+from ..models import OPEN_STATUSES, REJECTABLE_STATUSES, VerificationCase
 from ..selectors import (
     case_checks,
     case_documents,
@@ -157,7 +157,10 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
                 "total": counts["total"],
                 "count_cap": COUNT_CAP,
                 "query_string": urlencode(query),
-                "counts": [(value, label, counts[value]) for value, label in Status.choices],
+                "counts": [
+                    (value, VerificationCase.reviewer_label(value), counts[value])
+                    for value in Status.values
+                ],
                 "chart": _chart(case_queue_age_buckets(counts)),
             }
         )
@@ -182,7 +185,7 @@ def _case_context(request, case: VerificationCase, **forms: Any) -> dict[str, An
         "claim_form": ClaimForm(initial=version),
         "assign_form": forms.get("assign_form") or AssignForm(initial=version, reviewers=reviewers),
         "can_decide": case.status == Status.IN_REVIEW,
-        "can_reject": case.status in (Status.IN_REVIEW, Status.INFO_REQUESTED),
+        "can_reject": case.status in REJECTABLE_STATUSES,
         "can_assign": case.status in OPEN_STATUSES,
     }
 

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: str, **options) -> None:
         python = sys.executable
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # The worker and beat link emails to the port served here unless SITE_URL says otherwise.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PORT": str(port)}
+        env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
         commands = {
             "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             "worker": [*celery("worker"), "--pool=solo", "--loglevel=INFO", *WORKER_FLAGS],

@@ -92,7 +92,7 @@ def test_legal_info_edits_follow_the_enrolment_rules(client_for, reseller_admin)
     assert response.status_code == 200
     text = response.text
     assert "Enter a postal code in the format used in this country" in text
-    assert "Use a work email address." in text
+    assert "Use your work email address." in text
     assert 'value="Pisa"' in text
     profile.refresh_from_db()
     assert profile.city == "Roma"

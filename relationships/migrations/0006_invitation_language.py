@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('relationships', '0004_event_newest_indexes'),
+        ('relationships', '0005_customer_relationship_active_only'),
     ]
 
     operations = [

@@ -1,6 +1,8 @@
 """Account settings pages: Legal info, Identifiers, Partner profile, User management.
 
-Thin views over enrollment's services and selectors; every lookup goes through the tenant."""
+Thin views over enrolment's services and selectors; every lookup goes through the tenant.
+Mounted by portal/urls.py (`include("enrollment.settings_urls")`), listed in the Account
+settings menu through the navigation registry (EnrollmentConfig.ready)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from enrollment.forms import (
+from portal.models import Market, Membership
+from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
+from portal.types import AuthenticatedHttpRequest
+
+from .forms import (
     LegacyLinkForm,
     LegalInfoContactsForm,
     LegalInfoEditForm,
@@ -23,15 +30,15 @@ from enrollment.forms import (
     MemberRolesForm,
     PartnerIdForm,
 )
-from enrollment.models import LegalProfile, PartnerId
-from enrollment.selectors import (
+from .models import LegalProfile, PartnerId
+from .selectors import (
     agreement_acceptance_current,
     agreement_current_version,
     member_list,
     partner_id_list,
     program_status,
 )
-from enrollment.services import (
+from .services import (
     PARTNER_ROLES,
     legacy_account_link,
     legal_profile_update,
@@ -41,11 +48,6 @@ from enrollment.services import (
     partner_id_add,
     partner_id_associate,
 )
-
-from .models import Market, Membership
-from .policy import Action, can
-from .tenancy import TenantViewMixin
-from .types import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
 
@@ -60,7 +62,7 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
 
 class LegalInfoView(TenantViewMixin, View):
     required_action = Action.VIEW_LEGAL_INFO
-    template_name = "portal/settings/legal.html"
+    template_name = "enrollment/settings/legal.html"
 
     def _profile(self) -> LegalProfile | None:
         return self.tenant_qs(LegalProfile).select_related("country__region").first()
@@ -134,7 +136,7 @@ class LegalInfoView(TenantViewMixin, View):
 
 class IdentifiersView(TenantViewMixin, View):
     required_action = Action.MANAGE_IDENTIFIERS
-    template_name = "portal/settings/identifiers.html"
+    template_name = "enrollment/settings/identifiers.html"
 
     def render_page(self, *, add_form=None, legacy_form=None, status: int = 200) -> HttpResponse:
         page = Paginator(partner_id_list(organization=self.organization), PAGE_SIZE).get_page(
@@ -235,7 +237,7 @@ class PartnerProfileView(TenantViewMixin, View):
             "region": self.organization.country.region if self.organization.country else None,
             "associated": associated,
         }
-        return render(request, "portal/settings/partner_profile.html", context)
+        return render(request, "enrollment/settings/partner_profile.html", context)
 
 
 class UserListView(TenantViewMixin, View):
@@ -245,12 +247,12 @@ class UserListView(TenantViewMixin, View):
         page = Paginator(member_list(organization=self.organization), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        return render(request, "portal/settings/users.html", {"page": page})
+        return render(request, "enrollment/settings/users.html", {"page": page})
 
 
 class UserAddView(TenantViewMixin, View):
     required_action = Action.MANAGE_USERS
-    template_name = "portal/settings/user_add.html"
+    template_name = "enrollment/settings/user_add.html"
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, self.template_name, {"form": MemberAddForm()})
@@ -281,7 +283,7 @@ class UserAddView(TenantViewMixin, View):
 
 class UserDetailView(TenantViewMixin, View):
     required_action = Action.MANAGE_USERS
-    template_name = "portal/settings/user_detail.html"
+    template_name = "enrollment/settings/user_detail.html"
 
     def _membership(self, pk: int) -> Membership:
         return self.tenant_get(Membership, pk=pk)
@@ -318,7 +320,7 @@ class UserRemoveView(TenantViewMixin, View):
 
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         membership = self.tenant_get(Membership, pk=pk)
-        return render(request, "portal/settings/user_remove.html", {"member": membership})
+        return render(request, "enrollment/settings/user_remove.html", {"member": membership})
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         membership = self.tenant_get(Membership, pk=pk)

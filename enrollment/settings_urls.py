@@ -1,8 +1,9 @@
-"""Account settings (Partner Center: Settings → Account settings)."""
+"""Account settings (Partner Center: Settings → Account settings), mounted at /settings/ by
+portal/urls.py; the namespace stays `account_settings`."""
 
 from django.urls import path
 
-from . import account_views as views
+from . import settings_views as views
 
 app_name = "account_settings"
 

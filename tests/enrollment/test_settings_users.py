@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import AuditEvent, Membership, OutboxMessage, User
@@ -153,7 +154,7 @@ def test_adding_a_user_creates_the_account_and_sends_an_invitation(client_for, r
     assert membership.organization == reseller_admin.organization
     assert membership.admin_agent and not membership.global_admin
     message = OutboxMessage.objects.get(to_email=user.email)
-    assert "/accounts/password/reset/key/" in message.body_text
+    assert "/accounts/welcome/" in message.body_text
     assert reseller_admin.organization.legal_name in message.subject
 
 
@@ -168,11 +169,22 @@ def test_the_invitation_link_lets_the_new_user_set_a_password_and_sign_in(
         {"email": f"ada@{domain}", "first_name": "Ada", "last_name": "L", "roles": ["sales_agent"]},
     )
     body = OutboxMessage.objects.get(to_email=f"ada@{domain}").body_text
-    path = re.search(r"(/accounts/password/reset/key/\S+/)", body).group(1)
+    path = re.search(r"(/accounts/welcome/\S+/)", body).group(1)
     response = client.get(path, follow=True)
-    form_url = response.redirect_chain[-1][0] if response.redirect_chain else path
-    client.post(form_url, {"password1": "Fresh-Start-7788", "password2": "Fresh-Start-7788"})
+    page = response.content.decode()
+    assert "<title>Set your password" in page and "Change Password" not in page
+    assert reseller_admin.organization.legal_name in page
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(
+        form_url, {"password1": "Fresh-Start-7788", "password2": "Fresh-Start-7788"}, follow=True
+    )
     assert User.objects.get(email=f"ada@{domain}").check_password("Fresh-Start-7788")
+    page = response.content.decode()
+    assert response.wsgi_request.user.email == f"ada@{domain}"
+    assert "Your password is set and you are signed in." in page
+    assert "Your password is now changed." not in page
+    again = Client().get(path, follow=True).content.decode()
+    assert "This link no longer works" in again
 
 
 @pytest.mark.parametrize(
