@@ -86,8 +86,8 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
             ],
-            # `|machine_time` for <time datetime="…"> on every page, without a {% load %}.
-            "builtins": ["portal.templatetags.portal_dates"],
+            # `|machine_time` (<time datetime>) and `|money` on every page, without a {% load %}.
+            "builtins": ["portal.templatetags.portal_formats"],
         },
     },
 ]

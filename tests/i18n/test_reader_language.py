@@ -138,3 +138,13 @@ def test_rule_messages_have_no_english_fragments_in_italian():
         text = " ".join(postal.value.messages + phone.value.messages)
     assert "12345 o 12345-6789" in text
     assert "United States" not in text and " or " not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "€1,234.50"), ("it", "1.234,50\u00a0€")],
+)
+def test_money_in_the_readers_format(language, expected):
+    with translation.override(language):
+        out = Template('{{ amount|money:"EUR" }}').render(Context({"amount": "1234.5"}))
+    assert out == expected
