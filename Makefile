@@ -8,7 +8,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint typecheck format messages check-deploy resilience
+.PHONY: run test install lint typecheck format messages check-deploy resilience lighthouse
 
 $(UV):
 	python3 -m venv .tools
@@ -18,7 +18,15 @@ $(UV):
 	$(UV) sync --frozen --quiet
 	touch $@
 
-install: .venv/.synced
+# The quality gates' tools from the npm registry (package-lock.json): the Nu HTML checker (a jar,
+# run by the suite with the machine's Java 17) and Lighthouse (bench/lighthouse, on Debian's
+# chromium). --ignore-scripts: vnu-jar's postinstall would fetch a Java runtime; nothing here
+# downloads a browser or a runtime.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: .venv/.synced node_modules/.installed
 
 run: install
 	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py migrate --noinput
@@ -33,6 +41,11 @@ prod: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Lighthouse (mobile) on the dashboard, the wizard, the review queue and Indirect resellers under
+# production settings; writes bench/lighthouse.json (not part of `make test`: about two minutes).
+lighthouse: install
+	bench/lighthouse
 
 # The fault suite alone (also part of `make test`): a real worker, beat, a private redis-server,
 # PostgreSQL (a private cluster for the restart) and an SMTP sink; prints its figures.

@@ -335,13 +335,13 @@ class MemberRolesForm(PortalFormMixin, forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles"),
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        # The same words as the services' rule (members.py), said before calling them.
+        error_messages={"required": _("Select at least one role.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["roles"]).choices = role_choices()
-        self.fields["roles"].widget.attrs["class"] = "form-check-input"
 
 
 class MemberAddForm(MemberRolesForm):

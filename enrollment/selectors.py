@@ -53,9 +53,23 @@ def agreement_acceptance_latest(*, organization: Organization) -> AgreementAccep
 
 
 def legal_profile_for(*, organization: Organization | None) -> LegalProfile | None:
+    """The organization's legal business profile, with its country and CSP region."""
     if organization is None:
         return None
-    return LegalProfile.objects.filter(organization=organization).first()
+    return (
+        LegalProfile.objects.filter(organization=organization)
+        .select_related("country__region")
+        .first()
+    )
+
+
+def partner_id_associated(*, organization: Organization) -> PartnerId | None:
+    """The PartnerID associated with the organization's CSP account, if any."""
+    return (
+        PartnerId.objects.filter(organization=organization, is_associated=True)
+        .select_related("country")
+        .first()
+    )
 
 
 def enrollment_draft_for(*, user: User | AnonymousUser) -> EnrollmentDraft | None:

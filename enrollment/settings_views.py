@@ -17,8 +17,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from portal.models import Market, Membership
+from portal.models import Membership
 from portal.policy import Action, can
+from portal.selectors import market_get
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
 
@@ -34,7 +35,9 @@ from .models import LegalProfile, PartnerId
 from .selectors import (
     agreement_acceptance_current,
     agreement_current_version,
+    legal_profile_for,
     member_list,
+    partner_id_associated,
     partner_id_list,
     program_status,
 )
@@ -65,7 +68,7 @@ class LegalInfoView(TenantViewMixin, View):
     template_name = "enrollment/settings/legal.html"
 
     def _profile(self) -> LegalProfile | None:
-        return self.tenant_qs(LegalProfile).select_related("country__region").first()
+        return legal_profile_for(organization=self.organization)
 
     def _forms(self, profile: LegalProfile, data=None) -> tuple[Form, Form]:
         address = LegalInfoEditForm(
@@ -162,7 +165,7 @@ class IdentifiersView(TenantViewMixin, View):
                     mpn_id=form.cleaned_data["mpn_id"],
                     kind=form.cleaned_data["kind"],
                     location_name=form.cleaned_data["location_name"],
-                    country=Market.objects.get(code=form.cleaned_data["country"]),
+                    country=market_get(code=form.cleaned_data["country"]),
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
@@ -224,9 +227,7 @@ class PartnerProfileView(TenantViewMixin, View):
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         version = agreement_current_version()
         acceptance = agreement_acceptance_current(organization=self.organization, version=version)
-        associated = (
-            self.tenant_qs(PartnerId).filter(is_associated=True).select_related("country").first()
-        )
+        associated = partner_id_associated(organization=self.organization)
         context = {
             "organization": self.organization,
             "version": version,

@@ -10,12 +10,18 @@ production silently. Pages show an event with `event_label(code)`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.http import HttpRequest, HttpResponse
 
+from .client_ip import client_ip
 from .models import AuditEvent, Notification, Organization, User
 from .notices import Notice, notice_english
 
@@ -60,15 +66,120 @@ def _check_registered(code: str) -> None:
     logger.warning("audit event type %r is not in the catalogue", code)
 
 
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is asking, from where: set for the length of a request by `AuditContextMiddleware`."""
+
+    ip_address: str | None
+    user_id: int | None
+    organization: Organization | None
+
+
+_request: ContextVar[RequestContext | None] = ContextVar("portal_audit_request", default=None)
+
+
+@contextmanager
+def request_context(
+    *, ip_address: str | None, user_id: int | None, organization: Organization | None
+) -> Iterator[None]:
+    token = _request.set(
+        RequestContext(ip_address=ip_address, user_id=user_id, organization=organization)
+    )
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+class AuditContextMiddleware:
+    """Lets `audit_record()` stamp the client's IP and the actor's organization on every event a
+    request causes, without threading the request through each service."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        with request_context(
+            ip_address=client_ip(request),
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            organization=getattr(request, "organization", None),
+        ):
+            return self.get_response(request)
+
+
+class _FromRequest:
+    """Default of `audit_record`'s arguments that the request context fills in."""
+
+
+FROM_REQUEST: Any = _FromRequest()
+
+
 def audit_record(
-    *, type: str, organization: Organization | None, actor: User | None = None, **details: Any
+    *,
+    type: str,
+    organization: Organization | None,
+    actor: User | None = None,
+    actor_organization: Organization | None = FROM_REQUEST,
+    ip_address: str | None = FROM_REQUEST,
+    **details: Any,
 ) -> AuditEvent:
     """Append one audit event; call inside the transaction of the change it describes. `type` is
-    a constant of an app's `events.py`."""
+    a constant of an app's `events.py`.
+
+    `actor_organization` (whom the actor acted for) and `ip_address` default to the current
+    request's: its signed-in member's organization (when that member is the actor) and client
+    IP. When the actor acted for another organization, that one keeps a copy of the event too,
+    so each organization's audit log holds what its own people did elsewhere."""
+    return audit_record_for(
+        type=type,
+        organizations=[organization],
+        actor=actor,
+        actor_organization=actor_organization,
+        ip_address=ip_address,
+        **details,
+    )[0]
+
+
+def audit_record_for(
+    *,
+    type: str,
+    organizations: Sequence[Organization | None],
+    actor: User | None = None,
+    actor_organization: Organization | None = FROM_REQUEST,
+    ip_address: str | None = FROM_REQUEST,
+    **details: Any,
+) -> list[AuditEvent]:
+    """`audit_record` for an event that concerns several organizations (an order: its provider,
+    reseller and customer): one row in each one's log, and one in the acting organization's when
+    it is none of them. Returns the rows in the order of `organizations`."""
     _check_registered(type)
-    return AuditEvent.objects.create(
-        type=str(type), organization=organization, actor=actor, details=details
-    )
+    context = _request.get()
+    if isinstance(ip_address, _FromRequest):
+        ip_address = context.ip_address if context else None
+    if isinstance(actor_organization, _FromRequest):
+        actor_organization = (
+            context.organization
+            if context and actor is not None and context.user_id == actor.pk
+            else None
+        )
+    targets = list(organizations)
+    target_ids = {org.pk for org in targets if org is not None}
+    if actor_organization is not None and target_ids and actor_organization.pk not in target_ids:
+        targets.append(actor_organization)
+    events = [
+        AuditEvent(
+            type=str(type),
+            organization=org,
+            actor=actor,
+            actor_organization=actor_organization,
+            ip_address=ip_address,
+            details=details,
+        )
+        for org in targets
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return events[: len(organizations)]
 
 
 def notify(*, organization: Organization, message: Notice, link: str = "") -> Notification:

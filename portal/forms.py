@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .widgets import speed_up_select
 
@@ -83,3 +84,44 @@ def storable_text(value: str) -> str:
 def clean_query_text(value: str, *, max_length: int = 100) -> str:
     """A search term from the query string, ready for a lookup: storable, trimmed, bounded."""
     return storable_text(value).strip()[:max_length]
+
+
+class AuditLogFilterForm(PortalFormMixin, forms.Form):
+    """The audit log's filters: an event type of the catalogue, a member, a range of days."""
+
+    type = forms.ChoiceField(label=_("Event"), required=False)
+    person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        event_types: list[tuple[str, str]],
+        people: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["type"]).choices = [
+            ("", _("All events")),
+            *event_types,
+        ]
+        cast(forms.ChoiceField, self.fields["person"]).choices = [
+            ("", _("Everyone")),
+            *[(str(pk), name) for pk, name in people],
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("date_from"), cleaned.get("date_to")
+        if since and until and until < since:
+            self.add_error("date_to", _("Enter a date on or after the “From” date."))
+        return cleaned

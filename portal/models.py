@@ -242,13 +242,33 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The organization the actor acted for (a provider's agent in a reseller's account, a
+    # verification admin in a partner's); the audit log says so when it is not `organization`.
+    actor_organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Codes of the apps' `events.py`, registered in `portal.audit` (which gives their labels).
     type = models.CharField(max_length=64)
     details = models.JSONField(default=dict, blank=True)
+    # The client's address (`portal.client_ip`) when a request caused the event.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            # The audit log: one organization's events newest first, pages by (created_at, id).
+            models.Index(fields=["organization", "-created_at", "-id"], name="audit_org_newest"),
+            # Its filters by event type and by person, which a rare value would otherwise make a
+            # walk through every event of the organization.
+            models.Index(
+                fields=["organization", "type", "-created_at", "-id"], name="audit_org_type_newest"
+            ),
+            models.Index(
+                fields=["organization", "actor", "-created_at", "-id"],
+                name="audit_org_actor_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -34,7 +34,9 @@ class Action(StrEnum):
     INVITE_RESELLER = "invite_reseller"
     VIEW_RELATIONSHIPS = "view_relationships"
     REVIEW_VERIFICATION = "review_verification"
+    VIEW_AUDIT_LOG = "view_audit_log"
     READ_OUTBOX = "read_outbox"
+    ACCEPT_CUSTOMER_RELATIONSHIP = "accept_customer_relationship"
 
 
 ALL_PARTNER_ROLES = {
@@ -69,6 +71,9 @@ RULES: dict[Action, tuple[set[str], set[Role]]] = {
     Action.INVITE_RESELLER: ({Kind.PROVIDER}, _AGENTS),
     Action.VIEW_RELATIONSHIPS: ({Kind.RESELLER, Kind.PROVIDER}, ALL_PARTNER_ROLES),
     Action.REVIEW_VERIFICATION: ({Kind.OPERATOR}, {Role.VERIFICATION_ADMIN}),
+    # A customer's Global admin accepts a reseller's invitation (with the reseller's provider).
+    Action.ACCEPT_CUSTOMER_RELATIONSHIP: ({Kind.CUSTOMER}, _ADMINS),
+    Action.VIEW_AUDIT_LOG: (set(Kind), _ADMINS),
     # Staff pages (the outbox): any member whose user is staff (see STAFF_ACTIONS).
     Action.READ_OUTBOX: (set(Kind), ALL_PARTNER_ROLES | {Role.VERIFICATION_ADMIN}),
 }

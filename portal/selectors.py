@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from .countries import country_name, region_name, sorted_by_name
-from .models import Market, Membership, Notification, Organization, OutboxMessage, User
+from .models import (
+    AuditEvent,
+    Market,
+    Membership,
+    Notification,
+    Organization,
+    OutboxMessage,
+    User,
+)
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -39,6 +50,11 @@ def outbox_message_all_tenants(*, pk: int) -> OutboxMessage:
     return get_object_or_404(OutboxMessage, pk=pk)
 
 
+def market_get(*, code: str) -> Market:
+    """One CSP market by its ISO code (Market.DoesNotExist when there is none)."""
+    return Market.objects.get(code=code)
+
+
 def market_names() -> list[tuple[str, str]]:
     """Every CSP market as (code, name) in the reader's language and alphabetical order: pairs,
     no model instance per country."""
@@ -70,3 +86,44 @@ def email_language(*, email: str, chosen: str = "") -> str:
         .first()
     )
     return org_language or chosen or settings.LANGUAGE_CODE
+
+
+def audit_events_for(
+    *,
+    organization: Organization,
+    event_type: str = "",
+    actor_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """One organization's audit log, newest first (the `audit_org_newest` index serves the order
+    and keyset pages); `since`/`until` are whole days in the current time zone. The events its own
+    people caused in other organizations are in it too: `portal.audit` keeps a copy for the
+    acting organization."""
+    events = AuditEvent.objects.filter(organization=organization)
+    if event_type:
+        events = events.filter(type=event_type)
+    if actor_id is not None:
+        events = events.filter(actor_id=actor_id)
+    zone = timezone.get_current_timezone()
+    if since is not None:
+        events = events.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until is not None:
+        next_day = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        events = events.filter(created_at__lt=next_day)
+    return events.select_related("actor", "actor_organization").order_by("-created_at", "-pk")
+
+
+# The person filter lists the members; an organization with more is filtered by its first ones
+# (no control renders an unbounded list).
+AUDIT_PEOPLE_CAP = 500
+
+
+def audit_log_people(*, organization: Organization) -> list[tuple[int, str]]:
+    """The organization's members as (user id, name), by name: the audit log's person filter."""
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .order_by("user__first_name", "user__last_name", "user__email")
+        .values_list("user_id", "user__first_name", "user__last_name", "user__email")
+    )[:AUDIT_PEOPLE_CAP]
+    return [(user_id, f"{first} {last}".strip() or email) for user_id, first, last, email in rows]

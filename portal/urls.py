@@ -8,8 +8,14 @@ from .welcome import WelcomeSetPasswordView
 portal_patterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "dashboard/notifications/",
+        views.NotificationsLiveView.as_view(),
+        name="notifications_live",
+    ),
     path("no-organization/", views.NoOrganizationView.as_view(), name="no_organization"),
     path("language/", views.set_language, name="set_language"),
+    path("audit-log/", views.AuditLogView.as_view(), name="audit_log"),
     path("outbox/", views.outbox_list, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
 ]

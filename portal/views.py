@@ -1,22 +1,37 @@
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, ngettext
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
+from .audit import event_type_choices
+from .audit_log import audit_csv_lines, audit_rows
 from .dashboard import dashboard_panels
+from .forms import AuditLogFilterForm
+from .live import LiveRegion, live_region, live_response
+from .paging import keyset_page
 from .policy import Action, can
 from .selectors import (
+    audit_events_for,
+    audit_log_people,
     notification_list,
     organization_needs_admin_agent,
     outbox_list_all_tenants,
@@ -41,12 +56,104 @@ class DashboardView(TenantViewMixin, TemplateView):
         context["needs_admin_agent"] = organization_needs_admin_agent(
             organization=self.organization
         )
-        context["notifications"] = notification_list(organization=self.organization)[:10]
         context["can_manage_users"] = can(self.membership, Action.MANAGE_USERS)
+        context["notifications_live"] = notifications_live(self.request, self.organization)
         # TenantViewMixin.dispatch() let only a signed-in member through.
         request = cast(AuthenticatedHttpRequest, self.request)
         context["panels"] = dashboard_panels(request, self.membership)
         return context
+
+
+class AuditLogView(TenantViewMixin, View):
+    """A Global admin reads everything recorded about the organization and what its people did
+    elsewhere. A fixed number of queries at any size: the members (the person filter) and one
+    keyset page of events with their people and organizations; the export streams."""
+
+    template_name = "portal/audit_log.html"
+    required_action = Action.VIEW_AUDIT_LOG
+    page_size = 50
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        form = AuditLogFilterForm(
+            request.GET or None,
+            event_types=event_type_choices(),
+            people=audit_log_people(organization=self.organization),
+        )
+        valid = form.is_valid() if form.is_bound else True
+        filters = form.cleaned_data if form.is_bound and valid else {}
+        events = audit_events_for(
+            organization=self.organization,
+            event_type=filters.get("type") or "",
+            actor_id=filters.get("person"),
+            since=filters.get("date_from"),
+            until=filters.get("date_to"),
+        )
+        if valid and request.GET.get("format") == "csv":
+            response = StreamingHttpResponse(
+                audit_csv_lines(events, self.organization), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+            return response
+        page = None
+        if valid:
+            page = keyset_page(
+                events,
+                field_name="created_at",
+                descending=True,
+                size=self.page_size,
+                after=request.GET.get("after", ""),
+                before=request.GET.get("before", ""),
+            )
+            page.object_list = audit_rows(page.object_list, self.organization)
+        query = urlencode(
+            [(key, value) for key, value in request.GET.items() if key in form.fields and value]
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "page": page,
+                "query_string": query,
+                "export_query": f"{query}&format=csv" if query else "format=csv",
+            },
+        )
+
+
+NOTIFICATIONS_SHOWN = 10
+
+
+def notifications_live(request: HttpRequest, organization) -> LiveRegion:
+    """The latest notifications, with a badge counting those newer than the ones the page was
+    loaded with (`seen`, the newest id then): one query whatever the number of rows."""
+    notifications = list(notification_list(organization=organization)[:NOTIFICATIONS_SHOWN])
+    newest = str(notifications[0].pk) if notifications else "0"
+    try:
+        seen = int(request.GET.get("seen", newest))
+    except ValueError:
+        seen = int(newest)
+    new_count = sum(1 for n in notifications if n.pk > seen)
+    return live_region(
+        request,
+        region_id="notifications-live",
+        endpoint=reverse("portal:notifications_live"),
+        template="portal/_notifications.html",
+        context={
+            "notifications": notifications,
+            "new_count": new_count,
+            "shown": NOTIFICATIONS_SHOWN,
+        },
+        keep={"seen": str(seen)},
+        announce=ngettext("%(count)s new notification.", "%(count)s new notifications.", new_count)
+        % {"count": new_count},
+    )
+
+
+class NotificationsLiveView(TenantViewMixin, View):
+    """/dashboard/notifications/: the dashboard's notifications, polled by the page."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return live_response(request, notifications_live(request, self.organization))
 
 
 class NoOrganizationView(LoginRequiredMixin, TemplateView):

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from portal.csv_export import Echo, csv_safe
 from portal.forms import clean_query_text
 from portal.paging import COUNT_CAP, bounded_page
 
@@ -37,13 +38,6 @@ class Column:
     def value(self, row: dict[str, Any]) -> Any:
         value = row.get(self.field)
         return self.format(value) if self.format else value
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 class ListPage:
@@ -151,7 +145,7 @@ class ListPage:
         return bool(self.kwargs.get("export")) or self.request.GET.get("format") == "csv"
 
     def csv_rows(self, qs: QuerySet) -> Iterator[str]:
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         columns = self.csv_columns
         yield writer.writerow([str(column.label) for column in columns])
         fields = [c.field for c in columns if not c.computed] + list(self.csv_extra_fields)
@@ -160,7 +154,7 @@ class ListPage:
         def flush() -> str:
             self.complete_csv_rows(batch)
             text = "".join(
-                writer.writerow([_csv_safe(column.value(row)) for column in columns])
+                writer.writerow([csv_safe(column.value(row)) for column in columns])
                 for row in batch
             )
             batch.clear()
@@ -218,11 +212,3 @@ class ListPage:
                 **context,
             },
         )
-
-
-def _csv_safe(value: Any) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text

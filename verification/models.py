@@ -28,6 +28,12 @@ REVIEWER_STATUS_LABELS = {
     "expired": _("Expired: no answer from the partner"),
 }
 
+WAITING_ON_FOR_REVIEWERS = {
+    "email_pending": _("The partner's primary contact"),
+    "checking": _("Automated checks"),
+    "info_requested": _("The partner"),
+}
+
 
 class VerificationCase(models.Model):
     class Status(models.TextChoices):
@@ -129,6 +135,15 @@ class VerificationCase(models.Model):
 
     def get_reviewer_status_display(self) -> StrOrPromise:
         return self.reviewer_label(self.status)
+
+    @property
+    def reviewer_waiting_on(self) -> StrOrPromise:
+        """Whom the case waits on, in the verification team's words."""
+        if self.status == self.Status.IN_REVIEW:
+            if self.assignee is not None:
+                return self.assignee.get_full_name()
+            return _("A reviewer (unassigned)")
+        return WAITING_ON_FOR_REVIEWERS.get(self.status, "—")
 
 
 # The sets of statuses the rules speak of: services, views, selectors and the dashboard panels

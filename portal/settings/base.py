@@ -24,6 +24,8 @@ env = environ.Env()
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdef")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# How often live regions (portal/live.py: verification status, review queue, notifications) poll.
+PORTAL_LIVE_POLL_SECONDS = env.int("PORTAL_LIVE_POLL_SECONDS", default=15)
 # Absolute origin of links in emails queued outside a request (tasks, beat); a request's own
 # origin wins (portal.middleware.RequestOriginMiddleware). Locally it follows PORT (`make run`).
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}").rstrip("/")
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "portal.middleware.RequestOriginMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.TenantMiddleware",
+    # After the tenant: audit events a request causes carry its client IP and organization.
+    "portal.audit.AuditContextMiddleware",
     "portal.ratelimit.RateLimitedMiddleware",
 ]
 

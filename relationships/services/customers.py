@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from enrollment.rules import DUPLICATE_MESSAGE, validate_not_duplicate
-from portal.audit import audit_record, notify
+from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Market, Membership, Organization, User
 from portal.notices import Notice
-from portal.policy import Action, membership_of, require_member
+from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
@@ -99,6 +99,7 @@ def customer_invitation_create(
             type=AuditType.CUSTOMER_INVITATION_SENT,
             organization=reseller,
             actor=membership.user,
+            actor_organization=membership.organization,
             invitation=invitation.pk,
             provider=relationship.provider_id,
             email=email,
@@ -154,7 +155,7 @@ def customer_acceptance_refusal(
     if membership is None:
         return _("Create your company's customer account first.")
     org = membership.organization
-    if org.kind != Kind.CUSTOMER or not membership.global_admin:
+    if not can(membership, Action.ACCEPT_CUSTOMER_RELATIONSHIP):
         return _(
             "Only the Global admin of a customer company can accept this invitation. You are "
             "signed in for %(organization)s."
@@ -232,13 +233,13 @@ def customer_invitation_accept(
                 "provider": invitation.provider.legal_name,
             },
         )
-        for org in (customer, invitation.organization, invitation.provider):
-            audit_record(
-                type=AuditType.CUSTOMER_ACCEPTED,
-                organization=org,
-                actor=membership.user,
-                customer_relationship=relationship.pk,
-            )
+        audit_record_for(
+            type=AuditType.CUSTOMER_ACCEPTED,
+            organizations=[customer, invitation.organization, invitation.provider],
+            actor=membership.user,
+            actor_organization=membership.organization,
+            customer_relationship=relationship.pk,
+        )
         notify(organization=invitation.organization, message=message, link="/customers/")
         notify(organization=invitation.provider, message=message, link="/customers/")
         emails.send_customer_accepted(invitation, customer=customer)

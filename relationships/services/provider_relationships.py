@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from portal.audit import audit_record, notify
+from portal.audit import audit_record_for, notify
 from portal.models import Membership, Organization, User
 from portal.notices import Notice
 from portal.policy import Action, require_member
@@ -57,16 +57,17 @@ def _record(
         actor=membership.user,
         actor_organization=membership.organization,
     )
+    audit_record_for(
+        type=_AUDIT_TYPES[type],
+        organizations=[relationship.provider, relationship.reseller],
+        actor=membership.user,
+        actor_organization=membership.organization,
+        relationship=relationship.pk,
+    )
     for org, link in (
         (relationship.provider, "/indirect-resellers/"),
         (relationship.reseller, "/indirect-providers/"),
     ):
-        audit_record(
-            type=_AUDIT_TYPES[type],
-            organization=org,
-            actor=membership.user,
-            relationship=relationship.pk,
-        )
         notify(organization=org, message=message, link=link)
     emails.send_relationship_changed(
         relationship, change=type, actor_org=membership.organization, event_id=event.pk

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 
 from enrollment.rules import validate_partner_id_format
 from enrollment.selectors import agreement_accepted
-from portal.audit import audit_record, notify
+from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Membership, Organization, User
 from portal.notices import Notice
 from portal.policy import Action, can, membership_of, require_member
@@ -156,6 +156,7 @@ def reseller_invitation_create(
             type=AuditType.RESELLER_INVITATION_SENT,
             organization=provider,
             actor=membership.user,
+            actor_organization=membership.organization,
             invitation=invitation.pk,
             email=email,
         )
@@ -298,15 +299,15 @@ def reseller_invitation_accept(
             actor=membership.user,
             actor_organization=reseller,
         )
-        for org in (provider, reseller):
-            audit_record(
-                type=AuditType.PROVIDER_AUTHORIZED,
-                organization=org,
-                actor=membership.user,
-                relationship=relationship.pk,
-                provider=provider.pk,
-                reseller=reseller.pk,
-            )
+        audit_record_for(
+            type=AuditType.PROVIDER_AUTHORIZED,
+            organizations=[provider, reseller],
+            actor=membership.user,
+            actor_organization=membership.organization,
+            relationship=relationship.pk,
+            provider=provider.pk,
+            reseller=reseller.pk,
+        )
         notify(
             organization=provider,
             message=Notice(
@@ -353,6 +354,7 @@ def reseller_invitation_decline(
             type=AuditType.RESELLER_INVITATION_DECLINED,
             organization=invitation.organization,
             actor=membership.user,
+            actor_organization=membership.organization,
             invitation=invitation.pk,
             reseller=membership.organization.pk,
         )

@@ -4,6 +4,7 @@ relationship changes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,6 +68,26 @@ class SharedCustomerCounts:
             row["customer_count"] = counts.get(row[key], 0)
 
 
+def _partner_sorts(partner: str) -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """The name and date orders both relationships lists offer (`partner`: the other side)."""
+    return {
+        "name": (_l("Name (A to Z)"), (f"{partner}__legal_name",)),
+        "-name": (_l("Name (Z to A)"), (f"-{partner}__legal_name",)),
+        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
+        "since": (_l("Oldest first"), ("authorized_at",)),
+    }
+
+
+# What both relationships lists export after the partner's name (and country).
+RELATIONSHIP_COLUMNS = [
+    Column(_l("Status"), "status", status_text),
+    Column(_l("Admin access"), "admin_access", yes_no),
+    Column(_l("Shared customers"), "customer_count", computed=True),
+    Column(_l("Authorized on"), "authorized_at", iso_date),
+    Column(_l("Ended on"), "ended_at", iso_date),
+]
+
+
 class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
@@ -74,10 +95,7 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     search_relations = ("reseller",)
     search_domains = True
     sort_options = {
-        "name": (_l("Name (A to Z)"), ("reseller__legal_name",)),
-        "-name": (_l("Name (Z to A)"), ("-reseller__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
-        "since": (_l("Oldest first"), ("authorized_at",)),
+        **_partner_sorts("reseller"),
         # Active first, newest first within each status: read from the index
         # (provider, status, authorized_at) without sorting every relationship.
         "status": (_l("Active first"), ("status", "-authorized_at", "-pk")),
@@ -88,11 +106,7 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
         Column(_l("Country"), "reseller__country_id", country_name),
-        Column(_l("Status"), "status", status_text),
-        Column(_l("Admin access"), "admin_access", yes_no),
-        Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", iso_date),
-        Column(_l("Ended on"), "ended_at", iso_date),
+        *RELATIONSHIP_COLUMNS,
     ]
     partner = "reseller"
     csv_extra_fields = ("reseller_id",)
@@ -292,20 +306,13 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     search_relations = ("provider",)
     sort_options = {
         "status": (_l("Active first"), ("status", "provider__legal_name")),
-        "name": (_l("Name (A to Z)"), ("provider__legal_name",)),
-        "-name": (_l("Name (Z to A)"), ("-provider__legal_name",)),
-        "-since": (_l("Newest first"), ("-authorized_at", "-pk")),
-        "since": (_l("Oldest first"), ("authorized_at",)),
+        **_partner_sorts("provider"),
     }
     default_sort = "status"
     csv_filename = "indirect-providers.csv"
     csv_columns = [
         Column(_l("Provider"), "provider__legal_name"),
-        Column(_l("Status"), "status", status_text),
-        Column(_l("Admin access"), "admin_access", yes_no),
-        Column(_l("Shared customers"), "customer_count", computed=True),
-        Column(_l("Authorized on"), "authorized_at", iso_date),
-        Column(_l("Ended on"), "ended_at", iso_date),
+        *RELATIONSHIP_COLUMNS,
     ]
     partner = "provider"
     csv_extra_fields = ("provider_id",)

@@ -43,6 +43,7 @@ SETTINGS_PAGES = [
     "/settings/identifiers/",
     "/settings/users/",
     "/settings/partner-profile/",
+    "/audit-log/",
 ]
 RESELLER_PAGES = [
     "/dashboard/",
@@ -225,6 +226,11 @@ def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
     # Northwind is an Italian company (demo data): its pages are checked in Italian.
     _submit_with_errors(
         audit, northwind, "/settings/identifiers/", "Aggiungi PartnerID", "Northwind"
+    )
+    audit.visit(
+        northwind,
+        "/audit-log/?date_from=2026-05-02&date_to=2026-05-01",
+        "/audit-log/ (Northwind, dates in the wrong order)",
     )
 
     tailspin = user_page(TAILSPIN)

@@ -108,3 +108,66 @@ def test_a_bad_link_explains_itself_and_offers_a_new_one(page):
     )
     page.get_by_role("button", name="Email me a new link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+
+def test_a_rejection_note_typed_in_the_reject_form_reaches_the_partners_email_and_page(new_page):
+    """Issue 13: two textareas shared id_note, the label focused the approve note, and the
+    rejection went out without the note."""
+    from portal.models import OutboxMessage
+
+    partner = submitted_reseller()
+    case = case_open(organization=partner.organization, actor=partner.user)
+    admin = reviewer()
+    case_contact_confirm(key=last_link_key(case))
+
+    page = new_page()
+    sign_in(page, admin.user.email, PASSWORD)
+    page.goto(f"/review/{case.pk}/")
+    page.get_by_label("Reason").select_option("documents_insufficient")
+    # As a person does it: click the label, then type where the focus went.
+    page.locator("label", has_text="Note to the partner").click()
+    page.keyboard.type("The certificate you sent has expired; please upload the 2026 one.")
+    screenshot(page, "verification-review-reject-note")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_text("Rejected. We emailed the primary contact the reason.")).to_be_visible()
+
+    email = OutboxMessage.objects.get(
+        organization=partner.organization, template="verification_rejected"
+    )
+    assert "the 2026 one" in email.body_text and "the 2026 one" in email.body_html
+
+    partner_page = new_page()
+    sign_in(partner_page, partner.user.email, PASSWORD)
+    partner_page.goto("/verification/")
+    expect(partner_page.get_by_text("please upload the 2026 one")).to_be_visible()
+    screenshot(partner_page, "verification-partner-rejected-with-note")
+
+
+def test_the_partners_status_and_the_review_queue_update_without_a_reload(new_page, settings):
+    settings.PORTAL_LIVE_POLL_SECONDS = 1
+    partner = submitted_reseller()
+    case = case_open(organization=partner.organization, actor=partner.user)
+    admin = reviewer()
+    errors: list[str] = []
+
+    page = new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, partner.user.email, PASSWORD)
+    page.goto("/verification/")
+    expect(page.get_by_test_id("waiting-on")).to_contain_text("Your primary contact")
+    queue = new_page()
+    queue.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(queue, admin.user.email, PASSWORD)
+    queue.goto("/review/")
+    expect(queue.get_by_text("No cases match these filters.")).to_be_hidden()
+
+    case_contact_confirm(key=last_link_key(case))  # the checks run and it goes to review
+
+    expect(page.get_by_test_id("verification-status")).to_contain_text("In review", timeout=20000)
+    expect(page.get_by_test_id("waiting-on")).to_contain_text("verification team")
+    expect(page.locator("#live-announce")).to_contain_text("Verification status: In review.")
+    expect(page.get_by_text("Primary contact confirmed")).to_be_visible()
+    screenshot(page, "live-partner-status")
+    expect(queue.get_by_role("cell", name="A reviewer (unassigned)")).to_be_visible(timeout=20000)
+    screenshot(queue, "live-review-queue")
+    assert not errors, errors

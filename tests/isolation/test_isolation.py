@@ -136,6 +136,9 @@ OBJECT_URLS: dict[str, Target] = {
     "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Target(
         "capability", lambda f: [{"key": GHOST_KEY}], _ghost_key
     ),
+    "accounts/welcome/<uidb36>/<key>/": Target(
+        "capability", lambda f: [{"uidb36": "zz", "key": GHOST_KEY}], _ghost_key
+    ),
     "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": Target(
         "capability", lambda f: [{"uidb36": "zz", "key": GHOST_KEY}], _ghost_key
     ),

@@ -33,9 +33,9 @@ def _audit_calls():
                 if isinstance(node, ast.Call):
                     name = getattr(node.func, "id", getattr(node.func, "attr", ""))
                     for keyword in node.keywords:
-                        if (name == "audit_record" and keyword.arg == "type") or (
-                            keyword.arg == "audit_type"
-                        ):
+                        if (
+                            name in ("audit_record", "audit_record_for") and keyword.arg == "type"
+                        ) or (keyword.arg == "audit_type"):
                             yield path.relative_to(ROOT), node.lineno, keyword.value
 
 

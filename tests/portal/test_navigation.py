@@ -32,6 +32,7 @@ def test_every_app_adds_its_entries_in_order():
         "Identifiers",
         "User management",
         "Partner profile",
+        "Audit log",
     ]
     provider = member(OrganizationFactory(kind=Kind.PROVIDER))
     assert "Indirect resellers" in _labels(provider)

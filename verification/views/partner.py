@@ -6,12 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.live import LiveRegion, live_region, live_response
 from portal.models import Membership
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
@@ -19,7 +21,7 @@ from portal.types import AuthenticatedHttpRequest
 
 from ..forms import ContactChangeForm, DocumentUploadForm
 from ..models import CONTACT_CHANGE_STATUSES, UPLOAD_STATUSES, CaseEvent, Document, VerificationCase
-from ..progress import verification_steps
+from ..progress import CURRENT, STOPPED, verification_steps
 from ..selectors import (
     case_documents,
     case_for_organization,
@@ -39,7 +41,41 @@ Status = VerificationCase.Status
 INTERNAL_EVENTS = {CaseEvent.Type.CLAIMED, CaseEvent.Type.ESCALATED}
 
 
+def live_context(case: VerificationCase) -> dict[str, Any]:
+    """What the live part of the page shows: status, who it waits on, progress, timeline."""
+    # Who holds the case inside the operator is not the partner's business.
+    timeline = [e for e in case_timeline(case=case) if e.type not in INTERNAL_EVENTS]
+    expired_waiting = any(
+        e.type == "expired" and e.from_status == Status.EMAIL_PENDING for e in timeline
+    )
+    steps = verification_steps(case, expired_waiting_for_contact=expired_waiting)
+    waiting_on = next(
+        (step.waits_on for step in steps if step.state in (CURRENT, STOPPED) and step.waits_on),
+        "",
+    )
+    return {"case": case, "steps": steps, "timeline": timeline, "waiting_on": waiting_on}
+
+
+def verification_live(
+    request: HttpRequest, case: VerificationCase, context: dict[str, Any] | None = None
+) -> LiveRegion:
+    context = context or live_context(case)
+    announce = _("Verification status: %(status)s.") % {"status": case.get_status_display()}
+    if context["waiting_on"]:
+        announce += " " + _("Waiting on: %(who)s.") % {"who": context["waiting_on"]}
+    return live_region(
+        request,
+        region_id="verification-live",
+        endpoint=reverse("verification:status_live"),
+        template="verification/_live_status.html",
+        parts={"verification_timeline": "verification/_live_timeline.html"},
+        context=context,
+        announce=announce,
+    )
+
+
 def status_context(
+    request: HttpRequest,
     membership: Membership,
     case: VerificationCase | None,
     *,
@@ -49,12 +85,8 @@ def status_context(
     if case is None:
         return {"case": None}
     manage = can(membership, Action.MANAGE_VERIFICATION)
-    # Who holds the case inside the operator is not the partner's business.
-    timeline = [e for e in case_timeline(case=case) if e.type not in INTERNAL_EVENTS]
+    live = live_context(case)
     info_request = case_latest_info_request(case=case) if case.status != Status.VERIFIED else None
-    expired_waiting = any(
-        e.type == "expired" and e.from_status == Status.EMAIL_PENDING for e in timeline
-    )
     profile = case.organization.legal_profile
     requested_types = (
         info_request.document_types
@@ -64,8 +96,8 @@ def status_context(
     return {
         "case": case,
         "profile": profile,
-        "steps": verification_steps(case, expired_waiting_for_contact=expired_waiting),
-        "timeline": timeline,
+        **live,
+        "verification_live": verification_live(request, case, live),
         "documents": case_documents(case=case),
         "info_request": info_request,
         "can_manage": manage,
@@ -93,8 +125,21 @@ class VerificationStatusView(TenantViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = case_for_organization(organization=self.organization)
-        context.update(status_context(self.membership, case))
+        context.update(status_context(self.request, self.membership, case))
         return context
+
+
+class VerificationLiveView(TenantViewMixin, View):
+    """/verification/live/: the status, progress and timeline, polled by the page (204 while
+    nothing changed)."""
+
+    required_action = Action.VIEW_VERIFICATION
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        case = case_for_organization(organization=self.organization)
+        if case is None:
+            return HttpResponse(status=204)
+        return live_response(request, verification_live(request, case))
 
 
 class _ManageCaseView(TenantViewMixin, View):
@@ -107,7 +152,7 @@ class _ManageCaseView(TenantViewMixin, View):
         return case
 
     def rerender(self, case: VerificationCase, **forms: Any) -> HttpResponse:
-        context = status_context(self.membership, case, **forms)
+        context = status_context(self.request, self.membership, case, **forms)
         return render(self.request, "verification/status.html", context, status=400)
 
 

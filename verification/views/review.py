@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.live import live_region, live_response
 from portal.mfa import mfa_setup_required, redirect_to_mfa_setup
 from portal.paging import COUNT_CAP, keyset_page
 from portal.policy import Action
@@ -54,6 +56,7 @@ from ..services import (
     case_reject,
     case_request_info,
 )
+from ..templatetags.verification_tags import capped
 from .partner import serve_document
 
 Status = VerificationCase.Status
@@ -80,26 +83,20 @@ class ReviewerViewMixin(TenantViewMixin):
 
 
 def _chart(buckets) -> dict[str, Any]:
-    """Bar geometry for the server-rendered SVG of queue age."""
+    """Bars of queue age: one row per age bucket, its bar as long as its share of the busiest
+    bucket (the labels and counts are HTML text, readable at any width)."""
     peak = max((count for _b, count in buckets), default=0) or 1
-    bar_width, gap, height = 104, 16, 120
-    bars = []
-    for index, (bucket, count) in enumerate(buckets):
-        bar_height = round(height * count / peak)
-        bars.append(
-            {
-                "label": AGE_LABELS[bucket.key],
-                "count": count,
-                "capped": count > COUNT_CAP,
-                "x": 8 + index * (bar_width + gap),
-                "y": 20 + height - bar_height,
-                "height": bar_height,
-                "width": bar_width,
-                "text_x": 8 + index * (bar_width + gap) + bar_width // 2,
-                "over": bucket.low_days >= 3,
-            }
-        )
-    return {"bars": bars, "width": 8 + len(bars) * (bar_width + gap), "height": height + 60}
+    bars = [
+        {
+            "label": AGE_LABELS[bucket.key],
+            "count": count,
+            "capped": count > COUNT_CAP,
+            "length": round(100 * count / peak),
+            "over": bucket.low_days >= 3,
+        }
+        for bucket, count in buckets
+    ]
+    return {"bars": bars}
 
 
 class ReviewQueueView(ReviewerViewMixin, TemplateView):
@@ -143,7 +140,7 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
         query = {
             k: v
             for k, v in self.request.GET.dict().items()
-            if k not in ("page", "after", "before") and v
+            if k not in ("page", "after", "before", "v") and v
         }
         # The cached total is keyed by the filter actually applied (what the form accepted, not
         # whatever the address bar holds); "me" differs per reviewer.
@@ -164,7 +161,25 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
                 "chart": _chart(case_queue_age_buckets(counts)),
             }
         )
+        context["queue_live"] = live_region(
+            self.request,
+            region_id="queue-live",
+            endpoint=reverse("verification:review_queue_live"),
+            template="verification/_queue_cases.html",
+            parts={"queue_counts": "verification/_queue_counts.html"},
+            context=context,
+            announce=_("The verification queue changed: %(total)s cases match.")
+            % {"total": capped(counts["total"])},
+        )
         return context
+
+
+class ReviewQueueLiveView(ReviewQueueView):
+    """/review/live/: the queue's cases and counts for the page's filters, polled by the page
+    (204 while nothing changed). The same queries as the page."""
+
+    def render_to_response(self, context, **response_kwargs):
+        return live_response(self.request, context["queue_live"])
 
 
 def _case_context(request, case: VerificationCase, **forms: Any) -> dict[str, Any]:

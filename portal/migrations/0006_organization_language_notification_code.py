@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_organization_lookup_indexes'),
+        ('portal', '0005_audit_event_filter_indexes'),
     ]
 
     operations = [
