@@ -1,9 +1,9 @@
 """bench/lighthouse: Lighthouse (mobile) on four pages of the demo under production settings.
 
-    bench/lighthouse [--runs N]
+    bench/lighthouse [--runs N] [--reuse] [--only LABEL...]
 
-1. A PostgreSQL database of its own ("<name of $DATABASE_URL's>_lighthouse"), rebuilt: migrate,
-   `seed_demo`; `collectstatic` (hashed, compressed files, as in production).
+1. A PostgreSQL database of its own ("<name of $DATABASE_URL's>_lighthouse"), rebuilt (kept with
+   --reuse): migrate, `seed_demo`; `collectstatic` (hashed, compressed files, as in production).
 2. gunicorn, production settings over local HTTP (PORTAL_LOCAL_HTTP=1, as `make prod`), static
    files served by WhiteNoise; the demo's password-only sign-in (PORTAL_REQUIRE_MFA=0, as
    `make run`), each user signed in through the real login page.
@@ -11,7 +11,8 @@
    (CHROME_PATH; nothing downloads a browser), mobile form factor with its default simulated
    throttling, the session cookie passed with --extra-headers. Each page is measured `--runs`
    times (default 3) and the median performance score kept.
-4. Prints the table, writes bench/lighthouse.json.
+4. Prints the table, writes bench/lighthouse.json; each run's full report is kept in
+   var/lighthouse/ (open it with Lighthouse's viewer for the details).
 
 Targets (issue 14): performance >= 95, accessibility 100, best practices 100."""
 
@@ -33,6 +34,7 @@ from bench.main import (
     ROOT,
     Http,
     base_url,
+    db_exists,
     django_env,
     free_port,
     log,
@@ -44,6 +46,7 @@ from bench.main import (
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 RESULTS = ROOT / "bench" / "lighthouse.json"
+REPORTS = ROOT / "var" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices")
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100}
 # label, user, path
@@ -53,6 +56,10 @@ PAGES = [
     ("Review queue", "reviewer@csp-operator.example", "/review/"),
     ("Indirect resellers", "admin@contoso-distribution.example", "/indirect-resellers/"),
 ]
+
+
+def slug(label: str) -> str:
+    return label.lower().replace(" ", "-")
 
 
 def chromium() -> str:
@@ -111,12 +118,15 @@ def lighthouse(url: str, cookie: str, out: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per page (median kept)")
+    parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
+    parser.add_argument("--only", nargs="*", default=[], help="pages whose label contains ...")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE} is missing: run `make install` (npm ci)")
 
     database = f"{base_url().path.lstrip('/')}_lighthouse"
     port = free_port()
+    REPORTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp_dir:
         tmp = Path(tmp_dir)
         env = django_env(
@@ -133,9 +143,10 @@ def main() -> None:
             },
         )
         log(f"database {database}: migrate, seed_demo, collectstatic")
-        recreate_db(database)
-        manage(database, "migrate", "--noinput", env=env)
-        manage(database, "seed_demo", env=env)
+        if not (args.reuse and db_exists(database)):
+            recreate_db(database)
+            manage(database, "migrate", "--noinput", env=env)
+            manage(database, "seed_demo", env=env)
         manage(database, "collectstatic", "--noinput", "-v0", env=env)
         server = subprocess.Popen(
             [
@@ -158,9 +169,15 @@ def main() -> None:
         try:
             wait_healthy(port)
             for label, email, path in PAGES:
+                if args.only and not any(part.lower() in label.lower() for part in args.only):
+                    continue
                 cookie = sign_in(port, email).cookie_header()
                 runs = [
-                    lighthouse(f"http://127.0.0.1:{port}{path}", cookie, tmp / f"run{i}.json")
+                    lighthouse(
+                        f"http://127.0.0.1:{port}{path}",
+                        cookie,
+                        REPORTS / f"{slug(label)}-{i}.json",
+                    )
                     for i in range(args.runs)
                 ]
                 runs.sort(key=lambda run: run["scores"]["performance"])
@@ -180,6 +197,9 @@ def main() -> None:
                 log(f"{label}: {median['scores']} (performance runs {performance})")
         finally:
             stop_process(server)
+    print(table(rows))
+    if args.only:
+        return  # a partial run leaves bench/lighthouse.json as it was
     RESULTS.write_text(
         json.dumps(
             {
@@ -193,7 +213,6 @@ def main() -> None:
         )
         + "\n"
     )
-    print(table(rows))
     print(f"\nWritten: {RESULTS.relative_to(ROOT)}")
 
 

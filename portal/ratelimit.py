@@ -35,6 +35,9 @@ DESCRIPTIONS: dict[str, Promise] = {
         "an invitation email."
     ),
     "invitation_resend": _("This invitation was sent again as many times as it can be for now."),
+    "bulk_invitation": _(
+        "Your organization has sent as many files of invitations as it can in a short time."
+    ),
 }
 
 

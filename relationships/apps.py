@@ -24,6 +24,24 @@ def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, A
     )
 
 
+def invitation_inbox_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+    """Invitations waiting for this company's answer (a reseller's from providers, a customer's
+    from resellers): one query, shown only when there is one."""
+    from portal.models import Organization
+
+    from .views.inbox import inbox_page
+
+    if membership.organization.kind not in (
+        Organization.Kind.RESELLER,
+        Organization.Kind.CUSTOMER,
+    ):
+        return None
+    inbox = inbox_page(request, membership.organization, per_page=5)
+    if not inbox:
+        return None
+    return ("relationships/inbox_panel.html", {"inbox": inbox})
+
+
 class RelationshipsConfig(AppConfig):
     name = "relationships"
 
@@ -37,6 +55,7 @@ class RelationshipsConfig(AppConfig):
         from portal.dashboard import register_panel
 
         register_panel(relationships_panel, order=40)
+        register_panel(invitation_inbox_panel, order=35)
 
         from portal.scale import register_scale_step
 
@@ -66,6 +85,13 @@ class RelationshipsConfig(AppConfig):
                 Action.VIEW_RELATIONSHIPS,
                 kinds={Kind.RESELLER},
                 order=40,
+            ),
+            NavEntry(
+                _("Invitations"),
+                "relationships:received_invitations",
+                Action.VIEW_DASHBOARD,
+                kinds={Kind.CUSTOMER},
+                order=45,
             ),
             NavEntry(
                 _("Indirect resellers"),

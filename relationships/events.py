@@ -55,3 +55,11 @@ class AuditType(models.TextChoices):
     )
     CUSTOMER_ACCEPTED = "relationships.customer.accepted", _("Customer relationship accepted")
     ORDER_PLACED = "relationships.order.placed", _("Order placed")
+    BULK_INVITATIONS_CONFIRMED = (
+        "relationships.bulk_invitations.confirmed",
+        _("File of invitations confirmed for sending"),
+    )
+    BULK_INVITATIONS_FINISHED = (
+        "relationships.bulk_invitations.finished",
+        _("File of invitations sent"),
+    )

@@ -102,3 +102,25 @@ class OrderForm(PortalFormMixin, forms.Form):
         help_text=_("For example: Microsoft 365 Business Standard."),
     )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10000)
+
+
+class BulkInvitationUploadForm(PortalFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8 CSV (with or without BOM), up to 5,000 rows and 2 MB, with the template's "
+            "columns on the first line."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, providers=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if providers is not None:
+            self.fields["provider"] = forms.ModelChoiceField(
+                label=_("Indirect provider"),
+                queryset=providers,
+                empty_label=_("Choose a provider"),
+                help_text=_("Every customer in the file will be shared with this provider."),
+            )
+            self.order_fields(["provider", "file"])

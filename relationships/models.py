@@ -92,6 +92,8 @@ class InvitationBase(models.Model):
     )
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     last_sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
+    # The invited address's domain as a `domain_path`, for the invited company's inbox.
+    invitee_domain_path = models.CharField(max_length=255, default="", editable=False)
     responded_at = models.DateTimeField(null=True, blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -107,6 +109,11 @@ class InvitationBase(models.Model):
                 fields=["organization", "expires_at", "id"],
                 condition=Q(status="pending"),
                 name="%(class)s_pending",
+            ),
+            # The invited company's inbox: its domain and subdomains, newest first.
+            models.Index(
+                fields=["invitee_domain_path", "created_at"],
+                name="%(class)s_invitee",
             ),
         ]
 
@@ -357,3 +364,149 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.offer_name} for {self.customer}"
+
+
+def domain_path(domain: str) -> str:
+    """A domain's labels right to left, each followed by a dot: "eu.northwind.example" is
+    "example.northwind.eu.". An organization's domain and every subdomain of it then share one
+    prefix, which a btree index serves (`invitee_domain_path__startswith`)."""
+    labels = [label for label in domain.lower().strip().rstrip(".").split(".") if label]
+    return "".join(f"{label}." for label in reversed(labels))
+
+
+class InvitationEvent(models.Model):
+    """Append-only lifecycle of an invitation (sent, resent, expired, revoked, accepted,
+    declined), shown under Recent changes to the organization that sent it and to the company
+    it is addressed to (by the invited address's domain)."""
+
+    class Type(models.TextChoices):
+        SENT = "sent", _("Invitation sent")
+        RESENT = "resent", _("Invitation sent again")
+        EXPIRED = "expired", _("Invitation expired")
+        REVOKED = "revoked", _("Invitation revoked")
+        ACCEPTED = "accepted", _("Invitation accepted")
+        DECLINED = "declined", _("Invitation declined")
+
+    kind = models.CharField(max_length=16)  # an invitation model's KIND
+    reseller_invitation = models.ForeignKey(
+        ResellerInvitation, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    customer_invitation = models.ForeignKey(
+        CustomerInvitation, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    # The sender, and the invitee's domain: the two sides that read the event.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    invitee_domain_path = models.CharField(max_length=255)
+    email = models.EmailField()
+    type = models.CharField(max_length=16, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="invevent_sender"),
+            models.Index(
+                fields=["invitee_domain_path", "created_at"],
+                name="invevent_invitee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.email})"
+
+
+class BulkInvitationBatch(models.Model):
+    """One uploaded CSV of invitations: checked on upload (a draft the sender reviews), then
+    sent by a task in chunks. The counters are the progress page's state, so a reload shows
+    where it is; `content_hash` keeps one organization from sending the same file twice."""
+
+    class Kind(models.TextChoices):
+        RESELLER = "reseller", _("Reseller invitations")
+        CUSTOMER = "customer", _("Customer invitations")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Waiting for your confirmation")
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Sending")
+        DONE = "done", _("Finished")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="bulk_invitation_batches"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    provider = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(_("file"), max_length=255)
+    content_hash = models.CharField(max_length=64)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    not_sent = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "content_hash"],
+                condition=~Q(status="draft"),
+                name="one_confirmed_bulk_batch_per_file",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="bulk_org")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.organization})"
+
+    @property
+    def to_send(self) -> int:
+        return self.total_rows - self.invalid_rows
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.to_send) if self.to_send else 100
+
+
+class BulkInvitationRow(models.Model):
+    """One data row of an uploaded file and what became of it."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("Not sent: error in the file")
+        WAITING = "waiting", _("Waiting")
+        SENT = "sent", _("Sent")
+        NOT_SENT = "not_sent", _("Not sent")
+
+    batch = models.ForeignKey(BulkInvitationBatch, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField(_("row"))  # the file's line number, header = 1
+    email = models.CharField(_("email"), max_length=320, blank=True)
+    partner_id = models.CharField(_("PartnerID"), max_length=64, blank=True)
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    status = models.CharField(_("result"), max_length=16, choices=Status.choices)
+    message = models.TextField(_("reason"), blank=True)
+    invitation_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "line"], name="one_bulk_row_per_line")
+        ]
+        indexes = [models.Index(fields=["batch", "status", "line"], name="bulkrow_status")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.line}"

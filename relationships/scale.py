@@ -23,6 +23,7 @@ from .models import (
     ProviderRelationship,
     RelationshipEvent,
     ResellerInvitation,
+    domain_path,
 )
 
 Event = RelationshipEvent.Type
@@ -238,6 +239,7 @@ def _invitations_and_orders(run: ScaleRun, contoso: Tenant) -> None:
                 contoso.admin_id,
                 "",
                 None,
+                domain_path(f"prospect{index}.scale.example"),
             )
         )
     bulk_insert(
@@ -256,6 +258,7 @@ def _invitations_and_orders(run: ScaleRun, contoso: Tenant) -> None:
             "invited_by_id",
             "partner_id",
             "reseller_id",
+            "invitee_domain_path",
         ],
         rows,
     )

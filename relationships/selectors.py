@@ -9,18 +9,23 @@ from __future__ import annotations
 import secrets
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from portal.models import Market, Organization, Region
 
 from .models import (
+    BulkInvitationBatch,
+    BulkInvitationRow,
     CustomerInvitation,
     CustomerRelationship,
+    InvitationEvent,
     InvitationStatus,
     Order,
     ProviderProfile,
     ProviderRelationship,
     RelationshipEvent,
     ResellerInvitation,
+    domain_path,
 )
 
 KEY_LENGTH = 43  # secrets.token_urlsafe(32)
@@ -314,3 +319,124 @@ def markets_for_invitation(*, invitation: CustomerInvitation) -> QuerySet[Market
     if country is None:
         return Market.objects.order_by("name")
     return Market.objects.filter(region_id=country.region_id).order_by("name")
+
+
+# The invitation inbox --------------------------------------------------------------------------
+
+
+def invitations_addressed_to(
+    *, organization: Organization
+) -> QuerySet[ResellerInvitation] | QuerySet[CustomerInvitation]:
+    """Cross-tenant by design: the invitations other organizations sent to this company, a
+    provider's to a reseller or a reseller's to a customer, whatever their status. An
+    invitation is addressed to the company whose domain (or a subdomain of it) the invited
+    address is at — the rule `invitee_refusal` enforces on accepting. Newest first."""
+    path = domain_path(organization.primary_domain or "")
+    if organization.kind == Organization.Kind.RESELLER:
+        qs: QuerySet = ResellerInvitation.objects.select_related("organization")
+    elif organization.kind == Organization.Kind.CUSTOMER:
+        qs = CustomerInvitation.objects.select_related("organization", "provider")
+    else:
+        return ResellerInvitation.objects.none()
+    if not path:
+        return qs.none()
+    return qs.filter(invitee_domain_path__startswith=path).order_by("-created_at", "-pk")
+
+
+def pending_invitations_addressed_to(
+    *, organization: Organization
+) -> QuerySet[ResellerInvitation] | QuerySet[CustomerInvitation]:
+    """The inbox: invitations to this company still open to an answer, soonest expiry first."""
+    return (
+        invitations_addressed_to(organization=organization)
+        .filter(status=InvitationStatus.PENDING, expires_at__gt=timezone.now())
+        .order_by("expires_at", "pk")
+    )
+
+
+def invitation_addressed_to(
+    *, organization: Organization, invitation_id: int
+) -> ResellerInvitation | CustomerInvitation | None:
+    """One invitation of this company's inbox; another company's is None (the page's 404)."""
+    return invitations_addressed_to(organization=organization).filter(pk=invitation_id).first()
+
+
+def sent_reseller_invitations(*, provider: Organization) -> QuerySet[ResellerInvitation]:
+    """Every invitation the provider sent, whatever became of it, newest first."""
+    return ResellerInvitation.objects.filter(organization=provider).order_by("-created_at", "-pk")
+
+
+def sent_customer_invitations(*, reseller: Organization) -> QuerySet[CustomerInvitation]:
+    return (
+        CustomerInvitation.objects.filter(organization=reseller)
+        .select_related("provider")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitation_events_for(
+    *, organization: Organization, kind: str, limit: int = 10
+) -> list[InvitationEvent]:
+    """The latest lifecycle steps of one kind of invitation ("reseller": a provider's requests,
+    "customer": a reseller's customer invitations) on the organization's side: those it sent,
+    or those addressed to it (cross-tenant on that side, as `invitations_addressed_to`). One
+    index-backed query of at most `limit` rows."""
+    senders = {ResellerInvitation.KIND: Organization.Kind.PROVIDER}
+    senders[CustomerInvitation.KIND] = Organization.Kind.RESELLER
+    qs = InvitationEvent.objects.filter(kind=kind)
+    if organization.kind == senders.get(kind):
+        qs = qs.filter(organization=organization)
+    else:
+        path = domain_path(organization.primary_domain or "")
+        if not path:
+            return []
+        qs = qs.filter(invitee_domain_path__startswith=path)
+    return list(
+        qs.select_related("organization", "actor_organization").order_by("-created_at", "-pk")[
+            :limit
+        ]
+    )
+
+
+def recent_changes_for(
+    *, organization: Organization, invitation_kind: str, limit: int = 10
+) -> list:
+    """Recent changes: relationship events (providers and resellers) and the lifecycle steps of
+    one kind of invitation on the organization's side, newest first."""
+    relationship_events = []
+    if organization.kind in (Organization.Kind.PROVIDER, Organization.Kind.RESELLER):
+        relationship_events = relationship_events_for(organization=organization, limit=limit)
+    merged = [
+        *relationship_events,
+        *invitation_events_for(organization=organization, kind=invitation_kind, limit=limit),
+    ]
+    merged.sort(key=lambda event: event.created_at, reverse=True)
+    return merged[:limit]
+
+
+# Bulk invitations ------------------------------------------------------------------------------
+
+
+def bulk_batches_of(*, organization: Organization) -> QuerySet[BulkInvitationBatch]:
+    """The organization's uploaded files, newest first."""
+    return BulkInvitationBatch.objects.filter(organization=organization).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def bulk_batch_of(*, organization: Organization, batch_id: int) -> BulkInvitationBatch | None:
+    """One of the organization's files; another tenant's is None (the page's 404)."""
+    return (
+        BulkInvitationBatch.objects.select_related("provider")
+        .filter(organization=organization, pk=batch_id)
+        .first()
+    )
+
+
+def bulk_rows(
+    *, batch: BulkInvitationBatch, statuses: tuple[str, ...] = ()
+) -> QuerySet[BulkInvitationRow]:
+    qs = BulkInvitationRow.objects.filter(batch=batch)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    return qs.order_by("line")

@@ -11,3 +11,11 @@ from .services.expiry import invitations_expire_due
 def relationships_expire_invitations() -> int:
     """Beat (suggested: hourly): pending invitations past their expiry become expired."""
     return invitations_expire_due()
+
+
+@shared_task(acks_late=True)
+def relationships_bulk_invitations_send(batch_id: int) -> None:
+    """Send a confirmed bulk-invitation file in chunks; a rerun resumes where it stopped."""
+    from .services.bulk import bulk_batch_send
+
+    bulk_batch_send(batch_id=batch_id)

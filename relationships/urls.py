@@ -13,6 +13,11 @@ urlpatterns = [
         {"export": True},
         name="indirect_resellers_export",
     ),
+    path(
+        "indirect-resellers/invitations/",
+        views.SentResellerInvitationsView.as_view(),
+        name="sent_reseller_invitations",
+    ),
     path("indirect-resellers/invite/", views.ResellerInviteView.as_view(), name="invite_reseller"),
     path(
         "indirect-resellers/invitations/<int:pk>/<str:action>/",
@@ -62,6 +67,24 @@ urlpatterns = [
         "customers/<int:customer_id>/",
         views.CustomerDetailView.as_view(),
         name="customer_detail",
+    ),
+    path("bulk-invitations/", views.BulkUploadView.as_view(), name="bulk_upload"),
+    path("bulk-invitations/template.csv", views.BulkTemplateView.as_view(), name="bulk_template"),
+    path("bulk-invitations/<int:pk>/", views.BulkBatchView.as_view(), name="bulk_batch"),
+    path(
+        "bulk-invitations/<int:pk>/results.csv",
+        views.BulkResultsView.as_view(),
+        name="bulk_results",
+    ),
+    path(
+        "received-invitations/",
+        views.ReceivedInvitationsView.as_view(),
+        name="received_invitations",
+    ),
+    path(
+        "received-invitations/<int:pk>/<str:action>/",
+        views.ReceivedInvitationActionView.as_view(),
+        name="received_invitation_action",
     ),
     path("invitations/<str:key>/", views.InvitationView.as_view(), name="invitation"),
 ]

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
 from portal.models import Market, Membership, Notification, Organization, OutboxMessage, Role
-from relationships.models import CustomerRelationship, Order, ProviderRelationship
+from relationships.models import (
+    BulkInvitationBatch,
+    BulkInvitationRow,
+    CustomerRelationship,
+    Order,
+    ProviderRelationship,
+)
 from tests.factories import OrganizationFactory, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
@@ -121,6 +127,33 @@ def build_family(tag: str) -> Family:
         email=f"owner@{tag}newcust.example",
         company_name=f"{word}newcust S.p.A.",
     )
+    # Addressed to the family's own reseller and customer: their inboxes.
+    inbox_invitation = ResellerInvitationFactory(
+        organization=provider,
+        invited_by=family.members["provider"]["global_admin"].user,
+        email=f"boss@{tag}resell.example",
+    )
+    CustomerInvitationFactory(
+        organization=reseller,
+        provider=provider,
+        invited_by=family.members["reseller"]["global_admin"].user,
+        email=f"it@{tag}cust.example",
+        company_name=f"{word}cust Retail",
+    )
+    bulk_batch = BulkInvitationBatch.objects.create(
+        organization=provider,
+        kind=BulkInvitationBatch.Kind.RESELLER,
+        created_by=family.members["provider"]["global_admin"].user,
+        filename=f"{tag}invitee.csv",
+        content_hash=f"isolation-{tag}",
+        total_rows=1,
+    )
+    BulkInvitationRow.objects.create(
+        batch=bulk_batch,
+        line=2,
+        email=f"bulk@{tag}invitee.example",
+        status=BulkInvitationRow.Status.WAITING,
+    )
     partner_id = PartnerId.objects.create(
         organization=reseller, mpn_id=f"9{sum(map(ord, tag)):05d}1", country=italy
     )
@@ -184,6 +217,8 @@ def build_family(tag: str) -> Family:
         order=order,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,
+        inbox_invitation=inbox_invitation,
+        bulk_batch=bulk_batch,
         partner_id=partner_id,
         case=case,
         contact_key=contact_key,

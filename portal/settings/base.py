@@ -171,6 +171,8 @@ PORTAL_RATE_LIMITS = {
     "customer_invitation": env("PORTAL_RATE_LIMIT_CUSTOMER_INVITATIONS", default="30/h"),
     "user_invitation": env("PORTAL_RATE_LIMIT_USER_INVITATIONS", default="30/h"),
     "invitation_resend": env("PORTAL_RATE_LIMIT_INVITATION_RESENDS", default="3/h"),
+    # One confirmed CSV of up to 5,000 invitations counts once (relationships bulk upload).
+    "bulk_invitation": env("PORTAL_RATE_LIMIT_BULK_INVITATIONS", default="10/d"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CSP Partner Portal"

@@ -22,8 +22,10 @@ from ..errors import InvitationUnavailable
 from ..models import (
     INVITATION_VALIDITY,
     CustomerInvitation,
+    InvitationEvent,
     InvitationStatus,
     ResellerInvitation,
+    domain_path,
 )
 
 
@@ -75,11 +77,34 @@ def invitation_issue[I: (ResellerInvitation, CustomerInvitation)](
         expires_at=expiry_for(model.KIND),
         created_at=now,
         last_sent_at=now,
+        invitee_domain_path=domain_path(email_domain(fields["email"])),
         **fields,
     )
     invitation.full_clean()
     invitation.save()
     return invitation
+
+
+def invitation_event_record(
+    invitation: ResellerInvitation | CustomerInvitation,
+    *,
+    type: InvitationEvent.Type,
+    actor: User | None = None,
+    actor_organization: Organization | None = None,
+) -> InvitationEvent:
+    """Append one step of the invitation's lifecycle to Recent changes (sender's and invited
+    company's); call inside the transaction of the change."""
+    return InvitationEvent.objects.create(
+        kind=invitation.KIND,
+        reseller_invitation=invitation if isinstance(invitation, ResellerInvitation) else None,
+        customer_invitation=invitation if isinstance(invitation, CustomerInvitation) else None,
+        organization_id=invitation.organization_id,
+        invitee_domain_path=invitation.invitee_domain_path,
+        email=invitation.email,
+        type=type,
+        actor=actor,
+        actor_organization=actor_organization,
+    )
 
 
 def open_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
@@ -146,6 +171,12 @@ def invitation_resend[I: (ResellerInvitation, CustomerInvitation)](
     audit_record(
         type=audit_type, organization=invitation.organization, actor=actor, invitation=invitation.pk
     )
+    invitation_event_record(
+        invitation,
+        type=InvitationEvent.Type.RESENT,
+        actor=actor,
+        actor_organization=invitation.organization,
+    )
     send(invitation)
 
 
@@ -157,4 +188,10 @@ def invitation_revoke(
     invitation_close(invitation, status=InvitationStatus.REVOKED, by=actor)
     audit_record(
         type=audit_type, organization=invitation.organization, actor=actor, invitation=invitation.pk
+    )
+    invitation_event_record(
+        invitation,
+        type=InvitationEvent.Type.REVOKED,
+        actor=actor,
+        actor_organization=invitation.organization,
     )

@@ -22,12 +22,14 @@ from ..events import AuditType
 from ..models import (
     CustomerInvitation,
     CustomerRelationship,
+    InvitationEvent,
     InvitationStatus,
     ProviderRelationship,
 )
 from ._invitations import (
     answer_refusal,
     invitation_close,
+    invitation_event_record,
     invitation_issue,
     invitation_resend,
     invitation_revoke,
@@ -62,7 +64,10 @@ def customer_invitation_create(
     email: str,
     company_name: str,
     language: str = "",
+    rate_limited: bool = True,
 ) -> CustomerInvitation:
+    """Invite a customer for the reseller and one of its active providers. A bulk upload passes
+    `rate_limited=False`: its file was limited as a whole (`bulk_batch_confirm`)."""
     membership = require_member(
         actor=actor, organization=organization, action=Action.INVITE_CUSTOMER
     )
@@ -85,7 +90,8 @@ def customer_invitation_create(
                     % {"email": email, "provider": relationship.provider.legal_name}
                 }
             )
-        rate_limit_consume(action="customer_invitation", key=f"organization:{reseller.pk}")
+        if rate_limited:
+            rate_limit_consume(action="customer_invitation", key=f"organization:{reseller.pk}")
         invitation = invitation_issue(
             CustomerInvitation,
             organization=reseller,
@@ -103,6 +109,12 @@ def customer_invitation_create(
             invitation=invitation.pk,
             provider=relationship.provider_id,
             email=email,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.SENT,
+            actor=membership.user,
+            actor_organization=reseller,
         )
         emails.send_customer_invitation(invitation)
     return invitation
@@ -240,6 +252,12 @@ def customer_invitation_accept(
             actor_organization=membership.organization,
             customer_relationship=relationship.pk,
         )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.ACCEPTED,
+            actor=membership.user,
+            actor_organization=customer,
+        )
         notify(organization=invitation.organization, message=message, link="/customers/")
         notify(organization=invitation.provider, message=message, link="/customers/")
         emails.send_customer_accepted(invitation, customer=customer)
@@ -264,6 +282,12 @@ def customer_invitation_decline(
             organization=invitation.organization,
             actor=user,
             invitation=invitation.pk,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.DECLINED,
+            actor=user,
+            actor_organization=membership.organization if membership else None,
         )
         notify(
             organization=invitation.organization,

@@ -9,18 +9,20 @@ from django.utils import timezone
 from portal.audit import audit_record
 
 from ..events import AuditType
-from ..models import CustomerInvitation, InvitationStatus, ResellerInvitation
+from ..models import CustomerInvitation, InvitationEvent, InvitationStatus, ResellerInvitation
+from ._invitations import invitation_event_record
 
 
 def invitations_expire_due(*, limit: int = 500) -> int:
     """Mark due invitations expired, each under a row lock; running it twice changes nothing."""
     done = 0
-    for model, audit_type in (
+    kinds: tuple[tuple[type[ResellerInvitation] | type[CustomerInvitation], str], ...] = (
         (ResellerInvitation, AuditType.RESELLER_INVITATION_EXPIRED),
         (CustomerInvitation, AuditType.CUSTOMER_INVITATION_EXPIRED),
-    ):
+    )
+    for model, audit_type in kinds:
         with transaction.atomic():
-            due = list(
+            due: list[ResellerInvitation | CustomerInvitation] = list(
                 model.objects.select_for_update(skip_locked=True).filter(
                     status=InvitationStatus.PENDING, expires_at__lte=timezone.now()
                 )[:limit]
@@ -33,5 +35,6 @@ def invitations_expire_due(*, limit: int = 500) -> int:
                     organization=invitation.organization,
                     invitation=invitation.pk,
                 )
+                invitation_event_record(invitation, type=InvitationEvent.Type.EXPIRED)
             done += len(due)
     return done

@@ -19,6 +19,7 @@ from portal.ratelimit import rate_limit_consume
 from .. import emails
 from ..events import AuditType
 from ..models import (
+    InvitationEvent,
     InvitationStatus,
     ProviderRelationship,
     RelationshipEvent,
@@ -27,6 +28,7 @@ from ..models import (
 from ._invitations import (
     answer_refusal,
     invitation_close,
+    invitation_event_record,
     invitation_issue,
     invitation_resend,
     invitation_revoke,
@@ -100,11 +102,18 @@ def reseller_invitation_refusal(*, provider: Organization, email: str) -> str | 
 
 
 def reseller_invitation_create(
-    *, actor: User, organization: Organization, email: str, partner_id: str = "", language: str = ""
+    *,
+    actor: User,
+    organization: Organization,
+    email: str,
+    partner_id: str = "",
+    rate_limited: bool = True,
+    language: str = "",
 ) -> ResellerInvitation:
     """Invite a reseller admin by email. Refused only for what the provider already knows
     (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
-    the invited company are checked when the reseller answers."""
+    the invited company are checked when the reseller answers. A bulk upload passes
+    `rate_limited=False`: its file was limited as a whole (`bulk_batch_confirm`)."""
     membership = require_member(
         actor=actor, organization=organization, action=Action.INVITE_RESELLER
     )
@@ -143,7 +152,8 @@ def reseller_invitation_create(
                     % {"email": email, "date": formats.date_format(pending.expires_at)}
                 }
             )
-        rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
+        if rate_limited:
+            rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
         invitation = invitation_issue(
             ResellerInvitation,
             organization=provider,
@@ -159,6 +169,12 @@ def reseller_invitation_create(
             actor_organization=membership.organization,
             invitation=invitation.pk,
             email=email,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.SENT,
+            actor=membership.user,
+            actor_organization=provider,
         )
         emails.send_reseller_invitation(invitation)
     return invitation
@@ -299,6 +315,12 @@ def reseller_invitation_accept(
             actor=membership.user,
             actor_organization=reseller,
         )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.ACCEPTED,
+            actor=membership.user,
+            actor_organization=reseller,
+        )
         audit_record_for(
             type=AuditType.PROVIDER_AUTHORIZED,
             organizations=[provider, reseller],
@@ -357,6 +379,12 @@ def reseller_invitation_decline(
             actor_organization=membership.organization,
             invitation=invitation.pk,
             reseller=membership.organization.pk,
+        )
+        invitation_event_record(
+            invitation,
+            type=InvitationEvent.Type.DECLINED,
+            actor=membership.user,
+            actor_organization=membership.organization,
         )
         notify(
             organization=invitation.organization,

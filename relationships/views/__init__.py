@@ -1,7 +1,9 @@
 """Thin views: parse, call one service or selector, render."""
 
+from .bulk import BulkBatchView, BulkResultsView, BulkTemplateView, BulkUploadView
 from .customers import CustomerDetailView, CustomerPartnersView, CustomersView
 from .directory import FindProviderView
+from .inbox import ReceivedInvitationActionView, ReceivedInvitationsView
 from .invitations import InvitationView
 from .partners import (
     CustomerInvitationActionView,
@@ -11,9 +13,14 @@ from .partners import (
     RelationshipActionView,
     ResellerInvitationActionView,
     ResellerInviteView,
+    SentResellerInvitationsView,
 )
 
 __all__ = [
+    "BulkBatchView",
+    "BulkResultsView",
+    "BulkTemplateView",
+    "BulkUploadView",
     "CustomerDetailView",
     "CustomerInvitationActionView",
     "CustomerInviteView",
@@ -23,7 +30,10 @@ __all__ = [
     "IndirectProvidersView",
     "IndirectResellersView",
     "InvitationView",
+    "ReceivedInvitationActionView",
+    "ReceivedInvitationsView",
     "RelationshipActionView",
     "ResellerInvitationActionView",
     "ResellerInviteView",
+    "SentResellerInvitationsView",
 ]

@@ -40,6 +40,7 @@ from ._base import (
     status_text,
     yes_no,
 )
+from .inbox import inbox_page
 
 PENDING_PER_PAGE = 20
 
@@ -128,11 +129,38 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
             )
         return self.render_list(
             request,
-            events=selectors.relationship_events_for(organization=self.organization),
+            events=selectors.recent_changes_for(
+                organization=self.organization, invitation_kind=ResellerInvitation.KIND
+            ),
             can_invite=can_invite,
             regions=selectors.provider_regions(provider=self.organization) if can_invite else [],
             form=form or ResellerInviteForm(),
             pending=pending,
+        )
+
+
+class SentResellerInvitationsView(TenantViewMixin, View):
+    """/indirect-resellers/invitations/: every invitation the provider sent, whatever became of
+    it (revoked and expired included), and their Recent changes."""
+
+    required_action = Action.INVITE_RESELLER
+    organization_kinds = {Kind.PROVIDER}
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "relationships/sent_invitations.html",
+            {
+                "history": bounded_page(
+                    selectors.sent_reseller_invitations(provider=self.organization),
+                    request.GET.get("history_page"),
+                    per_page=PENDING_PER_PAGE,
+                    counted=False,
+                ),
+                "events": selectors.invitation_events_for(
+                    organization=self.organization, kind=ResellerInvitation.KIND
+                ),
+            },
         )
 
 
@@ -325,9 +353,12 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     ) -> HttpResponse | StreamingHttpResponse:
         return self.render_list(
             request,
-            events=selectors.relationship_events_for(organization=self.organization),
+            events=selectors.recent_changes_for(
+                organization=self.organization, invitation_kind=ResellerInvitation.KIND
+            ),
             can_manage=can(self.membership, Action.AUTHORIZE_PROVIDER),
             can_invite=can(self.membership, Action.INVITE_CUSTOMER),
+            inbox=[] if self.wants_csv() else inbox_page(request, self.organization),
         )
 
 
@@ -346,6 +377,15 @@ class CustomerInviteView(TenantViewMixin, View):
                     request.GET.get("pending_page"),
                     per_page=PENDING_PER_PAGE,
                     counted=False,
+                ),
+                "history": bounded_page(
+                    selectors.sent_customer_invitations(reseller=self.organization),
+                    request.GET.get("history_page"),
+                    per_page=PENDING_PER_PAGE,
+                    counted=False,
+                ),
+                "events": selectors.invitation_events_for(
+                    organization=self.organization, kind=CustomerInvitation.KIND
                 ),
             },
             status=status,

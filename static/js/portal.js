@@ -8,4 +8,16 @@ document.addEventListener("DOMContentLoaded", () => {
   if (summary) {
     summary.focus();
   }
+
+  // On narrow screens the side navigation opens as a dialog (Bootstrap's offcanvas adds
+  // role="dialog" while it is shown): name it by its title while it is one.
+  const sidenav = document.getElementById("sidenav");
+  if (sidenav) {
+    sidenav.addEventListener("show.bs.offcanvas", () => {
+      sidenav.setAttribute("aria-labelledby", "sidenav-title");
+    });
+    sidenav.addEventListener("hidden.bs.offcanvas", () => {
+      sidenav.removeAttribute("aria-labelledby");
+    });
+  }
 });

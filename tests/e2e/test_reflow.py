@@ -137,7 +137,7 @@ def test_on_a_phone_the_navigation_opens_from_the_menu_button(demo, page):
 
     page.get_by_role("button", name="Menu").click()
     expect(navigation.get_by_role("link", name="Customers")).to_be_visible()
-    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.get_by_role("dialog", name="Menu")).to_be_visible()
     screenshot(page, "reflow-390-menu-open")
     page.keyboard.press("Escape")
     expect(navigation).to_be_hidden()

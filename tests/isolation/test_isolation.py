@@ -132,6 +132,11 @@ OBJECT_URLS: dict[str, Target] = {
         "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
     ),
     "invitations/<str:key>/": Target("capability", _keys, _ghost_key),
+    "received-invitations/<int:pk>/<str:action>/": Target(
+        "object", _pk("inbox_invitation", "accept", "decline"), _ghost_pk
+    ),
+    "bulk-invitations/<int:pk>/": Target("object", _pk("bulk_batch"), _ghost_pk),
+    "bulk-invitations/<int:pk>/results.csv": Target("object", _pk("bulk_batch"), _ghost_pk),
     # allauth's own links: only the key's holder gets anything; another key is refused.
     "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Target(
         "capability", lambda f: [{"key": GHOST_KEY}], _ghost_key

@@ -19,6 +19,7 @@ from relationships.models import (
     ProviderProfile,
     ProviderRelationship,
     ResellerInvitation,
+    domain_path,
 )
 from tests.factories import OrganizationFactory, UserFactory, member
 
@@ -90,6 +91,7 @@ class ResellerInvitationFactory(factory.django.DjangoModelFactory):
     )
     key = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    invitee_domain_path = factory.LazyAttribute(lambda o: domain_path(o.email.rsplit("@", 1)[-1]))
 
 
 class ProviderRelationshipFactory(factory.django.DjangoModelFactory):
@@ -121,6 +123,7 @@ class CustomerInvitationFactory(factory.django.DjangoModelFactory):
     company_name = factory.Sequence(lambda n: f"Customer {n} S.p.A.")
     key = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    invitee_domain_path = factory.LazyAttribute(lambda o: domain_path(o.email.rsplit("@", 1)[-1]))
 
 
 def customer_org(**kwargs) -> Organization:

@@ -84,7 +84,9 @@ def test_provider_list_queries_do_not_grow_with_rows(client_for, path):
                 queries(client, f"/customers/?reseller={relationships[0].reseller_id}")[0]
             )
     assert counts[: len(counts) // 2] == counts[len(counts) // 2 :], counts
-    assert max(counts) <= 10
+    # 11 at most: the Indirect resellers page searched by name (10) plus the invitation steps
+    # under Recent changes (one query of at most 10 rows, whatever the provider's size).
+    assert max(counts) <= 11
 
 
 @pytest.mark.parametrize(

@@ -43,9 +43,9 @@ def test_the_poll_is_silent_until_the_status_changes_then_brings_it(
     assert response.status_code == 200
     fragment = response.content.decode()
     assert 'id="verification-live"' in fragment
-    assert 'id="verification_timeline" hx-swap-oob="true"' in fragment
+    assert 'id="verification_timeline" data-hx-swap-oob="true"' in fragment
     assert "Primary contact confirmed" in fragment
-    announce = fragment.split('id="live-announce" hx-swap-oob="innerHTML">', 1)[1]
+    announce = fragment.split('id="live-announce" data-hx-swap-oob="innerHTML">', 1)[1]
     assert announce.startswith("Verification status: In review.")
     assert "Waiting on: The programme&#x27;s verification team." in announce
     # The new fragment polls with the new digest: silent again.
@@ -98,7 +98,7 @@ def test_the_review_queue_polls_with_its_filters_and_brings_a_new_case(
     fragment = client.get(poll).content.decode()
     assert waiting.organization.legal_profile.legal_name in fragment
     assert "The partner&#x27;s primary contact" in fragment
-    assert 'id="queue_counts" hx-swap-oob="true"' in fragment
+    assert 'id="queue_counts" data-hx-swap-oob="true"' in fragment
     assert "The verification queue changed" in fragment
 
 

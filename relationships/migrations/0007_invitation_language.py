@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('relationships', '0005_customer_relationship_active_only'),
+        ('relationships', '0006_invitation_inbox_and_bulk'),
     ]
 
     operations = [

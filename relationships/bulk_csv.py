@@ -1,0 +1,154 @@
+"""Checking an uploaded CSV of invitations before anything is sent: encoding, columns, size,
+and each row (with its line number in the file, the header being line 1). Pure functions: the
+services decide what to store and send."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+MAX_ROWS = 5000
+MAX_BYTES = 2 * 1024 * 1024  # 5,000 rows of address, PartnerID and name fit in well under 1 MB
+
+# kind -> (required columns, optional columns), in the template's order.
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "reseller": (("email",), ("partner_id",)),
+    "customer": (("email", "company_name"), ()),
+}
+TEMPLATE_EXAMPLES: dict[str, list[list[str]]] = {
+    "reseller": [["admin@reseller.example", "1234567"], ["owner@another-reseller.example", ""]],
+    "customer": [["it@customer.example", "Customer S.p.A."]],
+}
+
+
+@dataclass
+class CheckedRow:
+    line: int
+    email: str
+    partner_id: str = ""
+    company_name: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CheckedFile:
+    rows: list[CheckedRow]
+    content_hash: str
+
+    @property
+    def invalid(self) -> list[CheckedRow]:
+        return [row for row in self.rows if row.errors]
+
+
+def template_csv(kind: str) -> str:
+    required, optional = COLUMNS[kind]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*required, *optional])
+    writer.writerows(TEMPLATE_EXAMPLES[kind])
+    return out.getvalue()
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            _(
+                "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
+                "upload it again."
+            )
+        ) from exc
+
+
+def _is_partner_id(value: str) -> bool:
+    return value.isdigit() and len(value) <= 12
+
+
+def _check_row(kind: str, line: int, values: dict[str, str]) -> CheckedRow:
+    row = CheckedRow(
+        line=line,
+        email=values.get("email", "").strip().lower(),
+        partner_id=values.get("partner_id", "").strip(),
+        company_name=values.get("company_name", "").strip(),
+    )
+    if not row.email:
+        row.errors.append(_("The email address is missing."))
+    else:
+        try:
+            validate_email(row.email)
+        except ValidationError:
+            row.errors.append(_("“%(email)s” is not a valid email address.") % {"email": row.email})
+    if kind == "reseller" and row.partner_id and not _is_partner_id(row.partner_id):
+        row.errors.append(_("A PartnerID is a number of up to 12 digits."))
+    if kind == "customer":
+        if not row.company_name:
+            row.errors.append(_("The company name is missing."))
+        elif len(row.company_name) > 200:
+            row.errors.append(_("The company name is longer than 200 characters."))
+    return row
+
+
+def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
+    """The file's rows, each with its errors; ValidationError (a list of messages) when the
+    file as a whole cannot be used. `content_hash` identifies the content (whatever its BOM
+    or line endings) plus `salt` (what else decides the send, such as the provider)."""
+    if len(data) > MAX_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(size)s MB. Split it into smaller files.")
+            % {"size": MAX_BYTES // (1024 * 1024)}
+        )
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ValidationError(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise ValidationError(_("The file is not a readable CSV file.")) from exc
+    names = [name.strip().lower().replace(" ", "_") for name in header]
+    required, _optional = COLUMNS[kind]
+    missing = [name for name in required if name not in names]
+    if missing:
+        raise ValidationError(
+            _(
+                "The file has no column %(columns)s. Its first line must name the columns, as in "
+                "the template: %(expected)s."
+            )
+            % {"columns": ", ".join(missing), "expected": ", ".join(sum(COLUMNS[kind], ()))}
+        )
+    rows: list[CheckedRow] = []
+    first_line: dict[str, int] = {}
+    try:
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue  # a blank line
+            if len(rows) >= MAX_ROWS:
+                raise ValidationError(
+                    _("The file has more than %(max)s rows. Split it into smaller files.")
+                    % {"max": f"{MAX_ROWS:,}"}
+                )
+            row = _check_row(kind, reader.line_num, dict(zip(names, values, strict=False)))
+            if row.email and not row.errors:
+                earlier = first_line.setdefault(row.email, row.line)
+                if earlier != row.line:
+                    row.errors.append(
+                        _("The same address is already on row %(line)s.") % {"line": earlier}
+                    )
+            rows.append(row)
+    except csv.Error as exc:
+        raise ValidationError(
+            _("Row %(line)s cannot be read as CSV: %(error)s")
+            % {"line": reader.line_num, "error": exc}
+        ) from exc
+    if not rows:
+        raise ValidationError(_("The file has a header but no rows."))
+    normalized = "\n".join(text.splitlines()).strip()
+    digest = hashlib.sha256(f"{kind}\n{salt}\n{normalized}".encode()).hexdigest()
+    return CheckedFile(rows=rows, content_hash=digest)

@@ -1,0 +1,244 @@
+"""Bulk invitations: a provider's CSV of reseller invitations or a reseller's of customer
+invitations. Checked and stored as a draft the sender reviews; confirmed, it is sent by a task
+in chunks through the single-invitation services (the same rules and refusals as one
+invitation typed in the form), each chunk one transaction that also moves the progress
+counters, so a page reload shows where it is and a crashed chunk is redone whole."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from portal.audit import audit_record, notify
+from portal.models import Membership
+from portal.notices import Notice
+from portal.policy import Action, require
+from portal.ratelimit import rate_limit_consume
+
+from ..bulk_csv import MAX_BYTES, check_file
+from ..events import AuditType
+from ..models import (
+    BulkInvitationBatch,
+    BulkInvitationRow,
+    CustomerInvitation,
+    ResellerInvitation,
+)
+from .customers import customer_invitation_create
+from .reseller_invitations import reseller_invitation_create
+
+Batch = BulkInvitationBatch
+Row = BulkInvitationRow
+CHUNK = 250
+MAX_UPLOAD_READ = MAX_BYTES + 1  # read one byte more than allowed, to tell "too large"
+ACTIONS: dict[str, Action] = {
+    Batch.Kind.RESELLER: Action.INVITE_RESELLER,
+    Batch.Kind.CUSTOMER: Action.INVITE_CUSTOMER,
+}
+
+
+def bulk_kind_for(membership: Membership) -> str:
+    """A provider invites resellers; a reseller invites customers."""
+    if membership.organization.kind == membership.organization.Kind.PROVIDER:
+        return Batch.Kind.RESELLER
+    return Batch.Kind.CUSTOMER
+
+
+def already_uploaded(*, membership: Membership, content_hash: str, kind: str) -> Batch | None:
+    return (
+        Batch.objects.filter(
+            organization=membership.organization, kind=kind, content_hash=content_hash
+        )
+        .exclude(status=Batch.Status.DRAFT)
+        .first()
+    )
+
+
+def bulk_batch_create(
+    *, membership: Membership, filename: str, data: bytes, provider_id: int | None = None
+) -> tuple[Batch, bool]:
+    """Check the file and store it as a draft with one row per data row (its errors included).
+    Returns (batch, True); when the organization already confirmed this very file, (that batch,
+    False) and nothing is stored. File-level problems raise ValidationError."""
+    kind = bulk_kind_for(membership)
+    require(membership, ACTIONS[kind])
+    checked = check_file(kind=kind, data=data, salt=str(provider_id or ""))
+    earlier = already_uploaded(membership=membership, content_hash=checked.content_hash, kind=kind)
+    if earlier is not None:
+        return earlier, False
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            organization=membership.organization,
+            kind=kind,
+            provider_id=provider_id,
+            created_by=membership.user,
+            filename=filename[:255],
+            content_hash=checked.content_hash,
+            total_rows=len(checked.rows),
+            invalid_rows=len(checked.invalid),
+        )
+        Row.objects.bulk_create(
+            [
+                Row(
+                    batch=batch,
+                    line=row.line,
+                    email=row.email[:320],
+                    partner_id=row.partner_id[:64],
+                    company_name=row.company_name[:200],
+                    status=Row.Status.INVALID if row.errors else Row.Status.WAITING,
+                    message=" ".join(row.errors),
+                )
+                for row in checked.rows
+            ],
+            batch_size=1000,
+        )
+    return batch, True
+
+
+def _own_batch_for_update(*, membership: Membership, batch_id: int) -> Batch:
+    batch = (
+        Batch.objects.select_for_update()
+        .filter(pk=batch_id, organization=membership.organization)
+        .first()
+    )
+    if batch is None:
+        raise Batch.DoesNotExist
+    require(membership, ACTIONS[batch.kind])
+    return batch
+
+
+def bulk_batch_confirm(*, membership: Membership, batch_id: int) -> Batch:
+    """The sender confirmed the reviewed file: queue it for sending (once: a second confirm,
+    or the same file confirmed in another draft, changes nothing)."""
+    from ..tasks import relationships_bulk_invitations_send
+
+    with transaction.atomic():
+        batch = _own_batch_for_update(membership=membership, batch_id=batch_id)
+        if batch.status != Batch.Status.DRAFT:
+            return batch
+        earlier = already_uploaded(
+            membership=membership, content_hash=batch.content_hash, kind=batch.kind
+        )
+        if earlier is not None:
+            raise ValidationError(
+                _("This file was already sent on %(date)s; nothing was sent again.")
+                % {"date": earlier.created_at.date().isoformat()}
+            )
+        rate_limit_consume(
+            action="bulk_invitation", key=f"organization:{membership.organization_id}"
+        )
+        batch.status = Batch.Status.QUEUED
+        batch.confirmed_at = timezone.now()
+        try:
+            with transaction.atomic():
+                batch.save(update_fields=["status", "confirmed_at"])
+        except IntegrityError as exc:  # the same file confirmed in another tab just now
+            raise ValidationError(_("This file was already sent; nothing was sent again.")) from exc
+        audit_record(
+            type=AuditType.BULK_INVITATIONS_CONFIRMED,
+            organization=batch.organization,
+            actor=membership.user,
+            batch=batch.pk,
+            rows=batch.to_send,
+        )
+        transaction.on_commit(lambda: relationships_bulk_invitations_send.delay(batch.pk))
+    return batch
+
+
+def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
+    """One row through the single-invitation service; its refusal becomes the row's reason."""
+    invitation: ResellerInvitation | CustomerInvitation
+    try:
+        if membership is None:
+            raise PermissionDenied
+        if batch.kind == Batch.Kind.RESELLER:
+            invitation = reseller_invitation_create(
+                actor=membership.user,
+                organization=membership.organization,
+                email=row.email,
+                partner_id=row.partner_id,
+                rate_limited=False,
+                # An address without an account gets the uploader's language.
+                language=membership.user.language,
+            )
+        else:
+            assert batch.provider_id is not None
+            invitation = customer_invitation_create(
+                actor=membership.user,
+                organization=membership.organization,
+                provider_id=batch.provider_id,
+                email=row.email,
+                company_name=row.company_name,
+                rate_limited=False,
+                language=membership.user.language,
+            )
+    except ValidationError as exc:
+        row.status, row.message = Row.Status.NOT_SENT, " ".join(exc.messages)
+    except PermissionDenied:
+        row.status = Row.Status.NOT_SENT
+        row.message = _("The person who uploaded the file may no longer send invitations.")
+    else:
+        row.status, row.message, row.invitation_id = Row.Status.SENT, "", invitation.pk
+
+
+def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
+    """Send the next `chunk` waiting rows in one transaction and move the counters; True while
+    rows remain. Rows already sent are never waiting again, so a rerun sends nothing twice."""
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status in (Batch.Status.DRAFT, Batch.Status.DONE):
+            return False
+        rows = list(
+            Row.objects.filter(batch=batch, status=Row.Status.WAITING).order_by("line")[:chunk]
+        )
+        if not rows:
+            batch.status = Batch.Status.DONE
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["status", "finished_at"])
+            audit_record(
+                type=AuditType.BULK_INVITATIONS_FINISHED,
+                organization=batch.organization,
+                batch=batch.pk,
+                sent=batch.sent,
+                not_sent=batch.not_sent + batch.invalid_rows,
+            )
+            notify(
+                organization=batch.organization,
+                message=Notice(
+                    gettext_noop(
+                        "Your file %(file)s is sent: %(sent)s invitations sent, %(not)s not."
+                    ),
+                    {
+                        "file": batch.filename,
+                        "sent": batch.sent,
+                        "not": batch.not_sent + batch.invalid_rows,
+                    },
+                ),
+                link=f"/bulk-invitations/{batch.pk}/",
+            )
+            return False
+        membership = (
+            Membership.objects.select_related("organization", "user")
+            .filter(organization_id=batch.organization_id, user_id=batch.created_by_id)
+            .first()
+        )
+        for row in rows:
+            _send_row(membership, batch, row)
+        Row.objects.bulk_update(rows, ["status", "message", "invitation_id"])
+        sent = sum(row.status == Row.Status.SENT for row in rows)
+        Batch.objects.filter(pk=batch.pk).update(
+            status=Batch.Status.RUNNING,
+            processed=F("processed") + len(rows),
+            sent=F("sent") + sent,
+            not_sent=F("not_sent") + (len(rows) - sent),
+        )
+    return True
+
+
+def bulk_batch_send(*, batch_id: int) -> None:
+    """Every chunk of a confirmed batch, until none is left (the task's body)."""
+    while bulk_batch_send_chunk(batch_id=batch_id):
+        pass

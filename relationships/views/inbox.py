@@ -1,0 +1,131 @@
+"""The invitation inbox: what other organizations sent to this company (a provider's request to
+a reseller, a reseller's invitation to a customer), answered where it is listed."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from portal.paging import bounded_page
+from portal.policy import Action
+from portal.tenancy import TenantViewMixin
+
+from .. import selectors
+from ..errors import InvitationUnavailable
+from ..models import CustomerInvitation, ResellerInvitation
+from ..services import customers as customer_services
+from ..services import reseller_invitations as invitation_services
+from ._base import Kind, error_text
+
+INBOX_PER_PAGE = 10
+HISTORY_PER_PAGE = 20
+BACK = {
+    "dashboard": "portal:dashboard",
+    "providers": "relationships:indirect_providers",
+    "received": "relationships:received_invitations",
+}
+
+
+def inbox_page(request: HttpRequest, organization, per_page: int = INBOX_PER_PAGE):
+    return bounded_page(
+        selectors.pending_invitations_addressed_to(organization=organization),
+        request.GET.get("inbox_page"),
+        per_page=per_page,
+        counted=False,
+    )
+
+
+class ReceivedInvitationsView(TenantViewMixin, View):
+    """/received-invitations/: the inbox, then every invitation the company received, with
+    what became of it, and Recent changes."""
+
+    required_action = Action.VIEW_DASHBOARD
+    organization_kinds = {Kind.RESELLER, Kind.CUSTOMER}
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "relationships/received_invitations.html",
+            {
+                "inbox": inbox_page(request, self.organization),
+                "history": bounded_page(
+                    selectors.invitations_addressed_to(organization=self.organization),
+                    request.GET.get("history_page"),
+                    per_page=HISTORY_PER_PAGE,
+                    counted=False,
+                ),
+                "events": selectors.recent_changes_for(
+                    organization=self.organization,
+                    invitation_kind=ResellerInvitation.KIND
+                    if self.organization.kind == Kind.RESELLER
+                    else CustomerInvitation.KIND,
+                ),
+            },
+        )
+
+
+class ReceivedInvitationActionView(TenantViewMixin, View):
+    """Accept or decline an invitation from the inbox (POST only), through the same services as
+    the emailed link. An invitation addressed to another company is a 404."""
+
+    required_action = Action.VIEW_DASHBOARD
+    organization_kinds = {Kind.RESELLER, Kind.CUSTOMER}
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        if action not in ("accept", "decline"):
+            raise Http404
+        invitation = selectors.invitation_addressed_to(
+            organization=self.organization, invitation_id=pk
+        )
+        if invitation is None:
+            raise Http404
+        back = BACK.get(request.POST.get("back", ""), "relationships:received_invitations")
+        sender = invitation.organization.legal_name
+        try:
+            if isinstance(invitation, ResellerInvitation):
+                if action == "accept":
+                    invitation_services.reseller_invitation_accept(
+                        actor=self.membership.user, organization=self.organization, invitation_id=pk
+                    )
+                    done = _(
+                        "You authorized %(provider)s. It can now place orders for the customers "
+                        "you share with it."
+                    ) % {"provider": sender}
+                    back = "relationships:indirect_providers"
+                else:
+                    invitation_services.reseller_invitation_decline(
+                        actor=self.membership.user, organization=self.organization, invitation_id=pk
+                    )
+                    done = _("You declined the invitation from %(provider)s.") % {
+                        "provider": sender
+                    }
+            elif action == "accept":
+                customer_services.customer_invitation_accept(
+                    actor=self.membership.user, organization=self.organization, invitation_id=pk
+                )
+                done = _("You now work with %(reseller)s and %(provider)s.") % {
+                    "reseller": sender,
+                    "provider": invitation.provider.legal_name,
+                }
+            else:
+                customer_services.customer_invitation_decline(
+                    actor=self.membership.user, organization=self.organization, invitation_id=pk
+                )
+                done = _("You declined the invitation from %(reseller)s.") % {"reseller": sender}
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        except InvitationUnavailable as exc:
+            messages.error(
+                request,
+                _("This invitation can no longer be answered: it is %(status)s.")
+                % {"status": exc.invitation.effective_status_label.lower()}
+                if exc.invitation
+                else _("This invitation can no longer be answered."),
+            )
+        else:
+            messages.success(request, done)
+        return redirect(back)

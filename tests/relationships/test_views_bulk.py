@@ -1,0 +1,188 @@
+"""Bulk invitations: upload, review, confirm, progress, results; the same file twice sends
+nothing twice."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portal.models import OutboxMessage
+from relationships.models import (
+    BulkInvitationBatch,
+    CustomerInvitation,
+    InvitationStatus,
+    ResellerInvitation,
+)
+from tests.factories import member
+from tests.relationships.factories import (
+    ProviderRelationshipFactory,
+    ResellerInvitationFactory,
+    provider_org,
+    reseller_org,
+)
+
+pytestmark = pytest.mark.django_db
+
+FILE = (
+    "email,partner_id\n"
+    "one@alpha.example,111\n"
+    "two@beta.example,\n"
+    "broken-address,\n"
+    "=cmd@gamma.example,\n"
+    "one@alpha.example,\n"
+)
+
+
+def upload(client, text: str = FILE, name: str = "resellers.csv", **data):
+    return client.post(
+        "/bulk-invitations/",
+        {"file": SimpleUploadedFile(name, text.encode(), content_type="text/csv"), **data},
+    )
+
+
+def confirm(client, batch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(f"/bulk-invitations/{batch.pk}/")
+
+
+@pytest.fixture
+def provider_admin():
+    return member(provider_org(), global_admin=True)
+
+
+def test_the_upload_page_has_a_labelled_file_input_and_the_template(client_for, provider_admin):
+    client = client_for(provider_admin)
+    page = client.get("/bulk-invitations/").text
+    assert '<label class="form-label" for="id_file">CSV file' in page
+    template = client.get("/bulk-invitations/template.csv")
+    assert template.content.decode().splitlines()[0] == "email,partner_id"
+
+
+def test_the_review_lists_row_errors_and_nothing_is_sent_before_confirming(
+    client_for, provider_admin
+):
+    client = client_for(provider_admin)
+    response = upload(client)
+    batch = BulkInvitationBatch.objects.get()
+    assert response["Location"] == f"/bulk-invitations/{batch.pk}/"
+    review = client.get(response["Location"]).text
+    assert "2 rows have an error and will not be sent" in review
+    assert "Send 3 invitations" in review
+    assert "not a valid email address" in review
+    assert "already on row 2" in review
+    assert not ResellerInvitation.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_file_level_problem_is_shown_beside_the_file_input_and_in_the_summary(
+    client_for, provider_admin
+):
+    response = upload(client_for(provider_admin), "address\nx@y.example\n")
+    assert response.status_code == 400
+    assert 'id="error-summary"' in response.text
+    assert "no column email" in response.text
+    assert not BulkInvitationBatch.objects.exists()
+
+
+def test_confirming_sends_each_good_row_once_and_the_results_say_why_not(
+    client_for, provider_admin, django_capture_on_commit_callbacks
+):
+    client = client_for(provider_admin)
+    upload(client)
+    batch = BulkInvitationBatch.objects.get()
+    confirm(client, batch, django_capture_on_commit_callbacks)
+    batch.refresh_from_db()
+    assert (batch.status, batch.sent, batch.not_sent, batch.invalid_rows) == ("done", 3, 0, 2)
+    assert ResellerInvitation.objects.filter(status=InvitationStatus.PENDING).count() == 3
+    progress = client.get(f"/bulk-invitations/{batch.pk}/").text
+    assert "3 of 3 invitations processed" in progress
+    assert 'hx-trigger="every 2s"' not in progress  # finished: polling stops
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(f"/bulk-invitations/{batch.pk}/results.csv").getvalue().decode())
+        )
+    )
+    assert rows[0][:2] == ["Row", "Email"]
+    by_line = {row[0]: row for row in rows[1:]}
+    assert by_line["5"][1] == "'=cmd@gamma.example"  # formula-safe cell
+    assert by_line["4"][4].startswith("Not sent")
+
+
+def test_the_same_file_uploaded_again_sends_nothing(
+    client_for, provider_admin, django_capture_on_commit_callbacks
+):
+    client = client_for(provider_admin)
+    upload(client)
+    first = BulkInvitationBatch.objects.get()
+    confirm(client, first, django_capture_on_commit_callbacks)
+    response = upload(client, FILE.replace("\n", "\r\n"), name="again.csv")
+    assert response["Location"] == f"/bulk-invitations/{first.pk}/"
+    assert BulkInvitationBatch.objects.count() == 1
+    assert ResellerInvitation.objects.count() == 3
+
+
+def test_an_address_with_an_open_invitation_is_not_invited_again(
+    client_for, provider_admin, django_capture_on_commit_callbacks
+):
+    ResellerInvitationFactory(organization=provider_admin.organization, email="two@beta.example")
+    client = client_for(provider_admin)
+    upload(client)
+    batch = BulkInvitationBatch.objects.get()
+    confirm(client, batch, django_capture_on_commit_callbacks)
+    batch.refresh_from_db()
+    assert (batch.sent, batch.not_sent) == (2, 1)
+    assert ResellerInvitation.objects.filter(email="two@beta.example").count() == 1
+    assert "is already pending" in client.get(f"/bulk-invitations/{batch.pk}/").text
+
+
+def test_the_progress_page_polls_while_sending(client_for, provider_admin):
+    client = client_for(provider_admin)
+    upload(client)
+    batch = BulkInvitationBatch.objects.get()
+    BulkInvitationBatch.objects.filter(pk=batch.pk).update(status="running", processed=1)
+    page = client.get(f"/bulk-invitations/{batch.pk}/").text
+    assert 'hx-trigger="every 2s"' in page
+    assert 'aria-live="polite"' in page
+    assert '<progress class="w-100" id="bulk-progress-bar" max="3" value="1"' in page
+    fragment = client.get(f"/bulk-invitations/{batch.pk}/?fragment=progress").text
+    assert fragment.lstrip().startswith('<div id="bulk-progress"')
+    assert "<html" not in fragment
+
+
+def test_a_reseller_invites_customers_for_one_of_its_providers(
+    client_for, django_capture_on_commit_callbacks
+):
+    reseller = reseller_org()
+    relationship = ProviderRelationshipFactory(reseller=reseller)
+    client = client_for(member(reseller, global_admin=True))
+    response = upload(
+        client,
+        "email,company_name\nit@cust-one.example,Cust One S.p.A.\n",
+        provider=relationship.provider_id,
+    )
+    batch = BulkInvitationBatch.objects.get()
+    assert response["Location"] == f"/bulk-invitations/{batch.pk}/"
+    confirm(client, batch, django_capture_on_commit_callbacks)
+    invitation = CustomerInvitation.objects.get()
+    assert (invitation.provider_id, invitation.company_name) == (
+        relationship.provider_id,
+        "Cust One S.p.A.",
+    )
+
+
+def test_another_organizations_file_is_not_found(client_for, provider_admin):
+    upload(client_for(provider_admin))
+    batch = BulkInvitationBatch.objects.get()
+    other = client_for(member(provider_org(), global_admin=True))
+    for path in (f"/bulk-invitations/{batch.pk}/", f"/bulk-invitations/{batch.pk}/results.csv"):
+        assert other.get(path).status_code == 404
+    assert other.post(f"/bulk-invitations/{batch.pk}/").status_code == 404
+    batch.refresh_from_db()
+    assert batch.status == "draft"
+
+
+def test_a_helpdesk_agent_cannot_upload(client_for):
+    provider = provider_org()
+    client = client_for(member(provider, global_admin=False, helpdesk_agent=True))
+    assert client.get("/bulk-invitations/").status_code == 403
