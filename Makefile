@@ -64,4 +64,4 @@ format: install
 	$(PY) -m ruff check --fix .
 
 messages: install
-	$(PY) manage.py makemessages -l it --ignore=.venv --ignore=.tools --ignore=var
+	$(PY) manage.py makemessages -l it --keyword=_l --ignore=.venv --ignore=.tools --ignore=var

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AgreementAcceptance,
+    AgreementTranslation,
     AgreementVersion,
     EnrollmentDraft,
     LegacyMembershipAccount,
@@ -74,9 +75,15 @@ class LegacyMembershipAccountAdmin(admin.ModelAdmin):
     readonly_fields = ["linked_organization", "linked_at"]
 
 
+class AgreementTranslationInline(admin.StackedInline):
+    model = AgreementTranslation
+    extra = 0
+
+
 @admin.register(AgreementVersion)
 class AgreementVersionAdmin(admin.ModelAdmin):
     list_display = ["title", "version", "published_at"]
+    inlines = [AgreementTranslationInline]
 
 
 @admin.register(AgreementAcceptance)

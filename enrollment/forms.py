@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.forms import PortalFormMixin, storable_text
 from portal.models import Market, Organization
 from portal.selectors import market_names
+from portal.widgets import IsoDateInput
 
 from . import rules
 
@@ -168,15 +169,17 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         market = Market.objects.filter(code=code).first() if code else None
         if market is None:
             return cleaned
-        self.country_code, self.country_name = market.code, market.name
+        self.country_code, self.country_name = market.code, market.display_name
         if "phone" in cleaned:
             try:
-                cleaned["phone"] = rules.phone_normalize(cleaned["phone"], market.code, market.name)
+                cleaned["phone"] = rules.phone_normalize(
+                    cleaned["phone"], market.code, market.display_name
+                )
             except forms.ValidationError as exc:
                 self.add_error("phone", exc)
         self._clean_state_and_postal_code(cleaned)
         if rules.registration_id_required(market.code) and not cleaned.get("registration_id"):
-            self.add_error("registration_id", rules.registration_id_missing(market.name))
+            self.add_error("registration_id", rules.registration_id_missing(market.display_name))
         name = cleaned.get("legal_name")
         if name:
             try:
@@ -215,7 +218,7 @@ class ContactForm(DraftForm):
         return email
 
     def clean_primary_contact_phone(self) -> str:
-        code, name = (self.country.code, self.country.name) if self.country else ("", "")
+        code, name = (self.country.code, self.country.display_name) if self.country else ("", "")
         return rules.phone_normalize(self.cleaned_data["primary_contact_phone"], code, name)
 
 
@@ -223,7 +226,7 @@ class SupportCleaningMixin(_FormBase):
     country: Market | None = None
 
     def clean_support_phone(self) -> str:
-        code, name = (self.country.code, self.country.name) if self.country else ("", "")
+        code, name = (self.country.code, self.country.display_name) if self.country else ("", "")
         return rules.phone_normalize(self.cleaned_data["support_phone"], code, name)
 
     def clean_support_website(self) -> str:
@@ -257,7 +260,7 @@ class LegalInfoEditForm(AddressFieldsMixin, PortalFormMixin, forms.Form):
 
     def __init__(self, *args: Any, country: Market, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.country_code, self.country_name = country.code, country.name
+        self.country_code, self.country_name = country.code, country.display_name
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -308,7 +311,7 @@ class AgreementAcceptForm(PortalFormMixin, forms.Form):
     title = _text(_("Title"), max_length=100, help_text=_("Your job title."))
     email = forms.EmailField(label=_("Email"))
     accepted_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Date"), widget=IsoDateInput(), initial=timezone.localdate
     )
     confirm = forms.BooleanField(
         label=_("I have read the Partner Agreement and accept it on behalf of my organization."),

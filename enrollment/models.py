@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Market, Organization
@@ -144,6 +145,48 @@ class AgreementVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.version}"
+
+    def text_in(self, language: str | None = None) -> tuple[str, str]:
+        """(title, text) in `language` (the active one by default); the version's own text,
+        which is English, where no translation was published."""
+        language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        if language != settings.LANGUAGE_CODE:
+            translated = self.translations.filter(language=language).first()
+            if translated is not None:
+                return translated.title, translated.body
+        return self.title, self.body
+
+    @property
+    def local_title(self) -> str:
+        return self.text_in()[0]
+
+    @property
+    def local_body(self) -> str:
+        return self.text_in()[1]
+
+
+class AgreementTranslation(models.Model):
+    """The Partner Agreement's text in another language, published with its version: a partner
+    reads and accepts the agreement in its own language."""
+
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "language"], name="one_agreement_text_per_language"
+            )
+        ]
+        verbose_name = _("agreement translation")
+        verbose_name_plural = _("agreement translations")
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.language})"
 
 
 class AgreementAcceptance(models.Model):

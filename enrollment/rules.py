@@ -60,8 +60,9 @@ REGISTRATION_ID_COUNTRIES = frozenset(
 )
 
 # Postal code formats where we know them; elsewhere any value up to 20 characters is accepted.
+# An example with "|" lists alternatives, shown as "A or B" in the reader's language.
 POSTAL_CODE_FORMATS: dict[str, tuple[str, str]] = {
-    "US": (r"\d{5}(-\d{4})?", "12345 or 12345-6789"),
+    "US": (r"\d{5}(-\d{4})?", "12345|12345-6789"),  # two examples, joined in the reader's words
     "CA": (r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "K1A 0B1"),
     "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "SW1A 1AA"),
     "IE": (r"[A-Z]\d[\dW] ?[A-Z\d]{4}", "D02 X285"),
@@ -161,9 +162,16 @@ def postal_code_normalize(value: str, country_code: str) -> str:
         raise ValidationError(
             _("Enter a postal code in the format used in this country, for example %(example)s."),
             code="postal_code",
-            params={"example": example},
+            params={"example": _example_text(example)},
         )
     return value
+
+
+def _example_text(example: str) -> str:
+    first, _sep, second = example.partition("|")
+    if not second:
+        return first
+    return _("%(first)s or %(second)s") % {"first": first, "second": second}
 
 
 def phone_normalize(value: str, country_code: str, country_name: str = "") -> str:
@@ -242,7 +250,7 @@ def legal_profile_validate(
         return check is None or name in check
 
     country: Market | None = getattr(profile, "country", None) if profile.country_id else None
-    code, name = (country.code, country.name) if country else ("", "")
+    code, name = (country.code, country.display_name) if country else ("", "")
     errors: dict[str, list[ValidationError]] = {}
 
     def attempt(field: str, run) -> None:
@@ -424,7 +432,9 @@ def validate_partner_id_association(
             code="partner_id_country",
             params={
                 "mpn_id": partner_id.mpn_id,
-                "id_country": partner_id.country.name,
-                "account_country": account_country.name if account_country else _("no country yet"),
+                "id_country": partner_id.country.display_name,
+                "account_country": account_country.display_name
+                if account_country
+                else _("no country yet"),
             },
         )

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .client_ip import client_ip
 from .models import AuditEvent, Notification, Organization, User
+from .notices import Notice, notice_english
 
 logger = logging.getLogger(__name__)
 
@@ -181,5 +182,12 @@ def audit_record_for(
     return events[: len(organizations)]
 
 
-def notify(*, organization: Organization, message: str, link: str = "") -> Notification:
-    return Notification.objects.create(organization=organization, message=message[:300], link=link)
+def notify(*, organization: Organization, message: Notice, link: str = "") -> Notification:
+    """A notice for the organization's admins, worded when read in the reader's language."""
+    return Notification.objects.create(
+        organization=organization,
+        code=message.msgid,
+        params=message.stored_params(),
+        message=notice_english(message)[:300],
+        link=link,
+    )

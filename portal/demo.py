@@ -45,6 +45,8 @@ class DemoOrg:
     kind: str
     country: str
     status: str
+    # The company's language: its users' and its emails' (Northwind and Adatum are Italian).
+    language: str = "en"
 
 
 DEMO_ORGS = [
@@ -83,6 +85,7 @@ DEMO_ORGS = [
         Kind.RESELLER,
         "IT",
         Status.VERIFIED,
+        "it",
     ),
     DemoOrg(
         "admin@tailspin-cloud.example",
@@ -119,6 +122,7 @@ DEMO_ORGS = [
         Kind.CUSTOMER,
         "IT",
         Status.VERIFIED,
+        "it",
     ),
 ]
 
@@ -129,7 +133,11 @@ def _verified_user(spec: DemoOrg) -> User:
     user = User.objects.filter(email=spec.email).first()
     if user is None:
         user = User.objects.create_user(
-            spec.email, PASSWORD, first_name=spec.first_name, last_name=spec.last_name
+            spec.email,
+            PASSWORD,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            language=spec.language,
         )
     EmailAddress.objects.update_or_create(
         user=user, email=spec.email, defaults={"verified": True, "primary": True}
@@ -151,6 +159,7 @@ def seed() -> dict[str, Organization]:
                 "kind": spec.kind,
                 "status": spec.status,
                 "country": Market.objects.get(code=spec.country),
+                "language": spec.language,
             },
         )
         roles = {"global_admin": True}

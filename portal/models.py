@@ -15,6 +15,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.countries import country_name, region_name
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -76,7 +78,12 @@ class Region(models.Model):
         verbose_name_plural = _("CSP regions")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return region_name(self.name)
 
 
 class Market(models.Model):
@@ -93,7 +100,12 @@ class Market(models.Model):
         verbose_name_plural = _("markets")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The country's name in the active language (the `name` column is English)."""
+        return country_name(self.code, self.name)
 
 
 class ConsumerEmailDomain(models.Model):
@@ -143,6 +155,10 @@ class Organization(models.Model):
         verbose_name=_("country"),
     )
     primary_domain = models.CharField(_("organization domain"), max_length=253)
+    # The language of its emails to an address with no account yet (a user's own choice wins).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     enrolled_at = models.DateTimeField(_("enrolment date"), null=True, blank=True)
 
@@ -302,6 +318,11 @@ class Notification(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="notifications"
     )
+    # What the notice says: `code` (an English msgid) and `params`, worded when read (see
+    # portal/notices.py); `message` is the English text, and all that rows written before the
+    # codes have.
+    code = models.CharField(max_length=300, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=300)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -312,3 +333,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The notice in the active language."""
+        from .notices import notice_text
+
+        return notice_text(self.code, self.params, self.message)

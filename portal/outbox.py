@@ -17,6 +17,7 @@ sending each batch over one SMTP connection."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import re
 import secrets
@@ -28,6 +29,7 @@ from datetime import timedelta
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -63,8 +65,19 @@ def render_email(*, template: str, context: dict[str, Any], language: str) -> tu
         ctx = {"site_url": site_origin(), **context}
         subject = render_to_string(f"emails/{template}_subject.txt", ctx).strip()
         text = render_to_string(f"emails/{template}.txt", ctx)
-        html = render_to_string(f"emails/{template}.html", ctx)
+        html = render_to_string(f"emails/{template}.html", {**ctx, "preheader": preheader_of(text)})
     return " ".join(subject.split()), text, html
+
+
+def preheader_of(text: str, limit: int = 140) -> str:
+    """The inbox's preview line: the text part's first paragraph that says something (a short
+    greeting such as "Hello Nadia," is skipped), cut at a word."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    body = [p for p in paragraphs if not (len(p) < 40 and p.endswith(","))]
+    first = (body or paragraphs or [""])[0]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def outbox_enqueue(
@@ -194,9 +207,17 @@ def outbox_claim_batch(*, limit: int, ids: Iterable[int] | None = None) -> list[
 
 
 def message_id_header(pk: int, key: str) -> str:
-    """The same for every attempt at one row, so a receiving server can drop a second copy
-    (the key's characters that a Message-ID cannot hold become "-")."""
-    return f"<outbox-{pk}-{re.sub(r'[^A-Za-z0-9_.-]', '-', key[:40])}@csp-portal>"
+    """The same for every attempt at one row, so a receiving server can drop a second copy.
+    RFC 5322's `<id-left@id-right>`: the idempotency key (colons, spaces, any length) enters as
+    a hash, the right part is the sending domain."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return f"<outbox-{pk}-{digest}@{_message_id_domain()}>"
+
+
+def _message_id_domain() -> str:
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2] or urlsplit(settings.SITE_URL).hostname or "localhost"
+    return domain.encode("idna").decode("ascii") if not domain.isascii() else domain
 
 
 def _header_address(address: str) -> str:
@@ -282,7 +303,10 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
-        headers={"Message-ID": message_id_header(message.pk, message.idempotency_key)},
+        headers={
+            "Message-ID": message_id_header(message.pk, message.idempotency_key),
+            "Content-Language": message.language or settings.LANGUAGE_CODE,
+        },
     )
     if message.body_html:
         email_message.attach_alternative(message.body_html, "text/html")

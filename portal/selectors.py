@@ -2,11 +2,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import AuditEvent, Market, Membership, Notification, Organization, OutboxMessage
+from .countries import country_name, region_name, sorted_by_name
+from .models import (
+    AuditEvent,
+    Market,
+    Membership,
+    Notification,
+    Organization,
+    OutboxMessage,
+    User,
+)
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -46,19 +56,36 @@ def market_get(*, code: str) -> Market:
 
 
 def market_names() -> list[tuple[str, str]]:
-    """Every CSP market as (code, name), by name: pairs, no model instance per country."""
-    return list(Market.objects.order_by("name").values_list("code", "name"))
+    """Every CSP market as (code, name) in the reader's language and alphabetical order: pairs,
+    no model instance per country."""
+    rows = Market.objects.values_list("code", "name")
+    return sorted_by_name((code, country_name(code, name)) for code, name in rows)
 
 
 def market_and_region_names() -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
-    """Every CSP market as (code, name) and every region holding one as (id, name), both by
-    name, from one query."""
-    rows = Market.objects.order_by("name").values_list("code", "name", "region_id", "region__name")
-    markets = [(code, name) for code, name, _region, _region_name in rows]
-    regions = sorted(
-        {(region, region_name) for _c, _n, region, region_name in rows}, key=lambda r: r[1]
-    )
+    """Every CSP market as (code, name) and every region holding one as (id, name), both in the
+    reader's language and order, from one query."""
+    rows = Market.objects.values_list("code", "name", "region_id", "region__name")
+    markets = sorted_by_name((code, country_name(code, name)) for code, name, _r, _rn in rows)
+    regions = sorted_by_name({(region, region_name(name)) for _c, _n, region, name in rows})
     return markets, regions
+
+
+def email_language(*, email: str, chosen: str = "") -> str:
+    """The language of an email to `email`: the person's own saved language when the address
+    has an account; else the language of the organization at the address's domain; else
+    `chosen` (the sender's choice on the invitation form); else the site's."""
+    language = User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+    if language:
+        return language
+    domain = email.rpartition("@")[2].lower()
+    org_language = (
+        Organization.objects.filter(primary_domain__iexact=domain)
+        .exclude(status=Organization.Status.CLOSED)
+        .values_list("language", flat=True)
+        .first()
+    )
+    return org_language or chosen or settings.LANGUAGE_CODE
 
 
 def audit_events_for(

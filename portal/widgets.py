@@ -75,3 +75,14 @@ def speed_up_select(field: forms.Field) -> None:
     }.get(type(widget))
     if fast is not None:
         widget.__class__ = fast
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">`: its value is always ISO (YYYY-MM-DD), whatever the page's language;
+    the browser shows it in the reader's format. A localized value ("29/11/2026") leaves the
+    field empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -125,6 +125,7 @@ def seed() -> None:
                 "kind": Organization.Kind.CUSTOMER,
                 "status": Organization.Status.VERIFIED,
                 "country": italy,
+                "language": "it",  # Italian companies: their emails go out in Italian
                 "enrolled_at": authorized_at,
             },
         )

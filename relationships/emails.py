@@ -3,10 +3,14 @@ in the transaction of the change that causes it; the templates are emails/relati
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.urls import reverse
+from django.utils import formats, timezone, translation
 
 from portal.models import Membership, Organization, User
 from portal.outbox import absolute_url, outbox_enqueue
+from portal.selectors import email_language
 
 from .models import CustomerInvitation, ProviderRelationship, ResellerInvitation
 
@@ -25,10 +29,9 @@ def admin_recipients(organization: Organization) -> list[User]:
     ]
 
 
-def _language_of(email: str) -> str:
-    """The invitee's saved language when it already has an account, else English."""
-    language = User.objects.filter(email=email).values_list("language", flat=True).first()
-    return language or "en"
+def _language_of(invitation: ResellerInvitation | CustomerInvitation) -> str:
+    """The invitee's saved language, else its organization's, else the sender's choice."""
+    return email_language(email=invitation.email, chosen=invitation.language)
 
 
 def _send(*, key: str, users: list[User], template: str, context: dict, org: Organization) -> None:
@@ -47,8 +50,15 @@ def _send(*, key: str, users: list[User], template: str, context: dict, org: Org
         )
 
 
+def _date_in(value: datetime, language: str) -> str:
+    """The date as the reader writes it (29 Nov 2026, 29 nov 2026)."""
+    with translation.override(language):
+        return formats.date_format(timezone.localtime(value), "DATE_FORMAT")
+
+
 def send_reseller_invitation(invitation: ResellerInvitation) -> None:
     provider = invitation.organization
+    language = _language_of(invitation)
     outbox_enqueue(
         key=f"relationships:reseller-invitation:{invitation.pk}:{invitation.last_sent_at.timestamp()}",
         to=invitation.email,
@@ -57,9 +67,9 @@ def send_reseller_invitation(invitation: ResellerInvitation) -> None:
             "provider_name": provider.legal_name,
             "inviter_name": invitation.invited_by.get_full_name(),
             "url": invitation_url(invitation.key),
-            "expires_on": invitation.expires_at.date().isoformat(),
+            "expires_on": _date_in(invitation.expires_at, language),
         },
-        language=_language_of(invitation.email),
+        language=language,
         organization=provider,
     )
 
@@ -113,6 +123,7 @@ def send_relationship_changed(
 
 
 def send_customer_invitation(invitation: CustomerInvitation) -> None:
+    language = _language_of(invitation)
     outbox_enqueue(
         key=f"relationships:customer-invitation:{invitation.pk}:{invitation.last_sent_at.timestamp()}",
         to=invitation.email,
@@ -122,9 +133,9 @@ def send_customer_invitation(invitation: CustomerInvitation) -> None:
             "provider_name": invitation.provider.legal_name,
             "company_name": invitation.company_name,
             "url": invitation_url(invitation.key),
-            "expires_on": invitation.expires_at.date().isoformat(),
+            "expires_on": _date_in(invitation.expires_at, language),
         },
-        language=_language_of(invitation.email),
+        language=language,
         organization=invitation.organization,
     )
 

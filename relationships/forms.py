@@ -5,15 +5,34 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.rules import validate_partner_id_format
+from portal.countries import sorted_by_name
 from portal.forms import PortalFormMixin
 from portal.models import Market, Organization
 
 
-class ResellerInviteForm(PortalFormMixin, forms.Form):
+class EmailLanguageMixin(forms.Form):
+    """The language of the invitation email when the address has no account yet (a person's
+    own saved language wins); the sender's language is preselected."""
+
+    language = forms.ChoiceField(
+        label=_("Email language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Used when the address has no account in the portal yet."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = get_language()
+
+
+class ResellerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
     email = forms.EmailField(
         label=_("Reseller admin's email"),
         help_text=_("The work email address of the reseller's Global admin or Admin agent."),
@@ -33,7 +52,7 @@ class AuthorizeProviderForm(PortalFormMixin, forms.Form):
     )
 
 
-class CustomerInviteForm(PortalFormMixin, forms.Form):
+class CustomerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
     provider = forms.ModelChoiceField(
         label=_("Indirect provider"),
         queryset=Organization.objects.none(),
@@ -67,7 +86,13 @@ class CustomerOrganizationForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, markets: QuerySet[Market] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if markets is not None:
-            cast(forms.ModelChoiceField, self.fields["country"]).queryset = markets
+            field = cast(forms.ModelChoiceField, self.fields["country"])
+            field.queryset = markets
+            # The reader's names in the reader's alphabetical order (the table's are English).
+            field.choices = [
+                ("", field.empty_label),
+                *sorted_by_name((m.pk, m.display_name) for m in markets),
+            ]
 
 
 class OrderForm(PortalFormMixin, forms.Form):

@@ -85,6 +85,11 @@ class InvitationBase(models.Model):
         default=InvitationStatus.PENDING,
     )
     expires_at = models.DateTimeField(_("expires"))
+    # The sender's choice on the form: the email's language when the address has no account
+    # and no organization's language applies ("" for invitations sent before the choice).
+    language = models.CharField(
+        _("email language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     last_sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
     # The invited address's domain as a `domain_path`, for the invited company's inbox.

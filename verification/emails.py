@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import notify
-from portal.models import Membership, Organization, User
+from portal.models import Organization, User
+from portal.notices import Notice
 from portal.outbox import absolute_url, outbox_enqueue
+from portal.selectors import email_language
 
 from .models import CaseEvent, VerificationCase
 
@@ -21,14 +24,7 @@ VERIFICATION_PATH = "/verification/"
 
 
 def organization_language(organization: Organization) -> str:
-    """The language of the organization's (first) Global admin, else English."""
-    membership = (
-        Membership.objects.filter(organization=organization, global_admin=True)
-        .select_related("user")
-        .order_by("created_at", "pk")
-        .first()
-    )
-    return (membership.user.language if membership else "") or "en"
+    return organization.language or settings.LANGUAGE_CODE
 
 
 def _base_context(case: VerificationCase) -> dict[str, Any]:
@@ -51,14 +47,16 @@ def email_primary_contact(
     to: str | None = None,
 ) -> None:
     """One email per case event to the primary contact, in the organization's language."""
-    language = organization_language(case.organization)
+    to = to or case.organization.legal_profile.primary_contact_email
+    # The contact's own language when it has an account, else the organization's.
+    language = email_language(email=to, chosen=organization_language(case.organization))
     with translation.override(language):
         ctx = {**_base_context(case), **(context or {})}
         # Lazy labels become plain strings in the recipient's language (JSON-serialisable).
         ctx = {k: str(v) if isinstance(v, Promise) else v for k, v in ctx.items()}
     outbox_enqueue(
         key=f"case:{case.pk}:{event.pk}",
-        to=to or case.organization.legal_profile.primary_contact_email,
+        to=to,
         template=template,
         context=ctx,
         language=language,
@@ -67,10 +65,15 @@ def email_primary_contact(
 
 
 def notify_partner(*, case: VerificationCase, status_label: Any) -> None:
-    """The in-app notice for the organization's admins, in the organization's language."""
-    with translation.override(organization_language(case.organization)):
-        message = _("Verification: %(status)s") % {"status": str(status_label)}
-    notify(organization=case.organization, message=message, link=VERIFICATION_PATH)
+    """The in-app notice for the organization's admins, worded in each reader's language (the
+    status label is stored as its msgid)."""
+    with translation.override("en"):
+        status = str(status_label)
+    notify(
+        organization=case.organization,
+        message=Notice(gettext_noop("Verification: %(status)s"), {"status": status}, ("status",)),
+        link=VERIFICATION_PATH,
+    )
 
 
 def email_verification_admins(

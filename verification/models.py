@@ -244,6 +244,13 @@ class CheckResult(models.Model):
     def __str__(self) -> str:
         return f"{self.name}: {'passed' if self.passed else 'failed'}"
 
+    @property
+    def evidence_sentences(self) -> list[str]:
+        """The evidence worded for the reviewer, in the active language."""
+        from .evidence import evidence_sentences
+
+        return evidence_sentences(self.name, self.evidence)
+
 
 class ContactConfirmation(models.Model):
     """A single-use, expiring link for the primary contact. Only the SHA-256 of the key is

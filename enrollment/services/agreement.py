@@ -8,9 +8,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
 from portal.models import Organization, User
+from portal.notices import Notice
 from portal.policy import Action, require_member
 from portal.rows import save_new_or_raise
 
@@ -68,8 +70,10 @@ def agreement_accept(
     )
     notify(
         organization=organization,
-        message=_("%(name)s accepted the Partner Agreement (version %(version)s).")
-        % {"name": f"{first_name} {last_name}", "version": version.version},
+        message=Notice(
+            gettext_noop("%(name)s accepted the Partner Agreement (version %(version)s)."),
+            {"name": f"{first_name} {last_name}", "version": version.version},
+        ),
         link="/dashboard/",
     )
     return acceptance

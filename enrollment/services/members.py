@@ -84,7 +84,11 @@ def member_add(
         with transaction.atomic():
             if user is None:
                 user = User.objects.create_user(
-                    email, None, first_name=first_name, last_name=last_name, language=actor.language
+                    email,
+                    None,
+                    first_name=first_name,
+                    last_name=last_name,
+                    language=organization.language or actor.language,
                 )
                 EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
             membership = Membership(

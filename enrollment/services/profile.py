@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
 from portal.models import Market, Organization, User
+from portal.notices import Notice
 from portal.policy import Action, require_member
 from portal.rows import save_new_or_raise
 
@@ -94,7 +96,9 @@ def legal_profile_update(
     )
     notify(
         organization=profile.organization,
-        message=_("%(name)s updated the legal info.") % {"name": actor.get_full_name()},
+        message=Notice(
+            gettext_noop("%(name)s updated the legal info."), {"name": actor.get_full_name()}
+        ),
         link="/settings/legal/",
     )
     return changed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -53,6 +54,7 @@ def enrollment_start(*, actor: User) -> EnrollmentDraft:
                 status=Organization.Status.DRAFT,
                 legal_name=domain,
                 primary_domain=domain,
+                language=user.language or settings.LANGUAGE_CODE,
             )
     except IntegrityError as exc:  # another enrolment of the same domain won the race
         raise ValidationError(DUPLICATE_MESSAGE, code="duplicate") from exc

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "django_countries",  # translated country names by ISO code (the Market table is English)
     "portal",
     "enrollment",
     "verification",
@@ -89,6 +90,8 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
             ],
+            # `|machine_time` (<time datetime>) and `|money` on every page, without a {% load %}.
+            "builtins": ["portal.templatetags.portal_formats"],
         },
     },
 ]
@@ -191,6 +194,9 @@ LANGUAGES = [("en", _("English")), ("it", _("Italiano"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# One date and number format per language: portal/formats/<lang>/formats.py (British English
+# for `en`: 29 Nov 2026; Italian: 29 nov 2026).
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

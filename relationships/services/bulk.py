@@ -11,9 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
 from portal.models import Membership
+from portal.notices import Notice
 from portal.policy import Action, require
 from portal.ratelimit import rate_limit_consume
 
@@ -159,6 +161,8 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
                 email=row.email,
                 partner_id=row.partner_id,
                 rate_limited=False,
+                # An address without an account gets the uploader's language.
+                language=membership.user.language,
             )
         else:
             assert batch.provider_id is not None
@@ -169,6 +173,7 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
                 email=row.email,
                 company_name=row.company_name,
                 rate_limited=False,
+                language=membership.user.language,
             )
     except ValidationError as exc:
         row.status, row.message = Row.Status.NOT_SENT, " ".join(exc.messages)
@@ -202,12 +207,16 @@ def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
             )
             notify(
                 organization=batch.organization,
-                message=_("Your file %(file)s is sent: %(sent)s invitations sent, %(not)s not.")
-                % {
-                    "file": batch.filename,
-                    "sent": batch.sent,
-                    "not": batch.not_sent + batch.invalid_rows,
-                },
+                message=Notice(
+                    gettext_noop(
+                        "Your file %(file)s is sent: %(sent)s invitations sent, %(not)s not."
+                    ),
+                    {
+                        "file": batch.filename,
+                        "sent": batch.sent,
+                        "not": batch.not_sent + batch.invalid_rows,
+                    },
+                ),
                 link=f"/bulk-invitations/{batch.pk}/",
             )
             return False

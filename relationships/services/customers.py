@@ -3,14 +3,17 @@ its provider at once), the customer's own organization, and its answer."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from enrollment.rules import DUPLICATE_MESSAGE, validate_not_duplicate
 from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Market, Membership, Organization, User
+from portal.notices import Notice
 from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
@@ -60,6 +63,7 @@ def customer_invitation_create(
     provider_id: int,
     email: str,
     company_name: str,
+    language: str = "",
     rate_limited: bool = True,
 ) -> CustomerInvitation:
     """Invite a customer for the reseller and one of its active providers. A bulk upload passes
@@ -95,6 +99,7 @@ def customer_invitation_create(
             invited_by=membership.user,
             email=email,
             company_name=company_name.strip(),
+            language=language,
         )
         audit_record(
             type=AuditType.CUSTOMER_INVITATION_SENT,
@@ -136,6 +141,7 @@ def customer_organization_create(
             legal_name=legal_name.strip(),
             country=country,
             primary_domain=domain,
+            language=user.language or settings.LANGUAGE_CODE,
             enrolled_at=timezone.now(),
         )
         organization.full_clean()
@@ -229,13 +235,16 @@ def customer_invitation_accept(
         invitation.responded_by = membership.user
         invitation.customer = customer
         invitation.save(update_fields=["status", "responded_at", "responded_by", "customer"])
-        message = _(
-            "%(customer)s accepted a reseller relationship with %(reseller)s and %(provider)s."
-        ) % {
-            "customer": customer.legal_name,
-            "reseller": invitation.organization.legal_name,
-            "provider": invitation.provider.legal_name,
-        }
+        message = Notice(
+            gettext_noop(
+                "%(customer)s accepted a reseller relationship with %(reseller)s and %(provider)s."
+            ),
+            {
+                "customer": customer.legal_name,
+                "reseller": invitation.organization.legal_name,
+                "provider": invitation.provider.legal_name,
+            },
+        )
         audit_record_for(
             type=AuditType.CUSTOMER_ACCEPTED,
             organizations=[customer, invitation.organization, invitation.provider],
@@ -282,7 +291,10 @@ def customer_invitation_decline(
         )
         notify(
             organization=invitation.organization,
-            message=_("%(email)s declined your customer invitation.") % {"email": invitation.email},
+            message=Notice(
+                gettext_noop("%(email)s declined your customer invitation."),
+                {"email": invitation.email},
+            ),
             link="/customers/",
         )
     return invitation

@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record_for, notify
 from portal.models import Membership, Organization, User
+from portal.notices import Notice
 from portal.policy import Action, require_member
 
 from .. import emails
@@ -47,7 +49,7 @@ def _record(
     *,
     type: RelationshipEvent.Type,
     membership: Membership,
-    message: str,
+    message: Notice,
 ) -> RelationshipEvent:
     event = RelationshipEvent.objects.create(
         relationship=relationship,
@@ -95,11 +97,13 @@ def relationship_admin_access_remove(
             relationship,
             type=RelationshipEvent.Type.ADMIN_ACCESS_REMOVED,
             membership=membership,
-            message=_("%(reseller)s removed the admin access of %(provider)s.")
-            % {
-                "reseller": relationship.reseller.legal_name,
-                "provider": relationship.provider.legal_name,
-            },
+            message=Notice(
+                gettext_noop("%(reseller)s removed the admin access of %(provider)s."),
+                {
+                    "reseller": relationship.reseller.legal_name,
+                    "provider": relationship.provider.legal_name,
+                },
+            ),
         )
     return relationship
 
@@ -126,11 +130,15 @@ def relationship_end(
             relationship,
             type=RelationshipEvent.Type.ENDED,
             membership=membership,
-            message=_("%(actor)s ended the relationship between %(provider)s and %(reseller)s.")
-            % {
-                "actor": membership.organization.legal_name,
-                "provider": relationship.provider.legal_name,
-                "reseller": relationship.reseller.legal_name,
-            },
+            message=Notice(
+                gettext_noop(
+                    "%(actor)s ended the relationship between %(provider)s and %(reseller)s."
+                ),
+                {
+                    "actor": membership.organization.legal_name,
+                    "provider": relationship.provider.legal_name,
+                    "reseller": relationship.reseller.legal_name,
+                },
+            ),
         )
     return relationship

@@ -6,11 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from enrollment.rules import validate_partner_id_format
 from enrollment.selectors import agreement_accepted
 from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Membership, Organization, User
+from portal.notices import Notice
 from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
 
@@ -60,7 +62,7 @@ def region_refusal(*, provider: Organization, reseller: Organization) -> str | N
         "A reseller can work only with providers authorized in its own CSP region."
     ) % {
         "reseller": reseller.legal_name,
-        "region": country.region.name,
+        "region": country.region.display_name,
         "provider": provider.legal_name,
     }
 
@@ -106,6 +108,7 @@ def reseller_invitation_create(
     email: str,
     partner_id: str = "",
     rate_limited: bool = True,
+    language: str = "",
 ) -> ResellerInvitation:
     """Invite a reseller admin by email. Refused only for what the provider already knows
     (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
@@ -157,6 +160,7 @@ def reseller_invitation_create(
             invited_by=membership.user,
             email=email,
             partner_id=partner_id,
+            language=language,
         )
         audit_record(
             type=AuditType.RESELLER_INVITATION_SENT,
@@ -328,14 +332,18 @@ def reseller_invitation_accept(
         )
         notify(
             organization=provider,
-            message=_("%(reseller)s authorized you as its indirect provider.")
-            % {"reseller": reseller.legal_name},
+            message=Notice(
+                gettext_noop("%(reseller)s authorized you as its indirect provider."),
+                {"reseller": reseller.legal_name},
+            ),
             link="/indirect-resellers/",
         )
         notify(
             organization=reseller,
-            message=_("You authorized %(provider)s as an indirect provider.")
-            % {"provider": provider.legal_name},
+            message=Notice(
+                gettext_noop("You authorized %(provider)s as an indirect provider."),
+                {"provider": provider.legal_name},
+            ),
             link="/indirect-providers/",
         )
         emails.send_provider_authorized(relationship, actor=membership.user)
@@ -380,8 +388,10 @@ def reseller_invitation_decline(
         )
         notify(
             organization=invitation.organization,
-            message=_("%(reseller)s declined your partnership request.")
-            % {"reseller": membership.organization.legal_name},
+            message=Notice(
+                gettext_noop("%(reseller)s declined your partnership request."),
+                {"reseller": membership.organization.legal_name},
+            ),
             link="/indirect-resellers/",
         )
     return invitation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Organization
@@ -14,12 +14,14 @@ Kind = Organization.Kind
 
 
 def date_text(value) -> str:
-    return formats.date_format(value, "Y-m-d") if value else ""
+    """A date in a message, in the reader's format (DATE_FORMAT: 29 Nov 2026, 29 nov 2026)."""
+    return formats.date_format(timezone.localtime(value), "DATE_FORMAT") if value else ""
 
 
 def iso_date(value) -> str:
-    """`date_text` for CSV rows: the same Y-m-d text (the datetime as stored, not converted),
-    without the formatting machinery that was a third of an export's time."""
+    """A date in CSV rows: ISO Y-m-d (the datetime as stored, not converted), which every
+    spreadsheet reads whatever its language, without the formatting machinery that was a third
+    of an export's time."""
     return value.date().isoformat() if value else ""
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from portal.countries import country_name
 from portal.paging import bounded_page
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
@@ -76,7 +77,7 @@ class CustomersView(TenantViewMixin, ListPage, View):
         partner = self.partner_field
         return [
             Column(_l("Customer"), "customer__legal_name"),
-            Column(_l("Country"), "customer__country__name"),
+            Column(_l("Country"), "customer__country_id", country_name),
             Column(
                 _l("Reseller") if self.is_provider else _l("Shared with provider"),
                 f"{partner}__legal_name",

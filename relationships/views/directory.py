@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
+from portal.countries import sort_key
 from portal.forms import clean_query_text
 from portal.paging import bounded_page
 from portal.policy import Action
@@ -37,10 +38,12 @@ class FindProviderView(TenantViewMixin, View):
                 {
                     "profile": profile,
                     "regions": regions,
-                    "markets": sorted(markets, key=lambda m: m.name),
+                    "markets": sorted(markets, key=lambda m: sort_key(m.display_name)),
                     # Joined here: up to every country of the world per provider, one template
                     # loop each, was most of the page's rendering time.
-                    "markets_text": ", ".join(sorted(m.name for m in markets)),
+                    "markets_text": ", ".join(
+                        sorted((m.display_name for m in markets), key=sort_key)
+                    ),
                     "available": own_region is not None
                     and any(r.pk == own_region.pk for r in regions),
                 }
@@ -55,7 +58,7 @@ class FindProviderView(TenantViewMixin, View):
                 "entries": entries,
                 "q": search,
                 "region_id": region_id,
-                "regions": selectors.region_list(),
+                "regions": sorted(selectors.region_list(), key=lambda r: sort_key(r.display_name)),
                 "own_region": own_region,
                 "query_string": params.urlencode(),
             },

@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from portal.countries import country_name
 from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
@@ -104,7 +106,7 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     csv_filename = "indirect-resellers.csv"
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
-        Column(_l("Country"), "reseller__country__name"),
+        Column(_l("Country"), "reseller__country_id", country_name),
         *RELATIONSHIP_COLUMNS,
     ]
     partner = "reseller"
@@ -175,6 +177,7 @@ class ResellerInviteView(TenantViewMixin, View):
                     organization=self.organization,
                     email=form.cleaned_data["email"],
                     partner_id=form.cleaned_data["partner_id"],
+                    language=form.cleaned_data["language"] or get_language(),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -406,6 +409,7 @@ class CustomerInviteView(TenantViewMixin, View):
                     provider_id=form.cleaned_data["provider"].pk,
                     email=form.cleaned_data["email"],
                     company_name=form.cleaned_data["company_name"],
+                    language=form.cleaned_data["language"] or get_language(),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -125,11 +125,11 @@ def test_global_admin_finishes_set_up_and_accepts_the_partner_agreement(page):
     page.get_by_role("textbox", name="PartnerID").fill("7000001")
     page.get_by_label("Type").select_option(label="Location PartnerID")
     page.get_by_role("textbox", name="Location").fill("London")
-    page.get_by_label("Country").select_option(label="UK")
+    page.get_by_label("Country").select_option(label="United Kingdom")
     page.get_by_role("button", name="Add PartnerID").click()
     page.get_by_role("button", name="Associate 7000001").click()
     expect(
-        page.get_by_text("PartnerID 7000001 is in UK; your CSP account is in Italy.")
+        page.get_by_text("PartnerID 7000001 is in United Kingdom; your CSP account is in Italy.")
     ).to_be_visible()
     screenshot(page, "settings-identifiers")
 
@@ -207,8 +207,9 @@ def test_demo_litware_resumes_its_draft_and_northwind_shows_the_agreement_banner
 
     northwind = new_page()
     sign_in(northwind, "admin@northwind-it.example", portal_demo.PASSWORD)
+    # Northwind is an Italian company: its admin reads the dashboard in Italian.
     expect(
-        northwind.get_by_text("Your organization accepted the Partner Agreement")
+        northwind.get_by_text("La tua organizzazione ha accettato il Contratto per i partner")
     ).to_be_visible()
-    expect(northwind.get_by_text("Add yourself to Admin agent")).to_have_count(0)
+    expect(northwind.get_by_text("Aggiungiti al ruolo Agente amministratore")).to_have_count(0)
     screenshot(northwind, "demo-northwind-dashboard")

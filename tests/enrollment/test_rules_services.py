@@ -201,12 +201,12 @@ def test_a_partner_id_from_another_country_is_refused_by_the_service_and_the_adm
         mpn_id="5550001",
         country=Market.objects.get(code="GB"),
     )
-    with pytest.raises(ValidationError, match="is in UK; your CSP account is in Italy"):
+    with pytest.raises(ValidationError, match="is in United Kingdom; your CSP account is in Italy"):
         partner_id_associate(actor=reseller_admin.user, partner_id=uk)
     uk.is_associated = True
     with pytest.raises(ValidationError) as exc:
         uk.full_clean()
-    assert "is in UK" in " ".join(exc.value.message_dict["is_associated"])
+    assert "is in United Kingdom" in " ".join(exc.value.message_dict["is_associated"])
 
 
 def test_verification_checks_the_partner_id_country_with_the_same_rule():

@@ -106,7 +106,7 @@ def test_associating_a_partner_id_of_another_country_names_both_countries(
     pid = partner_id(org, "1234567", "GB")
     response = client_for(reseller_admin).post(f"{URL}{pid.pk}/associate/", follow=True)
     assert (
-        "PartnerID 1234567 is in UK; your CSP account is in France. "
+        "PartnerID 1234567 is in United Kingdom; your CSP account is in France. "
         "Associate a PartnerID from France."
     ) in response.text
     pid.refresh_from_db()

@@ -54,7 +54,7 @@ LEGAL_CASES = [
         "state_missing_in_us",
         {"country": "US", "state": "", "postal_code": "98052", "phone": "+1 425 882 8080"},
         "state",
-        "Enter the state or province; it's required in United States.",
+        "Enter the state or province; it's required in United States of America.",
     ),
     (
         "postal_code_wrong_for_italy",

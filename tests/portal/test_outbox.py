@@ -1,4 +1,6 @@
 import email.policy
+import hashlib
+import re
 from datetime import timedelta
 from email import message_from_bytes
 
@@ -13,6 +15,7 @@ from django.utils import timezone
 from portal.models import OutboxMessage
 from portal.outbox import (
     _email,
+    message_id_header,
     outbox_deliver,
     outbox_drain,
     outbox_due_count,
@@ -135,7 +138,7 @@ def test_a_batch_goes_over_one_connection_with_a_stable_message_id(monkeypatch):
     assert CountingBackend.opened == 3  # 3 + 3 + 1
     ids = [m.extra_headers["Message-ID"] for m in CountingBackend.sent]
     assert len(set(ids)) == 7
-    assert ids[0] == f"<outbox-{messages[0].pk}-batch-0@csp-portal>"
+    assert ids[0] == message_id_header(messages[0].pk, "batch-0")
     assert outbox_drain()[0] == 0  # nothing is sent twice
 
 
@@ -214,7 +217,8 @@ def test_the_wire_format_is_a_valid_mime_message_with_a_stable_id():
     assert parsed["Subject"] == "Northwind IT è verificata Bcc: victim@example.com"
     assert parsed["Bcc"] is None  # no header injection
     assert parsed["To"] == "nadia@xn--bcher-kva.example"
-    assert parsed["Message-ID"] == "<outbox-42-verification-7-approved@csp-portal>"
+    digest = hashlib.sha256(b"verification:7:approved").hexdigest()[:24]
+    assert parsed["Message-ID"] == f"<outbox-42-{digest}@csp-portal.example>"
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == row.body_text
     assert "href='https://portal.example/v/7/'" in parsed.get_body(("html",)).get_content()
     again = message_from_bytes(_email(row).message().as_bytes(), policy=email.policy.default)
@@ -224,6 +228,21 @@ def test_the_wire_format_is_a_valid_mime_message_with_a_stable_id():
     row.body_text = "Ciao Nadia, è verificata.\n"
     italian = message_from_bytes(_email(row).message().as_bytes(), policy=email.policy.default)
     assert italian.get_body(("plain",)).get_content() == row.body_text
+
+
+@pytest.mark.parametrize(
+    "key", ["case:1:approved", "invitation 7: a, b; c <d>", "x" * 200, "ü:ß:é"]
+)
+def test_message_id_is_one_valid_header_whatever_the_key(key):
+    row = OutboxMessage(pk=1, idempotency_key=key, to_email="a@b.example", subject="s")
+    row.body_text = "t"
+    parsed = message_from_bytes(_email(row).message().as_bytes(), policy=email.policy.default)
+    header = parsed["Message-ID"]
+    assert header.defects == ()
+    # RFC 5322 msg-id: "<" dot-atom-text "@" dot-atom-text ">", nothing cut off.
+    assert re.fullmatch(r"<outbox-1-[0-9a-f]{24}@csp-portal\.example>", str(header))
+    assert str(header) == message_id_header(1, key)
+    assert message_id_header(1, key) != message_id_header(1, key + "x")
 
 
 def test_smtp_urls_use_the_backend_that_parses_each_address_once():

@@ -53,11 +53,25 @@ def test_opening_twice_keeps_one_case_and_one_email(partner):
     assert OutboxMessage.objects.filter(organization=partner.organization).count() == 1
 
 
-def test_email_is_written_in_the_global_admins_language(partner):
-    partner.user.language = "it"
-    partner.user.save()
+def test_email_to_the_contact_is_written_in_the_organizations_language(partner):
+    partner.organization.language = "it"
+    partner.organization.save(update_fields=["language"])
     case = case_open(organization=partner.organization, actor=partner.user)
-    assert OutboxMessage.objects.get(organization=case.organization).language == "it"
+    message = OutboxMessage.objects.get(organization=case.organization)
+    assert message.language == "it"
+    assert '<html lang="it">' in message.body_html
+
+
+def test_a_contact_with_an_account_gets_the_email_in_their_own_language(partner):
+    partner.organization.language = "it"
+    partner.organization.save(update_fields=["language"])
+    partner.user.language = "en"
+    partner.user.save(update_fields=["language"])
+    profile = partner.organization.legal_profile
+    profile.primary_contact_email = partner.user.email
+    profile.save(update_fields=["primary_contact_email"])
+    case = case_open(organization=partner.organization, actor=partner.user)
+    assert OutboxMessage.objects.get(organization=case.organization).language == "en"
 
 
 def test_confirming_runs_the_checks_and_puts_the_case_in_review(

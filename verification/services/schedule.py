@@ -10,10 +10,11 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import notify
 from portal.models import Membership, Organization
+from portal.notices import Notice
 
 from ..emails import email_verification_admins
 from ..models import PARTNER_WAIT_STATUSES, CaseEvent, VerificationCase
@@ -105,8 +106,10 @@ def case_escalate(*, case: VerificationCase, now: datetime | None = None) -> boo
     for operator in {m.organization for m in admins}:
         notify(
             organization=operator,
-            message=_("Verification of %(name)s waits more than 2 business days")
-            % {"name": case.organization.legal_profile.legal_name},
+            message=Notice(
+                gettext_noop("Verification of %(name)s waits more than 2 business days"),
+                {"name": case.organization.legal_profile.legal_name},
+            ),
             link=f"/review/{case.pk}/",
         )
     return True

@@ -1,0 +1,57 @@
+"""Country and CSP region names in the reader's language.
+
+The `Market` and `Region` tables hold English names (the operator edits them in the admin); what
+a person reads is the name for the active language: countries from django-countries by ISO code,
+regions from this module's catalogue (a region the operator adds later shows as entered)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+# The CSP regions of the reference data (portal/fixtures/csp_regions.json), for makemessages.
+REGION_NAMES = {
+    "Africa": _("Africa"),
+    "Asia and Pacific": _("Asia and Pacific"),
+    "Australia": _("Australia"),
+    "Brazil": _("Brazil"),
+    "Canada": _("Canada"),
+    "China": _("China"),
+    "Europe": _("Europe"),
+    "India": _("India"),
+    "Japan": _("Japan"),
+    "Korea, Republic of": _("Korea, Republic of"),
+    "Latin America and the Caribbean": _("Latin America and the Caribbean"),
+    "Middle East, Central Europe, and Eastern Europe": _(
+        "Middle East, Central Europe, and Eastern Europe"
+    ),
+    "New Zealand": _("New Zealand"),
+    "Taiwan": _("Taiwan"),
+    "United States": _("United States"),
+}
+
+
+def country_name(code: str | None, fallback: str = "") -> str:
+    """The country's name in the active language; `fallback` (the table's English name) for a
+    code the library doesn't know (Kosovo, XK)."""
+    if not code:
+        return fallback
+    return str(countries.name(code)) or fallback or code
+
+
+def region_name(name: str) -> str:
+    return str(REGION_NAMES.get(name, name))
+
+
+def sort_key(text: str) -> str:
+    """Alphabetical order as a reader expects it: accents and case don't move a name
+    (Åland Islands between Albania and Algeria, Émirats with the Es)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def sorted_by_name[T](pairs: Iterable[tuple[T, str]]) -> list[tuple[T, str]]:
+    return sorted(pairs, key=lambda pair: sort_key(pair[1]))
