@@ -107,6 +107,34 @@ def invitation_event_record(
     )
 
 
+def invitation_sent(
+    invitation: ResellerInvitation | CustomerInvitation,
+    *,
+    membership: Membership,
+    audit_type: str,
+    send: Callable[[Any], None],
+    **details: Any,
+) -> None:
+    """A new invitation is on record: its audit event, the first step of its lifecycle and its
+    email (queued in the caller's transaction)."""
+    audit_record(
+        type=audit_type,
+        organization=invitation.organization,
+        actor=membership.user,
+        actor_organization=membership.organization,
+        invitation=invitation.pk,
+        email=invitation.email,
+        **details,
+    )
+    invitation_event_record(
+        invitation,
+        type=InvitationEvent.Type.SENT,
+        actor=membership.user,
+        actor_organization=membership.organization,
+    )
+    send(invitation)
+
+
 def open_invitation_for_update[I: (ResellerInvitation, CustomerInvitation)](
     model: type[I], *, invitation_id: int, related: tuple[str, ...]
 ) -> I:

@@ -33,6 +33,7 @@ from ._invitations import (
     invitation_issue,
     invitation_resend,
     invitation_revoke,
+    invitation_sent,
     invitee_refusal,
     open_invitation_for_update,
     sent_invitation_for_update,
@@ -101,22 +102,13 @@ def customer_invitation_create(
             company_name=company_name.strip(),
             language=language,
         )
-        audit_record(
-            type=AuditType.CUSTOMER_INVITATION_SENT,
-            organization=reseller,
-            actor=membership.user,
-            actor_organization=membership.organization,
-            invitation=invitation.pk,
-            provider=relationship.provider_id,
-            email=email,
-        )
-        invitation_event_record(
+        invitation_sent(
             invitation,
-            type=InvitationEvent.Type.SENT,
-            actor=membership.user,
-            actor_organization=reseller,
+            membership=membership,
+            audit_type=AuditType.CUSTOMER_INVITATION_SENT,
+            send=emails.send_customer_invitation,
+            provider=relationship.provider_id,
         )
-        emails.send_customer_invitation(invitation)
     return invitation
 
 

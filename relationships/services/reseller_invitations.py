@@ -32,6 +32,7 @@ from ._invitations import (
     invitation_issue,
     invitation_resend,
     invitation_revoke,
+    invitation_sent,
     invitee_refusal,
     open_invitation_for_update,
     sent_invitation_for_update,
@@ -162,21 +163,12 @@ def reseller_invitation_create(
             partner_id=partner_id,
             language=language,
         )
-        audit_record(
-            type=AuditType.RESELLER_INVITATION_SENT,
-            organization=provider,
-            actor=membership.user,
-            actor_organization=membership.organization,
-            invitation=invitation.pk,
-            email=email,
-        )
-        invitation_event_record(
+        invitation_sent(
             invitation,
-            type=InvitationEvent.Type.SENT,
-            actor=membership.user,
-            actor_organization=provider,
+            membership=membership,
+            audit_type=AuditType.RESELLER_INVITATION_SENT,
+            send=emails.send_reseller_invitation,
         )
-        emails.send_reseller_invitation(invitation)
     return invitation
 
 
