@@ -66,3 +66,24 @@ def acting(membership: Membership | None) -> dict:
     if membership is None:
         return {"actor": None, "organization": None}
     return {"actor": membership.user, "organization": membership.organization}
+
+
+def profile_for(org):
+    """A complete Italian legal profile for `org` (every field valid)."""
+    from enrollment.models import LegalProfile
+
+    return LegalProfile.objects.create(
+        organization=org,
+        legal_name=org.legal_name,
+        address_line1="Via Roma 1",
+        city="Roma",
+        postal_code="00184",
+        country=Market.objects.get(code="IT"),
+        phone="+39 06 1234 5678",
+        primary_contact_first_name="Anna",
+        primary_contact_last_name="Bruni",
+        primary_contact_email=f"anna@{org.primary_domain}",
+        primary_contact_phone="+39 06 1234 5600",
+        support_email=f"help@{org.primary_domain}",
+        support_phone="+39 06 1234 5699",
+    )

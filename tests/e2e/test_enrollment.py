@@ -150,28 +150,12 @@ def test_global_admin_finishes_set_up_and_accepts_the_partner_agreement(page):
 
 
 def test_global_admin_corrects_legal_info_after_an_error(page):
-    from enrollment.models import LegalProfile
-    from portal.models import Market
     from tests.factories import PASSWORD as MEMBER_PASSWORD
-    from tests.factories import member
+    from tests.factories import member, profile_for
 
     admin = member()
     org = admin.organization
-    LegalProfile.objects.create(
-        organization=org,
-        legal_name=org.legal_name,
-        address_line1="Via Roma 1",
-        city="Roma",
-        postal_code="00184",
-        country=Market.objects.get(code="IT"),
-        phone="+39 06 1234 5678",
-        primary_contact_first_name="Anna",
-        primary_contact_last_name="Bruni",
-        primary_contact_email=f"anna@{org.primary_domain}",
-        primary_contact_phone="+39 06 1234 5600",
-        support_email=f"help@{org.primary_domain}",
-        support_phone="+39 06 1234 5699",
-    )
+    profile_for(org)
     sign_in(page, admin.user.email, MEMBER_PASSWORD)
     page.goto("/settings/legal/")
     screenshot(page, "settings-legal")

@@ -22,8 +22,7 @@ from portal.models import Market, Organization, User
 from relationships.forms import ResellerInviteForm
 from relationships.services.customers import customer_organization_create
 from relationships.services.reseller_invitations import reseller_invitation_create
-from tests.enrollment.test_settings_legal import profile_for
-from tests.factories import OrganizationFactory, UserFactory, acting, member
+from tests.factories import OrganizationFactory, UserFactory, acting, member, profile_for
 from tests.relationships.factories import CustomerInvitationFactory
 from tests.verification.factories import submitted_reseller
 from verification.forms import ContactChangeForm

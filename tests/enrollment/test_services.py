@@ -92,7 +92,7 @@ def test_only_global_admins_accept_the_agreement_even_outside_a_view(reseller_ad
 
 
 def test_legal_name_and_country_cannot_be_changed_by_the_service(reseller_admin):
-    from tests.enrollment.test_settings_legal import profile_for
+    from tests.factories import profile_for
 
     profile = profile_for(reseller_admin.organization)
     with pytest.raises(ValidationError):

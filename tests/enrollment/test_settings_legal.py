@@ -1,30 +1,11 @@
 import pytest
 
-from enrollment.models import LegalProfile
-from portal.models import AuditEvent, Market, Notification
-from tests.factories import member
+from portal.models import AuditEvent, Notification
+from tests.factories import member, profile_for
 
 pytestmark = pytest.mark.django_db
 
 URL = "/settings/legal/"
-
-
-def profile_for(org):
-    return LegalProfile.objects.create(
-        organization=org,
-        legal_name=org.legal_name,
-        address_line1="Via Roma 1",
-        city="Roma",
-        postal_code="00184",
-        country=Market.objects.get(code="IT"),
-        phone="+39 06 1234 5678",
-        primary_contact_first_name="Anna",
-        primary_contact_last_name="Bruni",
-        primary_contact_email=f"anna@{org.primary_domain}",
-        primary_contact_phone="+39 06 1234 5600",
-        support_email=f"help@{org.primary_domain}",
-        support_phone="+39 06 1234 5699",
-    )
 
 
 def edit_data(profile, **overrides):
