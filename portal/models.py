@@ -199,8 +199,28 @@ class Role(models.TextChoices):
     VERIFICATION_ADMIN = "verification_admin", _("Verification admin")
 
 
+class DelegatedRole(models.TextChoices):
+    """Roles a partner holds in a customer's account without being its member (DOMAIN.md, "What
+    an authorization grants"): delegated admin access (DAP) and the granular, time-bound admin
+    roles a customer approves (GDAP). No column: `portal.delegation` resolves them per request,
+    and `portal.policy.RULES` lists what each allows, like any other role."""
+
+    DELEGATED_ADMIN = "delegated_admin", _("Delegated admin (DAP)")
+    USER_ADMINISTRATOR = "user_administrator", _("User administrator")
+    HELPDESK_ADMINISTRATOR = "helpdesk_administrator", _("Helpdesk administrator")
+    LICENSE_ADMINISTRATOR = "license_administrator", _("License administrator")
+    BILLING_READER = "billing_reader", _("Billing reader")
+
+
 class Membership(models.Model):
-    """A user's place in an organization; a user may hold several roles."""
+    """A user's place in an organization; a user may hold several roles.
+
+    `portal.delegation.delegated_membership()` builds an unsaved one for a partner's agent who
+    administers a customer on its behalf: `delegated_by` is the partner and `delegated_roles`
+    replace the role columns."""
+
+    delegated_by: Organization | None = None
+    delegated_roles: frozenset[str] | None = None
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -226,10 +246,18 @@ class Membership(models.Model):
         return f"{self.user} @ {self.organization}"
 
     @property
-    def roles(self) -> set[Role]:
+    def is_delegated(self) -> bool:
+        return self.delegated_by is not None
+
+    @property
+    def roles(self) -> set[str]:
+        if self.delegated_roles is not None:
+            return set(self.delegated_roles)
         return {role for role in Role if getattr(self, role.value)}
 
     def role_labels(self) -> list[str]:
+        if self.delegated_roles is not None:
+            return [str(role.label) for role in DelegatedRole if role in self.delegated_roles]
         return [str(role.label) for role in Role if getattr(self, role.value)]
 
 

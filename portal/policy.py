@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Membership, Organization, Role, User
+from .models import DelegatedRole, Membership, Organization, Role, User
 
 Kind = Organization.Kind
 
@@ -37,25 +37,48 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     READ_OUTBOX = "read_outbox"
     ACCEPT_CUSTOMER_RELATIONSHIP = "accept_customer_relationship"
+    # Commerce: subscriptions and their changes (DOMAIN.md "What an authorization grants").
+    VIEW_SUBSCRIPTIONS = "view_subscriptions"
+    CHANGE_SUBSCRIPTION_QUANTITY = "change_subscription_quantity"
+    MANAGE_SUBSCRIPTION = "manage_subscription"  # auto-renew, cancel
+    SUSPEND_SUBSCRIPTION = "suspend_subscription"  # suspend / reactivate (the provider)
+    # Users of an account: resetting the password of a member who is not an admin.
+    RESET_USER_PASSWORD = "reset_user_password"
+    # A partner's side of delegated admin: open "Administer on behalf of", request granular
+    # roles (GDAP), end them, remove a provider's admin access to a customer (the reseller).
+    ADMINISTER_ON_BEHALF = "administer_on_behalf"
+    MANAGE_DELEGATED_ACCESS = "manage_delegated_access"
+    # A customer's side: the Partner relationships page (remove DAP, approve or end GDAP).
+    MANAGE_PARTNER_ACCESS = "manage_partner_access"
 
 
-ALL_PARTNER_ROLES = {
+ALL_PARTNER_ROLES: set[str] = {
     Role.GLOBAL_ADMIN,
     Role.ADMIN_AGENT,
     Role.SALES_AGENT,
     Role.HELPDESK_AGENT,
     Role.BILLING_ADMIN,
 }
-_ADMINS = {Role.GLOBAL_ADMIN}
-_AGENTS = {Role.GLOBAL_ADMIN, Role.ADMIN_AGENT}
+_ADMINS: set[str] = {Role.GLOBAL_ADMIN}
+_AGENTS: set[str] = {Role.GLOBAL_ADMIN, Role.ADMIN_AGENT}
+_PARTNERS: set[str] = {Kind.RESELLER, Kind.PROVIDER}
+_COMMERCE: set[str] = {Kind.RESELLER, Kind.PROVIDER, Kind.CUSTOMER}
+# Delegated roles exist only in a customer's account (portal.delegation builds them there), so
+# a row may list them beside the members' roles: each allows exactly the actions naming it.
+_DAP = DelegatedRole.DELEGATED_ADMIN
+_USER_ADMIN = DelegatedRole.USER_ADMINISTRATOR
+_HELPDESK_ADMIN = DelegatedRole.HELPDESK_ADMINISTRATOR
+_LICENSE_ADMIN = DelegatedRole.LICENSE_ADMINISTRATOR
+_BILLING_READER = DelegatedRole.BILLING_READER
 
 # action -> (organization kinds where it exists, roles that may do it)
-RULES: dict[Action, tuple[set[str], set[Role]]] = {
+RULES: dict[Action, tuple[set[str], set[str]]] = {
     Action.VIEW_DASHBOARD: (set(Kind), ALL_PARTNER_ROLES | {Role.VERIFICATION_ADMIN}),
     Action.VIEW_LEGAL_INFO: ({Kind.RESELLER, Kind.PROVIDER, Kind.CUSTOMER}, ALL_PARTNER_ROLES),
     Action.EDIT_LEGAL_INFO: ({Kind.RESELLER, Kind.PROVIDER, Kind.CUSTOMER}, _ADMINS),
-    Action.VIEW_USERS: (set(Kind), _ADMINS),
-    Action.MANAGE_USERS: (set(Kind), _ADMINS),
+    Action.VIEW_USERS: (set(Kind), _ADMINS | {_DAP, _USER_ADMIN, _HELPDESK_ADMIN}),
+    Action.MANAGE_USERS: (set(Kind), _ADMINS | {_DAP, _USER_ADMIN}),
+    Action.RESET_USER_PASSWORD: (set(Kind), _ADMINS | {_DAP, _USER_ADMIN, _HELPDESK_ADMIN}),
     Action.MANAGE_IDENTIFIERS: ({Kind.RESELLER, Kind.PROVIDER}, _ADMINS),
     Action.ACCEPT_AGREEMENT: ({Kind.RESELLER, Kind.PROVIDER}, _ADMINS),
     Action.VIEW_VERIFICATION: ({Kind.RESELLER}, ALL_PARTNER_ROLES),
@@ -67,7 +90,20 @@ RULES: dict[Action, tuple[set[str], set[Role]]] = {
         _AGENTS | {Role.SALES_AGENT, Role.HELPDESK_AGENT},
     ),
     Action.PLACE_ORDER: ({Kind.RESELLER, Kind.PROVIDER}, _AGENTS | {Role.SALES_AGENT}),
-    Action.VIEW_BILLING: ({Kind.RESELLER, Kind.PROVIDER}, _ADMINS | {Role.BILLING_ADMIN}),
+    Action.VIEW_BILLING: (_COMMERCE, _ADMINS | {Role.BILLING_ADMIN, _DAP, _BILLING_READER}),
+    Action.VIEW_SUBSCRIPTIONS: (
+        _COMMERCE,
+        ALL_PARTNER_ROLES | {_DAP, _LICENSE_ADMIN, _BILLING_READER},
+    ),
+    Action.CHANGE_SUBSCRIPTION_QUANTITY: (
+        _COMMERCE,
+        _AGENTS | {Role.SALES_AGENT, _DAP, _LICENSE_ADMIN},
+    ),
+    Action.MANAGE_SUBSCRIPTION: (_COMMERCE, _AGENTS | {Role.SALES_AGENT, _DAP}),
+    Action.SUSPEND_SUBSCRIPTION: ({Kind.PROVIDER}, _AGENTS),
+    Action.ADMINISTER_ON_BEHALF: (_PARTNERS, _AGENTS),
+    Action.MANAGE_DELEGATED_ACCESS: (_PARTNERS, _AGENTS),
+    Action.MANAGE_PARTNER_ACCESS: ({Kind.CUSTOMER}, _ADMINS),
     Action.INVITE_RESELLER: ({Kind.PROVIDER}, _AGENTS),
     Action.VIEW_RELATIONSHIPS: ({Kind.RESELLER, Kind.PROVIDER}, ALL_PARTNER_ROLES),
     Action.REVIEW_VERIFICATION: ({Kind.OPERATOR}, {Role.VERIFICATION_ADMIN}),
@@ -107,7 +143,13 @@ def membership_of(
         return None
     memberships = Membership.objects.select_related("organization", "user").filter(user=actor)
     if organization is not None:
-        return memberships.filter(organization=organization).first()
+        membership = memberships.filter(organization=organization).first()
+        if membership is None:
+            # A partner's agent acting in a customer's account (DAP or GDAP roles there).
+            from .delegation import delegated_membership
+
+            membership = delegated_membership(actor, organization)
+        return membership
     if action is None:
         return None
     kinds, _roles = RULES[action]

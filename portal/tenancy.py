@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 
+from .delegation import ACTING_FOR_SESSION_KEY, delegated_membership
 from .models import Membership, Organization
 from .policy import RULES, Action, can
 from .types import request_is_authenticated
@@ -22,10 +25,23 @@ SESSION_KEY = "portal_organization_id"
 
 
 def membership_for_request(request: HttpRequest) -> Membership | None:
-    """The signed-in user's active membership: the one chosen in the session, else the first."""
+    """The signed-in user's active membership: a delegated one while the user administers a
+    customer on its behalf (and still may), else the one chosen in the session, else the first.
+    Delegated access that ended since the last request drops the choice and says so."""
     user = request.user
     if not user.is_authenticated:
         return None
+    acting_for = request.session.get(ACTING_FOR_SESSION_KEY)
+    if acting_for:
+        customer = Organization.objects.select_related("country").filter(pk=acting_for).first()
+        delegated = delegated_membership(user, customer)
+        if delegated is not None:
+            return delegated
+        del request.session[ACTING_FOR_SESSION_KEY]
+        messages.warning(
+            request,
+            _("Your delegated admin access to that customer has ended or was removed."),
+        )
     memberships = Membership.objects.select_related("organization", "organization__country")
     chosen = request.session.get(SESSION_KEY)
     membership = None

@@ -21,7 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORE = "portal"
 # (importer, imported): verification and relationships build on enrolment, never the reverse.
-ALLOWED = {("verification", "enrollment"), ("relationships", "enrollment")}
+ALLOWED = {
+    ("verification", "enrollment"),
+    ("relationships", "enrollment"),
+    ("commerce", "relationships"),
+    ("commerce", "enrollment"),
+    ("delegation", "relationships"),
+    ("delegation", "enrollment"),
+}
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ def membership_roles_update(*, actor: User, membership: Membership, roles: set[s
         raise ValidationError(
             {"roles": LAST_ADMIN_MESSAGE % {"name": membership.user.get_full_name()}}
         )
-    before = sorted(r.value for r in membership.roles)
+    before = sorted(str(r) for r in membership.roles)
     changed = []
     for role in PARTNER_ROLES:
         value = role.value in roles
@@ -179,6 +179,6 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         organization=membership.organization,
         actor=actor,
         email=membership.user.email,
-        roles=sorted(r.value for r in membership.roles),
+        roles=sorted(str(r) for r in membership.roles),
     )
     membership.delete()

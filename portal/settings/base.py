@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "enrollment",
     "verification",
     "relationships",
+    "commerce",
+    "delegation",
 ]
 
 MIDDLEWARE = [
