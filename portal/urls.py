@@ -33,6 +33,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("enrollment.settings_urls")),
     path("", include("verification.urls")),
     path("", include("relationships.urls")),
+    path("", include("commerce.urls")),
+    path("", include("delegation.urls")),
 ]
 
 if settings.PORTAL_BENCH_CEILING:

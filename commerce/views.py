@@ -1,0 +1,1 @@
+"""Commerce pages: subscriptions, orders and billing."""
