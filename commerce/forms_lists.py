@@ -20,7 +20,6 @@ class SubscriptionFilterForm(PortalFormMixin, forms.Form):
         label=_("Customer name"),
         required=False,
         max_length=100,
-        help_text=_("Part of the customer's name."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = forms.ChoiceField(

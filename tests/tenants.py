@@ -20,6 +20,8 @@ from relationships.models import (
     Order,
     ProviderRelationship,
 )
+from tests.commerce.factories import offer as commerce_offer
+from tests.commerce.factories import subscription as commerce_subscription
 from tests.factories import OrganizationFactory, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
@@ -114,6 +116,15 @@ def build_family(tag: str) -> Family:
         offer_name=f"{word}offer Business Premium",
         quantity=7,
         placed_by=family.members["reseller"]["global_admin"].user,
+    )
+    # A subscription of the shared customer, counted in the three organizations' billing
+    # totals (the Subscriptions and Billing lists and the Billing CSV export).
+    subscription = commerce_subscription(
+        customer=customer,
+        reseller=reseller,
+        provider=provider,
+        offer_=commerce_offer(f"{word}offer Cloud Suite"),
+        quantity=3,
     )
     reseller_invitation = ResellerInvitationFactory(
         organization=provider,
@@ -215,6 +226,7 @@ def build_family(tag: str) -> Family:
         relationship=relationship,
         shared=shared,
         order=order,
+        subscription=subscription,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,
         inbox_invitation=inbox_invitation,
