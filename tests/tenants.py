@@ -20,8 +20,8 @@ from relationships.models import (
     Order,
     ProviderRelationship,
 )
-from tests.commerce.factories import offer as commerce_offer
-from tests.commerce.factories import subscription as commerce_subscription
+from tests.commerce.billing_factories import offer as commerce_offer
+from tests.commerce.billing_factories import subscription as commerce_subscription
 from tests.factories import OrganizationFactory, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,

@@ -15,7 +15,7 @@ from commerce.models import Subscription
 from portal import delegation
 from portal.delegation import ACTING_FOR_SESSION_KEY, DelegatedAccess
 from portal.models import Organization
-from tests.commerce.factories import offer, subscription
+from tests.commerce.billing_factories import offer, subscription
 from tests.relationships.factories import (
     CustomerRelationshipFactory,
     ProviderRelationshipFactory,

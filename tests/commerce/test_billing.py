@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commerce.models import BillingTotal
 from portal.models import DelegatedRole
-from tests.commerce.factories import subscription
+from tests.commerce.billing_factories import subscription
 from tests.factories import MembershipFactory, UserFactory, member
 from tests.relationships.factories import CustomerRelationshipFactory, customer_org
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from portal.models import DelegatedRole
-from tests.commerce.factories import subscription
+from tests.commerce.billing_factories import subscription
 from tests.factories import member
 from tests.relationships.factories import CustomerRelationshipFactory, customer_org
 
