@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from commerce.models import Order
 from enrollment.models import AgreementAcceptance
 from portal.models import Organization
-from relationships.models import CustomerRelationship, Order, ProviderRelationship
+from relationships.models import CustomerRelationship, ProviderRelationship
 from verification.models import VerificationCase
 
 pytestmark = pytest.mark.django_db
