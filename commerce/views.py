@@ -55,15 +55,9 @@ class OrderView(TenantViewMixin, View):
         rows = reseller_order_relationships(reseller=org, customer_id=customer_id)
         return own.customer, [row.provider for row in rows]
 
-    def _render(
-        self, request: HttpRequest, customer_id: int, data: Any = None, status: int = 200
-    ) -> HttpResponse:
-        customer, providers = self._customer(customer_id)
+    def _prices(self, customer: Organization) -> list:
         market = customer.country
-        prices = list(selectors.prices_in(market.currency)) if market else []
-        form = OrderForm(data, prices=prices, providers=providers)
-        self.form = form
-        return self._page(request, customer, market, prices, providers, form, status)
+        return list(selectors.prices_in(market.currency)) if market else []
 
     def _page(self, request, customer, market, prices, providers, form, status):
         return render(
@@ -80,12 +74,15 @@ class OrderView(TenantViewMixin, View):
         )
 
     def get(self, request: HttpRequest, customer_id: int) -> HttpResponse:
-        return self._render(request, customer_id)
+        customer, providers = self._customer(customer_id)
+        prices = self._prices(customer)
+        form = OrderForm(prices=prices, providers=providers)
+        return self._page(request, customer, customer.country, prices, providers, form, 200)
 
     def post(self, request: HttpRequest, customer_id: int) -> HttpResponse:
         customer, providers = self._customer(customer_id)
         market = customer.country
-        prices = list(selectors.prices_in(market.currency)) if market else []
+        prices = self._prices(customer)
         form = OrderForm(request.POST, prices=prices, providers=providers)
         if form.is_valid():
             data = form.cleaned_data
