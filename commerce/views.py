@@ -258,7 +258,7 @@ class SubscriptionActionView(SubscriptionDetailView):
                 request,
                 subscription,
                 quantity_form=quantity_form,
-                error=" ".join(exc.messages),
+                error="" if quantity_form is not None else " ".join(exc.messages),
                 status=400,
             )
         messages.success(request, done)

@@ -35,7 +35,7 @@ def test_provider_orders_and_changes_a_subscription(new_page):
     p.get_by_role("link", name="Place an order").click()
     expect(p.get_by_role("heading", name="Place an order for Adatum Retail S.p.A.")).to_be_visible()
     offer = Offer.objects.get(code="team-workspace-standard")
-    p.get_by_label("Offer").select_option(value=str(offer.pk))
+    p.get_by_label("Offer", exact=True).select_option(value=str(offer.pk))
     p.get_by_label("Quantity").fill("25")
     p.get_by_label("Annual").first.check()
     screenshot(p, "commerce-order")

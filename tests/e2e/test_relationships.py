@@ -131,7 +131,7 @@ def test_provider_and_reseller_connect_share_a_customer_order_and_end(new_page):
     screenshot(p, "relationships-customer-detail")
     p.get_by_role("link", name="Place an order").click()
     offer = Offer.objects.get(code="team-workspace-standard")
-    p.get_by_label("Offer").select_option(value=str(offer.pk))
+    p.get_by_label("Offer", exact=True).select_option(value=str(offer.pk))
     p.get_by_label("Quantity").fill("5")
     p.get_by_role("button", name="Place order").click()
     expect(p.get_by_text("Order placed: 5 x Team Workspace Standard")).to_be_visible()

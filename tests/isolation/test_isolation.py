@@ -173,7 +173,6 @@ POST_BODY = {
     "document_types": "registration_certificate",
     "roles": "global_admin",
     "email": "someone@example.com",
-    "offer_name": "Isolation offer",
     "quantity": "1",
     "term": "monthly",
     "billing_frequency": "monthly",
