@@ -1,5 +1,5 @@
 """Whole tenant families for the fuzz and isolation suites: a provider, a reseller working with
-it, a customer shared by both (with an order), pending invitations of each kind, a reseller in
+it, a customer shared by both (with a subscription), pending invitations of each kind, a reseller in
 verification (case, contact link, document, outbox message) and an operator with a reviewer.
 Every organization has a member in every role it can hold, and every name and address carries
 the family's tag, so a page can be searched for another family's data."""
@@ -17,9 +17,9 @@ from relationships.models import (
     BulkInvitationBatch,
     BulkInvitationRow,
     CustomerRelationship,
-    Order,
     ProviderRelationship,
 )
+from tests.commerce.factories import subscription_for
 from tests.factories import OrganizationFactory, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
@@ -107,14 +107,7 @@ def build_family(tag: str) -> Family:
         provider=provider,
         accepted_by=family.members["customer"]["global_admin"].user,
     )
-    order = Order.objects.create(
-        provider=provider,
-        customer=customer,
-        reseller=reseller,
-        offer_name=f"{word}offer Business Premium",
-        quantity=7,
-        placed_by=family.members["reseller"]["global_admin"].user,
-    )
+    subscription = subscription_for(shared, quantity=7)
     reseller_invitation = ResellerInvitationFactory(
         organization=provider,
         invited_by=family.members["provider"]["global_admin"].user,
@@ -214,7 +207,7 @@ def build_family(tag: str) -> Family:
     family.objects.update(
         relationship=relationship,
         shared=shared,
-        order=order,
+        subscription=subscription,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,
         inbox_invitation=inbox_invitation,
@@ -229,7 +222,6 @@ def build_family(tag: str) -> Family:
         f"{word}resell",
         f"{word}cust",
         f"{word}appl",
-        f"{word}offer",
         f"{word}newcust",
         f"{tag}invitee",
         f"{tag}newcust",
