@@ -26,6 +26,7 @@ from ..models import (
     InvitationStatus,
     ProviderRelationship,
 )
+from ..signals import customer_relationship_accepted
 from ._invitations import (
     answer_refusal,
     invitation_close,
@@ -253,6 +254,9 @@ def customer_invitation_accept(
         notify(organization=invitation.organization, message=message, link="/customers/")
         notify(organization=invitation.provider, message=message, link="/customers/")
         emails.send_customer_accepted(invitation, customer=customer)
+        customer_relationship_accepted.send(
+            sender=CustomerRelationship, relationship=relationship, actor=membership.user
+        )
     return relationship
 
 
