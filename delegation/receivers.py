@@ -12,6 +12,12 @@ from .services.dap import admin_access_grant
 
 
 def grant_admin_access_on_acceptance(
-    sender: Any, *, relationship: CustomerRelationship, actor: User, **kwargs: Any
+    sender: Any,
+    *,
+    relationship: CustomerRelationship,
+    actor: User,
+    include_admin_access: bool = True,
+    **kwargs: Any,
 ) -> None:
-    admin_access_grant(actor=actor, relationship=relationship)
+    if include_admin_access:
+        admin_access_grant(actor=actor, relationship=relationship)

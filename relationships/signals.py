@@ -10,5 +10,6 @@ from django.dispatch import Signal
 
 # A customer accepted a reseller relationship with a reseller and one of its providers
 # (Partner Center's invitation "includes delegated admin privileges": the receivers grant them).
-# Keyword arguments: relationship (CustomerRelationship), actor (User).
+# Keyword arguments: relationship (CustomerRelationship), actor (User), include_admin_access
+# (bool: the reseller's choice on the invitation).
 customer_relationship_accepted = Signal()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from delegation.events import AuditType
 from delegation.models import AdminAccess
@@ -13,10 +14,16 @@ from delegation.services.dap import admin_access_remove, administration_start
 from portal.delegation import delegated_membership
 from portal.models import AuditEvent, DelegatedRole, OutboxMessage
 from portal.policy import Action, can
+from relationships.models import CustomerInvitation
+from relationships.services.customers import customer_invitation_accept
 from relationships.services.provider_relationships import relationship_admin_access_remove
 from tests.delegation.factories import dap_world
 from tests.factories import acting, member
-from tests.relationships.factories import customer_org
+from tests.relationships.factories import (
+    CustomerInvitationFactory,
+    ProviderRelationshipFactory,
+    customer_org,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +160,30 @@ def test_administration_of_a_customer_the_partner_does_not_work_with_is_not_foun
     other = dap_world()
     with pytest.raises(type(world.customer).DoesNotExist):
         administration_start(**acting(world.provider_agent), customer_id=other.customer.pk)
+
+
+def test_an_invitation_without_delegated_admin_access_grants_none():
+    customer_admin = member(customer_org())
+    invitation = CustomerInvitationFactory(
+        invitee=customer_admin.organization, include_admin_access=False
+    )
+    customer_invitation_accept(**acting(customer_admin), invitation_id=invitation.pk)
+    assert not AdminAccess.objects.filter(customer=customer_admin.organization).exists()
+
+
+def test_the_reseller_unticks_delegated_admin_access_on_the_invitation_form(client_for):
+    relationship = ProviderRelationshipFactory()
+    client = client_for(member(relationship.reseller))
+    page = client.get(reverse("relationships:invite_customer")).content.decode()
+    assert "Include delegated admin access" in page
+    client.post(
+        reverse("relationships:invite_customer"),
+        {
+            "provider": relationship.provider_id,
+            "email": "owner@unticked.example",
+            "company_name": "Unticked S.p.A.",
+            "language": "en",
+        },
+    )
+    invitation = CustomerInvitation.objects.get(email="owner@unticked.example")
+    assert invitation.include_admin_access is False
