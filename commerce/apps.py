@@ -5,6 +5,11 @@ class CommerceConfig(AppConfig):
     name = "commerce"
 
     def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
         self._register_lists()
 
     def _register_lists(self) -> None:

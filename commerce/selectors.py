@@ -1,8 +1,11 @@
-"""Reads of the commerce app. Every list is one index-served query per page whatever the
-tenant's size (a distributor's 200,000 subscriptions): the organization's side of a
-subscription (provider, reseller or customer) leads an index whose order is the list's order
-(`Subscription.Meta.indexes`, commerce migration 0002 for the filtered lists), and the Billing
-page reads running totals (`BillingTotal`) instead of summing subscriptions."""
+"""Reads of commerce. A subscription is visible to its provider, reseller and customer (and to a
+partner acting in the customer's account: its membership is the customer's).
+
+Every list is one index-served query per page whatever the tenant's size (a distributor's
+200,000 subscriptions): the organization's side of a subscription (provider, reseller or
+customer) leads an index whose order is the list's order (`Subscription.Meta.indexes`, commerce
+migration 0003_lists for the filtered lists), and the Billing page reads running totals
+(`BillingTotal`) instead of summing subscriptions."""
 
 from __future__ import annotations
 
@@ -11,7 +14,34 @@ from django.db.models import Exists, OuterRef, QuerySet
 from portal.models import Organization
 from relationships.selectors import organizations_matching
 
-from .models import BillingTotal, Subscription
+from .models import BillingTotal, OfferPrice, Subscription, SubscriptionEvent
+from .services import subscription_parties
+
+
+def prices_in(currency: str) -> QuerySet[OfferPrice]:
+    """The offers on sale in a currency, with their price there (one query)."""
+    return (
+        OfferPrice.objects.filter(currency=currency, offer__is_active=True)
+        .select_related("offer")
+        .order_by("offer__name", "offer__pk")
+    )
+
+
+def subscription_for(*, organization: Organization, pk: int) -> Subscription | None:
+    return (
+        Subscription.objects.filter(subscription_parties(organization), pk=pk)
+        .select_related("offer", "customer", "customer__country", "reseller", "provider")
+        .first()
+    )
+
+
+def subscription_history(*, subscription: Subscription) -> QuerySet[SubscriptionEvent]:
+    return (
+        SubscriptionEvent.objects.filter(subscription=subscription)
+        .select_related("actor", "actor_organization")
+        .order_by("-created_at", "-pk")
+    )
+
 
 Kind = Organization.Kind
 

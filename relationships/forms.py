@@ -61,6 +61,15 @@ class CustomerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
     )
     email = forms.EmailField(label=_("Customer's email"))
     company_name = forms.CharField(label=_("Company name"), max_length=200)
+    include_admin_access = forms.BooleanField(
+        label=_("Include delegated admin access"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Accepting also lets your Admin agents and the provider's administer the customer's "
+            "account on its behalf, until the customer or you remove that access."
+        ),
+    )
 
     def __init__(
         self, *args: Any, providers: QuerySet[Organization] | None = None, **kwargs: Any
@@ -93,15 +102,6 @@ class CustomerOrganizationForm(PortalFormMixin, forms.Form):
                 ("", field.empty_label),
                 *sorted_by_name((m.pk, m.display_name) for m in markets),
             ]
-
-
-class OrderForm(PortalFormMixin, forms.Form):
-    offer_name = forms.CharField(
-        label=_("Offer"),
-        max_length=120,
-        help_text=_("For example: Microsoft 365 Business Standard."),
-    )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10000)
 
 
 class BulkInvitationUploadForm(PortalFormMixin, forms.Form):

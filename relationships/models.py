@@ -274,6 +274,9 @@ class CustomerInvitation(InvitationBase):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     company_name = models.CharField(_("company name"), max_length=200)
+    # Partner Center's "include delegated admin privileges": accepting also gives the reseller
+    # and the provider admin access to the customer's account (`customer_relationship_accepted`).
+    include_admin_access = models.BooleanField(_("include delegated admin access"), default=True)
     customer = models.ForeignKey(
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -347,28 +350,6 @@ class CustomerRelationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} via {self.reseller} / {self.provider}"
-
-
-class Order(models.Model):
-    """A minimal order: it exists to enforce and show the orders rule."""
-
-    provider = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="orders")
-    reseller = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    offer_name = models.CharField(_("offer"), max_length=120)
-    quantity = models.PositiveIntegerField(_("quantity"))
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-placed_at", "-pk"]
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
-
-    def __str__(self) -> str:
-        return f"{self.quantity} x {self.offer_name} for {self.customer}"
 
 
 def domain_path(domain: str) -> str:

@@ -1,5 +1,5 @@
 """Whole tenant families for the fuzz and isolation suites: a provider, a reseller working with
-it, a customer shared by both (with an order), pending invitations of each kind, a reseller in
+it, a customer shared by both (with a subscription), pending invitations of each kind, a reseller in
 verification (case, contact link, document, outbox message) and an operator with a reviewer.
 Every organization has a member in every role it can hold, and every name and address carries
 the family's tag, so a page can be searched for another family's data."""
@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from delegation.models import AdminAccess
 from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
 from portal.models import Market, Membership, Notification, Organization, OutboxMessage, Role
 from relationships.models import (
     BulkInvitationBatch,
     BulkInvitationRow,
     CustomerRelationship,
-    Order,
     ProviderRelationship,
 )
-from tests.commerce.billing_factories import offer as commerce_offer
-from tests.commerce.billing_factories import subscription as commerce_subscription
+from tests.commerce.factories import subscription_for
 from tests.factories import OrganizationFactory, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
@@ -109,23 +108,11 @@ def build_family(tag: str) -> Family:
         provider=provider,
         accepted_by=family.members["customer"]["global_admin"].user,
     )
-    order = Order.objects.create(
-        provider=provider,
-        customer=customer,
-        reseller=reseller,
-        offer_name=f"{word}offer Business Premium",
-        quantity=7,
-        placed_by=family.members["reseller"]["global_admin"].user,
+    subscription = subscription_for(shared, quantity=7)
+    admin_access = AdminAccess.objects.create(
+        customer=customer, partner=provider, reseller=reseller
     )
-    # A subscription of the shared customer, counted in the three organizations' billing
-    # totals (the Subscriptions and Billing lists and the Billing CSV export).
-    subscription = commerce_subscription(
-        customer=customer,
-        reseller=reseller,
-        provider=provider,
-        offer_=commerce_offer(f"{word}offer Cloud Suite"),
-        quantity=3,
-    )
+    AdminAccess.objects.create(customer=customer, partner=reseller, reseller=reseller)
     reseller_invitation = ResellerInvitationFactory(
         organization=provider,
         invited_by=family.members["provider"]["global_admin"].user,
@@ -225,8 +212,8 @@ def build_family(tag: str) -> Family:
     family.objects.update(
         relationship=relationship,
         shared=shared,
-        order=order,
         subscription=subscription,
+        admin_access=admin_access,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,
         inbox_invitation=inbox_invitation,
@@ -241,7 +228,6 @@ def build_family(tag: str) -> Family:
         f"{word}resell",
         f"{word}cust",
         f"{word}appl",
-        f"{word}offer",
         f"{word}newcust",
         f"{tag}invitee",
         f"{tag}newcust",

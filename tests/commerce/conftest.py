@@ -7,9 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.urls import include, path
-from django.urls.exceptions import NoReverseMatch
-from django.urls.resolvers import URLResolver
 
 from commerce.models import Subscription
 from portal import delegation
@@ -99,39 +96,3 @@ def delegated_client(monkeypatch, client_for):
         return client
 
     return make
-
-
-def _detail_placeholder(request, pk):  # pragma: no cover - never requested
-    raise AssertionError
-
-
-@pytest.fixture
-def with_subscription_detail(settings):
-    """The URL map with `commerce:subscription_detail` (the subscription page, written
-    separately), so the lists' links to it can be checked before it is merged."""
-    from django.urls import clear_url_caches, reverse
-
-    try:
-        reverse("commerce:subscription_detail", kwargs={"pk": 1})
-        yield
-        return
-    except NoReverseMatch:
-        pass
-    import commerce.urls
-    import portal.urls
-
-    patterns = [
-        p
-        for p in portal.urls.urlpatterns
-        if not (isinstance(p, URLResolver) and p.namespace == "commerce")
-    ]
-    commerce_patterns = [
-        *commerce.urls.urlpatterns,
-        path("subscriptions/<int:pk>/", _detail_placeholder, name="subscription_detail"),
-    ]
-    module = type("urlconf", (), {})()
-    module.urlpatterns = [*patterns, path("", include((commerce_patterns, "commerce")))]
-    settings.ROOT_URLCONF = module
-    clear_url_caches()
-    yield
-    clear_url_caches()

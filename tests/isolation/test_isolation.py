@@ -131,6 +131,28 @@ OBJECT_URLS: dict[str, Target] = {
     "customers/<int:customer_id>/": Target(
         "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
     ),
+    "customers/<int:customer_id>/order/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "subscriptions/<int:pk>/": Target("object", _pk("subscription"), _ghost_pk),
+    "subscriptions/<int:pk>/<str:action>/": Target(
+        "object",
+        _pk("subscription", "quantity", "auto-renew", "cancel", "suspend", "reactivate"),
+        _ghost_pk,
+    ),
+    "customers/<int:customer_id>/administer/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "customers/<int:customer_id>/admin-access/<int:pk>/remove/": Target(
+        "object",
+        lambda f: [
+            {"customer_id": f.customer.pk, "pk": f.objects["admin_access"].pk}  # type: ignore[attr-defined]
+        ],
+        _ghost_pk,
+    ),
+    "partner-relationships/admin-access/<int:pk>/remove/": Target(
+        "object", _pk("admin_access"), _ghost_pk
+    ),
     "invitations/<str:key>/": Target("capability", _keys, _ghost_key),
     "received-invitations/<int:pk>/<str:action>/": Target(
         "object", _pk("inbox_invitation", "accept", "decline"), _ghost_pk
@@ -164,8 +186,10 @@ POST_BODY = {
     "document_types": "registration_certificate",
     "roles": "global_admin",
     "email": "someone@example.com",
-    "offer_name": "Isolation offer",
     "quantity": "1",
+    "term": "monthly",
+    "billing_frequency": "monthly",
+    "auto_renew": "off",
     "legal_name": "Isolation S.p.A.",
     "country": "IT",
 }

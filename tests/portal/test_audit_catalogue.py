@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
+from commerce.events import AuditType as CommerceType
 from enrollment.events import AuditType as EnrollmentType
 from portal import audit
 from portal.audit import audit_record, event_label, event_type_choices
@@ -19,8 +20,8 @@ from verification.events import AuditType as VerificationType
 from verification.models import CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "enrollment", "relationships", "verification")
-CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType)
+APPS = ("portal", "enrollment", "relationships", "verification", "commerce")
+CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, CommerceType)
 
 
 def _audit_calls():
@@ -67,6 +68,7 @@ def test_every_case_event_writes_a_catalogued_audit_type():
 def test_stored_codes_are_unchanged():
     assert EnrollmentType.AGREEMENT_ACCEPTED == "agreement.accepted"
     assert RelationshipsType.ORDER_PLACED == "relationships.order.placed"
+    assert CommerceType.ORDER_PLACED == "commerce.order.placed"
     assert VerificationType.APPROVED == "verification.approved"
 
 

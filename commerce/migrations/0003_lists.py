@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commerce', '0001_initial'),
+        ('commerce', '0002_catalogue'),
         ('portal', '0006_organization_language_notification_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
