@@ -333,6 +333,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "relationships.tasks.relationships_expire_invitations",
         "schedule": crontab(minute=7),  # hourly
     },
+    "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
 }
 
 LOGGING = {

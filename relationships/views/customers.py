@@ -191,6 +191,7 @@ class CustomerDetailView(TenantViewMixin, View):
                 "rows": rows,
                 "page": page,
                 "can_order": can_order,
+                "can_request_gdap": can(self.membership, Action.MANAGE_DELEGATED_ACCESS),
                 "form": form or OrderForm(),
                 "is_provider": self.organization.kind == Kind.PROVIDER,
             },
