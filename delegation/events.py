@@ -6,6 +6,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditType(models.TextChoices):
+    ADMIN_ACCESS_GRANTED = (
+        "delegation.admin_access.granted",
+        _("Delegated admin access granted"),
+    )
+    ADMIN_ACCESS_REMOVED = (
+        "delegation.admin_access.removed",
+        _("Delegated admin access removed"),
+    )
+    ADMINISTRATION_STARTED = (
+        "delegation.administration.started",
+        _("Administration on behalf of a customer started"),
+    )
+    # GDAP
     GDAP_REQUESTED = "delegation.gdap.requested", _("Granular admin roles requested")
     GDAP_APPROVED = "delegation.gdap.approved", _("Granular admin roles approved")
     GDAP_DECLINED = "delegation.gdap.declined", _("Granular admin roles declined")

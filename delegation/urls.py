@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import views  # noqa: F401
-from .views import gdap, partner_relationships
+from .views import dap, gdap, partner_relationships
 
 app_name = "delegation"
 
@@ -11,6 +10,21 @@ urlpatterns: list = [
         "partner-relationships/",
         partner_relationships.PartnerRelationshipsView.as_view(),
         name="partner_relationships",
+    ),
+    path(
+        "partner-relationships/admin-access/<int:pk>/remove/",
+        dap.AdminAccessRemoveView.as_view(),
+        name="admin_access_remove",
+    ),
+    path(
+        "customers/<int:customer_id>/administer/",
+        dap.AdministerView.as_view(),
+        name="administer",
+    ),
+    path(
+        "customers/<int:customer_id>/admin-access/<int:pk>/remove/",
+        dap.AdminAccessRemoveView.as_view(),
+        name="customer_admin_access_remove",
     ),
     path(
         "customers/<int:customer_id>/gdap/new/",

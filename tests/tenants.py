@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from delegation.models import GDAP_REQUEST_VALIDITY, GdapRelationship
+from delegation.models import GDAP_REQUEST_VALIDITY, AdminAccess, GdapRelationship
 from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
 from portal.models import Market, Membership, Notification, Organization, OutboxMessage, Role
 from relationships.models import (
@@ -108,6 +108,10 @@ def build_family(tag: str) -> Family:
         provider=provider,
         accepted_by=family.members["customer"]["global_admin"].user,
     )
+    admin_access = AdminAccess.objects.create(
+        customer=customer, partner=provider, reseller=reseller
+    )
+    AdminAccess.objects.create(customer=customer, partner=reseller, reseller=reseller)
     order = Order.objects.create(
         provider=provider,
         customer=customer,
@@ -226,6 +230,7 @@ def build_family(tag: str) -> Family:
     family.objects.update(
         relationship=relationship,
         shared=shared,
+        admin_access=admin_access,
         order=order,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,

@@ -5,7 +5,13 @@ from django.core.management.base import BaseCommand
 from portal.demo import DEMO_ORGS, PASSWORD
 
 # Each app's demo module, in dependency order; each exposes seed() and is idempotent.
-DEMO_MODULES = ["portal.demo", "enrollment.demo", "verification.demo", "relationships.demo"]
+DEMO_MODULES = [
+    "portal.demo",
+    "enrollment.demo",
+    "verification.demo",
+    "relationships.demo",
+    "delegation.demo",
+]
 
 
 class Command(BaseCommand):
