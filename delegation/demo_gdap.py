@@ -1,6 +1,7 @@
-"""Demo GDAP (DOMAIN.md demo data): Contoso asked Northwind's customer Proseware Italia for User
-and Helpdesk administrator roles two days ago; the request waits for Proseware's answer.
-Idempotent; called by `delegation.demo.seed()` after relationships' demo (the customers)."""
+"""Demo GDAP (DOMAIN.md demo data): Contoso, whose admin access (DAP) to Northwind's customer
+Proseware Italia was removed, asked Proseware two days ago for User and Helpdesk administrator
+roles instead; the request waits for Proseware's answer. Idempotent; called at the end of
+`delegation.demo.seed()` (after relationships' demo, which creates the customers)."""
 
 from __future__ import annotations
 

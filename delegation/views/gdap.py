@@ -115,7 +115,15 @@ class GdapPartnerEndView(TenantViewMixin, View):
     required_action = Action.MANAGE_DELEGATED_ACCESS
 
     def post(self, request: HttpRequest, customer_id: int, pk: int) -> HttpResponse:
-        if not customer_rows(organization=self.organization, customer_id=customer_id):
+        rows = customer_rows(organization=self.organization, customer_id=customer_id)
+        if (
+            not rows
+            or not selectors.gdap_for_customer_of_partner(
+                partner=self.organization, customer=rows[0].customer
+            )
+            .filter(pk=pk)
+            .exists()
+        ):
             raise Http404
         try:
             relationship = services.gdap_end(
@@ -126,8 +134,6 @@ class GdapPartnerEndView(TenantViewMixin, View):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
-            if relationship.customer_id != customer_id:
-                raise Http404
             messages.success(request, _("Ended: %(name)s.") % {"name": relationship.name})
         return redirect("delegation:gdap_request", customer_id=customer_id)
 

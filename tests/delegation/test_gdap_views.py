@@ -13,7 +13,7 @@ from django.utils import timezone
 from delegation.models import GdapRelationship
 from portal.models import AuditEvent, DelegatedRole, Membership
 from tests.factories import member
-from tests.relationships.factories import provider_org
+from tests.relationships.factories import CustomerRelationshipFactory, provider_org
 
 from .gdap_factories import gdap_setup
 
@@ -233,3 +233,14 @@ def test_the_section_costs_the_same_with_many_requests(django_assert_max_num_que
         g.request(USERS, name=f"R{n}")
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get("/partner-relationships/")
+
+
+def test_the_end_url_names_the_relationships_own_customer():
+    g = gdap_setup()
+    relationship = g.approved(USERS)
+    second = CustomerRelationshipFactory(relationship__provider=g.provider)
+    second_customer = second.customer
+    wrong = f"/customers/{second_customer.pk}/gdap/{relationship.pk}/end/"
+    assert client_of(g.agent).post(wrong).status_code == 404
+    relationship.refresh_from_db()
+    assert relationship.status == Status.ACTIVE
