@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -198,3 +199,74 @@ def test_the_source_costs_one_query_whatever_the_number_of_relationships(
             "helpdesk_administrator",
             "billing_reader",
         }
+
+
+def _subscription(g: Gdap):
+    from relationships.models import CustomerRelationship
+    from tests.commerce.factories import subscription_for
+
+    shared = CustomerRelationship.objects.get(customer=g.customer, provider=g.provider)
+    return subscription_for(shared, quantity=7)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_subscription_page(g, role):
+    subscription = _subscription(g)
+    approved_from_the_email(g, role)
+    response = acting_for(g).get(f"/subscriptions/{subscription.pk}/")
+    if Action.VIEW_SUBSCRIPTIONS in ALLOWED[role]:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_changing_a_subscriptions_quantity(g, role):
+    from commerce.services import subscription_quantity_change
+
+    subscription = _subscription(g)
+    approved_from_the_email(g, role)
+    response = acting_for(g).post(f"/subscriptions/{subscription.pk}/quantity/", {"quantity": "9"})
+    subscription.refresh_from_db()
+    if Action.CHANGE_SUBSCRIPTION_QUANTITY in ALLOWED[role]:
+        assert response.status_code == 302 and subscription.quantity == 9
+        subscription_quantity_change(
+            actor=g.agent.user,
+            organization=g.customer,
+            subscription_id=subscription.pk,
+            quantity=10,
+        )
+        subscription.refresh_from_db()
+        assert subscription.quantity == 10
+    else:
+        assert response.status_code in (403, 404) and subscription.quantity == 7
+        with pytest.raises(PermissionDenied):
+            subscription_quantity_change(
+                actor=g.agent.user,
+                organization=g.customer,
+                subscription_id=subscription.pk,
+                quantity=10,
+            )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_gdap_role_cancels_or_turns_off_auto_renew(g, role):
+    from commerce.services import subscription_auto_renew_set, subscription_cancel
+
+    subscription = _subscription(g)
+    approved_from_the_email(g, role)
+    client = acting_for(g)
+    assert client.post(f"/subscriptions/{subscription.pk}/cancel/").status_code in (403, 404)
+    with pytest.raises(PermissionDenied):
+        subscription_cancel(
+            actor=g.agent.user, organization=g.customer, subscription_id=subscription.pk
+        )
+    with pytest.raises(PermissionDenied):
+        subscription_auto_renew_set(
+            actor=g.agent.user,
+            organization=g.customer,
+            subscription_id=subscription.pk,
+            auto_renew=False,
+        )
+    subscription.refresh_from_db()
+    assert subscription.status == "active" and subscription.auto_renew
