@@ -244,3 +244,16 @@ def test_the_end_url_names_the_relationships_own_customer():
     assert client_of(g.agent).post(wrong).status_code == 404
     relationship.refresh_from_db()
     assert relationship.status == Status.ACTIVE
+
+
+def test_the_partners_list_costs_the_same_with_many_requests(django_assert_max_num_queries):
+    g = gdap_setup()
+    client = client_of(g.agent)
+    path = f"/customers/{g.customer.pk}/gdap/new/"
+    g.request(USERS)
+    with django_assert_max_num_queries(20) as one:
+        client.get(path)
+    for n in range(25):
+        g.request(USERS, name=f"R{n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert "R24" in client.get(path).content.decode()
