@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
+from delegation.events import AuditType as DelegationType
 from enrollment.events import AuditType as EnrollmentType
 from portal import audit
 from portal.audit import audit_record, event_label, event_type_choices
@@ -19,8 +20,8 @@ from verification.events import AuditType as VerificationType
 from verification.models import CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "enrollment", "relationships", "verification")
-CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType)
+APPS = ("portal", "enrollment", "relationships", "verification", "delegation")
+CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, DelegationType)
 
 
 def _audit_calls():
