@@ -1,13 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "commerce"
 
 # Paths from DOMAIN.md's URL map: /subscriptions/ and /billing/.
 urlpatterns: list = [
     # subscriptions list (views.SubscriptionListView), /subscriptions/
-    # subscription detail and actions, /subscriptions/<int:pk>/, /subscriptions/<int:pk>/<action>/
-    # order for a customer, /customers/<int:customer_id>/order/
+    path(
+        "subscriptions/<int:pk>/",
+        views.SubscriptionDetailView.as_view(),
+        name="subscription_detail",
+    ),
+    path(
+        "subscriptions/<int:pk>/<str:action>/",
+        views.SubscriptionActionView.as_view(),
+        name="subscription_action",
+    ),
+    path("customers/<int:customer_id>/order/", views.OrderView.as_view(), name="order"),
     # billing, /billing/ and /billing/export.csv
 ]

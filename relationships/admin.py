@@ -3,7 +3,6 @@ from django.contrib import admin
 from .models import (
     CustomerInvitation,
     CustomerRelationship,
-    Order,
     ProviderProfile,
     ProviderRelationship,
     RelationshipEvent,
@@ -65,11 +64,3 @@ class CustomerRelationshipAdmin(admin.ModelAdmin):
     search_fields = ["customer__legal_name", "reseller__legal_name", "provider__legal_name"]
     readonly_fields = [f.name for f in CustomerRelationship._meta.fields]
     list_select_related = ["customer", "reseller", "provider"]
-
-
-@admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ["offer_name", "quantity", "customer", "provider", "reseller", "placed_at"]
-    search_fields = ["offer_name", "customer__legal_name"]
-    readonly_fields = [f.name for f in Order._meta.fields]
-    list_select_related = ["customer", "provider", "reseller"]

@@ -17,7 +17,6 @@ from portal.models import Market, Membership, Organization, Region
 
 from .models import (
     CustomerRelationship,
-    Order,
     ProviderProfile,
     ProviderRelationship,
     RelationshipEvent,
@@ -52,11 +51,6 @@ PROFILES: dict[str, _Profile] = {
 NEW_CUSTOMERS = [
     ("proseware-italia.example", "Proseware Italia S.r.l."),
     ("woodgrove-trattorie.example", "Woodgrove Trattorie S.p.A."),
-]
-
-ORDERS = [
-    ("adatum-retail.example", "Microsoft 365 Business Standard", 25),
-    ("proseware-italia.example", "Microsoft 365 Business Premium", 12),
 ]
 
 
@@ -137,21 +131,4 @@ def seed() -> None:
             provider=contoso,
             status=CustomerRelationship.Status.ACTIVE,
             defaults={"created_at": authorized_at + timedelta(days=2 + index)},
-        )
-
-    placed_by = _admin_user(contoso)
-    for domain, offer, quantity in ORDERS:
-        ordering_customer = _org(domain)
-        if ordering_customer is None or placed_by is None:
-            continue
-        Order.objects.get_or_create(
-            provider=contoso,
-            customer=ordering_customer,
-            reseller=northwind,
-            offer_name=offer,
-            defaults={
-                "quantity": quantity,
-                "placed_by": placed_by,
-                "placed_at": authorized_at + timedelta(days=7),
-            },
         )

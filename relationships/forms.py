@@ -104,15 +104,6 @@ class CustomerOrganizationForm(PortalFormMixin, forms.Form):
             ]
 
 
-class OrderForm(PortalFormMixin, forms.Form):
-    offer_name = forms.CharField(
-        label=_("Offer"),
-        max_length=120,
-        help_text=_("For example: Microsoft 365 Business Standard."),
-    )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10000)
-
-
 class BulkInvitationUploadForm(PortalFormMixin, forms.Form):
     file = forms.FileField(
         label=_("CSV file"),

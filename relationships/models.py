@@ -352,28 +352,6 @@ class CustomerRelationship(models.Model):
         return f"{self.customer} via {self.reseller} / {self.provider}"
 
 
-class Order(models.Model):
-    """A minimal order: it exists to enforce and show the orders rule."""
-
-    provider = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="orders")
-    reseller = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    offer_name = models.CharField(_("offer"), max_length=120)
-    quantity = models.PositiveIntegerField(_("quantity"))
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-placed_at", "-pk"]
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
-
-    def __str__(self) -> str:
-        return f"{self.quantity} x {self.offer_name} for {self.customer}"
-
-
 def domain_path(domain: str) -> str:
     """A domain's labels right to left, each followed by a dot: "eu.northwind.example" is
     "example.northwind.eu.". An organization's domain and every subdomain of it then share one

@@ -1,7 +1,7 @@
 """Scale data for relationships (`manage.py seed_scale`; registered in RelationshipsConfig.ready).
 
 The demo provider Contoso Distribution holds the big book: `contoso_relationships` resellers
-(some ended), nearly every customer shared with it, pending invitations and orders. Fabrikam
+(some ended), nearly every customer shared with it, pending invitations. Fabrikam
 holds a smaller one; the directory providers (each with a profile and CSP regions) share the
 other verified resellers along a long tail. Customers spread unevenly over resellers: one
 reseller has `biggest_reseller_customers`, the demo reseller Northwind IT has
@@ -18,7 +18,6 @@ from portal.scale import ScaleRun, Tenant, bulk_insert, next_ids, zipf_weights
 
 from .models import (
     CustomerRelationship,
-    Order,
     ProviderProfile,
     ProviderRelationship,
     RelationshipEvent,
@@ -73,7 +72,7 @@ def seed_relationships(run: ScaleRun) -> None:
         if status == ACTIVE and p is not contoso and r.id not in in_contoso
     ]
     _customers(run, contoso, northwind, active_contoso, others)
-    _invitations_and_orders(run, contoso)
+    _invitations(run, contoso)
 
 
 def _profiles(run: ScaleRun) -> None:
@@ -219,7 +218,7 @@ def _customers(
     run.made["customers of Northwind IT"] = counts["northwind_customers"]
 
 
-def _invitations_and_orders(run: ScaleRun, contoso: Tenant) -> None:
+def _invitations(run: ScaleRun, contoso: Tenant) -> None:
     count = max(5, len(run.resellers) // 50)
     rows = []
     for index in range(count):
@@ -261,35 +260,4 @@ def _invitations_and_orders(run: ScaleRun, contoso: Tenant) -> None:
             "invitee_domain_path",
         ],
         rows,
-    )
-    shared = list(
-        CustomerRelationship.objects.filter(
-            provider_id=contoso.id, status=CustomerRelationship.Status.ACTIVE
-        ).values_list("customer_id", "reseller_id")[: max(5, len(run.customers) // 40)]
-    )
-    offers = ["Microsoft 365 Business Standard", "Microsoft 365 E3", "Azure plan", "Dynamics 365"]
-    bulk_insert(
-        run,
-        Order,
-        [
-            "provider_id",
-            "customer_id",
-            "reseller_id",
-            "offer_name",
-            "quantity",
-            "placed_by_id",
-            "placed_at",
-        ],
-        (
-            (
-                contoso.id,
-                customer,
-                reseller,
-                run.rng.choice(offers),
-                run.rng.randint(1, 300),
-                contoso.admin_id,
-                run.ago(300),
-            )
-            for customer, reseller in shared
-        ),
     )

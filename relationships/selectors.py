@@ -20,7 +20,6 @@ from .models import (
     CustomerRelationship,
     InvitationEvent,
     InvitationStatus,
-    Order,
     ProviderProfile,
     ProviderRelationship,
     RelationshipEvent,
@@ -229,14 +228,24 @@ def customers_shared_with_provider(*, provider: Organization) -> QuerySet[Custom
     )
 
 
-def orders_for_customer(*, organization: Organization, customer: Organization) -> QuerySet[Order]:
-    """Orders the viewing provider placed for the customer, or (for a reseller) every order
-    placed for the customer through it."""
-    field = "provider" if organization.kind == Organization.Kind.PROVIDER else "reseller"
+def reseller_order_relationships(
+    *, reseller: Organization, customer_id: int
+) -> QuerySet[CustomerRelationship]:
+    """The reseller's active relationships with this customer whose provider it still holds an
+    active relationship with: the providers through which it may order for the customer (who
+    bill it). One row per provider."""
+    active_pair = ProviderRelationship.objects.filter(
+        reseller=reseller,
+        provider=OuterRef("provider"),
+        status=ProviderRelationship.Status.ACTIVE,
+    )
     return (
-        Order.objects.filter(customer=customer, **{field: organization})
-        .select_related("placed_by", "provider", "reseller")
-        .order_by("-placed_at", "-pk")
+        CustomerRelationship.objects.filter(
+            reseller=reseller, customer_id=customer_id, status=CustomerRelationship.Status.ACTIVE
+        )
+        .filter(Exists(active_pair))
+        .select_related("customer", "customer__country", "provider", "reseller")
+        .order_by("provider__legal_name", "pk")
     )
 
 

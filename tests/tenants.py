@@ -1,5 +1,5 @@
 """Whole tenant families for the fuzz and isolation suites: a provider, a reseller working with
-it, a customer shared by both (with an order), pending invitations of each kind, a reseller in
+it, a customer shared by both (with a subscription), pending invitations of each kind, a reseller in
 verification (case, contact link, document, outbox message) and an operator with a reviewer.
 Every organization has a member in every role it can hold, and every name and address carries
 the family's tag, so a page can be searched for another family's data."""
@@ -18,9 +18,9 @@ from relationships.models import (
     BulkInvitationBatch,
     BulkInvitationRow,
     CustomerRelationship,
-    Order,
     ProviderRelationship,
 )
+from tests.commerce.factories import subscription_for
 from tests.factories import OrganizationFactory, member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
@@ -108,18 +108,11 @@ def build_family(tag: str) -> Family:
         provider=provider,
         accepted_by=family.members["customer"]["global_admin"].user,
     )
+    subscription = subscription_for(shared, quantity=7)
     admin_access = AdminAccess.objects.create(
         customer=customer, partner=provider, reseller=reseller
     )
     AdminAccess.objects.create(customer=customer, partner=reseller, reseller=reseller)
-    order = Order.objects.create(
-        provider=provider,
-        customer=customer,
-        reseller=reseller,
-        offer_name=f"{word}offer Business Premium",
-        quantity=7,
-        placed_by=family.members["reseller"]["global_admin"].user,
-    )
     reseller_invitation = ResellerInvitationFactory(
         organization=provider,
         invited_by=family.members["provider"]["global_admin"].user,
@@ -219,8 +212,8 @@ def build_family(tag: str) -> Family:
     family.objects.update(
         relationship=relationship,
         shared=shared,
+        subscription=subscription,
         admin_access=admin_access,
-        order=order,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,
         inbox_invitation=inbox_invitation,
@@ -235,7 +228,6 @@ def build_family(tag: str) -> Family:
         f"{word}resell",
         f"{word}cust",
         f"{word}appl",
-        f"{word}offer",
         f"{word}newcust",
         f"{tag}invitee",
         f"{tag}newcust",

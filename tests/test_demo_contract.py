@@ -58,3 +58,21 @@ def test_demo_user_signs_in_with_the_password_and_opens_their_pages(client, demo
     for path in PAGES[email]:
         page = client.get(path)
         assert page.status_code == 200, f"{email} got {page.status_code} on {path}"
+
+
+def test_demo_subscriptions_open_for_their_three_parties(client, demo):
+    """Commerce's demo: Northwind's customers' subscriptions through Contoso, each page readable
+    by Contoso, Northwind and (for its own) the customer."""
+    from commerce.models import Subscription
+
+    subscriptions = list(Subscription.objects.select_related("customer"))
+    assert len(subscriptions) >= 3
+    for email in ("admin@contoso-distribution.example", "admin@northwind-it.example"):
+        client.post("/accounts/login/", {"login": email, "password": PASSWORD})
+        for subscription in subscriptions:
+            assert client.get(f"/subscriptions/{subscription.pk}/").status_code == 200, email
+        client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"login": "admin@adatum-retail.example", "password": PASSWORD})
+    for subscription in subscriptions:
+        expected = 200 if subscription.customer.primary_domain == "adatum-retail.example" else 404
+        assert client.get(f"/subscriptions/{subscription.pk}/").status_code == expected

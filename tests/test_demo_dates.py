@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from commerce.models import Order
 from enrollment.models import AgreementAcceptance
 from portal.models import Organization
-from relationships.models import CustomerRelationship, Order, ProviderRelationship
+from relationships.models import CustomerRelationship, ProviderRelationship
 from verification.models import VerificationCase
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,8 @@ def test_northwind_enrols_then_is_verified_then_accepts_then_works_with_contoso(
     assert acceptance.accepted_at < partnership.authorized_at
     assert all(partnership.authorized_at < c.created_at < now for c in shared)
     assert all(partnership.authorized_at < o.placed_at < now for o in orders)
+    since = {c.customer_id: c.created_at for c in shared}
+    assert orders.count() >= 3 and all(since[o.customer_id] < o.placed_at for o in orders)
     assert (now - northwind.enrolled_at).days >= 30  # an established reseller
 
 

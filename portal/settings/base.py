@@ -333,6 +333,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "relationships.tasks.relationships_expire_invitations",
         "schedule": crontab(minute=7),  # hourly
     },
+    "commerce-sweep": {"task": "commerce.tasks.commerce_sweep", "schedule": crontab(minute="*/5")},
 }
 
 LOGGING = {

@@ -1,29 +1,21 @@
-"""Customers: the reseller's own and those shared with a provider; orders."""
+"""Customers: the reseller's own and those shared with a provider."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
 from portal.countries import country_name
-from portal.paging import bounded_page
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
 
 from .. import selectors
-from ..forms import (
-    OrderForm,
-)
 from ..lists import Column, ListPage
-from ..services import orders as order_services
-from ._base import Kind, error_text, iso_date
+from ._base import Kind, iso_date
 
 SUGGESTIONS = 10
 
@@ -175,61 +167,17 @@ class CustomerDetailView(TenantViewMixin, View):
             raise Http404
         return rows
 
-    def _render(self, request: HttpRequest, customer_id: int, form=None, status=200):
+    def get(self, request: HttpRequest, customer_id: int) -> HttpResponse:
         rows = self._shared(customer_id)
-        customer = rows[0].customer
-        can_order = self.organization.kind == Kind.PROVIDER and can(
-            self.membership, Action.PLACE_ORDER
-        )
-        orders = selectors.orders_for_customer(organization=self.organization, customer=customer)
-        page = bounded_page(orders, request.GET.get("page"), per_page=25)
+        # Orders and subscriptions live in commerce: the page links to them by URL name.
         return render(
             request,
             "relationships/customer_detail.html",
             {
-                "customer": customer,
+                "customer": rows[0].customer,
                 "rows": rows,
-                "page": page,
-                "can_order": can_order,
-                "form": form or OrderForm(),
+                "can_order": can(self.membership, Action.PLACE_ORDER),
+                "can_view_subscriptions": can(self.membership, Action.VIEW_SUBSCRIPTIONS),
                 "is_provider": self.organization.kind == Kind.PROVIDER,
             },
-            status=status,
         )
-
-    def get(self, request: HttpRequest, customer_id: int) -> HttpResponse:
-        return self._render(request, customer_id)
-
-    def post(self, request: HttpRequest, customer_id: int) -> HttpResponse:
-        if self.organization.kind != Kind.PROVIDER or not can(self.membership, Action.PLACE_ORDER):
-            raise Http404
-        form = OrderForm(request.POST)
-        if form.is_valid():
-            try:
-                order = order_services.order_place(
-                    actor=self.membership.user,
-                    organization=self.organization,
-                    customer_id=customer_id,
-                    offer_name=form.cleaned_data["offer_name"],
-                    quantity=form.cleaned_data["quantity"],
-                )
-            except ValidationError as exc:
-                # The relationship may have ended since the page was shown; a customer that
-                # was never shared gets the same page as one that does not exist.
-                return render(
-                    request,
-                    "relationships/order_refused.html",
-                    {"refusal": error_text(exc)},
-                    status=403,
-                )
-            messages.success(
-                request,
-                _("Order placed: %(quantity)s x %(offer)s for %(customer)s.")
-                % {
-                    "quantity": order.quantity,
-                    "offer": order.offer_name,
-                    "customer": order.customer.legal_name,
-                },
-            )
-            return redirect("relationships:customer_detail", customer_id=customer_id)
-        return self._render(request, customer_id, form=form, status=400)

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
+from commerce.events import AuditType as CommerceType
 from delegation.events import AuditType as DelegationType
 from enrollment.events import AuditType as EnrollmentType
 from portal import audit
@@ -20,8 +21,8 @@ from verification.events import AuditType as VerificationType
 from verification.models import CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "enrollment", "relationships", "verification", "delegation")
-CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, DelegationType)
+APPS = ("portal", "enrollment", "relationships", "verification", "commerce", "delegation")
+CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, CommerceType, DelegationType)
 
 
 def _audit_calls():
@@ -68,6 +69,7 @@ def test_every_case_event_writes_a_catalogued_audit_type():
 def test_stored_codes_are_unchanged():
     assert EnrollmentType.AGREEMENT_ACCEPTED == "agreement.accepted"
     assert RelationshipsType.ORDER_PLACED == "relationships.order.placed"
+    assert CommerceType.ORDER_PLACED == "commerce.order.placed"
     assert VerificationType.APPROVED == "verification.approved"
 
 

@@ -15,7 +15,6 @@ from portal.models import Market, Organization, Region
 from relationships.models import (
     CustomerInvitation,
     CustomerRelationship,
-    Order,
     ProviderProfile,
     ProviderRelationship,
     ResellerInvitation,
@@ -141,17 +140,3 @@ class CustomerRelationshipFactory(factory.django.DjangoModelFactory):
     customer = factory.LazyFunction(customer_org)
     reseller = factory.LazyAttribute(lambda o: o.relationship.reseller)
     provider = factory.LazyAttribute(lambda o: o.relationship.provider)
-
-
-class OrderFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Order
-        exclude = ["shared"]
-
-    shared = factory.SubFactory(CustomerRelationshipFactory)
-    provider = factory.LazyAttribute(lambda o: o.shared.provider)
-    customer = factory.LazyAttribute(lambda o: o.shared.customer)
-    reseller = factory.LazyAttribute(lambda o: o.shared.reseller)
-    offer_name = "Microsoft 365 Business Standard"
-    quantity = 10
-    placed_by = factory.LazyAttribute(lambda o: UserFactory())

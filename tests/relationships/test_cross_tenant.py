@@ -6,16 +6,16 @@ import io
 
 import pytest
 
+from commerce.models import Offer, Subscription
 from relationships.models import (
     CustomerRelationship,
     InvitationStatus,
-    Order,
     ProviderRelationship,
 )
+from tests.commerce.factories import subscription_for
 from tests.factories import member
 from tests.relationships.factories import (
     CustomerRelationshipFactory,
-    OrderFactory,
     ResellerInvitationFactory,
     provider_org,
     reseller_org,
@@ -27,12 +27,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     shared = CustomerRelationshipFactory()
-    order = OrderFactory(shared=shared)
+    subscription = subscription_for(shared)
     invitation = ResellerInvitationFactory(organization=shared.provider)
     return {
         "shared": shared,
         "relationship": ProviderRelationship.objects.get(),
-        "order": order,
+        "subscription": subscription,
         "invitation": invitation,
         "third_provider": member(provider_org()),
         "third_reseller": member(reseller_org()),
@@ -77,16 +77,16 @@ def test_third_provider_gets_404_for_every_object_and_changes_nothing(client_for
     relationship = world["relationship"]
     invitation = world["invitation"]
     assert client.get(f"/customers/{customer_id}/").status_code == 404
-    response = client.post(f"/customers/{customer_id}/", {"offer_name": "X", "quantity": 1})
-    missing = client.post("/customers/999999/", {"offer_name": "X", "quantity": 1})
-    assert response.status_code == missing.status_code == 403
-    refusal = "cannot place orders for this customer"
-    assert refusal in response.text and refusal in missing.text
+    order = {"offer": Offer.objects.first().pk, "quantity": 1, "term": "monthly"}
+    response = client.post(f"/customers/{customer_id}/order/", order)
+    missing = client.post("/customers/999999/order/", order)
+    assert response.status_code == missing.status_code == 404
+    assert client.get(f"/subscriptions/{world['subscription'].pk}/").status_code == 404
     assert client.post(f"/indirect-resellers/{relationship.pk}/end/").status_code == 404
     for action in ("resend", "revoke"):
         url = f"/indirect-resellers/invitations/{invitation.pk}/{action}/"
         assert client.post(url).status_code == 404
-    assert Order.objects.count() == 1
+    assert Subscription.objects.count() == 1
     relationship.refresh_from_db()
     assert relationship.status == ProviderRelationship.Status.ACTIVE
     invitation.refresh_from_db()
@@ -128,15 +128,20 @@ def test_provider_places_order_from_customer_page_and_is_refused_after_the_relat
 ):
     shared = world["shared"]
     client = client_for(member(shared.provider))
-    url = f"/customers/{shared.customer_id}/"
-    page = client.get(url)
+    page = client.get(f"/customers/{shared.customer_id}/")
     assert "Place an order" in page.text
-    response = client.post(url, {"offer_name": "Azure plan", "quantity": 2})
+    url = f"/customers/{shared.customer_id}/order/"
+    assert f'href="{url}"' in page.text
+    order = {
+        "offer": Offer.objects.get(code="object-storage").pk,
+        "quantity": 2,
+        "term": "monthly",
+        "billing_frequency": "monthly",
+    }
+    response = client.post(url, order)
     assert response.status_code == 302
-    assert Order.objects.filter(offer_name="Azure plan").exists()
+    assert Subscription.objects.filter(offer__code="object-storage").count() == 1
     client_for(member(shared.reseller)).post(f"/indirect-providers/{world['relationship'].pk}/end/")
-    assert client.get(url).status_code == 404
-    response = client.post(url, {"offer_name": "Azure plan", "quantity": 2})
-    assert response.status_code == 403
-    assert "cannot place orders for this customer" in response.text
-    assert Order.objects.filter(offer_name="Azure plan").count() == 1
+    assert client.get(f"/customers/{shared.customer_id}/").status_code == 404
+    assert client.post(url, order).status_code == 404
+    assert Subscription.objects.filter(offer__code="object-storage").count() == 1

@@ -10,11 +10,11 @@ from relationships.models import (
     RelationshipEvent,
     ResellerInvitation,
 )
+from tests.commerce.factories import subscription_for
 from tests.factories import member
 from tests.relationships.factories import (
     CustomerInvitationFactory,
     CustomerRelationshipFactory,
-    OrderFactory,
     ProviderRelationshipFactory,
     ResellerInvitationFactory,
     provider_org,
@@ -308,7 +308,7 @@ def test_csv_cells_cannot_start_a_formula(client_for):
 def test_customers_query_budget(client_for, django_assert_max_num_queries, rows, side, path):
     relationship = ProviderRelationshipFactory()
     for _ in range(rows):
-        OrderFactory(shared=CustomerRelationshipFactory(relationship=relationship))
+        subscription_for(CustomerRelationshipFactory(relationship=relationship))
     client = client_for(member(getattr(relationship, side)))
     with django_assert_max_num_queries(6):
         response = client.get(path)
@@ -319,7 +319,7 @@ def test_customers_query_budget(client_for, django_assert_max_num_queries, rows,
 def test_customer_detail_query_budget(client_for, django_assert_max_num_queries, rows):
     shared = CustomerRelationshipFactory()
     for _ in range(rows):
-        OrderFactory(shared=shared)
+        subscription_for(shared)
     client = client_for(member(shared.provider))
     # 6 + who holds delegated admin access to the customer (delegation's template tag).
     with django_assert_max_num_queries(7):

@@ -10,6 +10,7 @@ DEMO_MODULES = [
     "enrollment.demo",
     "verification.demo",
     "relationships.demo",
+    "commerce.demo",
     "delegation.demo",
 ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('relationships', '0007_invitation_language'),
+        ('relationships', '0008_remove_order'),
     ]
 
     operations = [

@@ -1,0 +1,131 @@
+"""Demo subscriptions (DOMAIN.md demo data). Idempotent: run it any number of times.
+
+Northwind IT's customers buy through Contoso Distribution in EUR (their market is Italy): one
+subscription bought 2 days ago (inside its 7-day change window), one whose monthly term ends in 3
+days with auto-renew on (the beat sweep renews it), and older ones whose window has passed. Rows
+are written directly (not through the services, so no email goes out), with their order, history
+and running billing totals."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.demo import demo_days_ago
+from portal.models import Market, Membership, Organization
+
+from .billing import billing_totals_apply
+from .catalogue import catalogue_seed
+from .models import (
+    CHANGE_WINDOW,
+    Offer,
+    OfferPrice,
+    Order,
+    Subscription,
+    SubscriptionEvent,
+)
+from .services import add_months, term_end_after, unit_price_of
+
+# (customer domain, offer code, quantity, term, how the dates are set, days)
+# "bought": purchased `days` ago; "ends": the current (monthly) term ends in `days` days.
+DEMO_SUBSCRIPTIONS: list[tuple[str, str, int, str, str, float]] = [
+    ("adatum-retail.example", "team-workspace-standard", 25, "annual", "bought", 2),
+    ("adatum-retail.example", "endpoint-guard", 30, "monthly", "ends", 3),
+    ("proseware-italia.example", "secure-mail-plus", 12, "annual", "bought", 20),
+    ("woodgrove-trattorie.example", "object-storage", 8, "monthly", "bought", 12),
+]
+
+
+def _org(domain: str) -> Organization | None:
+    return Organization.objects.filter(primary_domain=domain).select_related("country").first()
+
+
+def _admin_user(org: Organization):
+    membership = (
+        Membership.objects.filter(organization=org, global_admin=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def _dates(how: str, days: float, term: str) -> tuple[datetime, datetime]:
+    """(term start = purchase, term end)."""
+    if how == "ends":
+        end = timezone.now() + timedelta(days=days)
+        return add_months(end, -1 if term == "monthly" else -12), end
+    start = demo_days_ago(days)
+    return start, term_end_after(start, term)
+
+
+@transaction.atomic
+def seed() -> None:
+    catalogue_seed(offer_model=Offer, price_model=OfferPrice, market_model=Market)
+    contoso = _org("contoso-distribution.example")
+    northwind = _org("northwind-it.example")
+    if contoso is None or northwind is None:
+        return
+    placed_by = _admin_user(contoso)
+    if placed_by is None:
+        return
+    for domain, code, quantity, term, how, days in DEMO_SUBSCRIPTIONS:
+        customer = _org(domain)
+        offer = Offer.objects.filter(code=code).first()
+        if customer is None or customer.country is None or offer is None:
+            continue
+        currency = customer.country.currency
+        price = OfferPrice.objects.filter(offer=offer, currency=currency).first()
+        if price is None:
+            continue
+        if Subscription.objects.filter(customer=customer, offer=offer).exists():
+            continue
+        start, end = _dates(how, days, term)
+        unit = unit_price_of(price, term)
+        subscription = Subscription.objects.create(
+            offer=offer,
+            customer=customer,
+            reseller=northwind,
+            provider=contoso,
+            quantity=quantity,
+            term=term,
+            billing_frequency="monthly",
+            currency=currency,
+            unit_price=unit,
+            monthly_cost=unit * quantity,
+            auto_renew=True,
+            purchased_at=start,
+            term_start=start,
+            term_end=end,
+            change_window_ends_at=start + CHANGE_WINDOW,
+            next_action_at=end,
+            created_by=placed_by,
+        )
+        Order.objects.create(
+            subscription=subscription,
+            offer=offer,
+            customer=customer,
+            reseller=northwind,
+            provider=contoso,
+            quantity=quantity,
+            term=term,
+            billing_frequency="monthly",
+            currency=currency,
+            unit_price=unit,
+            placed_by=placed_by,
+            placed_by_organization=contoso,
+            placed_at=start,
+        )
+        SubscriptionEvent.objects.create(
+            subscription=subscription,
+            type=SubscriptionEvent.Type.ORDERED,
+            actor=placed_by,
+            actor_organization=contoso,
+            details={"quantity": quantity, "term": term, "offer": code},
+            created_at=start,
+        )
+        billing_totals_apply(
+            subscription=subscription, cost_delta=subscription.monthly_cost, count_delta=1
+        )

@@ -1,0 +1,208 @@
+"""The order page and a subscription's page: who sees them, what they show, refusals with their
+reason on the page, and their query budgets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from commerce.models import Offer, Subscription
+from commerce.services import subscription_quantity_change
+from portal import delegation
+from portal.models import DelegatedRole
+from tests.commerce.factories import subscription_for
+from tests.factories import acting, member
+from tests.relationships.factories import (
+    CustomerRelationshipFactory,
+    ProviderRelationshipFactory,
+    customer_org,
+    provider_org,
+    reseller_org,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shared():
+    return CustomerRelationshipFactory(
+        customer=customer_org(legal_name="Adatum Retail S.p.A."),
+        relationship=ProviderRelationshipFactory(
+            provider=provider_org(legal_name="Contoso Distribution")
+        ),
+    )
+
+
+def _order_data(code="team-workspace-standard", quantity=10, **extra):
+    return {
+        "offer": Offer.objects.get(code=code).pk,
+        "quantity": quantity,
+        "term": "monthly",
+        "billing_frequency": "monthly",
+        **extra,
+    }
+
+
+def test_provider_orders_from_the_order_page(client_for, shared):
+    client = client_for(member(shared.provider))
+    url = f"/customers/{shared.customer_id}/order/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Offers and prices in EUR" in page.text
+    assert "Team Workspace Standard" in page.text and "€" in page.text
+    assert 'name="provider"' not in page.text  # the provider orders as itself
+    response = client.post(url, _order_data(quantity=4))
+    subscription = Subscription.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/subscriptions/{subscription.pk}/"
+    assert subscription.quantity == 4 and subscription.currency == "EUR"
+
+
+def test_reseller_chooses_its_provider_on_the_order_page(client_for, shared):
+    client = client_for(member(shared.reseller))
+    url = f"/customers/{shared.customer_id}/order/"
+    page = client.get(url)
+    assert 'name="provider"' in page.text and "Contoso Distribution" in page.text
+    missing = client.post(url, _order_data())
+    assert missing.status_code == 400 and not Subscription.objects.exists()
+    response = client.post(url, _order_data(provider=shared.provider_id))
+    assert response.status_code == 302
+    assert Subscription.objects.get().provider == shared.provider
+
+
+def test_refusal_is_shown_on_the_order_page_with_its_reason(client_for, shared):
+    client = client_for(member(shared.provider))
+    url = f"/customers/{shared.customer_id}/order/"
+    response = client.post(url, _order_data(code="endpoint-guard", quantity=2))
+    assert response.status_code == 400
+    assert "Enter a quantity from 5 to 10000 for Endpoint Guard." in response.text
+    assert not Subscription.objects.exists()
+
+
+def test_order_page_is_404_without_the_relationship_and_for_customers(client_for, shared):
+    stranger = member(provider_org())
+    assert client_for(stranger).get(f"/customers/{shared.customer_id}/order/").status_code == 404
+    other_reseller = member(reseller_org())
+    url = f"/customers/{shared.customer_id}/order/"
+    assert client_for(other_reseller).get(url).status_code == 404
+    assert client_for(member(shared.customer)).get(url).status_code == 404
+
+
+def test_subscription_page_for_its_three_parties_and_404_for_others(client_for, shared):
+    subscription = subscription_for(shared)
+    url = f"/subscriptions/{subscription.pk}/"
+    for org in (shared.provider, shared.reseller, shared.customer):
+        page = client_for(member(org)).get(url)
+        assert page.status_code == 200
+        assert "Team Workspace Standard" in page.text and "Active" in page.text
+    for org in (provider_org(), reseller_org(), customer_org()):
+        assert client_for(member(org)).get(url).status_code == 404
+        response = client_for(member(org)).post(f"{url}cancel/")
+        assert response.status_code == 404
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.ACTIVE
+
+
+def test_reduction_after_the_window_is_refused_on_the_page(client_for, shared):
+    subscription = subscription_for(shared, quantity=10)
+    client = client_for(member(shared.provider))
+    url = f"/subscriptions/{subscription.pk}/"
+    with time_machine.travel(timezone.now() + timedelta(days=8), tick=False):
+        page = client.get(url)
+        assert "This subscription can no longer be cancelled" in page.text
+        assert "Cancel subscription" not in page.text
+        response = client.post(f"{url}quantity/", {"quantity": 9})
+        assert response.status_code == 400
+        assert "The quantity can be reduced only within 7 days (168 hours)" in response.text
+        response = client.post(f"{url}quantity/", {"quantity": 12})
+        assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.quantity == 12
+
+
+def test_actions_from_the_page(client_for, shared):
+    subscription = subscription_for(shared, quantity=3)
+    provider = client_for(member(shared.provider))
+    url = f"/subscriptions/{subscription.pk}/"
+    assert provider.post(f"{url}auto-renew/", {"auto_renew": "off"}).status_code == 302
+    assert provider.post(f"{url}suspend/").status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.status == "suspended" and subscription.auto_renew is False
+    page = provider.get(url)
+    assert "Suspended" in page.text and "Reactivate subscription" in page.text
+    assert provider.post(f"{url}reactivate/").status_code == 302
+    assert provider.get(f"{url}cancel/").status_code == 405  # POST only
+    assert provider.post(f"{url}explode/").status_code == 404
+    reseller = client_for(member(shared.reseller))
+    assert reseller.post(f"{url}suspend/").status_code == 403
+    assert reseller.post(f"{url}cancel/").status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"
+
+
+def test_helpdesk_sees_the_page_without_controls(client_for, shared):
+    subscription = subscription_for(shared)
+    page = client_for(member(shared.customer, helpdesk_agent=True)).get(
+        f"/subscriptions/{subscription.pk}/"
+    )
+    assert page.status_code == 200
+    assert "Change this subscription" not in page.text
+
+
+def test_history_names_a_delegated_actor(client_for, shared):
+    subscription = subscription_for(shared, quantity=3)
+    agent = member(shared.provider, admin_agent=True, global_admin=False)
+
+    def source(user, customer):
+        if user == agent.user and customer == shared.customer:
+            return delegation.DelegatedAccess(
+                partner=shared.provider, roles=frozenset({DelegatedRole.DELEGATED_ADMIN})
+            )
+        return None
+
+    delegation.register_delegation_source(source)
+    try:
+        subscription_quantity_change(
+            actor=agent.user,
+            organization=shared.customer,
+            subscription_id=subscription.pk,
+            quantity=4,
+        )
+    finally:
+        delegation._sources.remove(source)
+    page = client_for(member(shared.customer)).get(f"/subscriptions/{subscription.pk}/")
+    name = agent.user.get_full_name()
+    assert f"{name}, Contoso Distribution (delegated)" in page.text
+    assert "Quantity 3 → 4" in page.text
+
+
+@pytest.mark.parametrize("changes", [1, 40])
+def test_subscription_page_query_budget(client_for, django_assert_max_num_queries, shared, changes):
+    subscription = subscription_for(shared, quantity=1)
+    admin = member(shared.provider)
+    for quantity in range(2, changes + 2):
+        subscription_quantity_change(
+            **acting(admin), subscription_id=subscription.pk, quantity=quantity
+        )
+    client = client_for(admin)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/subscriptions/{subscription.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("offers", [1, 30])
+def test_order_page_query_budget(client_for, django_assert_max_num_queries, shared, offers):
+    from commerce.models import OfferPrice
+
+    for index in range(offers):
+        offer = Offer.objects.create(
+            code=f"extra-{index}", name=f"Extra {index}", kind="seat", unit="u"
+        )
+        OfferPrice.objects.create(
+            offer=offer, currency="EUR", monthly_term_price=1, annual_term_price=1
+        )
+    client = client_for(member(shared.reseller))
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/customers/{shared.customer_id}/order/").status_code == 200
