@@ -210,3 +210,25 @@ def test_customer_global_admin_removes_access_from_partner_relationships(client_
     assert access.status == AdminAccess.Status.REMOVED
     page = client.get(reverse("delegation:partner_relationships")).content.decode()
     assert f"removed by {world.customer.legal_name}" in page
+
+
+def test_a_subscription_quantity_raised_while_administering_is_audited_delegated(client_for):
+    from commerce.models import Subscription
+    from tests.commerce.factories import subscription_for
+
+    world = dap_world()
+    subscription = subscription_for(world.shared, quantity=5)
+    client = client_for(world.provider_agent)
+    _administer(client, world.customer)
+    page = client.get(reverse("commerce:subscription_detail", args=[subscription.pk]))
+    assert page.status_code == 200
+    assert "delegation-banner" in page.content.decode()
+    response = client.post(
+        reverse("commerce:subscription_action", args=[subscription.pk, "quantity"]),
+        {"quantity": 9},
+    )
+    assert response.status_code in (200, 302)
+    assert Subscription.objects.get(pk=subscription.pk).quantity == 9
+    events = AuditEvent.objects.filter(organization=world.customer, delegated=True)
+    assert events.exists()
+    assert all(e.actor_organization == world.provider for e in events)
