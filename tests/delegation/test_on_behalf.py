@@ -125,6 +125,9 @@ def test_a_user_invited_while_administering_is_audited_as_the_partner_delegated(
     assert world.provider_agent.user.get_full_name() in log
     assert f", {world.provider.legal_name}" in log
     assert "(delegated)" in log
+    assert "On behalf of:" not in log  # the customer's own log: "(delegated)" says it
+    provider_log = client_for(world.provider_admin).get(reverse("portal:audit_log"))
+    assert f"On behalf of: {world.customer.legal_name}" in provider_log.content.decode()
     export = customer_admin.get(reverse("portal:audit_log") + "?format=csv")
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
     header = rows[0]
