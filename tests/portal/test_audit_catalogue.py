@@ -22,13 +22,7 @@ from verification.models import CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("portal", "enrollment", "relationships", "verification", "commerce", "delegation")
-CATALOGUES = (
-    EnrollmentType,
-    RelationshipsType,
-    VerificationType,
-    CommerceType,
-    DelegationType,
-)
+CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, CommerceType, DelegationType)
 
 
 def _audit_calls():
