@@ -178,6 +178,7 @@ class CustomerDetailView(TenantViewMixin, View):
                 "rows": rows,
                 "can_order": can(self.membership, Action.PLACE_ORDER),
                 "can_view_subscriptions": can(self.membership, Action.VIEW_SUBSCRIPTIONS),
+                "can_request_gdap": can(self.membership, Action.MANAGE_DELEGATED_ACCESS),
                 "is_provider": self.organization.kind == Kind.PROVIDER,
             },
         )
