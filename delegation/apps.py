@@ -44,3 +44,9 @@ class DelegationConfig(AppConfig):
                 order=47,
             ),
         )
+
+        from portal.sections import register_section
+
+        from .sections import customer_admin_access_section
+
+        register_section("customer_detail", customer_admin_access_section, order=10)

@@ -176,9 +176,6 @@ class CustomerDetailView(TenantViewMixin, View):
             {
                 "customer": rows[0].customer,
                 "rows": rows,
-                "can_order": can(self.membership, Action.PLACE_ORDER),
-                "can_view_subscriptions": can(self.membership, Action.VIEW_SUBSCRIPTIONS),
-                "can_request_gdap": can(self.membership, Action.MANAGE_DELEGATED_ACCESS),
                 "is_provider": self.organization.kind == Kind.PROVIDER,
             },
         )
