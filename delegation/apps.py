@@ -3,3 +3,40 @@ from django.apps import AppConfig
 
 class DelegationConfig(AppConfig):
     name = "delegation"
+
+    def ready(self) -> None:
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
+        from portal.delegation import register_delegation_source
+
+        from .selectors import dap_access_for
+
+        register_delegation_source(dap_access_for)
+
+        from relationships.signals import customer_relationship_accepted
+
+        from .receivers import grant_admin_access_on_acceptance
+
+        customer_relationship_accepted.connect(
+            grant_admin_access_on_acceptance, dispatch_uid="delegation.grant_admin_access"
+        )
+
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.models import Organization
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+
+        register_nav(
+            NavEntry(
+                _("Partner relationships"),
+                "delegation:partner_relationships",
+                Action.MANAGE_PARTNER_ACCESS,
+                kinds={Organization.Kind.CUSTOMER},
+                order=47,
+            ),
+        )

@@ -1,8 +1,29 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from .views import dap, partner_relationships
 
 app_name = "delegation"
 
 # /partner-relationships/ (DOMAIN.md's URL map) and the partner's side under /customers/<id>/.
-urlpatterns: list = []
+urlpatterns: list = [
+    path(
+        "partner-relationships/",
+        partner_relationships.PartnerRelationshipsView.as_view(),
+        name="partner_relationships",
+    ),
+    path(
+        "partner-relationships/admin-access/<int:pk>/remove/",
+        dap.AdminAccessRemoveView.as_view(),
+        name="admin_access_remove",
+    ),
+    path(
+        "customers/<int:customer_id>/administer/",
+        dap.AdministerView.as_view(),
+        name="administer",
+    ),
+    path(
+        "customers/<int:customer_id>/admin-access/<int:pk>/remove/",
+        dap.AdminAccessRemoveView.as_view(),
+        name="customer_admin_access_remove",
+    ),
+]

@@ -73,6 +73,9 @@ class RequestContext:
     ip_address: str | None
     user_id: int | None
     organization: Organization | None
+    # While a partner's agent administers a customer on its behalf (`portal.delegation`): the
+    # customer, whose account the request acts in (`organization` is then the partner).
+    delegated_in: Organization | None = None
 
 
 _request: ContextVar[RequestContext | None] = ContextVar("portal_audit_request", default=None)
@@ -80,10 +83,19 @@ _request: ContextVar[RequestContext | None] = ContextVar("portal_audit_request",
 
 @contextmanager
 def request_context(
-    *, ip_address: str | None, user_id: int | None, organization: Organization | None
+    *,
+    ip_address: str | None,
+    user_id: int | None,
+    organization: Organization | None,
+    delegated_in: Organization | None = None,
 ) -> Iterator[None]:
     token = _request.set(
-        RequestContext(ip_address=ip_address, user_id=user_id, organization=organization)
+        RequestContext(
+            ip_address=ip_address,
+            user_id=user_id,
+            organization=organization,
+            delegated_in=delegated_in,
+        )
     )
     try:
         yield
@@ -93,17 +105,27 @@ def request_context(
 
 class AuditContextMiddleware:
     """Lets `audit_record()` stamp the client's IP and the actor's organization on every event a
-    request causes, without threading the request through each service."""
+    request causes, without threading the request through each service.
+
+    While the member administers a customer on its behalf (a delegated membership), the actor's
+    organization is the partner it acts for and the events are marked delegated: the customer's
+    log says "Person, Partner (delegated)", and the partner's log keeps a copy."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        membership = getattr(request, "membership", None)
+        organization = getattr(request, "organization", None)
+        delegated_in = None
+        if membership is not None and membership.is_delegated:
+            delegated_in, organization = membership.organization, membership.delegated_by
         with request_context(
             ip_address=client_ip(request),
             user_id=user.pk if user is not None and user.is_authenticated else None,
-            organization=getattr(request, "organization", None),
+            organization=organization,
+            delegated_in=delegated_in,
         ):
             return self.get_response(request)
 
@@ -152,17 +174,27 @@ def audit_record_for(
 ) -> list[AuditEvent]:
     """`audit_record` for an event that concerns several organizations (an order: its provider,
     reseller and customer): one row in each one's log, and one in the acting organization's when
-    it is none of them. Returns the rows in the order of `organizations`."""
+    it is none of them. Returns the rows in the order of `organizations`.
+
+    An event the request's user causes while administering a customer on its behalf is
+    `delegated`: its acting organization is the partner (even where the service named the
+    customer, the organization of its delegated membership), and its details name the customer."""
     _check_registered(type)
     context = _request.get()
     if isinstance(ip_address, _FromRequest):
         ip_address = context.ip_address if context else None
+    by_requester = context is not None and actor is not None and context.user_id == actor.pk
+    delegated = False
+    if context is not None and by_requester and context.delegated_in is not None:
+        customer = context.delegated_in
+        if isinstance(actor_organization, _FromRequest) or (
+            actor_organization is not None and actor_organization.pk == customer.pk
+        ):
+            actor_organization = context.organization
+            delegated = True
+            details.setdefault("on_behalf_of", customer.legal_name)
     if isinstance(actor_organization, _FromRequest):
-        actor_organization = (
-            context.organization
-            if context and actor is not None and context.user_id == actor.pk
-            else None
-        )
+        actor_organization = context.organization if context and by_requester else None
     targets = list(organizations)
     target_ids = {org.pk for org in targets if org is not None}
     if actor_organization is not None and target_ids and actor_organization.pk not in target_ids:
@@ -173,6 +205,7 @@ def audit_record_for(
             organization=org,
             actor=actor,
             actor_organization=actor_organization,
+            delegated=delegated,
             ip_address=ip_address,
             details=details,
         )

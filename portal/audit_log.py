@@ -24,6 +24,9 @@ SUMMARY_LENGTH = 160
 # The details worth a glance, in this order; ids of rows (case, invitation, order...) are left
 # out: the event's label already says what they are.
 _DETAIL_LABELS: dict[str, Any] = {
+    "on_behalf_of": gettext_lazy("On behalf of"),
+    "partner": gettext_lazy("Partner"),
+    "customer": gettext_lazy("Customer"),
     "email": gettext_lazy("Email"),
     "previous_email": gettext_lazy("Previous email"),
     "contact_email": gettext_lazy("Primary contact"),
@@ -83,6 +86,8 @@ class AuditRow:
     person_email: str
     # Set when the person acted for another organization than the one whose log this is.
     acting_for: str
+    # The person administered a customer on its behalf (delegated admin) for `acting_for`.
+    delegated: bool
     code: str
     label: str
     summary: str
@@ -98,7 +103,10 @@ def audit_row(
         created_at=event.created_at,
         person=(actor.get_full_name() or actor.email) if actor else _("The portal (automatic)"),
         person_email=actor.email if actor else "",
-        acting_for=acting.legal_name if acting and acting.pk != organization.pk else "",
+        acting_for=acting.legal_name
+        if acting and (acting.pk != organization.pk or event.delegated)
+        else "",
+        delegated=event.delegated,
         code=event.type,
         label=event_label(event.type),
         summary=event_summary(event.details, SUMMARY_LENGTH, labels),
@@ -125,6 +133,7 @@ _CSV_FIELDS = (
     "type",
     "details",
     "ip_address",
+    "delegated",
 )
 
 
@@ -142,13 +151,17 @@ def audit_csv_lines(events: QuerySet[AuditEvent], organization: Organization) ->
             _("Event code"),
             _("Details"),
             _("IP address"),
+            _("Delegated"),
         ]
     )
     labels = dict(event_type_choices())
     details_labels = detail_labels()
     automatic = _("The portal (automatic)")
+    yes = _("Yes")
     rows = events.values_list(*_CSV_FIELDS).iterator(chunk_size=CSV_BATCH)
-    for created_at, actor_id, first, last, email, acting_id, acting, code, details, ip in rows:
+    for row in rows:
+        created_at, actor_id, first, last, email, acting_id, acting, code, details, ip = row[:10]
+        delegated = row[10]
         person = (f"{first} {last}".strip() or email) if actor_id else automatic
         yield writer.writerow(
             [
@@ -157,11 +170,12 @@ def audit_csv_lines(events: QuerySet[AuditEvent], organization: Organization) ->
                     created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
                     person,
                     email or "",
-                    acting if acting_id and acting_id != organization.pk else "",
+                    acting if acting_id and (acting_id != organization.pk or delegated) else "",
                     labels.get(code, code),
                     code,
                     event_summary(details, None, details_labels),
                     ip or details.get("ip_address") or "",
+                    yes if delegated else "",
                 )
             ]
         )

@@ -275,6 +275,9 @@ class AuditEvent(models.Model):
     actor_organization = models.ForeignKey(
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The actor was a partner's agent administering this customer on its behalf (delegated
+    # admin, `portal.delegation`): `actor_organization` is that partner.
+    delegated = models.BooleanField(default=False)
     # Codes of the apps' `events.py`, registered in `portal.audit` (which gives their labels).
     type = models.CharField(max_length=64)
     details = models.JSONField(default=dict, blank=True)

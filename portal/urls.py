@@ -15,6 +15,7 @@ portal_patterns = [
     ),
     path("no-organization/", views.NoOrganizationView.as_view(), name="no_organization"),
     path("language/", views.set_language, name="set_language"),
+    path("leave-customer-account/", views.leave_delegation, name="leave_delegation"),
     path("audit-log/", views.AuditLogView.as_view(), name="audit_log"),
     path("outbox/", views.outbox_list, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),

@@ -4,6 +4,7 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -19,14 +20,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView, View
 
 from .audit import event_type_choices
 from .audit_log import audit_csv_lines, audit_rows
 from .dashboard import dashboard_panels
+from .delegation import ACTING_FOR_SESSION_KEY
 from .forms import AuditLogFilterForm
 from .live import LiveRegion, live_region, live_response
+from .models import Membership
+from .navigation import MAIN, SETTINGS, navigation
 from .paging import keyset_page
 from .policy import Action, can
 from .selectors import (
@@ -42,14 +47,50 @@ from .tenancy import TenantViewMixin
 from .types import AuthenticatedHttpRequest
 
 
+def delegated_landing(membership: Membership) -> str:
+    """Where a partner's agent administering a customer lands (the dashboard is the partner's
+    own): the first page of the left navigation, else of Account settings, that its delegated
+    roles allow."""
+    sections = navigation(membership, "")
+    for entry in [*sections[MAIN], *sections[SETTINGS]]:
+        return str(entry["path"])
+    return reverse("portal:no_organization")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
+        membership = getattr(request, "membership", None)
+        if membership is not None and membership.is_delegated:
+            return redirect(delegated_landing(membership))
         return redirect("portal:dashboard")
     return redirect("account_login")
 
 
+@login_required
+@require_POST
+def leave_delegation(request: HttpRequest) -> HttpResponse:
+    """ "Leave customer's account" (the banner shown while administering a customer on its
+    behalf): back to the partner's own account and dashboard."""
+    membership = getattr(request, "membership", None)
+    request.session.pop(ACTING_FOR_SESSION_KEY, None)
+    if membership is not None and membership.is_delegated:
+        messages.info(
+            request,
+            _("You left the account of %(customer)s.")
+            % {"customer": membership.organization.legal_name},
+        )
+    return redirect("portal:dashboard")
+
+
 class DashboardView(TenantViewMixin, TemplateView):
     template_name = "portal/dashboard.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        membership = getattr(request, "membership", None)
+        if membership is not None and membership.is_delegated:
+            # The customer's dashboard is not a delegated role's: its first allowed page.
+            return redirect(delegated_landing(membership))
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

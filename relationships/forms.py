@@ -61,6 +61,15 @@ class CustomerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
     )
     email = forms.EmailField(label=_("Customer's email"))
     company_name = forms.CharField(label=_("Company name"), max_length=200)
+    include_admin_access = forms.BooleanField(
+        label=_("Include delegated admin access"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Accepting also lets your Admin agents and the provider's administer the customer's "
+            "account on its behalf, until the customer or you remove that access."
+        ),
+    )
 
     def __init__(
         self, *args: Any, providers: QuerySet[Organization] | None = None, **kwargs: Any

@@ -274,6 +274,9 @@ class CustomerInvitation(InvitationBase):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     company_name = models.CharField(_("company name"), max_length=200)
+    # Partner Center's "include delegated admin privileges": accepting also gives the reseller
+    # and the provider admin access to the customer's account (`customer_relationship_accepted`).
+    include_admin_access = models.BooleanField(_("include delegated admin access"), default=True)
     customer = models.ForeignKey(
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

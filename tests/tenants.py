@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from delegation.models import AdminAccess
 from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
 from portal.models import Market, Membership, Notification, Organization, OutboxMessage, Role
 from relationships.models import (
@@ -108,6 +109,10 @@ def build_family(tag: str) -> Family:
         accepted_by=family.members["customer"]["global_admin"].user,
     )
     subscription = subscription_for(shared, quantity=7)
+    admin_access = AdminAccess.objects.create(
+        customer=customer, partner=provider, reseller=reseller
+    )
+    AdminAccess.objects.create(customer=customer, partner=reseller, reseller=reseller)
     reseller_invitation = ResellerInvitationFactory(
         organization=provider,
         invited_by=family.members["provider"]["global_admin"].user,
@@ -208,6 +213,7 @@ def build_family(tag: str) -> Family:
         relationship=relationship,
         shared=shared,
         subscription=subscription,
+        admin_access=admin_access,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,
         inbox_invitation=inbox_invitation,

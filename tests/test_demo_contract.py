@@ -36,7 +36,7 @@ PAGES = {
     "admin@tailspin-cloud.example": ["/dashboard/", "/verification/", "/settings/legal/"],
     "admin@wingtip-systems.example": ["/dashboard/", "/verification/"],
     "admin@litware-solutions.example": ["/enroll/reseller/start/"],
-    "admin@adatum-retail.example": ["/dashboard/"],
+    "admin@adatum-retail.example": ["/dashboard/", "/partner-relationships/"],
 }
 
 

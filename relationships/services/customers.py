@@ -26,6 +26,7 @@ from ..models import (
     InvitationStatus,
     ProviderRelationship,
 )
+from ..signals import customer_relationship_accepted
 from ._invitations import (
     answer_refusal,
     invitation_close,
@@ -66,6 +67,7 @@ def customer_invitation_create(
     company_name: str,
     language: str = "",
     rate_limited: bool = True,
+    include_admin_access: bool = True,
 ) -> CustomerInvitation:
     """Invite a customer for the reseller and one of its active providers. A bulk upload passes
     `rate_limited=False`: its file was limited as a whole (`bulk_batch_confirm`)."""
@@ -101,6 +103,7 @@ def customer_invitation_create(
             email=email,
             company_name=company_name.strip(),
             language=language,
+            include_admin_access=include_admin_access,
         )
         invitation_sent(
             invitation,
@@ -253,6 +256,12 @@ def customer_invitation_accept(
         notify(organization=invitation.organization, message=message, link="/customers/")
         notify(organization=invitation.provider, message=message, link="/customers/")
         emails.send_customer_accepted(invitation, customer=customer)
+        customer_relationship_accepted.send(
+            sender=CustomerRelationship,
+            relationship=relationship,
+            actor=membership.user,
+            include_admin_access=invitation.include_admin_access,
+        )
     return relationship
 
 

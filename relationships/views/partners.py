@@ -410,6 +410,7 @@ class CustomerInviteView(TenantViewMixin, View):
                     email=form.cleaned_data["email"],
                     company_name=form.cleaned_data["company_name"],
                     language=form.cleaned_data["language"] or get_language(),
+                    include_admin_access=form.cleaned_data["include_admin_access"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

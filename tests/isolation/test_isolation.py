@@ -140,6 +140,19 @@ OBJECT_URLS: dict[str, Target] = {
         _pk("subscription", "quantity", "auto-renew", "cancel", "suspend", "reactivate"),
         _ghost_pk,
     ),
+    "customers/<int:customer_id>/administer/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "customers/<int:customer_id>/admin-access/<int:pk>/remove/": Target(
+        "object",
+        lambda f: [
+            {"customer_id": f.customer.pk, "pk": f.objects["admin_access"].pk}  # type: ignore[attr-defined]
+        ],
+        _ghost_pk,
+    ),
+    "partner-relationships/admin-access/<int:pk>/remove/": Target(
+        "object", _pk("admin_access"), _ghost_pk
+    ),
     "invitations/<str:key>/": Target("capability", _keys, _ghost_key),
     "received-invitations/<int:pk>/<str:action>/": Target(
         "object", _pk("inbox_invitation", "accept", "decline"), _ghost_pk

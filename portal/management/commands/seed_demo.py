@@ -11,6 +11,7 @@ DEMO_MODULES = [
     "verification.demo",
     "relationships.demo",
     "commerce.demo",
+    "delegation.demo",
 ]
 
 

@@ -1,0 +1,2 @@
+"""Writes of delegated admin: `dap` (DAP: granting, removing, administering on behalf of) and
+`gdap` (granular, time-bound roles)."""

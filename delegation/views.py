@@ -1,2 +1,0 @@
-"""Delegated admin pages: the customer's Partner relationships, the partner's Administer on
-behalf of, GDAP requests and answers."""

@@ -1,0 +1,55 @@
+"""Delegated admin (DAP) in the browser, on the demo data: Contoso's admin administers Adatum
+Retail on its behalf (banner, the customer's users), leaves; Adatum's Global admin reads its
+Partner relationships and removes Contoso's access."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from portal.demo import PASSWORD
+from portal.models import User
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_provider_administers_adatum_and_adatum_removes_its_access(new_page):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # Adatum's people read Italian; the selectors below are the English words.
+    User.objects.filter(email="admin@adatum-retail.example").update(language="en")
+
+    p = new_page()
+    sign_in(p, "admin@contoso-distribution.example", PASSWORD)
+    p.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
+    p.get_by_role("link", name="Adatum Retail S.p.A.").first.click()
+    expect(p.get_by_role("heading", name="Delegated admin access")).to_be_visible()
+    screenshot(p, "delegation-customer-detail")
+    p.get_by_role("button", name="Administer on behalf of Adatum Retail S.p.A.").click()
+    banner = p.get_by_role("region", name="Delegated administration")
+    expect(banner).to_contain_text(
+        "You are administering Adatum Retail S.p.A. on behalf of Contoso Distribution (delegated)."
+    )
+    expect(p.get_by_role("heading", name="User management")).to_be_visible()
+    screenshot(p, "delegation-banner")
+    banner.get_by_role("button", name="Leave customer's account").click()
+    expect(p.get_by_role("region", name="Delegated administration")).to_have_count(0)
+    expect(p.get_by_text("You left the account of Adatum Retail S.p.A.")).to_be_visible()
+
+    c = new_page()
+    sign_in(c, "admin@adatum-retail.example", PASSWORD)
+    c.goto("/partner-relationships/")
+    expect(c.get_by_role("heading", name="Partner relationships", level=1)).to_be_visible()
+    screenshot(c, "delegation-partner-relationships")
+    row = c.get_by_role("row", name=re.compile("Contoso Distribution"))
+    row.get_by_role("link", name=re.compile("Remove admin access")).click()
+    c.get_by_role("button", name="Remove admin access").click()
+    expect(c.get_by_text("The admin access of Contoso Distribution")).to_be_visible()
+    screenshot(c, "delegation-partner-relationships-removed")
+
+    # Contoso's next attempt is refused, with the reason.
+    p.goto("/customers/")
+    p.get_by_role("link", name="Adatum Retail S.p.A.").first.click()
+    p.get_by_role("button", name="Administer on behalf of Adatum Retail S.p.A.").click()
+    expect(p.get_by_role("alert")).to_contain_text("Adatum Retail S.p.A. removed the admin access")
