@@ -10,6 +10,12 @@ class CommerceConfig(AppConfig):
         from .events import AuditType
 
         register_event_types(AuditType)
+
+        from portal.sections import register_section
+
+        from .sections import customer_orders_section
+
+        register_section("customer_detail", customer_orders_section, order=20)
         self._register_lists()
 
     def _register_lists(self) -> None:

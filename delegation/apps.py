@@ -17,6 +17,10 @@ class DelegationConfig(AppConfig):
 
         register_delegation_source(dap_access_for)
 
+        from .gdap_selectors import gdap_access
+
+        register_delegation_source(gdap_access)
+
         from relationships.signals import customer_relationship_accepted
 
         from .receivers import grant_admin_access_on_acceptance
@@ -40,3 +44,9 @@ class DelegationConfig(AppConfig):
                 order=47,
             ),
         )
+
+        from portal.sections import register_section
+
+        from .sections import customer_admin_access_section
+
+        register_section("customer_detail", customer_admin_access_section, order=10)

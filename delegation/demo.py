@@ -13,6 +13,7 @@ from portal.demo import demo_days_ago
 from portal.models import Membership, Organization
 from relationships.models import CustomerRelationship
 
+from .demo_gdap import seed_gdap_demo
 from .models import AdminAccess
 
 CONTOSO = "contoso-distribution.example"
@@ -70,3 +71,5 @@ def seed() -> None:
                 "removed_by_organization": northwind if removed else None,
             },
         )
+    # GDAP: Contoso asks Proseware (whose DAP Northwind removed) for granular roles instead.
+    seed_gdap_demo()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dap, partner_relationships
+from .views import dap, gdap, partner_relationships
 
 app_name = "delegation"
 
@@ -25,5 +25,25 @@ urlpatterns: list = [
         "customers/<int:customer_id>/admin-access/<int:pk>/remove/",
         dap.AdminAccessRemoveView.as_view(),
         name="customer_admin_access_remove",
+    ),
+    path(
+        "customers/<int:customer_id>/gdap/new/",
+        gdap.GdapRequestView.as_view(),
+        name="gdap_request",
+    ),
+    path(
+        "customers/<int:customer_id>/gdap/<int:pk>/end/",
+        gdap.GdapPartnerEndView.as_view(),
+        name="gdap_partner_end",
+    ),
+    path(
+        "partner-relationships/gdap/<int:pk>/<str:action>/",
+        gdap.GdapCustomerActionView.as_view(),
+        name="gdap_customer_action",
+    ),
+    path(
+        "partner-relationships/gdap/<str:key>/",
+        gdap.GdapAnswerView.as_view(),
+        name="gdap_answer",
     ),
 ]

@@ -47,7 +47,7 @@ class EnrollmentConfig(AppConfig):
             NavEntry(
                 _("User management"),
                 "account_settings:users",
-                Action.MANAGE_USERS,
+                Action.VIEW_USERS,
                 order=30,
                 section=SETTINGS,
             ),

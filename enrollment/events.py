@@ -16,3 +16,4 @@ class AuditType(models.TextChoices):
     MEMBERSHIP_ADDED = "membership.added", _("User added")
     MEMBERSHIP_ROLES_CHANGED = "membership.roles_changed", _("User's roles changed")
     MEMBERSHIP_REMOVED = "membership.removed", _("User removed")
+    MEMBERSHIP_PASSWORD_RESET = "membership.password_reset", _("Password reset sent to a user")

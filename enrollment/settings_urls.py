@@ -21,4 +21,9 @@ urlpatterns = [
     path("settings/users/add/", views.UserAddView.as_view(), name="user_add"),
     path("settings/users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path("settings/users/<int:pk>/remove/", views.UserRemoveView.as_view(), name="user_remove"),
+    path(
+        "settings/users/<int:pk>/reset-password/",
+        views.UserPasswordResetView.as_view(),
+        name="user_reset_password",
+    ),
 ]

@@ -46,6 +46,7 @@ from .services import (
     legacy_account_link,
     legal_profile_update,
     member_add,
+    member_password_reset,
     membership_remove,
     membership_roles_update,
     partner_id_add,
@@ -242,13 +243,54 @@ class PartnerProfileView(TenantViewMixin, View):
 
 
 class UserListView(TenantViewMixin, View):
-    required_action = Action.MANAGE_USERS
+    """Seen by whoever may view users (a partner's Helpdesk administrator too); adding,
+    changing and resetting passwords each follow their own action."""
+
+    required_action = Action.VIEW_USERS
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         page = Paginator(member_list(organization=self.organization), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        return render(request, "enrollment/settings/users.html", {"page": page})
+        can_reset = can(self.membership, Action.RESET_USER_PASSWORD)
+        # A Global admin's password: only the organization's own Global admins reset it
+        # (member_password_reset refuses the others; the button follows the same rule).
+        resets_admins = self.membership.global_admin and not self.membership.is_delegated
+        resettable = {
+            member.pk
+            for member in page.object_list
+            if can_reset and (resets_admins or not member.global_admin)
+        }
+        return render(
+            request,
+            "enrollment/settings/users.html",
+            {
+                "page": page,
+                "can_manage": can(self.membership, Action.MANAGE_USERS),
+                "can_reset": can_reset,
+                "resettable": resettable,
+            },
+        )
+
+
+class UserPasswordResetView(TenantViewMixin, View):
+    required_action = Action.RESET_USER_PASSWORD
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        membership = self.tenant_get(Membership, pk=pk)
+        try:
+            member_password_reset(
+                actor=request.user, organization=self.organization, membership_id=membership.pk
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("A password reset link was sent to %(email)s.")
+                % {"email": membership.user.email},
+            )
+        return redirect("account_settings:users")
 
 
 class UserAddView(TenantViewMixin, View):

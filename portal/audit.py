@@ -170,6 +170,7 @@ def audit_record_for(
     actor: User | None = None,
     actor_organization: Organization | None = FROM_REQUEST,
     ip_address: str | None = FROM_REQUEST,
+    delegated: bool | None = None,
     **details: Any,
 ) -> list[AuditEvent]:
     """`audit_record` for an event that concerns several organizations (an order: its provider,
@@ -178,19 +179,21 @@ def audit_record_for(
 
     An event the request's user causes while administering a customer on its behalf is
     `delegated`: its acting organization is the partner (even where the service named the
-    customer, the organization of its delegated membership), and its details name the customer."""
+    customer, the organization of its delegated membership), and its details name the customer.
+    Outside a request a caller says so itself (`delegated=True`, `actor_organization` the
+    partner)."""
     _check_registered(type)
     context = _request.get()
     if isinstance(ip_address, _FromRequest):
         ip_address = context.ip_address if context else None
     by_requester = context is not None and actor is not None and context.user_id == actor.pk
-    delegated = False
     if context is not None and by_requester and context.delegated_in is not None:
-        customer = context.delegated_in
+        customer, partner = context.delegated_in, context.organization
         if isinstance(actor_organization, _FromRequest) or (
-            actor_organization is not None and actor_organization.pk == customer.pk
+            actor_organization is not None
+            and actor_organization.pk in (customer.pk, partner.pk if partner else None)
         ):
-            actor_organization = context.organization
+            actor_organization = partner
             delegated = True
             details.setdefault("on_behalf_of", customer.legal_name)
     if isinstance(actor_organization, _FromRequest):
@@ -205,7 +208,7 @@ def audit_record_for(
             organization=org,
             actor=actor,
             actor_organization=actor_organization,
-            delegated=delegated,
+            delegated=bool(delegated),
             ip_address=ip_address,
             details=details,
         )

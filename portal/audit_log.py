@@ -99,6 +99,10 @@ def audit_row(
 ) -> AuditRow:
     actor = event.actor
     acting = event.actor_organization
+    details = event.details
+    if details.get("on_behalf_of") == organization.legal_name:
+        # In the customer's own log "(delegated)" already says it; the partner's copy keeps it.
+        details = {key: value for key, value in details.items() if key != "on_behalf_of"}
     return AuditRow(
         created_at=event.created_at,
         person=(actor.get_full_name() or actor.email) if actor else _("The portal (automatic)"),
@@ -109,7 +113,7 @@ def audit_row(
         delegated=event.delegated,
         code=event.type,
         label=event_label(event.type),
-        summary=event_summary(event.details, SUMMARY_LENGTH, labels),
+        summary=event_summary(details, SUMMARY_LENGTH, labels),
         # Events recorded before the column existed kept the agreement's address in details.
         ip_address=event.ip_address or str(event.details.get("ip_address") or ""),
     )

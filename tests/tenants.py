@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from delegation.models import AdminAccess
+from delegation.models import GDAP_REQUEST_VALIDITY, AdminAccess, GdapRelationship
 from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
 from portal.models import Market, Membership, Notification, Organization, OutboxMessage, Role
 from relationships.models import (
@@ -152,6 +152,17 @@ def build_family(tag: str) -> Family:
         email=f"bulk@{tag}invitee.example",
         status=BulkInvitationRow.Status.WAITING,
     )
+    # The provider's GDAP request to the shared customer, waiting for its answer.
+    gdap = GdapRelationship.objects.create(
+        key=f"gdap-{tag}-" + "k" * 30,
+        customer=customer,
+        partner=provider,
+        name=f"{word}gdap roles",
+        roles=["user_administrator"],
+        duration_days=30,
+        requested_by=family.members["provider"]["admin_agent"].user,
+        request_expires_at=timezone.now() + GDAP_REQUEST_VALIDITY,
+    )
     partner_id = PartnerId.objects.create(
         organization=reseller, mpn_id=f"9{sum(map(ord, tag)):05d}1", country=italy
     )
@@ -223,12 +234,14 @@ def build_family(tag: str) -> Family:
         contact_key=contact_key,
         document=document,
         outbox=outbox,
+        gdap=gdap,
     )
     family.markers = [
         f"{word}resell",
         f"{word}cust",
         f"{word}appl",
         f"{word}newcust",
+        f"{word}gdap",
         f"{tag}invitee",
         f"{tag}newcust",
         f"{tag}resell.example",

@@ -13,6 +13,7 @@ from portal.policy import Action
 from portal.tenancy import TenantViewMixin
 
 from ..selectors import partners_of_customer
+from .gdap import gdap_section_context
 
 
 class PartnerRelationshipsView(TenantViewMixin, View):
@@ -22,4 +23,12 @@ class PartnerRelationshipsView(TenantViewMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         page = partners_of_customer(customer=self.organization, page=request.GET.get("page"))
-        return render(request, self.template_name, {"page": page, "customer": self.organization})
+        return render(
+            request,
+            self.template_name,
+            {
+                "page": page,
+                "customer": self.organization,
+                **gdap_section_context(self.organization),
+            },
+        )

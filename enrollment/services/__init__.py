@@ -1,7 +1,13 @@
 """Enrolment services (writes). One module per area; import from here."""
 
 from .agreement import agreement_accept
-from .members import PARTNER_ROLES, member_add, membership_remove, membership_roles_update
+from .members import (
+    PARTNER_ROLES,
+    member_add,
+    member_password_reset,
+    membership_remove,
+    membership_roles_update,
+)
 from .profile import (
     legacy_account_link,
     legal_profile_update,
@@ -20,6 +26,7 @@ __all__ = [
     "legacy_account_link",
     "legal_profile_update",
     "member_add",
+    "member_password_reset",
     "membership_remove",
     "membership_roles_update",
     "partner_id_add",

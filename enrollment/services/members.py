@@ -182,3 +182,58 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         roles=sorted(str(r) for r in membership.roles),
     )
     membership.delete()
+
+
+@transaction.atomic
+def member_password_reset(
+    *, actor: User, organization: Organization, membership_id: int
+) -> Membership:
+    """Email a member of `organization` the portal's password-reset link (allauth's reset flow:
+    a single-use key; the current password keeps working until the new one is set). A Global
+    admin's password is reset only by a Global admin of the organization itself: a Helpdesk or
+    User administrator (a partner's delegated role) resets the others'."""
+    acting = require_member(
+        actor=actor, organization=organization, action=Action.RESET_USER_PASSWORD
+    )
+    target = (
+        Membership.objects.select_related("user")
+        .filter(organization=organization, pk=membership_id)
+        .first()
+    )
+    if target is None:
+        raise Membership.DoesNotExist
+    if target.global_admin and (acting.is_delegated or not acting.global_admin):
+        raise ValidationError(
+            _(
+                "%(name)s is a Global admin: only a Global admin of %(organization)s can reset "
+                "their password."
+            )
+            % {"name": target.user.get_full_name(), "organization": organization.legal_name}
+        )
+    user = target.user
+    if not user.is_active:
+        raise ValidationError(_("%(name)s's account is disabled.") % {"name": user.get_full_name()})
+    key = default_token_generator.make_token(user)
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": key},
+    )
+    audit_record(
+        type=AuditType.MEMBERSHIP_PASSWORD_RESET,
+        organization=organization,
+        actor=actor,
+        email=user.email,
+    )
+    outbox_enqueue(
+        key=f"member-password-reset:{target.pk}:{key}",
+        to=user.email,
+        template="enrollment_password_reset",
+        context={
+            "organization": organization.legal_name,
+            "name": user.get_full_name(),
+            "link": absolute_url(path),
+        },
+        language=user.language or organization.language or "en",
+        organization=organization,
+    )
+    return target

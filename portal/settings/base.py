@@ -334,6 +334,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=7),  # hourly
     },
     "commerce-sweep": {"task": "commerce.tasks.commerce_sweep", "schedule": crontab(minute="*/5")},
+    "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
 }
 
 LOGGING = {

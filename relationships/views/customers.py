@@ -176,8 +176,6 @@ class CustomerDetailView(TenantViewMixin, View):
             {
                 "customer": rows[0].customer,
                 "rows": rows,
-                "can_order": can(self.membership, Action.PLACE_ORDER),
-                "can_view_subscriptions": can(self.membership, Action.VIEW_SUBSCRIPTIONS),
                 "is_provider": self.organization.kind == Kind.PROVIDER,
             },
         )

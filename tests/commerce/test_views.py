@@ -206,3 +206,25 @@ def test_order_page_query_budget(client_for, django_assert_max_num_queries, shar
     client = client_for(member(shared.reseller))
     with django_assert_max_num_queries(12):
         assert client.get(f"/customers/{shared.customer_id}/order/").status_code == 200
+
+
+def test_provider_agent_with_dap_changes_the_subscription_in_the_customers_account(client_for):
+    """The real delegation source: Contoso's Admin agent administers the customer (DAP), sees
+    the subscription there and raises its quantity; the history says it was delegated. Suspending
+    stays the provider's own action, not one of the customer's account."""
+    from django.urls import reverse
+
+    from tests.delegation.factories import dap_world
+
+    world = dap_world()
+    subscription = subscription_for(world.shared, quantity=3)
+    client = client_for(world.provider_agent)
+    client.post(reverse("delegation:administer", args=[world.customer.pk]))
+    url = f"/subscriptions/{subscription.pk}/"
+    assert client.get(url).status_code == 200
+    assert client.post(f"{url}quantity/", {"quantity": 5}).status_code == 302
+    event = subscription.events.get(type="quantity_changed")
+    assert event.delegated and event.actor_organization == world.provider
+    assert client.post(f"{url}suspend/").status_code in (403, 404)  # not in the customer's role
+    subscription.refresh_from_db()
+    assert subscription.quantity == 5 and subscription.status == "active"

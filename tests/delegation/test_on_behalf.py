@@ -125,6 +125,9 @@ def test_a_user_invited_while_administering_is_audited_as_the_partner_delegated(
     assert world.provider_agent.user.get_full_name() in log
     assert f", {world.provider.legal_name}" in log
     assert "(delegated)" in log
+    assert "On behalf of:" not in log  # the customer's own log: "(delegated)" says it
+    provider_log = client_for(world.provider_admin).get(reverse("portal:audit_log"))
+    assert f"On behalf of: {world.customer.legal_name}" in provider_log.content.decode()
     export = customer_admin.get(reverse("portal:audit_log") + "?format=csv")
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
     header = rows[0]
@@ -210,3 +213,25 @@ def test_customer_global_admin_removes_access_from_partner_relationships(client_
     assert access.status == AdminAccess.Status.REMOVED
     page = client.get(reverse("delegation:partner_relationships")).content.decode()
     assert f"removed by {world.customer.legal_name}" in page
+
+
+def test_a_subscription_quantity_raised_while_administering_is_audited_delegated(client_for):
+    from commerce.models import Subscription
+    from tests.commerce.factories import subscription_for
+
+    world = dap_world()
+    subscription = subscription_for(world.shared, quantity=5)
+    client = client_for(world.provider_agent)
+    _administer(client, world.customer)
+    page = client.get(reverse("commerce:subscription_detail", args=[subscription.pk]))
+    assert page.status_code == 200
+    assert "delegation-banner" in page.content.decode()
+    response = client.post(
+        reverse("commerce:subscription_action", args=[subscription.pk, "quantity"]),
+        {"quantity": 9},
+    )
+    assert response.status_code in (200, 302)
+    assert Subscription.objects.get(pk=subscription.pk).quantity == 9
+    events = AuditEvent.objects.filter(organization=world.customer, delegated=True)
+    assert events.exists()
+    assert all(e.actor_organization == world.provider for e in events)

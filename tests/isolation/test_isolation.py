@@ -154,6 +154,25 @@ OBJECT_URLS: dict[str, Target] = {
         "object", _pk("admin_access"), _ghost_pk
     ),
     "invitations/<str:key>/": Target("capability", _keys, _ghost_key),
+    "settings/users/<int:pk>/reset-password/": Target("object", _members, _ghost_pk),
+    "customers/<int:customer_id>/gdap/new/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "customers/<int:customer_id>/gdap/<int:pk>/end/": Target(
+        "object",
+        lambda f: [{"customer_id": f.customer.pk, "pk": f.objects["gdap"].pk}],  # type: ignore[attr-defined]
+        _ghost_pk,
+    ),
+    "partner-relationships/gdap/<int:pk>/<str:action>/": Target(
+        "object", _pk("gdap", "approve", "decline", "end"), _ghost_pk
+    ),
+    # The email's link: its key is no capability (only a Global admin of the customer it
+    # names sees the request), so another tenant's key answers exactly like a made-up one.
+    "partner-relationships/gdap/<str:key>/": Target(
+        "object",
+        lambda f: [{"key": f.objects["gdap"].key}],
+        _ghost_key,  # type: ignore[attr-defined]
+    ),
     "received-invitations/<int:pk>/<str:action>/": Target(
         "object", _pk("inbox_invitation", "accept", "decline"), _ghost_pk
     ),
@@ -186,6 +205,8 @@ POST_BODY = {
     "document_types": "registration_certificate",
     "roles": "global_admin",
     "email": "someone@example.com",
+    "name": "Isolation roles",
+    "duration_days": "30",
     "quantity": "1",
     "term": "monthly",
     "billing_frequency": "monthly",

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
 from commerce.events import AuditType as CommerceType
+from delegation.events import AuditType as DelegationType
 from enrollment.events import AuditType as EnrollmentType
 from portal import audit
 from portal.audit import audit_record, event_label, event_type_choices
@@ -20,8 +21,8 @@ from verification.events import AuditType as VerificationType
 from verification.models import CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "enrollment", "relationships", "verification", "commerce")
-CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, CommerceType)
+APPS = ("portal", "enrollment", "relationships", "verification", "commerce", "delegation")
+CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, CommerceType, DelegationType)
 
 
 def _audit_calls():

@@ -1,0 +1,79 @@
+"""Reads of GDAP: what a partner's agent holds in a customer's account (the source registered
+with `portal.delegation`), and the lists on the partner's and the customer's pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from portal.delegation import DelegatedAccess
+from portal.models import Membership, Organization, User
+
+from .models import GdapRelationship
+
+Status = GdapRelationship.Status
+
+
+def gdap_access(user: User, customer: Organization) -> DelegatedAccess | None:
+    """The union of the roles of the active, unexpired GDAP relationships `customer` approved
+    for a partner where `user` is an Admin agent or Global admin (one query, on the
+    (customer, status) index). A relationship past its end date is refused before the sweep
+    marks it ended."""
+    agent_of = Membership.objects.filter(user=user).filter(
+        Q(global_admin=True) | Q(admin_agent=True)
+    )
+    rows = list(
+        GdapRelationship.objects.filter(
+            customer=customer,
+            status=Status.ACTIVE,
+            ends_at__gt=timezone.now(),
+            partner_id__in=agent_of.values("organization_id"),
+        )
+        .select_related("partner")
+        .order_by("pk")
+        .only("roles", "partner")
+    )
+    if not rows:
+        return None
+    roles: set[str] = set()
+    for row in rows:
+        roles.update(row.roles)
+    return DelegatedAccess(partner=rows[0].partner, roles=frozenset(roles))
+
+
+def gdap_for_customer_of_partner(
+    *, partner: Organization, customer: Organization
+) -> QuerySet[GdapRelationship]:
+    """The partner's requests and relationships with one customer, newest first."""
+    return GdapRelationship.objects.filter(partner=partner, customer=customer).select_related(
+        "requested_by"
+    )
+
+
+def gdap_open_for_customer(*, customer: Organization) -> dict[str, list[GdapRelationship]]:
+    """The customer's pending requests and active relationships (one query), for its Partner
+    relationships page."""
+    rows = list(
+        GdapRelationship.objects.filter(
+            customer=customer, status__in=(Status.PENDING, Status.ACTIVE)
+        )
+        .select_related("partner", "requested_by")
+        .order_by("-requested_at", "-pk")[:200]
+    )
+    now = timezone.now()
+    return {
+        "pending": [r for r in rows if r.status == Status.PENDING and r.request_expires_at > now],
+        "active": [r for r in rows if r.status == Status.ACTIVE],
+    }
+
+
+def gdap_by_key(key: str) -> GdapRelationship | None:
+    """Cross-tenant by design (the email's link): the view shows it only to a Global admin of
+    its customer."""
+    if not key or len(key) > 64:
+        return None
+    return (
+        GdapRelationship.objects.select_related("partner", "customer", "requested_by")
+        .filter(key=key)
+        .first()
+    )
