@@ -68,8 +68,12 @@ def test_home_and_dashboard_land_on_an_allowed_page_while_administering(client_f
     world = dap_world()
     client = client_for(world.provider_agent)
     _administer(client, world.customer)
-    assert client.get("/")["Location"] == USERS
-    assert client.get(reverse("portal:dashboard"))["Location"] == USERS
+    # The first entry of the left navigation the delegated roles allow (not the dashboard,
+    # which they do not): the customer's subscriptions.
+    first = reverse("commerce:subscriptions")
+    assert client.get("/")["Location"] == first
+    assert client.get(reverse("portal:dashboard"))["Location"] == first
+    assert client.get(first).status_code == 200
 
 
 def test_leaving_returns_to_the_partners_dashboard(client_for):
