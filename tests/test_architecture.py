@@ -5,8 +5,9 @@ TYPE_CHECKING count too) is parsed with `ast`. The rule:
 - `portal`, the core, imports no feature app;
 - a feature app imports another only along an arrow of ALLOWED;
 - the features' arrows form no cycle.
-Templates of the core (templates/portal/, and the shared pages at the top of templates/) neither
-include nor extend a feature's template. Strings such as `include("enrollment.settings_urls")`,
+Templates count as their app's code (templates/<app>/, templates/emails/<app>_*; the rest is the
+core's): what they include or extend, the URL namespaces they reverse and the tag libraries they
+load are arrows under the same rule. Strings such as `include("enrollment.settings_urls")`,
 INSTALLED_APPS or a migration's dependencies are not imports: the core mounts what it does not
 import."""
 
@@ -94,20 +95,51 @@ def import_edges(root: Path) -> list[Edge]:
 
 
 TEMPLATE_TAG = re.compile(r"{%\s*(?:include|extends)\s+[\"']([^\"']+)[\"']")
+URL_TAG = re.compile(r"{%\s*url\s+[\"'](\w+):")
+LOAD_TAG = re.compile(r"{%\s*load\s+([\w\s]+?)\s*%}")
+APP_NAME = re.compile(r"^app_name\s*=\s*[\"'](\w+)[\"']", re.MULTILINE)
+
+
+def _template_owner(path: Path, templates: Path, features: set[str]) -> str:
+    """The app a template belongs to: its folder (templates/<app>/), an email's prefix
+    (templates/emails/<app>_...), else the core (the shell, allauth's pages)."""
+    parts = path.relative_to(templates).parts
+    if parts[0] in features:
+        return parts[0]
+    if parts[0] == "emails":
+        prefix = parts[-1].split("_")[0]
+        if prefix in features:
+            return prefix
+    return CORE
 
 
 def template_edges(root: Path) -> list[Edge]:
-    """Includes and extends from the core's templates into a feature's folder."""
-    features = apps_in(root) - {CORE}
+    """What each template uses of an app: a template it includes or extends, a URL namespace it
+    reverses (`{% url 'ns:...' %}`), a tag library it loads. A template is its app's code: the
+    same arrows hold for it as for the app's Python."""
+    apps = apps_in(root)
+    features = apps - {CORE}
+    namespaces: dict[str, str] = {}
+    libraries: dict[str, str] = {}
+    for app in apps:
+        for urls in (root / app).glob("*urls*.py"):
+            for name in APP_NAME.findall(urls.read_text(encoding="utf-8")):
+                namespaces[name] = app
+        for library in (root / app / "templatetags").glob("*.py"):
+            libraries[library.stem] = app
     templates = root / "templates"
-    core_files = [*templates.glob("*.html"), *(templates / CORE).rglob("*.html")]
     edges = []
-    for path in sorted(core_files):
+    for path in sorted(templates.rglob("*.html")) + sorted(templates.rglob("*.txt")):
+        owner = _template_owner(path, templates, features)
         for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for name in TEMPLATE_TAG.findall(text):
-                target = name.split("/")[0]
-                if target in features:
-                    edges.append(Edge(CORE, target, f"{path.relative_to(root)}:{number}"))
+            used = [name.split("/")[0] for name in TEMPLATE_TAG.findall(text)]
+            used += [namespaces.get(ns, "") for ns in URL_TAG.findall(text)]
+            used += [
+                libraries.get(lib, "") for load in LOAD_TAG.findall(text) for lib in load.split()
+            ]
+            for target in used:
+                if target in apps and target != owner:
+                    edges.append(Edge(owner, target, f"{path.relative_to(root)}:{number}"))
     return edges
 
 
@@ -133,8 +165,11 @@ def cycles(edges: list[Edge]) -> list[list[str]]:
 def violations(root: Path) -> list[str]:
     edges = import_edges(root)
     problems = [f"{e} (the core imports no feature)" for e in edges if e.source == CORE]
-    problems += [f"{e} (the core's templates use no feature's)" for e in template_edges(root)]
-    features = [e for e in edges if CORE not in (e.source, e.target)]
+    in_templates = template_edges(root)
+    problems += [
+        f"{e} (the core's templates use no feature's)" for e in in_templates if e.source == CORE
+    ]
+    features = [e for e in edges + in_templates if CORE not in (e.source, e.target)]
     problems += [
         f"{e} (not an allowed arrow: {sorted(ALLOWED)})"
         for e in features
@@ -171,6 +206,11 @@ def test_the_check_names_each_broken_rule_with_its_file_and_line(tmp_path):
     _app(tmp_path, "enrollment", {"services.py": "from .models import X\nimport verification\n"})
     _app(tmp_path, "verification", {"services.py": "from enrollment.models import X\n"})
     _app(tmp_path, "relationships", {"views.py": "from verification import services\n"})
+    (tmp_path / "verification" / "urls.py").write_text('app_name = "verification"\n')
+    (tmp_path / "templates" / "enrollment").mkdir(parents=True)
+    (tmp_path / "templates" / "enrollment" / "y.html").write_text(
+        "<p>\n<a href=\"{% url 'verification:status' %}\">x</a>\n"
+    )
     (tmp_path / "templates" / "portal").mkdir(parents=True)
     (tmp_path / "templates" / "portal" / "x.html").write_text(
         '{% load i18n %}\n{% include "enrollment/_field.html" %}\n'
@@ -180,5 +220,9 @@ def test_the_check_names_each_broken_rule_with_its_file_and_line(tmp_path):
     assert any(p.startswith("templates/portal/x.html:2: portal imports enrollment") for p in found)
     assert any(p.startswith("enrollment/services.py:2: enrollment imports verif") for p in found)
     assert any(p.startswith("relationships/views.py:1: relationships imports ver") for p in found)
+    assert any(
+        p.startswith("templates/enrollment/y.html:2: enrollment imports verification")
+        for p in found
+    )
     assert any(p.startswith("cycle enrollment -> verification -> enrollment") for p in found)
-    assert len(found) == 5
+    assert len(found) == 6
