@@ -68,11 +68,29 @@ def prepare(emails: list[str]) -> dict[str, Any]:
     )
     draft = EnrollmentDraft.objects.get(user__email=WIZARD)
     return {
+        **subscription_ids(contoso),
         "totp_secrets": secrets,
         "reseller_id": biggest["reseller"] if biggest else 0,
         "case_id": case.pk if case else 0,
         "wizard_legal": draft.data.get("legal", {}),
         "wizard_step": "legal",
+    }
+
+
+def subscription_ids(provider: Any) -> dict[str, Any]:
+    """For the commerce pages: a customer of the provider with subscriptions (the `?customer=`
+    filter) and the keyset cursor of its active subscription halfway down the list (a deep
+    page)."""
+    from commerce.models import Subscription
+    from portal.paging import encode_cursor
+
+    active = Subscription.objects.filter(provider=provider, status="active").order_by(
+        "-purchased_at", "-pk"
+    )
+    middle = active[active.count() // 2 :].first()
+    return {
+        "subscription_customer_id": middle.customer_id if middle else 0,
+        "subscription_cursor": encode_cursor(middle.purchased_at, middle.pk) if middle else "",
     }
 
 

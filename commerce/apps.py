@@ -16,3 +16,23 @@ class CommerceConfig(AppConfig):
         from .sections import customer_orders_section
 
         register_section("customer_detail", customer_orders_section, order=20)
+        self._register_lists()
+
+    def _register_lists(self) -> None:
+        """The Subscriptions and Billing lists: navigation and scale data."""
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+        from portal.scale import register_scale_step
+
+        from .scale import seed_commerce
+
+        register_nav(
+            NavEntry(
+                _("Subscriptions"), "commerce:subscriptions", Action.VIEW_SUBSCRIPTIONS, order=25
+            ),
+            NavEntry(_("Billing"), "commerce:billing", Action.VIEW_BILLING, order=60),
+        )
+        # After relationships (40): subscriptions for its customer relationships.
+        register_scale_step("commerce", seed_commerce, order=60)

@@ -145,6 +145,23 @@ class Subscription(models.Model):
             models.Index(fields=["provider", "-purchased_at", "-id"], name="sub_provider_recent"),
             models.Index(fields=["reseller", "-purchased_at", "-id"], name="sub_reseller_recent"),
             models.Index(fields=["customer", "-purchased_at", "-id"], name="sub_customer_recent"),
+            # The partners' lists filtered by status (Subscriptions, Billing) or by currency
+            # (Billing, its CSV export): a rare status or currency is a range of its own index,
+            # not a walk through every subscription of the partner.
+            models.Index(
+                fields=["provider", "status", "-purchased_at", "-id"], name="sub_provider_status"
+            ),
+            models.Index(
+                fields=["reseller", "status", "-purchased_at", "-id"], name="sub_reseller_status"
+            ),
+            models.Index(
+                fields=["provider", "currency", "-purchased_at", "-id"],
+                name="sub_provider_currency",
+            ),
+            models.Index(
+                fields=["reseller", "currency", "-purchased_at", "-id"],
+                name="sub_reseller_currency",
+            ),
             # The beat sweep: what is due.
             models.Index(
                 fields=["next_action_at"],

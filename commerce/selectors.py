@@ -1,13 +1,20 @@
 """Reads of commerce. A subscription is visible to its provider, reseller and customer (and to a
-partner acting in the customer's account: its membership is the customer's)."""
+partner acting in the customer's account: its membership is the customer's).
+
+Every list is one index-served query per page whatever the tenant's size (a distributor's
+200,000 subscriptions): the organization's side of a subscription (provider, reseller or
+customer) leads an index whose order is the list's order (`Subscription.Meta.indexes`, commerce
+migration 0003_lists for the filtered lists), and the Billing page reads running totals
+(`BillingTotal`) instead of summing subscriptions."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from portal.models import Organization
+from relationships.selectors import organizations_matching
 
-from .models import OfferPrice, Subscription, SubscriptionEvent
+from .models import BillingTotal, OfferPrice, Subscription, SubscriptionEvent
 from .services import subscription_parties
 
 
@@ -34,3 +41,130 @@ def subscription_history(*, subscription: Subscription) -> QuerySet[Subscription
         .select_related("actor", "actor_organization")
         .order_by("-created_at", "-pk")
     )
+
+
+Kind = Organization.Kind
+
+# Which column of a subscription names the organization that sees it.
+_SIDE: dict[str, str] = {
+    Kind.PROVIDER: "provider",
+    Kind.RESELLER: "reseller",
+    Kind.CUSTOMER: "customer",
+}
+
+
+def subscription_side(organization: Organization) -> str | None:
+    """ "provider", "reseller" or "customer": how `organization` relates to the subscriptions it
+    may see (None for an organization kind that has none, such as the operator)."""
+    return _SIDE.get(organization.kind)
+
+
+def subscriptions_visible_to(*, organization: Organization) -> QuerySet[Subscription]:
+    """The subscriptions `organization` may see: a provider those it bills, a reseller those
+    sold through it, a customer its own (also when a partner's agent acts in the customer's
+    account through delegated access: the request's organization is then the customer)."""
+    side = subscription_side(organization)
+    if side is None:
+        return Subscription.objects.none()
+    return Subscription.objects.filter(**{side: organization})
+
+
+def subscription_list(
+    *,
+    organization: Organization,
+    status: str = "",
+    currency: str = "",
+    customer_id: int | None = None,
+    customer_ids: list[int] | None = None,
+    customer_term: str = "",
+) -> QuerySet[Subscription]:
+    """The Subscriptions page's and the Billing page's rows, filtered; the caller orders and
+    pages them (newest purchase first). `customer_ids` are the customers whose name matched a
+    search (`customers_matching`); with `customer_term` instead (too many matched to list
+    their ids), the name is matched through a join, which the capped page read stops early."""
+    qs = subscriptions_visible_to(organization=organization)
+    if status:
+        qs = qs.filter(status=status)
+    if currency:
+        qs = qs.filter(currency=currency)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
+    elif customer_term:
+        qs = qs.filter(customer__legal_name__icontains=customer_term)
+    return qs.select_related("offer", "customer")
+
+
+def subscription_export_rows(qs: QuerySet[Subscription]) -> QuerySet:
+    """The CSV export's columns as plain values (no model instances: an export streams)."""
+    return qs.select_related(None).values(
+        "pk",
+        "customer__legal_name",
+        "reseller__legal_name",
+        "provider__legal_name",
+        "offer__name",
+        "quantity",
+        "term",
+        "billing_frequency",
+        "status",
+        "currency",
+        "unit_price",
+        "monthly_cost",
+        "term_end",
+    )
+
+
+def customers_matching(term: str) -> list[int] | None:
+    """Ids of the organizations whose name contains `term` (the trigram index), or None when
+    too many do; the lists then match the name by a join. Crosses tenants only to narrow a
+    query that is itself scoped to the requesting organization."""
+    return organizations_matching(term)
+
+
+def visible_customer(*, organization: Organization, customer_id: int) -> Organization | None:
+    """The customer of a `?customer=` filter, when `organization` sees one of its
+    subscriptions (another tenant's customer is no filter and names nobody)."""
+    return (
+        Organization.objects.filter(pk=customer_id, kind=Kind.CUSTOMER)
+        .filter(
+            Exists(
+                subscriptions_visible_to(organization=organization).filter(customer=OuterRef("pk"))
+            )
+        )
+        .first()
+    )
+
+
+def billing_totals_by_currency(*, organization: Organization) -> list[BillingTotal]:
+    """The organization's running totals, one row per currency it has live subscriptions in
+    (a few rows: read whole)."""
+    return list(
+        BillingTotal.objects.filter(organization=organization, customer__isnull=True)
+        .exclude(subscriptions=0, monthly_cost=0)
+        .order_by("currency")
+    )
+
+
+def billing_totals_per_customer(
+    *,
+    organization: Organization,
+    currency: str = "",
+    customer_id: int | None = None,
+    customer_ids: list[int] | None = None,
+    customer_term: str = "",
+) -> QuerySet[BillingTotal]:
+    """Per-customer totals with live subscriptions, for keyset pages in (customer, currency)
+    order, which the index (organization, customer, currency) serves."""
+    qs = BillingTotal.objects.filter(organization=organization, customer__isnull=False).filter(
+        subscriptions__gt=0
+    )
+    if currency:
+        qs = qs.filter(currency=currency)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
+    elif customer_term:
+        qs = qs.filter(customer__legal_name__icontains=customer_term)
+    return qs.select_related("customer")

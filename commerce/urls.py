@@ -1,12 +1,13 @@
 from django.urls import path
 
 from . import views
+from . import views_lists as lists
 
 app_name = "commerce"
 
 # Paths from DOMAIN.md's URL map: /subscriptions/ and /billing/.
 urlpatterns: list = [
-    # subscriptions list (views.SubscriptionListView), /subscriptions/
+    path("subscriptions/", lists.SubscriptionListView.as_view(), name="subscriptions"),
     path(
         "subscriptions/<int:pk>/",
         views.SubscriptionDetailView.as_view(),
@@ -18,5 +19,6 @@ urlpatterns: list = [
         name="subscription_action",
     ),
     path("customers/<int:customer_id>/order/", views.OrderView.as_view(), name="order"),
-    # billing, /billing/ and /billing/export.csv
+    path("billing/", lists.BillingView.as_view(), name="billing"),
+    path("billing/export.csv", lists.BillingExportView.as_view(), name="billing_export"),
 ]

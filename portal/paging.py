@@ -19,7 +19,7 @@ relationships lists use it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -235,14 +235,28 @@ class KeysetPage:
         return len(self.object_list)
 
 
-def _after(field_name: str, moment: datetime, pk: int, descending: bool) -> Q:
+def _after(field_name: str, moment: Any, pk: Any, descending: bool, tie_field: str = "pk") -> Q:
     # Written as a range on the leading column plus a tie-break so that an index on
-    # (field, pk) bounds the scan (an OR alone would not).
+    # (field, tie) bounds the scan (an OR alone would not).
     op = "lt" if descending else "gt"
     edge = "lte" if descending else "gte"
     return Q(**{f"{field_name}__{edge}": moment}) & (
-        Q(**{f"{field_name}__{op}": moment}) | Q(**{f"pk__{op}": pk})
+        Q(**{f"{field_name}__{op}": moment}) | Q(**{f"{tie_field}__{op}": pk})
     )
+
+
+def encode_id_cursor(value: int, tie: str) -> str:
+    """A cursor for a list ordered by an integer column, then a short text column (the
+    billing page's per-customer totals: customer id, then currency)."""
+    return f"{value}.{tie}"
+
+
+def decode_id_cursor(value: str) -> tuple[int, str] | None:
+    number, _dot, tie = value.partition(".")
+    try:
+        return int(number), tie[:40]
+    except ValueError:
+        return None
 
 
 def keyset_page(
@@ -253,36 +267,50 @@ def keyset_page(
     size: int,
     after: str = "",
     before: str = "",
+    tie_field: str = "pk",
+    encode: Callable[[Any, Any], str] = encode_cursor,
+    decode: Callable[[str], tuple[Any, Any] | None] = decode_cursor,
 ) -> KeysetPage:
-    """The page after cursor `after`, before cursor `before`, or the first page."""
+    """The page after cursor `after`, before cursor `before`, or the first page. `tie_field`
+    breaks ties of `field_name` (unique together with it; the pk by default), and `encode` /
+    `decode` write and read the cursor of a (field, tie) pair (a moment and a pk by default;
+    `encode_id_cursor` / `decode_id_cursor` for an integer and a short text)."""
     order: Sequence[str] = (
-        [f"-{field_name}", "-pk"] if descending else [field_name, "pk"]
+        [f"-{field_name}", f"-{tie_field}"] if descending else [field_name, tie_field]
     )  # the list's own order
-    reverse: Sequence[str] = [field_name, "pk"] if descending else [f"-{field_name}", "-pk"]
-    before_key = decode_cursor(before) if before else None
-    after_key = decode_cursor(after) if after else None
+    reverse: Sequence[str] = (
+        [field_name, tie_field] if descending else [f"-{field_name}", f"-{tie_field}"]
+    )
+
+    def cursor(row: Any) -> str:
+        return encode(getattr(row, field_name), getattr(row, tie_field))
+
+    before_key = decode(before) if before else None
+    after_key = decode(after) if after else None
     if before_key:
         rows = list(
-            queryset.filter(_after(field_name, *before_key, descending=not descending)).order_by(
-                *reverse
-            )[: size + 1]
+            queryset.filter(
+                _after(field_name, *before_key, descending=not descending, tie_field=tie_field)
+            ).order_by(*reverse)[: size + 1]
         )
         more_before = len(rows) > size
         rows = rows[:size][::-1]
         page = KeysetPage(rows, is_first=not more_before)
         if rows:
-            page.next_cursor = encode_cursor(getattr(rows[-1], field_name), rows[-1].pk)
+            page.next_cursor = cursor(rows[-1])
             if more_before:
-                page.previous_cursor = encode_cursor(getattr(rows[0], field_name), rows[0].pk)
+                page.previous_cursor = cursor(rows[0])
         return page
     if after_key:
-        queryset = queryset.filter(_after(field_name, *after_key, descending=descending))
+        queryset = queryset.filter(
+            _after(field_name, *after_key, descending=descending, tie_field=tie_field)
+        )
     rows = list(queryset.order_by(*order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     page = KeysetPage(rows, is_first=after_key is None)
     if rows and more:
-        page.next_cursor = encode_cursor(getattr(rows[-1], field_name), rows[-1].pk)
+        page.next_cursor = cursor(rows[-1])
     if rows and after_key is not None:
-        page.previous_cursor = encode_cursor(getattr(rows[0], field_name), rows[0].pk)
+        page.previous_cursor = cursor(rows[0])
     return page

@@ -51,9 +51,19 @@ RESELLER_PAGES = [
     "/find-a-provider/",
     "/indirect-providers/",
     "/customers/",
+    "/subscriptions/",
+    "/billing/",
     *SETTINGS_PAGES,
 ]
-PROVIDER_PAGES = ["/dashboard/", "/indirect-resellers/", "/customers/", *SETTINGS_PAGES]
+PROVIDER_PAGES = [
+    "/dashboard/",
+    "/indirect-resellers/",
+    "/customers/",
+    "/subscriptions/",
+    "/subscriptions/?status=active&q=adatum",
+    "/billing/",
+    *SETTINGS_PAGES,
+]
 ANONYMOUS_PAGES = [
     "/accounts/login/",
     "/accounts/signup/",
@@ -250,6 +260,8 @@ def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
     for path in ["/accounts/password/change/", "/accounts/2fa/", "/accounts/logout/"]:
         audit.visit(adatum, path, f"{path} (Adatum)")
     audit.visit(adatum, "/dashboard/", "/dashboard/ (Adatum)")
+    for path in ["/subscriptions/", "/billing/"]:
+        audit.visit(adatum, path, f"{path} (Adatum)")
     # The user menu open (axe checks only what is shown).
     adatum.get_by_role("button", name="Alessia Bianchi").click()
     expect(adatum.get_by_role("button", name="Esci")).to_be_visible()  # Adatum is Italian

@@ -1,0 +1,181 @@
+"""The Subscriptions and Billing lists and the Billing CSV export.
+
+Each page costs a fixed number of queries whatever the organization's size: the filtered
+subscriptions are one keyset page read along an index in (purchased_at, id) order; the Billing
+page's totals are running totals (`BillingTotal`), one small read for the currencies and one
+keyset page of per-customer rows; a customer-name search adds one trigram look-up, a
+`?customer=` filter one look-up of the customer's name."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views import View
+
+from portal.models import Organization
+from portal.paging import KeysetPage, decode_id_cursor, encode_id_cursor, keyset_page
+from portal.policy import Action, can
+from portal.tenancy import TenantViewMixin
+
+from . import selectors
+from .exports import subscription_csv_response
+from .forms_lists import BillingFilterForm, SubscriptionFilterForm, applied_filters
+
+PAGE_SIZE = 25
+CUSTOMER_PAGE_SIZE = 25
+CUSTOMERS_CURSOR = "customers_"  # the per-customer table's after/before parameters
+
+
+def _query_string(request: HttpRequest, form_fields: Any) -> str:
+    """The filters to keep in pagination links (never another list's cursor)."""
+    return urlencode(
+        [(key, value) for key, value in request.GET.items() if key in form_fields and value]
+    )
+
+
+class _SubscriptionFilters:
+    """What the two pages share: the organization's side, the customer filters applied to a
+    selector (a typed name through the trigram index, or one customer's id)."""
+
+    organization: Organization
+    membership: Any
+
+    @property
+    def is_customer(self) -> bool:
+        return self.organization.kind == Organization.Kind.CUSTOMER
+
+    def customer_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
+        term = filters.get("q") or ""
+        found: dict[str, Any] = {"customer_id": filters.get("customer")}
+        if term:
+            ids = selectors.customers_matching(term)
+            if ids is None:
+                found["customer_term"] = term
+            else:
+                found["customer_ids"] = ids
+        return found
+
+    def filter_context(self, filters: dict[str, Any]) -> dict[str, Any]:
+        customer_id = filters.get("customer")
+        return {
+            "customer": (
+                selectors.visible_customer(organization=self.organization, customer_id=customer_id)
+                if customer_id
+                else None
+            ),
+            "customer_filter_id": customer_id,
+            "is_customer": self.is_customer,
+            # The customer's page in the partner's Customers list (Sales and Admin agents).
+            "can_view_customers": can(self.membership, Action.VIEW_CUSTOMERS),
+        }
+
+    def subscription_page(self, request: HttpRequest, qs: Any) -> KeysetPage:
+        return keyset_page(
+            qs,
+            field_name="purchased_at",
+            descending=True,
+            size=PAGE_SIZE,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+
+
+class SubscriptionListView(_SubscriptionFilters, TenantViewMixin, View):
+    """/subscriptions/: the subscriptions the organization may see, newest purchase first."""
+
+    required_action = Action.VIEW_SUBSCRIPTIONS
+    template_name = "commerce/subscriptions.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = SubscriptionFilterForm(request.GET or None, customer_search=not self.is_customer)
+        filters = applied_filters(form)
+        qs = selectors.subscription_list(
+            organization=self.organization,
+            status=filters.get("status") or "",
+            **self.customer_filters(filters),
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "page": self.subscription_page(request, qs),
+                "query_string": _query_string(request, form.fields),
+                "filtered": bool(filters),
+                **self.filter_context(filters),
+            },
+        )
+
+
+class BillingView(_SubscriptionFilters, TenantViewMixin, View):
+    """/billing/: totals by currency, totals per customer and the subscriptions with their
+    monthly cost; the same filters drive the CSV export (`BillingExportView`)."""
+
+    required_action = Action.VIEW_BILLING
+    template_name = "commerce/billing.html"
+
+    def filters(self, request: HttpRequest, currencies: list[str]):
+        form = BillingFilterForm(
+            request.GET or None, currencies=currencies, customer_search=not self.is_customer
+        )
+        return form, applied_filters(form)
+
+    def subscriptions(self, filters: dict[str, Any]):
+        return selectors.subscription_list(
+            organization=self.organization,
+            status=filters.get("status") or "",
+            currency=filters.get("currency") or "",
+            **self.customer_filters(filters),
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        totals = selectors.billing_totals_by_currency(organization=self.organization)
+        form, filters = self.filters(request, [total.currency for total in totals])
+        customer_totals = None
+        if not self.is_customer:
+            # A customer's only customer is itself: its totals are the currency totals.
+            customer_totals = keyset_page(
+                selectors.billing_totals_per_customer(
+                    organization=self.organization,
+                    currency=filters.get("currency") or "",
+                    **self.customer_filters(filters),
+                ),
+                field_name="customer_id",
+                tie_field="currency",
+                descending=False,
+                size=CUSTOMER_PAGE_SIZE,
+                after=request.GET.get(f"{CUSTOMERS_CURSOR}after", ""),
+                before=request.GET.get(f"{CUSTOMERS_CURSOR}before", ""),
+                encode=encode_id_cursor,
+                decode=decode_id_cursor,
+            )
+        query = _query_string(request, form.fields)
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "totals": totals,
+                "customer_totals": customer_totals,
+                "customers_cursor": CUSTOMERS_CURSOR,
+                "page": self.subscription_page(request, self.subscriptions(filters)),
+                "query_string": query,
+                "export_query": query,
+                "filtered": bool(filters),
+                **self.filter_context(filters),
+            },
+        )
+
+
+class BillingExportView(BillingView):
+    """/billing/export.csv: every subscription the Billing page's filters select, streamed."""
+
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:  # type: ignore[override]
+        # The currency filter is checked against the organization's currencies, as on the page.
+        totals = selectors.billing_totals_by_currency(organization=self.organization)
+        _form, filters = self.filters(request, [total.currency for total in totals])
+        qs = self.subscriptions(filters).order_by("-purchased_at", "-pk")
+        return subscription_csv_response(qs, filename="billing.csv")
