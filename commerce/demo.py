@@ -19,14 +19,13 @@ from portal.models import Market, Membership, Organization
 from .billing import billing_totals_apply
 from .catalogue import catalogue_seed
 from .models import (
-    CHANGE_WINDOW,
     Offer,
     OfferPrice,
     Order,
     Subscription,
     SubscriptionEvent,
 )
-from .services import add_months, term_end_after, unit_price_of
+from .services import add_months, subscription_new, term_end_after, unit_price_of
 
 # (customer domain, offer code, quantity, term, how the dates are set, days)
 # "bought": purchased `days` ago; "ends": the current (monthly) term ends in `days` days.
@@ -84,7 +83,7 @@ def seed() -> None:
             continue
         start, end = _dates(how, days, term)
         unit = unit_price_of(price, term)
-        subscription = Subscription.objects.create(
+        subscription = subscription_new(
             offer=offer,
             customer=customer,
             reseller=northwind,
@@ -94,15 +93,12 @@ def seed() -> None:
             billing_frequency="monthly",
             currency=currency,
             unit_price=unit,
-            monthly_cost=unit * quantity,
             auto_renew=True,
             purchased_at=start,
-            term_start=start,
             term_end=end,
-            change_window_ends_at=start + CHANGE_WINDOW,
-            next_action_at=end,
             created_by=placed_by,
         )
+        subscription.save()
         Order.objects.create(
             subscription=subscription,
             offer=offer,

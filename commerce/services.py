@@ -76,6 +76,34 @@ def unit_price_of(price: OfferPrice, term: str) -> Decimal:
     return price.annual_term_price if term == Term.ANNUAL else price.monthly_term_price
 
 
+def subscription_new(
+    *,
+    purchased_at: datetime,
+    term: str,
+    unit_price: Decimal,
+    quantity: int,
+    term_end: datetime | None = None,
+    **fields: Any,
+) -> Subscription:
+    """An unsaved subscription bought at `purchased_at`, with what follows from it in one place:
+    its monthly cost, its first term (to `term_end`, by default one term), the 7-day change window
+    and the date the sweep renews or expires it. `order_place`, the demo and the tests build
+    subscriptions with it."""
+    end = term_end or term_end_after(purchased_at, term)
+    return Subscription(
+        term=term,
+        unit_price=unit_price,
+        quantity=quantity,
+        monthly_cost=unit_price * quantity,
+        purchased_at=purchased_at,
+        term_start=purchased_at,
+        term_end=end,
+        change_window_ends_at=purchased_at + CHANGE_WINDOW,
+        next_action_at=end,
+        **fields,
+    )
+
+
 def _date(value: datetime) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
@@ -181,7 +209,7 @@ def order_place(
         _check_quantity(offer, quantity)
         now = timezone.now()
         unit_price = unit_price_of(price, term)
-        subscription = Subscription.objects.create(
+        subscription = subscription_new(
             offer=offer,
             customer=customer,
             reseller=shared.reseller,
@@ -192,17 +220,11 @@ def order_place(
             billing_frequency=billing_frequency,
             currency=market.currency,
             unit_price=unit_price,
-            monthly_cost=unit_price * quantity,
             auto_renew=True,
             purchased_at=now,
-            term_start=now,
-            term_end=term_end_after(now, term),
-            change_window_ends_at=now + CHANGE_WINDOW,
-            next_action_at=None,
             created_by=membership.user,
         )
-        subscription.next_action_at = subscription.term_end
-        subscription.save(update_fields=["next_action_at"])
+        subscription.save()
         Order.objects.create(
             subscription=subscription,
             offer=offer,

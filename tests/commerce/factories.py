@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from commerce.billing import billing_totals_apply
-from commerce.models import CHANGE_WINDOW, Offer, OfferPrice, Subscription
-from commerce.services import term_end_after
+from commerce.models import Offer, OfferPrice, Subscription
+from commerce.services import subscription_new
 from relationships.models import CustomerRelationship
 
 
@@ -38,8 +38,7 @@ def subscription_for(
     unit = price(the_offer, currency).monthly_term_price
     if term == "annual":
         unit = price(the_offer, currency).annual_term_price
-    end = term_end_after(purchased, term)
-    subscription = Subscription.objects.create(
+    subscription = subscription_new(
         offer=the_offer,
         customer=shared.customer,
         reseller=shared.reseller,
@@ -49,14 +48,10 @@ def subscription_for(
         billing_frequency="monthly",
         currency=currency,
         unit_price=unit,
-        monthly_cost=unit * quantity,
         auto_renew=auto_renew,
         purchased_at=purchased,
-        term_start=purchased,
-        term_end=end,
-        change_window_ends_at=purchased + CHANGE_WINDOW,
-        next_action_at=end,
     )
+    subscription.save()
     billing_totals_apply(
         subscription=subscription, cost_delta=subscription.monthly_cost, count_delta=1
     )
