@@ -1,0 +1,52 @@
+"""What each test costs, decided in one place.
+
+Every test belongs to exactly one suite. A suite is named by the first entry of SUITES whose
+prefix matches the test's node id (a folder, a module, or a module::test prefix); tests that
+match no entry belong to the suite of their folder (`tests/commerce/...` is "commerce", a
+module directly under `tests/` is "core"). Slow suites run only in `make test-all`; the rest
+is the fast set of `make test` (`-m "not slow"`).
+
+conftest.py applies the markers from this table: `slow` and the suite's own name on every
+test of a slow suite, and `xdist_group` for the suites that must share one pytest-xdist
+worker (they own the demo database, or a port, a private server or a process of their own
+that another suite would disturb). A test module that starts a server, a browser or a
+subprocess while in the fast set fails (conftest.py `_guard_fast_set`): add it here."""
+
+from __future__ import annotations
+
+# (node id prefix, suite). The first match wins: put narrow prefixes before wide ones.
+SLOW = [
+    # The demo site, seeded once and crawled once per run, shared by four gates.
+    ("tests/gates/", "gates"),
+    ("tests/i18n/test_italian_walk.py", "gates"),
+    ("tests/e2e/test_reflow.py", "gates"),
+    ("tests/e2e/test_accessibility.py", "gates"),
+    # Headless Chromium through Playwright against a live server.
+    ("tests/e2e/", "e2e"),
+    # A real Celery worker on Redis, an SMTP sink, `make run` and `make prod` processes.
+    ("tests/integration/", "integration"),
+    ("tests/faults/", "faults"),
+    ("tests/fuzz/", "fuzz"),
+    ("tests/isolation/", "isolation"),
+    ("tests/load/", "load"),
+    ("tests/test_unique_races.py", "races"),
+    ("tests/portal/test_cache_outage.py", "integration"),
+]
+
+# Suites whose tests run on one xdist worker together (`--dist loadgroup`).
+GROUPED = {"gates", "faults", "load"}
+
+# Wall-time budget of each suite in seconds (the sum of its tests' setup, call and teardown),
+# checked at the end of `make test-all`: CI fails when a suite takes more than 1.5 times its
+# budget. Measured on the 2-core CI machine; raise one only with the reason in the commit.
+BUDGET_FACTOR = 1.5
+BUDGETS: dict[str, float] = {}
+
+
+def suite_of(nodeid: str) -> tuple[str, bool]:
+    """(suite, slow) of a test's node id."""
+    for prefix, suite in SLOW:
+        if nodeid.startswith(prefix):
+            return suite, True
+    parts = nodeid.split("::")[0].split("/")
+    return (parts[1] if len(parts) > 2 else "core"), False
