@@ -1,4 +1,5 @@
-# Two commands for a fresh clone: `make run` (portal + worker + beat on demo data) and `make test`.
+# Two commands for a fresh clone: `make run` (portal + worker + beat on demo data) and `make test`
+# (the fast set). `make test-all` runs every suite (browser, gates, fuzz, faults, isolation, load).
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
@@ -8,14 +9,14 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint typecheck format messages check-deploy resilience lighthouse
+.PHONY: run test test-all install lint typecheck format messages check-deploy resilience lighthouse
 
 $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 .venv/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	touch $@
 
 # The quality gates' tools from the npm registry (package-lock.json): the Nu HTML checker (a jar,
@@ -28,7 +29,8 @@ node_modules/.installed: package.json package-lock.json
 
 install: .venv/.synced node_modules/.installed
 
-run: install
+# Python only: the npm packages serve the quality gates and the bench, not the portal.
+run: .venv/.synced
 	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=portal.settings.local exec $(PY) manage.py runportal --port $(PORT)
@@ -39,15 +41,23 @@ run: install
 prod: install
 	PORT=$(PORT) deploy/prod.sh
 
-test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+# pytest-xdist on every core; suites that share the demo database, ports or private servers run
+# on one worker (tests/suites.py). The fast set reuses its test database (keyed by the
+# migrations' digest; --create-db rebuilds it); test-all builds afresh and fails on any skip and
+# on a suite over 1.5x its time budget.
+XDIST := -n auto --dist loadgroup
+test: .venv/.synced
+	$(PY) -m pytest $(XDIST) -m "not slow" --reuse-db $(PYTEST_ARGS)
+
+test-all: install
+	PORTAL_TEST_ALL=1 $(PY) -m pytest $(XDIST) --create-db $(PYTEST_ARGS)
 
 # Lighthouse (mobile) on the dashboard, the wizard, the review queue and Indirect resellers under
 # production settings; writes bench/lighthouse.json (not part of `make test`: about two minutes).
 lighthouse: install
 	bench/lighthouse
 
-# The fault suite alone (also part of `make test`): a real worker, beat, a private redis-server,
+# The fault suite alone (also part of `make test-all`): a real worker, beat, a private redis-server,
 # PostgreSQL (a private cluster for the restart) and an SMTP sink; prints its figures.
 resilience: install
 	$(PY) -m pytest -m faults $(PYTEST_ARGS)

@@ -3,6 +3,8 @@ from django.test import Client
 
 from tests.factories import member
 
+pytest_plugins = ["tests.plugin"]
+
 
 @pytest.fixture(autouse=True)
 def _english(settings):
@@ -45,12 +47,3 @@ def client_for():
         return client
 
     return make
-
-
-def pytest_terminal_summary(terminalreporter):
-    from tests.figures import FIGURES
-
-    if FIGURES:
-        terminalreporter.section("measured figures")
-        for suite, line in FIGURES:
-            terminalreporter.write_line(f"{suite}: {line}")

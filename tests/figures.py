@@ -4,12 +4,14 @@
     report("faults", "broker down 30 s: queued 125, delivered 125, duplicates 0, lost 0")
 
 Every line is printed in pytest's terminal summary under "measured figures", so CI's log carries
-the numbers whatever the capture mode."""
+the numbers whatever the capture mode. A line waits in PENDING until the test's report is made;
+it travels in the report (from a pytest-xdist worker too) into FIGURES (tests/plugin.py)."""
 
 from __future__ import annotations
 
+PENDING: list[tuple[str, str]] = []
 FIGURES: list[tuple[str, str]] = []
 
 
 def report(suite: str, line: str) -> None:
-    FIGURES.append((suite, line))
+    PENDING.append((suite, line))

@@ -31,6 +31,9 @@ SLOW = [
     ("tests/load/", "load"),
     ("tests/test_unique_races.py", "races"),
     ("tests/portal/test_cache_outage.py", "integration"),
+    # A child process of their own: `manage.py check --deploy`, settings read in a new interpreter.
+    ("tests/deploy/", "processes"),
+    ("tests/portal/test_email_links.py::test_the_local_site_url_follows_port", "processes"),
 ]
 
 # Suites whose tests run on one xdist worker together (`--dist loadgroup`).

@@ -30,6 +30,7 @@ from portal.celery import app as celery_app
 from portal.models import OutboxMessage
 from tests.faults.writer import write
 from tests.integration.conftest import _database_url, _free_port, message_id, use_broker
+from tests.tools import need
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
@@ -358,10 +359,7 @@ def fault_stack(request, transactional_db):
     """A fresh stack per scenario: Redis, SMTP sink, beat and a worker are up when it starts.
     Parametrize indirectly with extra worker environment variables, and `own_postgres: True`
     to run it on a PostgreSQL cluster of its own."""
-    if REDIS_SERVER is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed")
-        pytest.skip("redis-server is not installed")
+    need("redis-server", REDIS_SERVER is not None, "apt-get install redis-server")
     tmp = Path(tempfile.mkdtemp(prefix="faults-"))
     stack = Stack(tmp, _database_url())
     params = dict(getattr(request, "param", None) or {})
@@ -370,8 +368,7 @@ def fault_stack(request, transactional_db):
     saved = {k: celery_app.conf[k] for k in ("task_always_eager", "task_default_queue")}
     saved_env = os.environ.get("CELERY_BROKER_URL")
     if own_postgres:
-        if not OwnPostgres.available():
-            pytest.skip("PostgreSQL 15's initdb is not installed")
+        need("PostgreSQL 15's initdb", OwnPostgres.available(), "apt-get install postgresql-15")
         if connection.vendor != "postgresql":
             pytest.skip("the database scenario needs PostgreSQL (DATABASE_URL)")
         stack.own_postgres = OwnPostgres()

@@ -21,6 +21,7 @@ from django.db import connection
 from kombu import pools as kombu_pools
 
 from portal.celery import app as celery_app
+from tests.tools import need
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -37,10 +38,11 @@ def _redis_up() -> bool:
 
 @pytest.fixture(autouse=True)
 def _needs_redis():
-    if not _redis_up():
-        if os.environ.get("CI"):
-            pytest.fail("Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    need(
+        "Redis on 127.0.0.1:6379",
+        _redis_up(),
+        'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+    )
 
 
 def use_broker(url: str | None) -> None:

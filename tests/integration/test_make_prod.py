@@ -21,6 +21,7 @@ from psycopg import sql
 
 from tests.integration.conftest import ROOT, _free_port
 from tests.integration.test_make_run import Browser, _wait
+from tests.tools import need
 
 pytestmark = pytest.mark.integration
 
@@ -41,10 +42,11 @@ Membership.objects.create(user=user, organization=org, global_admin=False, sales
 def throwaway_database():
     url = os.environ.get("DATABASE_URL", "")
     config = environ.Env.db_url_config(url) if url else {}
-    if "postgresql" not in config.get("ENGINE", ""):
-        if os.environ.get("CI"):
-            pytest.fail("make prod's smoke test needs DATABASE_URL on PostgreSQL")
-        pytest.skip("make prod runs on PostgreSQL: set DATABASE_URL")
+    need(
+        "PostgreSQL (make prod runs on it)",
+        "postgresql" in config.get("ENGINE", ""),
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal make test-all",
+    )
     name = f"portal_smoke_{uuid.uuid4().hex[:10]}"
     params = {
         "host": config.get("HOST") or "127.0.0.1",

@@ -17,6 +17,7 @@ from django.core import mail
 from portal import cache as portal_cache
 from tests.factories import PASSWORD
 from tests.figures import report
+from tests.tools import need
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +56,7 @@ def closed_port_cache(settings) -> Iterator[int]:
 @pytest.fixture
 def private_redis(settings, tmp_path) -> Iterator[dict]:
     """A redis-server of our own on a free port, which a test may stop and start again."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+    need("redis-server", shutil.which("redis-server") is not None, "apt-get install redis-server")
     port = _free_port()
     command = [
         "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
