@@ -24,6 +24,7 @@ SLOW = [
     # Headless Chromium through Playwright against a live server.
     ("tests/e2e/", "e2e"),
     # A real Celery worker on Redis, an SMTP sink, `make run` and `make prod` processes.
+    ("tests/integration/test_bulk_invitations.py", "bulk"),
     ("tests/integration/", "integration"),
     ("tests/faults/", "faults"),
     ("tests/fuzz/", "fuzz"),
