@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "portal.middleware.TenantMiddleware",
     # After the tenant: audit events a request causes carry its client IP and organization.
     "portal.audit.AuditContextMiddleware",
-    "portal.ratelimit.RateLimitedMiddleware",
+    "portal.errors.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
