@@ -3,6 +3,8 @@
 Every Python file of every app (migrations included; imports inside functions and under
 TYPE_CHECKING count too) is parsed with `ast`. The rule:
 - `portal`, the core, imports no feature app;
+- `devtools`, the top (demo and scale data, the process runners), may import every app, and no
+  app imports it;
 - a feature app imports another only along an arrow of ALLOWED;
 - the features' arrows form no cycle;
 - inside an app, no modules import each other in a circle (a module-level graph: `from pkg
@@ -23,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = "portal"
+TOP = "devtools"
 # (importer, imported): verification and relationships build on enrolment, never the reverse.
 ALLOWED = {
     ("verification", "enrollment"),
@@ -249,7 +252,8 @@ def violations(root: Path) -> list[str]:
     problems += [
         f"{e} (the core's templates use no feature's)" for e in in_templates if e.source == CORE
     ]
-    features = [e for e in edges + in_templates if CORE not in (e.source, e.target)]
+    problems += [f"{e} (no app imports {TOP})" for e in edges + in_templates if e.target == TOP]
+    features = [e for e in edges + in_templates if not {CORE, TOP} & {e.source, e.target}]
     problems += [
         f"{e} (not an allowed arrow: {sorted(ALLOWED)})"
         for e in features
@@ -306,6 +310,20 @@ def test_the_check_names_each_broken_rule_with_its_file_and_line(tmp_path):
     )
     assert any(p.startswith("cycle enrollment -> verification -> enrollment") for p in found)
     assert len(found) == 6
+
+
+def test_devtools_imports_every_app_and_no_app_imports_it(tmp_path):
+    _app(tmp_path, "portal", {"urls.py": 'include("devtools.urls")\n'})
+    _app(tmp_path, "enrollment", {"models.py": "from portal.models import User\n"})
+    _app(tmp_path, "verification", {"apps.py": "def f():\n    from devtools.scale import x\n"})
+    _app(
+        tmp_path,
+        "devtools",
+        {"demo.py": "from enrollment.models import X\nfrom verification import services\n"},
+    )
+    assert violations(tmp_path) == [
+        "verification/apps.py:2: verification imports devtools (no app imports devtools)"
+    ]
 
 
 def test_the_check_names_each_import_cycle_inside_an_app(tmp_path):
