@@ -19,14 +19,11 @@ class CommerceConfig(AppConfig):
         self._register_lists()
 
     def _register_lists(self) -> None:
-        """The Subscriptions and Billing lists: navigation and scale data."""
+        """The Subscriptions and Billing lists in the navigation."""
         from django.utils.translation import gettext_lazy as _
 
         from portal.navigation import NavEntry, register_nav
         from portal.policy import Action
-        from portal.scale import register_scale_step
-
-        from .scale import seed_commerce
 
         register_nav(
             NavEntry(
@@ -34,5 +31,3 @@ class CommerceConfig(AppConfig):
             ),
             NavEntry(_("Billing"), "commerce:billing", Action.VIEW_BILLING, order=60),
         )
-        # After relationships (40): subscriptions for its customer relationships.
-        register_scale_step("commerce", seed_commerce, order=60)

@@ -18,12 +18,6 @@ class EnrollmentConfig(AppConfig):
         register_panel(enrollment_draft_panel, order=10)
         register_panel(agreement_panel, order=20)
 
-        from portal.scale import register_scale_step
-
-        from .scale import seed_enrollment
-
-        register_scale_step("enrollment", seed_enrollment, order=20)
-
         from django.utils.translation import gettext_lazy as _
 
         from portal.navigation import SETTINGS, NavEntry, register_nav

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Market, Organization
 
 from . import rules
+from .fields import PartnerIdKind
 
 
 class EnrollmentDraft(models.Model):
@@ -83,9 +84,7 @@ class PartnerId(models.Model):
     """A PartnerID (MPN ID): the PartnerGlobal ID or a location ID, each with its country.
     One location ID is the CSP account's Associated PartnerID."""
 
-    class Kind(models.TextChoices):
-        GLOBAL = "global", _("PartnerGlobal ID")
-        LOCATION = "location", _("Location PartnerID")
+    Kind = PartnerIdKind
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="partner_ids"

@@ -8,9 +8,10 @@ the functions that check a whole record raise one keyed by field name."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -21,10 +22,42 @@ from django.utils.translation import gettext_lazy as _
 from portal.domains import domain_belongs_to, email_domain, validate_work_email
 from portal.models import Market, Organization
 
-from .fields import LEGAL_ADDRESS_FIELDS
+from .fields import LEGAL_ADDRESS_FIELDS, PartnerIdKind
 
-if TYPE_CHECKING:
-    from .models import LegalProfile, PartnerId
+
+# `enrollment.models` imports this module (the models' `clean()` calls the rules), so the rules
+# name the shape of the rows they check, not the model classes.
+class LegalProfile(Protocol):
+    """A legal profile row (`enrollment.models.LegalProfile`), saved or a candidate: the fields
+    the rules read, and the ones they normalise."""
+
+    postal_code: str
+    state: str
+    registration_id: str
+    primary_contact_email: str
+
+    @property
+    def country_id(self) -> str | None: ...
+
+    @property
+    def organization(self) -> Organization: ...
+
+
+class PartnerId(Protocol):
+    """A PartnerID row (`enrollment.models.PartnerId`)."""
+
+    @property
+    def mpn_id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def country_id(self) -> str: ...
+
+    @property
+    def country(self) -> Market: ...
+
 
 # Countries whose addresses need a state or province (a small, documented set).
 STATE_REQUIRED_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "IN", "MX"})
@@ -322,10 +355,8 @@ def primary_contact_validate(
     """A new primary contact for `profile`, checked by `legal_profile_validate` (a person's
     work mailbox in the organization's domain, a phone valid for the country, Western European
     names): the normalised values by name, or a ValidationError keyed by name."""
-    from .models import LegalProfile
-
     values = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
-    candidate = LegalProfile(country_id=profile.country_id)
+    candidate = copy.copy(profile)  # the profile itself keeps its contact until a service saves
     for name, field in PRIMARY_CONTACT_FIELDS.items():
         setattr(candidate, field, values[name])
     try:
@@ -413,9 +444,7 @@ def validate_partner_id_association(
 ) -> None:
     """Only a location PartnerID in the account's country can be the Associated PartnerID; a
     mismatch names both countries."""
-    from .models import PartnerId
-
-    if partner_id.kind != PartnerId.Kind.LOCATION:
+    if partner_id.kind != PartnerIdKind.LOCATION:
         raise ValidationError(
             _("Associate a location PartnerID; a PartnerGlobal ID can't be associated."),
             code="partner_id_kind",

@@ -6,10 +6,6 @@ class PortalConfig(AppConfig):
     verbose_name = "CSP Partner Portal"
 
     def ready(self) -> None:
-        from .scale import register_scale_step, seed_portal
-
-        register_scale_step("portal", seed_portal, order=10)
-
         from django.utils.translation import gettext_lazy as _
 
         from .navigation import SETTINGS, NavEntry, register_nav

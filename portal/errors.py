@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 
-if TYPE_CHECKING:
-    from .ratelimit import RateLimited
+from .ratelimit import RateLimited
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -48,3 +47,18 @@ def too_many_requests(request: HttpRequest, exception: RateLimited | None = None
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+class RateLimitedMiddleware:
+    """Any view whose service raised RateLimited answers with the 429 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return too_many_requests(request, exception)
+        return None

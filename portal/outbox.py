@@ -38,6 +38,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .dispatch import task_queue
 from .models import Organization, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -155,11 +156,8 @@ def _drain_on_commit() -> None:
 def queue_drain(countdown: float | None = None) -> None:
     """Ask a worker to send the due messages. A broker failure is logged, not raised: the rows
     are safe in the database and the sweeper queues a drain every minute."""
-    from .tasks import outbox_drain
-
     try:
-        # countdown=None is Celery's own default (send now); celery-types wants a float.
-        outbox_drain.apply_async(countdown=countdown, retry=False)  # type: ignore[arg-type]
+        task_queue("portal.tasks.outbox_drain", countdown=countdown, retry=False)
     except Exception:  # the broker is unreachable
         logger.warning("outbox: could not queue a drain; the sweeper will", exc_info=True)
 

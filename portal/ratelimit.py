@@ -2,21 +2,19 @@
 
 `rate_limit_consume(action=..., key=...)` counts one use of `action` by `key` (an organization,
 an invitation) against `PORTAL_RATE_LIMITS[action]` ("20/h": 20 per hour) and raises
-`RateLimited` once the limit is reached; `RateLimitedMiddleware` turns that into the portal's 429
-page, as `handler429` does for allauth's own limits. Counts live in the default cache (Redis in
-production; see portal/cache.py for what happens while it is down), in fixed windows: simple,
-one round trip, and at worst twice the limit across a window boundary."""
+`RateLimited` once the limit is reached; `portal.errors.RateLimitedMiddleware` turns that into the
+portal's 429 page, as `handler429` does for allauth's own limits. Counts live in the default
+cache (Redis in production; see portal/cache.py for what happens while it is down), in fixed
+windows: simple, one round trip, and at worst twice the limit across a window boundary."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -89,20 +87,3 @@ def rate_limit_consume(*, action: str, key: str) -> None:
         count = 1
     if count > rate.amount:
         raise RateLimited(action, retry_after)
-
-
-class RateLimitedMiddleware:
-    """Any view whose service raised RateLimited answers with the 429 page."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, RateLimited):
-            from .errors import too_many_requests
-
-            return too_many_requests(request, exception)
-        return None

@@ -39,7 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if settings.PORTAL_BENCH_CEILING:
-    urlpatterns.append(path("bench/ceiling/", views.bench_ceiling, name="bench_ceiling"))
+    urlpatterns.append(path("", include("devtools.urls")))
 
 handler404 = "portal.errors.page_not_found"
 handler500 = "portal.errors.server_error"

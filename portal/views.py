@@ -244,9 +244,3 @@ def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "portal/outbox_detail.html", {"message": message, "back": reverse("portal:outbox")}
     )
-
-
-def bench_ceiling(request: HttpRequest) -> HttpResponse:
-    """bench/run's ceiling: no work beyond the middleware every page goes through. Mounted only
-    when PORTAL_BENCH_CEILING is on."""
-    return HttpResponse(b"ok", content_type="text/plain")

@@ -57,12 +57,6 @@ class RelationshipsConfig(AppConfig):
         register_panel(relationships_panel, order=40)
         register_panel(invitation_inbox_panel, order=35)
 
-        from portal.scale import register_scale_step
-
-        from .scale import seed_relationships
-
-        register_scale_step("relationships", seed_relationships, order=40)
-
         from django.utils.translation import gettext_lazy as _
 
         from portal.models import Organization

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .services.bulk import bulk_batch_send
 from .services.expiry import invitations_expire_due
 
 
@@ -16,6 +17,4 @@ def relationships_expire_invitations() -> int:
 @shared_task(acks_late=True)
 def relationships_bulk_invitations_send(batch_id: int) -> None:
     """Send a confirmed bulk-invitation file in chunks; a rerun resumes where it stopped."""
-    from .services.bulk import bulk_batch_send
-
     bulk_batch_send(batch_id=batch_id)

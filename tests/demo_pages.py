@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.test import Client
 
-from portal.demo import DEMO_ORGS
+from devtools.demo.portal import DEMO_ORGS
 from portal.models import Membership, OutboxMessage, User
 from tests.factories import acting
 

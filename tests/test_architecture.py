@@ -3,8 +3,12 @@
 Every Python file of every app (migrations included; imports inside functions and under
 TYPE_CHECKING count too) is parsed with `ast`. The rule:
 - `portal`, the core, imports no feature app;
+- `devtools`, the top (demo and scale data, the process runners), may import every app, and no
+  app imports it;
 - a feature app imports another only along an arrow of ALLOWED;
-- the features' arrows form no cycle.
+- the features' arrows form no cycle;
+- inside an app, no modules import each other in a circle (a module-level graph: `from pkg
+  import name` where `name` is a submodule imports the submodule).
 Templates count as their app's code (templates/<app>/, templates/emails/<app>_*; the rest is the
 core's): what they include or extend, the URL namespaces they reverse and the tag libraries they
 load are arrows under the same rule. Strings such as `include("enrollment.settings_urls")`,
@@ -21,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = "portal"
+TOP = "devtools"
 # (importer, imported): verification and relationships build on enrolment, never the reverse.
 ALLOWED = {
     ("verification", "enrollment"),
@@ -52,22 +57,23 @@ def _module_of(path: Path, root: Path) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
-def _imported(tree: ast.AST, path: Path, root: Path) -> list[tuple[str, int]]:
-    """(dotted module, line) of every import in the file, relative ones resolved."""
+def _imported(tree: ast.AST, path: Path, root: Path) -> list[tuple[str, int, tuple[str, ...]]]:
+    """(dotted module, line, names imported from it) of every import in the file, relative ones
+    resolved."""
     package = _module_of(path, root)
     if path.name != "__init__.py":
         package = package[:-1]
-    found: list[tuple[str, int]] = []
+    found: list[tuple[str, int, tuple[str, ...]]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(alias.name, node.lineno) for alias in node.names]
+            found += [(alias.name, node.lineno, ()) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[: len(package) - node.level + 1]
                 module = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 module = node.module or ""
-            found.append((module, node.lineno))
+            found.append((module, node.lineno, tuple(alias.name for alias in node.names)))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute | ast.Name)
@@ -76,7 +82,7 @@ def _imported(tree: ast.AST, path: Path, root: Path) -> list[tuple[str, int]]:
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            found.append((node.args[0].value, node.lineno))
+            found.append((node.args[0].value, node.lineno, ()))
     return found
 
 
@@ -86,7 +92,7 @@ def import_edges(root: Path) -> list[Edge]:
     for app in sorted(apps):
         for path in sorted((root / app).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            for module, line in _imported(tree, path, root):
+            for module, line, _names in _imported(tree, path, root):
                 target = module.split(".")[0]
                 if target in apps and target != app:
                     where = f"{path.relative_to(root)}:{line}"
@@ -162,6 +168,83 @@ def cycles(edges: list[Edge]) -> list[list[str]]:
     return found
 
 
+def module_edges(root: Path) -> list[Edge]:
+    """Module to module, inside each app: `from .services import core` imports
+    `<app>.services.core`, `from .services import record` imports `<app>.services` (its
+    `__init__`), `import <app>.tasks` imports `<app>.tasks`."""
+    modules: dict[str, Path] = {}
+    for app in apps_in(root):
+        for path in (root / app).rglob("*.py"):
+            modules[".".join(_module_of(path, root))] = path
+    edges = []
+    for source, path in sorted(modules.items()):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for module, line, names in _imported(tree, path, root):
+            submodules = [f"{module}.{name}" for name in names if f"{module}.{name}" in modules]
+            targets = submodules if len(submodules) == len(names) else [*submodules, module]
+            for target in targets:
+                if target in modules and target != source and _app_of(target) == _app_of(source):
+                    edges.append(Edge(source, target, f"{path.relative_to(root)}:{line}"))
+    return edges
+
+
+def _app_of(module: str) -> str:
+    return module.split(".")[0]
+
+
+def strongly_connected(edges: list[Edge]) -> list[list[str]]:
+    """The groups of more than one module that all reach each other (Tarjan's algorithm): each
+    is one or more import cycles."""
+    graph: dict[str, list[str]] = {}
+    for edge in edges:
+        graph.setdefault(edge.source, []).append(edge.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(set(graph.get(node, ()))):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def module_cycles(root: Path) -> list[str]:
+    """Each import cycle inside an app: its modules, and every import that closes it."""
+    edges = module_edges(root)
+    problems = []
+    for group in strongly_connected(edges):
+        inside = [e for e in edges if e.source in group and e.target in group]
+        problems.append(
+            "cycle inside "
+            + _app_of(group[0])
+            + ": "
+            + ", ".join(group)
+            + ": "
+            + "; ".join(f"{e.where}: {e.source} imports {e.target}" for e in inside)
+        )
+    return problems
+
+
 def violations(root: Path) -> list[str]:
     edges = import_edges(root)
     problems = [f"{e} (the core imports no feature)" for e in edges if e.source == CORE]
@@ -169,7 +252,8 @@ def violations(root: Path) -> list[str]:
     problems += [
         f"{e} (the core's templates use no feature's)" for e in in_templates if e.source == CORE
     ]
-    features = [e for e in edges + in_templates if CORE not in (e.source, e.target)]
+    problems += [f"{e} (no app imports {TOP})" for e in edges + in_templates if e.target == TOP]
+    features = [e for e in edges + in_templates if not {CORE, TOP} & {e.source, e.target}]
     problems += [
         f"{e} (not an allowed arrow: {sorted(ALLOWED)})"
         for e in features
@@ -180,7 +264,7 @@ def violations(root: Path) -> list[str]:
             str(e) for a, b in pairwise(cycle) for e in features if (e.source, e.target) == (a, b)
         ]
         problems.append("cycle " + " -> ".join(cycle) + ": " + "; ".join(lines))
-    return problems
+    return problems + module_cycles(root)
 
 
 def test_dependencies_point_one_way():
@@ -226,3 +310,44 @@ def test_the_check_names_each_broken_rule_with_its_file_and_line(tmp_path):
     )
     assert any(p.startswith("cycle enrollment -> verification -> enrollment") for p in found)
     assert len(found) == 6
+
+
+def test_devtools_imports_every_app_and_no_app_imports_it(tmp_path):
+    _app(tmp_path, "portal", {"urls.py": 'include("devtools.urls")\n'})
+    _app(tmp_path, "enrollment", {"models.py": "from portal.models import User\n"})
+    _app(tmp_path, "verification", {"apps.py": "def f():\n    from devtools.scale import x\n"})
+    _app(
+        tmp_path,
+        "devtools",
+        {"demo.py": "from enrollment.models import X\nfrom verification import services\n"},
+    )
+    assert violations(tmp_path) == [
+        "verification/apps.py:2: verification imports devtools (no app imports devtools)"
+    ]
+
+
+def test_the_check_names_each_import_cycle_inside_an_app(tmp_path):
+    _app(
+        tmp_path,
+        "shop",
+        {
+            "models.py": "from . import rules\n",
+            "rules.py": "import typing\nif typing.TYPE_CHECKING:\n    from .models import X\n",
+            "tasks.py": "from .services import place\n",
+            "selectors.py": "from shop.models import X\n",
+        },
+    )
+    (tmp_path / "shop" / "services").mkdir()
+    (tmp_path / "shop" / "services" / "__init__.py").write_text("from .orders import place\n")
+    (tmp_path / "shop" / "services" / "orders.py").write_text(
+        "def place():\n    from ...shop import tasks\n"
+    )
+    found = violations(tmp_path)
+    assert found == [
+        "cycle inside shop: shop.models, shop.rules: shop/models.py:1: shop.models imports "
+        "shop.rules; shop/rules.py:3: shop.rules imports shop.models",
+        "cycle inside shop: shop.services, shop.services.orders, shop.tasks: "
+        "shop/services/__init__.py:1: shop.services imports shop.services.orders; "
+        "shop/services/orders.py:2: shop.services.orders imports shop.tasks; "
+        "shop/tasks.py:1: shop.tasks imports shop.services",
+    ]

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from portal.demo import DEMO_ORGS, PASSWORD
+from devtools.demo.portal import DEMO_ORGS, PASSWORD
 
 pytestmark = pytest.mark.django_db
 

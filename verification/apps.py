@@ -76,12 +76,6 @@ class VerificationConfig(AppConfig):
             reverify_on_legal_profile_changed, dispatch_uid="verification.reverify"
         )
 
-        from portal.scale import register_scale_step
-
-        from .scale import seed_verification
-
-        register_scale_step("verification", seed_verification, order=30)
-
         from django.utils.translation import gettext_lazy as _
 
         from portal.navigation import NavEntry, register_nav

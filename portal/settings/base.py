@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "relationships",
     "commerce",
     "delegation",
+    # Demo and scale data, `make run`/`make prod`, bench/run's ceiling: `make prod` with
+    # SEED_DEMO=1 seeds on production settings too. Imports every app; none imports it.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +75,7 @@ MIDDLEWARE = [
     "portal.middleware.TenantMiddleware",
     # After the tenant: audit events a request causes carry its client IP and organization.
     "portal.audit.AuditContextMiddleware",
-    "portal.ratelimit.RateLimitedMiddleware",
+    "portal.errors.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -187,8 +190,8 @@ PORTAL_REQUIRE_MFA = env.bool("PORTAL_REQUIRE_MFA", default=True)
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # allauth reads its own setting in places; keep both on one number.
 ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXY_COUNT
-# bench/run only: mounts /bench/ceiling/, a bare view behind the same middleware (the ceiling
-# every page is compared with). Off everywhere else.
+# bench/run only: mounts /bench/ceiling/ (devtools/urls.py), a bare view behind the same
+# middleware (the ceiling every page is compared with). Off everywhere else.
 PORTAL_BENCH_CEILING = env.bool("PORTAL_BENCH_CEILING", default=False)
 
 LANGUAGE_CODE = "en"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from portal.audit import audit_record, notify
+from portal.dispatch import task_queue
 from portal.models import Membership
 from portal.notices import Notice
 from portal.policy import Action, require
@@ -113,8 +114,6 @@ def _own_batch_for_update(*, membership: Membership, batch_id: int) -> Batch:
 def bulk_batch_confirm(*, membership: Membership, batch_id: int) -> Batch:
     """The sender confirmed the reviewed file: queue it for sending (once: a second confirm,
     or the same file confirmed in another draft, changes nothing)."""
-    from ..tasks import relationships_bulk_invitations_send
-
     with transaction.atomic():
         batch = _own_batch_for_update(membership=membership, batch_id=batch_id)
         if batch.status != Batch.Status.DRAFT:
@@ -144,7 +143,9 @@ def bulk_batch_confirm(*, membership: Membership, batch_id: int) -> Batch:
             batch=batch.pk,
             rows=batch.to_send,
         )
-        transaction.on_commit(lambda: relationships_bulk_invitations_send.delay(batch.pk))
+        transaction.on_commit(
+            lambda: task_queue("relationships.tasks.relationships_bulk_invitations_send", batch.pk)
+        )
     return batch
 
 

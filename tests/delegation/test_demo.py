@@ -1,10 +1,10 @@
 import pytest
 
-from delegation import demo
 from delegation.selectors import dap_access_for
-from portal import demo as portal_demo
+from devtools.demo import delegation as demo
+from devtools.demo import portal as portal_demo
+from devtools.demo import relationships as relationships_demo
 from portal.models import Membership, Organization
-from relationships import demo as relationships_demo
 
 pytestmark = pytest.mark.django_db
 

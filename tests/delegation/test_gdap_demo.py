@@ -1,9 +1,9 @@
 import pytest
 
-from delegation.demo_gdap import seed_gdap_demo
 from delegation.models import GdapRelationship
-from portal import demo as portal_demo
-from relationships import demo as relationships_demo
+from devtools.demo import portal as portal_demo
+from devtools.demo import relationships as relationships_demo
+from devtools.demo.delegation_gdap import seed_gdap_demo
 from relationships.selectors import customer_rows
 
 pytestmark = pytest.mark.django_db

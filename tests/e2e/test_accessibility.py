@@ -16,7 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from portal.demo import PASSWORD
+from devtools.demo.portal import PASSWORD
 from portal.models import Membership, OutboxMessage
 from relationships.services.reseller_invitations import reseller_invitation_create
 from tests.e2e.conftest import screenshot, sign_in

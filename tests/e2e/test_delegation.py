@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from portal.demo import PASSWORD
+from devtools.demo.portal import PASSWORD
 from portal.models import User
 from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_accessibility import AXE_OPTIONS

@@ -174,8 +174,8 @@ def test_global_admin_corrects_legal_info_after_an_error(page):
 
 
 def test_demo_litware_resumes_its_draft_and_northwind_shows_the_agreement_banner(new_page):
-    from enrollment import demo
-    from portal import demo as portal_demo
+    from devtools.demo import enrollment as demo
+    from devtools.demo import portal as portal_demo
 
     portal_demo.seed()
     demo.seed()

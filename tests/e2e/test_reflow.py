@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
-from portal.demo import PASSWORD
+from devtools.demo.portal import PASSWORD
 from portal.models import User
 from tests.demo_pages import LANGUAGES, collect, start_pages
 from tests.e2e.conftest import screenshot, sign_in

@@ -1,10 +1,10 @@
 import pytest
 
-from enrollment import demo
+from devtools.demo import enrollment as demo
+from devtools.demo import portal as portal_demo
 from enrollment.models import AgreementAcceptance, EnrollmentDraft, PartnerId
 from enrollment.selectors import agreement_accepted
 from enrollment.wizard import draft_validate
-from portal import demo as portal_demo
 from portal.models import Membership, Organization
 from portal.selectors import organization_has_admin_agent
 

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from portal.demo import PASSWORD
+from devtools.demo.portal import PASSWORD
 from portal.models import User
 from relationships.models import ProviderProfile
 from tests.test_demo_contract import PAGES

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 SMOKE_USER = "sam.sales@northwind-it.example"
 CREATE_USER = f"""
 from allauth.account.models import EmailAddress
-from portal.demo import PASSWORD
+from devtools.demo.portal import PASSWORD
 from portal.models import Membership, Organization, User
 user = User.objects.create_user({SMOKE_USER!r}, PASSWORD, first_name="Sam", last_name="Sales")
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from portal.demo import PASSWORD
+from devtools.demo.portal import PASSWORD
+from devtools.scale.run import SCALE_DOMAIN, ScalePlan
 from portal.models import Organization, OutboxMessage
-from portal.scale import SCALE_DOMAIN, ScalePlan
 from relationships.models import CustomerRelationship, ProviderProfile, ProviderRelationship
 from tests.figures import report
 from verification.models import CaseEvent, CheckResult, VerificationCase

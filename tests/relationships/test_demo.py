@@ -1,8 +1,8 @@
 import pytest
 
-from portal import demo as portal_demo
+from devtools.demo import portal as portal_demo
+from devtools.demo import relationships as demo
 from portal.models import Organization
-from relationships import demo
 from relationships.models import CustomerRelationship, ProviderRelationship
 from relationships.selectors import customers_shared_with_provider
 

@@ -129,7 +129,7 @@ def test_escalation_after_two_business_days_in_review_skips_the_weekend(
 
 
 def test_checks_lost_on_the_way_to_the_worker_are_run_by_the_sweep(db, monkeypatch):
-    monkeypatch.setattr("verification.tasks.queue_checks", lambda case_id: None)
+    monkeypatch.setattr("verification.services.contact.case_checks_queue", lambda case_id: None)
     case = _open_on(MONDAY)
     with time_machine.travel(MONDAY + timedelta(minutes=5), tick=False):
         case_contact_confirm(key=last_link_key(case))

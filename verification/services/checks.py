@@ -3,6 +3,7 @@ so the reviewer sees why it passed or failed; the case then goes to the queue ei
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,14 +11,26 @@ from django.db import transaction
 
 from enrollment.models import LegalProfile, PartnerId
 from enrollment.rules import organization_duplicates, partner_id_in_account_country
+from portal.dispatch import task_queue
 from portal.domains import domain_belongs_to, email_domain, is_consumer_domain
 from portal.models import Market, Organization
 
 from ..models import CaseEvent, CheckResult, VerificationCase
 from .core import lock_case, record
 
+logger = logging.getLogger(__name__)
 Status = VerificationCase.Status
 Name = CheckResult.Name
+
+
+def case_checks_queue(case_id: int) -> None:
+    """Hand the checks to a worker (`verification.tasks.verification_run_checks`), after the
+    commit. A broker failure is logged, not raised: the case's `next_action_at` lets the sweep
+    run them."""
+    try:
+        task_queue("verification.tasks.verification_run_checks", case_id, retry=False)
+    except Exception:
+        logger.warning("verification: could not queue checks for case %s", case_id, exc_info=True)
 
 
 def _website_domain(profile: LegalProfile) -> str:

@@ -25,6 +25,7 @@ from portal.policy import Action, require_member
 from portal.ratelimit import RateLimited
 
 from ..models import CONTACT_CHANGE_STATUSES, CaseEvent, ContactConfirmation, VerificationCase
+from .checks import case_checks_queue
 from .core import ensure_status, lock_case, record, schedule_next
 
 logger = logging.getLogger(__name__)
@@ -133,8 +134,6 @@ def _use_link(key: str) -> tuple[VerificationCase, ContactConfirmation]:
 
 def case_contact_confirm(*, key: str) -> VerificationCase:
     """The primary contact confirmed both facts: run the automated checks."""
-    from ..tasks import queue_checks
-
     with transaction.atomic():
         case, confirmation = _use_link(key)
         record(
@@ -145,7 +144,7 @@ def case_contact_confirm(*, key: str) -> VerificationCase:
             details={"email": confirmation.email},
             email="verification_checking",
         )
-        transaction.on_commit(lambda: queue_checks(case.pk))
+        transaction.on_commit(lambda: case_checks_queue(case.pk))
     return case
 
 

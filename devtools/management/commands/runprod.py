@@ -10,7 +10,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from portal.processes import WORKER_FLAGS, celery, run_together
+from devtools.processes import WORKER_FLAGS, celery, run_together
 
 
 class Command(BaseCommand):

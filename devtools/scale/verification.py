@@ -1,4 +1,4 @@
-"""Scale data for verification (`manage.py seed_scale`; registered in VerificationConfig.ready).
+"""Scale data for verification (`manage.py seed_scale`, after enrolment's step).
 
 Every reseller the portal step made "submitted" gets a case, spread over every status, with the
 events its path would have written and, once checked, its five check results. The organization
@@ -12,9 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portal.models import Organization, User
-from portal.scale import ScaleRun, bulk_insert, next_ids
+from verification.models import (
+    CASE_PROGRESS_FIELDS,
+    OPEN_STATUSES,
+    CaseEvent,
+    CheckResult,
+    VerificationCase,
+)
 
-from .models import CASE_PROGRESS_FIELDS, OPEN_STATUSES, CaseEvent, CheckResult, VerificationCase
+from .run import ScaleRun, bulk_insert, next_ids
 
 Status = VerificationCase.Status
 Event = CaseEvent.Type

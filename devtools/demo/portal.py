@@ -1,6 +1,6 @@
 """Demo organizations and users (DOMAIN.md "Demo data"). Idempotent: run it any number of times.
 
-Each app adds its own state in its `demo.py` (enrolment drafts, verification cases,
+Each app's state is added by its module beside this one (enrolment drafts, verification cases,
 relationships); `manage.py seed_demo` runs them in order."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Market, Membership, Organization, User
+from portal.models import Market, Membership, Organization, User
 
 PASSWORD = "Demo-Partner-2026"
 

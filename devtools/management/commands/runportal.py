@@ -8,8 +8,8 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from portal.demo import DEMO_ORGS, PASSWORD
-from portal.processes import WORKER_FLAGS, celery, run_together
+from devtools.demo.portal import DEMO_ORGS, PASSWORD
+from devtools.processes import WORKER_FLAGS, celery, run_together
 
 
 class Command(BaseCommand):

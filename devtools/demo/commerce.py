@@ -13,19 +13,19 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from portal.demo import demo_days_ago
-from portal.models import Market, Membership, Organization
-
-from .billing import billing_totals_apply
-from .catalogue import catalogue_seed
-from .models import (
+from commerce.billing import billing_totals_apply
+from commerce.catalogue import catalogue_seed
+from commerce.models import (
     Offer,
     OfferPrice,
     Order,
     Subscription,
     SubscriptionEvent,
 )
-from .services import add_months, subscription_new, term_end_after, unit_price_of
+from commerce.services import add_months, subscription_new, term_end_after, unit_price_of
+from portal.models import Market, Membership, Organization
+
+from .portal import demo_days_ago
 
 # (customer domain, offer code, quantity, term, how the dates are set, days)
 # "bought": purchased `days` ago; "ends": the current (monthly) term ends in `days` days.

@@ -13,10 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from portal.demo import AGREEMENT_PUBLISHED_DAYS_AGO, DEMO_DAYS_AGO, PASSWORD, demo_days_ago
-from portal.models import Market, Membership, Organization, User
-
-from .models import (
+from enrollment.models import (
     AgreementAcceptance,
     AgreementVersion,
     EnrollmentDraft,
@@ -24,6 +21,9 @@ from .models import (
     LegalProfile,
     PartnerId,
 )
+from portal.models import Market, Membership, Organization, User
+
+from .portal import AGREEMENT_PUBLISHED_DAYS_AGO, DEMO_DAYS_AGO, PASSWORD, demo_days_ago
 
 PROFILES = {
     "northwind-it.example": {

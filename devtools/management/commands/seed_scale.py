@@ -1,10 +1,9 @@
 """`manage.py seed_scale [--scale 1.0]`: benchmark-sized data on top of the demo data.
 
-Lives in portal and imports no feature app: each app registers its step with
-`portal.scale.register_scale_step` in its AppConfig.ready() (like the dashboard panels), and
-this command runs the registered steps in order, in one transaction. It runs `seed_demo` first,
-so the demo users keep working with their password. It refuses (and changes nothing) when
-scale data is already present: drop the database to rebuild it."""
+Runs the steps of `devtools.scale.SCALE_STEPS` (one module per app) in order, in one
+transaction. It runs `seed_demo` first, so the demo users keep working with their password. It
+refuses (and changes nothing) when scale data is already present: drop the database to rebuild
+it."""
 
 from __future__ import annotations
 
@@ -14,7 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from portal.scale import existing_scale_data, new_run, scale_steps
+from devtools.scale import SCALE_STEPS
+from devtools.scale.run import existing_scale_data, new_run
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             f"{key}={value}" for key, value in run.counts.items()
         ))  # fmt: skip
         with transaction.atomic():
-            for name, step in scale_steps():
+            for name, step in SCALE_STEPS:
                 step_started = time.perf_counter()
                 step(run)
                 self.stdout.write(f"  {name:<14} {time.perf_counter() - step_started:6.1f} s")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from portal.demo import demo_days_ago
+from delegation.models import AdminAccess
 from portal.models import Membership, Organization
 from relationships.models import CustomerRelationship
 
-from .demo_gdap import seed_gdap_demo
-from .models import AdminAccess
+from .delegation_gdap import seed_gdap_demo
+from .portal import demo_days_ago
 
 CONTOSO = "contoso-distribution.example"
 NORTHWIND = "northwind-it.example"

@@ -12,15 +12,15 @@ from typing import TypedDict
 
 from django.db import transaction
 
-from portal.demo import CONTOSO_PARTNERSHIP_DAYS_AGO, demo_days_ago
 from portal.models import Market, Membership, Organization, Region
-
-from .models import (
+from relationships.models import (
     CustomerRelationship,
     ProviderProfile,
     ProviderRelationship,
     RelationshipEvent,
 )
+
+from .portal import CONTOSO_PARTNERSHIP_DAYS_AGO, demo_days_ago
 
 
 class _Profile(TypedDict):

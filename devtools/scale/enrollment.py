@@ -1,4 +1,4 @@
-"""Scale data for enrolment (`manage.py seed_scale`; registered in EnrollmentConfig.ready).
+"""Scale data for enrolment (`manage.py seed_scale`, after the core's step).
 
 Every enrolled reseller the portal step made gets its legal profile and an associated location
 PartnerID; every reseller still in draft gets a wizard draft with its legal step filled in."""
@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.scale import ScaleRun, bulk_insert
-
-from .fields import LEGAL_ADDRESS_FIELDS, LEGAL_CONTACT_FIELDS
-from .models import (
+from enrollment.fields import LEGAL_ADDRESS_FIELDS, LEGAL_CONTACT_FIELDS
+from enrollment.models import (
     EnrollmentDraft,
     LegalProfile,
     PartnerId,
 )
+
+from .run import ScaleRun, bulk_insert
 
 _CITIES = {
     "IT": "Milano",

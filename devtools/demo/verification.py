@@ -3,7 +3,7 @@ events and emails: Northwind verified, Tailspin in review, Wingtip waiting for i
 contact. Idempotent: an organization that has a case is left alone.
 
 The services stamp everything "now"; each new case is then moved back onto the demo's story
-(portal.demo.DEMO_DAYS_AGO), its events spread from the enrolment to the last step, so the
+(devtools.demo.portal.DEMO_DAYS_AGO), its events spread from the enrolment to the last step, so the
 timeline, the queue's ages and the agreement date agree with each other."""
 
 from __future__ import annotations
@@ -12,11 +12,16 @@ from datetime import datetime
 
 from django.db import transaction
 
-from portal.demo import DEMO_DAYS_AGO, demo_days_ago
 from portal.models import Membership, Organization, OutboxMessage, User
+from verification.models import CaseEvent, VerificationCase
+from verification.services import (
+    case_approve,
+    case_checks_complete,
+    case_contact_confirm,
+    case_open,
+)
 
-from .models import CaseEvent, VerificationCase
-from .services import case_approve, case_checks_complete, case_contact_confirm, case_open
+from .portal import DEMO_DAYS_AGO, demo_days_ago
 
 REVIEWER = "reviewer@csp-operator.example"
 TARGETS = {

@@ -1,4 +1,4 @@
-"""Scale data for relationships (`manage.py seed_scale`; registered in RelationshipsConfig.ready).
+"""Scale data for relationships (`manage.py seed_scale`, after verification's step).
 
 The demo provider Contoso Distribution holds the big book: `contoso_relationships` resellers
 (some ended), nearly every customer shared with it, pending invitations. Fabrikam
@@ -14,9 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from portal.models import Organization, Region
-from portal.scale import ScaleRun, Tenant, bulk_insert, next_ids, zipf_weights
-
-from .models import (
+from relationships.models import (
     CustomerRelationship,
     ProviderProfile,
     ProviderRelationship,
@@ -24,6 +22,8 @@ from .models import (
     ResellerInvitation,
     domain_path,
 )
+
+from .run import ScaleRun, Tenant, bulk_insert, next_ids, zipf_weights
 
 Event = RelationshipEvent.Type
 ACTIVE = ProviderRelationship.Status.ACTIVE

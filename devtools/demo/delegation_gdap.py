@@ -1,7 +1,7 @@
 """Demo GDAP (DOMAIN.md demo data): Contoso, whose admin access (DAP) to Northwind's customer
 Proseware Italia was removed, asked Proseware two days ago for User and Helpdesk administrator
 roles instead; the request waits for Proseware's answer. Idempotent; called at the end of
-`delegation.demo.seed()` (after relationships' demo, which creates the customers)."""
+`devtools.demo.delegation.seed()` (after relationships' demo, which creates the customers)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import secrets
 
 from django.db import transaction
 
-from portal.demo import demo_days_ago
+from delegation.models import GDAP_REQUEST_VALIDITY, GdapRelationship
 from portal.models import DelegatedRole, Membership, Organization
 
-from .models import GDAP_REQUEST_VALIDITY, GdapRelationship
+from .portal import demo_days_ago
 
 GDAP_DEMO_NAME = "Contoso support 2027"
 

@@ -1,8 +1,8 @@
-"""Scale data for commerce (`manage.py seed_scale`; registered in CommerceConfig.ready after
-relationships): one subscription, a quarter of them two, for every active customer relationship
-of the scale customers, so the demo provider Contoso Distribution bills ~200,000 at scale 1.0
-and Northwind IT's 1,200 customers have theirs. Rows go in by COPY (`bulk_insert`) with their
-order; the running billing totals are then computed in SQL, two grouped INSERTs, never per row.
+"""Scale data for commerce (`manage.py seed_scale`, after relationships' step): one subscription,
+a quarter of them two, for every active customer relationship of the scale customers, so the
+demo provider Contoso Distribution bills ~200,000 at scale 1.0 and Northwind IT's 1,200
+customers have theirs. Rows go in by COPY (`bulk_insert`) with their order; the running billing
+totals are then computed in SQL, two grouped INSERTs, never per row.
 
 The catalogue is the one already in the database (commerce's own seed); when there is none, a
 small one is made here with a price in every market currency."""
@@ -15,12 +15,12 @@ from typing import Any
 
 from django.db import connection
 
+from commerce.billing import LIVE_STATUSES
+from commerce.models import CHANGE_WINDOW, BillingTotal, Offer, OfferPrice, Order, Subscription
 from portal.models import Market, Membership
-from portal.scale import ScaleRun, bulk_insert, next_ids
 from relationships.models import CustomerRelationship
 
-from .billing import LIVE_STATUSES
-from .models import CHANGE_WINDOW, BillingTotal, Offer, OfferPrice, Order, Subscription
+from .run import ScaleRun, bulk_insert, next_ids
 
 Status = Subscription.Status
 

@@ -1,0 +1,16 @@
+"""The demo data of DOMAIN.md, one module per app it fills; `manage.py seed_demo` runs them in
+dependency order. Each is idempotent: run it any number of times."""
+
+from __future__ import annotations
+
+from . import commerce, delegation, enrollment, portal, relationships, verification
+
+
+def seed_demo() -> None:
+    """The organizations and users first, then what each app adds to them."""
+    portal.seed()
+    enrollment.seed()
+    verification.seed()
+    relationships.seed()
+    commerce.seed()
+    delegation.seed()
