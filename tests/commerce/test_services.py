@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from commerce.models import BillingTotal, Offer, OfferPrice, Subscription, SubscriptionEvent
+from commerce.selectors import billing_totals_by_currency
 from commerce.services import (
     order_place,
     subscription_auto_renew_set,
@@ -24,6 +25,7 @@ from commerce.services import (
 )
 from portal import delegation
 from portal.models import AuditEvent, DelegatedRole, Market, OutboxMessage
+from tests.commerce.billing_factories import subscription
 from tests.commerce.factories import subscription_for
 from tests.factories import acting, member
 from tests.relationships.factories import (
@@ -246,6 +248,19 @@ def test_cancel_within_the_window_removes_the_cost(world):
         subscription_quantity_change(
             **acting(world["adatum"]), subscription_id=subscription.pk, quantity=5
         )
+
+
+def test_totals_back_to_nothing_are_exactly_zero_and_leave_the_billing_page(world):
+    """Costs in cents added and taken away leave no residue in the running totals (SQLite keeps
+    decimals as floats: unrounded, the provider's EUR row stayed listed at -0.00)."""
+    shared = world["shared"]
+    made = [subscription(shared, unit_price=price) for price in ("12.34", "22.10", "0.07")]
+    for each in made:
+        subscription_cancel(**acting(world["adatum"]), subscription_id=each.pk)
+    totals = BillingTotal.objects.filter(organization=shared.provider)
+    assert totals.count() == 2  # overall and for Adatum, both back to nothing
+    assert totals.filter(subscriptions=0, monthly_cost=0).count() == 2
+    assert billing_totals_by_currency(organization=shared.provider) == []
 
 
 def test_suspend_keeps_the_cost_and_only_the_provider_may(world):

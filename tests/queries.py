@@ -1,0 +1,20 @@
+"""A request's queries, counted: the query budget tests compare a page with 1 row and with 3
+(enough to show a query per row) instead of building dozens of rows."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def queries_of(client: Client, path: str, *, status: int = 200) -> tuple[int, str]:
+    """The number of queries of a GET of `path` (a streamed body read to its end) and its text."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+        assert response.status_code == status, (path, response.status_code)
+        if response.streaming:
+            text = b"".join(response.streaming_content).decode()
+        else:
+            text = response.content.decode()
+    return len(ctx), text
