@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,3 +20,9 @@ def queries_of(client: Client, path: str, *, status: int = 200) -> tuple[int, st
         else:
             text = response.content.decode()
     return len(ctx), text
+
+
+def queries_for_1_and_3(make: Callable[[int], tuple[Client, str]]) -> list[int]:
+    """The queries of a page for a tenant with 1 row and for another with 3: `make(n)` builds a
+    tenant with `n` rows and returns a client of it and the path."""
+    return [queries_of(*make(n))[0] for n in (1, 3)]
