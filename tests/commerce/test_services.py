@@ -4,15 +4,22 @@ end, emails to the right admins once, audit events in all three logs, totals aft
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 
-from commerce.models import BillingTotal, Offer, OfferPrice, Subscription, SubscriptionEvent
+from commerce.models import (
+    CHANGE_WINDOW,
+    BillingTotal,
+    Offer,
+    OfferPrice,
+    Subscription,
+    SubscriptionEvent,
+)
 from commerce.selectors import billing_totals_by_currency
 from commerce.services import (
     order_place,
@@ -227,6 +234,53 @@ def test_quantity_goes_up_any_time_and_down_only_within_the_window(world):
         "quantity_changed",
         "quantity_changed",
     ]
+
+
+def _window_opened(world, start: str) -> tuple[Subscription, datetime]:
+    """A subscription of 10 seats and when its change window opened: at the purchase, or at
+    the renewal (the sweep at the term end opens it again for CHANGE_WINDOW)."""
+    subscription = _order(world["contoso"], world["shared"].customer_id, quantity=10)
+    if start == "purchase":
+        return subscription, subscription.purchased_at
+    renewed_at = subscription.term_end + timedelta(minutes=1)
+    with time_machine.travel(renewed_at, tick=False):
+        assert subscriptions_sweep_due() == 1
+    return subscription, renewed_at
+
+
+def _reduce_or_cancel(world, subscription: Subscription, change: str) -> None:
+    if change == "reduce":
+        subscription_quantity_change(
+            **acting(world["adatum"]), subscription_id=subscription.pk, quantity=9
+        )
+    else:
+        subscription_cancel(**acting(world["adatum"]), subscription_id=subscription.pk)
+
+
+@pytest.mark.parametrize("start", ["purchase", "renewal"])
+@pytest.mark.parametrize("change", ["reduce", "cancel"])
+def test_the_change_window_is_open_until_168_hours_after_purchase_or_renewal(world, start, change):
+    subscription, opened = _window_opened(world, start)
+    with time_machine.travel(opened + CHANGE_WINDOW - timedelta(minutes=1), tick=False):
+        _reduce_or_cancel(world, subscription, change)
+    subscription.refresh_from_db()
+    expected = (9, "active") if change == "reduce" else (10, "cancelled")
+    assert (subscription.quantity, subscription.status) == expected
+
+
+@pytest.mark.parametrize("start", ["purchase", "renewal"])
+@pytest.mark.parametrize("change", ["reduce", "cancel"])
+def test_the_change_window_is_closed_from_168_hours_after_purchase_or_renewal(world, start, change):
+    subscription, opened = _window_opened(world, start)
+    late = opened + CHANGE_WINDOW + timedelta(minutes=1)
+    with time_machine.travel(late, tick=False), pytest.raises(ValidationError) as exc:
+        _reduce_or_cancel(world, subscription, change)
+    message = " ".join(exc.value.messages)
+    assert "only within 7 days (168 hours) of purchase or renewal" in message
+    closed = formats.date_format(timezone.localtime(opened + CHANGE_WINDOW), "DATETIME_FORMAT")
+    assert f"the window for this term closed on {closed}." in message
+    subscription.refresh_from_db()
+    assert (subscription.quantity, subscription.status) == (10, "active")
 
 
 def test_quantity_below_one_is_refused(world):
