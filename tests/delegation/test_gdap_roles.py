@@ -206,6 +206,7 @@ def test_the_subscription_page(g, role):
     response = acting_for(g).get(f"/subscriptions/{subscription.pk}/")
     if Action.VIEW_SUBSCRIPTIONS in ALLOWED[role]:
         assert response.status_code == 200
+        assert subscription.offer.name in response.content.decode()
     else:
         assert response.status_code == 403
 

@@ -107,6 +107,8 @@ def test_a_similar_domain_is_not_the_same_company(client_for):
         .status_code
         == 404
     )
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
 
 
 def test_every_lifecycle_step_is_listed_on_both_sides_and_revoked_and_expired_stay_visible(
