@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import F
+from django.db.models.functions import Round
 
 from .models import BillingTotal, Subscription
 
@@ -19,7 +20,9 @@ def billing_totals_apply(
     """Add `cost_delta` (monthly cost) and `count_delta` (live subscriptions) to the totals of the
     subscription's customer, reseller and provider, each overall and for this customer. Rows are
     created on first use; the update is one statement per row (`F()`), so concurrent orders add
-    up instead of overwriting each other."""
+    up instead of overwriting each other. The sum is rounded to the cent in SQL: SQLite keeps a
+    decimal column as a binary float, and unrounded additions would drift (a total back to
+    nothing would read -0.00 and stay listed); on PostgreSQL the rounding changes nothing."""
     if not cost_delta and not count_delta:
         return
     holders = {subscription.customer_id, subscription.reseller_id, subscription.provider_id}
@@ -31,6 +34,6 @@ def billing_totals_apply(
                 currency=subscription.currency,
             )
             BillingTotal.objects.filter(pk=row.pk).update(
-                monthly_cost=F("monthly_cost") + cost_delta,
+                monthly_cost=Round(F("monthly_cost") + cost_delta, 2),
                 subscriptions=F("subscriptions") + count_delta,
             )

@@ -9,7 +9,13 @@ from enrollment.models import EnrollmentDraft
 from portal.forms import clean_query_text, storable_text
 from tests.enrollment.factories import contact_data, drafting_user
 from tests.factories import member
-from tests.relationships.factories import ProviderRelationshipFactory, provider_org, reseller_org
+from tests.relationships.factories import (
+    CustomerRelationshipFactory,
+    ProviderRelationshipFactory,
+    customer_org,
+    provider_org,
+    reseller_org,
+)
 
 
 def test_storable_text_drops_nul_and_lone_surrogates_and_keeps_everything_else():
@@ -27,18 +33,38 @@ def test_a_search_term_is_storable_trimmed_and_bounded():
 )
 def test_a_nul_in_a_providers_search_finds_what_the_clean_term_finds(client_for, path):
     provider = provider_org()
-    ProviderRelationshipFactory(provider=provider, reseller=reseller_org(legal_name="Beta Srl"))
-    response = client_for(member(provider)).get(path, {"q": "be\x00ta"})
-    assert response.status_code == 200
+    for name in ("Beta", "Gamma"):
+        CustomerRelationshipFactory(
+            relationship=ProviderRelationshipFactory(
+                provider=provider, reseller=reseller_org(legal_name=f"{name} Srl")
+            ),
+            customer=customer_org(legal_name=f"{name}cust Foods"),
+        )
+    client = client_for(member(provider))
+    clean = _text(client.get(path, {"q": "beta"}))
+    hostile = _text(client.get(path, {"q": "be\x00ta"}))
+    for text in (clean, hostile):
+        assert "Beta" in text and "Gamma" not in text
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/indirect-providers/", "/customers/", "/find-a-provider/"])
 def test_a_nul_in_a_resellers_search_answers_the_page(client_for, path):
+    """A term of only NUL is no term: the page lists what it lists unsearched."""
     reseller = reseller_org()
-    ProviderRelationshipFactory(reseller=reseller)
-    response = client_for(member(reseller)).get(path, {"q": "\x00"})
+    shared = CustomerRelationshipFactory(
+        relationship=ProviderRelationshipFactory(reseller=reseller)
+    )
+    client = client_for(member(reseller))
+    expected = shared.provider.legal_name if path != "/customers/" else shared.customer.legal_name
+    assert expected in _text(client.get(path))
+    assert expected in _text(client.get(path, {"q": "\x00"}))
+
+
+def _text(response) -> str:
     assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode()
 
 
 @pytest.mark.django_db

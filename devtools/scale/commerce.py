@@ -260,7 +260,7 @@ def _catalogue(run: ScaleRun) -> dict[str, list[tuple[int, Decimal, Decimal, str
 
 _TOTALS_SQL = """
 INSERT INTO {totals} (organization_id, customer_id, currency, subscriptions, monthly_cost)
-SELECT holder, {customer}, currency, COUNT(*), SUM(monthly_cost) FROM (
+SELECT holder, {customer}, currency, COUNT(*), ROUND(SUM(monthly_cost), 2) FROM (
     SELECT provider_id AS holder, customer_id, currency, monthly_cost FROM {subscriptions}
         WHERE id BETWEEN %(first)s AND %(last)s AND status IN {live}
     UNION ALL
@@ -273,14 +273,15 @@ SELECT holder, {customer}, currency, COUNT(*), SUM(monthly_cost) FROM (
 GROUP BY holder, {group}
 ON CONFLICT ({conflict}) WHERE {condition} DO UPDATE SET
     subscriptions = {totals}.subscriptions + EXCLUDED.subscriptions,
-    monthly_cost = {totals}.monthly_cost + EXCLUDED.monthly_cost
+    monthly_cost = ROUND({totals}.monthly_cost + EXCLUDED.monthly_cost, 2)
 """
 
 
 def billing_totals_rebuild(*, first_id: int, last_id: int) -> None:
     """Add the subscriptions with ids in [first_id, last_id] to the running totals, as
     `billing_totals_apply` would have one by one: for the provider, the reseller and the
-    customer, overall and per customer; live subscriptions only."""
+    customer, overall and per customer; live subscriptions only. Sums are rounded to the cent
+    in SQL, as `billing_totals_apply` rounds (SQLite adds decimals as floats)."""
     quote = connection.ops.quote_name
     names = {
         "totals": quote(BillingTotal._meta.db_table),

@@ -3,11 +3,11 @@ and running totals computed in SQL that equal what `billing_totals_apply` would 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Sum
 
 from commerce.billing import LIVE_STATUSES
 from commerce.models import BillingTotal, Order, Subscription
@@ -23,13 +23,14 @@ def seeded():
 
 
 def _sums(qs, *group):
-    return {
-        tuple(row[g] for g in group): (row["n"], row["cost"])
-        for row in qs.filter(status__in=LIVE_STATUSES)
-        .values(*group)
-        .annotate(n=Count("pk"), cost=Sum("monthly_cost"))
-        .order_by()
-    }
+    """(count, cost) of the live subscriptions per `group`, added up here in Decimal from each
+    row's cost: an SQL SUM over a decimal column goes through floats on SQLite."""
+    sums: dict[tuple, tuple[int, Decimal]] = {}
+    for row in qs.filter(status__in=LIVE_STATUSES).values(*group, "monthly_cost"):
+        key = tuple(row[g] for g in group)
+        n, cost = sums.get(key, (0, Decimal("0")))
+        sums[key] = (n + 1, cost + row["monthly_cost"])
+    return sums
 
 
 def test_seed_gives_the_scale_customers_subscriptions_and_exact_totals(seeded, client):

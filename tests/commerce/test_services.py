@@ -4,15 +4,23 @@ end, emails to the right admins once, audit events in all three logs, totals aft
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 
-from commerce.models import BillingTotal, Offer, OfferPrice, Subscription, SubscriptionEvent
+from commerce.models import (
+    CHANGE_WINDOW,
+    BillingTotal,
+    Offer,
+    OfferPrice,
+    Subscription,
+    SubscriptionEvent,
+)
+from commerce.selectors import billing_totals_by_currency
 from commerce.services import (
     order_place,
     subscription_auto_renew_set,
@@ -24,6 +32,7 @@ from commerce.services import (
 )
 from portal import delegation
 from portal.models import AuditEvent, DelegatedRole, Market, OutboxMessage
+from tests.commerce.billing_factories import subscription
 from tests.commerce.factories import subscription_for
 from tests.factories import acting, member
 from tests.relationships.factories import (
@@ -227,6 +236,53 @@ def test_quantity_goes_up_any_time_and_down_only_within_the_window(world):
     ]
 
 
+def _window_opened(world, start: str) -> tuple[Subscription, datetime]:
+    """A subscription of 10 seats and when its change window opened: at the purchase, or at
+    the renewal (the sweep at the term end opens it again for CHANGE_WINDOW)."""
+    subscription = _order(world["contoso"], world["shared"].customer_id, quantity=10)
+    if start == "purchase":
+        return subscription, subscription.purchased_at
+    renewed_at = subscription.term_end + timedelta(minutes=1)
+    with time_machine.travel(renewed_at, tick=False):
+        assert subscriptions_sweep_due() == 1
+    return subscription, renewed_at
+
+
+def _reduce_or_cancel(world, subscription: Subscription, change: str) -> None:
+    if change == "reduce":
+        subscription_quantity_change(
+            **acting(world["adatum"]), subscription_id=subscription.pk, quantity=9
+        )
+    else:
+        subscription_cancel(**acting(world["adatum"]), subscription_id=subscription.pk)
+
+
+@pytest.mark.parametrize("start", ["purchase", "renewal"])
+@pytest.mark.parametrize("change", ["reduce", "cancel"])
+def test_the_change_window_is_open_until_168_hours_after_purchase_or_renewal(world, start, change):
+    subscription, opened = _window_opened(world, start)
+    with time_machine.travel(opened + CHANGE_WINDOW - timedelta(minutes=1), tick=False):
+        _reduce_or_cancel(world, subscription, change)
+    subscription.refresh_from_db()
+    expected = (9, "active") if change == "reduce" else (10, "cancelled")
+    assert (subscription.quantity, subscription.status) == expected
+
+
+@pytest.mark.parametrize("start", ["purchase", "renewal"])
+@pytest.mark.parametrize("change", ["reduce", "cancel"])
+def test_the_change_window_is_closed_from_168_hours_after_purchase_or_renewal(world, start, change):
+    subscription, opened = _window_opened(world, start)
+    late = opened + CHANGE_WINDOW + timedelta(minutes=1)
+    with time_machine.travel(late, tick=False), pytest.raises(ValidationError) as exc:
+        _reduce_or_cancel(world, subscription, change)
+    message = " ".join(exc.value.messages)
+    assert "only within 7 days (168 hours) of purchase or renewal" in message
+    closed = formats.date_format(timezone.localtime(opened + CHANGE_WINDOW), "DATETIME_FORMAT")
+    assert f"the window for this term closed on {closed}." in message
+    subscription.refresh_from_db()
+    assert (subscription.quantity, subscription.status) == (10, "active")
+
+
 def test_quantity_below_one_is_refused(world):
     subscription = _order(world["contoso"], world["shared"].customer_id, quantity=2)
     with pytest.raises(ValidationError):
@@ -246,6 +302,19 @@ def test_cancel_within_the_window_removes_the_cost(world):
         subscription_quantity_change(
             **acting(world["adatum"]), subscription_id=subscription.pk, quantity=5
         )
+
+
+def test_totals_back_to_nothing_are_exactly_zero_and_leave_the_billing_page(world):
+    """Costs in cents added and taken away leave no residue in the running totals (SQLite keeps
+    decimals as floats: unrounded, the provider's EUR row stayed listed at -0.00)."""
+    shared = world["shared"]
+    made = [subscription(shared, unit_price=price) for price in ("12.34", "22.10", "0.07")]
+    for each in made:
+        subscription_cancel(**acting(world["adatum"]), subscription_id=each.pk)
+    totals = BillingTotal.objects.filter(organization=shared.provider)
+    assert totals.count() == 2  # overall and for Adatum, both back to nothing
+    assert totals.filter(subscriptions=0, monthly_cost=0).count() == 2
+    assert billing_totals_by_currency(organization=shared.provider) == []
 
 
 def test_suspend_keeps_the_cost_and_only_the_provider_may(world):

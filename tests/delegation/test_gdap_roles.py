@@ -10,7 +10,6 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
-from django.urls import Resolver404, resolve
 
 from delegation.models import GdapRelationship
 from portal.delegation import ACTING_FOR_SESSION_KEY, delegated_membership
@@ -154,27 +153,18 @@ def test_a_global_admins_password_is_never_reset_by_a_partner(g, role):
         assert response.status_code == 403
 
 
-def _page_exists(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     ("path", "action"),
     [("/subscriptions/", Action.VIEW_SUBSCRIPTIONS), ("/billing/", Action.VIEW_BILLING)],
 )
 def test_commerce_pages(g, role, path, action):
-    if not _page_exists(path):
-        pytest.skip(f"{path} is built on the commerce branch; this runs once it is merged")
+    """The page answers a role that allows it and refuses (403) one that does not: a missing
+    page (404) fails both."""
     approved_from_the_email(g, role)
     response = acting_for(g).get(path)
-    assert (response.status_code == 200) == (action in ALLOWED[role]), response.status_code
-    if action not in ALLOWED[role]:
-        assert response.status_code in (403, 404)
+    expected = 200 if action in ALLOWED[role] else 403
+    assert response.status_code == expected, response.status_code
 
 
 def test_the_roles_of_two_relationships_add_up(g):
@@ -192,7 +182,7 @@ def test_the_source_costs_one_query_whatever_the_number_of_relationships(
     g.approved([DelegatedRole.HELPDESK_ADMINISTRATOR])
     with django_assert_max_num_queries(1):
         assert gdap_access(g.agent.user, g.customer) is not None
-    for n in range(20):
+    for n in range(2):
         g.approved([DelegatedRole.BILLING_READER], name=f"R{n}")
     with django_assert_max_num_queries(1):
         assert gdap_access(g.agent.user, g.customer).roles == {
@@ -216,6 +206,7 @@ def test_the_subscription_page(g, role):
     response = acting_for(g).get(f"/subscriptions/{subscription.pk}/")
     if Action.VIEW_SUBSCRIPTIONS in ALLOWED[role]:
         assert response.status_code == 200
+        assert subscription.offer.name in response.content.decode()
     else:
         assert response.status_code == 403
 

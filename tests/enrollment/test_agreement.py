@@ -112,7 +112,7 @@ def test_customers_get_no_agreement_panel(client_for):
     assert "Partner Agreement" not in client_for(customer).get("/dashboard/").text
 
 
-def test_dashboard_runs_the_same_queries_with_1_or_20_earlier_acceptances(
+def test_dashboard_runs_the_same_queries_with_1_or_3_earlier_acceptances(
     client_for, reseller_admin
 ):
     client = client_for(reseller_admin)
@@ -138,8 +138,8 @@ def test_dashboard_runs_the_same_queries_with_1_or_20_earlier_acceptances(
     accept_old_version(0)
     with CaptureQueriesContext(connection) as one:
         assert "A new version of the Partner Agreement" in client.get("/dashboard/").text
-    for n in range(1, 20):
+    for n in range(1, 3):
         accept_old_version(n)
-    with CaptureQueriesContext(connection) as twenty:
-        client.get("/dashboard/")
-    assert len(one) == len(twenty)
+    with CaptureQueriesContext(connection) as three:
+        assert "A new version of the Partner Agreement" in client.get("/dashboard/").text
+    assert len(one) == len(three)

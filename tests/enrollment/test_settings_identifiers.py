@@ -39,27 +39,17 @@ def test_identifiers_lists_only_this_tenants_partner_ids(
     assert "7654321" not in page
 
 
-@pytest.mark.parametrize("rows", [1, 50])
-def test_identifiers_query_count_does_not_grow_with_rows(
-    client_for, reseller_admin, django_assert_max_num_queries, rows
-):
-    for n in range(rows):
-        partner_id(reseller_admin.organization, f"{5000000 + n}")
-    client = client_for(reseller_admin)
-    with django_assert_max_num_queries(9):
-        assert client.get(URL).status_code == 200
-
-
-def test_identifiers_runs_the_same_queries_for_1_and_50_partner_ids(client_for, reseller_admin):
+def test_identifiers_runs_the_same_queries_for_1_and_3_partner_ids(client_for, reseller_admin):
     partner_id(reseller_admin.organization, "5000000")
     client = client_for(reseller_admin)
     with CaptureQueriesContext(connection) as one:
         client.get(URL)
-    for n in range(1, 50):
+    for n in range(1, 3):
         partner_id(reseller_admin.organization, f"{5000000 + n}")
-    with CaptureQueriesContext(connection) as fifty:
-        client.get(URL)
-    assert len(one) == len(fifty)
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(URL).text
+    assert all(f"{5000000 + n}" in page for n in range(3))
+    assert len(one) == len(three) <= 9
 
 
 def test_adding_a_partner_id(client_for, reseller_admin):

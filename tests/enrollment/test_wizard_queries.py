@@ -27,7 +27,7 @@ def _organizations(n: int) -> None:
 
 
 @pytest.mark.parametrize("step", ["legal", "contact", "support"])
-def test_a_step_get_and_post_run_the_same_queries_for_1_and_40_organizations(step):
+def test_a_step_get_and_post_run_the_same_queries_for_1_and_3_organizations(step):
     draft = drafting_user(through="support")
     client = Client()
     client.force_login(draft.user)
@@ -35,14 +35,14 @@ def test_a_step_get_and_post_run_the_same_queries_for_1_and_40_organizations(ste
     _organizations(1)
     get_one = _queries(client, "get", f"{BASE}{step}/")
     post_one = _queries(client, "post", f"{BASE}{step}/", data)
-    _organizations(39)
+    _organizations(2)
     assert _queries(client, "get", f"{BASE}{step}/") == get_one
     assert _queries(client, "post", f"{BASE}{step}/", data) == post_one
     assert get_one <= 10 and post_one <= 10
 
 
 def test_the_legal_step_still_refuses_a_duplicate_company_among_many():
-    _organizations(30)
+    _organizations(2)
     OrganizationFactory(
         status=Organization.Status.VERIFIED, legal_name="Acme Cloud S.R.L.", country_id="IT"
     )

@@ -43,7 +43,7 @@ def test_another_tenants_notifications_never_arrive(client_for, reseller_admin, 
     assert client.get(poll).status_code == 204
 
 
-def test_the_poll_runs_the_same_queries_with_1_or_50_notifications(client_for, reseller_admin):
+def test_the_poll_runs_the_same_queries_with_1_or_3_notifications(client_for, reseller_admin):
     organization = reseller_admin.organization
     client = client_for(reseller_admin)
     Notification.objects.create(organization=organization, message="one")
@@ -51,8 +51,8 @@ def test_the_poll_runs_the_same_queries_with_1_or_50_notifications(client_for, r
     with CaptureQueriesContext(connection) as one:
         client.get("/dashboard/notifications/?seen=0")
     Notification.objects.bulk_create(
-        [Notification(organization=organization, message=f"n{i}") for i in range(49)]
+        [Notification(organization=organization, message=f"n{i}") for i in range(2)]
     )
-    with CaptureQueriesContext(connection) as fifty:
+    with CaptureQueriesContext(connection) as three:
         client.get("/dashboard/notifications/?seen=0")
-    assert len(fifty) == len(one)
+    assert len(three) == len(one)

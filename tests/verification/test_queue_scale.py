@@ -98,14 +98,12 @@ def _queries(client, url, params) -> int:
 @pytest.mark.parametrize(
     "filters", FILTERS, ids=lambda f: "&".join(f"{k}={v}" for k, v in f.items()) or "plain"
 )
-def test_every_filter_runs_the_same_queries_for_1_and_60_cases(
-    client_for, reviewer_member, filters
-):
+def test_every_filter_runs_the_same_queries_for_1_and_3_cases(client_for, reviewer_member, filters):
     client = client_for(reviewer_member)
     params = _params(filters)
     bulk_cases(1)
     one = _queries(client, "/review/", params)
-    bulk_cases(59)
+    bulk_cases(2)
     assert _queries(client, "/review/", params) == one
     assert one <= 10
 
