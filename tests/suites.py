@@ -22,6 +22,8 @@ SLOW = [
         "::test_partners_past_one_page_are_paged_at_the_same_cost",
         "scale",
     ),
+    # Builds the benchmark's data shape (devtools' seed_scale) at 0.01: 6 s a test.
+    ("tests/portal/test_seed_scale.py", "scale"),
     # The demo site, seeded once and crawled once per run, shared by four gates.
     ("tests/gates/", "gates"),
     ("tests/i18n/test_italian_walk.py", "gates"),
