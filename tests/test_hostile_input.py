@@ -9,7 +9,12 @@ from enrollment.models import EnrollmentDraft
 from portal.forms import clean_query_text, storable_text
 from tests.enrollment.factories import contact_data, drafting_user
 from tests.factories import member
-from tests.relationships.factories import ProviderRelationshipFactory, provider_org, reseller_org
+from tests.relationships.factories import (
+    CustomerRelationshipFactory,
+    ProviderRelationshipFactory,
+    provider_org,
+    reseller_org,
+)
 
 
 def test_storable_text_drops_nul_and_lone_surrogates_and_keeps_everything_else():
@@ -39,6 +44,22 @@ def test_a_nul_in_a_resellers_search_answers_the_page(client_for, path):
     ProviderRelationshipFactory(reseller=reseller)
     response = client_for(member(reseller)).get(path, {"q": "\x00"})
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/customers/", "/customers/partners/"])
+def test_a_nul_in_the_customers_partner_filter_filters_by_the_clean_name(client_for, path):
+    provider = provider_org()
+    shared = CustomerRelationshipFactory(
+        relationship=ProviderRelationshipFactory(
+            provider=provider, reseller=reseller_org(legal_name="Betamax Srl")
+        )
+    )
+    response = client_for(member(provider)).get(path, {"reseller_q": "be\x00ta"})
+    assert response.status_code == 200
+    assert "Betamax" in response.text
+    if path == "/customers/":
+        assert shared.customer.legal_name in response.text
 
 
 @pytest.mark.django_db

@@ -193,8 +193,9 @@ def url(route: str, kwargs: dict[str, Any]) -> str:
     """The path for `route` with `kwargs` (routes and allauth's regexes alike)."""
     path = route
     for name, value in kwargs.items():
-        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
-        path = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), path)
+        # The regex group first: its name would otherwise read as a route's `<name>`.
+        path = re.sub(rf"\(\?P<{name}>[^)]*\)", lambda _m: str(value), path)
+        path = re.sub(rf"<(?:\w+:)?{name}>", lambda _m: str(value), path)
     return "/" + path.replace("^", "").replace("$", "")
 
 
