@@ -73,13 +73,11 @@ from tests.verification.helpers import last_link_key
 from verification.services.cases import case_open
 from verification.services.contact import contact_link_issue
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the fuzz suite hunts what PostgreSQL refuses to store (NUL, surrogates); "
-        "SQLite stores them. CI runs it on PostgreSQL",
-    ),
-]
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the fuzz suite hunts what PostgreSQL refuses to store (NUL, surrogates); "
+    "SQLite stores them. CI runs it on PostgreSQL",
+)
 
 # The deterministic hostile values, by class: every form gets every class at least once.
 NASTY: dict[str, list[str]] = {
@@ -128,7 +126,7 @@ LIST_ONLY = set(LIST_PARAMS) - {"edit"}
 # Examples drawn by Hypothesis per form and per list, after the explicit NASTY ones. The NASTY
 # classes catch what the fuzzer ever found; the drawn examples add variety at a price CI can pay
 # (the suite's budget is ~150 s on 2 cores). FUZZ_EXAMPLES=200 for a long hunt.
-EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 EXAMPLES_PER_LIST = EXAMPLES_PER_FORM
 NOT_FUZZED = {"csrfmiddlewaretoken"}  # the test client does not check it
 
@@ -813,6 +811,7 @@ def test_nasty_examples_give_every_class_to_every_form():
     assert {cls for v in files for cls, m in NASTY.items() if v["file"] in m} == set(NASTY)
 
 
+@on_postgresql
 @pytest.mark.django_db
 @pytest.mark.usefixtures("_uploads_in_tmp")
 def test_no_input_makes_a_server_error_or_a_partial_write():
