@@ -68,7 +68,7 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 # The p99 latency budget of one request (every hop, sign-in and wizard included). MEASURED_P99_MS
 # is a run of this test on the 2-core development machine shared with other work (load average
 # ~5 from other processes); the budget is 2.5 times it, for a busy CI machine.
-MEASURED_P99_MS = 0
+MEASURED_P99_MS = 1858  # 50 users x 30 s on e20c7d4: 1,419 requests, p50 865 ms
 P99_BUDGET_MS = float(os.environ.get("LOAD_P99_BUDGET_MS", str(2.5 * MEASURED_P99_MS)))
 MAX_REQUESTS = 40_000  # a bound on the run whatever the machine's speed
 RACERS_PER_INVITATION = 3
