@@ -106,6 +106,16 @@ def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
             % {"size": MAX_BYTES // (1024 * 1024)}
         )
     text = _decode(data)
+    if "\x00" in text:
+        # A NUL can be neither stored nor shown back: the file is refused, naming the line.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ValidationError(
+            _(
+                "Line %(line)s of the file contains a NUL character (0x00), which a CSV file "
+                "of addresses cannot hold. Remove it and upload the file again."
+            )
+            % {"line": line}
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -7,7 +7,16 @@ from functools import cache
 from django.apps import apps
 from django.db import connection
 
-APPS = {"portal", "enrollment", "verification", "relationships", "account", "mfa"}
+APPS = {
+    "portal",
+    "enrollment",
+    "verification",
+    "relationships",
+    "commerce",
+    "delegation",
+    "account",
+    "mfa",
+}
 
 
 @cache

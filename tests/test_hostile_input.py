@@ -68,6 +68,22 @@ def _text(response) -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/customers/", "/customers/partners/"])
+def test_a_nul_in_the_customers_partner_filter_filters_by_the_clean_name(client_for, path):
+    provider = provider_org()
+    shared = CustomerRelationshipFactory(
+        relationship=ProviderRelationshipFactory(
+            provider=provider, reseller=reseller_org(legal_name="Betamax Srl")
+        )
+    )
+    response = client_for(member(provider)).get(path, {"reseller_q": "be\x00ta"})
+    assert response.status_code == 200
+    assert "Betamax" in response.text
+    if path == "/customers/":
+        assert shared.customer.legal_name in response.text
+
+
+@pytest.mark.django_db
 def test_back_keeps_the_typed_values_without_nul_and_within_each_fields_length(client):
     draft = drafting_user(through="legal")
     client.force_login(draft.user)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
 from portal.countries import country_name
+from portal.forms import clean_query_text
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
 
@@ -88,7 +89,7 @@ class CustomersView(TenantViewMixin, ListPage, View):
 
     def partner_term(self) -> str:
         """The typed partner filter: part of the reseller's (provider's) name."""
-        return self.request.GET.get(f"{self.partner_field}_q", "").strip()[:100]
+        return clean_query_text(self.request.GET.get(f"{self.partner_field}_q", ""))
 
     def is_searched(self) -> bool:
         return bool(self.search_term() or self.partner_term())

@@ -10,26 +10,33 @@ POST, plus anonymously. A leak is:
 
 Every list page and CSV export is also read by every member of B, with filters naming A's
 objects, and must not show A's data. A new URL pattern with a parameter fails
-`test_every_url_with_a_parameter_is_covered` until it gets an entry in OBJECT_URLS."""
+`test_every_url_with_a_parameter_is_covered` until it gets an entry in OBJECT_URLS
+(tests/urlmap.py, shared with the fuzz suite)."""
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.db import connection, transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 
 from portal.models import Membership
 from tests.dbstate import db_digest
 from tests.figures import report
 from tests.tenants import Family, build_family
+from tests.urlmap import (
+    OBJECT_URLS,
+    STAFF_PREFIX,
+    Target,
+    has_parameter,
+    parameterised_patterns,
+    url,
+    walk,
+)
 
 pytestmark = pytest.mark.isolation
 on_postgresql = pytest.mark.skipif(
@@ -37,159 +44,6 @@ on_postgresql = pytest.mark.skipif(
     reason="the isolation suite compares database digests with PostgreSQL's md5(); "
     "CI runs it on PostgreSQL",
 )
-
-GHOST_PK = 2_000_000_000
-GHOST_KEY = "n0t-a-real-key-" + "x" * 28
-
-
-@dataclass(frozen=True)
-class Target:
-    """How to request a pattern for one family's objects.
-
-    kind: "object" (another tenant's id must answer like a missing one), "reviewer" (as
-    "object", except verification admins, who review every tenant's case by design),
-    "capability" (a link's key is the permission: whoever holds it may open the page; without
-    it, the answer is the unknown-key page), "step" (not an object: the wizard step of the
-    requester's own draft), "staff" (the operator's admin site)."""
-
-    kind: str
-    kwargs: Callable[[Family], list[dict[str, Any]]]
-    ghost: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    post_writes_allowed: bool = False  # a key holder's POST may act (the key is the permission)
-
-
-def _pk(name: str, *actions: str, field: str = "pk") -> Callable[[Family], list[dict[str, Any]]]:
-    def make(family: Family) -> list[dict[str, Any]]:
-        obj = family.objects[name]
-        pk = obj.pk  # type: ignore[attr-defined]
-        if not actions:
-            return [{field: pk}]
-        return [{field: pk, "action": action} for action in actions]
-
-    return make
-
-
-def _ghost_pk(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: (GHOST_PK if k in ("pk", "customer_id") else v) for k, v in kwargs.items()}
-
-
-def _ghost_key(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {**kwargs, "key": GHOST_KEY}
-
-
-def _members(family: Family) -> list[dict[str, Any]]:
-    return [{"pk": m.pk} for m in family.members["reseller"].values()][:2]
-
-
-def _keys(family: Family) -> list[dict[str, Any]]:
-    return [
-        {"key": family.objects["reseller_invitation"].key},  # type: ignore[attr-defined]
-        {"key": family.objects["customer_invitation"].key},  # type: ignore[attr-defined]
-    ]
-
-
-def _steps(family: Family) -> list[dict[str, Any]]:
-    return [{"step": s} for s in ("legal", "review")]
-
-
-OBJECT_URLS: dict[str, Target] = {
-    "outbox/<int:pk>/": Target("object", _pk("outbox"), _ghost_pk),
-    "enroll/reseller/<slug:step>/": Target("step", _steps),
-    "settings/identifiers/<int:pk>/associate/": Target("object", _pk("partner_id"), _ghost_pk),
-    "settings/users/<int:pk>/": Target("object", _members, _ghost_pk),
-    "settings/users/<int:pk>/remove/": Target("object", _members, _ghost_pk),
-    "verification/documents/<int:pk>/": Target("object", _pk("document"), _ghost_pk),
-    "verify-contact/<str:key>/": Target(
-        "capability",
-        lambda f: [{"key": f.objects["contact_key"]}],
-        _ghost_key,
-        post_writes_allowed=True,
-    ),
-    "verify-contact/<str:key>/new-link/": Target(
-        "capability",
-        lambda f: [{"key": f.objects["contact_key"]}],
-        _ghost_key,
-        post_writes_allowed=True,
-    ),
-    "review/<int:pk>/": Target("reviewer", _pk("case"), _ghost_pk),
-    "review/<int:pk>/<slug:action>/": Target(
-        "reviewer", _pk("case", "claim", "approve", "reject", "request-info", "assign"), _ghost_pk
-    ),
-    "review/documents/<int:pk>/": Target("reviewer", _pk("document"), _ghost_pk),
-    "indirect-resellers/invitations/<int:pk>/<str:action>/": Target(
-        "object", _pk("reseller_invitation", "resend", "revoke"), _ghost_pk
-    ),
-    "indirect-resellers/<int:pk>/<str:action>/": Target(
-        "object", _pk("relationship", "end"), _ghost_pk
-    ),
-    "indirect-providers/invite-customer/<int:pk>/<str:action>/": Target(
-        "object", _pk("customer_invitation", "resend", "revoke"), _ghost_pk
-    ),
-    "indirect-providers/<int:pk>/<str:action>/": Target(
-        "object", _pk("relationship", "end", "remove-admin-access"), _ghost_pk
-    ),
-    "customers/<int:customer_id>/": Target(
-        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
-    ),
-    "customers/<int:customer_id>/order/": Target(
-        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
-    ),
-    "subscriptions/<int:pk>/": Target("object", _pk("subscription"), _ghost_pk),
-    "subscriptions/<int:pk>/<str:action>/": Target(
-        "object",
-        _pk("subscription", "quantity", "auto-renew", "cancel", "suspend", "reactivate"),
-        _ghost_pk,
-    ),
-    "customers/<int:customer_id>/administer/": Target(
-        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
-    ),
-    "customers/<int:customer_id>/admin-access/<int:pk>/remove/": Target(
-        "object",
-        lambda f: [
-            {"customer_id": f.customer.pk, "pk": f.objects["admin_access"].pk}  # type: ignore[attr-defined]
-        ],
-        _ghost_pk,
-    ),
-    "partner-relationships/admin-access/<int:pk>/remove/": Target(
-        "object", _pk("admin_access"), _ghost_pk
-    ),
-    "invitations/<str:key>/": Target("capability", _keys, _ghost_key),
-    "settings/users/<int:pk>/reset-password/": Target("object", _members, _ghost_pk),
-    "customers/<int:customer_id>/gdap/new/": Target(
-        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
-    ),
-    "customers/<int:customer_id>/gdap/<int:pk>/end/": Target(
-        "object",
-        lambda f: [{"customer_id": f.customer.pk, "pk": f.objects["gdap"].pk}],  # type: ignore[attr-defined]
-        _ghost_pk,
-    ),
-    "partner-relationships/gdap/<int:pk>/<str:action>/": Target(
-        "object", _pk("gdap", "approve", "decline", "end"), _ghost_pk
-    ),
-    # The email's link: its key is no capability (only a Global admin of the customer it
-    # names sees the request), so another tenant's key answers exactly like a made-up one.
-    "partner-relationships/gdap/<str:key>/": Target(
-        "object",
-        lambda f: [{"key": f.objects["gdap"].key}],
-        _ghost_key,  # type: ignore[attr-defined]
-    ),
-    "received-invitations/<int:pk>/<str:action>/": Target(
-        "object", _pk("inbox_invitation", "accept", "decline"), _ghost_pk
-    ),
-    "bulk-invitations/<int:pk>/": Target("object", _pk("bulk_batch"), _ghost_pk),
-    "bulk-invitations/<int:pk>/results.csv": Target("object", _pk("bulk_batch"), _ghost_pk),
-    # allauth's own links: only the key's holder gets anything; another key is refused.
-    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Target(
-        "capability", lambda f: [{"key": GHOST_KEY}], _ghost_key
-    ),
-    "accounts/welcome/<uidb36>/<key>/": Target(
-        "capability", lambda f: [{"uidb36": "zz", "key": GHOST_KEY}], _ghost_key
-    ),
-    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": Target(
-        "capability", lambda f: [{"uidb36": "zz", "key": GHOST_KEY}], _ghost_key
-    ),
-}
-STAFF_PREFIX = "operator-admin/"
 
 # A POST body that would make each action succeed if the view let it through (a guard that
 # fails must show up as a change in the database, not as a form error).
@@ -216,33 +70,6 @@ POST_BODY = {
 }
 
 
-def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
-def _has_parameter(route: str, pattern: URLPattern) -> bool:
-    return bool(getattr(pattern.pattern, "converters", None)) or bool(
-        pattern.pattern.regex.groupindex
-    )
-
-
-def parameterised_patterns() -> list[tuple[str, URLPattern]]:
-    return [(route, p) for route, p in _walk(get_resolver()) if _has_parameter(route, p)]
-
-
-def _url(route: str, kwargs: dict[str, Any]) -> str:
-    """The path for `route` with `kwargs` (routes and allauth's regexes alike)."""
-    path = route
-    for name, value in kwargs.items():
-        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
-        path = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), path)
-    return "/" + path.replace("^", "").replace("$", "")
-
-
 def test_every_url_with_a_parameter_is_covered():
     uncovered = [
         route
@@ -250,7 +77,7 @@ def test_every_url_with_a_parameter_is_covered():
         if route not in OBJECT_URLS and not route.startswith(STAFF_PREFIX)
     ]
     assert uncovered == [], (
-        "Add these URL patterns to OBJECT_URLS in tests/isolation/test_isolation.py "
+        "Add these URL patterns to OBJECT_URLS in tests/urlmap.py "
         f"(how to build their objects and what a refusal looks like): {uncovered}"
     )
 
@@ -324,7 +151,7 @@ def _check_object_url(
     kwargs: dict[str, Any],
     owner: Family,
 ) -> None:
-    path = _url(route, kwargs)
+    path = url(route, kwargs)
     entitled = target.kind == "reviewer" and requester.is_reviewer
     for method in ("GET", "POST"):
         with transaction.atomic():
@@ -341,7 +168,7 @@ def _check_object_url(
         if changed and not target.post_writes_allowed:
             audit.leak(requester, method, path, "the POST changed the database")
         if target.kind in ("object", "reviewer") and target.ghost is not None:
-            ghost_path = _url(route, target.ghost(kwargs))
+            ghost_path = url(route, target.ghost(kwargs))
             ghost = audit.ghost(requester, method, ghost_path)
             ghost = (ghost[0], ghost[1].replace(quote(ghost_path), quote(path)))
             if (status, location) != ghost:
@@ -362,8 +189,8 @@ def _list_paths(owner: Family) -> list[str]:
     """Every page without a parameter that lists or exports something, with filters that
     name the owner's objects."""
     paths = []
-    for route, pattern in _walk(get_resolver()):
-        if _has_parameter(route, pattern) or route.startswith((STAFF_PREFIX, "accounts/")):
+    for route, pattern in walk(get_resolver()):
+        if has_parameter(route, pattern) or route.startswith((STAFF_PREFIX, "accounts/")):
             continue
         if route in ("language/",):
             continue
@@ -396,7 +223,7 @@ def _check_staff_urls(audit: Audit, requesters: list[Requester]) -> None:
         if not route.startswith(STAFF_PREFIX):
             continue
         kwargs = {name: 1 for name in ("object_id", "id", "content_type_id")}
-        path = _url(route, kwargs)
+        path = url(route, kwargs)
         for requester in requesters:
             for method in ("GET", "POST"):
                 with transaction.atomic():

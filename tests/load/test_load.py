@@ -1,4 +1,4 @@
-"""Load: 50 simulated users for 60 s against a real server on loopback (issue 10, item 7).
+"""Load: 50 simulated users for 30 s against a real server on loopback (issue 10, item 7).
 
 gunicorn runs the production settings (tests/load/settings.py says what differs and why) on the
 test's PostgreSQL database, with a real Celery worker on Redis sending to an SMTP sink. Each
@@ -12,8 +12,9 @@ short think time until the time is up:
 - reviewers: every reviewer approves the same cases, in the same order, at the same time;
 - provider admins: browse their lists.
 
-Asserts 0 server errors (5xx or dropped connections), 0 duplicate relationships or cases, one
-winner per raced invitation and case. LOAD_USERS and LOAD_SECONDS change the size."""
+Asserts 0 server errors (5xx or dropped connections), a p99 latency within P99_BUDGET_MS, 0
+duplicate relationships or cases, one winner per raced invitation and case. LOAD_USERS and
+LOAD_SECONDS change the size, LOAD_P99_BUDGET_MS the budget."""
 
 from __future__ import annotations
 
@@ -63,13 +64,18 @@ from verification.services import case_contact_confirm, case_open
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = int(os.environ.get("LOAD_USERS", "50"))
-SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
+# The p99 latency budget of one request (every hop, sign-in and wizard included). MEASURED_P99_MS
+# is a run of this test on the 2-core development machine shared with other work (load average
+# ~5 from other processes); the budget is 2.5 times it, for a busy CI machine.
+MEASURED_P99_MS = 1858  # 50 users x 30 s on e20c7d4: 1,419 requests, p50 865 ms
+P99_BUDGET_MS = float(os.environ.get("LOAD_P99_BUDGET_MS", str(2.5 * MEASURED_P99_MS)))
 MAX_REQUESTS = 40_000  # a bound on the run whatever the machine's speed
 RACERS_PER_INVITATION = 3
 CASES = 10
 
 # serialized_rollback: the reference data (markets, regions) survives other tests' flushes.
-pytestmark = [pytest.mark.load, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 # ---------------------------------------------------------------- the simulated browser
@@ -420,7 +426,7 @@ def server(transactional_db, tmp_path):
 # ---------------------------------------------------------------- the test
 
 
-def test_fifty_users_for_a_minute_get_no_server_error_and_make_no_duplicate(server):
+def test_fifty_users_get_no_server_error_a_bounded_p99_and_make_no_duplicate(server):
     started = time.monotonic()
     port, sink, logs, ready = server
     plan = build_plan(USERS)
@@ -495,7 +501,8 @@ def test_fifty_users_for_a_minute_get_no_server_error_and_make_no_duplicate(serv
     report(
         "load",
         f"{USERS} users x {SECONDS:.0f} s: {total} requests ({total / elapsed:.0f}/s), "
-        f"{server_errors} 5xx, p50 {p50:.0f} ms, p99 {p99:.0f} ms, {duplicates} duplicates; "
+        f"{server_errors} 5xx, p50 {p50:.0f} ms, p99 {p99:.0f} ms (budget {P99_BUDGET_MS:.0f}), "
+        f"{duplicates} duplicates; "
         f"{enrolled} enrolments, {accepted.count()}/{len(keys)} raced invitations accepted once, "
         f"{len(approvals)}/{len(plan.case_ids)} raced cases approved once; "
         f"{len(sink.messages)}/{queued} emails delivered by the worker "
@@ -506,6 +513,10 @@ def test_fifty_users_for_a_minute_get_no_server_error_and_make_no_duplicate(serv
     assert server_errors == 0, (
         stats.server_errors[:20],
         logs["web"].read_text()[-4000:],
+    )
+    assert p99 <= P99_BUDGET_MS, (
+        f"p99 {p99:.0f} ms over the budget of {P99_BUDGET_MS:.0f} ms (p50 {p50:.0f} ms, "
+        f"{total} requests)"
     )
     assert duplicates == 0
     assert enrolled == len(plan.enrolees)

@@ -20,6 +20,13 @@ def test_a_file_not_in_utf8_is_refused_with_how_to_save_it():
         check_file(kind="reseller", data="email\nrené@café.example\n".encode("latin-1"))
 
 
+@pytest.mark.parametrize("kind", ["reseller", "customer"])
+def test_a_nul_in_a_cell_is_refused_with_its_line(kind):
+    data = "email,company_name\nok@a.example,Acme\nit@b.example,Be\x00ta S.p.A.\n"
+    with pytest.raises(ValidationError, match="Line 3 of the file contains a NUL character"):
+        check_file(kind=kind, data=data.encode())
+
+
 def test_a_missing_required_column_is_named():
     with pytest.raises(ValidationError, match="no column company_name"):
         check_file(kind="customer", data=b"email\nit@c.example\n")

@@ -85,6 +85,15 @@ def test_a_file_level_problem_is_shown_beside_the_file_input_and_in_the_summary(
     assert not BulkInvitationBatch.objects.exists()
 
 
+def test_a_nul_in_a_cell_is_refused_beside_the_file_input_and_nothing_is_stored(
+    client_for, provider_admin
+):
+    response = upload(client_for(provider_admin), "email\nbo\x00ss@a.example\n")
+    assert response.status_code == 400
+    assert "Line 2 of the file contains a NUL character" in response.text
+    assert not BulkInvitationBatch.objects.exists()
+
+
 def test_confirming_sends_each_good_row_once_and_the_results_say_why_not(
     client_for, provider_admin, django_capture_on_commit_callbacks
 ):

@@ -1,0 +1,228 @@
+"""The portal's URL map as the suites that walk it see it: every pattern of every app (Django's
+resolver, allauth's pages included), and how to build a real URL for each pattern that names an
+object or carries a token (OBJECT_URLS, for one family of tests/tenants.py).
+
+The isolation suite requests these URLs as other tenants; the fuzz suite requests them as their
+owners and fuzzes the forms they show. A new URL pattern with a parameter fails the isolation
+suite's `test_every_url_with_a_parameter_is_covered` until it gets an entry here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.tenants import Family
+
+GHOST_PK = 2_000_000_000
+GHOST_KEY = "n0t-a-real-key-" + "x" * 28
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to request a pattern for one family's objects.
+
+    kind: "object" (another tenant's id must answer like a missing one), "reviewer" (as
+    "object", except verification admins, who review every tenant's case by design),
+    "capability" (a link's key is the permission: whoever holds it may open the page; without
+    it, the answer is the unknown-key page), "step" (not an object: the wizard step of the
+    requester's own draft), "staff" (the operator's admin site)."""
+
+    kind: str
+    kwargs: Callable[[Family], list[dict[str, Any]]]
+    ghost: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    post_writes_allowed: bool = False  # a key holder's POST may act (the key is the permission)
+
+
+def _pk(name: str, *actions: str, field: str = "pk") -> Callable[[Family], list[dict[str, Any]]]:
+    def make(family: Family) -> list[dict[str, Any]]:
+        obj = family.objects[name]
+        pk = obj.pk  # type: ignore[attr-defined]
+        if not actions:
+            return [{field: pk}]
+        return [{field: pk, "action": action} for action in actions]
+
+    return make
+
+
+def _ghost_pk(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: (GHOST_PK if k in ("pk", "customer_id") else v) for k, v in kwargs.items()}
+
+
+def _ghost_key(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**kwargs, "key": GHOST_KEY}
+
+
+def _members(family: Family) -> list[dict[str, Any]]:
+    return [{"pk": m.pk} for m in family.members["reseller"].values()][:2]
+
+
+def _keys(family: Family) -> list[dict[str, Any]]:
+    return [
+        {"key": family.objects["reseller_invitation"].key},  # type: ignore[attr-defined]
+        {"key": family.objects["customer_invitation"].key},  # type: ignore[attr-defined]
+    ]
+
+
+def _steps(family: Family) -> list[dict[str, Any]]:
+    return [{"step": s} for s in ("legal", "review")]
+
+
+OBJECT_URLS: dict[str, Target] = {
+    "outbox/<int:pk>/": Target("object", _pk("outbox"), _ghost_pk),
+    "enroll/reseller/<slug:step>/": Target("step", _steps),
+    "settings/identifiers/<int:pk>/associate/": Target("object", _pk("partner_id"), _ghost_pk),
+    "settings/users/<int:pk>/": Target("object", _members, _ghost_pk),
+    "settings/users/<int:pk>/remove/": Target("object", _members, _ghost_pk),
+    "verification/documents/<int:pk>/": Target("object", _pk("document"), _ghost_pk),
+    "verify-contact/<str:key>/": Target(
+        "capability",
+        lambda f: [{"key": f.objects["contact_key"]}],
+        _ghost_key,
+        post_writes_allowed=True,
+    ),
+    "verify-contact/<str:key>/new-link/": Target(
+        "capability",
+        lambda f: [{"key": f.objects["contact_key"]}],
+        _ghost_key,
+        post_writes_allowed=True,
+    ),
+    "review/<int:pk>/": Target("reviewer", _pk("case"), _ghost_pk),
+    "review/<int:pk>/<slug:action>/": Target(
+        "reviewer", _pk("case", "claim", "approve", "reject", "request-info", "assign"), _ghost_pk
+    ),
+    "review/documents/<int:pk>/": Target("reviewer", _pk("document"), _ghost_pk),
+    "indirect-resellers/invitations/<int:pk>/<str:action>/": Target(
+        "object", _pk("reseller_invitation", "resend", "revoke"), _ghost_pk
+    ),
+    "indirect-resellers/<int:pk>/<str:action>/": Target(
+        "object", _pk("relationship", "end"), _ghost_pk
+    ),
+    "indirect-providers/invite-customer/<int:pk>/<str:action>/": Target(
+        "object", _pk("customer_invitation", "resend", "revoke"), _ghost_pk
+    ),
+    "indirect-providers/<int:pk>/<str:action>/": Target(
+        "object", _pk("relationship", "end", "remove-admin-access"), _ghost_pk
+    ),
+    "customers/<int:customer_id>/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "customers/<int:customer_id>/order/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "subscriptions/<int:pk>/": Target("object", _pk("subscription"), _ghost_pk),
+    "subscriptions/<int:pk>/<str:action>/": Target(
+        "object",
+        _pk("subscription", "quantity", "auto-renew", "cancel", "suspend", "reactivate"),
+        _ghost_pk,
+    ),
+    "customers/<int:customer_id>/administer/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "customers/<int:customer_id>/admin-access/<int:pk>/remove/": Target(
+        "object",
+        lambda f: [
+            {"customer_id": f.customer.pk, "pk": f.objects["admin_access"].pk}  # type: ignore[attr-defined]
+        ],
+        _ghost_pk,
+    ),
+    "partner-relationships/admin-access/<int:pk>/remove/": Target(
+        "object", _pk("admin_access"), _ghost_pk
+    ),
+    "invitations/<str:key>/": Target("capability", _keys, _ghost_key),
+    "settings/users/<int:pk>/reset-password/": Target("object", _members, _ghost_pk),
+    "customers/<int:customer_id>/gdap/new/": Target(
+        "object", lambda f: [{"customer_id": f.customer.pk}], _ghost_pk
+    ),
+    "customers/<int:customer_id>/gdap/<int:pk>/end/": Target(
+        "object",
+        lambda f: [{"customer_id": f.customer.pk, "pk": f.objects["gdap"].pk}],  # type: ignore[attr-defined]
+        _ghost_pk,
+    ),
+    "partner-relationships/gdap/<int:pk>/<str:action>/": Target(
+        "object", _pk("gdap", "approve", "decline", "end"), _ghost_pk
+    ),
+    # The email's link: its key is no capability (only a Global admin of the customer it
+    # names sees the request), so another tenant's key answers exactly like a made-up one.
+    "partner-relationships/gdap/<str:key>/": Target(
+        "object",
+        lambda f: [{"key": f.objects["gdap"].key}],
+        _ghost_key,  # type: ignore[attr-defined]
+    ),
+    "received-invitations/<int:pk>/<str:action>/": Target(
+        "object", _pk("inbox_invitation", "accept", "decline"), _ghost_pk
+    ),
+    "bulk-invitations/<int:pk>/": Target("object", _pk("bulk_batch"), _ghost_pk),
+    "bulk-invitations/<int:pk>/results.csv": Target("object", _pk("bulk_batch"), _ghost_pk),
+    # allauth's own links: only the key's holder gets anything; another key is refused.
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Target(
+        "capability", lambda f: [{"key": GHOST_KEY}], _ghost_key
+    ),
+    "accounts/welcome/<uidb36>/<key>/": Target(
+        "capability", lambda f: [{"uidb36": "zz", "key": GHOST_KEY}], _ghost_key
+    ),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": Target(
+        "capability", lambda f: [{"uidb36": "zz", "key": GHOST_KEY}], _ghost_key
+    ),
+}
+STAFF_PREFIX = "operator-admin/"
+
+
+def walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def has_parameter(route: str, pattern: URLPattern) -> bool:
+    return bool(getattr(pattern.pattern, "converters", None)) or bool(
+        pattern.pattern.regex.groupindex
+    )
+
+
+def parameterised_patterns() -> list[tuple[str, URLPattern]]:
+    return [(route, p) for route, p in walk(get_resolver()) if has_parameter(route, p)]
+
+
+def url(route: str, kwargs: dict[str, Any]) -> str:
+    """The path for `route` with `kwargs` (routes and allauth's regexes alike)."""
+    path = route
+    for name, value in kwargs.items():
+        # The regex group first: its name would otherwise read as a route's `<name>`.
+        path = re.sub(rf"\(\?P<{name}>[^)]*\)", lambda _m: str(value), path)
+        path = re.sub(rf"<(?:\w+:)?{name}>", lambda _m: str(value), path)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def view_class(pattern: URLPattern) -> type | None:
+    return getattr(pattern.callback, "view_class", None)
+
+
+def _allowed_methods(pattern: URLPattern) -> set[str] | None:
+    """The HTTP methods a function view's `require_http_methods` (or `require_POST`,
+    `require_GET`) allows; None when no such decorator restricts it."""
+    func: Any = pattern.callback
+    while func is not None:
+        closure = dict(zip(func.__code__.co_freevars, func.__closure__ or (), strict=True))
+        if "request_method_list" in closure:
+            return {m.upper() for m in closure["request_method_list"].cell_contents}
+        func = getattr(func, "__wrapped__", None)
+    return None
+
+
+def accepts(pattern: URLPattern, method: str) -> bool:
+    """Whether the pattern's view handles `method` (GET or POST): a class-based view that
+    defines the handler, or a function view whose method decorator allows it. A function view
+    without a method decorator is taken to answer GET only (the portal decorates every
+    function view that takes a POST)."""
+    cls = view_class(pattern)
+    if cls is not None:
+        name = method.lower()
+        return name in cls.http_method_names and hasattr(cls, name)
+    allowed = _allowed_methods(pattern)
+    return method == "GET" if allowed is None else method in allowed
