@@ -17,7 +17,7 @@ from tests.relationships.factories import (
     provider_org,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_provider_orders_and_changes_a_subscription(new_page):

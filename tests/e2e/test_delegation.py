@@ -14,7 +14,7 @@ from portal.models import User
 from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_accessibility import AXE_OPTIONS
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _no_wcag_violations(page) -> None:

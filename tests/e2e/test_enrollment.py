@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from portal.models import Organization, OutboxMessage
 from tests.e2e.conftest import screenshot, sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 EMAIL = "giulia.verdi@contoso-reseller.example"
 PASSWORD = "Sturdy-Enrol-9174"

@@ -14,7 +14,7 @@ from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, member
 from tests.relationships.factories import CustomerRelationshipFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_provider_requests_roles_and_the_customer_approves_from_the_email(new_page):

@@ -13,7 +13,7 @@ from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, member
 from tests.relationships.factories import provider_org, reseller_org
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 CUSTOMER_EMAIL = "owner@trattoria-e2e.example"
 CUSTOMER_PASSWORD = "Sturdy-Customer-9174"

@@ -10,7 +10,7 @@ from tests.factories import PASSWORD, member
 from tests.portal.test_mfa import current_code
 from tests.relationships.factories import provider_org
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_global_admin_without_totp_sets_it_up_sees_recovery_codes_then_reaches_the_portal(

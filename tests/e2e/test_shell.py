@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, member
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_partner_signs_in_navigates_the_shell_switches_language_and_signs_out(page):

@@ -9,7 +9,7 @@ from tests.verification.factories import reviewer, submitted_reseller
 from tests.verification.helpers import last_link_key
 from verification.services import case_contact_confirm, case_open, case_request_info
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_contact_confirms_reviewer_approves_from_the_queue_and_partner_sees_verified(new_page):

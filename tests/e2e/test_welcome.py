@@ -10,7 +10,7 @@ from portal.models import OutboxMessage
 from tests.e2e.conftest import screenshot
 from tests.factories import member
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_an_added_user_sets_a_first_password_and_lands_signed_in(page):

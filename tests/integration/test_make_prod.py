@@ -23,8 +23,6 @@ from tests.integration.conftest import ROOT, _free_port
 from tests.integration.test_make_run import Browser, _wait
 from tests.tools import need
 
-pytestmark = pytest.mark.integration
-
 # A Sales agent: no role that production requires two-factor sign-in for.
 SMOKE_USER = "sam.sales@northwind-it.example"
 CREATE_USER = f"""

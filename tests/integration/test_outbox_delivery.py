@@ -11,7 +11,6 @@ from portal.tasks import outbox_sweep
 from tests.integration.conftest import REDIS_URL, use_broker
 
 pytestmark = [
-    pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -21,7 +21,6 @@ from verification.models import VerificationCase
 from verification.services import case_approve, verification_case_open, verification_sweep_due
 
 pytestmark = [
-    pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 Status = VerificationCase.Status

@@ -12,7 +12,7 @@ from relationships.events import AuditType as RelationshipsType
 from tests.isolation.test_isolation import Requester, _body, _requesters
 from tests.tenants import Family, build_family
 
-pytestmark = [pytest.mark.isolation, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def _fill_log(family: Family) -> list[str]:

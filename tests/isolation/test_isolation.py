@@ -38,7 +38,6 @@ from tests.urlmap import (
     walk,
 )
 
-pytestmark = pytest.mark.isolation
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="the isolation suite compares database digests with PostgreSQL's md5(); "

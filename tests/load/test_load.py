@@ -66,10 +66,11 @@ ROOT = Path(__file__).resolve().parents[2]
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 # The p99 latency budget of one request (every hop, sign-in and wizard included). MEASURED_P99_MS
-# is a run of this test on the 2-core development machine shared with other work (load average
-# ~5 from other processes); the budget is 2.5 times it, for a busy CI machine.
-MEASURED_P99_MS = 1858  # 50 users x 30 s on e20c7d4: 1,419 requests, p50 865 ms
-P99_BUDGET_MS = float(os.environ.get("LOAD_P99_BUDGET_MS", str(2.5 * MEASURED_P99_MS)))
+# is this test inside `make test-all` on the 2-core machine, where the other pytest-xdist worker
+# runs browser and integration tests beside it (load average ~7); the budget is 1.75 times it.
+# Alone on a quiet machine the same run gives p99 1,858 ms (50 users x 30 s, 1,419 requests).
+MEASURED_P99_MS = 5620  # make test-all, 50 users x 60 s: 2,209 requests, p50 1,094 ms
+P99_BUDGET_MS = float(os.environ.get("LOAD_P99_BUDGET_MS", str(1.75 * MEASURED_P99_MS)))
 MAX_REQUESTS = 40_000  # a bound on the run whatever the machine's speed
 RACERS_PER_INVITATION = 3
 CASES = 10

@@ -75,6 +75,23 @@ def test_the_review_lists_row_errors_and_nothing_is_sent_before_confirming(
     assert not OutboxMessage.objects.exists()
 
 
+def test_the_largest_file_5000_rows_is_checked_and_reviewed_before_anything_is_sent(
+    client_for, provider_admin
+):
+    client = client_for(provider_admin)
+    lines = ["email,partner_id"]
+    for index in range(5000):
+        bad = index % 100 == 7
+        lines.append(f"not-an-address-{index}," if bad else f"a{index}@r{index}.example,")
+    response = upload(client, "\ufeff" + "\r\n".join(lines) + "\r\n")
+    batch = BulkInvitationBatch.objects.get()
+    assert response["Location"] == f"/bulk-invitations/{batch.pk}/"
+    review = client.get(response["Location"]).text
+    assert "50 rows have an error and will not be sent" in review
+    assert "Send 4950 invitations" in review
+    assert not ResellerInvitation.objects.exists()
+
+
 def test_a_file_level_problem_is_shown_beside_the_file_input_and_in_the_summary(
     client_for, provider_admin
 ):
