@@ -1,0 +1,23 @@
+"""The gates (tests/gates/) commit the demo to the test database for their package and take it
+out again: a test that runs after them on the same worker sees the migrated database, the
+catalogue of the migration commerce/0002_catalogue and no demo organization or user.
+tests/suites.py puts this module in the gates' suite, so it runs after them on their worker."""
+
+import pytest
+
+from commerce.catalogue import OFFERS
+from commerce.models import Offer, Subscription
+from enrollment.models import AgreementVersion
+from portal.demo import DEMO_ORGS
+from portal.models import Market, Organization, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_after_the_gates_the_database_is_the_migrated_one():
+    assert Offer.objects.filter(code__in=[code for code, *_ in OFFERS]).count() == len(OFFERS)
+    assert Market.objects.exists()  # portal/0002_reference_data
+    assert AgreementVersion.objects.exists()  # enrollment/0002_partner_agreement_2026_01
+    assert not User.objects.filter(email__in=[spec.email for spec in DEMO_ORGS]).exists()
+    assert not Organization.objects.exists()
+    assert not Subscription.objects.exists()
