@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import modify_settings, override_settings
 from playwright.sync_api import expect
 
@@ -77,13 +77,15 @@ class DemoSite:
 
 
 @pytest.fixture(scope="package")
-def _test_database(django_db_setup, django_db_blocker, django_db_keepdb) -> Iterator[None]:
+def _test_database(request, django_db_setup, django_db_blocker, django_db_keepdb) -> Iterator[None]:
     """The test database. pytest-django creates it only for a run with a test that asks for the
     database through its mark or fixtures, which the gates do not (above): when they run alone,
     it is created here, never leaving the gates on the development database."""
     from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
 
-    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+    aliases, _serialized = _get_databases_for_setup(request.session.items)
+    if DEFAULT_DB_ALIAS in aliases:
         yield
         return
     with django_db_blocker.unblock():
@@ -100,18 +102,26 @@ def _test_database(django_db_setup, django_db_blocker, django_db_keepdb) -> Iter
 def demo_site(_test_database, django_db_blocker) -> Iterator[DemoSite]:
     with django_db_blocker.unblock():
         # What the database holds before the demo: the migrations' rows. pytest-django keeps them
-        # serialized when a test of the run asks for serialized_rollback; else they are read now.
+        # serialized when a test of the run asks for serialized_rollback (a browser test): such a
+        # test leaves the database flushed, so they are loaded now. Else they are read now.
         before = getattr(connection, "_test_serialized_contents", None)
         if before is None:
             before = connection.creation.serialize_db_to_string()
+        else:
+            _restore(before)
         try:
             site = _seed_and_walk()
         except BaseException:
             _restore(before)
             raise
+        finally:
+            # Starting Playwright gives this thread new connection objects (tests/browser.py): an
+            # open one left behind would keep PostgreSQL from dropping the test database.
+            connections.close_all()
     yield site
     with django_db_blocker.unblock():
         _restore(before)
+        connections.close_all()
 
 
 # /outbox/ answers only with DEBUG on, as under `make run`.
@@ -160,7 +170,7 @@ def demo_server(demo_site) -> Iterator[str]:
     host = "127.0.0.1"
     thread = LiveServerThread(host, StaticFilesHandler, connections_override={})
     thread.daemon = True
-    with modify_settings(ALLOWED_HOSTS={"append": host}), override_settings(DEBUG=True):
+    with modify_settings(ALLOWED_HOSTS={"append": host}):
         thread.start()
         thread.is_ready.wait()
         if thread.error:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -55,17 +53,7 @@ def _context(browser, url: str, user: str | None, language: str):
         session = client.cookies[settings.SESSION_COOKIE_NAME].value
         cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url})
     context.add_cookies(cookies)
-    # Static files straight from disk: the live server answers only the pages.
-    context.route("**/static/**", _static_from_disk)
     return context
-
-
-def _static_from_disk(route) -> None:
-    path = finders.find(re.sub(r"^/static/", "", urlsplit(route.request.url).path))
-    if path is None:
-        route.continue_()
-    else:
-        route.fulfill(path=path)
 
 
 def test_no_demo_page_scrolls_sideways_at_320_and_390_px(demo_site, demo_server, chromium):
