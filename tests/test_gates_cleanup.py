@@ -1,7 +1,10 @@
 """The gates (tests/gates/) commit the demo to the test database for their package and take it
 out again: a test that runs after them on the same worker sees the migrated database, the
 catalogue of the migration commerce/0002_catalogue and no demo organization or user.
-tests/suites.py puts this module in the gates' suite, so it runs after them on their worker."""
+
+pytest-django runs the tests with a django_db mark first, so this one has none and reads the
+database as the gates do (they run before it, in the order collected); tests/suites.py puts it
+in the gates' suite, on their worker."""
 
 import pytest
 
@@ -10,11 +13,17 @@ from commerce.models import Offer, Subscription
 from enrollment.models import AgreementVersion
 from portal.demo import DEMO_ORGS
 from portal.models import Market, Organization, User
+from tests.gates.conftest import ensure_test_database
 
-pytestmark = pytest.mark.django_db
+
+@pytest.fixture
+def after_the_gates(request, django_db_setup, django_db_blocker, django_db_keepdb):
+    ensure_test_database(request, django_db_blocker, django_db_keepdb)
+    with django_db_blocker.unblock():
+        yield
 
 
-def test_after_the_gates_the_database_is_the_migrated_one():
+def test_after_the_gates_the_database_is_the_migrated_one(after_the_gates):
     assert Offer.objects.filter(code__in=[code for code, *_ in OFFERS]).count() == len(OFFERS)
     assert Market.objects.exists()  # portal/0002_reference_data
     assert AgreementVersion.objects.exists()  # enrollment/0002_partner_agreement_2026_01

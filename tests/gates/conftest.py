@@ -11,7 +11,10 @@ threads see it: the gates' tests run against it in autocommit, as a real server 
 no django_db mark (`_on_the_demo` lets them reach the database). After the package's last test
 the database is flushed and reloaded with what it held before the demo (the migrations' rows:
 reference data, the catalogue, the partner agreements), so the tests that follow on the same
-worker start from the migrated database (tests/test_gates_cleanup.py checks it)."""
+worker start from the migrated database (tests/test_gates_cleanup.py checks it).
+
+pytest-django runs the tests without a django_db mark (the gates among them) after all others,
+in the order collected."""
 
 from __future__ import annotations
 
@@ -76,30 +79,38 @@ class DemoSite:
             User.objects.filter(pk__in=pks).exclude(language=language).update(language=language)
 
 
-@pytest.fixture(scope="package")
-def _test_database(request, django_db_setup, django_db_blocker, django_db_keepdb) -> Iterator[None]:
-    """The test database. pytest-django creates it only for a run with a test that asks for the
-    database through its mark or fixtures, which the gates do not (above): when they run alone,
-    it is created here, never leaving the gates on the development database."""
+def ensure_test_database(request, django_db_blocker, keepdb: bool) -> None:
+    """Make sure the test database exists. pytest-django creates it only for a run with a test
+    that asks for the database through its mark or fixtures, which the gates do not (above):
+    when they run without such a test, it is created here once (dropped at the end of the run),
+    never leaving them on the development database."""
     from django.test.utils import setup_databases, teardown_databases
     from pytest_django.fixtures import _get_databases_for_setup
 
     aliases, _serialized = _get_databases_for_setup(request.session.items)
-    if DEFAULT_DB_ALIAS in aliases:
-        yield
+    if DEFAULT_DB_ALIAS in aliases or _created:
         return
     with django_db_blocker.unblock():
         config = setup_databases(
-            verbosity=0, interactive=False, aliases={DEFAULT_DB_ALIAS}, keepdb=django_db_keepdb
+            verbosity=0, interactive=False, aliases={DEFAULT_DB_ALIAS}, keepdb=keepdb
         )
-    yield
-    if not django_db_keepdb:
-        with django_db_blocker.unblock():
-            teardown_databases(config, verbosity=0)
+    _created.append(config)
+    if not keepdb:
+
+        def drop() -> None:
+            with django_db_blocker.unblock():
+                connections.close_all()
+                teardown_databases(config, verbosity=0)
+
+        request.config.add_cleanup(drop)
+
+
+_created: list = []
 
 
 @pytest.fixture(scope="package")
-def demo_site(_test_database, django_db_blocker) -> Iterator[DemoSite]:
+def demo_site(request, django_db_setup, django_db_blocker, django_db_keepdb) -> Iterator[DemoSite]:
+    ensure_test_database(request, django_db_blocker, django_db_keepdb)
     with django_db_blocker.unblock():
         # What the database holds before the demo: the migrations' rows. pytest-django keeps them
         # serialized when a test of the run asks for serialized_rollback (a browser test): such a
