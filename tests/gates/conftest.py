@@ -79,6 +79,10 @@ class DemoSite:
             User.objects.filter(pk__in=pks).exclude(language=language).update(language=language)
 
 
+# The setup_databases() configuration of a test database created below (at most one per run).
+_created: list = []
+
+
 def ensure_test_database(request, django_db_blocker, keepdb: bool) -> None:
     """Make sure the test database exists. pytest-django creates it only for a run with a test
     that asks for the database through its mark or fixtures, which the gates do not (above):
@@ -103,9 +107,6 @@ def ensure_test_database(request, django_db_blocker, keepdb: bool) -> None:
                 teardown_databases(config, verbosity=0)
 
         request.config.add_cleanup(drop)
-
-
-_created: list = []
 
 
 @pytest.fixture(scope="package")
