@@ -50,6 +50,9 @@ def browser():
         )
         yield browser
         browser.close()
+        # The connections opened in this context: once it ends they are out of reach, and one left
+        # open keeps PostgreSQL from dropping the test database.
+        connections.close_all()
 
 
 def screenshot(page, name: str) -> None:
