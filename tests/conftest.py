@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from tests.browser import browser  # noqa: F401  (one Chromium per run: tests/e2e/, tests/gates/)
 from tests.factories import member
 
 pytest_plugins = ["tests.plugin"]

@@ -1,11 +1,13 @@
 """Every page of the demo (DOMAIN.md's URL map), as each demo user can open it.
 
-The quality gates (the Nu HTML checker, the phone-width reflow test) walk the same list: for each
-demo user (and signed out) the pages are found by following the links of the pages themselves,
-from the user's start pages, with Django's test client. A page added to the navigation is checked
-without touching the gates. Detail pages of one kind (`/outbox/<n>/`, `/review/<n>/`) are taken at
-most `PER_PATTERN` times; links that act or download (sign out, CSV exports, documents) are not
-followed."""
+The quality gates (tests/gates/: Nu HTML checker, Italian walk, reflow, axe) share one list: for
+each demo user (and signed out) the pages are found by following the links of the pages
+themselves, from the user's start pages, with Django's test client. A page added to the navigation
+is checked without touching the gates. Detail pages of one kind (`/outbox/<n>/`, `/review/<n>/`)
+reached by links are taken at most `PER_PATTERN` times (a start page always is); links that act or
+download (sign out, CSV exports, documents) are not followed.
+
+tests/gates/conftest.py seeds and walks the demo once per run, for the four gates."""
 
 from __future__ import annotations
 
@@ -49,10 +51,13 @@ class DemoPage:
 
 
 def start_pages() -> dict[str | None, list[str]]:
-    """Where each walk starts: the dashboard, plus the pages only a link in an email reaches.
+    """Where each walk starts: the dashboard, plus the pages only a link in an email reaches, and
+    the review page of every verification case (the Italian walk reads each one).
 
-    Creates one pending provider → reseller invitation (Contoso → Tailspin) so its page exists."""
+    Creates one pending provider → reseller invitation (Contoso → Tailspin) so its page exists;
+    its page is the last start of Tailspin's."""
     from relationships.services.reseller_invitations import reseller_invitation_create
+    from verification.models import VerificationCase
 
     contact_link = OutboxMessage.objects.filter(
         to_email=WINGTIP_CONTACT, template="verification_contact_confirm"
@@ -68,6 +73,8 @@ def start_pages() -> dict[str | None, list[str]]:
     }
     for spec in DEMO_ORGS:
         starts[spec.email] = ["/dashboard/", "/accounts/password/change/", "/accounts/2fa/"]
+    cases = VerificationCase.objects.order_by("pk").values_list("pk", flat=True)
+    starts[OPERATOR] += [f"/review/{pk}/" for pk in cases]
     starts[LITWARE] += [f"/enroll/reseller/{step}/" for step in ("account", "legal", "contact")]
     contoso = Membership.objects.get(user__email=CONTOSO)
     invitation = reseller_invitation_create(**acting(contoso), email=TAILSPIN)
@@ -90,13 +97,16 @@ def client_for(user: str | None, language: str) -> Client:
 def walk(client: Client, starts: list[str]) -> Iterator[tuple[str, str]]:
     """(path, HTML) of every page reachable from `starts` that answers 200 with HTML."""
     queue = list(starts)
+    always = set(starts)
     seen: set[str] = set()
     per_pattern: dict[str, int] = {}
     pages = 0
     while queue and pages < MAX_PAGES:
         path = queue.pop(0)
         pattern = re.sub(r"/[\w-]*\d[\w-]*/", "/<id>/", path)
-        if path in seen or SKIP.search(path) or per_pattern.get(pattern, 0) >= PER_PATTERN:
+        if path in seen or SKIP.search(path):
+            continue
+        if path not in always and per_pattern.get(pattern, 0) >= PER_PATTERN:
             continue
         seen.add(path)
         response = client.get(path)

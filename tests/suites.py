@@ -24,11 +24,11 @@ SLOW = [
     ),
     # Builds the benchmark's data shape (devtools' seed_scale) at 0.01: 6 s a test.
     ("tests/portal/test_seed_scale.py", "scale"),
-    # The demo site, seeded once and crawled once per run, shared by four gates.
+    # The demo site, seeded once and crawled once per run, shared by four gates (Nu, the
+    # Italian walk, reflow, axe; tests/gates/conftest.py), then the check that they took it out
+    # of the database (on their worker, after them).
     ("tests/gates/", "gates"),
-    ("tests/i18n/test_italian_walk.py", "gates"),
-    ("tests/e2e/test_reflow.py", "gates"),
-    ("tests/e2e/test_accessibility.py", "gates"),
+    ("tests/test_gates_cleanup.py", "gates"),
     # Headless Chromium through Playwright against a live server.
     ("tests/e2e/", "e2e"),
     # A real Celery worker on Redis, an SMTP sink, `make run` and `make prod` processes.

@@ -1,52 +1,14 @@
 """Browser tests: Playwright drives the machine's Chromium (Debian package) headless against
-pytest-django's live server. Nothing is downloaded."""
+pytest-django's live server. Nothing is downloaded. The browser itself is tests/browser.py's,
+one per run."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tests.tools import need
+from tests.browser import CHROMIUM, SCREENSHOTS, screenshot, sign_in
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
-
-
-@pytest.fixture(scope="session")
-def browser():
-    need(f"Chromium ({CHROMIUM})", Path(CHROMIUM).exists(), "apt-get install chromium")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # Starting Playwright's sync API (greenlets) gives this thread a new context, hence new
-    # Django connection objects: carry the serialized test data over, or tests marked
-    # serialized_rollback after the first one start from an empty database.
-    saved = {
-        conn.alias: conn._test_serialized_contents
-        for conn in connections.all()
-        if hasattr(conn, "_test_serialized_contents")
-    }
-    with sync_playwright() as p:
-        for alias, contents in saved.items():
-            connections[alias]._test_serialized_contents = contents
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+__all__ = ["CHROMIUM", "SCREENSHOTS", "screenshot", "sign_in"]
 
 
 @pytest.fixture
@@ -68,15 +30,3 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from devtools.demo.portal import PASSWORD
 from portal.models import User
 from tests.e2e.conftest import screenshot, sign_in
-from tests.e2e.test_accessibility import AXE_OPTIONS
+from tests.gates.test_accessibility import AXE_OPTIONS
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

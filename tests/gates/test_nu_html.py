@@ -1,8 +1,9 @@
 """The Nu HTML checker (vnu.jar, the W3C validator's engine) finds no error on any demo page, signed
 in as each demo user and signed out, in English and in Italian.
 
-The pages are rendered by Django's test client (the server-side HTML, before any script runs) and
-checked in one run of the checker (one JVM). The jar comes from the npm registry
+The pages are those the run's one walk of the demo collected (tests/gates/conftest.py), rendered
+by Django's test client (the server-side HTML, before any script runs), and are checked in one
+run of the checker (one JVM). The jar comes from the npm registry
 (package-lock.json, `make install` runs `npm ci`); Java 17 is on the machine."""
 
 from __future__ import annotations
@@ -11,38 +12,27 @@ import json
 import re
 import shutil
 import subprocess
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
-from tests.demo_pages import LANGUAGES, collect, start_pages
-
-pytestmark = pytest.mark.django_db
+from tests.demo_pages import LANGUAGES
 
 VNU = (
     Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 )
 
 
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # /outbox/ answers only with DEBUG on, as under `make run`
-    call_command("seed_demo", stdout=StringIO())
-
-
-def test_every_demo_page_is_valid_html(demo, tmp_path):
+def test_every_demo_page_is_valid_html(demo_site, tmp_path):
     if not VNU.exists():
         pytest.fail(f"{VNU} is missing: run `make install` (npm ci)")
     java = shutil.which("java")
     if java is None:
         pytest.fail("Java is not installed (apt-get install default-jre-headless)")
 
-    starts = start_pages()
     files: dict[str, str] = {}
     for language in LANGUAGES:
-        for page, html in collect(starts, language):
+        for page, html in demo_site.pages[language]:
             name = re.sub(r"[^\w]+", "-", f"{language}-{page.user or 'anonymous'}-{page.path}")
             target = tmp_path / f"{name.strip('-')}.html"
             target.write_text(html, encoding="utf-8")

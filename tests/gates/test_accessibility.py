@@ -2,6 +2,11 @@
 in as each demo user, signed out, in the enrolment wizard, with validation errors, on an
 invitation and in Italian.
 
+The pages are every page each demo user can open, from the run's one walk of the demo
+(tests/gates/conftest.py, the pages reflow opens too), each in the user's own language, opened on
+the live server serving that demo; then the states only a browser reaches (forms submitted with
+errors, the wizard's later steps, the user menu open, a language switched).
+
 axe is injected with Playwright's `page.evaluate`, which runs through the DevTools protocol and is
 not subject to the pages' Content-Security-Policy (script-src 'self'), so the browser context needs
 no `bypass_csp`. One browser context per user, reused for all of that user's pages."""
@@ -9,21 +14,15 @@ no `bypass_csp`. One browser context per user, reused for all of that user's pag
 from __future__ import annotations
 
 import re
-from io import StringIO
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from devtools.demo.portal import PASSWORD
 from portal.models import Membership, OutboxMessage
-from relationships.services.reseller_invitations import reseller_invitation_create
-from tests.e2e.conftest import screenshot, sign_in
-from tests.factories import acting
+from tests.browser import screenshot
+from tests.demo_pages import DemoPage
 from verification.models import VerificationCase
-
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
@@ -80,6 +79,7 @@ class Audit:
         self.axe = Axe()
         self.pages: list[str] = []
         self.violations: dict[str, list[dict]] = {}
+        self.opened: set[tuple[str | None, str]] = set()
 
     def check(self, page, name: str) -> None:
         page.wait_for_load_state("load")
@@ -96,6 +96,14 @@ class Audit:
         )
         self.check(page, name or path)
 
+    def open(self, page, user: str | None, path: str) -> None:
+        """Go to `path` as `user` (whose page `page` is) and check it, unless it was checked."""
+        if (user, path) in self.opened:
+            page.goto(path)
+            return
+        self.opened.add((user, path))
+        self.visit(page, path, DemoPage(user, path).name)
+
     def report(self) -> str:
         lines = [f"axe found WCAG 2.2 AA violations on {len(self.violations)} page(s):"]
         for name, violations in self.violations.items():
@@ -110,33 +118,15 @@ class Audit:
 
 
 @pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # /outbox/ answers only with DEBUG on, as under `make run`
-    call_command("seed_demo", stdout=StringIO())
-
-
-@pytest.fixture
-def user_page(browser, live_server):
+def user_page(new_page):
     """A factory: a page in a fresh browser context, signed in as `email` (None: anonymous)."""
-    contexts = []
 
     def make(email: str | None):
         # Reduced motion: Bootstrap drops its colour transitions, so axe never measures a button
         # half-way between two states.
-        context = browser.new_context(
-            base_url=live_server.url, locale="en-GB", reduced_motion="reduce"
-        )
-        context.set_default_timeout(15000)
-        contexts.append(context)
-        page = context.new_page()
-        if email:
-            sign_in(page, email, PASSWORD)
-            expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-        return page
+        return new_page(signed_in=email, reduced_motion="reduce")
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def _submit_with_errors(audit: Audit, page, path: str, button: str, name: str) -> None:
@@ -152,13 +142,13 @@ def _audit_anonymous(audit: Audit, page) -> None:
     policy = page.goto("/accounts/login/").headers["content-security-policy"]
     assert "script-src 'self'" in policy
     for path in ANONYMOUS_PAGES:
-        audit.visit(page, path)
+        audit.open(page, None, path)
     # The primary contact's confirmation page, from Wingtip's emailed link.
     message = OutboxMessage.objects.get(
         to_email=WINGTIP_CONTACT, template="verification_contact_confirm"
     )
     link = re.search(r"/verify-contact/[\w-]+/", message.context["link"]).group(0)
-    audit.visit(page, link, "/verify-contact/<key>/")
+    audit.open(page, None, link)
     # The sign-in form submitted empty: the error summary and the fields' errors.
     page.goto("/accounts/login/")
     page.get_by_role("button", name="Sign in", exact=True).click()
@@ -168,11 +158,11 @@ def _audit_anonymous(audit: Audit, page) -> None:
 
 def _audit_operator(audit: Audit, page) -> None:
     for path in ["/dashboard/", "/review/", "/outbox/"]:
-        audit.visit(page, path)
+        audit.open(page, OPERATOR, path)
     case = VerificationCase.objects.order_by("pk").first()
-    audit.visit(page, f"/review/{case.pk}/", "/review/<case>/")
+    audit.open(page, OPERATOR, f"/review/{case.pk}/")
     message = OutboxMessage.objects.order_by("pk").first()
-    audit.visit(page, f"/outbox/{message.pk}/", "/outbox/<message>/")
+    audit.open(page, OPERATOR, f"/outbox/{message.pk}/")
     # The email is shown in its own language, whatever the interface language (3.1.2).
     expect(page.get_by_test_id("outbox-body")).to_have_attribute("lang", message.language)
 
@@ -180,7 +170,7 @@ def _audit_operator(audit: Audit, page) -> None:
 def _audit_enrolment(audit: Audit, page) -> None:
     """Litware's draft resumes at the contact step; the test goes on to the review."""
     for step in ["account", "legal", "contact"]:
-        audit.visit(page, f"/enroll/reseller/{step}/")
+        audit.open(page, LITWARE, f"/enroll/reseller/{step}/")
     page.goto("/enroll/reseller/legal/")
     page.get_by_label("Legal name").fill("")
     page.get_by_label("City").fill("")
@@ -204,35 +194,40 @@ def _audit_enrolment(audit: Audit, page) -> None:
     audit.check(page, "/enroll/reseller/review/")
 
 
-def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
+def test_demo_pages_have_no_wcag_22_aa_violations(demo_site, user_page):
     audit = Audit()
+    # One browser context per user (None: signed out), in the user's own language.
+    pages = {user: user_page(user) for user in demo_site.starts}
 
-    _audit_anonymous(audit, user_page(None))
-    _audit_operator(audit, user_page(OPERATOR))
+    # Every page of the walk, as its user opens it.
+    for user, paths in demo_site.browser_pages().items():
+        for path in paths:
+            audit.open(pages[user], user, path)
 
-    # A pending provider → reseller invitation: Contoso lists it, Tailspin opens it below.
+    # The pages this audit has always named (`open` checks each page once: most are above), and
+    # what only a browser reaches.
+    _audit_anonymous(audit, pages[None])
+    _audit_operator(audit, pages[OPERATOR])
+
+    # The walk's pending provider → reseller invitation: Contoso lists it, Tailspin opens it.
     contoso_admin = Membership.objects.get(user__email=CONTOSO)
-    invitation = reseller_invitation_create(**acting(contoso_admin), email=TAILSPIN)
-
-    contoso = user_page(CONTOSO)
+    contoso = pages[CONTOSO]
     for path in PROVIDER_PAGES:
-        audit.visit(contoso, path, f"{path} (Contoso)")
-    audit.visit(contoso, f"/settings/users/{contoso_admin.pk}/", "/settings/users/<pk>/ (Contoso)")
+        audit.open(contoso, CONTOSO, path)
+    audit.open(contoso, CONTOSO, f"/settings/users/{contoso_admin.pk}/")
     _submit_with_errors(audit, contoso, "/dashboard/", "Accept the Partner Agreement", "Contoso")
     _submit_with_errors(audit, contoso, "/indirect-resellers/", "Send invitation", "Contoso")
 
-    fabrikam = user_page(FABRIKAM)
+    fabrikam = pages[FABRIKAM]
     for path in ["/dashboard/", "/indirect-resellers/", "/customers/"]:
-        audit.visit(fabrikam, path, f"{path} (Fabrikam)")
+        audit.open(fabrikam, FABRIKAM, path)
 
-    northwind = user_page(NORTHWIND)
+    northwind = pages[NORTHWIND]
     for path in RESELLER_PAGES:
-        audit.visit(northwind, path, f"{path} (Northwind)")
-    audit.visit(
-        northwind, "/indirect-providers/invite-customer/", "/indirect-providers/invite-customer/"
-    )
+        audit.open(northwind, NORTHWIND, path)
+    audit.open(northwind, NORTHWIND, "/indirect-providers/invite-customer/")
     adatum_org = Membership.objects.get(user__email=ADATUM).organization
-    audit.visit(northwind, f"/customers/{adatum_org.pk}/", "/customers/<customer>/ (Northwind)")
+    audit.open(northwind, NORTHWIND, f"/customers/{adatum_org.pk}/")
     # Northwind is an Italian company (demo data): its pages are checked in Italian.
     _submit_with_errors(
         audit, northwind, "/settings/identifiers/", "Aggiungi PartnerID", "Northwind"
@@ -243,26 +238,26 @@ def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
         "/audit-log/ (Northwind, dates in the wrong order)",
     )
 
-    tailspin = user_page(TAILSPIN)
+    tailspin = pages[TAILSPIN]
     for path in ["/dashboard/", "/verification/", "/settings/legal/"]:
-        audit.visit(tailspin, path, f"{path} (Tailspin)")
+        audit.open(tailspin, TAILSPIN, path)
     _submit_with_errors(audit, tailspin, "/verification/", "Upload", "Tailspin")
-    audit.visit(tailspin, f"/invitations/{invitation.key}/", "/invitations/<key>/ (Tailspin)")
+    audit.open(tailspin, TAILSPIN, f"/invitations/{demo_site.invitation_key}/")
 
-    wingtip = user_page(WINGTIP)
+    wingtip = pages[WINGTIP]
     for path in ["/dashboard/", "/verification/"]:
-        audit.visit(wingtip, path, f"{path} (Wingtip)")
+        audit.open(wingtip, WINGTIP, path)
 
-    _audit_enrolment(audit, user_page(LITWARE))
+    _audit_enrolment(audit, pages[LITWARE])
 
-    adatum = user_page(ADATUM)
+    adatum = pages[ADATUM]
     # The account pages of the user menu.
     for path in ["/accounts/password/change/", "/accounts/2fa/", "/accounts/logout/"]:
-        audit.visit(adatum, path, f"{path} (Adatum)")
-    audit.visit(adatum, "/dashboard/", "/dashboard/ (Adatum)")
-    for path in ["/subscriptions/", "/billing/"]:
-        audit.visit(adatum, path, f"{path} (Adatum)")
+        audit.open(adatum, ADATUM, path)
+    for path in ["/dashboard/", "/subscriptions/", "/billing/"]:
+        audit.open(adatum, ADATUM, path)
     # The user menu open (axe checks only what is shown).
+    adatum.goto("/dashboard/")
     adatum.get_by_role("button", name="Alessia Bianchi").click()
     expect(adatum.get_by_role("button", name="Esci")).to_be_visible()  # Adatum is Italian
     audit.check(adatum, "/dashboard/ (Adatum, user menu open)")
@@ -278,7 +273,7 @@ def test_demo_pages_have_no_wcag_22_aa_violations(demo, user_page):
     assert not audit.violations, audit.report()
 
 
-def test_keyboard_focus_is_visible_and_the_skip_link_moves_to_the_content(demo, user_page):
+def test_keyboard_focus_is_visible_and_the_skip_link_moves_to_the_content(user_page):
     page = user_page(CONTOSO)  # an English user (Northwind reads Italian)
     page.goto("/customers/")
     page.keyboard.press("Tab")
@@ -304,7 +299,7 @@ def test_keyboard_focus_is_visible_and_the_skip_link_moves_to_the_content(demo, 
 
 
 @pytest.mark.parametrize("email,path", [(None, "/accounts/login/"), (NORTHWIND, "/verification/")])
-def test_pages_reflow_at_320_css_pixels(demo, user_page, email, path):
+def test_pages_reflow_at_320_css_pixels(user_page, email, path):
     """1.4.10: at 320 CSS px wide nothing scrolls sideways; the header's controls wrap."""
     page = user_page(email)
     page.set_viewport_size({"width": 320, "height": 640})

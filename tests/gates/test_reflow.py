@@ -2,30 +2,24 @@
 in Italian, signed in as each demo user and signed out; the side navigation collapses behind a
 Menu button so the page heading starts near the top.
 
-The pages are every page each demo user can open (tests/demo_pages.py walks their links). One
-browser; one context per user and language, signed in by its session cookie; each page is loaded
-once and measured at both widths."""
+The pages are every page each demo user can open, from the run's one walk of the demo
+(tests/gates/conftest.py), opened on the live server serving that demo. One browser; one context
+per user and language, signed in by its session cookie; each page is loaded once and measured at
+both widths."""
 
 from __future__ import annotations
 
 import re
 import time
-from io import StringIO
-from urllib.parse import urlsplit
 
-import pytest
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
 from devtools.demo.portal import PASSWORD
 from portal.models import User
-from tests.demo_pages import LANGUAGES, collect, start_pages
-from tests.e2e.conftest import screenshot, sign_in
-
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+from tests.browser import screenshot, sign_in
+from tests.demo_pages import LANGUAGES
 
 WIDTHS = (320, 390)
 # The widest element that sticks out, to name in the failure.
@@ -44,53 +38,27 @@ WIDEST = """() => {
 }"""
 
 
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # /outbox/ answers only with DEBUG on, as under `make run`
-    call_command("seed_demo", stdout=StringIO())
-
-
-def _context(browser, live_server, user: str | None, language: str):
+def _context(browser, url: str, user: str | None, language: str):
     context = browser.new_context(
-        base_url=live_server.url,
+        base_url=url,
         locale="en-GB",
         reduced_motion="reduce",
         viewport={"width": WIDTHS[-1], "height": 800},
     )
     context.set_default_timeout(15000)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": url}]
     if user:
         client = Client()
         client.force_login(User.objects.get(email=user))
         session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        cookies.append(
-            {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}
-        )
+        cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url})
     context.add_cookies(cookies)
-    # Static files straight from disk: the live server answers only the pages.
-    context.route("**/static/**", _static_from_disk)
     return context
 
 
-def _static_from_disk(route) -> None:
-    path = finders.find(re.sub(r"^/static/", "", urlsplit(route.request.url).path))
-    if path is None:
-        route.continue_()
-    else:
-        route.fulfill(path=path)
-
-
-def test_no_demo_page_scrolls_sideways_at_320_and_390_px(demo, browser, live_server):
-    # The pages (found once: the paths are the same in both languages).
-    by_user: dict[str | None, list[str]] = {}
-    shared: set[str] = set()
-    for page, _html in collect(start_pages(), "en"):
-        # allauth's account pages are the same page for everyone: measured once.
-        if page.path.startswith("/accounts/"):
-            if page.path in shared:
-                continue
-            shared.add(page.path)
-        by_user.setdefault(page.user, []).append(page.path)
+def test_no_demo_page_scrolls_sideways_at_320_and_390_px(demo_site, demo_server, chromium):
+    # The pages are the same in both languages.
+    by_user = demo_site.browser_pages()
     too_wide: list[str] = []
     measured = 0
     widest = (0, "")
@@ -98,7 +66,7 @@ def test_no_demo_page_scrolls_sideways_at_320_and_390_px(demo, browser, live_ser
     for language in LANGUAGES:
         User.objects.update(language=language)
         for user, paths in by_user.items():
-            context = _context(browser, live_server, user, language)
+            context = _context(chromium, demo_server, user, language)
             tab = context.new_page()
             for path in paths:
                 tab.set_viewport_size({"width": WIDTHS[-1], "height": 800})
@@ -125,7 +93,7 @@ def test_no_demo_page_scrolls_sideways_at_320_and_390_px(demo, browser, live_ser
     assert not too_wide, f"{len(too_wide)} page(s) wider than the viewport:\n" + "\n".join(too_wide)
 
 
-def test_on_a_phone_the_navigation_opens_from_the_menu_button(demo, page):
+def test_on_a_phone_the_navigation_opens_from_the_menu_button(page):
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "admin@contoso-distribution.example", PASSWORD)
     page.goto("/indirect-resellers/")
@@ -155,7 +123,7 @@ def test_on_a_phone_the_navigation_opens_from_the_menu_button(demo, page):
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
 
 
-def test_the_queue_age_chart_reads_at_12_px_or_more_on_a_phone(demo, page):
+def test_the_queue_age_chart_reads_at_12_px_or_more_on_a_phone(page):
     page.set_viewport_size({"width": 320, "height": 700})
     sign_in(page, "reviewer@csp-operator.example", PASSWORD)
     page.goto("/review/")
