@@ -72,7 +72,7 @@ BUDGETS: dict[str, float] = {
     "core": 40,
     "enrollment": 35,
     "portal": 30,
-    "verification": 20,
+    "verification": 30,
     "i18n": 5,
 }
 
