@@ -50,29 +50,31 @@ GROUPED = {"gates", "faults", "load"}
 
 # Wall-time budget of each suite in seconds (the sum of its tests' setup, call and teardown),
 # checked at the end of `make test-all`: CI fails when a suite takes more than 1.5 times its
-# budget. Measured on the 2-core CI machine; raise one only with the reason in the commit.
+# budget. Each is about 1.3 times the suite's time in a clean-clone `.ci/run` on the 2-core CI
+# machine (commit a2bda70: make test-all 505 s), so a suite fails CI once it costs about twice
+# what it did. Raise one only with the reason in the commit.
 BUDGET_FACTOR = 1.5
 BUDGETS: dict[str, float] = {
     # The slow suites.
-    "e2e": 180,
-    "isolation": 180,
-    "integration": 150,
-    "faults": 140,
-    "fuzz": 150,
-    "gates": 240,
-    "load": 80,
-    "bulk": 40,
-    "scale": 25,
-    "races": 20,
+    "gates": 400,
+    "e2e": 185,
+    "faults": 150,
+    "integration": 145,
+    "isolation": 90,
+    "fuzz": 60,
+    "load": 55,
+    "bulk": 20,
+    "races": 12,
     "processes": 10,
+    "scale": 10,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
-    "commerce": 130,
-    "relationships": 90,
-    "delegation": 75,
-    "core": 40,
-    "enrollment": 35,
-    "portal": 30,
-    "verification": 30,
+    "commerce": 52,
+    "relationships": 25,
+    "delegation": 25,
+    "verification": 20,
+    "core": 18,
+    "enrollment": 15,
+    "portal": 15,
     "i18n": 5,
 }
 

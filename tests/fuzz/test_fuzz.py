@@ -319,6 +319,7 @@ def _figures():
             f"{TALLY.lists} lists found on {TALLY.pages} pages, {TALLY.requests} requests, "
             f"{time.monotonic() - started:.0f} s)",
         )
+        TALLY.requests = 0  # reported once, though xdist may set this fixture up again
 
 
 # ---------------------------------------------------------------- who requests what
