@@ -11,11 +11,12 @@ class DelegationConfig(AppConfig):
 
         register_event_types(AuditType)
 
-        from portal.delegation import register_delegation_source
+        from portal.delegation import register_admin_access_reader, register_delegation_source
 
-        from .selectors import dap_access_for
+        from .selectors import customer_admin_access, dap_access_for
 
         register_delegation_source(dap_access_for)
+        register_admin_access_reader(customer_admin_access)
 
         from .gdap_selectors import gdap_access
 

@@ -14,6 +14,12 @@ from .models import GdapRelationship
 Status = GdapRelationship.Status
 
 
+def gdap_in_force() -> QuerySet[GdapRelationship]:
+    """Approved relationships that hold now: active and before their end date (a relationship
+    past it is refused before the sweep marks it ended)."""
+    return GdapRelationship.objects.filter(status=Status.ACTIVE, ends_at__gt=timezone.now())
+
+
 def gdap_access(user: User, customer: Organization) -> DelegatedAccess | None:
     """The union of the roles of the active, unexpired GDAP relationships `customer` approved
     for a partner where `user` is an Admin agent or Global admin (one query, on the
@@ -23,12 +29,8 @@ def gdap_access(user: User, customer: Organization) -> DelegatedAccess | None:
         Q(global_admin=True) | Q(admin_agent=True)
     )
     rows = list(
-        GdapRelationship.objects.filter(
-            customer=customer,
-            status=Status.ACTIVE,
-            ends_at__gt=timezone.now(),
-            partner_id__in=agent_of.values("organization_id"),
-        )
+        gdap_in_force()
+        .filter(customer=customer, partner_id__in=agent_of.values("organization_id"))
         .select_related("partner")
         .order_by("pk")
         .only("roles", "partner")
@@ -63,7 +65,8 @@ def gdap_open_for_customer(*, customer: Organization) -> dict[str, list[GdapRela
     now = timezone.now()
     return {
         "pending": [r for r in rows if r.status == Status.PENDING and r.request_expires_at > now],
-        "active": [r for r in rows if r.status == Status.ACTIVE],
+        # As customer_admin_access() (delegation.selectors) says: before their end date.
+        "active": [r for r in rows if r.status == Status.ACTIVE and r.ends_at and r.ends_at > now],
     }
 
 

@@ -7,18 +7,19 @@ that asks, and its name says whose rows it crosses to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from portal.delegation import DelegatedAccess
+from portal.delegation import DelegatedAccess, PartnerAccess
 from portal.models import DelegatedRole, Membership, Organization, Role, User
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import RULES, Action
 from relationships.models import CustomerRelationship, ProviderRelationship
 
+from .gdap_selectors import gdap_in_force
 from .models import AdminAccess
 
 Kind = Organization.Kind
@@ -92,20 +93,24 @@ class PartnerRow:
     access: AdminAccess | None  # the latest admin access row (active or removed)
     # The provider relationship no longer gives admin access (the reseller removed it).
     suspended_by_reseller: bool = False
+    # How the partner may administer the customer today (customer_admin_access()).
+    accesses: list[PartnerAccess] = field(default_factory=list)
+
+    @property
+    def dap(self) -> PartnerAccess | None:
+        return next((a for a in self.accesses if a.kind == PartnerAccess.DAP), None)
 
     @property
     def holds_admin_access(self) -> bool:
-        return (
-            self.access is not None
-            and self.access.status == AdminAccess.Status.ACTIVE
-            and not self.suspended_by_reseller
-        )
+        return self.dap is not None
 
 
 def partners_of_customer(*, customer: Organization, page: Any) -> BoundedPage:
     """The customer's Partner relationships page: one page of its reseller relationships, each
-    giving two partners (the reseller and its provider), with their admin access. Four queries
-    whatever the number of relationships (count, page, admin access, provider relationships)."""
+    giving two partners (the reseller and its provider), with how each may administer the
+    customer today (`customer_admin_access()`, two queries) and its latest admin access row.
+    Six queries whatever the number of relationships (count, page, admin access rows, provider
+    relationships, and the two of `customer_admin_access()`)."""
     relationships = (
         CustomerRelationship.objects.filter(
             customer=customer, status=CustomerRelationship.Status.ACTIVE
@@ -138,6 +143,9 @@ def partners_of_customer(*, customer: Organization, page: Any) -> BoundedPage:
             admin_access=True,
         ).values_list("provider_id", "reseller_id")
     )
+    accesses_of: dict[int, list[PartnerAccess]] = {}
+    for partner_access in customer_admin_access(customer):
+        accesses_of.setdefault(partner_access.partner.pk, []).append(partner_access)
     rows: list[PartnerRow] = []
     seen: set[int] = set()
     for relationship in rows_of_page:
@@ -157,29 +165,11 @@ def partners_of_customer(*, customer: Organization, page: Any) -> BoundedPage:
                     access=latest.get(partner.pk),
                     suspended_by_reseller=side == "provider"
                     and (partner.pk, relationship.reseller_id) not in with_admin_access,
+                    accesses=accesses_of.get(partner.pk, []),
                 )
             )
     result.object_list = rows
     return result
-
-
-def admin_access_seen_by(
-    *, organization: Organization, customer: Organization
-) -> list[AdminAccess]:
-    """A partner's view of who holds admin access to one of its customers: a reseller sees its
-    own and its providers' (it may remove them), a provider its own. One query."""
-    return list(
-        AdminAccess.objects.filter(customer=customer, status=AdminAccess.Status.ACTIVE)
-        .filter(Q(reseller=organization) | Q(partner=organization))
-        .select_related("partner", "reseller")
-        .annotate(
-            effective=ExpressionWrapper(
-                Q(partner_id=F("reseller_id")) | _provider_admin_access_on_relationship(),
-                output_field=BooleanField(),
-            )
-        )
-        .order_by("granted_at", "pk")
-    )
 
 
 def admin_access_latest(*, customer: Organization, partner: Organization) -> AdminAccess | None:
@@ -200,3 +190,49 @@ def provider_admin_access_removed(*, provider: Organization, reseller: Organizat
         status=ProviderRelationship.Status.ACTIVE,
         admin_access=True,
     ).exists()
+
+
+def customer_admin_access(
+    customer: Organization, *, seen_by: Organization | None = None
+) -> list[PartnerAccess]:
+    """Who can administer `customer` today, how and until when: each effective delegated admin
+    access (DAP, until removed) and each GDAP relationship in force (its roles, until its end
+    date), by partner name. The one answer of the customer page's section, Partner
+    relationships and the "administering on behalf" banner (registered with
+    `portal.delegation`), and the same querysets the delegation sources ask. Two queries.
+
+    `seen_by`, a partner of the customer: only what it may know of (its own access and, for a
+    reseller, that of its providers on this customer)."""
+    dap = effective_admin_access().filter(customer=customer)
+    gdap = gdap_in_force().filter(customer=customer)
+    if seen_by is not None:
+        dap = dap.filter(Q(reseller=seen_by) | Q(partner=seen_by))
+        providers = CustomerRelationship.objects.filter(
+            customer=customer, reseller=seen_by, status=CustomerRelationship.Status.ACTIVE
+        ).values("provider_id")
+        gdap = gdap.filter(Q(partner=seen_by) | Q(partner_id__in=providers))
+    accesses = [
+        PartnerAccess(
+            partner=access.partner,
+            kind=PartnerAccess.DAP,
+            roles=frozenset({DelegatedRole.DELEGATED_ADMIN.value}),
+            ends_at=None,
+            since=access.granted_at,
+            pk=access.pk,
+            reseller_id=access.reseller_id,
+        )
+        for access in dap.select_related("partner").order_by("granted_at", "pk")
+    ]
+    accesses += [
+        PartnerAccess(
+            partner=relationship.partner,
+            kind=PartnerAccess.GDAP,
+            roles=frozenset(relationship.roles),
+            ends_at=relationship.ends_at,
+            since=relationship.starts_at,
+            pk=relationship.pk,
+            name=relationship.name,
+        )
+        for relationship in gdap.select_related("partner").order_by("ends_at", "pk")
+    ]
+    return sorted(accesses, key=lambda a: (a.partner.legal_name, a.partner.pk, a.kind))

@@ -13,7 +13,7 @@ urlpatterns: list = [
     ),
     path(
         "partner-relationships/admin-access/<int:pk>/remove/",
-        dap.AdminAccessRemoveView.as_view(),
+        dap.CustomerAdminAccessRemoveView.as_view(),
         name="admin_access_remove",
     ),
     path(
@@ -23,7 +23,7 @@ urlpatterns: list = [
     ),
     path(
         "customers/<int:customer_id>/admin-access/<int:pk>/remove/",
-        dap.AdminAccessRemoveView.as_view(),
+        dap.PartnerAdminAccessRemoveView.as_view(),
         name="customer_admin_access_remove",
     ),
     path(

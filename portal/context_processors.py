@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from .delegation import admin_access_of
 from .navigation import MAIN, SETTINGS, navigation
 from .policy import Action, can
 
@@ -20,8 +21,16 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     sections = navigation(membership, request.path)
     # The user menu's Outbox entry: the same rule as the page (`portal.views.outbox_allowed`).
     can_read_outbox = debug_outbox and can(membership, Action.READ_OUTBOX)
+    # The "administering on behalf" banner: how and until when the partner may administer, from
+    # the same answer as the customer's Partner relationships page (portal/delegation.py).
+    delegated_accesses = (
+        admin_access_of(membership.organization, partner=membership.delegated_by)
+        if membership.is_delegated
+        else []
+    )
     return {
         "nav_main": sections[MAIN],
+        "delegated_accesses": delegated_accesses,
         "nav_settings": sections[SETTINGS],
         "current_organization": membership.organization,
         "current_membership": membership,

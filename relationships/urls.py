@@ -26,7 +26,7 @@ urlpatterns = [
     ),
     path(
         "indirect-resellers/<int:pk>/<str:action>/",
-        views.RelationshipActionView.as_view(),
+        views.ProviderRelationshipActionView.as_view(),
         name="provider_relationship_action",
     ),
     path("indirect-providers/", views.IndirectProvidersView.as_view(), name="indirect_providers"),
@@ -48,7 +48,7 @@ urlpatterns = [
     ),
     path(
         "indirect-providers/<int:pk>/<str:action>/",
-        views.RelationshipActionView.as_view(),
+        views.ResellerRelationshipActionView.as_view(),
         name="reseller_relationship_action",
     ),
     path("customers/", views.CustomersView.as_view(), name="customers"),

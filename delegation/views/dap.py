@@ -32,6 +32,7 @@ class AdministerView(TenantViewMixin, View):
     administer gets a page saying why."""
 
     required_action = Action.ADMINISTER_ON_BEHALF
+    organization_kinds = {Kind.RESELLER, Kind.PROVIDER}
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, customer_id: int) -> HttpResponse:
@@ -63,15 +64,12 @@ class AdministerView(TenantViewMixin, View):
 class AdminAccessRemoveView(TenantViewMixin, View):
     """Remove a partner's admin access to a customer: GET asks for confirmation, POST removes.
 
-    Two doors, one service: the customer's Global admin on Partner relationships
-    (`customer_id` absent), and a reseller (or a provider, its own) on its customer's page."""
+    Two doors, one service, each on its side's URL (the other side's is a 404 to it): the
+    customer's Global admin on Partner relationships (`CustomerAdminAccessRemoveView`,
+    `customer_id` absent), and a reseller (or a provider, its own) on its customer's page
+    (`PartnerAdminAccessRemoveView`)."""
 
-    required_action = Action.MANAGE_PARTNER_ACCESS
-
-    def dispatch(self, request, *args, **kwargs):
-        if kwargs.get("customer_id") is not None:
-            self.required_action = Action.MANAGE_DELEGATED_ACCESS
-        return super().dispatch(request, *args, **kwargs)
+    required_action: Action
 
     def _access(self, pk: int, customer_id: int | None) -> AdminAccess:
         if customer_id is None:
@@ -125,3 +123,17 @@ class AdminAccessRemoveView(TenantViewMixin, View):
             % {"partner": access.partner.legal_name, "customer": access.customer.legal_name},
         )
         return redirect(self._back(customer_id))
+
+
+class CustomerAdminAccessRemoveView(AdminAccessRemoveView):
+    """/partner-relationships/admin-access/<id>/remove/: the customer's side."""
+
+    required_action = Action.MANAGE_PARTNER_ACCESS
+    organization_kinds = {Kind.CUSTOMER}
+
+
+class PartnerAdminAccessRemoveView(AdminAccessRemoveView):
+    """/customers/<customer id>/admin-access/<id>/remove/: the reseller's and provider's side."""
+
+    required_action = Action.MANAGE_DELEGATED_ACCESS
+    organization_kinds = {Kind.RESELLER, Kind.PROVIDER}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from portal.models import Membership
+from portal.models import Membership, Organization
 from portal.policy import Action, can, membership_of
 from portal.tenancy import TenantViewMixin
 from portal.types import request_is_authenticated
@@ -45,6 +45,7 @@ class GdapRequestView(TenantViewMixin, View):
     requests and relationships with that customer."""
 
     required_action = Action.MANAGE_DELEGATED_ACCESS
+    organization_kinds = {Organization.Kind.RESELLER, Organization.Kind.PROVIDER}
 
     def _customer(self, customer_id: int):
         rows = customer_rows(organization=self.organization, customer_id=customer_id)
@@ -113,6 +114,7 @@ class GdapPartnerEndView(TenantViewMixin, View):
     """The partner ends its active roles (or withdraws its pending request) early."""
 
     required_action = Action.MANAGE_DELEGATED_ACCESS
+    organization_kinds = {Organization.Kind.RESELLER, Organization.Kind.PROVIDER}
 
     def post(self, request: HttpRequest, customer_id: int, pk: int) -> HttpResponse:
         rows = customer_rows(organization=self.organization, customer_id=customer_id)
@@ -142,6 +144,7 @@ class GdapCustomerActionView(TenantViewMixin, View):
     """The customer's Global admin approves, declines or ends from Partner relationships."""
 
     required_action = Action.MANAGE_PARTNER_ACCESS
+    organization_kinds = {Organization.Kind.CUSTOMER}
     actions = {
         "approve": (services.gdap_approve, gettext_lazy("Approved: %(name)s of %(partner)s.")),
         "decline": (services.gdap_decline, gettext_lazy("Declined: %(name)s of %(partner)s.")),

@@ -10,9 +10,10 @@ from .partners import (
     CustomerInviteView,
     IndirectProvidersView,
     IndirectResellersView,
-    RelationshipActionView,
+    ProviderRelationshipActionView,
     ResellerInvitationActionView,
     ResellerInviteView,
+    ResellerRelationshipActionView,
     SentResellerInvitationsView,
 )
 
@@ -30,10 +31,11 @@ __all__ = [
     "IndirectProvidersView",
     "IndirectResellersView",
     "InvitationView",
+    "ProviderRelationshipActionView",
     "ReceivedInvitationActionView",
     "ReceivedInvitationsView",
-    "RelationshipActionView",
     "ResellerInvitationActionView",
     "ResellerInviteView",
+    "ResellerRelationshipActionView",
     "SentResellerInvitationsView",
 ]

@@ -250,47 +250,50 @@ class ResellerInvitationActionView(InvitationActionView):
 
 
 class RelationshipActionView(TenantViewMixin, View):
-    """Remove partnership (provider), remove admin access or end the relationship (reseller)."""
+    """A change to a provider relationship, on the URL of the side that makes it: each side
+    acts only through its own list's URLs (`/indirect-resellers/<id>/...` the provider's,
+    `/indirect-providers/<id>/...` the reseller's), and the other side's URL is a 404 for it,
+    whatever the action, before any role is asked."""
 
     required_action = Action.VIEW_RELATIONSHIPS
+    # The side this URL belongs to, its actions and the role each action needs there.
+    side: str
+    actions: dict[str, Action]
+    list_url: str
 
-    def _check(self, action: str) -> bool:
-        is_provider = self.organization.kind == Kind.PROVIDER
-        allowed = {"end"} if is_provider else {"end", "remove-admin-access"}
-        if action not in allowed:
+    def _action(self, action: str) -> Action:
+        if action not in self.actions:
             raise Http404
-        return is_provider
+        return self.actions[action]
+
+    @property
+    def is_provider(self) -> bool:
+        return self.side == Kind.PROVIDER
 
     def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         """The confirmation page: what the change means, and the button that makes it."""
-        is_provider = self._check(action)
-        if not can(
-            self.membership, Action.INVITE_RESELLER if is_provider else Action.AUTHORIZE_PROVIDER
-        ):
-            raise PermissionDenied
+        required = self._action(action)
         relationship = self.tenant_get(
             ProviderRelationship,
-            field="provider" if is_provider else "reseller",
+            field="provider" if self.is_provider else "reseller",
             pk=pk,
             status=ProviderRelationship.Status.ACTIVE,
         )
+        if not can(self.membership, required):
+            raise PermissionDenied
         return render(
             request,
             "relationships/relationship_confirm.html",
             {
                 "relationship": relationship,
                 "action": action,
-                "is_provider": is_provider,
-                "back": reverse(
-                    "relationships:indirect_resellers"
-                    if is_provider
-                    else "relationships:indirect_providers"
-                ),
+                "is_provider": self.is_provider,
+                "back": reverse(self.list_url),
             },
         )
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        is_provider = self._check(action)
+        self._action(action)
         service = (
             relationship_services.relationship_end
             if action == "end"
@@ -305,7 +308,7 @@ class RelationshipActionView(TenantViewMixin, View):
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
-            other = relationship.reseller if is_provider else relationship.provider
+            other = relationship.reseller if self.is_provider else relationship.provider
             if action == "end":
                 messages.success(
                     request,
@@ -317,11 +320,26 @@ class RelationshipActionView(TenantViewMixin, View):
                     _("%(provider)s no longer has admin access to your account.")
                     % {"provider": other.legal_name},
                 )
-        return redirect(
-            "relationships:indirect_resellers"
-            if is_provider
-            else "relationships:indirect_providers"
-        )
+        return redirect(self.list_url)
+
+
+class ProviderRelationshipActionView(RelationshipActionView):
+    """/indirect-resellers/<id>/end/: the provider removes the partnership."""
+
+    organization_kinds = {Kind.PROVIDER}
+    side = Kind.PROVIDER
+    actions = {"end": Action.INVITE_RESELLER}
+    list_url = "relationships:indirect_resellers"
+
+
+class ResellerRelationshipActionView(RelationshipActionView):
+    """/indirect-providers/<id>/remove-admin-access/ and /indirect-providers/<id>/end/: the
+    reseller removes its provider's admin access, or ends the relationship."""
+
+    organization_kinds = {Kind.RESELLER}
+    side = Kind.RESELLER
+    actions = {"end": Action.AUTHORIZE_PROVIDER, "remove-admin-access": Action.AUTHORIZE_PROVIDER}
+    list_url = "relationships:indirect_providers"
 
 
 # Indirect providers (reseller) -------------------------------------------------------------
