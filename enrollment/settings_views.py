@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.models import Membership
-from portal.policy import Action, can
+from portal.policy import Action, can, privileged_change_refusal
 from portal.selectors import market_get
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
@@ -253,13 +253,19 @@ class UserListView(TenantViewMixin, View):
             request.GET.get("page")
         )
         can_reset = can(self.membership, Action.RESET_USER_PASSWORD)
-        # A Global admin's password: only the organization's own Global admins reset it
-        # (member_password_reset refuses the others; the button follows the same rule).
-        resets_admins = self.membership.global_admin and not self.membership.is_delegated
+        # A Global admin's password: only the organization's own Global admins reset it, and
+        # no privileged member's by a partner acting on its behalf (member_password_reset
+        # refuses the others; the button follows the same rules).
+        resets_admins = self.membership.global_admin
         resettable = {
             member.pk
             for member in page.object_list
-            if can_reset and (resets_admins or not member.global_admin)
+            if can_reset
+            and (resets_admins or not member.global_admin)
+            and privileged_change_refusal(
+                self.membership, roles_before=member.roles, roles_after=member.roles
+            )
+            is None
         }
         return render(
             request,

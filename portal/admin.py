@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from .models import (
     AuditEvent,
@@ -27,8 +29,33 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
+class MembershipFormSet(BaseInlineFormSet):
+    """The operator's door to an organization's members keeps its last Global admin: nobody
+    outside the organization demotes or removes it (its own admins go through
+    enrollment.services.members, which refuses the same)."""
+
+    def clean(self) -> None:
+        super().clean()
+        organization = self.instance
+        if organization.pk is None:
+            return
+        if not Membership.objects.filter(organization=organization, global_admin=True).exists():
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        if not any(data.get("global_admin") for data in kept):
+            raise ValidationError(
+                "Keep at least one Global admin: this is the organization's last one. Make "
+                "someone else Global admin first."
+            )
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     raw_id_fields = ["user"]
 

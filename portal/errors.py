@@ -8,11 +8,19 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .policy import PrivilegedChangeRefused
 from .ratelimit import RateLimited
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 403 page; a refusal that carries its reason (a privileged change by a partner acting
+    on a customer's behalf) says it. The table's refusals name only an action: not shown."""
+    reason = str(exception) if isinstance(exception, PrivilegedChangeRefused) else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -7,9 +7,11 @@ and staff go through the same table: their pages and services name an Action too
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from .models import DelegatedRole, Membership, Organization, Role, User
 
@@ -131,6 +133,78 @@ def can(membership: Membership | None, action: Action) -> bool:
 def require(membership: Membership | None, action: Action) -> None:
     if not can(membership, action):
         raise PermissionDenied(action.value)
+
+
+# Privileged roles of an account: the member roles that manage its users, its partners' access
+# or its billing, derived from the table (today Global admin and Billing admin). Only the
+# account's own members change them: see `privileged_change_refusal`.
+PRIVILEGED_ACTIONS: frozenset[Action] = frozenset(
+    {
+        Action.MANAGE_USERS,
+        Action.RESET_USER_PASSWORD,
+        Action.MANAGE_PARTNER_ACCESS,
+        Action.VIEW_BILLING,
+    }
+)
+PRIVILEGED_ROLES: frozenset[str] = frozenset(
+    role.value for role in Role if any(role.value in RULES[a][1] for a in PRIVILEGED_ACTIONS)
+)
+
+
+class PrivilegedChangeRefused(PermissionDenied):
+    """A refusal of `require_privileged_change`; its message is the translated reason the 403
+    page shows (`portal.errors.permission_denied`)."""
+
+
+def privileged_change_refusal(
+    acting: Membership,
+    *,
+    roles_before: Iterable[str] = (),
+    roles_after: Iterable[str] = (),
+    partner_access: bool = False,
+) -> str | None:
+    """Why `acting` may not make this change, or None: the one rule of privileged changes.
+
+    A partner acting on a customer's behalf (a delegated membership: DAP or any GDAP role)
+    neither grants, removes nor changes a privileged role (`PRIVILEGED_ROLES`), nor adds,
+    removes, resets the password of or otherwise changes a member who holds one or would
+    (`roles_before`: the member's roles now, empty for a new member; `roles_after`: after the
+    change, empty for a removal), nor changes the customer's partner access (`partner_access`:
+    removing DAP, approving, declining or ending GDAP). So the customer's own Global admins
+    stay out of the reach of anyone outside the organization."""
+    if not acting.is_delegated:
+        return None
+    organization = acting.organization.legal_name
+    if partner_access:
+        return _(
+            "A partner acting on behalf of %(organization)s cannot change its partners' "
+            "access: only a Global admin of %(organization)s can."
+        ) % {"organization": organization}
+    touched = (set(roles_before) | set(roles_after)) & PRIVILEGED_ROLES
+    if not touched:
+        return None
+    roles = ", ".join(str(role.label) for role in Role if role.value in PRIVILEGED_ROLES)
+    return _(
+        "A partner acting on behalf of %(organization)s cannot give or take away the roles "
+        "%(roles)s, nor add, change, remove or reset the password of a user who holds one: "
+        "only a Global admin of %(organization)s can."
+    ) % {"organization": organization, "roles": roles}
+
+
+def require_privileged_change(
+    acting: Membership,
+    *,
+    roles_before: Iterable[str] = (),
+    roles_after: Iterable[str] = (),
+    partner_access: bool = False,
+) -> None:
+    """`privileged_change_refusal`, raised: every service making such a change calls it,
+    after `require_member` and before writing anything."""
+    refusal = privileged_change_refusal(
+        acting, roles_before=roles_before, roles_after=roles_after, partner_access=partner_access
+    )
+    if refusal:
+        raise PrivilegedChangeRefused(refusal)
 
 
 def membership_of(

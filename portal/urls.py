@@ -41,6 +41,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 if settings.PORTAL_BENCH_CEILING:
     urlpatterns.append(path("", include("devtools.urls")))
 
+handler403 = "portal.errors.permission_denied"
 handler404 = "portal.errors.page_not_found"
 handler500 = "portal.errors.server_error"
 # allauth renders its own rate limits (sign-in, sign-up, password reset) with this.

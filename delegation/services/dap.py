@@ -19,7 +19,7 @@ from portal.audit import audit_record_for, notify
 from portal.delegation import delegated_membership
 from portal.models import Membership, Organization, User
 from portal.notices import Notice
-from portal.policy import Action, require_member
+from portal.policy import Action, require_member, require_privileged_change
 from relationships.models import CustomerRelationship, ProviderRelationship
 from relationships.selectors import customer_rows
 
@@ -109,6 +109,8 @@ def admin_access_remove(*, actor: User, organization: Organization, access_id: i
         else Action.MANAGE_DELEGATED_ACCESS
     )
     membership = require_member(actor=actor, organization=organization, action=action)
+    if organization.kind == Kind.CUSTOMER:
+        require_privileged_change(membership, partner_access=True)
     with transaction.atomic():
         access = _locked_access(membership=membership, access_id=access_id)
         if access.status != AdminAccess.Status.ACTIVE:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record_for
 from portal.models import Organization, User
-from portal.policy import Action, require_member
+from portal.policy import Action, require_member, require_privileged_change
 from relationships.selectors import customer_rows
 
 from .. import gdap_emails as emails
@@ -188,6 +188,7 @@ def _answerable(*, actor: User, organization: Organization, relationship_id: int
     membership = require_member(
         actor=actor, organization=organization, action=Action.MANAGE_PARTNER_ACCESS
     )
+    require_privileged_change(membership, partner_access=True)
     relationship = _locked(pk=relationship_id, customer=membership.organization)
     refusal = gdap_answer_refusal(relationship)
     if refusal:
@@ -264,6 +265,7 @@ def gdap_end(*, actor: User, organization: Organization, relationship_id: int) -
             membership = require_member(
                 actor=actor, organization=organization, action=Action.MANAGE_PARTNER_ACCESS
             )
+            require_privileged_change(membership, partner_access=True)
             relationship = _locked(pk=relationship_id, customer=membership.organization)
             endable = {Status.ACTIVE}
         else:

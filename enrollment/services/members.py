@@ -1,6 +1,8 @@
 """User management of an organization: add (invite), change roles, remove.
 
-The last Global admin of an organization can be neither removed nor demoted; the check runs
+A partner acting on the organization's behalf (DAP or a GDAP role) touches no privileged role nor
+a member holding one: every service here calls `portal.policy.require_privileged_change`. The
+last Global admin of an organization can be neither removed nor demoted; the check runs
 under a row lock so two admins demoting each other at once can't both succeed."""
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from portal.audit import audit_record
 from portal.domains import domain_belongs_to, email_domain
 from portal.models import Membership, Organization, Role, User
 from portal.outbox import absolute_url, outbox_enqueue
-from portal.policy import Action, require_member
+from portal.policy import Action, require_member, require_privileged_change
 from portal.ratelimit import rate_limit_consume
 
 from ..events import AuditType
@@ -57,8 +59,10 @@ def member_add(
     roles: set[str],
 ) -> Membership:
     """Add a person with a work email in the organization's domain; they get an invitation
-    email (with a link to set their password when the account is new)."""
-    require_member(actor=actor, organization=organization, action=Action.MANAGE_USERS)
+    email (with a link to set their password when the account is new). A partner acting on
+    the organization's behalf adds no one with a privileged role (`require_privileged_change`)."""
+    acting = require_member(actor=actor, organization=organization, action=Action.MANAGE_USERS)
+    require_privileged_change(acting, roles_after=roles)
     email = email.strip().lower()
     if not domain_belongs_to(email_domain(email), organization.primary_domain):
         raise ValidationError(
@@ -136,8 +140,11 @@ def member_add(
 
 @transaction.atomic
 def membership_roles_update(*, actor: User, membership: Membership, roles: set[str]) -> Membership:
-    require_member(actor=actor, organization=membership.organization, action=Action.MANAGE_USERS)
+    acting = require_member(
+        actor=actor, organization=membership.organization, action=Action.MANAGE_USERS
+    )
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    require_privileged_change(acting, roles_before=membership.roles, roles_after=roles)
     if not roles:
         raise ValidationError({"roles": _("Select at least one role.")})
     if (
@@ -170,8 +177,11 @@ def membership_roles_update(*, actor: User, membership: Membership, roles: set[s
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
-    require_member(actor=actor, organization=membership.organization, action=Action.MANAGE_USERS)
+    acting = require_member(
+        actor=actor, organization=membership.organization, action=Action.MANAGE_USERS
+    )
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    require_privileged_change(acting, roles_before=membership.roles)
     if membership.global_admin and not _other_global_admins(membership):
         raise PermissionDenied(LAST_ADMIN_MESSAGE % {"name": membership.user.get_full_name()})
     audit_record(
@@ -190,8 +200,9 @@ def member_password_reset(
 ) -> Membership:
     """Email a member of `organization` the portal's password-reset link (allauth's reset flow:
     a single-use key; the current password keeps working until the new one is set). A Global
-    admin's password is reset only by a Global admin of the organization itself: a Helpdesk or
-    User administrator (a partner's delegated role) resets the others'."""
+    admin's password is reset only by a Global admin of the organization itself, and no
+    privileged member's (`require_privileged_change`) by a partner acting on its behalf: a
+    Helpdesk or User administrator (a partner's delegated role) resets the others'."""
     acting = require_member(
         actor=actor, organization=organization, action=Action.RESET_USER_PASSWORD
     )
@@ -202,7 +213,9 @@ def member_password_reset(
     )
     if target is None:
         raise Membership.DoesNotExist
-    if target.global_admin and (acting.is_delegated or not acting.global_admin):
+    # A privileged member's password: never by a partner acting on the organization's behalf.
+    require_privileged_change(acting, roles_before=target.roles, roles_after=target.roles)
+    if target.global_admin and not acting.global_admin:
         raise ValidationError(
             _(
                 "%(name)s is a Global admin: only a Global admin of %(organization)s can reset "

@@ -14,7 +14,7 @@ from enrollment.rules import DUPLICATE_MESSAGE, validate_not_duplicate
 from portal.audit import audit_record, audit_record_for, notify
 from portal.models import Market, Membership, Organization, User
 from portal.notices import Notice
-from portal.policy import Action, can, membership_of, require_member
+from portal.policy import Action, can, membership_of, require_member, require_privileged_change
 from portal.ratelimit import rate_limit_consume
 
 from .. import emails
@@ -199,8 +199,11 @@ def customer_invitation_accept(
     *, actor: User, organization: Organization | None, invitation_id: int
 ) -> CustomerRelationship:
     """The customer accepts the reseller relationship with the reseller and the provider at
-    once; the customer is then shared with that provider."""
+    once; the customer is then shared with that provider. A partner acting on the customer's
+    behalf accepts none (the relationship grants partners admin access)."""
     membership = membership_of(actor, organization)
+    if membership is not None:
+        require_privileged_change(membership, partner_access=True)
     with transaction.atomic():
         invitation = open_invitation_for_update(
             CustomerInvitation,

@@ -118,7 +118,7 @@ def test_adding_a_user(g, role):
     email = f"new.person@{g.customer.primary_domain}"
     response = client.post(
         "/settings/users/add/",
-        {"email": email, "first_name": "New", "last_name": "Person", "roles": ["billing_admin"]},
+        {"email": email, "first_name": "New", "last_name": "Person", "roles": ["helpdesk_agent"]},
     )
     added = Membership.objects.filter(organization=g.customer, user__email=email).exists()
     if Action.MANAGE_USERS in ALLOWED[role]:
@@ -130,7 +130,7 @@ def test_adding_a_user(g, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_resetting_a_users_password(g, role):
     approved_from_the_email(g, role)
-    colleague = member(g.customer, billing_admin=True)
+    colleague = member(g.customer, helpdesk_agent=True)
     response = acting_for(g).post(f"/settings/users/{colleague.pk}/reset-password/")
     sent = OutboxMessage.objects.filter(
         template="enrollment_password_reset", to_email=colleague.user.email
