@@ -196,10 +196,16 @@ def customer_acceptance_refusal(
 
 
 def customer_invitation_accept(
-    *, actor: User, organization: Organization | None, invitation_id: int
+    *,
+    actor: User,
+    organization: Organization | None,
+    invitation_id: int,
+    approve_gdap: bool = False,
 ) -> CustomerRelationship:
     """The customer accepts the reseller relationship with the reseller and the provider at
-    once; the customer is then shared with that provider."""
+    once; the customer is then shared with that provider. With `approve_gdap` (the box on the
+    acceptance page) it also approves the granular admin roles the invitation asks for, when it
+    asks for them; no delegated admin access (DAP) is granted."""
     membership = membership_of(actor, organization)
     with transaction.atomic():
         invitation = open_invitation_for_update(
@@ -260,7 +266,7 @@ def customer_invitation_accept(
             sender=CustomerRelationship,
             relationship=relationship,
             actor=membership.user,
-            include_admin_access=invitation.include_admin_access,
+            approve_gdap=approve_gdap and invitation.include_admin_access,
         )
     return relationship
 
