@@ -24,10 +24,10 @@ class DelegationConfig(AppConfig):
 
         from relationships.signals import customer_relationship_accepted
 
-        from .receivers import grant_admin_access_on_acceptance
+        from .receivers import approve_gdap_on_acceptance
 
         customer_relationship_accepted.connect(
-            grant_admin_access_on_acceptance, dispatch_uid="delegation.grant_admin_access"
+            approve_gdap_on_acceptance, dispatch_uid="delegation.approve_gdap_on_acceptance"
         )
 
         from django.utils.translation import gettext_lazy as _

@@ -8,16 +8,18 @@ from typing import Any
 from portal.models import User
 from relationships.models import CustomerRelationship
 
-from .services.dap import admin_access_grant
+from .services.gdap import gdap_approve_on_acceptance
 
 
-def grant_admin_access_on_acceptance(
+def approve_gdap_on_acceptance(
     sender: Any,
     *,
     relationship: CustomerRelationship,
     actor: User,
-    include_admin_access: bool = True,
+    approve_gdap: bool = False,
     **kwargs: Any,
 ) -> None:
-    if include_admin_access:
-        admin_access_grant(actor=actor, relationship=relationship)
+    """GDAP first: accepting grants no delegated admin access (DAP); the customer's Global admin
+    approves the reseller's granular admin roles as it accepts, when it left the box ticked."""
+    if approve_gdap:
+        gdap_approve_on_acceptance(actor=actor, relationship=relationship)

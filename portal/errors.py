@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import logging
 import math
+import sys
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -23,9 +26,71 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return render(request, "403.html", {"reason": reason}, status=403)
 
 
+logger = logging.getLogger(__name__)
+
+# A database that refuses or drops connections (down, restarting, failing over): the request is
+# answered with the 503 page and retried by the client, not a 500 with a traceback each.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+class _Outage:
+    """Whether an outage is under way in this process: its warning is logged once, when the
+    first request fails, and the flag drops when a request that used the database succeeds."""
+
+    logged = False
+
+
+OUTAGE = _Outage()
+
+
+def database_unavailable(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    """The 503 page in the portal's shell, without the context processors (they read the
+    session, the user and the navigation from the database that failed)."""
+    if not OUTAGE.logged:
+        OUTAGE.logged = True
+        logger.warning(
+            "The database is unavailable (%s: %s): answering 503 until a request succeeds again.",
+            type(exception).__name__,
+            exception,
+        )
+    page = loader.get_template("503.html").render(
+        {"retry_seconds": RETRY_AFTER_SECONDS, "path": request.path}
+    )
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    # Logged once above: Django's request logger would add a traceback per request.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exception)
     # No context processors: the database may be what failed.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+class DatabaseOutageMiddleware:
+    """Ends an outage (so the next one is logged again) once a request answered without a
+    server error while holding a database connection: a static file that never asked the
+    database does not end it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            OUTAGE.logged
+            and response.status_code < 500
+            and connections["default"].connection is not None
+        ):
+            OUTAGE.logged = False
+            logger.warning("The database answers again.")
+        return response
 
 
 def _back_url(request: HttpRequest) -> str:

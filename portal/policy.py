@@ -73,6 +73,17 @@ _HELPDESK_ADMIN = DelegatedRole.HELPDESK_ADMINISTRATOR
 _LICENSE_ADMIN = DelegatedRole.LICENSE_ADMINISTRATOR
 _BILLING_READER = DelegatedRole.BILLING_READER
 
+# GDAP first, as Partner Center since DAP's retirement: accepting a reseller's customer invitation
+# no longer grants delegated admin (DAP); the customer approves, as it accepts (a box it may
+# untick), these granular roles for the reseller. Least privilege for a reseller's everyday work:
+# Helpdesk administrator sees the users and resets their passwords (support calls) without
+# creating users or changing roles; Billing reader reads the bills it answers questions about,
+# changing nothing. User and License administrator change who works and what is bought: the
+# reseller asks for those on their own request. A fixed year, not auto-extended: long enough for
+# a yearly subscription cycle, well under GDAP's 730-day maximum, and the customer approves again.
+ACCEPTANCE_GDAP_ROLES: tuple[DelegatedRole, ...] = (_HELPDESK_ADMIN, _BILLING_READER)
+ACCEPTANCE_GDAP_DAYS = 365
+
 # action -> (organization kinds where it exists, roles that may do it)
 RULES: dict[Action, tuple[set[str], set[str]]] = {
     Action.VIEW_DASHBOARD: (set(Kind), ALL_PARTNER_ROLES | {Role.VERIFICATION_ADMIN}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,7 @@ class CheckedRow:
     partner_id: str = ""
     company_name: str = ""
     errors: list[str] = field(default_factory=list)
+    undecodable: bool = False  # held bytes that are not UTF-8
 
 
 @dataclass
@@ -57,25 +59,58 @@ def template_csv(kind: str) -> str:
     return out.getvalue()
 
 
-def _decode(data: bytes) -> str:
+# Undecodable bytes become lone surrogates (surrogateescape); text that had lone surrogates
+# encoded (CESU-8) is undecodable too. Neither, nor a NUL, can be stored or shown back.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _decode(data: bytes) -> tuple[str, bool]:
+    """The text, and whether some bytes were not UTF-8 (kept as lone surrogates, so that only
+    the rows holding them are refused)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8-sig", errors="surrogateescape"), True
+
+
+def printable(value: str) -> str:
+    """`value` without what a database column, a page or an email cannot hold: NUL and lone
+    surrogates (undecodable bytes) become U+FFFD, so the row can be stored and shown."""
+    return _SURROGATES.sub("\ufffd", value.replace("\x00", "\ufffd"))
+
+
+def _unreadable(values: list[str]) -> list[str]:
+    """Why a row cannot be sent whatever its columns say: a NUL or bytes that are not UTF-8."""
+    text = "".join(values)
+    errors = []
+    if "\x00" in text:
+        errors.append(
+            _("The row contains a NUL character (0x00), which a CSV file of addresses cannot hold.")
+        )
+    if _SURROGATES.search(text):
+        errors.append(
             _(
-                "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
-                "upload it again."
+                "The row contains bytes that are not UTF-8 text. In your spreadsheet, save the "
+                "file as “CSV UTF-8”."
             )
-        ) from exc
+        )
+    return errors
 
 
-def _check_row(kind: str, line: int, values: dict[str, str]) -> CheckedRow:
+def _check_row(kind: str, line: int, cells: list[str], names: list[str]) -> CheckedRow:
+    """The row of `cells` (any cell: a NUL in a column the template does not name too)."""
+    unreadable = _unreadable(cells)
+    values = dict(zip(names, cells, strict=False))
     row = CheckedRow(
         line=line,
-        email=values.get("email", "").strip().lower(),
-        partner_id=values.get("partner_id", "").strip(),
-        company_name=values.get("company_name", "").strip(),
+        email=printable(values.get("email", "").strip().lower()),
+        partner_id=printable(values.get("partner_id", "").strip()),
+        company_name=printable(values.get("company_name", "").strip()),
     )
+    if unreadable:
+        row.errors.extend(unreadable)
+        row.undecodable = any(_SURROGATES.search(cell) for cell in cells)
+        return row
     if not row.email:
         row.errors.append(_("The email address is missing."))
     else:
@@ -105,17 +140,7 @@ def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
             _("The file is larger than %(size)s MB. Split it into smaller files.")
             % {"size": MAX_BYTES // (1024 * 1024)}
         )
-    text = _decode(data)
-    if "\x00" in text:
-        # A NUL can be neither stored nor shown back: the file is refused, naming the line.
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise ValidationError(
-            _(
-                "Line %(line)s of the file contains a NUL character (0x00), which a CSV file "
-                "of addresses cannot hold. Remove it and upload the file again."
-            )
-            % {"line": line}
-        )
+    text, undecodable = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -123,6 +148,14 @@ def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
         raise ValidationError(_("The file is empty.")) from None
     except csv.Error as exc:
         raise ValidationError(_("The file is not a readable CSV file.")) from exc
+    if _unreadable(header):
+        # Without its header the file cannot be read at all: refused, naming the line.
+        raise ValidationError(
+            _(
+                "Line 1 of the file (the column names) contains a NUL character or bytes that "
+                "are not UTF-8. In your spreadsheet, save it as “CSV UTF-8” and upload it again."
+            )
+        )
     names = [name.strip().lower().replace(" ", "_") for name in header]
     required, _optional = COLUMNS[kind]
     missing = [name for name in required if name not in names]
@@ -145,7 +178,7 @@ def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
                     _("The file has more than %(max)s rows. Split it into smaller files.")
                     % {"max": f"{MAX_ROWS:,}"}
                 )
-            row = _check_row(kind, reader.line_num, dict(zip(names, values, strict=False)))
+            row = _check_row(kind, reader.line_num, values, names)
             if row.email and not row.errors:
                 earlier = first_line.setdefault(row.email, row.line)
                 if earlier != row.line:
@@ -160,6 +193,16 @@ def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
         ) from exc
     if not rows:
         raise ValidationError(_("The file has a header but no rows."))
+    if undecodable and all(row.undecodable for row in rows):
+        # Not a stray byte but a file saved in another encoding: say how to save it.
+        raise ValidationError(
+            _(
+                "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
+                "upload it again."
+            )
+        )
     normalized = "\n".join(text.splitlines()).strip()
-    digest = hashlib.sha256(f"{kind}\n{salt}\n{normalized}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{kind}\n{salt}\n{normalized}".encode(errors="surrogateescape")
+    ).hexdigest()
     return CheckedFile(rows=rows, content_hash=digest)

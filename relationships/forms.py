@@ -7,13 +7,15 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.text import get_text_list
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.rules import validate_partner_id_format
 from portal.countries import sorted_by_name
 from portal.forms import PortalFormMixin
-from portal.models import Market, Organization
+from portal.models import DelegatedRole, Market, Organization
+from portal.policy import ACCEPTANCE_GDAP_DAYS, ACCEPTANCE_GDAP_ROLES
 
 
 class EmailLanguageMixin(forms.Form):
@@ -62,13 +64,9 @@ class CustomerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
     email = forms.EmailField(label=_("Customer's email"))
     company_name = forms.CharField(label=_("Company name"), max_length=200)
     include_admin_access = forms.BooleanField(
-        label=_("Include delegated admin access"),
+        label=_("Request granular admin roles"),
         required=False,
         initial=True,
-        help_text=_(
-            "Accepting also lets your Admin agents and the provider's administer the customer's "
-            "account on its behalf, until the customer or you remove that access."
-        ),
     )
 
     def __init__(
@@ -77,6 +75,13 @@ class CustomerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if providers is not None:
             cast(forms.ModelChoiceField, self.fields["provider"]).queryset = providers
+        self.fields["include_admin_access"].help_text = (
+            _(
+                "The customer can approve %(roles)s for your Admin agents for %(days)s days as it "
+                "accepts. Delegated admin access (DAP) is no longer granted to new customers."
+            )
+            % gdap_offer()
+        )
 
 
 class AcceptCustomerInvitationForm(PortalFormMixin, forms.Form):
@@ -84,6 +89,34 @@ class AcceptCustomerInvitationForm(PortalFormMixin, forms.Form):
         label=_("I accept the reseller relationship with both companies."),
         error_messages={"required": _("Tick the box to accept the relationship.")},
     )
+    approve_gdap = forms.BooleanField(
+        label=_("Also approve the granular admin roles the reseller asks for"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args: Any, offers_gdap: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not offers_gdap:
+            del self.fields["approve_gdap"]
+            return
+        self.fields["approve_gdap"].help_text = (
+            _(
+                "%(roles)s, for %(days)s days. You can end them at any time from Partner "
+                "relationships."
+            )
+            % gdap_offer()
+        )
+
+
+def gdap_offer() -> dict[str, Any]:
+    """The granular admin roles a customer approves as it accepts, in the reader's words."""
+    return {
+        "roles": get_text_list(
+            [DelegatedRole(role).label for role in ACCEPTANCE_GDAP_ROLES], _("and")
+        ),
+        "days": ACCEPTANCE_GDAP_DAYS,
+    }
 
 
 class CustomerOrganizationForm(PortalFormMixin, forms.Form):

@@ -274,8 +274,10 @@ class CustomerInvitation(InvitationBase):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     company_name = models.CharField(_("company name"), max_length=200)
-    # Partner Center's "include delegated admin privileges": accepting also gives the reseller
-    # and the provider admin access to the customer's account (`customer_relationship_accepted`).
+    # The reseller asks for granular admin roles (GDAP, `portal.policy.ACCEPTANCE_GDAP_ROLES`)
+    # with the invitation; the customer approves them as it accepts, unless it unticks the box
+    # (`customer_relationship_accepted`'s approve_gdap). The column keeps its DAP-era name: it
+    # granted delegated admin access (DAP) before DAP was retired for new relationships.
     include_admin_access = models.BooleanField(_("include delegated admin access"), default=True)
     customer = models.ForeignKey(
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# A customer accepted a reseller relationship with a reseller and one of its providers
-# (Partner Center's invitation "includes delegated admin privileges": the receivers grant them).
-# Keyword arguments: relationship (CustomerRelationship), actor (User), include_admin_access
-# (bool: the reseller's choice on the invitation).
+# A customer accepted a reseller relationship with a reseller and one of its providers.
+# Keyword arguments: relationship (CustomerRelationship), actor (User, the customer's Global
+# admin), approve_gdap (bool: the reseller asked for granular admin roles on the invitation and
+# the customer left the box ticked as it accepted; delegation's receiver records them approved
+# by `actor`). Accepting grants no delegated admin (DAP) any more: GDAP first, as Partner Center.
 customer_relationship_accepted = Signal()

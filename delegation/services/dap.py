@@ -1,6 +1,8 @@
-"""Delegated admin access (DAP, the seed's model): granted when a customer accepts a reseller
-relationship, removed by the customer's Global admin or by the reseller, and used by the
-partner's Admin agents to administer the customer's account on its behalf.
+"""Delegated admin access (DAP, the seed's model): granted when a customer accepted a reseller
+relationship before DAP was retired for new relationships (accepting now approves granular
+roles instead, `gdap.gdap_approve_on_acceptance`); the rows that exist keep working: removed by
+the customer's Global admin or by the reseller, and used by the partner's Admin agents to
+administer the customer's account on its behalf.
 
 Removing takes effect on the partner's next request: `dap_access_for()` (the source registered
 with `portal.delegation`) reads the row on every request, and `portal.tenancy` drops the
@@ -39,7 +41,8 @@ def _unique(*organizations: Organization) -> list[Organization]:
 
 
 def admin_access_grant(*, actor: User, relationship: CustomerRelationship) -> list[AdminAccess]:
-    """The customer accepted a reseller relationship "including delegated admin privileges": the
+    """The customer accepted a reseller relationship "including delegated admin privileges" (before
+    DAP's retirement: no acceptance calls it now; the demo and the tests build DAP-era rows): the
     reseller, and the provider while its relationship with the reseller gives admin access, get
     admin access to the customer's account. The acceptance authorized it (its service checked
     the actor is the customer's Global admin); a partner that already holds it keeps its row."""

@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record_for
 from portal.models import Organization, User
-from portal.policy import Action, require_member, require_privileged_change
+from portal.policy import (
+    ACCEPTANCE_GDAP_DAYS,
+    ACCEPTANCE_GDAP_ROLES,
+    Action,
+    require_member,
+    require_privileged_change,
+)
+from relationships.models import CustomerRelationship
 from relationships.selectors import customer_rows
 
 from .. import gdap_emails as emails
@@ -38,6 +45,9 @@ from ..models import (
 
 Status = GdapRelationship.Status
 NOT_A_CUSTOMER_MESSAGE = "Choose one of your customers."
+# The name of the roles a customer approves with a reseller's invitation (a name, like the ones
+# partners type: stored as written, in no reader's language).
+ACCEPTANCE_GDAP_NAME = "Customer invitation"
 
 
 def gdap_next_warning(relationship: GdapRelationship) -> datetime | None:
@@ -152,6 +162,70 @@ def gdap_request(
         )
         emails.send_gdap_request(relationship)
     return relationship
+
+
+def gdap_approve_on_acceptance(
+    *, actor: User, relationship: CustomerRelationship
+) -> GdapRelationship:
+    """GDAP first (DAP is retired for new relationships): the reseller's customer invitation
+    asked for the least-privilege roles of `portal.policy.ACCEPTANCE_GDAP_ROLES`, and the
+    customer's Global admin approved them by accepting with the box ticked. The request and its
+    approval are recorded as two events, the approval by `actor` in the customer's name; the
+    roles hold from now for `ACCEPTANCE_GDAP_DAYS`, then end or are requested again like any."""
+    customer, reseller = relationship.customer, relationship.reseller
+    membership = require_member(
+        actor=actor, organization=customer, action=Action.MANAGE_PARTNER_ACCESS
+    )
+    roles = _validate_request(
+        name=ACCEPTANCE_GDAP_NAME,
+        roles=ACCEPTANCE_GDAP_ROLES,
+        duration_days=ACCEPTANCE_GDAP_DAYS,
+    )
+    invitation = relationship.invitation
+    requester = invitation.invited_by if invitation is not None else membership.user
+    with transaction.atomic():
+        now = timezone.now()
+        ends_at = now + timedelta(days=ACCEPTANCE_GDAP_DAYS)
+        requested_at = invitation.created_at if invitation is not None else now
+        gdap = GdapRelationship(
+            key=secrets.token_urlsafe(32),
+            customer=customer,
+            partner=reseller,
+            name=ACCEPTANCE_GDAP_NAME,
+            roles=roles,
+            duration_days=ACCEPTANCE_GDAP_DAYS,
+            auto_extend=False,
+            status=Status.ACTIVE,
+            requested_by=requester,
+            requested_at=requested_at,
+            request_expires_at=requested_at + GDAP_REQUEST_VALIDITY,
+            answered_by=membership.user,
+            answered_at=now,
+            starts_at=now,
+            ends_at=ends_at,
+        )
+        _schedule_active(gdap)
+        gdap.full_clean()
+        gdap.save()
+        _audit(
+            gdap,
+            type=AuditType.GDAP_REQUESTED,
+            actor=requester,
+            actor_organization=reseller,
+            duration_days=ACCEPTANCE_GDAP_DAYS,
+            auto_extend=False,
+            customer_relationship=relationship.pk,
+        )
+        event = _audit(
+            gdap,
+            type=AuditType.GDAP_APPROVED,
+            actor=membership.user,
+            actor_organization=customer,
+            ends_at=ends_at.isoformat(),
+            customer_relationship=relationship.pk,
+        )
+        emails.send_gdap_changed(gdap, change="approved", event_id=event)
+    return gdap
 
 
 def _locked(**lookup: object) -> GdapRelationship:

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz first: answered before host checks, the HTTPS redirect and sessions.
     "portal.health.HealthCheckMiddleware",
+    # Next: it sees every answer, the 503 of a database outage (portal.errors.server_error) too.
+    "portal.errors.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

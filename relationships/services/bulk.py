@@ -20,7 +20,7 @@ from portal.notices import Notice
 from portal.policy import Action, require
 from portal.ratelimit import rate_limit_consume
 
-from ..bulk_csv import MAX_BYTES, check_file
+from ..bulk_csv import MAX_BYTES, check_file, printable
 from ..events import AuditType
 from ..models import (
     BulkInvitationBatch,
@@ -76,7 +76,7 @@ def bulk_batch_create(
             kind=kind,
             provider_id=provider_id,
             created_by=membership.user,
-            filename=filename[:255],
+            filename=printable(filename)[:255],
             content_hash=checked.content_hash,
             total_rows=len(checked.rows),
             invalid_rows=len(checked.invalid),

@@ -196,11 +196,17 @@ def customer_acceptance_refusal(
 
 
 def customer_invitation_accept(
-    *, actor: User, organization: Organization | None, invitation_id: int
+    *,
+    actor: User,
+    organization: Organization | None,
+    invitation_id: int,
+    approve_gdap: bool = False,
 ) -> CustomerRelationship:
     """The customer accepts the reseller relationship with the reseller and the provider at
-    once; the customer is then shared with that provider. A partner acting on the customer's
-    behalf accepts none (the relationship grants partners admin access)."""
+    once; the customer is then shared with that provider. With `approve_gdap` (the box on the
+    acceptance page) it also approves the granular admin roles the invitation asks for, when it
+    asks for them; no delegated admin access (DAP) is granted. A partner acting on the
+    customer's behalf accepts none (the relationship grants partners admin access)."""
     membership = membership_of(actor, organization)
     if membership is not None:
         require_privileged_change(membership, partner_access=True)
@@ -263,7 +269,7 @@ def customer_invitation_accept(
             sender=CustomerRelationship,
             relationship=relationship,
             actor=membership.user,
-            include_admin_access=invitation.include_admin_access,
+            approve_gdap=approve_gdap and invitation.include_admin_access,
         )
     return relationship
 

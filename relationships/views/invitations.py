@@ -216,7 +216,8 @@ class InvitationView(LoginRequiredMixin, View):
                 "provider": invitation.provider,
                 "needs_organization": needs_organization,
                 "org_form": org_form,
-                "form": form or AcceptCustomerInvitationForm(),
+                "form": form
+                or AcceptCustomerInvitationForm(offers_gdap=invitation.include_admin_access),
                 "refusal": refusal,
             },
             status=status,
@@ -259,12 +260,17 @@ class InvitationView(LoginRequiredMixin, View):
                 % {"reseller": invitation.organization.legal_name},
             )
             return redirect("portal:home")
-        form = AcceptCustomerInvitationForm(request.POST)
+        form = AcceptCustomerInvitationForm(
+            request.POST, offers_gdap=invitation.include_admin_access
+        )
         if not form.is_valid():
             return self.render_customer(request, invitation, form=form, status=400)
         try:
             customer_services.customer_invitation_accept(
-                actor=request.user, organization=self.organization, invitation_id=invitation.pk
+                actor=request.user,
+                organization=self.organization,
+                invitation_id=invitation.pk,
+                approve_gdap=form.cleaned_data.get("approve_gdap", False),
             )
         except ValidationError as exc:
             return self.render_customer(request, invitation, refusal=error_text(exc), status=403)

@@ -1,10 +1,13 @@
 """A reseller, its provider and a customer that accepted their invitation (through the real
-service, so delegated admin access is granted the way it is in production), with agents."""
+service), with agents. Accepting grants no delegated admin access (DAP) any more: `dap_world`
+gives the reseller and the provider the DAP rows relationships accepted before DAP's retirement
+held (what the demo keeps for Contoso and Adatum), through delegation's own grant."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from delegation.services.dap import admin_access_grant
 from portal.models import Membership, Organization
 from relationships.models import CustomerRelationship
 from relationships.services.customers import customer_invitation_accept
@@ -36,6 +39,7 @@ def dap_world(**customer_kwargs) -> World:
         relationship=relationship, invitee=customer_admin.organization
     )
     shared = customer_invitation_accept(**acting(customer_admin), invitation_id=invitation.pk)
+    admin_access_grant(actor=customer_admin.user, relationship=shared)
     return World(
         provider=relationship.provider,
         reseller=relationship.reseller,

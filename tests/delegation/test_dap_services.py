@@ -1,5 +1,6 @@
-"""Delegated admin access (DAP): granted when a customer accepts, read by the delegation source
-on every request, removed by the customer's Global admin or by the reseller."""
+"""Delegated admin access (DAP): no longer granted by accepting (GDAP first, see
+test_gdap_on_acceptance.py), but the rows relationships accepted before hold: read by the
+delegation source on every request, removed by the customer's Global admin or by the reseller."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from tests.relationships.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_accepting_a_customer_invitation_grants_the_reseller_and_the_provider_admin_access():
+def test_an_existing_dap_grant_gives_the_reseller_and_the_provider_admin_access():
     world = dap_world()
     partners = set(
         AdminAccess.objects.filter(
@@ -162,20 +163,21 @@ def test_administration_of_a_customer_the_partner_does_not_work_with_is_not_foun
         administration_start(**acting(world.provider_agent), customer_id=other.customer.pk)
 
 
-def test_an_invitation_without_delegated_admin_access_grants_none():
+def test_accepting_a_customer_invitation_grants_no_dap_any_more():
     customer_admin = member(customer_org())
-    invitation = CustomerInvitationFactory(
-        invitee=customer_admin.organization, include_admin_access=False
+    invitation = CustomerInvitationFactory(invitee=customer_admin.organization)
+    customer_invitation_accept(
+        **acting(customer_admin), invitation_id=invitation.pk, approve_gdap=True
     )
-    customer_invitation_accept(**acting(customer_admin), invitation_id=invitation.pk)
     assert not AdminAccess.objects.filter(customer=customer_admin.organization).exists()
 
 
-def test_the_reseller_unticks_delegated_admin_access_on_the_invitation_form(client_for):
+def test_the_reseller_unticks_the_granular_admin_request_on_the_invitation_form(client_for):
     relationship = ProviderRelationshipFactory()
     client = client_for(member(relationship.reseller))
     page = client.get(reverse("relationships:invite_customer")).content.decode()
-    assert "Include delegated admin access" in page
+    assert "Request granular admin roles" in page
+    assert "Helpdesk administrator and Billing reader" in page
     client.post(
         reverse("relationships:invite_customer"),
         {

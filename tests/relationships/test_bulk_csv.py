@@ -21,10 +21,43 @@ def test_a_file_not_in_utf8_is_refused_with_how_to_save_it():
 
 
 @pytest.mark.parametrize("kind", ["reseller", "customer"])
-def test_a_nul_in_a_cell_is_refused_with_its_line(kind):
+def test_a_nul_in_a_cell_is_an_error_of_its_row_only(kind):
     data = "email,company_name\nok@a.example,Acme\nit@b.example,Be\x00ta S.p.A.\n"
-    with pytest.raises(ValidationError, match="Line 3 of the file contains a NUL character"):
-        check_file(kind=kind, data=data.encode())
+    checked = check_file(kind=kind, data=data.encode())
+    good, bad = checked.rows
+    assert not good.errors
+    assert bad.line == 3
+    assert bad.errors == [
+        "The row contains a NUL character (0x00), which a CSV file of addresses cannot hold."
+    ]
+    if kind == "customer":
+        assert bad.company_name == "Be\ufffdta S.p.A."  # storable and showable
+
+
+def test_a_nul_in_a_column_the_template_does_not_name_is_caught_too():
+    checked = check_file(kind="reseller", data=b"email\nok@a.example,x\x00y\n")
+    assert checked.rows[0].errors
+
+
+def test_bytes_not_in_utf8_in_one_row_are_an_error_of_that_row():
+    # A lone surrogate (U+D800) encoded as CESU-8, and a stray Latin-1 byte: neither is UTF-8.
+    data = (
+        b"email,company_name\n"
+        b"ok@a.example,Acme\n"
+        b"it@b.example,Bad \xed\xa0\x80 S.p.A.\n"
+        b"it@c.example,Caf\xe9\n"
+    )
+    checked = check_file(kind="customer", data=data)
+    assert [row.line for row in checked.invalid] == [3, 4]
+    assert all("not UTF-8" in row.errors[0] for row in checked.invalid)
+    assert checked.invalid[1].company_name == "Caf\ufffd"
+    checked.invalid[0].company_name.encode()  # no lone surrogate is left
+    assert checked.content_hash
+
+
+def test_a_nul_in_the_header_refuses_the_file_naming_line_1():
+    with pytest.raises(ValidationError, match="Line 1 of the file"):
+        check_file(kind="reseller", data=b"em\x00ail\nok@a.example\n")
 
 
 def test_a_missing_required_column_is_named():

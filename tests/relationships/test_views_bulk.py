@@ -102,13 +102,81 @@ def test_a_file_level_problem_is_shown_beside_the_file_input_and_in_the_summary(
     assert not BulkInvitationBatch.objects.exists()
 
 
-def test_a_nul_in_a_cell_is_refused_beside_the_file_input_and_nothing_is_stored(
-    client_for, provider_admin
+def test_a_nul_in_a_cell_is_an_error_of_its_row_the_others_are_sent(
+    client_for, provider_admin, django_capture_on_commit_callbacks
 ):
-    response = upload(client_for(provider_admin), "email\nbo\x00ss@a.example\n")
+    client = client_for(provider_admin)
+    response = upload(client, "email\nbo\x00ss@a.example\nfine@b.example\n")
+    batch = BulkInvitationBatch.objects.get()
+    assert response.status_code == 302
+    review = client.get(f"/bulk-invitations/{batch.pk}/").text
+    assert "contains a NUL character" in review
+    assert "bo\ufffdss@a.example" in review
+    confirm(client, batch, django_capture_on_commit_callbacks)
+    batch.refresh_from_db()
+    assert (batch.sent, batch.invalid_rows) == (1, 1)
+    assert list(ResellerInvitation.objects.values_list("email", flat=True)) == ["fine@b.example"]
+
+
+def test_a_nul_in_the_header_is_a_400_naming_line_1(client_for, provider_admin):
+    response = upload(client_for(provider_admin), "em\x00ail\nboss@a.example\n")
     assert response.status_code == 400
-    assert "Line 2 of the file contains a NUL character" in response.text
+    assert "Line 1 of the file" in response.text
     assert not BulkInvitationBatch.objects.exists()
+
+
+def test_a_file_in_another_encoding_is_a_400_saying_how_to_save_it(client_for, provider_admin):
+    response = client_for(provider_admin).post(
+        "/bulk-invitations/",
+        {"file": SimpleUploadedFile("r.csv", "email\nrené@café.example\n".encode("latin-1"))},
+    )
+    assert response.status_code == 400
+    assert "CSV UTF-8" in response.text
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b'filename="bo\x00ss.csv"',  # a NUL
+        b'filename="bad-\xed\xa0\x80.csv"',  # a lone surrogate, encoded
+        b'filename="caf\xe9.csv"',  # Latin-1
+        b"filename*=UTF-8''lone-%ED%A0%80.csv",  # RFC 2231, percent-encoded
+    ],
+)
+def test_a_file_name_with_a_nul_or_bytes_not_in_utf8_is_stored_readable(
+    client_for, provider_admin, disposition
+):
+    # The test client encodes a file name as UTF-8: the raw bytes a browser may send are
+    # written by hand.
+    boundary = b"portalboundary"
+    body = b"".join(
+        [
+            b"--" + boundary + b"\r\n",
+            b'Content-Disposition: form-data; name="file"; ' + disposition + b"\r\n",
+            b"Content-Type: text/csv\r\n\r\n",
+            b"email\nboss@a.example\n\r\n",
+            b"--" + boundary + b"--\r\n",
+        ]
+    )
+    client = client_for(provider_admin)
+    response = client.generic(
+        "POST",
+        "/bulk-invitations/",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary.decode()}",
+    )
+    if b"\xed" in disposition or b"\xe9" in disposition:
+        # Django's multipart parser drops a part whose header is not UTF-8: the form asks for
+        # the file again (400), never a 500.
+        assert response.status_code == 400
+        assert 'id="error-summary"' in response.text
+        assert not BulkInvitationBatch.objects.exists()
+    else:
+        assert response.status_code == 302  # the file is good: only its name was odd
+        batch = BulkInvitationBatch.objects.get()
+        batch.filename.encode()  # neither a NUL nor a lone surrogate was stored
+        assert "\x00" not in batch.filename and batch.filename.endswith(".csv")
+    assert client.get("/bulk-invitations/").status_code == 200
 
 
 def test_confirming_sends_each_good_row_once_and_the_results_say_why_not(
