@@ -9,16 +9,36 @@ through `require_member()` and pages through `request.membership` while the user
 
 The core knows no feature: the app that stores the grants registers a source with
 `register_delegation_source()` (in its `AppConfig.ready()`). A source answers for one user and one
-customer, from the database on every call, so removing access takes effect on the next request."""
+customer, from the database on every call, so removing access takes effect on the next request.
+
+A removal or an expiry is a point in time: a delegated write checks its access again inside its
+own transaction (`delegated_access_lock()`, called by `portal.policy.require_member()`), where
+each source takes `SELECT ... FOR SHARE` on the rows that grant the roles. The services that end
+a grant lock the same row `FOR UPDATE`, so the two serialize: a write either commits before the
+removal, or waits for it and is refused.
+
+The delegated context lives in the session: the customer chosen (`ACTING_FOR_SESSION_KEY`) and
+the time of the last request made there (`ACTING_SEEN_SESSION_KEY`); after `IDLE_TIMEOUT`
+without activity the next request leaves the customer's account (`portal.tenancy`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from django.core.exceptions import PermissionDenied
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import Membership, Organization, User
 
 ACTING_FOR_SESSION_KEY = "portal_acting_for"
+# When the partner's agent last made a request in the customer's account (a POSIX timestamp).
+ACTING_SEEN_SESSION_KEY = "portal_acting_seen"
+IDLE_MINUTES = 30
+IDLE_TIMEOUT = timedelta(minutes=IDLE_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -30,7 +50,15 @@ class DelegatedAccess:
     roles: frozenset[str]
 
 
-DelegationSource = Callable[[User, Organization], DelegatedAccess | None]
+class DelegationSource(Protocol):
+    """What `user` holds in `customer`'s account, read from the database. With `lock` (only
+    inside a transaction) the source takes `FOR SHARE` on the rows that grant it (see
+    `lock_for_share()`) and answers from them as they are once locked."""
+
+    def __call__(
+        self, user: User, customer: Organization, *, lock: bool = False
+    ) -> DelegatedAccess | None: ...
+
 
 _sources: list[DelegationSource] = []
 
@@ -40,9 +68,12 @@ def register_delegation_source(source: DelegationSource) -> None:
         _sources.append(source)
 
 
-def delegated_membership(user: User | None, organization: Organization | None) -> Membership | None:
+def delegated_membership(
+    user: User | None, organization: Organization | None, *, lock: bool = False
+) -> Membership | None:
     """An unsaved membership of `organization` with the roles every source grants `user` there
-    (their union, through the first partner that grants any), or None without a grant."""
+    (their union, through the first partner that grants any), or None without a grant. With
+    `lock` (inside a transaction) the granting rows stay locked for share until it ends."""
     if user is None or not user.is_authenticated or organization is None:
         return None
     if organization.kind != Organization.Kind.CUSTOMER:
@@ -50,7 +81,7 @@ def delegated_membership(user: User | None, organization: Organization | None) -
     partner: Organization | None = None
     roles: set[str] = set()
     for source in _sources:
-        access = source(user, organization)
+        access = source(user, organization, lock=lock)
         if access is None or not access.roles:
             continue
         partner = partner or access.partner
@@ -60,4 +91,34 @@ def delegated_membership(user: User | None, organization: Organization | None) -
     membership = Membership(user=user, organization=organization)
     membership.delegated_by = partner
     membership.delegated_roles = frozenset(roles)
+    return membership
+
+
+def lock_for_share[M: Model](queryset: QuerySet[M]) -> list[Any]:
+    """The primary keys of `queryset`'s rows, locked `FOR SHARE` until the transaction ends
+    (PostgreSQL: a row another transaction holds `FOR UPDATE` is waited for, then the filter is
+    checked again on its committed version). Elsewhere (SQLite serialises writers) a plain read.
+    The queryset must read a single table: no joins, no ordering, no slicing."""
+    alias = router.db_for_read(queryset.model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return list(queryset.values_list("pk", flat=True))
+    sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR SHARE", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def admin_access_ended_message(customer: Organization) -> str:
+    return _("Your admin access to %(customer)s ended.") % {"customer": customer.legal_name}
+
+
+def delegated_access_lock(membership: Membership) -> Membership:
+    """Inside a delegated write's transaction: lock the rows that grant `membership`'s roles
+    (`FOR SHARE`, held until the write commits) and check they still do. Returns the membership
+    with the roles that hold now; PermissionDenied, saying so, when none is left."""
+    locked = delegated_membership(membership.user, membership.organization, lock=True)
+    if locked is None or locked.delegated_by != membership.delegated_by:
+        raise PermissionDenied(admin_access_ended_message(membership.organization))
+    membership.delegated_roles = locked.delegated_roles
     return membership
