@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
@@ -103,7 +103,10 @@ def lock_for_share[M: Model](queryset: QuerySet[M]) -> list[Any]:
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return list(queryset.values_list("pk", flat=True))
-    sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    except EmptyResultSet:  # `pk__in=[]`: nothing to lock
+        return []
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} FOR SHARE", params)
         return [row[0] for row in cursor.fetchall()]
