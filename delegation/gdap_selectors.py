@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from portal.delegation import DelegatedAccess
+from portal.delegation import DelegatedAccess, lock_for_share
 from portal.models import Membership, Organization, User
 
 from .models import GdapRelationship
@@ -20,21 +20,31 @@ def gdap_in_force() -> QuerySet[GdapRelationship]:
     return GdapRelationship.objects.filter(status=Status.ACTIVE, ends_at__gt=timezone.now())
 
 
-def gdap_access(user: User, customer: Organization) -> DelegatedAccess | None:
+def gdap_access(
+    user: User, customer: Organization, *, lock: bool = False
+) -> DelegatedAccess | None:
     """The union of the roles of the active, unexpired GDAP relationships `customer` approved
     for a partner where `user` is an Admin agent or Global admin (one query, on the
     (customer, status) index). A relationship past its end date is refused before the sweep
-    marks it ended."""
+    marks it ended. With `lock` (a delegated write's transaction) the relationships are locked
+    for share first (ending one locks it for update) and their end checked once they are held."""
     agent_of = Membership.objects.filter(user=user).filter(
         Q(global_admin=True) | Q(admin_agent=True)
     )
-    rows = list(
-        gdap_in_force()
-        .filter(customer=customer, partner_id__in=agent_of.values("organization_id"))
-        .select_related("partner")
-        .order_by("pk")
-        .only("roles", "partner")
+    relationships = gdap_in_force().filter(
+        customer=customer,
+        partner_id__in=agent_of.values("organization_id"),
     )
+    if lock:
+        candidates = list(relationships.values_list("pk", flat=True))
+        held = lock_for_share(
+            GdapRelationship.objects.filter(pk__in=candidates, status=Status.ACTIVE)
+        )
+        # The end is checked after the wait: an expiry is a point in time too.
+        relationships = GdapRelationship.objects.filter(
+            pk__in=held, status=Status.ACTIVE, ends_at__gt=timezone.now()
+        )
+    rows = list(relationships.select_related("partner").order_by("pk").only("roles", "partner"))
     if not rows:
         return None
     roles: set[str] = set()

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from portal.delegation import DelegatedAccess, PartnerAccess
+from portal.delegation import DelegatedAccess, PartnerAccess, lock_for_share
 from portal.models import DelegatedRole, Membership, Organization, Role, User
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import RULES, Action
@@ -58,24 +58,32 @@ def _administering_roles() -> Q:
     return condition
 
 
-def dap_access_for(user: User, customer: Organization) -> DelegatedAccess | None:
+def dap_access_for(
+    user: User, customer: Organization, *, lock: bool = False
+) -> DelegatedAccess | None:
     """The delegation source: delegated admin in `customer`'s account when `user` holds an
     administering role in a partner organization with effective admin access to it. One query
-    (the unique (customer, partner) WHERE active index, then the provider relationship)."""
+    (the unique (customer, partner) WHERE active index, then the provider relationship). With
+    `lock` (a delegated write's transaction) the access rows are locked for share first and
+    only those still active count: `admin_access_remove()` locks the row for update."""
     if customer.kind != Kind.CUSTOMER:
         return None
     _kinds, _roles = RULES[Action.ADMINISTER_ON_BEHALF]
     administers = Membership.objects.filter(
         _administering_roles(), user_id=user.pk, organization_id=OuterRef("partner_id")
     )
-    access = (
+    accesses = (
         effective_admin_access()
         .filter(customer=customer, partner__kind__in=_kinds)
         .filter(Exists(administers))
-        .select_related("partner")
-        .order_by("granted_at", "pk")
-        .first()
     )
+    if lock:
+        candidates = list(accesses.values_list("pk", flat=True))
+        held = lock_for_share(
+            AdminAccess.objects.filter(pk__in=candidates, status=AdminAccess.Status.ACTIVE)
+        )
+        accesses = accesses.filter(pk__in=held)
+    access = accesses.select_related("partner").order_by("granted_at", "pk").first()
     if access is None:
         return None
     return DelegatedAccess(partner=access.partner, roles=frozenset({DelegatedRole.DELEGATED_ADMIN}))

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from .delegation import admin_access_of
+from .delegation import IDLE_MINUTES, admin_access_of
 from .navigation import MAIN, SETTINGS, navigation
 from .policy import Action, can
 
@@ -36,4 +36,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "current_membership": membership,
         "debug_outbox": debug_outbox,
         "can_read_outbox": can_read_outbox,
+        # The delegation banner: when administering a customer ends by itself.
+        "delegation_idle_minutes": IDLE_MINUTES,
     }

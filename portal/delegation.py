@@ -14,17 +14,37 @@ customer, from the database on every call, so removing access takes effect on th
 "Who can administer this customer, how and until when" has one answer too: the reader the same
 app registers with `register_admin_access_reader()`, which `admin_access_of()` asks (the
 "administering on behalf" banner of `templates/base.html`; the app's own pages call it
-directly), so no page can say otherwise."""
+directly), so no page can say otherwise.
+
+A removal or an expiry is a point in time: a delegated write checks its access again inside its
+own transaction (`delegated_access_lock()`, called by `portal.policy.require_member()`), where
+each source takes `SELECT ... FOR SHARE` on the rows that grant the roles. The services that end
+a grant lock the same row `FOR UPDATE`, so the two serialize: a write either commits before the
+removal, or waits for it and is refused.
+
+The delegated context lives in the session: the customer chosen (`ACTING_FOR_SESSION_KEY`) and
+the time of the last request made there (`ACTING_SEEN_SESSION_KEY`); after `IDLE_TIMEOUT`
+without activity the next request leaves the customer's account (`portal.tenancy`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import DelegatedRole, Membership, Organization, User
 
 ACTING_FOR_SESSION_KEY = "portal_acting_for"
+# When the partner's agent last made a request in the customer's account (a POSIX timestamp).
+ACTING_SEEN_SESSION_KEY = "portal_acting_seen"
+IDLE_MINUTES = 30
+IDLE_TIMEOUT = timedelta(minutes=IDLE_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -36,7 +56,15 @@ class DelegatedAccess:
     roles: frozenset[str]
 
 
-DelegationSource = Callable[[User, Organization], DelegatedAccess | None]
+class DelegationSource(Protocol):
+    """What `user` holds in `customer`'s account, read from the database. With `lock` (only
+    inside a transaction) the source takes `FOR SHARE` on the rows that grant it (see
+    `lock_for_share()`) and answers from them as they are once locked."""
+
+    def __call__(
+        self, user: User, customer: Organization, *, lock: bool = False
+    ) -> DelegatedAccess | None: ...
+
 
 _sources: list[DelegationSource] = []
 
@@ -93,9 +121,12 @@ def admin_access_of(
     return accesses
 
 
-def delegated_membership(user: User | None, organization: Organization | None) -> Membership | None:
+def delegated_membership(
+    user: User | None, organization: Organization | None, *, lock: bool = False
+) -> Membership | None:
     """An unsaved membership of `organization` with the roles every source grants `user` there
-    (their union, through the first partner that grants any), or None without a grant."""
+    (their union, through the first partner that grants any), or None without a grant. With
+    `lock` (inside a transaction) the granting rows stay locked for share until it ends."""
     if user is None or not user.is_authenticated or organization is None:
         return None
     if organization.kind != Organization.Kind.CUSTOMER:
@@ -103,7 +134,7 @@ def delegated_membership(user: User | None, organization: Organization | None) -
     partner: Organization | None = None
     roles: set[str] = set()
     for source in _sources:
-        access = source(user, organization)
+        access = source(user, organization, lock=lock)
         if access is None or not access.roles:
             continue
         partner = partner or access.partner
@@ -113,4 +144,37 @@ def delegated_membership(user: User | None, organization: Organization | None) -
     membership = Membership(user=user, organization=organization)
     membership.delegated_by = partner
     membership.delegated_roles = frozenset(roles)
+    return membership
+
+
+def lock_for_share[M: Model](queryset: QuerySet[M]) -> list[Any]:
+    """The primary keys of `queryset`'s rows, locked `FOR SHARE` until the transaction ends
+    (PostgreSQL: a row another transaction holds `FOR UPDATE` is waited for, then the filter is
+    checked again on its committed version). Elsewhere (SQLite serialises writers) a plain read.
+    The queryset must read a single table: no joins, no ordering, no slicing."""
+    alias = router.db_for_read(queryset.model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return list(queryset.values_list("pk", flat=True))
+    try:
+        sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    except EmptyResultSet:  # `pk__in=[]`: nothing to lock
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR SHARE", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def admin_access_ended_message(customer: Organization) -> str:
+    return _("Your admin access to %(customer)s ended.") % {"customer": customer.legal_name}
+
+
+def delegated_access_lock(membership: Membership) -> Membership:
+    """Inside a delegated write's transaction: lock the rows that grant `membership`'s roles
+    (`FOR SHARE`, held until the write commits) and check they still do. Returns the membership
+    with the roles that hold now; PermissionDenied, saying so, when none is left."""
+    locked = delegated_membership(membership.user, membership.organization, lock=True)
+    if locked is None or locked.delegated_by != membership.delegated_by:
+        raise PermissionDenied(admin_access_ended_message(membership.organization))
+    membership.delegated_roles = locked.delegated_roles
     return membership

@@ -3,13 +3,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from django.contrib import messages
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .outbox import request_origin
 from .tenancy import membership_for_request
 from .types import PortalRequest
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 class UserLanguageMiddleware:
@@ -29,13 +34,21 @@ class UserLanguageMiddleware:
 
 
 class TenantMiddleware:
-    """Sets `request.membership` and `request.organization` (None when signed out)."""
+    """Sets `request.membership` and `request.organization` (None when signed out).
+
+    A write (POST, ...) sent from a customer's account the user administered until this request
+    (the access was removed, expired, or the context sat idle) is refused with the reason and
+    goes no further: it is never made in the partner's own name."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         membership = membership_for_request(request)
+        ended = getattr(request, "delegation_ended", None)
+        if ended and request.method not in SAFE_METHODS:
+            messages.error(request, _("%(reason)s Nothing was saved.") % {"reason": ended})
+            return redirect("portal:dashboard")
         portal_request = cast(PortalRequest, request)  # gains the attributes declared there
         portal_request.membership = membership
         portal_request.organization = membership.organization if membership else None

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import DelegatedRole, Membership, Organization, Role, User
@@ -248,8 +249,21 @@ def require_member(
     *, actor: User | None, organization: Organization | None, action: Action
 ) -> Membership:
     """The one actor -> membership -> require look-up every service uses: the actor's
-    membership (see `membership_of`) when it allows `action`, else PermissionDenied."""
+    membership (see `membership_of`) when it allows `action`, else PermissionDenied.
+
+    A delegated membership (a partner's agent in a customer's account), asked for inside the
+    service's transaction, is checked again with its granting rows locked
+    (`portal.delegation.delegated_access_lock`): the write commits before a removal or is
+    refused after it. A service a delegated role may call asks inside its `atomic()`."""
     membership = membership_of(actor, organization, action)
+    if (
+        membership is not None
+        and membership.is_delegated
+        and transaction.get_connection().in_atomic_block
+    ):
+        from .delegation import delegated_access_lock
+
+        membership = delegated_access_lock(membership)
     require(membership, action)
     assert membership is not None
     return membership

@@ -5,6 +5,7 @@ A view never calls ``Model.objects.get()`` on tenant data: it uses `TenantViewMi
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -13,35 +14,84 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import rotate_token
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
-from .delegation import ACTING_FOR_SESSION_KEY, delegated_membership
-from .models import Membership, Organization
+from .delegation import (
+    ACTING_FOR_SESSION_KEY,
+    ACTING_SEEN_SESSION_KEY,
+    IDLE_MINUTES,
+    IDLE_TIMEOUT,
+    admin_access_ended_message,
+    delegated_membership,
+)
+from .models import Membership, Organization, User
 from .policy import RULES, Action, can
 from .types import request_is_authenticated
 
 SESSION_KEY = "portal_organization_id"
 
 
+def delegation_leave(request: HttpRequest) -> None:
+    """Leave the customer's account: drop the delegated context from the session and give the
+    session a new key (and the forms a new CSRF token), so a cookie or a form of one context
+    does not serve the other."""
+    request.session.pop(ACTING_FOR_SESSION_KEY, None)
+    request.session.pop(ACTING_SEEN_SESSION_KEY, None)
+    request.session.cycle_key()
+    rotate_token(request)
+
+
+def delegation_enter(request: HttpRequest, customer: Organization) -> None:
+    """Start administering `customer` on its behalf: a new session key and CSRF token, the
+    choice and the time of this request in the session."""
+    request.session.cycle_key()
+    rotate_token(request)
+    request.session[ACTING_FOR_SESSION_KEY] = customer.pk
+    request.session[ACTING_SEEN_SESSION_KEY] = time.time()
+
+
+def _delegated_for_request(request: HttpRequest, user: User, acting_for: int) -> Membership | None:
+    """The delegated membership the session's choice still gives, else None after leaving the
+    customer's account and saying why (the access ended, or the context sat idle too long). A
+    write made from the customer's account is then refused rather than made in the partner's
+    own name: `request.delegation_ended` holds the reason (see `TenantMiddleware`)."""
+    customer = Organization.objects.select_related("country").filter(pk=acting_for).first()
+    seen = request.session.get(ACTING_SEEN_SESSION_KEY)
+    # A context chosen before the time was kept (none recorded) counts from this request.
+    idle = seen is not None and time.time() - seen >= IDLE_TIMEOUT.total_seconds()
+    delegated = None if idle else delegated_membership(user, customer)
+    if delegated is not None:
+        request.session[ACTING_SEEN_SESSION_KEY] = time.time()
+        return delegated
+    if idle and customer is not None:
+        reason = _(
+            "You left the account of %(customer)s after %(minutes)d minutes without activity."
+        ) % {"customer": customer.legal_name, "minutes": IDLE_MINUTES}
+    elif customer is not None:
+        reason = admin_access_ended_message(customer)
+    else:
+        reason = _("Your delegated admin access to that customer has ended or was removed.")
+    delegation_leave(request)
+    request.delegation_ended = reason  # type: ignore[attr-defined]
+    messages.warning(request, reason)
+    return None
+
+
 def membership_for_request(request: HttpRequest) -> Membership | None:
     """The signed-in user's active membership: a delegated one while the user administers a
-    customer on its behalf (and still may), else the one chosen in the session, else the first.
-    Delegated access that ended since the last request drops the choice and says so."""
+    customer on its behalf (and still may, and was active there in the last `IDLE_TIMEOUT`),
+    else the one chosen in the session, else the first. A delegated context that ended since
+    the last request is left, saying so (`_delegated_for_request`)."""
     user = request.user
     if not user.is_authenticated:
         return None
     acting_for = request.session.get(ACTING_FOR_SESSION_KEY)
     if acting_for:
-        customer = Organization.objects.select_related("country").filter(pk=acting_for).first()
-        delegated = delegated_membership(user, customer)
+        delegated = _delegated_for_request(request, user, acting_for)
         if delegated is not None:
             return delegated
-        del request.session[ACTING_FOR_SESSION_KEY]
-        messages.warning(
-            request,
-            _("Your delegated admin access to that customer has ended or was removed."),
-        )
     memberships = Membership.objects.select_related("organization", "organization__country")
     chosen = request.session.get(SESSION_KEY)
     membership = None

@@ -27,7 +27,6 @@ from django.views.generic import TemplateView, View
 from .audit import event_type_choices
 from .audit_log import audit_csv_lines, audit_rows
 from .dashboard import dashboard_panels
-from .delegation import ACTING_FOR_SESSION_KEY
 from .forms import AuditLogFilterForm
 from .live import LiveRegion, live_region, live_response
 from .models import Membership
@@ -43,7 +42,7 @@ from .selectors import (
     outbox_message_all_tenants,
 )
 from .services import user_set_language
-from .tenancy import TenantViewMixin
+from .tenancy import TenantViewMixin, delegation_leave
 from .types import AuthenticatedHttpRequest
 
 
@@ -72,7 +71,7 @@ def leave_delegation(request: HttpRequest) -> HttpResponse:
     """ "Leave customer's account" (the banner shown while administering a customer on its
     behalf): back to the partner's own account and dashboard."""
     membership = getattr(request, "membership", None)
-    request.session.pop(ACTING_FOR_SESSION_KEY, None)
+    delegation_leave(request)
     if membership is not None and membership.is_delegated:
         messages.info(
             request,

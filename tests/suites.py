@@ -39,6 +39,7 @@ SLOW = [
     ("tests/isolation/", "isolation"),
     ("tests/load/", "load"),
     ("tests/test_unique_races.py", "races"),
+    ("tests/test_delegation_races.py", "races"),
     ("tests/portal/test_cache_outage.py", "integration"),
     # A child process of their own: `manage.py check --deploy`, settings read in a new interpreter.
     ("tests/deploy/", "processes"),
@@ -64,7 +65,7 @@ BUDGETS: dict[str, float] = {
     "fuzz": 60,
     "load": 55,
     "bulk": 20,
-    "races": 12,
+    "races": 20,
     "processes": 10,
     "scale": 10,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).

@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from portal.delegation import ACTING_FOR_SESSION_KEY
 from portal.models import Organization
 from portal.policy import Action, can
-from portal.tenancy import TenantViewMixin
+from portal.tenancy import TenantViewMixin, delegation_enter
 
 from ..models import AdminAccess
 from ..services.dap import admin_access_remove, administration_start
@@ -49,7 +48,7 @@ class AdministerView(TenantViewMixin, View):
                 {"refusal": " ".join(exc.messages), "customer_id": customer_id},
                 status=403,
             )
-        request.session[ACTING_FOR_SESSION_KEY] = delegated.organization.pk
+        delegation_enter(request, delegated.organization)
         messages.success(
             request,
             _("You are now administering %(customer)s on behalf of %(partner)s.")

@@ -49,6 +49,7 @@ def _other_global_admins(membership: Membership) -> bool:
 
 
 @transaction.atomic
+@transaction.atomic  # a delegated admin's access is checked (and held) inside it
 def member_add(
     *,
     actor: User,

@@ -82,7 +82,7 @@ def delegated_client(monkeypatch, client_for):
             delegation,
             "_sources",
             [
-                lambda user, org: (
+                lambda user, org, lock=False: (
                     DelegatedAccess(partner=partner, roles=frozenset(roles))
                     if user.pk == agent.user_id and org.pk == customer.pk
                     else None

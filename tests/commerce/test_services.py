@@ -428,7 +428,7 @@ def delegated_admin(world):
     shared = world["shared"]
     agent = member(shared.provider, admin_agent=True, global_admin=False)
 
-    def source(user, customer):
+    def source(user, customer, lock=False):
         if user == agent.user and customer == shared.customer:
             return delegation.DelegatedAccess(
                 partner=shared.provider, roles=frozenset({DelegatedRole.DELEGATED_ADMIN})

@@ -157,7 +157,7 @@ def test_history_names_a_delegated_actor(client_for, shared):
     subscription = subscription_for(shared, quantity=3)
     agent = member(shared.provider, admin_agent=True, global_admin=False)
 
-    def source(user, customer):
+    def source(user, customer, lock=False):
         if user == agent.user and customer == shared.customer:
             return delegation.DelegatedAccess(
                 partner=shared.provider, roles=frozenset({DelegatedRole.DELEGATED_ADMIN})

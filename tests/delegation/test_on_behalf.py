@@ -190,7 +190,7 @@ def test_reseller_removes_providers_access_and_the_providers_next_request_is_ref
     # The provider's next request: the session's choice is dropped with a message.
     page = provider.get(USERS, follow=True)
     body = page.content.decode()
-    assert "Your delegated admin access to that customer has ended or was removed." in body
+    assert f"Your admin access to {world.customer.legal_name} ended." in body
     assert ACTING_FOR_SESSION_KEY not in provider.session
     assert "delegation-banner" not in body
     assert page.context["current_organization"] == world.provider
