@@ -47,6 +47,31 @@ def effective_admin_access() -> QuerySet[AdminAccess]:
     )
 
 
+def _provider_relationship_held(pairs: set[tuple[int, int]]) -> Exists | Q:
+    """Inside a delegated write's transaction: lock for share the provider relationships
+    ((provider, reseller) `pairs`) that provider accesses rely on, those still active with admin
+    access (a switch-off holding the row for update is waited for, then its committed flag is
+    read again); the condition that an access's relationship is one of them."""
+    if not pairs:
+        return Q(pk__in=[])
+    relied = Q()
+    for provider_id, reseller_id in sorted(pairs):
+        relied |= Q(provider_id=provider_id, reseller_id=reseller_id)
+    held = lock_for_share(
+        ProviderRelationship.objects.filter(
+            relied, status=ProviderRelationship.Status.ACTIVE, admin_access=True
+        )
+    )
+    return Exists(
+        ProviderRelationship.objects.filter(
+            pk__in=held,
+            provider_id=OuterRef("partner_id"),
+            reseller_id=OuterRef("reseller_id"),
+            admin_access=True,
+        )
+    )
+
+
 def _administering_roles() -> Q:
     """Members who may administer on behalf of a customer: the roles of the policy table's
     ADMINISTER_ON_BEHALF row (Global admin, Admin agent), so the table stays the one rule."""
@@ -65,7 +90,10 @@ def dap_access_for(
     administering role in a partner organization with effective admin access to it. One query
     (the unique (customer, partner) WHERE active index, then the provider relationship). With
     `lock` (a delegated write's transaction) the access rows are locked for share first and
-    only those still active count: `admin_access_remove()` locks the row for update."""
+    only those still active count: `admin_access_remove()` locks the row for update. So are the
+    provider relationships a provider's access relies on, and only those that still give admin
+    access count: the reseller's switch-off (`relationship_admin_access_remove()`, and ending
+    the relationship) locks that row for update, so the two serialize."""
     if customer.kind != Kind.CUSTOMER:
         return None
     _kinds, _roles = RULES[Action.ADMINISTER_ON_BEHALF]
@@ -78,11 +106,18 @@ def dap_access_for(
         .filter(Exists(administers))
     )
     if lock:
-        candidates = list(accesses.values_list("pk", flat=True))
+        candidates = list(accesses.values_list("pk", "partner_id", "reseller_id"))
         held = lock_for_share(
-            AdminAccess.objects.filter(pk__in=candidates, status=AdminAccess.Status.ACTIVE)
+            AdminAccess.objects.filter(
+                pk__in=[pk for pk, _partner, _reseller in candidates],
+                status=AdminAccess.Status.ACTIVE,
+            )
         )
-        accesses = accesses.filter(pk__in=held)
+        # A provider's access (partner is not the reseller) relies on the provider relationship.
+        relied = {(partner, seller) for _pk, partner, seller in candidates if partner != seller}
+        accesses = accesses.filter(pk__in=held).filter(
+            Q(partner_id=F("reseller_id")) | _provider_relationship_held(relied)
+        )
     access = accesses.select_related("partner").order_by("granted_at", "pk").first()
     if access is None:
         return None

@@ -84,11 +84,11 @@ class CustomerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
         )
 
 
-class AcceptCustomerInvitationForm(PortalFormMixin, forms.Form):
-    confirm = forms.BooleanField(
-        label=_("I accept the reseller relationship with both companies."),
-        error_messages={"required": _("Tick the box to accept the relationship.")},
-    )
+class ApproveGdapForm(PortalFormMixin, forms.Form):
+    """The customer's choice, as it accepts an invitation that asks for granular admin roles, to
+    approve them at once (ticked by default); no box when the invitation asks for none. The
+    acceptance page and the invitations inbox both ask it."""
+
     approve_gdap = forms.BooleanField(
         label=_("Also approve the granular admin roles the reseller asks for"),
         required=False,
@@ -107,6 +107,15 @@ class AcceptCustomerInvitationForm(PortalFormMixin, forms.Form):
             )
             % gdap_offer()
         )
+
+
+class AcceptCustomerInvitationForm(ApproveGdapForm):
+    field_order = ["confirm", "approve_gdap"]
+
+    confirm = forms.BooleanField(
+        label=_("I accept the reseller relationship with both companies."),
+        error_messages={"required": _("Tick the box to accept the relationship.")},
+    )
 
 
 def gdap_offer() -> dict[str, Any]:

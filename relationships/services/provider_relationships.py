@@ -23,11 +23,14 @@ Kind = Organization.Kind
 
 
 def _locked_relationship(*, membership: Membership, relationship_id: int) -> ProviderRelationship:
-    """The relationship, if the member's organization is one of its two sides (else 404-like)."""
+    """The relationship, if the member's organization is one of its two sides (else 404-like),
+    locked for update (its row only) until the change commits: a delegated write by the
+    provider, which locks the row it relies on for share (the DAP source), waits for the
+    switch-off and then sees it, or the switch-off waits for the write."""
     org = membership.organization
     side = "reseller" if org.kind == Kind.RESELLER else "provider"
     relationship = (
-        ProviderRelationship.objects.select_for_update()
+        ProviderRelationship.objects.select_for_update(of=("self",))
         .select_related("provider", "reseller")
         .filter(pk=relationship_id, **{side: org})
         .first()

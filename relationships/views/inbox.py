@@ -16,6 +16,7 @@ from portal.tenancy import TenantViewMixin
 
 from .. import selectors
 from ..errors import InvitationUnavailable
+from ..forms import ApproveGdapForm
 from ..models import CustomerInvitation, ResellerInvitation
 from ..services import customers as customer_services
 from ..services import reseller_invitations as invitation_services
@@ -31,12 +32,29 @@ BACK = {
 
 
 def inbox_page(request: HttpRequest, organization, per_page: int = INBOX_PER_PAGE):
-    return bounded_page(
+    """A page of the inbox. A customer invitation that asks for granular admin roles carries
+    `gdap_form`: the same ticked box as its acceptance page, tied (`form=`) to the row's Accept
+    form (its own id, so several rows stay distinct)."""
+    page = bounded_page(
         selectors.pending_invitations_addressed_to(organization=organization),
         request.GET.get("inbox_page"),
         per_page=per_page,
         counted=False,
     )
+    for invitation in page.object_list:
+        if isinstance(invitation, CustomerInvitation) and invitation.include_admin_access:
+            invitation.gdap_form = InboxGdapForm(invitation)  # type: ignore[attr-defined]
+    return page
+
+
+class InboxGdapForm(ApproveGdapForm):
+    """The box on an inbox row: its ids carry the invitation's, and `form_id` names the row's
+    Accept form, which the checkbox joins through its `form` attribute."""
+
+    def __init__(self, invitation: CustomerInvitation) -> None:
+        super().__init__(auto_id=f"id_inbox_customer_{invitation.pk}_%s")
+        self.form_id = f"inbox-accept-customer-{invitation.pk}"
+        self.fields["approve_gdap"].widget.attrs["form"] = self.form_id
 
 
 class ReceivedInvitationsView(TenantViewMixin, View):
@@ -104,8 +122,15 @@ class ReceivedInvitationActionView(TenantViewMixin, View):
                         "provider": sender
                     }
             elif action == "accept":
+                # The inbox row's box (ticked by default), shown only when the invitation asks
+                # for granular admin roles; unticked, the browser sends nothing: no roles.
+                choice = ApproveGdapForm(request.POST, offers_gdap=invitation.include_admin_access)
+                choice.is_valid()
                 customer_services.customer_invitation_accept(
-                    actor=self.membership.user, organization=self.organization, invitation_id=pk
+                    actor=self.membership.user,
+                    organization=self.organization,
+                    invitation_id=pk,
+                    approve_gdap=choice.cleaned_data.get("approve_gdap", False),
                 )
                 done = _("You now work with %(reseller)s and %(provider)s.") % {
                     "reseller": sender,

@@ -17,15 +17,18 @@ from django.utils import timezone
 
 from commerce.models import Subscription
 from commerce.services import subscription_quantity_change
+from delegation import selectors as delegation_selectors
 from delegation.models import AdminAccess
 from delegation.services.dap import admin_access_remove
 from enrollment.events import AuditType as EnrollmentAuditType
 from portal import policy
 from portal.delegation import ACTING_FOR_SESSION_KEY
 from portal.models import AuditEvent, Membership
+from relationships.models import ProviderRelationship
+from relationships.services.provider_relationships import relationship_admin_access_remove
 from tests.commerce.factories import subscription_for
 from tests.delegation.factories import dap_world
-from tests.factories import acting
+from tests.factories import acting, member
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +96,87 @@ def test_a_delegated_write_checks_its_access_again_inside_its_transaction(monkey
             subscription_id=subscription.pk,
             quantity=4,
         )
+    assert str(refused.value) == f"Your admin access to {world.customer.legal_name} ended."
+    assert Subscription.objects.get(pk=subscription.pk).quantity == 3
+
+
+def _switch_off_providers_access(world) -> None:
+    """The reseller's "Remove admin access" on its provider relationship."""
+    relationship = ProviderRelationship.objects.get(
+        provider=world.provider, reseller=world.reseller
+    )
+    relationship_admin_access_remove(
+        **acting(member(world.reseller)), relationship_id=relationship.pk
+    )
+
+
+def _change_quantity(world, subscription) -> None:
+    subscription_quantity_change(
+        actor=world.provider_agent.user,
+        organization=world.customer,
+        subscription_id=subscription.pk,
+        quantity=4,
+    )
+
+
+def test_a_delegated_write_locks_the_provider_relationship_its_dap_relies_on(monkeypatch):
+    world = dap_world()
+    subscription = subscription_for(world.shared, quantity=3)
+    lock = delegation_selectors.lock_for_share
+    locked: list[tuple[type, list]] = []
+
+    def spy(queryset):
+        held = lock(queryset)
+        locked.append((queryset.model, held))
+        return held
+
+    monkeypatch.setattr(delegation_selectors, "lock_for_share", spy)
+    _change_quantity(world, subscription)
+    relationship = ProviderRelationship.objects.get(
+        provider=world.provider, reseller=world.reseller
+    )
+    assert (ProviderRelationship, [relationship.pk]) in locked
+    assert Subscription.objects.get(pk=subscription.pk).quantity == 4
+
+
+def test_a_delegated_write_checks_the_provider_relationship_again_inside_its_transaction(
+    monkeypatch,
+):
+    """The reseller switches the provider's admin access off after the request resolved the
+    delegated membership but before the write's transaction locks the provider relationship:
+    the write is refused with the reason."""
+    world = dap_world()
+    subscription = subscription_for(world.shared, quantity=3)
+    lock = delegation_selectors.lock_for_share
+
+    def switch_off_then_lock(queryset):
+        if queryset.model is ProviderRelationship:
+            _switch_off_providers_access(world)
+        return lock(queryset)
+
+    monkeypatch.setattr(delegation_selectors, "lock_for_share", switch_off_then_lock)
+    with pytest.raises(PermissionDenied) as refused:
+        _change_quantity(world, subscription)
+    assert str(refused.value) == f"Your admin access to {world.customer.legal_name} ended."
+    assert Subscription.objects.get(pk=subscription.pk).quantity == 3
+    # (Run here on the write's own connection, the switch-off rolls back with the refused
+    # write; on PostgreSQL it is another transaction, which the write's FOR SHARE waits for.)
+
+
+def test_a_switch_off_between_the_check_and_the_write_refuses_the_write(monkeypatch):
+    world = dap_world()
+    subscription = subscription_for(world.shared, quantity=3)
+    resolve = policy.membership_of
+
+    def resolve_then_switch_off(*args, **kwargs):
+        membership = resolve(*args, **kwargs)
+        if membership is not None and membership.is_delegated:
+            _switch_off_providers_access(world)
+        return membership
+
+    monkeypatch.setattr(policy, "membership_of", resolve_then_switch_off)
+    with pytest.raises(PermissionDenied) as refused:
+        _change_quantity(world, subscription)
     assert str(refused.value) == f"Your admin access to {world.customer.legal_name} ended."
     assert Subscription.objects.get(pk=subscription.pk).quantity == 3
 
