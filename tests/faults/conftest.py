@@ -296,8 +296,8 @@ class Stack:
 
     def start_web(self) -> int:
         """gunicorn (deploy/gunicorn.conf.py) with the production settings over loopback HTTP
-        (tests/load/settings.py), on the stack's database and Redis; returns its port once
-        /healthz answers 200."""
+        (tests/load/settings.py), on the stack's database and Redis, its static files collected
+        into the stack's directory; returns its port once /healthz answers 200."""
         port = _free_port()
         env = {
             **{k: v for k, v in self.env.items() if not k.startswith(("DJANGO_", "CELERY_"))},
@@ -310,6 +310,7 @@ class Stack:
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             "CACHE_URL": self.redis.url,
             "CACHE_KEY_PREFIX": self.queue,
+            "STATIC_ROOT": str(self.tmp / "staticfiles"),
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": "2",
             "GUNICORN_THREADS": "4",

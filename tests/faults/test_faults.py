@@ -1,7 +1,9 @@
 """Fault scenarios on a real stack: every email is delivered once, the worker outlives the fault.
 
 Each prints "queued N, delivered N, duplicates D, lost 0, worker alive" under "measured
-figures". Delivered counts distinct Message-IDs at the sink; duplicates counts extra copies."""
+figures". Delivered counts distinct Message-IDs at the sink; duplicates counts extra copies.
+The PostgreSQL restart also serves the portal with gunicorn and prints how its web process
+answered through the outage (0 x 500)."""
 
 from __future__ import annotations
 
