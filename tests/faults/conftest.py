@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import json
 import os
 import shutil
@@ -235,6 +236,8 @@ class Stack:
         self.logs: list[Path] = []
         self.extra_env: dict[str, str] = {}
         self.own_postgres: OwnPostgres | None = None
+        self.web: subprocess.Popen | None = None
+        self.web_port: int | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -291,6 +294,72 @@ class Stack:
         schedule = self.tmp / "celerybeat-schedule"
         self.beat, _log = self._spawn("beat", ["beat", "--loglevel=INFO", f"--schedule={schedule}"])
 
+    def start_web(self) -> int:
+        """gunicorn (deploy/gunicorn.conf.py) with the production settings over loopback HTTP
+        (tests/load/settings.py), on the stack's database and Redis, its static files collected
+        into the stack's directory; returns its port once /healthz answers 200."""
+        port = _free_port()
+        env = {
+            **{k: v for k, v in self.env.items() if not k.startswith(("DJANGO_", "CELERY_"))},
+            "DJANGO_SETTINGS_MODULE": "tests.load.settings",
+            "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PORTAL_LOCAL_HTTP": "1",
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            "CELERY_BROKER_URL": self.redis.url,
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "CACHE_URL": self.redis.url,
+            "CACHE_KEY_PREFIX": self.queue,
+            "STATIC_ROOT": str(self.tmp / "staticfiles"),
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "4",
+        }
+        collect = self.tmp / "collectstatic.log"
+        with open(collect, "w") as out:
+            done = subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=180,
+            )
+        if done.returncode != 0:
+            pytest.fail(f"collectstatic failed:\n{collect.read_text()[-3000:]}")
+        log = self.tmp / "web.log"
+        self.logs.append(log)
+        with open(log, "w") as out:
+            self.web = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        def healthy() -> bool:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                probe.request("GET", "/healthz")
+                return probe.getresponse().status == 200
+            except OSError:
+                return False
+            finally:
+                probe.close()
+
+        if not wait_until(lambda: healthy() or self.web.poll() is not None, 90):
+            pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+        if self.web.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        self.web_port = port
+        return port
+
+    @property
+    def web_alive(self) -> bool:
+        return self.web is not None and self.web.poll() is None
+
     def kill_worker(self) -> None:
         worker = self.workers[-1]
         os.killpg(worker.pid, signal.SIGKILL)
@@ -338,7 +407,7 @@ class Stack:
             return len(ids)
 
     def stop_all(self) -> None:
-        for process in [*self.workers, self.beat]:
+        for process in [self.web, *self.workers, self.beat]:
             if process is not None and process.poll() is None:
                 try:
                     os.killpg(process.pid, signal.SIGTERM)

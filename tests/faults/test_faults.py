@@ -1,11 +1,17 @@
 """Fault scenarios on a real stack: every email is delivered once, the worker outlives the fault.
 
 Each prints "queued N, delivered N, duplicates D, lost 0, worker alive" under "measured
-figures". Delivered counts distinct Message-IDs at the sink; duplicates counts extra copies."""
+figures". Delivered counts distinct Message-IDs at the sink; duplicates counts extra copies.
+The PostgreSQL restart also serves the portal with gunicorn and prints how its web process
+answered through the outage (0 x 500)."""
 
 from __future__ import annotations
 
+import http.client
+import secrets
+import threading
 import time
+from collections import Counter
 
 import pytest
 from django.conf import settings
@@ -25,6 +31,48 @@ PROCESSES = 2
 # and beat's sweep (5 s): every email waits through retries and sweeps, none is given up.
 BROKER_OUTAGE = 15
 SMTP_OUTAGE = 20
+POSTGRES_OUTAGE = 5
+
+
+class Poller(threading.Thread):
+    """Asks gunicorn for the sign-in page every ~50 ms, each time on a new connection, with a
+    session cookie the server has never issued: the session and authentication middleware read
+    it from the database before the view runs. Each answer is kept as (phase, status,
+    Retry-After); no answer at all (a connection gunicorn dropped or refused) is status 0."""
+
+    PATH = "/accounts/login/"
+
+    def __init__(self, port: int) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.phase = "before"
+        self.answers: list[tuple[str, int, str | None]] = []
+        self.errors: list[str] = []
+        self.done = threading.Event()
+        self.cookie = f"sessionid={secrets.token_hex(16)}"
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            phase = self.phase
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+            try:
+                conn.request("GET", self.PATH, headers={"Cookie": self.cookie})
+                response = conn.getresponse()
+                response.read()
+                self.answers.append((phase, response.status, response.headers["Retry-After"]))
+            except OSError as exc:
+                self.answers.append((phase, 0, None))
+                self.errors.append(f"{phase}: {exc!r}")
+            finally:
+                conn.close()
+            self.done.wait(0.05)
+
+    def count(self, phase: str | None = None) -> Counter:
+        return Counter(s for p, s, _r in list(self.answers) if phase in (None, p))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=30)
 
 
 def _expected_ids(stack: Stack, ids: list[int]) -> set[str]:
@@ -124,10 +172,38 @@ def test_postgresql_restarted(fault_stack):
     stack = fault_stack
     assert stack.own_postgres is not None
     stack.sink.delay = 0.03
-    ids = stack.write(250, prefix="pg")
-    assert wait_until(lambda: len(stack.sink.messages) >= 20, 60), stack.tail()
-    stack.own_postgres.stop()  # fast shutdown: every connection is cut
-    time.sleep(5)
-    stack.own_postgres.start()
-    figures = _outcome(stack, "PostgreSQL restarted (down 5 s)", ids)
+    poller = Poller(stack.start_web())
+    poller.start()
+    try:
+        ids = stack.write(250, prefix="pg")
+        assert wait_until(lambda: len(stack.sink.messages) >= 20, 60), stack.tail()
+        assert wait_until(lambda: poller.count("before")[200] >= 10, 30), poller.count()
+        poller.phase = "during"
+        stack.own_postgres.stop()  # fast shutdown: every connection is cut
+        time.sleep(POSTGRES_OUTAGE)
+        stack.own_postgres.start()
+        poller.phase = "after"
+        # The web answers 200 again (the persistent connections are health-checked, replaced).
+        wait_until(lambda: poller.count("after")[200] >= 20, 60)
+    finally:
+        poller.stop()
+    statuses = poller.count()
+    retry_after = {r for _p, s, r in poller.answers if s == 503}
+    others = {s: n for s, n in sorted(statuses.items()) if s not in (0, 200, 500, 503)}
+    report(
+        "faults",
+        f"PostgreSQL restarted: web answered {statuses[200]} x 200, {statuses[503]} x 503"
+        f" (Retry-After {', '.join(sorted(r or 'missing' for r in retry_after)) or '-'}),"
+        f" {statuses[500]} x 500, {statuses[0]} without an answer"
+        + "".join(f", {n} x {s}" for s, n in others.items()),
+    )
+    figures = _outcome(stack, f"PostgreSQL restarted (down {POSTGRES_OUTAGE} s)", ids)
     _assert_clean(figures, stack)
+    logs = stack.tail()
+    assert statuses[500] == 0, logs
+    assert statuses[0] == 0, (poller.errors[:5], logs)
+    assert set(statuses) <= {200, 503}, (statuses, logs)
+    assert poller.count("during")[503] >= 1, (poller.count("during"), logs)
+    assert retry_after == {"30"}, retry_after
+    assert poller.count("after")[200] >= 20, (poller.count("after"), logs)
+    assert stack.web_alive, logs
