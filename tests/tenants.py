@@ -250,3 +250,62 @@ def build_family(tag: str) -> Family:
         f"{tag}oper.example",
     ]
     return family
+
+
+def delegated_agents(family: Family) -> dict[str, tuple[Membership, frozenset[str]]]:
+    """The partners' agents who act in `family`'s customer account, with the delegated roles
+    each holds there: the reseller's and the provider's Admin agents (DAP, from the family's
+    admin access rows) and, per GDAP role, the Admin agent of a provider of its own whose
+    single-role GDAP relationship the customer's Global admin approved (no DAP). Also adds the
+    targets of privileged changes: a second Global admin of the customer (so that demoting or
+    removing one is refused by the delegation rule, not by the last-admin rule), an active GDAP
+    relationship to end and the customer invitation in the customer's inbox."""
+    from delegation.models import GDAP_ROLES
+    from delegation.services.gdap import gdap_approve
+    from portal.models import DelegatedRole
+    from relationships.models import CustomerInvitation
+
+    customer = family.customer
+    dap = frozenset({DelegatedRole.DELEGATED_ADMIN.value})
+    agents = {
+        f"{family.tag} reseller admin_agent (DAP)": (
+            family.members["reseller"]["admin_agent"],
+            dap,
+        ),
+        f"{family.tag} provider admin_agent (DAP)": (
+            family.members["provider"]["admin_agent"],
+            dap,
+        ),
+    }
+    customer_admin = family.members["customer"]["global_admin"]
+    active = []
+    for index, role in enumerate(GDAP_ROLES):
+        partner = provider_org(
+            legal_name=f"{family.tag.capitalize()}gdap{index} Services",
+            primary_domain=f"{family.tag}gdap{index}.example",
+        )
+        agent = member(partner, admin_agent=True)
+        pending = GdapRelationship.objects.create(
+            key=f"gdap-{family.tag}-{index}-" + "r" * 30,
+            customer=customer,
+            partner=partner,
+            name=f"Single role {index}",
+            roles=[role.value],
+            duration_days=30,
+            requested_by=agent.user,
+            request_expires_at=timezone.now() + GDAP_REQUEST_VALIDITY,
+        )
+        active.append(
+            gdap_approve(
+                actor=customer_admin.user, organization=customer, relationship_id=pending.pk
+            )
+        )
+        agents[f"{family.tag} GDAP {role.value} agent"] = (agent, frozenset({role.value}))
+    family.objects.update(
+        second_admin=member(customer, global_admin=True),
+        gdap_active=active[0],
+        customer_inbox_invitation=CustomerInvitation.objects.get(
+            email=f"it@{family.tag}cust.example"
+        ),
+    )
+    return agents

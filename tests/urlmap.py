@@ -171,6 +171,150 @@ OBJECT_URLS: dict[str, Target] = {
 STAFF_PREFIX = "operator-admin/"
 
 
+# Privileged changes in a customer's account (issue 20), for the isolation suite's delegated
+# walk: for each POST page of the account, the requests that would make one if a partner acting
+# on the customer's behalf got through (what, URL kwargs, body), for one family whose targets
+# `tests.tenants.delegated_agents` added. `customer_account_posts()` derives the pages from the
+# URL map and the policy; each must be here or in NOT_PRIVILEGED_POSTS.
+Variant = tuple[str, dict[str, Any], dict[str, Any]]
+
+
+def _privileged_roles() -> list[str]:
+    from portal.policy import PRIVILEGED_ROLES
+
+    return sorted(PRIVILEGED_ROLES)
+
+
+def _member(family: Family, role: str) -> Any:
+    return (
+        family.objects["second_admin"]
+        if role == "global_admin"
+        else (family.members["customer"][role])
+    )
+
+
+def _user_add(family: Family) -> list[Variant]:
+    return [
+        (
+            f"add a user with {role}",
+            {},
+            {
+                "email": f"new.{role}@{family.tag}cust.example",
+                "first_name": "New",
+                "last_name": "Person",
+                "roles": [role],
+            },
+        )
+        for role in _privileged_roles()
+    ]
+
+
+def _user_edit(family: Family) -> list[Variant]:
+    plain = family.members["customer"]["helpdesk_agent"]
+    found: list[Variant] = []
+    for role in _privileged_roles():
+        found.append((f"grant {role}", {"pk": plain.pk}, {"roles": ["helpdesk_agent", role]}))
+        found.append(
+            (f"take {role} away", {"pk": _member(family, role).pk}, {"roles": ["helpdesk_agent"]})
+        )
+    return found
+
+
+def _per_holder(what: str) -> Callable[[Family], list[Variant]]:
+    def make(family: Family) -> list[Variant]:
+        return [
+            (f"{what} a {role}", {"pk": _member(family, role).pk}, {"confirm": "on"})
+            for role in _privileged_roles()
+        ]
+
+    return make
+
+
+def _admin_access_remove(family: Family) -> list[Variant]:
+    from delegation.models import AdminAccess
+
+    return [
+        (f"remove {access.partner.legal_name}'s admin access", {"pk": access.pk}, {"confirm": "on"})
+        for access in AdminAccess.objects.filter(customer=family.customer).select_related("partner")
+    ]
+
+
+def _gdap_answer(family: Family) -> list[Variant]:
+    pending = family.objects["gdap"].pk  # type: ignore[attr-defined]
+    active = family.objects["gdap_active"].pk  # type: ignore[attr-defined]
+    return [
+        ("approve GDAP roles", {"pk": pending, "action": "approve"}, {}),
+        ("decline GDAP roles", {"pk": pending, "action": "decline"}, {}),
+        ("end GDAP roles", {"pk": active, "action": "end"}, {}),
+    ]
+
+
+def _gdap_link(family: Family) -> list[Variant]:
+    key = family.objects["gdap"].key  # type: ignore[attr-defined]
+    return [
+        ("approve GDAP roles from the email's link", {"key": key}, {"action": "approve"}),
+        ("decline GDAP roles from the email's link", {"key": key}, {"action": "decline"}),
+    ]
+
+
+def _invitation_accept(family: Family) -> list[Variant]:
+    invitation = family.objects["customer_inbox_invitation"]
+    return [
+        (
+            "accept a reseller's invitation (it grants admin access)",
+            {"pk": invitation.pk, "action": "accept"},  # type: ignore[attr-defined]
+            {"confirm": "on"},
+        )
+    ]
+
+
+PRIVILEGED_POSTS: dict[str, Callable[[Family], list[Variant]]] = {
+    "settings/users/add/": _user_add,
+    "settings/users/<int:pk>/": _user_edit,
+    "settings/users/<int:pk>/remove/": _per_holder("remove"),
+    "settings/users/<int:pk>/reset-password/": _per_holder("reset the password of"),
+    "partner-relationships/admin-access/<int:pk>/remove/": _admin_access_remove,
+    "partner-relationships/gdap/<int:pk>/<str:action>/": _gdap_answer,
+    "partner-relationships/gdap/<str:key>/": _gdap_link,
+    # Not derived (the inbox is a dashboard page), but accepting grants partners admin access.
+    "received-invitations/<int:pk>/<str:action>/": _invitation_accept,
+}
+# Pages of a customer's account a delegated role may use that make no privileged change.
+NOT_PRIVILEGED_POSTS: dict[str, str] = {
+    "subscriptions/<int:pk>/<str:action>/": "subscription changes, a delegated role's work",
+}
+
+
+def customer_account_posts() -> list[str]:
+    """The POST pages of a customer's own account that a partner acting on its behalf reaches
+    or that would make a privileged change there, from the URL map and the policy table: a
+    page open to customers (`organization_kinds`) whose action exists for customers and that
+    a delegated role may do (`RULES`) or that is privileged (`PRIVILEGED_ACTIONS`); and every
+    page of the customer's Partner relationships (its partners' access, the email's link
+    included)."""
+    from portal.models import DelegatedRole, Organization
+    from portal.policy import PRIVILEGED_ACTIONS, RULES
+
+    customer = Organization.Kind.CUSTOMER
+    delegated = {role.value for role in DelegatedRole}
+    found = []
+    for route, pattern in walk(get_resolver()):
+        if route.startswith((STAFF_PREFIX, "accounts/")) or not accepts(pattern, "POST"):
+            continue
+        cls = view_class(pattern)
+        kinds = getattr(cls, "organization_kinds", None)
+        if kinds is not None and customer not in kinds:
+            continue
+        action = getattr(cls, "required_action", None)
+        if route.startswith("partner-relationships/") or (
+            action is not None
+            and customer in RULES[action][0]
+            and (RULES[action][1] & delegated or action in PRIVILEGED_ACTIONS)
+        ):
+            found.append(route)
+    return found
+
+
 def walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):

@@ -9,13 +9,23 @@ POST, plus anonymously. A leak is:
 - a POST that changes anything in the database.
 
 Every list page and CSV export is also read by every member of B, with filters naming A's
-objects, and must not show A's data. A new URL pattern with a parameter fails
+objects, and must not show A's data.
+
+Partners acting in a customer's account on its behalf (issue 20): every POST page of family A's
+customer account that a delegated role reaches or that makes a privileged change
+(`customer_account_posts`, from the URL map and the policy table) gets each privileged request
+of PRIVILEGED_POSTS (a Global or Billing admin role granted, taken away or given to a new user,
+such a member's password reset or removal, the partners' access removed, approved, declined
+or ended) from each delegated requester: the reseller's and the provider's Admin agents (DAP)
+and one agent per GDAP role. Each must be refused (403, or the page again saying why) and
+change nothing in the database. A new URL pattern with a parameter fails
 `test_every_url_with_a_parameter_is_covered` until it gets an entry in OBJECT_URLS
 (tests/urlmap.py, shared with the fuzz suite)."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
@@ -24,14 +34,18 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import get_resolver
 
+from portal.delegation import ACTING_FOR_SESSION_KEY, delegated_membership
 from portal.models import Membership
 from tests.dbstate import db_digest
 from tests.figures import report
-from tests.tenants import Family, build_family
+from tests.tenants import Family, build_family, delegated_agents
 from tests.urlmap import (
+    NOT_PRIVILEGED_POSTS,
     OBJECT_URLS,
+    PRIVILEGED_POSTS,
     STAFF_PREFIX,
     Target,
+    customer_account_posts,
     has_parameter,
     parameterised_patterns,
     url,
@@ -81,15 +95,32 @@ def test_every_url_with_a_parameter_is_covered():
     )
 
 
-class Requester:
-    """A signed-in member (or nobody) with a client."""
+def test_every_privileged_post_of_a_customer_account_is_walked():
+    unclassified = [
+        route
+        for route in customer_account_posts()
+        if route not in PRIVILEGED_POSTS and route not in NOT_PRIVILEGED_POSTS
+    ]
+    assert unclassified == [], (
+        "Add the privileged requests of these pages of a customer's account to PRIVILEGED_POSTS "
+        f"in tests/urlmap.py (or say in NOT_PRIVILEGED_POSTS why none is): {unclassified}"
+    )
 
-    def __init__(self, label: str, membership: Membership | None):
+
+class Requester:
+    """A signed-in member (or nobody) with a client; with `acting_for`, acting in that
+    customer's account on its behalf (as "Administer on behalf of" leaves the session)."""
+
+    def __init__(self, label: str, membership: Membership | None, acting_for: int | None = None):
         self.label = label
         self.membership = membership
         self.client = Client()
         if membership is not None:
             self.client.force_login(membership.user)
+        if acting_for is not None:
+            session = self.client.session
+            session[ACTING_FOR_SESSION_KEY] = acting_for
+            session.save()
 
     @property
     def is_reviewer(self) -> bool:
@@ -263,3 +294,79 @@ def test_no_tenant_reaches_another_tenants_objects():
     )
     assert not audit.leaks, "\n".join(audit.leaks)
     assert audit.requests >= 500
+
+
+REASONS = ("cannot give or take away the roles", "cannot change its partners")
+# Pages that refuse a delegated actor by not knowing the link (the GDAP email's link shows the
+# request to the customer's own Global admins only): their 404 is the refusal.
+UNKNOWN_TO_DELEGATED = {"partner-relationships/gdap/<str:key>/"}
+
+
+def _says_why(response) -> bool:
+    return any(reason in _body(response) for reason in REASONS)
+
+
+def _refusal(route: str, response) -> tuple[str, str | None]:
+    """How the answer (redirects followed) refused the change, or None and what it was: a 403,
+    the page again with the reason (an error or a message, after a redirect or not), or a 404
+    where the link is unknown to a delegated actor."""
+    hops = [f"{status} {location}" for location, status in response.redirect_chain]
+    status = response.status_code
+    says_why = status == 200 and _says_why(response)
+    if not hops and status == 403:
+        return ("403 with the reason" if _says_why(response) else "403"), None
+    if not hops and status == 404 and route in UNKNOWN_TO_DELEGATED:
+        return "404 (unknown link)", None
+    if says_why and not any("/login/" in hop for hop in hops):
+        return ("redirect to the reason" if hops else "the reason on the page"), None
+    return "", f"answered {' -> '.join([*hops, str(status)])}"
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_no_delegated_partner_makes_a_privileged_change():
+    started = time.monotonic()
+    alpha = build_family("alpha")
+    customer = alpha.customer
+    requesters = []
+    for label, (agent, roles) in delegated_agents(alpha).items():
+        # The walk is vacuous unless each one really acts in the account with these roles.
+        delegated = delegated_membership(agent.user, customer)
+        assert delegated is not None and delegated.delegated_roles == roles, label
+        requesters.append(Requester(label, agent, acting_for=customer.pk))
+    routes = sorted(
+        set(customer_account_posts()) - set(NOT_PRIVILEGED_POSTS) | set(PRIVILEGED_POSTS)
+    )
+    variants = [
+        (route, what, url(route, kwargs), body)
+        for route in routes
+        for what, kwargs, body in PRIVILEGED_POSTS[route](alpha)
+    ]
+    posts, accepted, how = 0, [], Counter()
+    for requester in requesters:
+        for route, what, path, body in variants:
+            with transaction.atomic():
+                before = db_digest()
+                response = requester.client.post(path, body, follow=True)
+                changed = db_digest() != before
+                transaction.set_rollback(True)
+            posts += 1
+            refused, wrong = _refusal(route, response)
+            how[refused] += 1
+            if response.status_code >= 500:
+                wrong = f"server error {response.status_code}"
+            if changed:
+                wrong = f"{wrong or 'refused'}, but the database changed"
+            if wrong:
+                accepted.append(f"POST {path} ({what}) as {requester.label}: {wrong}")
+    elapsed = time.monotonic() - started
+    report(
+        "isolation",
+        f"delegated: {posts} privileged POSTs by {len(requesters)} delegated requesters "
+        f"(DAP x2, GDAP x{len(requesters) - 2}) on {len(routes)} pages of a customer's "
+        f"account, {len(accepted)} accepted (refused: "
+        + ", ".join(f"{n} {k}" for k, n in sorted(how.items()) if k)
+        + f"; {elapsed:.0f} s)",
+    )
+    assert not accepted, "\n".join(accepted)
+    assert posts >= len(requesters) * 15
