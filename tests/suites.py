@@ -51,34 +51,33 @@ GROUPED = {"gates", "faults", "load"}
 
 # Wall-time budget of each suite in seconds (the sum of its tests' setup, call and teardown),
 # checked at the end of `make test-all`: CI fails when a suite takes more than 1.5 times its
-# budget. Each is about 1.3 times the suite's time in a clean-clone `.ci/run` on the 2-core CI
-# machine (commit a2bda70: make test-all 505 s), so a suite fails CI once it costs about twice
-# what it did. Raise one only with the reason in the commit.
+# budget. Each is 1.5 to 2 times the suite's time in a quiet clean-clone `.ci/run` on the 2-core
+# CI machine (commit a2bda70: make test-all 505 s; the small suites get 2 times, where a few
+# seconds of noise weigh more), plus what issue 20 added; a suite fails CI once it costs about
+# 2.5 to 3.5 times what it did. Raise one only with the reason in the commit.
 BUDGET_FACTOR = 1.5
 BUDGETS: dict[str, float] = {
     # The slow suites.
-    "gates": 400,
-    "e2e": 185,
-    "faults": 150,
-    "integration": 145,
-    "isolation": 90,
-    "fuzz": 60,
-    "load": 55,
-    "bulk": 20,
-    "races": 20,
-    "processes": 10,
-    "scale": 10,
+    "gates": 420,
+    "e2e": 210,
+    "faults": 180,
+    "integration": 165,
+    "isolation": 120,
+    "fuzz": 70,
+    "load": 60,
+    "bulk": 30,
+    "races": 30,
+    "processes": 15,
+    "scale": 15,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
-    "commerce": 52,
-    "relationships": 25,
-    # +7: issue 20's generated test, every privileged change by every delegated role through
-    # the services and the pages (about 5 s of 25 changes x 5 roles x 2 doors on this machine).
-    "delegation": 32,
-    "verification": 20,
-    "core": 18,
-    "enrollment": 15,
-    "portal": 15,
-    "i18n": 5,
+    "commerce": 60,
+    "delegation": 45,
+    "relationships": 40,
+    "verification": 30,
+    "core": 30,
+    "enrollment": 25,
+    "portal": 25,
+    "i18n": 10,
 }
 
 

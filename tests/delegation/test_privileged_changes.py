@@ -95,7 +95,7 @@ def account(monkeypatch, roles: frozenset[str]) -> Account:
         delegation,
         "_sources",
         [
-            lambda user, org: (
+            lambda user, org, lock=False: (
                 DelegatedAccess(partner=w.reseller, roles=roles)
                 if user.pk == agent.user_id and org.pk == w.customer.pk
                 else None
