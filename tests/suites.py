@@ -71,7 +71,7 @@ BUDGETS: dict[str, float] = {
     "scale": 15,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
     "commerce": 60,
-    "delegation": 45,
+    "delegation": 55,
     "relationships": 40,
     "verification": 30,
     "core": 30,
