@@ -38,6 +38,7 @@ class CheckedRow:
     company_name: str = ""
     errors: list[str] = field(default_factory=list)
     undecodable: bool = False  # held bytes that are not UTF-8
+    unreadable: bool = False  # held a NUL or bytes that are not UTF-8: the file is refused
 
 
 @dataclass
@@ -48,6 +49,9 @@ class CheckedFile:
     @property
     def invalid(self) -> list[CheckedRow]:
         return [row for row in self.rows if row.errors]
+
+
+UNREADABLE_SHOWN = 10  # rows with a NUL or non-UTF-8 bytes named in the refusal
 
 
 def template_csv(kind: str) -> str:
@@ -110,6 +114,7 @@ def _check_row(kind: str, line: int, cells: list[str], names: list[str]) -> Chec
     if unreadable:
         row.errors.extend(unreadable)
         row.undecodable = any(_SURROGATES.search(cell) for cell in cells)
+        row.unreadable = True
         return row
     if not row.email:
         row.errors.append(_("The email address is missing."))
@@ -201,6 +206,21 @@ def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
                 "upload it again."
             )
         )
+    unreadable = [row for row in rows if row.unreadable]
+    if unreadable:
+        # Not a wrong address but a damaged file: refused as a whole (nothing is stored), each
+        # such row named with its line, so the sender mends the file and uploads it again.
+        shown = unreadable[:UNREADABLE_SHOWN]
+        messages = [
+            _("Row %(line)s: %(reason)s") % {"line": row.line, "reason": " ".join(row.errors)}
+            for row in shown
+        ]
+        if len(unreadable) > len(shown):
+            messages.append(
+                _("%(count)s more rows hold such characters.")
+                % {"count": len(unreadable) - len(shown)}
+            )
+        raise ValidationError(messages)
     normalized = "\n".join(text.splitlines()).strip()
     digest = hashlib.sha256(
         f"{kind}\n{salt}\n{normalized}".encode(errors="surrogateescape")
