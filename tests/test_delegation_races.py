@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import connection
 
 from commerce.models import Subscription, SubscriptionEvent
 from commerce.services import subscription_quantity_change
@@ -22,6 +21,7 @@ from portal import delegation
 from tests.commerce.factories import subscription_for
 from tests.delegation.factories import dap_world
 from tests.factories import acting
+from tests.threads import in_threads
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -51,25 +51,6 @@ def _held_at_the_barrier(monkeypatch, barrier: threading.Barrier) -> None:
     )
 
 
-def _in_threads(*calls) -> list[Any]:
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            results[index] = calls[index]()
-        except Exception as exc:  # the test inspects what each one got
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
-
-
 def test_no_delegated_write_commits_after_the_removal(monkeypatch):
     world = dap_world()
     subscription = subscription_for(world.shared, quantity=3)
@@ -86,7 +67,7 @@ def test_no_delegated_write_commits_after_the_removal(monkeypatch):
             defaults={"reseller": world.reseller},
         )
         quantity = 4 + race
-        removal, change = _in_threads(
+        removal, change = in_threads(
             lambda access=access: dap.admin_access_remove(
                 **acting(world.customer_admin), access_id=access.pk
             ),

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from enrollment.models import PartnerId
 from enrollment.services.members import member_add
@@ -26,6 +26,7 @@ from tests.relationships.factories import (
     ProviderRelationshipFactory,
     provider_org,
 )
+from tests.threads import in_threads
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -48,22 +49,7 @@ def _race(monkeypatch, owner: Any, method: str, calls: list[Callable[[], Any]]) 
         return original(*args, **kwargs)
 
     monkeypatch.setattr(owner, method, waiting)
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            results[index] = calls[index]()
-        except Exception as exc:  # the test inspects what each one got
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    return in_threads(*calls)
 
 
 def _messages(results: list[Any]) -> list[str]:
