@@ -31,6 +31,7 @@ from .policy import RULES, Action, can
 from .types import request_is_authenticated
 
 SESSION_KEY = "portal_organization_id"
+SEEN_EVERY_SECONDS = 60  # how often a delegated request records its time in the session
 
 
 def delegation_leave(request: HttpRequest) -> None:
@@ -63,7 +64,11 @@ def _delegated_for_request(request: HttpRequest, user: User, acting_for: int) ->
     idle = seen is not None and time.time() - seen >= IDLE_TIMEOUT.total_seconds()
     delegated = None if idle else delegated_membership(user, customer)
     if delegated is not None:
-        request.session[ACTING_SEEN_SESSION_KEY] = time.time()
+        # Recorded at most once a minute: a session saved on every request would be a write
+        # per page; the idle end is then exact to a minute.
+        now = time.time()
+        if seen is None or now - seen >= SEEN_EVERY_SECONDS:
+            request.session[ACTING_SEEN_SESSION_KEY] = now
         return delegated
     if idle and customer is not None:
         reason = _(

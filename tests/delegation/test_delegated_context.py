@@ -22,7 +22,7 @@ from delegation.models import AdminAccess
 from delegation.services.dap import admin_access_remove
 from enrollment.events import AuditType as EnrollmentAuditType
 from portal import policy
-from portal.delegation import ACTING_FOR_SESSION_KEY
+from portal.delegation import ACTING_FOR_SESSION_KEY, ACTING_SEEN_SESSION_KEY
 from portal.models import AuditEvent, Membership
 from relationships.models import ProviderRelationship
 from relationships.services.provider_relationships import relationship_admin_access_remove
@@ -261,3 +261,21 @@ def test_a_form_sent_after_the_idle_end_is_refused(client_for):
         )
     assert "after 30 minutes without activity. Nothing was saved." in response.content.decode()
     assert not Membership.objects.filter(user__email="late@adatum-idle.example").exists()
+
+
+def test_a_page_in_the_customers_account_saves_the_session_at_most_once_a_minute(client_for):
+    world = dap_world(primary_domain="adatum-seen.example")
+    client = client_for(world.provider_agent)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _administer(client, world.customer)
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        page = client.get(USERS)
+        assert page.context["current_organization"] == world.customer
+        assert settings.SESSION_COOKIE_NAME not in page.cookies  # nothing to save
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        page = client.get(USERS)
+        assert settings.SESSION_COOKIE_NAME in page.cookies  # the time of this request, saved
+        assert client.session[ACTING_SEEN_SESSION_KEY] == pytest.approx(
+            (start + timedelta(minutes=2)).timestamp()
+        )
