@@ -31,6 +31,7 @@ from portal.celery import app as celery_app
 from portal.models import OutboxMessage
 from tests.faults.writer import write
 from tests.integration.conftest import _database_url, _free_port, message_id, use_broker
+from tests.load.web import COLLECTSTATIC, GUNICORN, web_env
 from tests.tools import need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -299,26 +300,19 @@ class Stack:
         (tests/load/settings.py), on the stack's database and Redis, its static files collected
         into the stack's directory; returns its port once /healthz answers 200."""
         port = _free_port()
-        env = {
-            **{k: v for k, v in self.env.items() if not k.startswith(("DJANGO_", "CELERY_"))},
-            "DJANGO_SETTINGS_MODULE": "tests.load.settings",
-            "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "PORTAL_LOCAL_HTTP": "1",
-            "SITE_URL": f"http://127.0.0.1:{port}",
-            "CELERY_BROKER_URL": self.redis.url,
-            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
-            "CACHE_URL": self.redis.url,
-            "CACHE_KEY_PREFIX": self.queue,
-            "STATIC_ROOT": str(self.tmp / "staticfiles"),
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "4",
-        }
+        env = web_env(
+            self.env,
+            port=port,
+            redis_url=self.redis.url,
+            queue=self.queue,
+            workers=2,
+            threads=4,
+            STATIC_ROOT=str(self.tmp / "staticfiles"),
+        )
         collect = self.tmp / "collectstatic.log"
         with open(collect, "w") as out:
             done = subprocess.run(
-                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                COLLECTSTATIC,
                 cwd=ROOT,
                 env=env,
                 stdout=out,
@@ -331,7 +325,7 @@ class Stack:
         self.logs.append(log)
         with open(log, "w") as out:
             self.web = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
+                GUNICORN,
                 cwd=ROOT,
                 env=env,
                 stdout=out,

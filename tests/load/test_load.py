@@ -56,6 +56,7 @@ from tests.enrollment.factories import contact_data, legal_data, support_data
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory, member
 from tests.figures import report
 from tests.integration.conftest import SinkHandler, _database_url, _free_port, _redis_up
+from tests.load.web import COLLECTSTATIC, GUNICORN, web_env
 from tests.relationships.factories import provider_org, reseller_org
 from tests.verification.factories import submitted_reseller
 from tests.verification.helpers import last_link_key
@@ -347,33 +348,26 @@ def server(transactional_db, tmp_path):
     smtp.start()
     port = _free_port()
     run = uuid.uuid4().hex[:10]
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))},
-        "DJANGO_SETTINGS_MODULE": "tests.load.settings",
-        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "PORTAL_LOCAL_HTTP": "1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
-        "CELERY_TASK_DEFAULT_QUEUE": f"load-{run}",
-        "CACHE_URL": "redis://127.0.0.1:6379/14",
-        "CACHE_KEY_PREFIX": f"load-{run}",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "3",
-        "GUNICORN_THREADS": "8",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = web_env(
+        os.environ,
+        port=port,
+        redis_url="redis://127.0.0.1:6379/14",
+        queue=f"load-{run}",
+        workers=3,
+        threads=8,
+        DATABASE_URL=_database_url(),
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
+        PYTHONUNBUFFERED="1",
+    )
     logs = {name: tmp_path / f"{name}.log" for name in ("collectstatic", "web", "worker")}
     commands = {
-        "collectstatic": [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        "collectstatic": COLLECTSTATIC,
         "worker": [
             *[sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo"],
             *["-Q", f"load-{run}", "-n", f"load-{run}@%h", "--loglevel=INFO"],
             *["--without-gossip", "--without-mingle", "--without-heartbeat"],
         ],
-        "web": [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
+        "web": GUNICORN,
     }
     procs: dict[str, subprocess.Popen] = {}
 
