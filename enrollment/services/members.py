@@ -48,7 +48,6 @@ def _other_global_admins(membership: Membership) -> bool:
     return len(list(admins)) > 0
 
 
-@transaction.atomic
 @transaction.atomic  # a delegated admin's access is checked (and held) inside it
 def member_add(
     *,
@@ -215,7 +214,7 @@ def member_password_reset(
     if target is None:
         raise Membership.DoesNotExist
     # A privileged member's password: never by a partner acting on the organization's behalf.
-    require_privileged_change(acting, roles_before=target.roles, roles_after=target.roles)
+    require_privileged_change(acting, roles_before=target.roles)
     if target.global_admin and not acting.global_admin:
         raise ValidationError(
             _(
