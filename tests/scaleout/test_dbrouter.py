@@ -6,6 +6,12 @@ replica does."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.db import connections, transaction
 from django.test import Client
@@ -18,6 +24,8 @@ from relationships.models import ResellerInvitation
 from tests.commerce.factories import subscription_for
 from tests.factories import member
 from tests.relationships.factories import CustomerRelationshipFactory, ProviderRelationshipFactory
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db(
     transaction=True, serialized_rollback=True, databases=["default", "replica"]
@@ -158,3 +166,34 @@ def test_reads_stay_on_the_primary_outside_a_list_inside_a_transaction_and_after
         ):
             assert Organization.objects.get(pk=organization.pk).legal_name == "Renamed S.p.A."
         assert len(replica) == 0 and len(primary) == 1
+
+
+def _production_settings(**extra: str) -> dict:
+    """The database aliases, routers and middleware of the production settings, read in a new
+    interpreter with `extra` in its environment."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({'aliases': list(s.DATABASES), 'routers': s.DATABASE_ROUTERS, "
+        "'middleware': s.MIDDLEWARE}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env |= {"DJANGO_SETTINGS_MODULE": "portal.settings.production", "DJANGO_SECRET_KEY": "k" * 60}
+    env |= {"DATABASE_URL": "postgres://portal@db.internal:5432/portal", **extra}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_the_replica_is_off_unless_its_url_is_set():
+    off = _production_settings()
+    assert off["aliases"] == ["default"] and off["routers"] == []
+    assert "portal.dbrouter.ReplicaPinMiddleware" not in off["middleware"]
+
+    on = _production_settings(DATABASE_REPLICA_URL="postgres://portal@replica.internal:5432/portal")
+    assert on["aliases"] == ["default", "replica"]
+    assert on["routers"] == ["portal.dbrouter.ReplicaRouter"]
+    pin = on["middleware"].index("portal.dbrouter.ReplicaPinMiddleware")
+    assert pin < on["middleware"].index("django.contrib.sessions.middleware.SessionMiddleware")
