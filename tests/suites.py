@@ -70,7 +70,7 @@ BUDGETS: dict[str, float] = {
     "load": 60,
     "bulk": 30,
     "races": 30,
-    "scaleout": 120,
+    "scaleout": 150,
     "processes": 15,
     "scale": 15,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
