@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views import View
 
+from portal.dbrouter import ReplicaReadsMixin
 from portal.models import Organization
 from portal.paging import KeysetPage, decode_id_cursor, encode_id_cursor, keyset_page
 from portal.policy import Action, can
@@ -83,7 +84,7 @@ class _SubscriptionFilters:
         )
 
 
-class SubscriptionListView(_SubscriptionFilters, TenantViewMixin, View):
+class SubscriptionListView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View):
     """/subscriptions/: the subscriptions the organization may see, newest purchase first."""
 
     required_action = Action.VIEW_SUBSCRIPTIONS
@@ -110,7 +111,7 @@ class SubscriptionListView(_SubscriptionFilters, TenantViewMixin, View):
         )
 
 
-class BillingView(_SubscriptionFilters, TenantViewMixin, View):
+class BillingView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View):
     """/billing/: totals by currency, totals per customer and the subscriptions with their
     monthly cost; the same filters drive the CSV export (`BillingExportView`)."""
 

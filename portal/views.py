@@ -27,6 +27,7 @@ from django.views.generic import TemplateView, View
 from .audit import event_type_choices
 from .audit_log import audit_csv_lines, audit_rows
 from .dashboard import dashboard_panels
+from .dbrouter import ReplicaReadsMixin
 from .forms import AuditLogFilterForm
 from .live import LiveRegion, live_region, live_response
 from .models import Membership
@@ -104,7 +105,7 @@ class DashboardView(TenantViewMixin, TemplateView):
         return context
 
 
-class AuditLogView(TenantViewMixin, View):
+class AuditLogView(TenantViewMixin, ReplicaReadsMixin, View):
     """A Global admin reads everything recorded about the organization and what its people did
     elsewhere. A fixed number of queries at any size: the members (the person filter) and one
     keyset page of events with their people and organizations; the export streams."""

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from portal.csv_export import Echo, csv_safe
+from portal.dbrouter import ReplicaReadsMixin
 from portal.forms import clean_query_text
 from portal.paging import COUNT_CAP, bounded_page
 
@@ -40,8 +41,9 @@ class Column:
         return self.format(value) if self.format else value
 
 
-class ListPage:
-    """A view mixin: subclasses set the queryset, search fields, sort options and CSV columns."""
+class ListPage(ReplicaReadsMixin):
+    """A view mixin: subclasses set the queryset, search fields, sort options and CSV columns.
+    Its GET (page and CSV) may read a replica when one is configured (portal/dbrouter.py)."""
 
     template_name: str
     paginate_by = 25

@@ -41,6 +41,9 @@ SLOW = [
     ("tests/test_unique_races.py", "races"),
     ("tests/test_delegation_races.py", "races"),
     ("tests/portal/test_cache_outage.py", "integration"),
+    # Two production web processes on one database and Redis; the replica router's transactional
+    # tests (a second connection sees committed rows only, and each test flushes the database).
+    ("tests/scaleout/", "scaleout"),
     # A child process of their own: `manage.py check --deploy`, settings read in a new interpreter.
     ("tests/deploy/", "processes"),
     ("tests/portal/test_email_links.py::test_the_local_site_url_follows_port", "processes"),
@@ -67,6 +70,7 @@ BUDGETS: dict[str, float] = {
     "load": 60,
     "bulk": 30,
     "races": 30,
+    "scaleout": 150,
     "processes": 15,
     "scale": 15,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).

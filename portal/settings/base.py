@@ -127,6 +127,22 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     DATABASES["default"]["OPTIONS"]["options"] = " ".join(
         filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c jit=off"])
     )
+# A read replica for the list pages and exports (docs/scaling.md): off unless set. Only reads
+# inside a list page's or an export's GET go there (portal/dbrouter.py); a person who wrote
+# reads the primary for DATABASE_REPLICA_PIN_SECONDS after, so they never miss their own change.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        if key in DATABASES["default"]:
+            DATABASES["replica"].setdefault(key, DATABASES["default"][key])
+    DATABASE_ROUTERS = ["portal.dbrouter.ReplicaRouter"]
+    # Before anything reads: sessions and authentication then see the request's scope.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "portal.dbrouter.ReplicaPinMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}

@@ -37,6 +37,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": env("TEST_SQLITE_NAME", default=str(VAR_DIR / "test.sqlite3"))
     }
+# A second alias on the same test database, as DATABASE_REPLICA_URL adds in a deployment: the
+# replica router's tests (tests/scaleout/test_dbrouter.py) switch the router on over it. Unused
+# (no connection opened) while DATABASE_ROUTERS is empty.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS}  # noqa: F405
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
 # Every HTML page a test renders fails on a repeated id (portal/html_checks.py).
