@@ -509,7 +509,7 @@ def serve_env_for(
             "CELERY_BROKER_URL": redis_url,
             "REDIS_URL": redis_url,
             "CELERY_TASK_DEFAULT_QUEUE": f"bench-{run_id}",
-            "EMAIL_URL": f"smtp://127.0.0.1:{sink_port}" if sink_port else "locmem://",
+            "EMAIL_URL": f"smtp://127.0.0.1:{sink_port}" if sink_port else "consolemail://",
             "SITE_URL": f"http://127.0.0.1:{port}",
             "LOG_LEVEL": "WARNING",
         },
@@ -639,16 +639,41 @@ def sign_in(port: int, email: str, totp: Any = None) -> Http:
     if "2fa" in location or "authenticate" in location:
         if totp is None:
             raise SystemExit(f"{email} needs a second factor")
-        token, _page = client.csrf_form(location)
-        status, headers, _body = client.request(
-            "POST", location, {"code": totp(), "csrfmiddlewaretoken": token}
-        )
-        if status != 302:
+        # A code is good for its 30 s period only, and once: on a busy machine the one sent
+        # can expire on its way, so the step is tried again with the next period's code.
+        for attempt in range(3):
+            token, _page = client.csrf_form(location)
+            status, headers, _body = client.request(
+                "POST", location, {"code": totp(), "csrfmiddlewaretoken": token}
+            )
+            if status == 302:
+                break
+            log(f"TOTP step of {email}: HTTP {status} (attempt {attempt + 1})")
+        else:
             raise SystemExit(f"TOTP step of {email} failed (HTTP {status})")
     status, _headers, _body = client.request("GET", "/dashboard/")
     if status != 200:
         raise SystemExit(f"{email} signed in but /dashboard/ answers {status}")
     return client
+
+
+# (secret, code) of every TOTP code sent in this run: allauth accepts each code once.
+_SENT_CODES: set[tuple[str, str]] = set()
+
+
+def totp_for(database: str, secret: str) -> Callable[[], str]:
+    """A function giving a TOTP code for `secret` with a few seconds of its period left, never
+    one already sent."""
+
+    def code() -> str:
+        while True:
+            current = django_side(database, "totp", secret)
+            if current["remaining_s"] > 5 and (secret, current["code"]) not in _SENT_CODES:
+                _SENT_CODES.add((secret, current["code"]))
+                return str(current["code"])
+            time.sleep(min(current["remaining_s"], 30) + 0.5)
+
+    return code
 
 
 def sign_in_all(
@@ -658,7 +683,7 @@ def sign_in_all(
         name: sign_in(
             port,
             USERS[name],
-            totp=lambda email=USERS[name]: django_side(database, "totp", secrets[email])["code"],
+            totp=totp_for(database, secrets[USERS[name]]),
         )
         for name in who
     }
