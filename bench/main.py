@@ -736,11 +736,13 @@ def wrk(
     percentiles = dict(re.findall(r"^\s+(50|99)\.000%\s+(\S+)", out, re.M))
     if not percentiles:
         percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    requests = int(total.group(1)) if total else 0
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
-        "requests": int(total.group(1)) if total else 0,
-        "p50_ms": _ms(percentiles.get("50", "")),
-        "p99_ms": _ms(percentiles.get("99", "")),
+        "requests": requests,
+        # No request finished within the run: no latency to report (wrk prints 0).
+        "p50_ms": _ms(percentiles.get("50", "")) if requests else float("nan"),
+        "p99_ms": _ms(percentiles.get("99", "")) if requests else float("nan"),
         "errors": int(non_ok.group(1)) if non_ok else 0,
         "timeouts": int(socket_errors.group(4)) if socket_errors else 0,
         "socket_errors": sum(int(n) for n in socket_errors.groups()[:3]) if socket_errors else 0,
@@ -839,12 +841,14 @@ def post_form(body: bytes) -> tuple[str, dict[str, str]] | None:
     """The first `<form method="post">` of a page: its action and its inputs' values (hidden
     ones, the CSRF token among them)."""
     for attrs, inner in _FORM.findall(body):
-        form_attrs = {k.lower(): unescape(v.decode()) for k, v in _ATTR.findall(attrs)}
+        form_attrs = {k.decode().lower(): unescape(v.decode()) for k, v in _ATTR.findall(attrs)}
         if form_attrs.get("method", "get").lower() != "post":
             continue
         fields: dict[str, str] = {}
         for input_attrs in _INPUT.findall(inner):
-            values = {k.lower(): unescape(v.decode()) for k, v in _ATTR.findall(input_attrs)}
+            values = {
+                k.decode().lower(): unescape(v.decode()) for k, v in _ATTR.findall(input_attrs)
+            }
             if values.get("name") and values.get("type", "text").lower() in ("hidden", "submit"):
                 fields[values["name"]] = values.get("value", "")
         return form_attrs.get("action", ""), fields
