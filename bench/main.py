@@ -1343,6 +1343,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=None,
         help=f"with --concurrency (default {' '.join(CONCURRENCY_CONFIGS)} and the deployed one)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --concurrency: every configuration this many times, in rotation (medians)",
+    )
     parser.add_argument("--output", default=None, help="results file (per mode by default)")
     parser.add_argument("--print-table", metavar="JSON", help="print the table of a results file")
     args = parser.parse_args(argv)
@@ -1716,6 +1722,19 @@ def run_scale(args: argparse.Namespace) -> int:
     return 0
 
 
+def median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One configuration's rounds as one row: the median of every figure, the rounds kept."""
+    merged = dict(rows[0])
+    for key, value in rows[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values = [row[key] for row in rows if _number(row.get(key)) is not None]
+            merged[key] = statistics.median(values) if values else value
+    merged["rounds"] = len(rows)
+    if len(rows) > 1:
+        merged["round_rows"] = rows
+    return merged
+
+
 def run_concurrency(args: argparse.Namespace) -> int:
     """`--concurrency`: the portal under each gunicorn configuration in turn, on the same data:
     the ceiling at `--connections`, then a mix of the key signed-in pages at `--low-connections`
@@ -1737,7 +1756,7 @@ def run_concurrency(args: argparse.Namespace) -> int:
             **base_meta(args, "concurrency"),
             "connections_low": args.low_connections,
             "connections_high": args.connections,
-            "wrk": f"{args.duration:g} s per run",
+            "wrk": f"{args.duration:g} s per run, {args.rounds} round(s) in rotation, medians",
             "mix": [spec["label"] for spec in mix],
             "deployed": deployed.label,
         },
@@ -1748,7 +1767,8 @@ def run_concurrency(args: argparse.Namespace) -> int:
     broken: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for config in configs:
+        runs: dict[str, list[dict[str, Any]]] = {config.label: [] for config in configs}
+        for config in [config for _round in range(args.rounds) for config in configs]:
             port = free_port()
             # The same cache prefix and secret key for every configuration: the sessions signed
             # in under the first one stay valid under the next (TOTP codes are single-use).
@@ -1800,13 +1820,15 @@ def run_concurrency(args: argparse.Namespace) -> int:
                     rss_worker_mb=web.peaks.get("runs"),
                     server_errors=len(server_errors(errors_log)),
                 )
-            results["configs"].append(row)
+            runs[config.label].append(row)
             log(
                 f"{config.label}: ceiling {ceiling['rps']:.0f} req/s; mix {low['rps']:.1f} req/s "
                 f"p99 {fmt(low['p99_ms'])} ms at {args.low_connections}, {high['rps']:.1f} req/s "
                 f"p99 {fmt(high['p99_ms'])} ms at {args.connections}; workers "
                 f"{fmt(row['rss_total_mb'])} MB"
             )
+        for config in configs:
+            results["configs"].append(median_row(runs[config.label]))
     finish(results, args.output, started)
     if broken:
         print(f"Pages that did not answer 200: {', '.join(broken)}")
