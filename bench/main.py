@@ -831,18 +831,26 @@ def ceilings(
 _FORM = re.compile(rb"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
 _ATTR = re.compile(rb'([\w-]+)\s*=\s*"([^"]*)"')
 _INPUT = re.compile(rb"<input\b([^>]*)>", re.I)
-# TODO(exports): the link the export's page shows once the file is ready; adjust to the
-# markup of /exports/<id>/ (a `download` attribute or a path under /exports/<id>/).
-_DOWNLOAD = re.compile(rb'<a\b[^>]*href="([^"]*(?:/exports/\d+/[^"]*|\.csv[^"]*))"[^>]*>', re.I)
-_FAILED = re.compile(rb'data-export-status="failed"', re.I)
+# TODO(exports): the markup of i21-exports (templates/portal/export_offer.html,
+# _export_progress.html): the offer's form POSTs to /exports/ (every page also has the language,
+# sign-out and delegation forms: only a form posting there is the export's); the progress part
+# of /exports/<id>/ carries an htmx trigger until the export has finished, then, when done, the
+# link to /exports/<id>/download/.
+EXPORT_FORM_ACTION = "/exports/"
+EXPORT_DOWNLOAD = re.compile(rb'href="([^"]*/exports/\d+/download/[^"]*)"', re.I)
+EXPORT_RUNNING = re.compile(rb'id="export-progress"[^>]*data-hx-trigger=', re.I)
 
 
-def post_form(body: bytes) -> tuple[str, dict[str, str]] | None:
-    """The first `<form method="post">` of a page: its action and its inputs' values (hidden
-    ones, the CSRF token among them)."""
+def post_form(
+    body: bytes, action_part: str = EXPORT_FORM_ACTION
+) -> tuple[str, dict[str, str]] | None:
+    """The first `<form method="post">` of a page whose action contains `action_part`: its
+    action and its hidden inputs' values (the CSRF token among them)."""
     for attrs, inner in _FORM.findall(body):
         form_attrs = {k.decode().lower(): unescape(v.decode()) for k, v in _ATTR.findall(attrs)}
         if form_attrs.get("method", "get").lower() != "post":
+            continue
+        if action_part not in form_attrs.get("action", ""):
             continue
         fields: dict[str, str] = {}
         for input_attrs in _INPUT.findall(inner):
@@ -851,7 +859,7 @@ def post_form(body: bytes) -> tuple[str, dict[str, str]] | None:
             }
             if values.get("name") and values.get("type", "text").lower() in ("hidden", "submit"):
                 fields[values["name"]] = values.get("value", "")
-        return form_attrs.get("action", ""), fields
+        return form_attrs["action"], fields
     return None
 
 
@@ -897,8 +905,7 @@ def measure_export(
     if status != 200 or "text/html" not in content_type:
         figures = download_figures(status, headers, body, session.truncated)
         return {"mode": "stream", "seconds": time.perf_counter() - started, **figures}
-    # TODO(exports): the background export's flow; check it against i21-exports' pages (the
-    # form on the GET's page, the redirect to /exports/<id>/, the ready page's link).
+    # TODO(exports): the background export's flow, written against i21-exports' pages.
     form = post_form(body)
     if form is None:
         return {
@@ -922,18 +929,19 @@ def measure_export(
         }
     job_path = _path_of(location, post_path)
     queued_s = time.perf_counter() - started
-    link = ""
+    link, finished = "", False
     while time.perf_counter() - started < limit_s:
         status, _headers, page = session.request("GET", job_path)
-        found = _DOWNLOAD.search(page)
-        if status != 200 or found or _FAILED.search(page):
+        found = EXPORT_DOWNLOAD.search(page)
+        finished = status == 200 and not EXPORT_RUNNING.search(page)
+        if status != 200 or found or finished:
             link = unescape(found.group(1).decode()) if found else ""
             break
         time.sleep(0.25)
     ready_s = time.perf_counter() - started
     if not link:
-        why = "failed" if status == 200 else f"HTTP {status}"
-        if status == 200 and not _FAILED.search(page):
+        why = f"HTTP {status}" if status != 200 else "finished without a file (failed)"
+        if status == 200 and not finished:
             why = f"not ready after {limit_s:.0f} s"
         return {
             "mode": "background",
@@ -953,6 +961,12 @@ def measure_export(
         "seconds": time.perf_counter() - started,
         **figures,
     }
+
+
+def export_broken(export: dict[str, Any]) -> bool:
+    """The portal is broken (bench/run exits 1): an export that does not answer 200, a file
+    truncated behind a 200, a background export that fails or never finishes."""
+    return bool(export.get("status") != 200 or export.get("truncated") or export.get("error"))
 
 
 def export_ok(export: dict[str, Any]) -> bool | None:
@@ -1509,11 +1523,7 @@ def run_pages(args: argparse.Namespace) -> int:
         for r in results["pages"]
         if inprocess[big_db].get(r["label"], {}).get("status") not in (200, 302)
     ]
-    broken += [
-        e["label"]
-        for e in results.get("exports", [])
-        if e.get("status") != 200 or (e.get("truncated") and e.get("status") == 200)
-    ]
+    broken += [e["label"] for e in results.get("exports", []) if export_broken(e)]
     if broken:
         print(f"Broken (not 200/302, or a truncated export): {', '.join(sorted(set(broken)))}")
         return 1
@@ -1715,7 +1725,7 @@ def run_scale(args: argparse.Namespace) -> int:
                 results["server_errors"] = errors[:20]
     finish(results, args.output, started)
     broken = [r["label"] for r in rows if r.get("status") not in (200, 302)]
-    broken += [e["label"] for e in results.get("exports", []) if e.get("status") != 200]
+    broken += [e["label"] for e in results.get("exports", []) if export_broken(e)]
     if broken:
         print(f"Broken: {', '.join(broken)}")
         return 1

@@ -7,10 +7,13 @@ from __future__ import annotations
 import pytest
 
 from bench.main import (
+    EXPORT_DOWNLOAD,
+    EXPORT_RUNNING,
     TARGETS,
     WebConfig,
     deployed_config,
     download_figures,
+    export_broken,
     export_ok,
     page_verdicts,
     post_form,
@@ -62,6 +65,29 @@ def test_a_streamed_export_cut_off_with_a_200_is_never_complete():
     assert export_ok({"mode": "stream", "seconds": 1.0, **whole}) is True
 
 
+def test_a_truncated_or_failed_export_makes_the_run_fail():
+    whole = download_figures(200, CSV, b"id\n1\n", truncated=False)
+    assert export_broken({"mode": "stream", "seconds": 1.0, **whole}) is False
+    cut = download_figures(200, CSV, b"id\n1\n", truncated=True)
+    assert export_broken({"mode": "stream", "seconds": 1.0, **cut}) is True
+    assert export_broken({"mode": "background", "status": 200, "error": "failed"}) is True
+
+
+def test_an_export_page_is_polled_until_its_progress_stops_then_its_file_is_fetched():
+    running = (
+        b'<div id="export-progress" data-hx-get="/exports/7/?fragment=progress" '
+        b'data-hx-trigger="every 2s" data-hx-swap="outerHTML"><progress max="100" value="40">'
+    )
+    done = (
+        b'<div id="export-progress"><p>The file is ready: 200,000 rows.</p>'
+        b'<a class="btn btn-primary" href="/exports/7/download/">Download the CSV file</a>'
+    )
+    assert EXPORT_RUNNING.search(running) and not EXPORT_DOWNLOAD.search(running)
+    assert not EXPORT_RUNNING.search(done)
+    found = EXPORT_DOWNLOAD.search(done)
+    assert found and found.group(1) == b"/exports/7/download/"
+
+
 def test_a_slow_stream_misses_where_a_background_export_passes():
     whole = download_figures(200, CSV, b"id\n1\n", truncated=False)
     assert export_ok({"mode": "stream", "seconds": 5.1, **whole}) is False
@@ -75,8 +101,13 @@ def test_an_html_answer_is_not_an_export_file():
 
 def test_the_background_export_form_is_the_post_form_with_its_hidden_fields():
     body = (
+        # The layout's forms come first: the language, signing out.
+        b'<form class="d-flex" action="/i18n/setlang/" method="post">'
+        b'<input type="hidden" name="language" value="it"></form>'
+        b'<form method="post" action="/accounts/logout/">'
+        b'<input type="hidden" name="csrfmiddlewaretoken" value="tok&amp;en"></form>'
         b'<form method="get" action="/customers/"><input name="q" value="x"></form>'
-        b'<form method="post" action="/exports/new/?kind=customers">'
+        b'<form method="post" action="/exports/?kind=customers">'
         b'<input type="hidden" name="csrfmiddlewaretoken" value="tok&amp;en">'
         b'<input type="hidden" name="kind" value="customers">'
         b'<input type="text" name="note" value="ignored">'
@@ -85,9 +116,9 @@ def test_the_background_export_form_is_the_post_form_with_its_hidden_fields():
     form = post_form(body)
     assert form is not None
     action, fields = form
-    assert action == "/exports/new/?kind=customers"
+    assert action == "/exports/?kind=customers"
     assert fields == {"csrfmiddlewaretoken": "tok&en", "kind": "customers"}
-    assert post_form(b'<form method="get"><input type="hidden" name="a" value="b"></form>') is None
+    assert post_form(body.split(b'<form method="get"')[0]) is None  # no export form: streamed
 
 
 def test_the_bench_serves_the_portal_as_deploy_gunicorn_conf_says(monkeypatch):
