@@ -4,7 +4,7 @@ targets (bench/README.md). Three modes:
     bench/run [--scale 1.0] [--quick] [--reuse] [--only LABEL...] [--no-email] [--no-csv]
               [--web sync:2|gthread:2x4]
     bench/run --scale 3.0 --baseline bench/results.json     # key pages at 3.0 against 1.0
-    bench/run --concurrency [--configs sync:2 gthread:2x4 ...]  # gunicorn configurations
+    bench/run --concurrency [--configs sync:2 gthread:2x4 ...] [--rounds N]  # gunicorn
 
 The default mode:
 1. Two PostgreSQL databases of its own (named after $DATABASE_URL's, "<name>_bench" and
