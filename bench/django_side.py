@@ -94,11 +94,18 @@ def subscription_ids(provider: Any) -> dict[str, Any]:
     }
 
 
-def totp_code(secret: str) -> str:
+def totp_code(secret: str) -> dict[str, Any]:
+    """The current code and the seconds left in its period (bench/run waits for the next one
+    rather than send a code that expires on its way)."""
     from allauth.mfa import app_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+    now = time.time()
+    period = app_settings.TOTP_PERIOD
+    return {
+        "code": format_hotp_value(hotp_value(secret, int(now) // period)),
+        "remaining_s": period - now % period,
+    }
 
 
 def measure(pages: list[dict[str, Any]], budget_s: float, repeat_max: int) -> dict[str, Any]:
@@ -220,7 +227,7 @@ def main() -> int:
     if command == "prepare":
         result: Any = prepare(sys.argv[2:])
     elif command == "totp":
-        result = {"code": totp_code(sys.argv[2])}
+        result = totp_code(sys.argv[2])
     elif command == "measure":
         spec = json.loads(Path(sys.argv[2]).read_text())
         result = measure(spec["pages"], spec["budget_s"], spec["repeat_max"])
