@@ -2,22 +2,25 @@
 
 Every list page costs a fixed number of queries whatever the tenant's size: a capped count
 (`portal.paging`), one page of rows, and whatever a view adds for *the page's* rows
-(`complete_rows`, e.g. the shared-customer counts). CSV exports stream: rows are read with
-`.values()` in server-side chunks and written as they come, so memory stays flat."""
+(`complete_rows`, e.g. the shared-customer counts). CSV exports go through `portal.exports`:
+rows are read with `.values()` in server-side chunks and written as they come, so memory stays
+flat; a small export streams, a large one is prepared by a worker."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 
-from portal.csv_export import Echo, csv_safe
+from portal.csv_export import csv_safe
+from portal.exports import ExportSource, export_response
 from portal.forms import clean_query_text
+from portal.models import Organization
 from portal.paging import COUNT_CAP, bounded_page
 
 from . import selectors
@@ -62,7 +65,8 @@ class ListPage:
     # sort key -> (label, order_by fields)
     sort_options: dict[str, tuple[Any, tuple[str, ...]]] = {}
     default_sort: str = ""
-    csv_filename = "export.csv"
+    # The export's name in `portal.exports` (registered in the app's ready()).
+    export_kind = ""
     csv_columns: list[Column] = []
     # Read for `complete_csv_rows` but not written.
     csv_extra_fields: tuple[str, ...] = ()
@@ -144,33 +148,36 @@ class ListPage:
     def wants_csv(self) -> bool:
         return bool(self.kwargs.get("export")) or self.request.GET.get("format") == "csv"
 
-    def csv_rows(self, qs: QuerySet) -> Iterator[str]:
-        writer = csv.writer(Echo())
+    def csv_records(self, qs: QuerySet) -> Iterator[list[Any]]:
+        """One list of cells per row, read as `.values()` in server-side chunks (memory stays
+        flat) and completed a batch at a time (`complete_csv_rows`)."""
         columns = self.csv_columns
-        yield writer.writerow([str(column.label) for column in columns])
         fields = [c.field for c in columns if not c.computed] + list(self.csv_extra_fields)
-        batch: list[dict[str, Any]] = []
-
-        def flush() -> str:
+        rows = qs.values(*dict.fromkeys(fields)).iterator(chunk_size=CSV_BATCH)
+        while batch := list(islice(rows, CSV_BATCH)):
             self.complete_csv_rows(batch)
-            text = "".join(
-                writer.writerow([csv_safe(column.value(row)) for column in columns])
-                for row in batch
-            )
-            batch.clear()
-            return text
+            for row in batch:
+                yield [csv_safe(column.value(row)) for column in columns]
 
-        for row in qs.values(*dict.fromkeys(fields)).iterator(chunk_size=CSV_BATCH):
-            batch.append(row)
-            if len(batch) >= CSV_BATCH:
-                yield flush()
-        if batch:
-            yield flush()
+    def export_source(self) -> ExportSource:
+        """The list's export as it stands (filters, search, sort): see `portal.exports`."""
+        qs = self.queryset()
+        return ExportSource(
+            queryset=qs,
+            header=[str(column.label) for column in self.csv_columns],
+            rows=lambda: self.csv_records(qs),
+        )
 
-    def csv_response(self, qs: QuerySet) -> StreamingHttpResponse:
-        response = StreamingHttpResponse(self.csv_rows(qs), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
-        return response
+    @classmethod
+    def export_source_for(cls, organization: Organization, params: QueryDict) -> ExportSource:
+        """The same export outside a request (a worker preparing it): the list reads its
+        filters from `params` as it reads them from the query string."""
+        view = cls()
+        request = HttpRequest()
+        request.GET = params
+        view.setup(request, export=True)
+        view.organization = organization
+        return view.export_source()
 
     def query_string(self) -> str:
         params = self.request.GET.copy()
@@ -181,9 +188,9 @@ class ListPage:
     def render_list(
         self, request: HttpRequest, **context: Any
     ) -> HttpResponse | StreamingHttpResponse:
-        qs = self.queryset()
         if self.wants_csv():
-            return self.csv_response(qs)
+            return export_response(request, kind_name=self.export_kind, source=self.export_source())
+        qs = self.queryset()
         page = bounded_page(
             qs,
             request.GET.get("page"),

@@ -24,7 +24,7 @@ SUGGESTIONS = 10
 class CustomersView(TenantViewMixin, ListPage, View):
     required_action = Action.VIEW_CUSTOMERS
     template_name = "relationships/customers.html"
-    csv_filename = "customers.csv"
+    export_kind = "customers"
 
     @property
     def is_provider(self) -> bool:

@@ -103,7 +103,7 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     }
     default_sort = "status"
     index_order = ("status", "-authorized_at", "-pk")
-    csv_filename = "indirect-resellers.csv"
+    export_kind = "indirect_resellers"
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
         Column(_l("Country"), "reseller__country_id", country_name),
@@ -355,7 +355,7 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
         **_partner_sorts("provider"),
     }
     default_sort = "status"
-    csv_filename = "indirect-providers.csv"
+    export_kind = "indirect_providers"
     csv_columns = [
         Column(_l("Provider"), "provider__legal_name"),
         *RELATIONSHIP_COLUMNS,
