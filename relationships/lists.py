@@ -37,10 +37,29 @@ class Column:
     field: str
     format: Callable[[Any], Any] | None = None
     computed: bool = False
+    # The formatted text depends on the value alone and values repeat (a country, a status):
+    # an export formats each distinct value once (a translated country name per row was 80%
+    # of a customers export's time).
+    repeats: bool = False
 
     def value(self, row: dict[str, Any]) -> Any:
         value = row.get(self.field)
         return self.format(value) if self.format else value
+
+
+def _cell_function(column: Column) -> Callable[[dict[str, Any]], str]:
+    """A row → CSV cell function for one column of one export."""
+    if not column.repeats:
+        return lambda row: csv_safe(column.value(row))
+    seen: dict[Any, str] = {}
+
+    def cell(row: dict[str, Any]) -> str:
+        value = row.get(column.field)
+        if value not in seen:
+            seen[value] = csv_safe(column.value(row))
+        return seen[value]
+
+    return cell
 
 
 class ListPage:
@@ -154,10 +173,11 @@ class ListPage:
         columns = self.csv_columns
         fields = [c.field for c in columns if not c.computed] + list(self.csv_extra_fields)
         rows = qs.values(*dict.fromkeys(fields)).iterator(chunk_size=CSV_BATCH)
+        cells = [_cell_function(column) for column in columns]
         while batch := list(islice(rows, CSV_BATCH)):
             self.complete_csv_rows(batch)
             for row in batch:
-                yield [csv_safe(column.value(row)) for column in columns]
+                yield [cell(row) for cell in cells]
 
     def export_source(self) -> ExportSource:
         """The list's export as it stands (filters, search, sort): see `portal.exports`."""

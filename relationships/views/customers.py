@@ -70,7 +70,7 @@ class CustomersView(TenantViewMixin, ListPage, View):
         partner = self.partner_field
         return [
             Column(_l("Customer"), "customer__legal_name"),
-            Column(_l("Country"), "customer__country_id", country_name),
+            Column(_l("Country"), "customer__country_id", country_name, repeats=True),
             Column(
                 _l("Reseller") if self.is_provider else _l("Shared with provider"),
                 f"{partner}__legal_name",
