@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
@@ -21,7 +22,7 @@ import django
 
 django.setup()
 
-import psutil  # noqa: E402
+import psutil  # type: ignore[import-untyped]  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 
@@ -33,6 +34,7 @@ from relationships.models import CustomerRelationship  # noqa: E402
 
 
 def biggest(kind: str) -> Organization:
+    qs: Any
     if kind == "customers":
         qs = CustomerRelationship.objects.values("provider_id")
         key = "provider_id"
@@ -42,7 +44,7 @@ def biggest(kind: str) -> Organization:
     else:
         qs = AuditEvent.objects.values("organization_id")
         key = "organization_id"
-    top = qs.annotate(n=Count("pk")).order_by("-n").first()
+    top: Any = qs.annotate(n=Count("pk")).order_by("-n").first()
     assert top is not None
     return Organization.objects.get(pk=top[key])
 

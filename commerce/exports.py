@@ -75,7 +75,7 @@ def subscription_export_source(qs: QuerySet[Subscription]) -> ExportSource:
 def _visible(organization: Organization, params: QueryDict, view_class: Any) -> ExportSource:
     view = view_class()
     request = HttpRequest()
-    request.GET = params
+    request.GET = params  # type: ignore[assignment]
     view.setup(request)
     view.organization = organization
     return view.export_source(request)
