@@ -23,12 +23,13 @@ import django
 django.setup()
 
 import psutil  # type: ignore[import-untyped]  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 
 from commerce.models import Subscription  # noqa: E402
 from portal.export_services import export_run  # noqa: E402
-from portal.exports import csv_pieces, export_kind  # noqa: E402
+from portal.exports import csv_pieces, export_kind, rows_up_to  # noqa: E402
 from portal.models import AuditEvent, Export, Organization  # noqa: E402
 from relationships.models import CustomerRelationship  # noqa: E402
 
@@ -77,6 +78,13 @@ def main(kinds: list[str]) -> None:
         assert kind is not None, name
         organization = biggest(name)
         source = kind.source(organization, QueryDict())
+        started = time.perf_counter()
+        found = rows_up_to(source.queryset, settings.PORTAL_EXPORT_STREAM_MAX_ROWS + 1)
+        print(
+            f"{name:<14} decision: LIMIT {settings.PORTAL_EXPORT_STREAM_MAX_ROWS + 1:,} count "
+            f"found {found:,} rows in {(time.perf_counter() - started) * 1000:.0f} ms "
+            f"({'offer page' if found > settings.PORTAL_EXPORT_STREAM_MAX_ROWS else 'streams'})"
+        )
         start_rss = psutil.Process().memory_info().rss
         with PeakRss() as rss:
             started = time.perf_counter()
