@@ -18,7 +18,7 @@ class CommerceConfig(AppConfig):
         register_section("customer_detail", customer_orders_section, order=20)
         self._register_lists()
 
-        from .exports import register_exports
+        from .export_kinds import register_exports
 
         register_exports()
 

@@ -11,14 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from portal.csv_export import csv_safe
-from portal.exports import ExportKind, ExportSource, register_export
-from portal.models import Organization
-from portal.policy import Action
+from portal.exports import ExportSource
 
 from .models import BillingFrequency, Subscription, Term
 from .selectors import subscription_export_rows
@@ -70,47 +66,3 @@ def subscription_export_source(qs: QuerySet[Subscription]) -> ExportSource:
             ]
 
     return ExportSource(queryset=qs, header=_headers(), rows=rows)
-
-
-def _visible(organization: Organization, params: QueryDict, view_class: Any) -> ExportSource:
-    view = view_class()
-    request = HttpRequest()
-    request.GET = params  # type: ignore[assignment]
-    view.setup(request)
-    view.organization = organization
-    return view.export_source(request)
-
-
-def billing_export_source(organization: Organization, params: QueryDict) -> ExportSource:
-    from .views_lists import BillingExportView
-
-    return _visible(organization, params, BillingExportView)
-
-
-def subscriptions_export_source(organization: Organization, params: QueryDict) -> ExportSource:
-    from .views_lists import SubscriptionExportView
-
-    return _visible(organization, params, SubscriptionExportView)
-
-
-def register_exports() -> None:
-    register_export(
-        ExportKind(
-            name="billing",
-            title=_l("Billing"),
-            filename="billing.csv",
-            list_url="commerce:billing",
-            action=Action.VIEW_BILLING,
-            source=billing_export_source,
-        )
-    )
-    register_export(
-        ExportKind(
-            name="subscriptions",
-            title=_l("Subscriptions"),
-            filename="subscriptions.csv",
-            list_url="commerce:subscriptions",
-            action=Action.VIEW_SUBSCRIPTIONS,
-            source=subscriptions_export_source,
-        )
-    )

@@ -48,16 +48,21 @@ class Column:
 
 
 def _cell_function(column: Column) -> Callable[[dict[str, Any]], str]:
-    """A row → CSV cell function for one column of one export."""
+    """A row → CSV cell function for one column of one export (a closure per column: an export
+    calls it once per row and column, so it does no more than the column needs)."""
+    field, format = column.field, column.format
+    if format is None:
+        return lambda row: csv_safe(row[field])
     if not column.repeats:
-        return lambda row: csv_safe(column.value(row))
+        return lambda row: csv_safe(format(row[field]))
     seen: dict[Any, str] = {}
 
     def cell(row: dict[str, Any]) -> str:
-        value = row.get(column.field)
-        if value not in seen:
-            seen[value] = csv_safe(column.value(row))
-        return seen[value]
+        value = row[field]
+        text = seen.get(value)
+        if text is None:
+            text = seen[value] = csv_safe(format(value))
+        return text
 
     return cell
 
