@@ -15,7 +15,9 @@ from portal.policy import Action
 from .views_lists import BillingExportView, SubscriptionExportView
 
 
-def _export_source_of(organization: Organization, params: QueryDict, view_class: Any) -> ExportSource:
+def _export_source_of(
+    organization: Organization, params: QueryDict, view_class: Any
+) -> ExportSource:
     view = view_class()
     request = HttpRequest()
     request.GET = params  # type: ignore[assignment]
