@@ -322,3 +322,34 @@ def test_the_sweep_fails_an_abandoned_run_and_requeues_a_lost_one(client_for):
     lost.refresh_from_db()
     assert abandoned.status == Export.Status.FAILED
     assert lost.status == Export.Status.DONE and lost.rows_done == 4
+
+
+def test_a_prepared_export_keeps_the_lists_filters(client_for, django_capture_on_commit_callbacks):
+    provider = provider_with_customers(6)
+    client = client_for(member(provider))
+    export = prepare(
+        client, django_capture_on_commit_callbacks, "customers", "q=Cliente+00&sort=-name"
+    )
+    rows = downloaded(client.get(f"/exports/{export.pk}/download/"))
+    # Six customers match "Cliente 00" (000-005), newest name first, as the list shows them.
+    assert [row[0] for row in rows[1:]] == [f"Cliente {i:03d} SpA" for i in range(5, -1, -1)]
+    export = prepare(client, django_capture_on_commit_callbacks, "customers", "q=Cliente+003")
+    assert export.rows_done == 1
+
+
+def test_the_subscriptions_list_exports_its_filtered_rows(client_for):
+    provider = provider_with_customers(0)
+    relationship = CustomerRelationshipFactory(
+        relationship=ProviderRelationshipFactory(provider=provider)
+    )
+    subscription(relationship)
+    cancelled = subscription(relationship)
+    cancelled.status = "cancelled"
+    cancelled.save(update_fields=["status"])
+    client = client_for(member(provider, sales_agent=True))  # sees subscriptions, not billing
+    assert 'href="/subscriptions/export.csv"' in client.get("/subscriptions/").text
+    response = client.get("/subscriptions/export.csv?status=cancelled")
+    rows = csv_of(b"".join(response.streaming_content))
+    assert rows[0][:2] == ["Customer", "Reseller"] and len(rows) == 2
+    assert rows[1][7] == "Cancelled"
+    assert 'filename="subscriptions.csv"' in response["Content-Disposition"]
