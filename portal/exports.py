@@ -92,7 +92,7 @@ def rows_up_to(queryset: QuerySet, limit: int) -> int:
 
 
 def csv_pieces(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The CSV text, a few hundred lines per piece (one `writerows` call each: a line per row
+    """The CSV text, ROWS_PER_PIECE lines per piece (one `writerows` call each: a line per row
     costs a Python call per row for nothing)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
