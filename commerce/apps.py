@@ -18,6 +18,10 @@ class CommerceConfig(AppConfig):
         register_section("customer_detail", customer_orders_section, order=20)
         self._register_lists()
 
+        from .export_kinds import register_exports
+
+        register_exports()
+
     def _register_lists(self) -> None:
         """The Subscriptions and Billing lists in the navigation."""
         from django.utils.translation import gettext_lazy as _

@@ -97,9 +97,9 @@ def subscription_list(
 
 
 def subscription_export_rows(qs: QuerySet[Subscription]) -> QuerySet:
-    """The CSV export's columns as plain values (no model instances: an export streams)."""
-    return qs.select_related(None).values(
-        "pk",
+    """The CSV export's columns as plain tuples, in the export's order (no model instances and
+    no dicts: an export of 200,000 rows builds neither per row)."""
+    return qs.select_related(None).values_list(
         "customer__legal_name",
         "reseller__legal_name",
         "provider__legal_name",

@@ -9,6 +9,11 @@ app_name = "commerce"
 urlpatterns: list = [
     path("subscriptions/", lists.SubscriptionListView.as_view(), name="subscriptions"),
     path(
+        "subscriptions/export.csv",
+        lists.SubscriptionExportView.as_view(),
+        name="subscriptions_export",
+    ),
+    path(
         "subscriptions/<int:pk>/",
         views.SubscriptionDetailView.as_view(),
         name="subscription_detail",

@@ -23,3 +23,17 @@ class PortalConfig(AppConfig):
                 section=SETTINGS,
             ),
         )
+
+        from .audit_log import audit_export_source_for
+        from .exports import ExportKind, register_export
+
+        register_export(
+            ExportKind(
+                name="audit_log",
+                title=_("Audit log"),
+                filename="audit-log.csv",
+                list_url="portal:audit_log",
+                action=Action.VIEW_AUDIT_LOG,
+                source=audit_export_source_for,
+            )
+        )

@@ -5,19 +5,22 @@ a page or an export batch costs no query per row."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .audit import event_label, event_type_choices
-from .csv_export import Echo, csv_safe
+from .csv_export import csv_safe
+from .exports import ExportSource
+from .forms import AuditLogFilterForm
 from .models import AuditEvent, Organization
+from .selectors import audit_events_for, audit_log_people
 
 SUMMARY_LENGTH = 160
 
@@ -141,34 +144,61 @@ _CSV_FIELDS = (
 )
 
 
-def audit_csv_lines(events: QuerySet[AuditEvent], organization: Organization) -> Iterator[str]:
-    """The export, line by line: rows are read in server-side chunks, so memory stays flat;
-    every label is translated once per export, not once per row."""
-    writer = csv.writer(Echo())
-    yield writer.writerow(
-        [
-            _("When (UTC)"),
-            _("Person"),
-            _("Person's email"),
-            _("Acting for"),
-            _("Event"),
-            _("Event code"),
-            _("Details"),
-            _("IP address"),
-            _("Delegated"),
-        ]
+def audit_log_filtered(
+    organization: Organization, params: QueryDict | None
+) -> tuple[AuditLogFilterForm, bool, QuerySet[AuditEvent]]:
+    """The audit log page's filter form (bound to `params` when there are any), whether it is
+    valid, and the events it selects (every event while it is invalid: the page shows none)."""
+    form = AuditLogFilterForm(
+        params or None,
+        event_types=event_type_choices(),
+        people=audit_log_people(organization=organization),
     )
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    events = audit_events_for(
+        organization=organization,
+        event_type=filters.get("type") or "",
+        actor_id=filters.get("person"),
+        since=filters.get("date_from"),
+        until=filters.get("date_to"),
+    )
+    return form, valid, events
+
+
+def audit_export_source_for(organization: Organization, params: QueryDict) -> ExportSource:
+    """The export of the audit log with the page's filters (invalid filters: no rows)."""
+    _form, valid, events = audit_log_filtered(organization, params)
+    return audit_export_source(events if valid else events.none(), organization)
+
+
+def audit_export_source(events: QuerySet[AuditEvent], organization: Organization) -> ExportSource:
+    """The export: rows are read in server-side chunks, so memory stays flat; every label is
+    translated once per export, not once per row."""
+    header = [
+        _("When (UTC)"),
+        _("Person"),
+        _("Person's email"),
+        _("Acting for"),
+        _("Event"),
+        _("Event code"),
+        _("Details"),
+        _("IP address"),
+        _("Delegated"),
+    ]
     labels = dict(event_type_choices())
     details_labels = detail_labels()
     automatic = _("The portal (automatic)")
     yes = _("Yes")
-    rows = events.values_list(*_CSV_FIELDS).iterator(chunk_size=CSV_BATCH)
-    for row in rows:
-        created_at, actor_id, first, last, email, acting_id, acting, code, details, ip = row[:10]
-        delegated = row[10]
-        person = (f"{first} {last}".strip() or email) if actor_id else automatic
-        yield writer.writerow(
-            [
+
+    def rows() -> Iterator[list[str]]:
+        for row in events.values_list(*_CSV_FIELDS).iterator(chunk_size=CSV_BATCH):
+            created_at, actor_id, first, last, email, acting_id, acting, code, details, ip = row[
+                :10
+            ]
+            delegated = row[10]
+            person = (f"{first} {last}".strip() or email) if actor_id else automatic
+            yield [
                 csv_safe(value)
                 for value in (
                     created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
@@ -182,4 +212,5 @@ def audit_csv_lines(events: QuerySet[AuditEvent], organization: Organization) ->
                     yes if delegated else "",
                 )
             ]
-        )
+
+    return ExportSource(queryset=events, header=header, rows=rows)

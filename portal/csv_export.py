@@ -1,16 +1,8 @@
-"""Streaming CSV pieces every export shares: the echo buffer `csv.writer` writes to in a
-generator, and the cell guard against spreadsheet formulas."""
+"""The cell guard every CSV export shares (`portal.exports` writes the files)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-
-class Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def csv_safe(value: Any) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from .countries import country_name, region_name, sorted_by_name
 from .models import (
     AuditEvent,
+    Export,
     Market,
     Membership,
     Notification,
@@ -127,3 +128,13 @@ def audit_log_people(*, organization: Organization) -> list[tuple[int, str]]:
         .values_list("user_id", "user__first_name", "user__last_name", "user__email")
     )[:AUDIT_PEOPLE_CAP]
     return [(user_id, f"{first} {last}".strip() or email) for user_id, first, last, email in rows]
+
+
+def export_of(*, organization: Organization, export_id: int) -> Export | None:
+    """One of the organization's exports (another tenant's is None, like a missing one)."""
+    return Export.objects.filter(organization=organization, pk=export_id).first()
+
+
+def recent_exports(*, organization: Organization, kind: str, limit: int = 5) -> list[Export]:
+    """The organization's latest exports of one list (the offer page lists them)."""
+    return list(Export.objects.filter(organization=organization, kind=kind)[:limit])

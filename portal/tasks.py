@@ -4,6 +4,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
+from .export_services import export_run as run_export
+from .export_services import exports_sweep as sweep_exports
 from .outbox import outbox_drain as drain_outbox
 from .outbox import outbox_due_count, queue_drain
 
@@ -42,3 +44,17 @@ def outbox_sweep() -> int:
         for _ in range(min(batches, settings.OUTBOX_SWEEP_MAX_DRAINS)):
             queue_drain()
     return due
+
+
+@shared_task(acks_late=True)
+def export_run(export_id: int) -> str:
+    """Write one background export (idempotent: a second run finds it no longer waiting)."""
+    export = run_export(export_id=export_id)
+    return export.status if export else "skipped"
+
+
+@shared_task
+def exports_sweep() -> int:
+    """Beat, every 5 minutes: delete expired export files, fail abandoned runs, requeue lost
+    ones (`export_services.exports_sweep`)."""
+    return sweep_exports()

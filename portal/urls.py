@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import views
+from . import views, views_exports
 from .welcome import WelcomeSetPasswordView
 
 portal_patterns = [
@@ -17,6 +17,13 @@ portal_patterns = [
     path("language/", views.set_language, name="set_language"),
     path("leave-customer-account/", views.leave_delegation, name="leave_delegation"),
     path("audit-log/", views.AuditLogView.as_view(), name="audit_log"),
+    path("exports/", views_exports.ExportCreateView.as_view(), name="export_create"),
+    path("exports/<int:pk>/", views_exports.ExportDetailView.as_view(), name="export_detail"),
+    path(
+        "exports/<int:pk>/download/",
+        views_exports.ExportDownloadView.as_view(),
+        name="export_download",
+    ),
     path("outbox/", views.outbox_list, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
 ]

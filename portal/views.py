@@ -13,7 +13,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
-    StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,19 +23,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView, View
 
-from .audit import event_type_choices
-from .audit_log import audit_csv_lines, audit_rows
+from .audit_log import audit_export_source, audit_log_filtered, audit_rows
 from .dashboard import dashboard_panels
 from .dbrouter import ReplicaReadsMixin
-from .forms import AuditLogFilterForm
+from .exports import export_response
 from .live import LiveRegion, live_region, live_response
 from .models import Membership
 from .navigation import MAIN, SETTINGS, navigation
 from .paging import keyset_page
 from .policy import Action, can
 from .selectors import (
-    audit_events_for,
-    audit_log_people,
     notification_list,
     organization_needs_admin_agent,
     outbox_list_all_tenants,
@@ -115,26 +111,13 @@ class AuditLogView(TenantViewMixin, ReplicaReadsMixin, View):
     page_size = 50
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        form = AuditLogFilterForm(
-            request.GET or None,
-            event_types=event_type_choices(),
-            people=audit_log_people(organization=self.organization),
-        )
-        valid = form.is_valid() if form.is_bound else True
-        filters = form.cleaned_data if form.is_bound and valid else {}
-        events = audit_events_for(
-            organization=self.organization,
-            event_type=filters.get("type") or "",
-            actor_id=filters.get("person"),
-            since=filters.get("date_from"),
-            until=filters.get("date_to"),
-        )
+        form, valid, events = audit_log_filtered(self.organization, request.GET)
         if valid and request.GET.get("format") == "csv":
-            response = StreamingHttpResponse(
-                audit_csv_lines(events, self.organization), content_type="text/csv; charset=utf-8"
+            return export_response(
+                request,
+                kind_name="audit_log",
+                source=audit_export_source(events, self.organization),
             )
-            response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-            return response
         page = None
         if valid:
             page = keyset_page(

@@ -57,6 +57,10 @@ class RelationshipsConfig(AppConfig):
         register_panel(relationships_panel, order=40)
         register_panel(invitation_inbox_panel, order=35)
 
+        from .exports import register_exports
+
+        register_exports()
+
         from django.utils.translation import gettext_lazy as _
 
         from portal.models import Organization

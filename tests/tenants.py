@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from delegation.models import GDAP_REQUEST_VALIDITY, AdminAccess, GdapRelationship
 from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
-from portal.models import Market, Membership, Notification, Organization, OutboxMessage, Role
+from portal.export_services import export_run
+from portal.models import (
+    Export,
+    Market,
+    Membership,
+    Notification,
+    Organization,
+    OutboxMessage,
+    Role,
+)
 from relationships.models import (
     BulkInvitationBatch,
     BulkInvitationRow,
@@ -219,6 +228,13 @@ def build_family(tag: str) -> Family:
         idempotency_key=f"isolation-{tag}",
     )
     Notification.objects.create(organization=reseller, message=f"{word}note", link="/customers/")
+    # A background export of the provider's customers, prepared and ready to download.
+    export = Export.objects.create(
+        organization=provider,
+        requested_by=family.members["provider"]["global_admin"].user,
+        kind="customers",
+    )
+    export = export_run(export_id=export.pk) or export
 
     family.objects.update(
         relationship=relationship,
@@ -235,6 +251,7 @@ def build_family(tag: str) -> Family:
         document=document,
         outbox=outbox,
         gdap=gdap,
+        export=export,
     )
     family.markers = [
         f"{word}resell",

@@ -157,6 +157,9 @@ OBJECT_URLS: dict[str, Target] = {
     ),
     "bulk-invitations/<int:pk>/": Target("object", _pk("bulk_batch"), _ghost_pk),
     "bulk-invitations/<int:pk>/results.csv": Target("object", _pk("bulk_batch"), _ghost_pk),
+    # A background export (portal/views_exports.py): its page and its file.
+    "exports/<int:pk>/": Target("object", _pk("export"), _ghost_pk),
+    "exports/<int:pk>/download/": Target("object", _pk("export"), _ghost_pk),
     # allauth's own links: only the key's holder gets anything; another key is refused.
     "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Target(
         "capability", lambda f: [{"key": GHOST_KEY}], _ghost_key

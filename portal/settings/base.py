@@ -26,6 +26,15 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # How often live regions (portal/live.py: verification status, review queue, notifications) poll.
 PORTAL_LIVE_POLL_SECONDS = env.int("PORTAL_LIVE_POLL_SECONDS", default=15)
+# CSV exports (portal/exports.py): up to this many rows stream at once (200,000 rows stream in a
+# few seconds, so 10,000 leaves a wide margin to any timeout); a larger export is prepared by a
+# worker, kept PORTAL_EXPORT_KEEP_DAYS for download, and its page polls every
+# PORTAL_EXPORT_POLL_SECONDS. A run without progress for PORTAL_EXPORT_STALE_MINUTES was
+# abandoned by its worker (the sweep marks it failed).
+PORTAL_EXPORT_STREAM_MAX_ROWS = env.int("PORTAL_EXPORT_STREAM_MAX_ROWS", default=10_000)
+PORTAL_EXPORT_KEEP_DAYS = env.int("PORTAL_EXPORT_KEEP_DAYS", default=7)
+PORTAL_EXPORT_POLL_SECONDS = env.int("PORTAL_EXPORT_POLL_SECONDS", default=2)
+PORTAL_EXPORT_STALE_MINUTES = env.int("PORTAL_EXPORT_STALE_MINUTES", default=30)
 # Absolute origin of links in emails queued outside a request (tasks, beat); a request's own
 # origin wins (portal.middleware.RequestOriginMiddleware). Locally it follows PORT (`make run`).
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}").rstrip("/")
@@ -356,6 +365,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "commerce-sweep": {"task": "commerce.tasks.commerce_sweep", "schedule": crontab(minute="*/5")},
     "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
+    "exports-sweep": {"task": "portal.tasks.exports_sweep", "schedule": crontab(minute="*/5")},
 }
 
 LOGGING = {

@@ -24,7 +24,7 @@ SUGGESTIONS = 10
 class CustomersView(TenantViewMixin, ListPage, View):
     required_action = Action.VIEW_CUSTOMERS
     template_name = "relationships/customers.html"
-    csv_filename = "customers.csv"
+    export_kind = "customers"
 
     @property
     def is_provider(self) -> bool:
@@ -70,7 +70,7 @@ class CustomersView(TenantViewMixin, ListPage, View):
         partner = self.partner_field
         return [
             Column(_l("Customer"), "customer__legal_name"),
-            Column(_l("Country"), "customer__country_id", country_name),
+            Column(_l("Country"), "customer__country_id", country_name, repeats=True),
             Column(
                 _l("Reseller") if self.is_provider else _l("Shared with provider"),
                 f"{partner}__legal_name",

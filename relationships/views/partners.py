@@ -81,8 +81,8 @@ def _partner_sorts(partner: str) -> dict[str, tuple[Any, tuple[str, ...]]]:
 
 # What both relationships lists export after the partner's name (and country).
 RELATIONSHIP_COLUMNS = [
-    Column(_l("Status"), "status", status_text),
-    Column(_l("Admin access"), "admin_access", yes_no),
+    Column(_l("Status"), "status", status_text, repeats=True),
+    Column(_l("Admin access"), "admin_access", yes_no, repeats=True),
     Column(_l("Shared customers"), "customer_count", computed=True),
     Column(_l("Authorized on"), "authorized_at", iso_date),
     Column(_l("Ended on"), "ended_at", iso_date),
@@ -103,10 +103,10 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     }
     default_sort = "status"
     index_order = ("status", "-authorized_at", "-pk")
-    csv_filename = "indirect-resellers.csv"
+    export_kind = "indirect_resellers"
     csv_columns = [
         Column(_l("Reseller"), "reseller__legal_name"),
-        Column(_l("Country"), "reseller__country_id", country_name),
+        Column(_l("Country"), "reseller__country_id", country_name, repeats=True),
         *RELATIONSHIP_COLUMNS,
     ]
     partner = "reseller"
@@ -355,7 +355,7 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
         **_partner_sorts("provider"),
     }
     default_sort = "status"
-    csv_filename = "indirect-providers.csv"
+    export_kind = "indirect_providers"
     csv_columns = [
         Column(_l("Provider"), "provider__legal_name"),
         *RELATIONSHIP_COLUMNS,

@@ -265,17 +265,18 @@ def test_csv_cells_cannot_run_as_formulas(client_for):
 
 
 def test_csv_export_reads_rows_in_chunks_through_one_query(client_for, monkeypatch):
-    from commerce import exports
+    from portal import exports
 
-    monkeypatch.setattr(exports, "LINES_PER_WRITE", 7)
+    monkeypatch.setattr(exports, "ROWS_PER_PIECE", 7)
     relationship = CustomerRelationshipFactory()
     for _ in range(20):
         subscription(relationship)
     response = client_for(member(relationship.provider)).get("/billing/export.csv")
     with CaptureQueriesContext(connection) as ctx:
         pieces = list(response.streaming_content)
-    # The header, then pieces of at most 7 lines: written as they are read, never all at once.
-    assert len(pieces) == 1 + 3
+    # Pieces of at most 7 rows (the first with the header): written as they are read, never
+    # all at once.
+    assert len(pieces) == 3
     assert len(ctx) <= 2  # one read of the rows (a server-side cursor on PostgreSQL)
 
 

@@ -257,9 +257,10 @@ def test_providers_query_budget(client_for, path):
 
     # 7: the page's shared-customer counts are one query over the page's providers (they were
     # a correlated subquery evaluated for every row up to the page's offset); 9 with the
-    # invitation inbox and the invitation events under Recent changes (one query each).
+    # invitation inbox and the invitation events under Recent changes (one query each). The
+    # export adds a capped count (LIMIT N+1: stream it, or offer it in the background).
     counts = queries_for_1_and_3(make)
-    assert counts[0] == counts[1] <= (9 if path == "/indirect-providers/" else 7), counts
+    assert counts[0] == counts[1] <= (9 if path == "/indirect-providers/" else 8), counts
 
 
 def test_providers_csv_export(client_for):

@@ -1,0 +1,147 @@
+"""CSV exports of any size: streamed at once when small, prepared by a worker when large.
+
+Feature apps register their export kinds here in `AppConfig.ready()` (as they register their
+dashboard panels), so the core never imports them. A kind says which rule lets a member see the
+list and how to build the export from an organization and the list's filters (`ExportSource`:
+the queryset, the translated header and the rows). The list's export URL calls
+`export_response()`: an export of at most `PORTAL_EXPORT_STREAM_MAX_ROWS` rows streams as before
+(a `LIMIT N+1` count decides, whatever the list's size); a larger one answers a page that offers
+to prepare it in the background (`portal.export_services`), which writes the same columns with
+the same code, in the requester's language."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import formats
+
+from .models import Membership, Organization
+from .policy import RULES, Action, can
+from .selectors import recent_exports
+
+# Rows formatted and written per piece of a streamed response (one `writerows` call).
+ROWS_PER_PIECE = 1000
+# Filters that never change what an export holds.
+IGNORED_PARAMS = ("format", "page", "after", "before", "v", "fragment")
+
+
+@dataclass
+class ExportSource:
+    """What an export writes: `queryset` (counted to choose streaming or background), the header
+    (already translated) and `rows()`, each row a sequence of cells (already made safe with
+    `csv_safe` where they hold text a person typed)."""
+
+    queryset: QuerySet
+    header: Sequence[str]
+    rows: Callable[[], Iterator[Sequence[Any]]]
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    name: str
+    title: Any  # a lazy translation: "Customers"
+    filename: str
+    list_url: str  # the list's URL name (the export page links back to it)
+    action: Action
+    source: Callable[[Organization, QueryDict], ExportSource]
+    organization_kinds: frozenset[str] | None = None
+
+    def allowed(self, membership: Membership) -> bool:
+        """The member may see the list this export comes from (as `TenantViewMixin` decides)."""
+        kinds, _roles = RULES[self.action]
+        if self.organization_kinds is not None:
+            kinds = kinds & self.organization_kinds
+        return membership.organization.kind in kinds and can(membership, self.action)
+
+
+_KINDS: dict[str, ExportKind] = {}
+
+
+def register_export(kind: ExportKind) -> None:
+    _KINDS[kind.name] = kind
+
+
+def export_kind(name: str) -> ExportKind | None:
+    return _KINDS.get(name)
+
+
+def export_params(query: QueryDict) -> dict[str, list[str]]:
+    """The filters of a list's query string as stored on an `Export` (key → values)."""
+    return {key: values for key, values in query.lists() if key not in IGNORED_PARAMS and values}
+
+
+def params_query(params: dict[str, list[str]]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, values in params.items():
+        query.setlist(key, [str(value) for value in values])
+    return query
+
+
+def rows_up_to(queryset: QuerySet, limit: int) -> int:
+    """How many rows, counting at most `limit` (a `LIMIT` subquery: it stops early)."""
+    return queryset.order_by()[:limit].count()
+
+
+def csv_pieces(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The CSV text, ROWS_PER_PIECE lines per piece (one `writerows` call each: a line per row
+    costs a Python call per row for nothing)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, ROWS_PER_PIECE)):
+        writer.writerows(chunk)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # no rows: the header alone
+        yield buffer.getvalue()
+
+
+def csv_stream(source: ExportSource, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_pieces(source.header, source.rows()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    kind_name: str,
+    source: ExportSource,
+) -> HttpResponse | StreamingHttpResponse:
+    """The list's export: the CSV itself when it is small enough to stream well within a
+    request, else a page (no side effect: a GET) offering to prepare it in the background."""
+    kind = _KINDS[kind_name]
+    limit = settings.PORTAL_EXPORT_STREAM_MAX_ROWS
+    found = rows_up_to(source.queryset, limit + 1)
+    if found <= limit:
+        return csv_stream(source, kind.filename)
+    return render(
+        request,
+        "portal/export_offer.html",
+        {
+            "kind": kind,
+            "limit": formats.number_format(limit, force_grouping=True),
+            "query": export_params_query(request.GET),
+            "recent": recent_exports(
+                organization=request.membership.organization,  # type: ignore[attr-defined]
+                kind=kind.name,
+            ),
+        },
+    )
+
+
+def export_params_query(query: QueryDict) -> str:
+    return params_query(export_params(query)).urlencode()
