@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "portal.health.HealthCheckMiddleware",
     # Next: it sees every answer, the 503 of a database outage (portal.errors.server_error) too.
     "portal.errors.DatabaseOutageMiddleware",
+    # Then compression, outside every middleware that writes or reads a body: it compresses the
+    # pages, the error pages and the streamed exports (text only; portal/compression.py).
+    "portal.compression.TextGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
