@@ -72,6 +72,21 @@ class ResilientRedisCache(RedisCache):
                 return result
         return getattr(self.fallback, name)(*args, **kwargs)
 
+    def shared_call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Redis only, never the in-process fallback: None while Redis is unreachable. For what
+        other processes must see the same (portal/request_context.py), where a per-process
+        copy would outlive an invalidation made elsewhere."""
+        if not self.redis_available():
+            return None
+        method: Callable[..., Any] = getattr(super(), name)
+        try:
+            result = method(*args, **kwargs)
+        except UNAVAILABLE as exc:
+            self._mark_down(exc)
+            return None
+        self._mark_up()
+        return result
+
     def _mark_down(self, exc: BaseException) -> None:
         with _state_lock:
             was_up = self._location not in _retry_at
