@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -170,3 +171,32 @@ def test_a_gdap_relationship_reaching_its_end_date_ends_the_cached_context(clien
 
     assert response.context["current_organization"] == g.provider
     assert ACTING_FOR_SESSION_KEY not in provider.session
+
+
+def test_a_member_made_global_admin_must_set_up_a_second_factor_on_the_next_request(
+    client_for, settings, reseller_admin
+):
+    settings.PORTAL_REQUIRE_MFA = True
+    sales = member(reseller_admin.organization, sales_agent=True)
+    client = client_for(sales)
+    assert client.get("/dashboard/").status_code == 200
+    assert client.get("/dashboard/").status_code == 200  # warm: no second factor needed
+
+    membership_roles_update(actor=reseller_admin.user, membership=sales, roles={"global_admin"})
+
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_an_authenticator_set_up_lets_the_next_request_through(
+    client_for, settings, reseller_admin
+):
+    settings.PORTAL_REQUIRE_MFA = True
+    client = client_for(reseller_admin)
+    assert client.get("/dashboard/").status_code == 302
+    assert client.get("/dashboard/").status_code == 302  # warm: still no authenticator
+
+    TOTP.activate(reseller_admin.user, generate_totp_secret())
+
+    assert client.get("/dashboard/").status_code == 200
