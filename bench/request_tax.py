@@ -2,7 +2,7 @@
 view (/bench/ceiling/) for a signed-in request, on production settings (PostgreSQL, Redis).
 
     DATABASE_URL=postgres://... CACHE_URL=redis://127.0.0.1:6379/3 \
-        .venv/bin/python -m bench.request_tax [--requests 200]
+        .venv/bin/python -m bench.request_tax [--requests 200] [--path /dashboard/]
 
 Migrates the database it is given, creates one user with one membership (kept between runs),
 signs in with Django's test Client and prints the queries of one warm request and the median
@@ -26,6 +26,7 @@ os.environ.setdefault("PORTAL_REQUIRE_MFA", "0")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--path", default="/bench/ceiling/", help="a signed-in page to time")
     args = parser.parse_args()
 
     import django
@@ -49,7 +50,7 @@ def main() -> None:
         Membership.objects.create(user=user, organization=organization, global_admin=True)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    url = "/bench/ceiling/"
+    url = args.path
     for _ in range(5):  # warm: connections, caches
         assert client.get(url).status_code == 200
     # Not CaptureQueriesContext: Django empties its log when a request starts.
@@ -70,7 +71,7 @@ def main() -> None:
     for query in queries:
         print(f"  {query[:160]}")
     print(
-        f"median of {args.requests} signed-in requests: {statistics.median(times) * 1000:.2f} ms "
+        f"{url}: median of {args.requests} signed-in requests: {statistics.median(times) * 1000:.2f} ms "
         f"(p90 {statistics.quantiles(times, n=10)[-1] * 1000:.2f} ms)"
     )
 
