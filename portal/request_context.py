@@ -4,25 +4,30 @@ in one round trip per request.
 
 Where it lives: the default cache (Redis in production, shared by every web process; `locmem`
 in the unit tests). It is on where that cache is shared (`PORTAL_CONTEXT_CACHE`, on with Redis):
-the embedded default's in-process cache would not hear a change made by another process.
+the embedded default's in-process cache would not hear a change made by another process. The
+session itself is `cached_db` there (a Redis GET; written through to the database). So a
+signed-in request costs two cache round trips and no query before its view.
 
-- `portal:ctx:own:<user>:<chosen org>`: the user row, the member's own membership (with
+- `portal:ctx:v1:own:<user>:<chosen org>`: the user row, the member's own membership (with
   organization and country) for the organization the session chose, and `(must, has)` of the
   second factor (`portal.mfa`).
-- `portal:ctx:del:<user>:<customer>`: the customer and the delegated membership while the user
+- `portal:ctx:v1:del:<user>:<customer>`: the customer and the delegated membership while the user
   administers that customer on a partner's behalf (`portal.delegation`).
-- `portal:ctx:gen:u:<user>` and `portal:ctx:gen:delegation`: generation tokens. Each entry
+- `portal:ctx:v1:gen:u:<user>` and `portal:ctx:v1:gen:delegation`: generation tokens. Each entry
   records the tokens it was built under and counts only while they are still the current ones;
   invalidating is deleting a token (the next request finds none, reads the database, starts a
   new one). A request reads its entries and the tokens with one `get_many`.
 
-What invalidates (`portal.apps` and `delegation.apps` connect the signals; every write to these
-rows goes through `save()`/`delete()`, so no service can forget it; a bulk `.update()` must call
-`context_changed_for_users` / `context_changed_for_organization` itself):
+What invalidates. Model signals, connected in `portal.apps` and `delegation.apps`: these rows
+change in a dozen services of five apps, the operator admin, data migrations and management
+commands, all through `save()`/`delete()` (a queryset's `delete()` sends them too), so a signal
+is the one door none of them can forget; a bulk `.update()` (none today but the demo seed) must
+call `context_changed_for_users` / `context_changed_for_organization` itself:
 
-- a user saved or deleted (password: the session hash check then fails and signs the other
-  sessions out; active flag, email, language, staff), an authenticator added or removed:
-  that user's token;
+- a user saved or deleted (active flag, email, language, staff; the password too, though a
+  cached user is only trusted when the session's hash matches it: any other session is checked
+  against the database, which signs it out), an authenticator added or removed: that user's
+  token;
 - a membership added, saved (roles) or removed: its user's token;
 - an organization saved or deleted (name, kind, status, country): the tokens of its members and
   the delegation token;
@@ -35,7 +40,9 @@ A token is deleted at once and again when the transaction commits, so a request 
 database before the commit cannot keep its answer. Writes made in a customer's account still
 check their access under lock from the database (`portal.delegation.delegated_access_lock`):
 the cache serves reads only. While Redis is unreachable the context is read from the database
-(never from the in-process fallback of `portal.cache`, which other processes do not see).
+(never from the in-process fallback of `portal.cache`, which other processes do not see), and
+an invalidation that could not reach Redis is made again before Redis serves anything
+(`portal.cache.FORGET_ON_RECOVERY`).
 Entries also expire after `CONTEXT_TTL_SECONDS`: a door that bypassed the signals cannot keep
 an old answer longer than that."""
 
@@ -60,24 +67,27 @@ from django.utils.functional import SimpleLazyObject, empty
 from .cache import ResilientRedisCache
 from .delegation import ACTING_FOR_SESSION_KEY
 
+# Entries hold pickled model instances: a release that changes what they hold bumps this.
+CONTEXT_VERSION = 1
+PREFIX = f"portal:ctx:v{CONTEXT_VERSION}"
 CONTEXT_TTL_SECONDS = 300
 # A token outlives the entries built under it; one that expired only costs a miss.
 TOKEN_TTL_SECONDS = 86400
-DELEGATION_TOKEN = "portal:ctx:gen:delegation"
+DELEGATION_TOKEN = f"{PREFIX}:gen:delegation"
 # The organization the member chose (`portal.tenancy` switches it); part of the cache key.
 ORGANIZATION_SESSION_KEY = "portal_organization_id"
 
 
 def _user_token_key(user_id: Any) -> str:
-    return f"portal:ctx:gen:u:{user_id}"
+    return f"{PREFIX}:gen:u:{user_id}"
 
 
 def _own_key(user_id: Any, chosen: Any) -> str:
-    return f"portal:ctx:own:{user_id}:{chosen or ''}"
+    return f"{PREFIX}:own:{user_id}:{chosen or ''}"
 
 
 def _delegated_key(user_id: Any, customer_id: Any) -> str:
-    return f"portal:ctx:del:{user_id}:{customer_id}"
+    return f"{PREFIX}:del:{user_id}:{customer_id}"
 
 
 def context_cache_enabled() -> bool:
