@@ -22,6 +22,23 @@ class DelegationConfig(AppConfig):
 
         register_delegation_source(gdap_access)
 
+        # The request context cache (portal/request_context.py) forgets every delegated context
+        # when a grant, or a relationship a grant relies on, changes.
+        from django.db.models.signals import post_delete, post_save
+
+        from portal.request_context import delegation_grant_saved
+        from relationships.models import CustomerRelationship, ProviderRelationship
+
+        from .models import AdminAccess, GdapRelationship
+
+        for model in (AdminAccess, GdapRelationship, ProviderRelationship, CustomerRelationship):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    delegation_grant_saved,
+                    sender=model,
+                    dispatch_uid=f"delegation.context.{model.__name__}",
+                )
+
         from relationships.signals import customer_relationship_accepted
 
         from .receivers import approve_gdap_on_acceptance

@@ -44,13 +44,18 @@ def gdap_access(
         relationships = GdapRelationship.objects.filter(
             pk__in=held, status=Status.ACTIVE, ends_at__gt=timezone.now()
         )
-    rows = list(relationships.select_related("partner").order_by("pk").only("roles", "partner"))
+    rows = list(
+        relationships.select_related("partner").order_by("pk").only("roles", "partner", "ends_at")
+    )
     if not rows:
         return None
     roles: set[str] = set()
     for row in rows:
         roles.update(row.roles)
-    return DelegatedAccess(partner=rows[0].partner, roles=frozenset(roles))
+    ends = [row.ends_at for row in rows if row.ends_at is not None]
+    return DelegatedAccess(
+        partner=rows[0].partner, roles=frozenset(roles), ends_at=min(ends, default=None)
+    )
 
 
 def gdap_for_customer_of_partner(

@@ -6,7 +6,22 @@ class PortalConfig(AppConfig):
     verbose_name = "CSP Partner Portal"
 
     def ready(self) -> None:
+        from allauth.mfa.models import Authenticator
+        from django.db.models.signals import post_delete, post_save
         from django.utils.translation import gettext_lazy as _
+
+        from . import request_context as context
+        from .models import Membership, Organization, User
+
+        # The request context cache (portal/request_context.py) forgets what changed.
+        for model, receiver in (
+            (User, context.user_saved),
+            (Membership, context.membership_saved),
+            (Organization, context.organization_saved),
+            (Authenticator, context.authenticator_saved),
+        ):
+            for signal in (post_save, post_delete):
+                signal.connect(receiver, sender=model, dispatch_uid=f"portal.context.{model}")
 
         from .navigation import SETTINGS, NavEntry, register_nav
         from .policy import Action

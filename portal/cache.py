@@ -36,6 +36,17 @@ UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, Timeout
 _retry_at: dict[str, float] = {}
 _state_lock = threading.Lock()
 
+# Keys whose copy in Redis must not be served after an outage in which this process changed
+# them elsewhere: a session (cached_db: signed out, or changed, while Redis was unreachable:
+# the database has the truth) and the request context (portal/request_context.py: an
+# invalidation that could not reach Redis). Recorded while Redis is unreachable, deleted from
+# Redis before the first call it answers again; per process and best effort (a process that
+# restarts during the outage forgets its list; the context's entries expire within minutes).
+FORGET_ON_RECOVERY = ("django.contrib.sessions.cached_db", "portal:ctx:")
+FORGET_MAX_KEYS = 100_000
+_WRITES = {"add", "set", "touch", "delete", "incr", "set_many", "delete_many"}
+_forget: dict[str, set[str]] = {}
+
 
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache, falling back to a process-local memory cache while Redis is down.
@@ -61,7 +72,7 @@ class ResilientRedisCache(RedisCache):
         return time.monotonic() >= _retry_at.get(self._location, 0.0)
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if self.redis_available():
+        if self.redis_available() and self._forget_recorded():
             method: Callable[..., Any] = getattr(super(), name)
             try:
                 result = method(*args, **kwargs)
@@ -70,7 +81,54 @@ class ResilientRedisCache(RedisCache):
             else:
                 self._mark_up()
                 return result
+        self._record_write(name, args)
         return getattr(self.fallback, name)(*args, **kwargs)
+
+    def _record_write(self, name: str, args: tuple[Any, ...]) -> None:
+        if name not in _WRITES or not args:
+            return
+        keys = [args[0]] if isinstance(args[0], str) else list(args[0])
+        keys = [key for key in keys if key.startswith(FORGET_ON_RECOVERY)]
+        if not keys:
+            return
+        with _state_lock:
+            pending = _forget.setdefault(self._location, set())
+            if len(pending) < FORGET_MAX_KEYS:
+                pending.update(keys)
+
+    def _forget_recorded(self) -> bool:
+        """Before the first call Redis answers after an outage: delete the keys recorded while
+        it was unreachable. False (Redis still unreachable) keeps them for the next try."""
+        if not _forget.get(self._location):
+            return True
+        with _state_lock:
+            keys = list(_forget.pop(self._location, ()))
+        for start in range(0, len(keys), 1000):
+            try:
+                super().delete_many(keys[start : start + 1000])
+            except UNAVAILABLE as exc:
+                self._mark_down(exc)
+                for key in keys[start:]:
+                    self._record_write("delete", (key,))
+                return False
+        return True
+
+    def shared_call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Redis only, never the in-process fallback: None while Redis is unreachable. For what
+        other processes must see the same (portal/request_context.py), where a per-process
+        copy would outlive an invalidation made elsewhere."""
+        if not (self.redis_available() and self._forget_recorded()):
+            self._record_write(name, args)
+            return None
+        method: Callable[..., Any] = getattr(super(), name)
+        try:
+            result = method(*args, **kwargs)
+        except UNAVAILABLE as exc:
+            self._mark_down(exc)
+            self._record_write(name, args)
+            return None
+        self._mark_up()
+        return result
 
     def _mark_down(self, exc: BaseException) -> None:
         with _state_lock:

@@ -54,6 +54,8 @@ class DelegatedAccess:
 
     partner: Organization
     roles: frozenset[str]
+    # When the grant ends by itself (a GDAP relationship's end date); None: until removed.
+    ends_at: datetime | None = None
 
 
 class DelegationSource(Protocol):
@@ -133,17 +135,23 @@ def delegated_membership(
         return None
     partner: Organization | None = None
     roles: set[str] = set()
+    ends: list[datetime] = []
     for source in _sources:
         access = source(user, organization, lock=lock)
         if access is None or not access.roles:
             continue
         partner = partner or access.partner
         roles |= access.roles
+        if access.ends_at is not None:
+            ends.append(access.ends_at)
     if partner is None:
         return None
     membership = Membership(user=user, organization=organization)
     membership.delegated_by = partner
     membership.delegated_roles = frozenset(roles)
+    # The first end date among the grants: a cached context (portal/request_context.py) holds
+    # no longer than that.
+    membership.delegated_until = min(ends, default=None)
     return membership
 
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import Membership, User
+from .request_context import request_context
 
 SETUP_URL_NAME = "mfa_activate_totp"
 # The page they were going to (an invitation link, say), offered once the set-up is done.
@@ -56,6 +57,20 @@ def _mfa_state(user: User) -> tuple[bool, bool]:
         .first()
     )
     return state or (False, False)
+
+
+def _cached_mfa_state(request: HttpRequest, user: User) -> tuple[bool, bool]:
+    """`_mfa_state()` from the request context cache (forgotten when the user, a membership or
+    an authenticator changes: portal/request_context.py)."""
+    context = request_context(request)
+    state = context.mfa_state() if context is not None else None
+    if state is None:
+        if context is not None:
+            context.prepare_miss()
+        state = _mfa_state(user)
+        if context is not None:
+            context.remember(mfa=state)
+    return state
 
 
 def mfa_setup_required(user: User) -> bool:
@@ -107,7 +122,7 @@ class MFASetupMiddleware:
             and request.session.get(SATISFIED_SESSION_KEY) != user.pk
             and not request.path.startswith(self.open_prefixes())
         ):
-            must, has = _mfa_state(user)
+            must, has = _cached_mfa_state(request, user)
             if must and not has:
                 return redirect_to_mfa_setup(request)
             if must:

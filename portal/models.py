@@ -4,6 +4,7 @@ the email outbox and in-app notifications."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from django.conf import settings
@@ -221,6 +222,8 @@ class Membership(models.Model):
 
     delegated_by: Organization | None = None
     delegated_roles: frozenset[str] | None = None
+    # A delegated membership's first end date (None: until someone removes the access).
+    delegated_until: datetime | None = None
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

@@ -28,9 +28,10 @@ from .delegation import (
 )
 from .models import Membership, Organization, User
 from .policy import RULES, Action, can
+from .request_context import ORGANIZATION_SESSION_KEY, RequestContext, request_context
 from .types import request_is_authenticated
 
-SESSION_KEY = "portal_organization_id"
+SESSION_KEY = ORGANIZATION_SESSION_KEY
 SEEN_EVERY_SECONDS = 60  # how often a delegated request records its time in the session
 
 
@@ -53,16 +54,33 @@ def delegation_enter(request: HttpRequest, customer: Organization) -> None:
     request.session[ACTING_SEEN_SESSION_KEY] = time.time()
 
 
-def _delegated_for_request(request: HttpRequest, user: User, acting_for: int) -> Membership | None:
+def _delegated_for_request(
+    request: HttpRequest, user: User, acting_for: int, context: RequestContext | None
+) -> Membership | None:
     """The delegated membership the session's choice still gives, else None after leaving the
     customer's account and saying why (the access ended, or the context sat idle too long). A
     write made from the customer's account is then refused rather than made in the partner's
-    own name: `request.delegation_ended` holds the reason (see `TenantMiddleware`)."""
-    customer = Organization.objects.select_related("country").filter(pk=acting_for).first()
+    own name: `request.delegation_ended` holds the reason (see `TenantMiddleware`).
+
+    From the request context cache while it holds an answer (portal/request_context.py): every
+    change of a grant forgets it, and a GDAP relationship's end date ends it."""
+    cached = context.delegated(acting_for) if context is not None else None
     seen = request.session.get(ACTING_SEEN_SESSION_KEY)
     # A context chosen before the time was kept (none recorded) counts from this request.
     idle = seen is not None and time.time() - seen >= IDLE_TIMEOUT.total_seconds()
-    delegated = None if idle else delegated_membership(user, customer)
+    delegated: Membership | None = None
+    if cached is not None:
+        customer = cached["customer"]
+        if not idle:
+            delegated = cached["membership"]
+            delegated.user = user
+    else:
+        if context is not None:
+            context.prepare_miss(delegation=True)
+        customer = Organization.objects.select_related("country").filter(pk=acting_for).first()
+        delegated = None if idle else delegated_membership(user, customer)
+        if delegated is not None and context is not None:
+            context.remember_delegated(customer, delegated)
     if delegated is not None:
         # Recorded at most once a minute: a session saved on every request would be a write
         # per page; the idle end is then exact to a minute.
@@ -92,21 +110,32 @@ def membership_for_request(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
+    context = request_context(request)
     acting_for = request.session.get(ACTING_FOR_SESSION_KEY)
     if acting_for:
-        delegated = _delegated_for_request(request, user, acting_for)
+        delegated = _delegated_for_request(request, user, acting_for, context)
         if delegated is not None:
             return delegated
+    known, membership = context.own_membership() if context is not None else (False, None)
+    if not known:
+        if context is not None:
+            context.prepare_miss()
+        membership = _own_membership(user, request.session.get(SESSION_KEY))
+        if context is not None:
+            context.remember(membership=membership)
+    if membership is not None:
+        # The request already holds the user: `membership.user` costs no second look-up.
+        membership.user = user
+    return membership
+
+
+def _own_membership(user: User, chosen: int | None) -> Membership | None:
     memberships = Membership.objects.select_related("organization", "organization__country")
-    chosen = request.session.get(SESSION_KEY)
     membership = None
     if chosen:
         membership = memberships.filter(user=user, organization_id=chosen).first()
     if membership is None:
         membership = memberships.filter(user=user).first()
-    if membership is not None:
-        # The request already holds the user: `membership.user` costs no second look-up.
-        membership.user = user
     return membership
 
 

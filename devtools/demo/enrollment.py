@@ -22,6 +22,7 @@ from enrollment.models import (
     PartnerId,
 )
 from portal.models import Market, Membership, Organization, User
+from portal.request_context import context_changed_for_users
 
 from .portal import AGREEMENT_PUBLISHED_DAYS_AGO, DEMO_DAYS_AGO, PASSWORD, demo_days_ago
 
@@ -133,6 +134,7 @@ def _seed_northwind() -> None:
     organization = Organization.objects.get(primary_domain="northwind-it.example")
     admin = User.objects.get(email="admin@northwind-it.example")
     Membership.objects.filter(user=admin, organization=organization).update(admin_agent=True)
+    context_changed_for_users([admin.pk])  # no save() signal for an update()
     for mpn_id, kind, location, country, associated in NORTHWIND_PARTNER_IDS:
         PartnerId.objects.get_or_create(
             mpn_id=mpn_id,

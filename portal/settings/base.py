@@ -78,7 +78,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, reading the user (and, later, the membership) from the request context cache.
+    "portal.request_context.ContextAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -130,8 +131,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
+    # Persistent connections without the `SELECT 1` a health check costs every request: a
+    # connection the server dropped (a restart) fails its request's first query, which answers
+    # 503 (portal.errors) and marks the connection unusable; Django closes it at the request's
+    # end and the next request opens a fresh one.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # No JIT for the web's short queries: on large plan estimates PostgreSQL spent seconds
     # compiling queries that run in milliseconds (issue 9).
@@ -164,6 +169,15 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["BACKEND"] = "portal.cache.ResilientRedisCache"
 # Several portals sharing one Redis database (bench/run next to a dev server) keep apart by this.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
+SHARED_CACHE = CACHES["default"]["BACKEND"] == "portal.cache.ResilientRedisCache"
+if SHARED_CACHE:
+    # A session read costs no database round trip (a Redis GET); written through to the
+    # database, so a Redis restart or outage signs nobody out (the database answers).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The user, membership, organization and roles of a signed-in request from the cache, one round
+# trip (portal/request_context.py). Only where every process shares the cache: the embedded
+# default's in-process cache would not hear a change made by another process.
+PORTAL_CONTEXT_CACHE = env.bool("PORTAL_CONTEXT_CACHE", default=SHARED_CACHE)
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

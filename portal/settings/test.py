@@ -45,5 +45,10 @@ ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS}  # noqa: F405
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
 # Every HTML page a test renders fails on a repeated id (portal/html_checks.py).
 MIDDLEWARE = [*MIDDLEWARE, "portal.html_checks.DuplicateIdMiddleware"]  # noqa: F405
+# The request context cache on, in the tests' in-process cache (one process: nothing to miss);
+# tests/conftest.py clears the cache between tests.
+PORTAL_CONTEXT_CACHE = env.bool("PORTAL_CONTEXT_CACHE", default=True)
+# As in production: a session read from the cache, written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Recording an audit event type that no app declared raises (portal/audit.py).
 PORTAL_AUDIT_STRICT = True

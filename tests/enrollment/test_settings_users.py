@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.models import AuditEvent, Membership, OutboxMessage, User
 from tests.factories import member
+from tests.queries import warm
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,7 @@ def test_user_management_hides_other_tenants_users(client_for, reseller_admin, o
 
 def test_user_management_runs_the_same_queries_for_1_and_3_users(client_for, reseller_admin):
     client = client_for(reseller_admin)
+    warm(client)
     with CaptureQueriesContext(connection) as one:
         client.get(USERS)
     added = [member(reseller_admin.organization, sales_agent=True) for _ in range(2)]

@@ -10,12 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from portal.models import Organization
 from tests.enrollment.factories import drafting_user, legal_data
 from tests.factories import OrganizationFactory
+from tests.queries import warm
 
 pytestmark = pytest.mark.django_db
 BASE = "/enroll/reseller/"
 
 
 def _queries(client: Client, method: str, url: str, data=None) -> int:
+    warm(client)
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(url, data) if data else getattr(client, method)(url)
     assert response.status_code in (200, 302)

@@ -183,7 +183,8 @@ def test_postgresql_restarted(fault_stack):
         time.sleep(POSTGRES_OUTAGE)
         stack.own_postgres.start()
         poller.phase = "after"
-        # The web answers 200 again (the persistent connections are health-checked, replaced).
+        # The web answers 200 again: a persistent connection the restart cut fails its request
+        # (503) and is closed at its end; the next request opens a new one.
         wait_until(lambda: poller.count("after")[200] >= 20, 60)
     finally:
         poller.stop()

@@ -9,10 +9,12 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from http.cookies import SimpleCookie
 
 import pytest
 import redis
 from django.core import mail
+from django.test import Client
 
 from portal import cache as portal_cache
 from tests.factories import PASSWORD
@@ -41,8 +43,10 @@ def _use_redis_cache(settings, port: int) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_breaker() -> Iterator[None]:
     portal_cache._retry_at.clear()
+    portal_cache._forget.clear()
     yield
     portal_cache._retry_at.clear()
+    portal_cache._forget.clear()
 
 
 @pytest.fixture
@@ -126,7 +130,9 @@ def test_cache_outage_is_logged_once_not_per_request(
 ):
     for _ in range(3):
         client.post("/accounts/login/", {"login": reseller_admin.user.email, "password": "x"})
-    outages = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    # Saving the member (the fixture) already asked the cache to forget its request context.
+    records = caplog.get_records("setup") + caplog.records
+    outages = [r for r in records if "unavailable" in r.getMessage()]
     assert len(outages) == 1 and outages[0].levelname == "ERROR"
 
 
@@ -174,3 +180,24 @@ def test_a_hung_redis_costs_one_short_timeout_not_one_per_call(
     assert response.status_code == 302
     assert elapsed < 3, f"sign-in took {elapsed:.1f} s"
     report("cache outage", f"sign-in with Redis hung (SIGSTOP): 302 in {elapsed:.2f} s")
+
+
+def test_a_session_signed_out_while_redis_hung_stays_signed_out_once_it_answers(
+    client, private_redis, reseller_admin
+):
+    """Sessions are read from Redis (cached_db): one signed out while Redis could not hear it
+    (hung, its data intact) must not come back from Redis's old copy once it answers."""
+    assert client.login(email=reseller_admin.user.email, password=PASSWORD)
+    assert client.get("/dashboard/").status_code == 200
+    stolen = Client()
+    stolen.cookies = SimpleCookie({k: v.value for k, v in client.cookies.items()})
+    private_redis["process"].send_signal(signal.SIGSTOP)
+    try:
+        client.post("/accounts/logout/")
+    finally:
+        private_redis["process"].send_signal(signal.SIGCONT)
+
+    response = stolen.get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

@@ -10,12 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from portal.models import Notification
 from relationships.models import RelationshipEvent
 from tests.factories import member
+from tests.queries import warm
 from tests.relationships.factories import ProviderRelationshipFactory, provider_org, reseller_org
 
 pytestmark = pytest.mark.django_db
 
 
 def _queries(client, url: str) -> int:
+    warm(client)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries.captured_queries)

@@ -16,6 +16,7 @@ from relationships import lists, selectors
 from relationships.models import RelationshipEvent
 from relationships.views import IndirectResellersView
 from tests.factories import member
+from tests.queries import warm
 from tests.relationships.factories import (
     CustomerRelationshipFactory,
     ProviderRelationshipFactory,
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 def queries(client, path: str) -> tuple[int, str]:
+    warm(client)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
     assert response.status_code == 200, path

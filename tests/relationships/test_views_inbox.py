@@ -22,6 +22,7 @@ from relationships.services.reseller_invitations import (
     reseller_invitation_revoke,
 )
 from tests.factories import member
+from tests.queries import warm
 from tests.relationships.factories import (
     CustomerInvitationFactory,
     ProviderRelationshipFactory,
@@ -165,6 +166,7 @@ def test_the_inbox_pages_keep_a_fixed_number_of_queries(client_for):
     ProviderRelationshipFactory(provider=provider, reseller=reseller)
     client = client_for(member(reseller))
     ResellerInvitationFactory(invitee=reseller)
+    warm(client)
     counts = []
     for _round in range(2):
         for path in ("/received-invitations/", "/dashboard/", "/indirect-providers/"):
