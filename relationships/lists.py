@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from portal.csv_export import Echo, csv_safe
 from portal.forms import clean_query_text
+from portal.models import Organization
 from portal.paging import COUNT_CAP, bounded_page
 
 from . import selectors
@@ -56,7 +57,7 @@ class ListPage:
     # rows are then frequent, so counting stops early at this smaller cap ("More than 200
     # results: type more of the name") and the page costs the same queries as any search.
     many_matches = False
-    many_matches_count_cap = 200
+    many_matches_count_cap = 50
     # An order an index serves, to count a broad search in (see `portal.paging.capped_count`).
     index_order: tuple[str, ...] | None = None
     # sort key -> (label, order_by fields)
@@ -110,10 +111,26 @@ class ListPage:
         for relation in self.search_relations:
             if ids is not None:
                 condition |= Q(**{f"{relation}_id__in": ids})
-            else:
-                condition |= Q(**{f"{relation}__legal_name__icontains": term})
-                if self.search_domains:
-                    condition |= Q(**{f"{relation}__primary_domain__icontains": term})
+                continue
+            # Many organizations match: each row's organization is tested as the list is
+            # walked in its order, by a correlated scalar subquery. As a join (or EXISTS),
+            # PostgreSQL merged every matching organization with every row of the tenant to
+            # count 200 of them; a scalar subquery stays a per-row test, so the walk stops at
+            # the page's capped count.
+            matches = Q(legal_name__icontains=term)
+            if self.search_domains:
+                matches |= Q(primary_domain__icontains=term)
+            alias = f"_search_{relation}"
+            qs = qs.alias(
+                **{
+                    alias: Subquery(
+                        Organization.objects.filter(matches, pk=OuterRef(f"{relation}_id"))
+                        .order_by()
+                        .values("pk")[:1]
+                    )
+                }
+            )
+            condition |= Q(**{f"{alias}__isnull": False})
         return qs.filter(condition)
 
     def count_cap_for_request(self) -> int:
@@ -190,6 +207,8 @@ class ListPage:
             per_page=self.paginate_by,
             cap=self.count_cap_for_request(),
             count_order=self.index_order if self.many_matches else None,
+            # A search's count stops at a small cap: read it with the page, in one query.
+            one_query=self.is_searched(),
         )
         self.complete_rows(page.object_list)
         query = self.query_string()
