@@ -54,7 +54,7 @@ class ListPage:
     # A searched list counts at most this many rows ("More than 1,000 results").
     search_count_cap = 1_000
     # Set when a search term matches too many organizations to filter by their ids. Matching
-    # rows are then frequent, so counting stops early at this smaller cap ("More than 200
+    # rows are then frequent, so counting stops early at this smaller cap ("More than 50
     # results: type more of the name") and the page costs the same queries as any search.
     many_matches = False
     many_matches_count_cap = 50
@@ -104,13 +104,20 @@ class ListPage:
         The matching organizations are looked up first (one query over the GIN trigram indexes
         on PostgreSQL, `LIKE` on SQLite); when they are few, the rows are filtered by their ids,
         which each foreign-key index serves, instead of joining and testing every row of the
-        tenant. When too many organizations match, the filter is a join and the capped count
-        (`search_count_cap`) keeps the cost bounded."""
+        tenant. When too many organizations match, a page tests each row's organization as it
+        walks the list in order and stops at the smaller count cap (`many_matches_count_cap`);
+        an export, which reads every matching row anyway, joins."""
         ids = self.organizations_matching(term, domains=self.search_domains)
         condition = Q()
         for relation in self.search_relations:
             if ids is not None:
                 condition |= Q(**{f"{relation}_id__in": ids})
+                continue
+            if self.wants_csv():
+                # An export reads every matching row: a join filters them in one pass.
+                condition |= Q(**{f"{relation}__legal_name__icontains": term})
+                if self.search_domains:
+                    condition |= Q(**{f"{relation}__primary_domain__icontains": term})
                 continue
             # Many organizations match: each row's organization is tested as the list is
             # walked in its order, by a correlated scalar subquery. As a join (or EXISTS),
