@@ -12,6 +12,7 @@ The page object quacks like Django's `Page` for the templates (`number`, `has_ne
 `paginator.num_pages`, ...) and is rendered by `portal/_bounded_pagination.html` (the
 relationships lists use it).
 
+  With `one_query=True` the count and the page are one query (a search's small cap).
 - `capped_counts({name: qs})`: several capped counts in one query (the review queue's status
   counts).
 - `keyset_page(...)`: "after/before this row" pages for a list ordered by a moment and the pk
@@ -25,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 
 # Counts stop here: a page says "More than 10,000" rather than scanning every row to say 49,873.
 COUNT_CAP = 10_000
@@ -129,10 +130,14 @@ def bounded_page(
     cap: int = COUNT_CAP,
     counted: bool = True,
     count_order: tuple[str, ...] | None = None,
+    one_query: bool = False,
 ) -> BoundedPage:
     """The `number`-th page of `qs` (already ordered). A number past the last page shows the last
     page (as Django's `get_page` does); past the browsable cap, that is the last browsable page
     and `beyond_cap` is set so the template can explain.
+
+    `one_query=True` reads the page and its capped count in one query (`_counted_page`): for a
+    small cap (a search's), where counting means walking the same rows as the page anyway.
 
     `counted=False` saves the count query: one query reads `per_page + 1` rows to know whether a
     next page exists, and the template shows "Page N" without a total."""
@@ -151,6 +156,10 @@ def bounded_page(
         page.object_list, page._has_next = rows[:per_page], len(rows) > per_page
         page._has_next = page._has_next and page.number < max_page
         return page
+    if one_query and not (qs.query.distinct or qs.query.combinator):
+        found = _counted_page(qs, requested, per_page, cap)
+        if found is not None:
+            return found
     count = capped_count(qs, cap, count_order)
     page = BoundedPage(number=requested, per_page=per_page, count=count, requested=requested)
     if requested > page.num_pages:
@@ -161,6 +170,29 @@ def bounded_page(
     offset = (page.number - 1) * per_page
     page.object_list = list(_slice(qs, offset, per_page))
     return page
+
+
+def _counted_page(qs: QuerySet, number: int, per_page: int, cap: int) -> BoundedPage | None:
+    """Page `number` and the capped count in ONE query: the rows of the first
+    `max(cap + 1, end of the page)` of `qs` in its order (an index walk that stops there when an
+    index serves the order), counted by a window function, of which the page's rows are read.
+    None for an empty page past the first or one past the browsable pages (the caller then
+    counts first, as without `one_query`)."""
+    offset = (number - 1) * per_page
+    first = qs.values("pk")[: max(cap + 1, offset + per_page)]
+    rows = list(
+        qs.filter(pk__in=first).annotate(_capped_total=Window(Count("pk")))[
+            offset : offset + per_page
+        ]
+    )
+    if not rows and number > 1:
+        return None
+    total = rows[0]._capped_total if rows else 0
+    count = CappedCount(value=min(total, cap), capped=total > cap)
+    page = BoundedPage(
+        number=number, per_page=per_page, count=count, object_list=rows, requested=number
+    )
+    return page if number <= page.num_pages else None
 
 
 def _slice(qs: QuerySet, offset: int, limit: int) -> QuerySet:

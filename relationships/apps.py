@@ -6,7 +6,7 @@ from django.apps import AppConfig
 
 
 def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
-    """How many indirect partners the organization works with (one query)."""
+    """How many indirect partners the organization works with (one capped count)."""
     from portal.models import Organization
     from portal.policy import Action, can
 

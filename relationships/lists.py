@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 
@@ -82,10 +82,10 @@ class ListPage(ReplicaReadsMixin):
     # A searched list counts at most this many rows ("More than 1,000 results").
     search_count_cap = 1_000
     # Set when a search term matches too many organizations to filter by their ids. Matching
-    # rows are then frequent, so counting stops early at this smaller cap ("More than 200
+    # rows are then frequent, so counting stops early at this smaller cap ("More than 50
     # results: type more of the name") and the page costs the same queries as any search.
     many_matches = False
-    many_matches_count_cap = 200
+    many_matches_count_cap = 50
     # An order an index serves, to count a broad search in (see `portal.paging.capped_count`).
     index_order: tuple[str, ...] | None = None
     # sort key -> (label, order_by fields)
@@ -133,17 +133,40 @@ class ListPage(ReplicaReadsMixin):
         The matching organizations are looked up first (one query over the GIN trigram indexes
         on PostgreSQL, `LIKE` on SQLite); when they are few, the rows are filtered by their ids,
         which each foreign-key index serves, instead of joining and testing every row of the
-        tenant. When too many organizations match, the filter is a join and the capped count
-        (`search_count_cap`) keeps the cost bounded."""
+        tenant. When too many organizations match, a page tests each row's organization as it
+        walks the list in order and stops at the smaller count cap (`many_matches_count_cap`);
+        an export, which reads every matching row anyway, joins."""
         ids = self.organizations_matching(term, domains=self.search_domains)
         condition = Q()
         for relation in self.search_relations:
             if ids is not None:
                 condition |= Q(**{f"{relation}_id__in": ids})
-            else:
+                continue
+            if self.wants_csv():
+                # An export reads every matching row: a join filters them in one pass.
                 condition |= Q(**{f"{relation}__legal_name__icontains": term})
                 if self.search_domains:
                     condition |= Q(**{f"{relation}__primary_domain__icontains": term})
+                continue
+            # Many organizations match: each row's organization is tested as the list is
+            # walked in its order, by a correlated scalar subquery. As a join (or EXISTS),
+            # PostgreSQL merged every matching organization with every row of the tenant to
+            # count 200 of them; a scalar subquery stays a per-row test, so the walk stops at
+            # the page's capped count.
+            matches = Q(legal_name__icontains=term)
+            if self.search_domains:
+                matches |= Q(primary_domain__icontains=term)
+            alias = f"_search_{relation}"
+            qs = qs.alias(
+                **{
+                    alias: Subquery(
+                        Organization.objects.filter(matches, pk=OuterRef(f"{relation}_id"))
+                        .order_by()
+                        .values("pk")[:1]
+                    )
+                }
+            )
+            condition |= Q(**{f"{alias}__isnull": False})
         return qs.filter(condition)
 
     def count_cap_for_request(self) -> int:
@@ -224,6 +247,8 @@ class ListPage(ReplicaReadsMixin):
             per_page=self.paginate_by,
             cap=self.count_cap_for_request(),
             count_order=self.index_order if self.many_matches else None,
+            # A search's count stops at a small cap: read it with the page, in one query.
+            one_query=self.is_searched(),
         )
         self.complete_rows(page.object_list)
         query = self.query_string()

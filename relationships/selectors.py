@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.models import Market, Organization, Region
+from portal.paging import CappedCount, capped_count
 
 from .models import (
     BulkInvitationBatch,
@@ -308,12 +309,21 @@ def customers_with_partner(
     return qs
 
 
-def active_relationship_count(*, organization: Organization) -> int:
-    """How many active provider relationships the organization holds, on its side."""
+# The dashboard counts a provider's resellers up to this ("More than 1,000"): an exact count read
+# every relationship of the provider (20,000 at Contoso's scale) on every dashboard load.
+DASHBOARD_COUNT_CAP = 1_000
+
+
+def active_relationship_count(*, organization: Organization) -> CappedCount:
+    """How many active provider relationships the organization holds, on its side, counted up
+    to `DASHBOARD_COUNT_CAP`."""
     side = "reseller" if organization.kind == Organization.Kind.RESELLER else "provider"
-    return ProviderRelationship.objects.filter(
-        **{side: organization}, status=ProviderRelationship.Status.ACTIVE
-    ).count()
+    return capped_count(
+        ProviderRelationship.objects.filter(
+            **{side: organization}, status=ProviderRelationship.Status.ACTIVE
+        ),
+        cap=DASHBOARD_COUNT_CAP,
+    )
 
 
 def region_list() -> QuerySet[Region]:

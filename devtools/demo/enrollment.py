@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from enrollment.models import (
 from portal.models import Market, Membership, Organization, User
 from portal.request_context import context_changed_for_users
 
-from .portal import AGREEMENT_PUBLISHED_DAYS_AGO, DEMO_DAYS_AGO, PASSWORD, demo_days_ago
+from .portal import AGREEMENT_PUBLISHED_DAYS_AGO, DEMO_DAYS_AGO, demo_days_ago, password_hash
 
 PROFILES = {
     "northwind-it.example": {
@@ -151,7 +150,7 @@ def _seed_northwind() -> None:
         defaults={
             **NORTHWIND_LEGACY,
             "country": Market.objects.get(code=NORTHWIND_LEGACY["country"]),
-            "password_hash": make_password(PASSWORD),
+            "password_hash": password_hash(),
         },
     )
     version = AgreementVersion.objects.get(version="2026-01")

@@ -20,7 +20,7 @@ from commerce.models import CHANGE_WINDOW, BillingTotal, Offer, OfferPrice, Orde
 from portal.models import Market, Membership
 from relationships.models import CustomerRelationship
 
-from .run import ScaleRun, bulk_insert, next_ids
+from .run import ScaleRun, bulk_insert, next_ids, suspend_checks
 
 Status = Subscription.Status
 
@@ -106,6 +106,7 @@ def seed_commerce(run: ScaleRun) -> None:
         orders,
     )
     if ids:
+        suspend_checks(run, BillingTotal)  # hundreds of thousands of rows: load, then check
         billing_totals_rebuild(first_id=ids[0], last_id=ids[-1])
         run.made[BillingTotal._meta.label] = BillingTotal.objects.count()
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.db import connection, models
 from django.utils import timezone
 
-from devtools.demo.portal import PASSWORD
+from devtools.demo.portal import password_hash
 from portal.models import Organization
 
 ScaleStep = Callable[["ScaleRun"], None]
@@ -84,6 +83,8 @@ class ScaleRun:
     customers: list[Tenant] = field(default_factory=list)
     demo: dict[str, Tenant] = field(default_factory=dict)  # by domain
     made: dict[str, int] = field(default_factory=dict)  # model label -> rows
+    # PostgreSQL: table -> the statements that put back what `suspend_checks` took off it.
+    suspended: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -98,7 +99,7 @@ def new_run(scale: float, out: Callable[[str], None], seed: int = 2026) -> Scale
         plan=ScalePlan.for_scale(scale),
         rng=random.Random(seed),
         now=timezone.now(),
-        password_hash=make_password(PASSWORD),  # hashed once for every user made
+        password_hash=password_hash(),  # hashed once for every user made (and the demo's)
         out=out,
     )
 
@@ -146,6 +147,61 @@ def _unknown_required_columns(table: str, known: Sequence[str]) -> list[tuple[st
     return result
 
 
+def suspend_checks(run: ScaleRun | None, model: type[models.Model]) -> None:
+    """Before the first bulk load of `model`'s table (PostgreSQL): take off its foreign keys and
+    its plain secondary indexes, so the load neither queues one deferred foreign-key check per
+    row and key (checked one by one at COMMIT: most of the time of a 1.0 seed) nor updates every
+    index row by row. `restore_checks` puts them back after the load, with the same names and
+    definitions: a foreign key is then validated by one query over the table, an index built in
+    one pass. Unique indexes and constraints stay (ON CONFLICT and the data's own invariants
+    need them). Inside `seed_scale`'s transaction: a failure rolls all of it back."""
+    if run is None or connection.vendor != "postgresql":
+        return
+    table = model._meta.db_table
+    if table in run.suspended:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [quote(table)],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY 1",
+            [quote(table)],
+        )
+        indexes = cursor.fetchall()
+        # Names and definitions come from the catalogue, quoted: not user input.
+        for name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    run.suspended[table] = [definition for _name, definition in indexes] + [
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+        for name, definition in foreign_keys
+    ]
+
+
+def restore_checks(run: ScaleRun) -> None:
+    """Put back every index and foreign key `suspend_checks` took off (seed_scale's last step
+    in its transaction; it runs ANALYZE after)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # Index builds sort in memory up to this (the default, 64 MB, spills to disk).
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        # A foreign key's check queries use the indexes: build them first.
+        statements = [s for table in run.suspended.values() for s in table]
+        for statement in sorted(statements, key=lambda s: s.startswith("ALTER TABLE")):
+            cursor.execute(statement)
+    run.suspended.clear()
+
+
 def _copy_value(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value)
@@ -170,6 +226,7 @@ def bulk_insert(
     extra = [_copy_value(f.get_default()) for f in missing]
     count = 0
     if connection.vendor == "postgresql":
+        suspend_checks(run, model)
         for column, value in _unknown_required_columns(meta.db_table, columns):
             columns.append(column)
             extra.append(value)

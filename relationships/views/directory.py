@@ -8,6 +8,7 @@ from django.views import View
 
 from portal.countries import sort_key
 from portal.forms import clean_query_text
+from portal.models import Market
 from portal.paging import bounded_page
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
@@ -30,20 +31,33 @@ class FindProviderView(TenantViewMixin, View):
         qs = selectors.provider_directory(search=search, region_id=region_id)
         page = bounded_page(qs, request.GET.get("page"), per_page=self.paginate_by)
         own_region = self.organization.country.region if self.organization.country else None
+        # A country's name in the reader's language and its sort key, once per country for the
+        # whole page: the providers' regions repeat the same countries, and naming one
+        # (django-countries, translated) cost more than the rest of the page's rendering.
+        labels: dict[str, tuple[str, str]] = {}
+
+        def label(market: Market) -> tuple[str, str]:
+            found = labels.get(market.code)
+            if found is None:
+                name = market.display_name
+                found = labels[market.code] = (sort_key(name), name)
+            return found
+
         entries = []
         for profile in page.object_list:
             regions = list(profile.regions.all())
-            markets = [m for region in regions for m in region.markets.all()]
+            markets = sorted(
+                (m for region in regions for m in region.markets.all()),
+                key=lambda m: label(m)[0],
+            )
             entries.append(
                 {
                     "profile": profile,
                     "regions": regions,
-                    "markets": sorted(markets, key=lambda m: sort_key(m.display_name)),
+                    "markets": markets,
                     # Joined here: up to every country of the world per provider, one template
                     # loop each, was most of the page's rendering time.
-                    "markets_text": ", ".join(
-                        sorted((m.display_name for m in markets), key=sort_key)
-                    ),
+                    "markets_text": ", ".join(label(m)[1] for m in markets),
                     "available": own_region is not None
                     and any(r.pk == own_region.pk for r in regions),
                 }

@@ -58,3 +58,32 @@ def test_uncounted_page_reads_one_more_row_to_know_whether_another_follows(
     assert len(page) == 5 and page.has_next() and page.has_previous()
     last = bounded_page(markets(), str(-(-markets().count() // 5)), per_page=5, counted=False)
     assert not last.has_next()
+
+
+@pytest.mark.parametrize(("number", "cap"), [("1", 20), ("3", 20), ("1", 3), ("5", 20)])
+def test_one_query_page_is_the_same_page_and_count_in_one_query(
+    django_assert_num_queries, number, cap
+):
+    """A search's page (`one_query`): the same rows, count and links as the two-query page."""
+    expected = bounded_page(markets(), number, per_page=4, cap=cap)
+    with django_assert_num_queries(1):
+        page = bounded_page(markets(), number, per_page=4, cap=cap, one_query=True)
+    assert [m.code for m in page] == [m.code for m in expected]
+    assert (page.count, page.number, page.num_pages, page.has_next()) == (
+        expected.count,
+        expected.number,
+        expected.num_pages,
+        expected.has_next(),
+    )
+
+
+def test_one_query_page_with_no_rows_counts_none_in_one_query(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = bounded_page(markets().filter(code="??"), "1", one_query=True)
+    assert not page and page.count.value == 0 and not page.count.capped
+
+
+def test_one_query_page_past_the_last_shows_the_last_page():
+    codes = list(markets().values_list("code", flat=True))
+    page = bounded_page(markets(), "99", per_page=4, cap=20, one_query=True)
+    assert page.beyond_cap and page.number == 5 and [m.code for m in page] == codes[16:20]
