@@ -14,9 +14,10 @@ serves at interactive speed, against a bare Django view measured the same way in
 - Generator (tests/load/openloop.py): open loop at fixed arrival rates over a keep-alive
   connection pool, latency from each request's scheduled time (queueing counts), the same
   generator for the portal and the bare view.
-- Ramp: a 1 s closed-loop probe estimates the ceiling; steps of LOAD_STEP_SECONDS (at least 80
-  requests) at fixed rates from 0.7 of it, up by 1.2 while sustained (down by 0.6 while not),
-  then one step between the last sustained and the first unsustained rate. A rate is sustained
+- Ramp: a 1 s closed-loop probe estimates the ceiling; steps of LOAD_STEP_SECONDS (at least 60
+  requests, 6 s at most) at fixed rates from 0.7 of it, up by 1.5 while sustained (down by 0.6
+  while not), then halving the gap (geometrically) between the highest sustained rate and the
+  lowest unsustained one while it is over 25%. A rate is sustained
   when its p99 <= 1 s (LOAD_CAPACITY_P99_MS), with 0 server errors (5xx or no answer), and the
   server kept up: in the step's second half it answered at least 95% as many requests as it was
   sent (a short step at a rate above the ceiling can otherwise end before its queue makes p99
@@ -71,11 +72,11 @@ MIN_RATIO = _env("LOAD_MIN_RATIO", 0.1)  # capacity / bare view, asserted
 STEP_SECONDS = _env("LOAD_STEP_SECONDS", 3)
 # A step lasts STEP_SECONDS, or longer at a low rate so that its p99 rests on enough requests
 # (not merely the slowest one), up to MAX_STEP_SECONDS.
-STEP_REQUESTS, MAX_STEP_SECONDS = 80, 10.0
+STEP_REQUESTS, MAX_STEP_SECONDS = 60, 6.0
 STEADY_SECONDS = _env("LOAD_STEADY_SECONDS", 10)
 CONNECTIONS = int(_env("LOAD_CONNECTIONS", 256))  # the generator's pool, at most
 KEPT_UP = 0.95
-START, UP, DOWN, RESOLUTION, MAX_STEPS = 0.7, 1.2, 0.6, 1.1, 8
+START, UP, DOWN, RESOLUTION, MAX_STEPS = 0.7, 1.5, 0.6, 1.25, 8
 
 USERS = {
     "provider": "admin@contoso-distribution.example",
