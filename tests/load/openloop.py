@@ -60,10 +60,12 @@ class Step:
     statuses: Counter = field(default_factory=Counter)
     label_statuses: Counter = field(default_factory=Counter)  # (label, status)
     errors: list[str] = field(default_factory=list)
-    # Answers completed in the second half of the step, against the requests scheduled in it:
-    # a server that keeps up answers as many as it is sent; one that does not falls behind.
+    # When each answer came (time.monotonic()), and the step's second half (start, end): a
+    # server that keeps up answers as many requests in it as it is sent (shifted by the median
+    # latency); one that does not falls behind.
+    done_at: list[float] = field(default_factory=list)
+    late_half: tuple[float, float] = (0.0, 0.0)
     late_half_sent: int = 0
-    late_half_done: int = 0
     retries: int = 0
     max_open: int = 0
     max_lag_ms: float = 0.0  # how late the generator sent a request after its scheduled time
@@ -86,6 +88,14 @@ class Step:
         return len(self.errors)
 
     @property
+    def late_half_done(self) -> int:
+        """Answers in the step's second half, shifted by the median latency (in a steady state
+        as many answers leave that window as requests enter it)."""
+        shift = self.p50 / 1000 if self.latencies_ms else 0.0
+        start, end = self.late_half[0] + shift, self.late_half[1] + shift
+        return sum(1 for t in self.done_at if start <= t <= end)
+
+    @property
     def kept_up(self) -> float:
         """Answers per request sent in the step's second half (1.0: the server kept up)."""
         return self.late_half_done / self.late_half_sent if self.late_half_sent else 1.0
@@ -96,7 +106,13 @@ class Step:
         return self.sent - self.statuses[200]
 
     def sustained(self, p99_ms: float, kept_up: float) -> bool:
-        return self.server_errors == 0 and self.p99 <= p99_ms and self.kept_up >= kept_up
+        """p99 within `p99_ms`, no server error, and the server answered at least `kept_up` of
+        the requests of the second half (less one: a few requests are counted whole)."""
+        return (
+            self.server_errors == 0
+            and self.p99 <= p99_ms
+            and self.late_half_done >= kept_up * self.late_half_sent - 1
+        )
 
 
 @dataclass(eq=False)
@@ -220,7 +236,6 @@ class OpenLoop:
         self.waiting: deque[_Job] = deque()
         self.in_flight: dict[_Job, _Connection] = {}
         self.step: Step | None = None
-        self.window: tuple[float, float] = (0.0, 0.0)
 
     # --- the pool
 
@@ -295,9 +310,7 @@ class OpenLoop:
         step.label_statuses[job.request.label, status] += 1
         if status >= 500:
             step.errors.append(f"{status} {job.request.label} {note}".strip())
-        half, end = self.window
-        if half <= now <= end:
-            step.late_half_done += 1
+        step.done_at.append(now)
 
     def _answered(self, job: _Job, status: int) -> None:
         self._record(job, status)
@@ -311,11 +324,11 @@ class OpenLoop:
         """Send len(schedule) = rate x seconds requests, one every 1/rate s, cycling through
         `requests`; wait for every answer (or its timeout); the step's figures."""
         loop = asyncio.get_running_loop()
-        step = self.step = Step(rate=rate, seconds=seconds)
+        step = self.step = Step(rate=rate, seconds=seconds, max_open=len(self.open))
         count = max(1, round(rate * seconds))
         cpu, wall = time.process_time(), time.monotonic()
         start = wall + 0.05
-        self.window = (start + seconds / 2, start + seconds)
+        step.late_half = (start + seconds / 2, start + seconds)
         watchdog = loop.create_task(self._watchdog())
         try:
             for i in range(count):
@@ -324,7 +337,7 @@ class OpenLoop:
                 if delay > 0:
                     await asyncio.sleep(delay)
                 step.max_lag_ms = max(step.max_lag_ms, (time.monotonic() - scheduled) * 1000)
-                if scheduled >= self.window[0]:
+                if scheduled >= step.late_half[0]:
                     step.late_half_sent += 1
                 self._submit(_Job(requests[i % len(requests)], scheduled))
                 step.sent += 1

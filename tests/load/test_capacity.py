@@ -15,14 +15,15 @@ serves at interactive speed, against a bare Django view measured the same way in
   connection pool, latency from each request's scheduled time (queueing counts), the same
   generator for the portal and the bare view.
 - Ramp: a 1 s closed-loop probe estimates the ceiling; steps of LOAD_STEP_SECONDS (at least 60
-  requests, 6 s at most) at fixed rates from 0.7 of it, up by 1.5 while sustained (down by 0.6
+  requests, 6 s at most) at fixed rates from half of it, up by 1.5 while sustained (down by 0.6
   while not), then halving the gap (geometrically) between the highest sustained rate and the
-  lowest unsustained one while it is over 25%. A rate is sustained
-  when its p99 <= 1 s (LOAD_CAPACITY_P99_MS), with 0 server errors (5xx or no answer), and the
-  server kept up: in the step's second half it answered at least 95% as many requests as it was
-  sent (a short step at a rate above the ceiling can otherwise end before its queue makes p99
-  exceed 1 s). Capacity: the highest sustained rate.
-- Then LOAD_STEADY_SECONDS at half the portal's capacity.
+  lowest unsustained one while it is over 25%. A rate is sustained when its p99 <= 1 s
+  (LOAD_CAPACITY_P99_MS), with 0 server errors (5xx or no answer), and the server kept up: in the
+  step's second half (shifted by the median latency) it answered at least 95% as many requests as
+  it was sent, less one (a short step at a rate above the ceiling can otherwise end before its
+  queue makes p99 exceed 1 s). Capacity: the highest sustained rate.
+- Then LOAD_STEADY_SECONDS (at least 100 requests, 20 s at most) at half the portal's
+  capacity.
 
 Prints both step tables, capacity, bare, ratio and the generator's own CPU time. Asserts, at half
 the capacity, p99 <= LOAD_HALF_P99_MS (300) with 0 server errors and every answer a 200, and a
@@ -73,10 +74,13 @@ STEP_SECONDS = _env("LOAD_STEP_SECONDS", 3)
 # A step lasts STEP_SECONDS, or longer at a low rate so that its p99 rests on enough requests
 # (not merely the slowest one), up to MAX_STEP_SECONDS.
 STEP_REQUESTS, MAX_STEP_SECONDS = 60, 6.0
+# At half the capacity: LOAD_STEADY_SECONDS, or longer at a low rate, so that the asserted p99
+# rests on at least STEADY_REQUESTS requests, up to MAX_STEADY_SECONDS.
 STEADY_SECONDS = _env("LOAD_STEADY_SECONDS", 10)
+STEADY_REQUESTS, MAX_STEADY_SECONDS = 100, 20.0
 CONNECTIONS = int(_env("LOAD_CONNECTIONS", 256))  # the generator's pool, at most
 KEPT_UP = 0.95
-START, UP, DOWN, RESOLUTION, MAX_STEPS = 0.7, 1.5, 0.6, 1.25, 8
+START, UP, DOWN, RESOLUTION, MAX_STEPS = 0.5, 1.5, 0.6, 1.25, 8
 
 USERS = {
     "provider": "admin@contoso-distribution.example",
@@ -313,8 +317,9 @@ def test_capacity_of_the_signed_in_pages_against_a_bare_django_view(servers):
         capacity, portal_steps, _ = await ramp(portal_gen, requests, say)
         half = None
         if capacity:
-            say(f"\nsteady at half the capacity, {STEADY_SECONDS:.0f} s:\n{HEADER}")
-            half = await portal_gen.run(capacity / 2, STEADY_SECONDS, requests)
+            seconds = min(MAX_STEADY_SECONDS, max(STEADY_SECONDS, 2 * STEADY_REQUESTS / capacity))
+            say(f"\nsteady at half the capacity, {seconds:.0f} s:\n{HEADER}")
+            half = await portal_gen.run(capacity / 2, seconds, requests)
             say(_row(half, ""))
         cpu = time.process_time() - cpu
         await bare_gen.close()
