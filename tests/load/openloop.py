@@ -382,9 +382,16 @@ class OpenLoop:
         while time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         elapsed = time.monotonic() - started
-        for transport, client in conns:
+        for _transport, client in conns:
             done += client.done
             client.stop = True
+        # The last answers, so that the next step does not start behind them.
+        drained = time.monotonic() + self.timeout_s
+        while any(c.job is not None and not c.closed for _t, c in conns):
+            if time.monotonic() > drained:
+                break
+            await asyncio.sleep(0.01)
+        for transport, _client in conns:
             transport.close()
         return done / elapsed
 
