@@ -64,9 +64,10 @@ def test_errors_dropped_answers_and_timeouts_count_as_server_errors():
 
 
 def test_latency_runs_from_the_scheduled_time_so_queueing_counts():
-    """A server that answers one request at a time in 50 ms, sent 40 a second for 0.5 s: each
-    answer takes 50 ms once it is served, but requests queue (20 a second served, 40 sent), so
-    the last ones wait about half a second. A closed-loop client would report 50 ms."""
+    """A server that answers one request at a time in 50 ms, sent 40 a second for 0.5 s over
+    one connection: each answer takes 50 ms once it is sent, but requests queue (20 a second
+    served, 40 due), here in the generator, so the last ones wait about half a second. A client
+    that starts the clock when it sends (coordinated omission) would report 50 ms."""
     lock = asyncio.Lock()
 
     async def one_at_a_time(reader, writer):
@@ -83,7 +84,7 @@ def test_latency_runs_from_the_scheduled_time_so_queueing_counts():
     async def run():
         server, port = await _serve(one_at_a_time)
         async with server:
-            gen = OpenLoop(port, timeout_s=5.0)
+            gen = OpenLoop(port, max_connections=1, timeout_s=5.0)
             slow = await gen.run(40, 0.5, [get("/")])
             easy = await gen.run(10, 1.0, [get("/")])
             await gen.close()
