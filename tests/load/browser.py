@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from tests.factories import PASSWORD
@@ -106,11 +107,12 @@ class Browser:
         for _attempt in range(3):
             if not where.startswith("/accounts/2fa/authenticate/"):
                 break
-            # A code typed near the end of its 30 s period may arrive after it (a slow server):
-            # like a person, wait for the next code and type it.
-            if time.time() % 30 > 25:
-                time.sleep(30 - time.time() % 30)
-            code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
+            # A code typed near the end of its period may arrive after it (a slow server): like
+            # a person, wait for the next code and type it. The code is computed as allauth's.
+            period = mfa_settings.TOTP_PERIOD
+            if time.time() % period > period - 5:
+                time.sleep(period - time.time() % period)
+            code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // period))
             status, _body, where = self.post(where, {"code": code})
         assert status == 200 and not where.startswith("/accounts/"), (email, status, where)
 
