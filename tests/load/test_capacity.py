@@ -230,7 +230,7 @@ def page_mix(port: int, secrets: dict[str, str], case_id: int) -> list[Request]:
         browser.close()
         cookies[who] = dict(browser.cookies)
     return [
-        get(path.format(case_id=case_id), cookies[who], label=f"{who} {path.split('?')[0]}")
+        get(path.format(case_id=case_id), cookies[who], label=f"{who} {path}")
         for who, path in PAGES
     ]
 
