@@ -67,7 +67,11 @@ BUDGETS: dict[str, float] = {
     "integration": 165,
     "isolation": 120,
     "fuzz": 70,
-    "load": 60,
+    # Issue 21: the capacity measurement (seed_scale 0.05, about 8 s quiet; two step ramps of
+    # 3-6 s steps; 10-20 s at half the capacity) beside the correctness flows (10 s of browsing
+    # after them): about 100 s on a quiet 2-core machine (estimated from runs at load average
+    # 13-19, where the suite took 245-290 s).
+    "load": 150,
     "bulk": 30,
     "races": 30,
     "scaleout": 150,

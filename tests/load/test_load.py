@@ -1,4 +1,6 @@
-"""Load: 50 simulated users for 30 s against a real server on loopback (issue 10, item 7).
+"""Load, correctness: 50 simulated users at once against a real server on loopback (issue 10, item
+7). How fast the portal is under load is test_capacity.py's to measure; this test proves that
+concurrent users get no server error and that races leave no duplicate.
 
 gunicorn runs the production settings (tests/load/settings.py says what differs and why) on the
 test's PostgreSQL database, with a real Celery worker on Redis sending to an SMTP sink. Each
@@ -12,9 +14,10 @@ short think time until the time is up:
 - reviewers: every reviewer approves the same cases, in the same order, at the same time;
 - provider admins: browse their lists.
 
-Asserts 0 server errors (5xx or dropped connections), a p99 latency within P99_BUDGET_MS, 0
-duplicate relationships or cases, one winner per raced invitation and case. LOAD_USERS and
-LOAD_SECONDS change the size, LOAD_P99_BUDGET_MS the budget."""
+Asserts 0 server errors (5xx or dropped connections), 0 duplicate relationships or cases, one
+winner per raced invitation and case, every enrolment completed and the emails sent by the worker.
+LOAD_USERS and LOAD_SECONDS change the size (the flows run first; LOAD_SECONDS bounds the browsing
+after them), LOAD_REDIS_URL the Redis database (broker and cache, keys and queue of the run)."""
 
 from __future__ import annotations
 
@@ -34,17 +37,10 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-)
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -53,10 +49,11 @@ from enrollment.models import LegalProfile
 from portal.models import Market, Organization, OutboxMessage
 from relationships.models import InvitationStatus, ProviderRelationship, ResellerInvitation
 from tests.enrollment.factories import contact_data, legal_data, support_data
-from tests.factories import PASSWORD, OrganizationFactory, UserFactory, member
+from tests.factories import OrganizationFactory, UserFactory, member
 from tests.figures import report
 from tests.integration.conftest import SinkHandler, _database_url, _free_port, _redis_up
-from tests.load.web import COLLECTSTATIC, GUNICORN, web_env
+from tests.load.browser import Browser, Stats
+from tests.load.web import COLLECTSTATIC, GUNICORN, REDIS_URL, web_env
 from tests.relationships.factories import provider_org, reseller_org
 from tests.verification.factories import submitted_reseller
 from tests.verification.helpers import last_link_key
@@ -65,124 +62,13 @@ from verification.services import case_contact_confirm, case_open
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = int(os.environ.get("LOAD_USERS", "50"))
-SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
-# The p99 latency budget of one request (every hop, sign-in and wizard included). MEASURED_P99_MS
-# is this test inside `make test-all` on the 2-core machine, where the other pytest-xdist worker
-# runs browser and integration tests beside it (load average ~7); the budget is 1.75 times it.
-# Alone on a quiet machine the same run gives p99 1,858 ms (50 users x 30 s, 1,419 requests).
-MEASURED_P99_MS = 5620  # make test-all, 50 users x 60 s: 2,209 requests, p50 1,094 ms
-P99_BUDGET_MS = float(os.environ.get("LOAD_P99_BUDGET_MS", str(1.75 * MEASURED_P99_MS)))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
 MAX_REQUESTS = 40_000  # a bound on the run whatever the machine's speed
 RACERS_PER_INVITATION = 3
 CASES = 10
 
 # serialized_rollback: the reference data (markets, regions) survives other tests' flushes.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-# ---------------------------------------------------------------- the simulated browser
-
-
-@dataclass
-class Stats:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    latencies_ms: list[float] = field(default_factory=list)
-    statuses: Counter = field(default_factory=Counter)
-    server_errors: list[str] = field(default_factory=list)
-    outcomes: Counter = field(default_factory=Counter)
-
-    def record(self, method: str, path: str, status: int, ms: float, note: str = "") -> None:
-        with self.lock:
-            self.latencies_ms.append(ms)
-            self.statuses[status] += 1
-            if status >= 500:
-                self.server_errors.append(f"{status} {method} {path} {note}".strip())
-
-    def total(self) -> int:
-        with self.lock:
-            return len(self.latencies_ms)
-
-    def outcome(self, name: str) -> None:
-        with self.lock:
-            self.outcomes[name] += 1
-
-
-class Browser:
-    """One user's keep-alive connection and cookies; follows redirects; every hop is counted."""
-
-    def __init__(self, port: int, stats: Stats) -> None:
-        self.port = port
-        self.stats = stats
-        self.cookies: dict[str, str] = {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def _send(self, method: str, path: str, body: str | None) -> http.client.HTTPResponse:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        for attempt in (1, 2):
-            try:
-                self.conn.request(method, path, body=body, headers=headers)
-                return self.conn.getresponse()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed an idle keep-alive connection before reading the request.
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str, str]:
-        """(final status, final body, final path), following up to 5 redirects."""
-        body = None
-        if data is not None:
-            body = urlencode({**data, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")})
-        for _hop in range(6):
-            started = time.perf_counter()
-            try:
-                response = self._send(method, path, body)
-                text = response.read().decode("utf-8", "replace")
-            except OSError as exc:  # no answer at all counts as a server error (599)
-                ms = (time.perf_counter() - started) * 1000
-                self.stats.record(method, path, 599, ms, note=repr(exc))
-                return 599, "", path
-            self.stats.record(method, path, response.status, (time.perf_counter() - started) * 1000)
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    if morsel["max-age"] == "0" or not morsel.value:
-                        self.cookies.pop(name, None)
-                    else:
-                        self.cookies[name] = morsel.value
-            location = response.headers.get("Location")
-            if response.status in (301, 302, 303) and location:
-                path = urlsplit(location)._replace(scheme="", netloc="").geturl()
-                method, body = "GET", None
-                continue
-            return response.status, text, path
-        return 0, "", path
-
-    def get(self, path: str) -> tuple[int, str, str]:
-        return self.request("GET", path)
-
-    def post(self, path: str, data: dict) -> tuple[int, str, str]:
-        return self.request("POST", path, data)
-
-    def sign_in(self, email: str, totp_secret: str) -> None:
-        self.get("/accounts/login/")
-        status, _body, where = self.post("/accounts/login/", {"login": email, "password": PASSWORD})
-        for _attempt in range(3):
-            if not where.startswith("/accounts/2fa/authenticate/"):
-                break
-            # A code typed near the end of its 30 s period may arrive after it (a slow server):
-            # like a person, wait for the next code and type it.
-            if time.time() % 30 > 25:
-                time.sleep(30 - time.time() % 30)
-            code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
-            status, _body, where = self.post(where, {"code": code})
-        assert status == 200 and not where.startswith("/accounts/"), (email, status, where)
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 # ---------------------------------------------------------------- data
@@ -351,7 +237,7 @@ def server(transactional_db, tmp_path):
     env = web_env(
         os.environ,
         port=port,
-        redis_url="redis://127.0.0.1:6379/14",
+        redis_url=REDIS_URL,
         queue=f"load-{run}",
         workers=3,
         threads=8,
@@ -421,7 +307,7 @@ def server(transactional_db, tmp_path):
 # ---------------------------------------------------------------- the test
 
 
-def test_fifty_users_get_no_server_error_a_bounded_p99_and_make_no_duplicate(server):
+def test_fifty_users_at_once_get_no_server_error_and_make_no_duplicate(server):
     started = time.monotonic()
     port, sink, logs, ready = server
     plan = build_plan(USERS)
@@ -496,7 +382,7 @@ def test_fifty_users_get_no_server_error_a_bounded_p99_and_make_no_duplicate(ser
     report(
         "load",
         f"{USERS} users x {SECONDS:.0f} s: {total} requests ({total / elapsed:.0f}/s), "
-        f"{server_errors} 5xx, p50 {p50:.0f} ms, p99 {p99:.0f} ms (budget {P99_BUDGET_MS:.0f}), "
+        f"{server_errors} 5xx, p50 {p50:.0f} ms, p99 {p99:.0f} ms (closed loop: see capacity), "
         f"{duplicates} duplicates; "
         f"{enrolled} enrolments, {accepted.count()}/{len(keys)} raced invitations accepted once, "
         f"{len(approvals)}/{len(plan.case_ids)} raced cases approved once; "
@@ -508,10 +394,6 @@ def test_fifty_users_get_no_server_error_a_bounded_p99_and_make_no_duplicate(ser
     assert server_errors == 0, (
         stats.server_errors[:20],
         logs["web"].read_text()[-4000:],
-    )
-    assert p99 <= P99_BUDGET_MS, (
-        f"p99 {p99:.0f} ms over the budget of {P99_BUDGET_MS:.0f} ms (p50 {p50:.0f} ms, "
-        f"{total} requests)"
     )
     assert duplicates == 0
     assert enrolled == len(plan.enrolees)

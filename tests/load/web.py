@@ -4,12 +4,28 @@ settings over loopback HTTP (tests/load/settings.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"]
 COLLECTSTATIC = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
+# Broker and cache of the load suite's processes (each run has its own queue and key prefix).
+REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def deploy_env() -> dict[str, str]:
+    """deploy/production.env, the environment the deployment's web process runs with (the
+    gunicorn worker settings among it: WEB_CONCURRENCY, GUNICORN_THREADS)."""
+    values: dict[str, str] = {}
+    for line in (ROOT / "deploy" / "production.env").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
 
 
 def web_env(
