@@ -43,6 +43,8 @@ SLOW = [
     ("tests/portal/test_cache_outage.py", "integration"),
     # A child process of their own: `manage.py check --deploy`, settings read in a new interpreter.
     ("tests/deploy/", "processes"),
+    # `make run`'s processes on a SQLite file: sign-ins while the worker sends a bulk file.
+    ("tests/embedded/", "embedded"),
     ("tests/portal/test_email_links.py::test_the_local_site_url_follows_port", "processes"),
 ]
 
@@ -65,6 +67,7 @@ BUDGETS: dict[str, float] = {
     "isolation": 120,
     "fuzz": 70,
     "load": 60,
+    "embedded": 60,
     "bulk": 30,
     "races": 30,
     "processes": 15,

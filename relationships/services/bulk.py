@@ -1,8 +1,9 @@
 """Bulk invitations: a provider's CSV of reseller invitations or a reseller's of customer
 invitations. Checked and stored as a draft the sender reviews; confirmed, it is sent by a task
-in chunks through the single-invitation services (the same rules and refusals as one
-invitation typed in the form), each chunk one transaction that also moves the progress
-counters, so a page reload shows where it is and a crashed chunk is redone whole."""
+through the single-invitation services (the same rules and refusals as one invitation typed
+in the form), each row one short transaction that also moves the progress counters, so a page
+reload shows where it is, a crash redoes only the row it was in, and the web is never kept
+waiting behind a whole file (on SQLite a transaction holds the whole database)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from portal.audit import audit_record, notify
 from portal.dispatch import task_queue
 from portal.models import Membership
 from portal.notices import Notice
+from portal.outbox import outbox_drains_batched
 from portal.policy import Action, require
 from portal.ratelimit import rate_limit_consume
+from portal.turns import WriterTurns
 
 from ..bulk_csv import MAX_BYTES, check_file, printable
 from ..events import AuditType
@@ -185,57 +188,83 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
         row.status, row.message, row.invitation_id = Row.Status.SENT, "", invitation.pk
 
 
-def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
-    """Send the next `chunk` waiting rows in one transaction and move the counters; True while
-    rows remain. Rows already sent are never waiting again, so a rerun sends nothing twice."""
+def _batch_finish(*, batch_id: int) -> None:
+    """No row is waiting: the batch is done (once), with its audit event and notice."""
     with transaction.atomic():
         batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
         if batch is None or batch.status in (Batch.Status.DRAFT, Batch.Status.DONE):
-            return False
-        rows = list(
-            Row.objects.filter(batch=batch, status=Row.Status.WAITING).order_by("line")[:chunk]
+            return
+        if Row.objects.filter(batch=batch, status=Row.Status.WAITING).exists():
+            return  # another run is still sending: it finishes the batch
+        batch.status = Batch.Status.DONE
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+        audit_record(
+            type=AuditType.BULK_INVITATIONS_FINISHED,
+            organization=batch.organization,
+            batch=batch.pk,
+            sent=batch.sent,
+            not_sent=batch.not_sent + batch.invalid_rows,
         )
-        if not rows:
-            batch.status = Batch.Status.DONE
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "finished_at"])
-            audit_record(
-                type=AuditType.BULK_INVITATIONS_FINISHED,
-                organization=batch.organization,
-                batch=batch.pk,
-                sent=batch.sent,
-                not_sent=batch.not_sent + batch.invalid_rows,
-            )
-            notify(
-                organization=batch.organization,
-                message=Notice(
-                    gettext_noop(
-                        "Your file %(file)s is sent: %(sent)s invitations sent, %(not)s not."
-                    ),
-                    {
-                        "file": batch.filename,
-                        "sent": batch.sent,
-                        "not": batch.not_sent + batch.invalid_rows,
-                    },
-                ),
-                link=f"/bulk-invitations/{batch.pk}/",
-            )
-            return False
-        membership = (
-            Membership.objects.select_related("organization", "user")
-            .filter(organization_id=batch.organization_id, user_id=batch.created_by_id)
-            .first()
+        notify(
+            organization=batch.organization,
+            message=Notice(
+                gettext_noop("Your file %(file)s is sent: %(sent)s invitations sent, %(not)s not."),
+                {
+                    "file": batch.filename,
+                    "sent": batch.sent,
+                    "not": batch.not_sent + batch.invalid_rows,
+                },
+            ),
+            link=f"/bulk-invitations/{batch.pk}/",
         )
-        for row in rows:
-            _send_row(membership, batch, row)
-        Row.objects.bulk_update(rows, ["status", "message", "invitation_id"])
-        sent = sum(row.status == Row.Status.SENT for row in rows)
+
+
+def _row_send(*, membership: Membership | None, batch: Batch, row_id: int) -> None:
+    """One row in one short transaction: its invitation (and email row), the row's outcome and
+    the batch's counters commit together, so a crash leaves the row waiting, never half sent.
+    The row is locked and checked still waiting, so two runs never send it twice."""
+    with transaction.atomic():
+        row = Row.objects.select_for_update().filter(pk=row_id, status=Row.Status.WAITING).first()
+        if row is None:  # another run sent it
+            return
+        _send_row(membership, batch, row)
+        row.save(update_fields=["status", "message", "invitation_id"])
+        sent = int(row.status == Row.Status.SENT)
         Batch.objects.filter(pk=batch.pk).update(
             status=Batch.Status.RUNNING,
-            processed=F("processed") + len(rows),
+            processed=F("processed") + 1,
             sent=F("sent") + sent,
-            not_sent=F("not_sent") + (len(rows) - sent),
+            not_sent=F("not_sent") + (1 - sent),
         )
+
+
+def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
+    """Send the next `chunk` waiting rows, each in its own short transaction (the web keeps
+    writing meanwhile: on SQLite one transaction at a time holds the database), pausing now
+    and then on SQLite for waiting writers (portal/turns.py); True while rows remain. Rows
+    already sent are never waiting again, so a rerun sends nothing twice."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status in (Batch.Status.DRAFT, Batch.Status.DONE):
+        return False
+    row_ids = list(
+        Row.objects.filter(batch=batch, status=Row.Status.WAITING)
+        .order_by("line")
+        .values_list("pk", flat=True)[:chunk]
+    )
+    if not row_ids:
+        _batch_finish(batch_id=batch_id)
+        return False
+    membership = (
+        Membership.objects.select_related("organization", "user")
+        .filter(organization_id=batch.organization_id, user_id=batch.created_by_id)
+        .first()
+    )
+    turns = WriterTurns()
+    with outbox_drains_batched():  # one drain for the chunk's emails, not one per row
+        for row_id in row_ids:
+            _row_send(membership=membership, batch=batch, row_id=row_id)
+            turns.take()
     return True
 
 
