@@ -127,7 +127,7 @@ def test_one_transaction_queues_one_drain_that_sends_everything(
     assert OutboxMessage.objects.filter(status="sent", sent_at__isnull=False).count() == 5
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_of_many_short_transactions_queues_one_drain_at_its_end(monkeypatch):
     # A bulk file commits a row per transaction: its emails are sent by one drain, not one each.
     queued = []
