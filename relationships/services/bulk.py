@@ -1,7 +1,7 @@
 """Bulk invitations: a provider's CSV of reseller invitations or a reseller's of customer
 invitations. Checked and stored as a draft the sender reviews; confirmed, it is sent by a task
 through the single-invitation services (the same rules and refusals as one invitation typed
-in the form), in short transactions (a fifth of a second of rows each) that also move the
+in the form), in short transactions (half a second of rows each) that also move the
 progress counters, so a page reload shows where it is, a crash redoes only the rows of its
 transaction, and the web is never kept waiting behind a whole file (on SQLite a transaction
 holds the whole database)."""
@@ -43,8 +43,8 @@ CHUNK = 250
 # A transaction of the sending lasts about this long (then commits and starts the next): a
 # request waiting for SQLite's write lock waits no longer, and commits stay few (one per row
 # would make the send slower).
-STEP_SECONDS = 0.2
-STEP_ROWS = 50  # at most this many rows in one transaction
+STEP_SECONDS = 0.5
+STEP_ROWS = 100  # at most this many rows in one transaction
 MAX_UPLOAD_READ = MAX_BYTES + 1  # read one byte more than allowed, to tell "too large"
 ACTIONS: dict[str, Action] = {
     Batch.Kind.RESELLER: Action.INVITE_RESELLER,
