@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record_for
 from portal.models import Membership, Organization, User
 from portal.policy import Action, require, require_member
+from portal.turns import WriterTurns
 from relationships.services.orders import order_customer_relationship
 
 from . import emails
@@ -509,6 +510,7 @@ def subscriptions_sweep_due(*, batch_size: int = 200, max_batches: int = 50) -> 
     now = timezone.now()
     done = 0
     failed: set[int] = set()
+    turns = WriterTurns()
     for _batch in range(max_batches):
         with transaction.atomic():
             due = list(
@@ -534,4 +536,5 @@ def subscriptions_sweep_due(*, batch_size: int = 200, max_batches: int = 50) -> 
                 done += 1
             else:
                 failed.add(pk)  # taken by another worker: not ours this run
+            turns.take()
     return done

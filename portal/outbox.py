@@ -23,7 +23,8 @@ import re
 import secrets
 import smtplib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from email.header import Header
@@ -143,10 +144,33 @@ def _kick_drain() -> None:
     queue_drain()
 
 
+# Inside `outbox_drains_batched()`: whether a message was written (one drain at the end).
+_batched: ContextVar[list[bool] | None] = ContextVar("outbox_batched", default=None)
+
+
+@contextmanager
+def outbox_drains_batched() -> Iterator[None]:
+    """Messages written by the many short transactions of one job (a bulk file sends a row per
+    transaction) queue one drain when the block ends, not one per transaction: the drain takes
+    every due row, and the sweeper queues one every minute should this one be lost."""
+    token = _batched.set([False])
+    try:
+        yield
+    finally:
+        written = _batched.get()
+        _batched.reset(token)
+        if written and written[0]:
+            queue_drain()
+
+
 def _drain_on_commit() -> None:
     """One drain per transaction, however many messages it writes: the drain takes every due
     row. (A callback dropped by a rolled-back savepoint is gone from `run_on_commit`, so the
     next write registers it again.)"""
+    batched = _batched.get()
+    if batched is not None:
+        batched[0] = True
+        return
     conn = transaction.get_connection()
     if conn.in_atomic_block and any(entry[1] is _kick_drain for entry in conn.run_on_commit):
         return

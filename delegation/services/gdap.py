@@ -28,6 +28,7 @@ from portal.policy import (
     require_member,
     require_privileged_change,
 )
+from portal.turns import WriterTurns
 from relationships.models import CustomerRelationship
 from relationships.selectors import customer_rows
 
@@ -495,4 +496,9 @@ def gdap_sweep_due(*, now: datetime | None = None, limit: int = 500) -> int:
         .order_by("next_action_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for pk in due_ids if _sweep_one(pk, now))
+    changed = 0
+    turns = WriterTurns()
+    for pk in due_ids:
+        changed += _sweep_one(pk, now)
+        turns.take()
+    return changed

@@ -123,11 +123,24 @@ DATABASES = {
         env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
     )
 }
+# How long a write waits for SQLite's lock before it fails with "database is locked": many
+# times the longest transaction a job holds (the web's and the jobs' transactions are short;
+# long jobs pause between them, portal/turns.py).
+SQLITE_BUSY_TIMEOUT_SECONDS = env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20.0)
+# A long job on SQLite (a bulk file, a sweep) pauses this long after writing this long, so a
+# request waiting for the lock gets it (longer than SQLite's 100 ms busy-handler poll).
+SQLITE_JOB_WRITE_SECONDS = env.float("SQLITE_JOB_WRITE_SECONDS", default=0.5)
+SQLITE_JOB_PAUSE_SECONDS = env.float("SQLITE_JOB_PAUSE_SECONDS", default=0.12)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
+        # BEGIN IMMEDIATE: a transaction takes the write lock when it begins, waiting for it
+        # under the busy timeout, instead of failing at once when a read turns into a write.
         "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL;"
+            "PRAGMA journal_mode=WAL;"
+            f" PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)};"
+            " PRAGMA synchronous=NORMAL;"
         ),
     }
 else:

@@ -1,10 +1,14 @@
 """Bulk invitations: a provider's CSV of reseller invitations or a reseller's of customer
 invitations. Checked and stored as a draft the sender reviews; confirmed, it is sent by a task
-in chunks through the single-invitation services (the same rules and refusals as one
-invitation typed in the form), each chunk one transaction that also moves the progress
-counters, so a page reload shows where it is and a crashed chunk is redone whole."""
+through the single-invitation services (the same rules and refusals as one invitation typed
+in the form), in short transactions (half a second of rows each) that also move the
+progress counters, so a page reload shows where it is, a crash redoes only the rows of its
+transaction, and the web is never kept waiting behind a whole file (on SQLite a transaction
+holds the whole database)."""
 
 from __future__ import annotations
+
+import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,8 +21,10 @@ from portal.audit import audit_record, notify
 from portal.dispatch import task_queue
 from portal.models import Membership
 from portal.notices import Notice
+from portal.outbox import outbox_drains_batched
 from portal.policy import Action, require
 from portal.ratelimit import rate_limit_consume
+from portal.turns import WriterTurns
 
 from ..bulk_csv import MAX_BYTES, check_file, printable
 from ..events import AuditType
@@ -34,6 +40,11 @@ from .reseller_invitations import reseller_invitation_create
 Batch = BulkInvitationBatch
 Row = BulkInvitationRow
 CHUNK = 250
+# A transaction of the sending lasts about this long (then commits and starts the next): a
+# request waiting for SQLite's write lock waits no longer, and commits stay few (one per row
+# would make the send slower).
+STEP_SECONDS = 0.5
+STEP_ROWS = 100  # at most this many rows in one transaction
 MAX_UPLOAD_READ = MAX_BYTES + 1  # read one byte more than allowed, to tell "too large"
 ACTIONS: dict[str, Action] = {
     Batch.Kind.RESELLER: Action.INVITE_RESELLER,
@@ -185,57 +196,103 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
         row.status, row.message, row.invitation_id = Row.Status.SENT, "", invitation.pk
 
 
-def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
-    """Send the next `chunk` waiting rows in one transaction and move the counters; True while
-    rows remain. Rows already sent are never waiting again, so a rerun sends nothing twice."""
+def _batch_finish(*, batch_id: int) -> None:
+    """No row is waiting: the batch is done (once), with its audit event and notice."""
     with transaction.atomic():
         batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
         if batch is None or batch.status in (Batch.Status.DRAFT, Batch.Status.DONE):
-            return False
-        rows = list(
-            Row.objects.filter(batch=batch, status=Row.Status.WAITING).order_by("line")[:chunk]
+            return
+        if Row.objects.filter(batch=batch, status=Row.Status.WAITING).exists():
+            return  # another run is still sending: it finishes the batch
+        batch.status = Batch.Status.DONE
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+        audit_record(
+            type=AuditType.BULK_INVITATIONS_FINISHED,
+            organization=batch.organization,
+            batch=batch.pk,
+            sent=batch.sent,
+            not_sent=batch.not_sent + batch.invalid_rows,
         )
-        if not rows:
-            batch.status = Batch.Status.DONE
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "finished_at"])
-            audit_record(
-                type=AuditType.BULK_INVITATIONS_FINISHED,
-                organization=batch.organization,
-                batch=batch.pk,
-                sent=batch.sent,
-                not_sent=batch.not_sent + batch.invalid_rows,
-            )
-            notify(
-                organization=batch.organization,
-                message=Notice(
-                    gettext_noop(
-                        "Your file %(file)s is sent: %(sent)s invitations sent, %(not)s not."
-                    ),
-                    {
-                        "file": batch.filename,
-                        "sent": batch.sent,
-                        "not": batch.not_sent + batch.invalid_rows,
-                    },
-                ),
-                link=f"/bulk-invitations/{batch.pk}/",
-            )
-            return False
-        membership = (
-            Membership.objects.select_related("organization", "user")
-            .filter(organization_id=batch.organization_id, user_id=batch.created_by_id)
-            .first()
+        notify(
+            organization=batch.organization,
+            message=Notice(
+                gettext_noop("Your file %(file)s is sent: %(sent)s invitations sent, %(not)s not."),
+                {
+                    "file": batch.filename,
+                    "sent": batch.sent,
+                    "not": batch.not_sent + batch.invalid_rows,
+                },
+            ),
+            link=f"/bulk-invitations/{batch.pk}/",
         )
-        for row in rows:
+
+
+def _step_send(*, membership: Membership | None, batch: Batch, row_ids: list[int]) -> int:
+    """One short transaction: send the rows of `row_ids` still waiting (locked, so two runs
+    never send one twice), stopping once it has run STEP_SECONDS; their invitations, email
+    rows, outcomes and the batch's counters commit together (a crash leaves them waiting,
+    never half sent). Returns how many of `row_ids` it went through."""
+    with transaction.atomic():
+        began = time.monotonic()
+        rows = {
+            row.pk: row
+            for row in Row.objects.select_for_update().filter(
+                pk__in=row_ids, status=Row.Status.WAITING
+            )
+        }
+        done: list[Row] = []
+        went_through = 0
+        for row_id in row_ids:
+            went_through += 1
+            row = rows.get(row_id)
+            if row is None:  # another run sent it
+                continue
             _send_row(membership, batch, row)
-        Row.objects.bulk_update(rows, ["status", "message", "invitation_id"])
-        sent = sum(row.status == Row.Status.SENT for row in rows)
-        Batch.objects.filter(pk=batch.pk).update(
-            status=Batch.Status.RUNNING,
-            processed=F("processed") + len(rows),
-            sent=F("sent") + sent,
-            not_sent=F("not_sent") + (len(rows) - sent),
-        )
+            done.append(row)
+            if time.monotonic() - began >= STEP_SECONDS:
+                break
+        if done:
+            Row.objects.bulk_update(done, ["status", "message", "invitation_id"])
+            sent = sum(row.status == Row.Status.SENT for row in done)
+            Batch.objects.filter(pk=batch.pk).update(
+                status=Batch.Status.RUNNING,
+                processed=F("processed") + len(done),
+                sent=F("sent") + sent,
+                not_sent=F("not_sent") + (len(done) - sent),
+            )
+    return went_through
+
+
+def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
+    """Send the next `chunk` waiting rows in short transactions of about STEP_SECONDS each
+    (the web keeps writing meanwhile: on SQLite one transaction holds the whole database),
+    pausing now and then on SQLite for waiting writers (portal/turns.py); True while rows
+    remain. Rows already sent are never waiting again, so a rerun sends nothing twice."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status in (Batch.Status.DRAFT, Batch.Status.DONE):
+        return False
+    row_ids = list(
+        Row.objects.filter(batch=batch, status=Row.Status.WAITING)
+        .order_by("line")
+        .values_list("pk", flat=True)[:chunk]
+    )
+    if not row_ids:
+        _batch_finish(batch_id=batch_id)
+        return False
+    membership = (
+        Membership.objects.select_related("organization", "user")
+        .filter(organization_id=batch.organization_id, user_id=batch.created_by_id)
+        .first()
+    )
+    turns = WriterTurns()
+    with outbox_drains_batched():  # one drain for the chunk's emails, not one per step
+        while row_ids:
+            went_through = _step_send(
+                membership=membership, batch=batch, row_ids=row_ids[:STEP_ROWS]
+            )
+            row_ids = row_ids[went_through:]
+            turns.take()
     return True
 
 

@@ -18,6 +18,7 @@ from portal.outbox import (
     message_id_header,
     outbox_deliver,
     outbox_drain,
+    outbox_drains_batched,
     outbox_due_count,
     outbox_due_ids,
     outbox_enqueue,
@@ -124,6 +125,21 @@ def test_one_transaction_queues_one_drain_that_sends_everything(
     assert (claimed, retry_in, more) == (5, None, False)
     assert len(mail.outbox) == 5
     assert OutboxMessage.objects.filter(status="sent", sent_at__isnull=False).count() == 5
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_job_of_many_short_transactions_queues_one_drain_at_its_end(monkeypatch):
+    # A bulk file commits a row per transaction: its emails are sent by one drain, not one each.
+    queued = []
+    monkeypatch.setattr("portal.outbox.queue_drain", lambda countdown=None: queued.append(1))
+    with outbox_drains_batched():
+        for n in range(5):
+            with transaction.atomic():
+                _enqueue(f"row-{n}")
+        assert queued == []
+    assert len(queued) == 1
+    assert outbox_drain()[0] == 5
+    assert len(mail.outbox) == 5
 
 
 @override_settings(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from portal.audit import notify
 from portal.models import Membership, Organization
 from portal.notices import Notice
+from portal.turns import WriterTurns
 
 from ..emails import email_verification_admins
 from ..models import PARTNER_WAIT_STATUSES, CaseEvent, VerificationCase
@@ -132,9 +133,11 @@ def verification_sweep_due(*, now: datetime | None = None, limit: int = 200) -> 
         .values_list("pk", flat=True)[:limit]
     )
     changed = 0
+    turns = WriterTurns()
     for case_id in due_ids:
         if _sweep_one(case_id, now):
             changed += 1
+        turns.take()
     return changed
 
 
