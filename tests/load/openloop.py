@@ -23,7 +23,10 @@ import contextlib
 import math
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,14 @@ def get(path: str, cookies: dict[str, str] | None = None, label: str = "") -> Re
     if cookies:
         lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
     return Request(label or path, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+
+
+def run_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own: the xdist worker that runs the load suite may have
+    run browser tests before, and Playwright's sync API leaves an event loop running in the
+    main thread (asyncio.run refuses to start there)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

@@ -56,7 +56,7 @@ from portal.models import User
 from tests.figures import report
 from tests.integration.conftest import _database_url, _free_port, _redis_up
 from tests.load.browser import Browser, Stats
-from tests.load.openloop import OpenLoop, Request, Step, get, percentile
+from tests.load.openloop import OpenLoop, Request, Step, get, percentile, run_loop
 from tests.load.web import COLLECTSTATIC, GUNICORN, REDIS_URL, ROOT, deploy_env, web_env
 from verification.models import VerificationCase
 
@@ -330,7 +330,7 @@ def test_capacity_of_the_signed_in_pages_against_a_bare_django_view(servers):
         return warm_bare, warm_portal, bare, bare_steps, capacity, portal_steps, half, cpu
 
     loaded = time.monotonic()
-    warm_bare, warm_portal, bare, bare_steps, capacity, portal_steps, half, gen_cpu = asyncio.run(
+    warm_bare, warm_portal, bare, bare_steps, capacity, portal_steps, half, gen_cpu = run_loop(
         measure()
     )
     load_seconds = time.monotonic() - loaded

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.load.openloop import OpenLoop, get
+from tests.load.openloop import OpenLoop, get, run_loop
 
 
 async def _serve(handler):
@@ -50,7 +50,7 @@ def test_errors_dropped_answers_and_timeouts_count_as_server_errors():
             await gen.close()
             return step
 
-    step = asyncio.run(run())
+    step = run_loop(run())
     assert step.sent == 20
     assert step.label_statuses == {
         ("/ok", 200): 4,
@@ -90,7 +90,7 @@ def test_latency_runs_from_the_scheduled_time_so_queueing_counts():
             await gen.close()
             return slow, easy
 
-    slow, easy = asyncio.run(run())
+    slow, easy = run_loop(run())
     assert slow.statuses == {200: 20} and easy.statuses == {200: 10}
     assert slow.p99 > 400, slow.p99  # 0.5 s of requests served in ~1 s: the queue counts
     assert not slow.sustained(p99_ms=1000, kept_up=0.95)  # within 1 s, but it fell behind
