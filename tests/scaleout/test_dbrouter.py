@@ -104,7 +104,7 @@ def test_list_pages_and_exports_read_their_rows_from_the_replica(replica_on, pro
         # replica: from the request-context cache (portal/request_context.py) or the primary.
         asking = (
             "django_session",
-            '"portal_user"',
+            f'WHERE "portal_user"."id" = {admin.user_id}',
             f'"portal_membership"."user_id" = {admin.user_id}',
         )
         assert not [sql for sql in replica if any(table in sql for table in asking)], path
