@@ -1,5 +1,5 @@
-"""In-process CPU of every bench page: queries and median ms over N warm requests, optionally
-with a cProfile of one page. Runs under production settings like bench/run's django_side.
+"""In-process CPU of every bench page: queries, median wall and CPU (this process, the database
+excluded) ms over N warm requests, optionally with a cProfile of one page. Runs under production settings like bench/run's django_side.
 
     DATABASE_URL=postgres://…/portal_flat_bench .venv/bin/python bench/page_cpu.py [-n 20]
         [--only LABEL_PART] [--profile LABEL_PART] [--sort tottime]
@@ -55,7 +55,7 @@ def main() -> int:
         specs = [s for s in specs if any(o in s["label"] for o in args.only)]
     users = {u.email: u for u in User.objects.filter(email__in=set(USERS.values()))}
     clients: dict[str, Client] = {}
-    print(f"{'page':48} {'st':>3} {'q':>3} {'median ms':>10} {'min ms':>8}")
+    print(f"{'page':48} {'st':>3} {'q':>3} {'median ms':>10} {'min ms':>8} {'cpu ms':>7}")
     for spec in specs:
         client = clients.get(spec["user"])
         if client is None:
@@ -90,14 +90,16 @@ def main() -> int:
             profiler.disable()
             name = "".join(c if c.isalnum() else "_" for c in spec["label"]).strip("_")
             profiler.dump_stats(Path(args.dump) / f"{name}.prof")
-        timings = []
+        timings, cpu = [], []
         for _ in range(args.n):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             request()
             timings.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
         print(
             f"{spec['label'][:48]:48} {response.status_code:>3} {len(queries):>3}"
-            f" {statistics.median(timings):>10.1f} {min(timings):>8.1f}",
+            f" {statistics.median(timings):>10.1f} {min(timings):>8.1f}"
+            f" {statistics.median(cpu):>7.1f}",
             flush=True,
         )
     return 0
