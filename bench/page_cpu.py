@@ -1,5 +1,6 @@
 """In-process CPU of every bench page: queries, median wall and CPU (this process, the database
-excluded) ms over N warm requests, optionally with a cProfile of one page. Runs under production settings like bench/run's django_side.
+excluded) ms over N warm requests, optionally with a cProfile of one page (--profile) or one
+profile file per page (--dump). Runs under production settings like bench/run's django_side.
 
     DATABASE_URL=postgres://…/portal_flat_bench .venv/bin/python bench/page_cpu.py [-n 20]
         [--only LABEL_PART] [--profile LABEL_PART] [--sort tottime]
