@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -34,18 +36,34 @@ REGION_NAMES = {
 }
 
 
+# language → ISO code → name. django-countries translates a name through the whole gettext
+# fallback chain on every call (a page of 25 rows, or a list of 242 markets, named them again on
+# every request): a name is the same for the life of the process, so it is looked up once.
+_COUNTRY_NAMES: dict[str | None, dict[str, str]] = {}
+_REGION_NAMES: dict[str | None, dict[str, str]] = {}
+
+
 def country_name(code: str | None, fallback: str = "") -> str:
     """The country's name in the active language; `fallback` (the table's English name) for a
     code the library doesn't know (Kosovo, XK)."""
     if not code:
         return fallback
-    return str(countries.name(code)) or fallback or code
+    names = _COUNTRY_NAMES.setdefault(get_language(), {})
+    name = names.get(code)
+    if name is None:
+        name = names[code] = str(countries.name(code))
+    return name or fallback or code
 
 
 def region_name(name: str) -> str:
-    return str(REGION_NAMES.get(name, name))
+    names = _REGION_NAMES.setdefault(get_language(), {})
+    found = names.get(name)
+    if found is None:
+        found = names[name] = str(REGION_NAMES.get(name, name))
+    return found
 
 
+@lru_cache(maxsize=8192)
 def sort_key(text: str) -> str:
     """Alphabetical order as a reader expects it: accents and case don't move a name
     (Åland Islands between Albania and Algeria, Émirats with the Es)."""

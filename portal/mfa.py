@@ -73,11 +73,12 @@ def _cached_mfa_state(request: HttpRequest, user: User) -> tuple[bool, bool]:
     return state
 
 
-def mfa_setup_required(user: User) -> bool:
-    """True when this user must have a second factor and has none yet (one query)."""
+def mfa_setup_required(user: User, request: HttpRequest | None = None) -> bool:
+    """True when this user must have a second factor and has none yet (one query; none when
+    `request`'s context cache already holds the answer, as the middleware left it)."""
     if not settings.PORTAL_REQUIRE_MFA or not user.is_authenticated:
         return False
-    must, has = _mfa_state(user)
+    must, has = _cached_mfa_state(request, user) if request is not None else _mfa_state(user)
     return must and not has
 
 

@@ -7,6 +7,7 @@ customers resellers share with it while both relationships are active) and `prov
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -47,11 +48,23 @@ def invitation_by_key(key: str) -> ResellerInvitation | CustomerInvitation | Non
     return None
 
 
+def markets_by_region(*, region_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """The markets of these regions as (ISO code, English name) pairs per region id, in one
+    query of plain rows (a directory page lists up to every country of the world per
+    provider: no model instance per country)."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    ids = set(region_ids)
+    if ids:
+        rows = Market.objects.filter(region_id__in=ids).order_by("name")
+        for region_id, code, name in rows.values_list("region_id", "code", "name"):
+            found.setdefault(region_id, []).append((code, name))
+    return found
+
+
 def provider_directory(*, search: str = "", region_id: int | None = None) -> QuerySet:
     """Every provider's directory entry, readable by any reseller (public within the portal)."""
     qs = ProviderProfile.objects.select_related("organization").prefetch_related(
-        Prefetch("regions", queryset=Region.objects.order_by("name")),
-        Prefetch("regions__markets", queryset=Market.objects.order_by("name")),
+        Prefetch("regions", queryset=Region.objects.order_by("name"))
     )
     # The open providers as a semi-join served by the (kind, status) index: as a join filter,
     # PostgreSQL walked all ~270,000 organizations in id order to find the ~300 providers.

@@ -6,9 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
-from portal.countries import sort_key
+from portal.countries import country_name, sort_key
 from portal.forms import clean_query_text
-from portal.models import Market
 from portal.paging import bounded_page
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
@@ -32,22 +31,26 @@ class FindProviderView(TenantViewMixin, View):
         page = bounded_page(qs, request.GET.get("page"), per_page=self.paginate_by)
         own_region = self.organization.country.region if self.organization.country else None
         # A country's name in the reader's language and its sort key, once per country for the
-        # whole page: the providers' regions repeat the same countries, and naming one
-        # (django-countries, translated) cost more than the rest of the page's rendering.
+        # whole page: the providers' regions repeat the same countries.
         labels: dict[str, tuple[str, str]] = {}
 
-        def label(market: Market) -> tuple[str, str]:
-            found = labels.get(market.code)
+        def label(market: tuple[str, str]) -> tuple[str, str]:
+            found = labels.get(market[0])
             if found is None:
-                name = market.display_name
-                found = labels[market.code] = (sort_key(name), name)
+                name = country_name(market[0], market[1])
+                found = labels[market[0]] = (sort_key(name), name)
             return found
 
+        profiles = list(page.object_list)
+        regions_of = {profile.pk: list(profile.regions.all()) for profile in profiles}
+        markets_of = selectors.markets_by_region(
+            region_ids=(region.pk for regions in regions_of.values() for region in regions)
+        )
         entries = []
-        for profile in page.object_list:
-            regions = list(profile.regions.all())
+        for profile in profiles:
+            regions = regions_of[profile.pk]
             markets = sorted(
-                (m for region in regions for m in region.markets.all()),
+                (m for region in regions for m in markets_of.get(region.pk, [])),
                 key=lambda m: label(m)[0],
             )
             entries.append(

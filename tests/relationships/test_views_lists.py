@@ -1,9 +1,13 @@
 import csv
+import html
 import io
+import re
 
 import pytest
+from django.utils import translation
 
-from portal.models import Region
+from portal.countries import sort_key
+from portal.models import Market, Region
 from relationships.models import (
     CustomerRelationship,
     ProviderRelationship,
@@ -41,6 +45,28 @@ def test_directory_shows_name_regions_countries_contact_and_description(client_f
     assert f'href="mailto:partners@{provider.primary_domain}"' in text
     assert "distributes cloud services" in text
     assert "Available in your region" in text
+
+
+def test_directory_lists_every_country_of_a_providers_regions_in_the_readers_order(client_for):
+    europe = Region.objects.get(name="Europe")
+    us = Region.objects.get(name="United States")
+    provider_org(legal_name="Contoso Distribution", regions=[europe, us])
+    provider_org(legal_name="Fabrikam Supply", regions=[us])
+    reader = member(reseller_org())
+    client = client_for(reader)
+    for language in ("en", "it"):
+        reader.user.language = language
+        reader.user.save()
+        text = client.get("/find-a-provider/").text
+        with translation.override(language):
+            both = sorted(
+                (m.display_name for m in Market.objects.filter(region__in=[europe, us])),
+                key=sort_key,
+            )
+            one = sorted((m.display_name for m in Market.objects.filter(region=us)), key=sort_key)
+        lists = re.findall(r"</summary>([^<]*)</details>", text)
+        assert [html.unescape(t) for t in lists] == [", ".join(both), ", ".join(one)]
+        assert len(both) > 20 and (language == "en") == ("Italy" in both)
 
 
 def test_provider_outside_resellers_region_is_shown_unavailable_with_the_reason(client_for):

@@ -128,6 +128,22 @@ def test_reviewers_without_mfa_are_sent_to_set_it_up_when_required(
     assert client_for(reviewer_member).get("/review/").status_code == 200
 
 
+def test_a_warm_review_page_does_not_ask_again_for_the_second_factor(
+    client_for, reviewer_member, settings
+):
+    """The middleware's answer (kept in the request context cache) serves the queue's own check:
+    once warm, a page of the queue reads no authenticator."""
+    settings.PORTAL_REQUIRE_MFA = True
+    Authenticator.objects.create(
+        user=reviewer_member.user, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
+    client = client_for(reviewer_member)
+    assert client.get("/review/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/review/").status_code == 200
+    assert not [q for q in queries.captured_queries if "mfa_authenticator" in q["sql"]]
+
+
 def test_reviewers_without_mfa_get_in_when_not_required(client_for, reviewer_member, settings):
     settings.PORTAL_REQUIRE_MFA = False
     assert client_for(reviewer_member).get("/review/").status_code == 200

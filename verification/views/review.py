@@ -77,7 +77,7 @@ class ReviewerViewMixin(TenantViewMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any):
         # The portal-wide rule (portal/mfa.py) already stops them in its middleware; checked
         # here too so the cross-tenant queue never depends on the middleware list alone.
-        if mfa_setup_required(request.user):  # type: ignore[arg-type]
+        if mfa_setup_required(request.user, request):  # type: ignore[arg-type]
             return redirect_to_mfa_setup(request)
         return super().dispatch(request, *args, **kwargs)
 

@@ -1,0 +1,110 @@
+"""In-process CPU of every bench page: queries, median wall and CPU (this process, the database
+excluded) ms over N warm requests, optionally with a cProfile of one page (--profile) or one
+profile file per page (--dump). Runs under production settings like bench/run's django_side.
+
+    DATABASE_URL=postgres://…/portal_flat_bench .venv/bin/python bench/page_cpu.py [-n 20]
+        [--only LABEL_PART] [--profile LABEL_PART] [--sort tottime]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DJANGO_SECURE_HSTS_SECONDS", "0")
+os.environ.setdefault("PORTAL_LOCAL_HTTP", "0")
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/9")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=20)
+    parser.add_argument("--only", action="append", default=[])
+    parser.add_argument("--profile")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--lines", type=int, default=45)
+    parser.add_argument("--dump", help="a directory: one cProfile file per page")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import django_side
+    from bench.main import PAGES, USERS, page_specs
+    from portal.models import User
+
+    ids = django_side.prepare(list(USERS.values()))
+    specs = page_specs(PAGES, ids)
+    specs = [s for s in specs if "export.csv" not in s["path"]]
+    if args.only:
+        specs = [s for s in specs if any(o in s["label"] for o in args.only)]
+    users = {u.email: u for u in User.objects.filter(email__in=set(USERS.values()))}
+    clients: dict[str, Client] = {}
+    print(f"{'page':48} {'st':>3} {'q':>3} {'median ms':>10} {'min ms':>8} {'cpu ms':>7}")
+    for spec in specs:
+        client = clients.get(spec["user"])
+        if client is None:
+            client = clients[spec["user"]] = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(users[spec["user"]])
+
+        def request(client=client, spec=spec):
+            if spec["method"] == "POST":
+                return client.post(spec["path"], spec.get("data") or {})
+            return client.get(spec["path"])
+
+        request()
+        with CaptureQueriesContext(connection) as captured:
+            response = request()
+        queries = [
+            q
+            for q in captured.captured_queries
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))
+        ]
+        if args.profile and args.profile in spec["label"]:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.n):
+                request()
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
+        if args.dump:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.n):
+                request()
+            profiler.disable()
+            name = "".join(c if c.isalnum() else "_" for c in spec["label"]).strip("_")
+            profiler.dump_stats(Path(args.dump) / f"{name}.prof")
+        timings, cpu = [], []
+        for _ in range(args.n):
+            t0, c0 = time.perf_counter(), time.process_time()
+            request()
+            timings.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        print(
+            f"{spec['label'][:48]:48} {response.status_code:>3} {len(queries):>3}"
+            f" {statistics.median(timings):>10.1f} {min(timings):>8.1f}"
+            f" {statistics.median(cpu):>7.1f}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
