@@ -157,6 +157,7 @@ def test_a_prepared_export_has_every_row_in_the_requesters_language(client_for):
 
     page = client.get(f"/exports/{export.pk}/").text
     assert "Pronto da scaricare" in page  # the status, in Italian
+    assert "Il file è pronto: 5 righe." in page
     assert f'href="/exports/{export.pk}/download/"' in page
 
     response = client.get(f"/exports/{export.pk}/download/")
@@ -166,6 +167,14 @@ def test_a_prepared_export_has_every_row_in_the_requesters_language(client_for):
     assert rows[0] == ["Cliente", "Paese", "Rivenditore", "Dal"]
     assert [row[0] for row in rows[1:]] == [f"Cliente {i:03d} SpA" for i in range(5)]
     assert {row[1] for row in rows[1:]} == {"Italia"}
+
+
+def test_a_one_row_file_says_one_row(client_for):
+    provider = provider_with_customers(1)
+    client = client_for(member(provider))
+    client.post("/exports/", {"kind": "customers", "query": ""})
+    export = export_run(export_id=Export.objects.get().pk)
+    assert "The file is ready: 1 row. You can" in client.get(f"/exports/{export.pk}/").text
 
 
 def test_asking_twice_while_it_is_waiting_prepares_one_file(client_for):
