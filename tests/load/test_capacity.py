@@ -27,8 +27,8 @@ serves at interactive speed, against a bare Django view measured the same way in
 
 Prints both step tables, capacity, bare, ratio and the generator's own CPU time. Asserts, at half
 the capacity, p99 <= LOAD_HALF_P99_MS (300) with 0 server errors and every answer a 200; the
-goal capacity >= LOAD_MIN_RATIO (0.1) times the bare view's is its own test, an expected failure
-with the figure while it is not reached."""
+goal capacity >= LOAD_MIN_RATIO (0.1) times the bare view's ends the test: an expected failure
+(xfail) with the figure while it is not reached, a pass once it is."""
 
 from __future__ import annotations
 
@@ -70,9 +70,7 @@ WORKERS = int(_env("LOAD_WORKERS", 2))
 THREADS = int(_env("LOAD_THREADS", int(deploy_env().get("GUNICORN_THREADS", "4"))))
 CAPACITY_P99_MS = _env("LOAD_CAPACITY_P99_MS", 1000)  # the capacity's latency bound
 HALF_P99_MS = _env("LOAD_HALF_P99_MS", 300)  # asserted at half the capacity
-MIN_RATIO = _env("LOAD_MIN_RATIO", 0.1)  # capacity / bare view, the goal (see the last test)
-# What the capacity test measured, for the goal test after it (same module, same xdist worker).
-MEASURED: dict[str, object] = {}
+MIN_RATIO = _env("LOAD_MIN_RATIO", 0.1)  # capacity / bare view, the goal (an xfail until met)
 STEP_SECONDS = _env("LOAD_STEP_SECONDS", 3)
 # A step lasts STEP_SECONDS, or longer at a low rate so that its p99 rests on enough requests
 # (not merely the slowest one), up to MAX_STEP_SECONDS.
@@ -339,7 +337,7 @@ def test_capacity_of_the_signed_in_pages_against_a_bare_django_view(servers):
     say("")
     summary = (
         f"capacity {capacity:.0f} req/s (page mix, p99 <= {CAPACITY_P99_MS:.0f} ms, 0 server "
-        f"errors), bare Django view {bare:.0f} req/s, ratio {ratio:.3f} (asserted >= {MIN_RATIO})"
+        f"errors), bare Django view {bare:.0f} req/s, ratio {ratio:.3f} (goal >= {MIN_RATIO})"
     )
     say(summary)
     if half is not None:
@@ -371,18 +369,10 @@ def test_capacity_of_the_signed_in_pages_against_a_bare_django_view(servers):
         half.errors[:20],
         servers.log("portal").read_text()[-3000:],
     )
-    MEASURED["ratio"] = ratio
-    MEASURED["summary"] = summary
     assert half.p99 <= HALF_P99_MS, f"p99 {half.p99:.0f} ms at half the capacity"
-
-
-def test_capacity_is_a_tenth_of_a_bare_django_view():
-    """Issue 21's goal: the page mix's capacity >= MIN_RATIO x the bare view's (same run).
-
-    Not reached yet (0.01-0.03 measured: a page costs 10-30 ms of CPU against the bare view's
-    0.3 ms): reported as an expected failure with the figure, so the run stays green while
-    the gap is visible in every test-all summary; it passes (and this note goes) the day the
-    portal reaches it. Without the measurement above it fails."""
-    assert "ratio" in MEASURED, "the capacity measurement did not run (it runs first)"
-    if float(MEASURED["ratio"]) < MIN_RATIO:  # type: ignore[arg-type]
-        pytest.xfail(f"issue 21 goal not reached: {MEASURED['summary']}")
+    # Issue 21's goal, capacity >= MIN_RATIO x the bare view's, is not reached yet (0.01-0.03
+    # measured: a page costs 10-30 ms of CPU against the bare view's 0.3 ms). Everything above
+    # is asserted; the goal is reported as an expected failure with the figure, so the run stays
+    # green while the gap shows in every test-all summary; the test passes the day it is met.
+    if ratio < MIN_RATIO:
+        pytest.xfail(f"issue 21 goal not reached: {summary}")
