@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,18 +30,13 @@ from aiosmtpd.controller import Controller
 
 from devtools.demo.portal import PASSWORD
 from tests.figures import report
+from tests.integration.conftest import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER = "admin@contoso-distribution.example"
 SIGN_INS = 10
 # Enough rows that the worker is still sending after ten sign-ins on a busy 2-core machine.
 ROWS = int(os.environ.get("EMBEDDED_BULK_ROWS", "1200"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(predicate, timeout: float, what: str):

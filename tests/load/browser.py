@@ -41,6 +41,24 @@ class Stats:
             self.outcomes[name] += 1
 
 
+def keep_cookies(cookies: dict[str, str], response: http.client.HTTPResponse) -> None:
+    """A browser's cookie jar: store what the answer sets, forget what it expires."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        for name, morsel in SimpleCookie(header).items():
+            if morsel["max-age"] == "0" or not morsel.value:
+                cookies.pop(name, None)
+            else:
+                cookies[name] = morsel.value
+
+
+def redirect_path(response: http.client.HTTPResponse) -> str | None:
+    """Where a redirect sends a browser (path and query), else None."""
+    location = response.headers.get("Location")
+    if response.status in (301, 302, 303) and location:
+        return urlsplit(location)._replace(scheme="", netloc="").geturl()
+    return None
+
+
 class Browser:
     """One user's keep-alive connection and cookies; follows redirects; every hop is counted."""
 
@@ -81,16 +99,10 @@ class Browser:
                 self.stats.record(method, path, 599, ms, note=repr(exc))
                 return 599, "", path
             self.stats.record(method, path, response.status, (time.perf_counter() - started) * 1000)
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    if morsel["max-age"] == "0" or not morsel.value:
-                        self.cookies.pop(name, None)
-                    else:
-                        self.cookies[name] = morsel.value
-            location = response.headers.get("Location")
-            if response.status in (301, 302, 303) and location:
-                path = urlsplit(location)._replace(scheme="", netloc="").geturl()
-                method, body = "GET", None
+            keep_cookies(self.cookies, response)
+            redirected = redirect_path(response)
+            if redirected:
+                path, method, body = redirected, "GET", None
                 continue
             return response.status, text, path
         return 0, "", path

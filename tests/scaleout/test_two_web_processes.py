@@ -23,9 +23,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from html import unescape
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
@@ -34,6 +33,7 @@ from django.db import connection
 from portal.models import Organization, User
 from tests.factories import PASSWORD, OrganizationFactory, member
 from tests.integration.conftest import _database_url, _free_port, _redis_up
+from tests.load.browser import keep_cookies, redirect_path
 from tests.load.web import COLLECTSTATIC, GUNICORN, web_env
 from tests.verification.factories import submitted_reseller
 from tests.verification.helpers import last_link_key
@@ -73,16 +73,10 @@ class Browser:
             response = conn.getresponse()
             text = response.read().decode("utf-8", "replace")
             conn.close()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    if morsel["max-age"] == "0" or not morsel.value:
-                        self.cookies.pop(name, None)
-                    else:
-                        self.cookies[name] = morsel.value
-            location = response.headers.get("Location")
-            if response.status in (301, 302, 303) and location:
-                path = urlsplit(location)._replace(scheme="", netloc="").geturl()
-                method, body = "GET", None
+            keep_cookies(self.cookies, response)
+            redirected = redirect_path(response)
+            if redirected:
+                path, method, body = redirected, "GET", None
                 continue
             return response.status, text, path
         raise AssertionError(f"too many redirects from {path}")
