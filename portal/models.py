@@ -346,6 +346,17 @@ class OutboxMessage(models.Model):
         return f"{self.subject} → {self.to_email}"
 
 
+class Heartbeat(models.Model):
+    """When a process kind (the Celery worker, beat) last showed it is alive: one row each,
+    updated in place (portal/operations.py)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
 class Notification(models.Model):
     """An in-app notice for an organization's admins (dashboard list)."""
 

@@ -6,6 +6,7 @@ from django.db import DatabaseError
 
 from .export_services import export_run as run_export
 from .export_services import exports_sweep as sweep_exports
+from .operations import WORKER, record_heartbeat
 from .outbox import outbox_drain as drain_outbox
 from .outbox import outbox_due_count, queue_drain
 
@@ -58,3 +59,11 @@ def exports_sweep() -> int:
     """Beat, every 5 minutes: delete expired export files, fail abandoned runs, requeue lost
     ones (`export_services.exports_sweep`)."""
     return sweep_exports()
+
+
+@shared_task(ignore_result=True, expires=60)
+def ops_heartbeat() -> None:
+    """Beat, every 15 s: the worker shows it takes tasks from the broker (portal/operations.py).
+    Expires after a minute: a backlog of heartbeats would make a revived worker look alive
+    before it caught up with the queue."""
+    record_heartbeat(WORKER)

@@ -5,6 +5,7 @@ A view never calls ``Model.objects.get()`` on tenant data: it uses `TenantViewMi
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -27,9 +28,12 @@ from .delegation import (
     delegated_membership,
 )
 from .models import Membership, Organization, User
+from .operations import note_delegated_session
 from .policy import RULES, Action, can
 from .request_context import ORGANIZATION_SESSION_KEY, RequestContext, request_context
 from .types import request_is_authenticated
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = ORGANIZATION_SESSION_KEY
 SEEN_EVERY_SECONDS = 60  # how often a delegated request records its time in the session
@@ -39,10 +43,23 @@ def delegation_leave(request: HttpRequest) -> None:
     """Leave the customer's account: drop the delegated context from the session and give the
     session a new key (and the forms a new CSRF token), so a cookie or a form of one context
     does not serve the other."""
-    request.session.pop(ACTING_FOR_SESSION_KEY, None)
+    acting_for = request.session.pop(ACTING_FOR_SESSION_KEY, None)
     request.session.pop(ACTING_SEEN_SESSION_KEY, None)
     request.session.cycle_key()
     rotate_token(request)
+    if acting_for and request.user.is_authenticated:
+        _note_delegated(request.user.pk, acting_for, seen=None)
+
+
+def _note_delegated(user_id: int, customer_id: int, *, seen: float | None) -> None:
+    """Keep the operators' count of delegated sessions (portal/operations.py); a cache that
+    fails must not fail the request."""
+    try:
+        note_delegated_session(
+            f"{user_id}:{customer_id}", seen=seen, idle_seconds=IDLE_TIMEOUT.total_seconds()
+        )
+    except Exception:
+        logger.debug("could not count a delegated session", exc_info=True)
 
 
 def delegation_enter(request: HttpRequest, customer: Organization) -> None:
@@ -51,7 +68,9 @@ def delegation_enter(request: HttpRequest, customer: Organization) -> None:
     request.session.cycle_key()
     rotate_token(request)
     request.session[ACTING_FOR_SESSION_KEY] = customer.pk
-    request.session[ACTING_SEEN_SESSION_KEY] = time.time()
+    request.session[ACTING_SEEN_SESSION_KEY] = now = time.time()
+    if request.user.is_authenticated:
+        _note_delegated(request.user.pk, customer.pk, seen=now)
 
 
 def _delegated_for_request(
@@ -87,6 +106,7 @@ def _delegated_for_request(
         now = time.time()
         if seen is None or now - seen >= SEEN_EVERY_SECONDS:
             request.session[ACTING_SEEN_SESSION_KEY] = now
+            _note_delegated(user.pk, acting_for, seen=now)
         return delegated
     if idle and customer is not None:
         reason = _(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _l
 
 
 def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
@@ -60,6 +61,19 @@ class RelationshipsConfig(AppConfig):
         from .exports import register_exports
 
         register_exports()
+
+        from portal.operations import Reading, register_reading
+
+        from .selectors import bulk_batches_sending_count
+
+        register_reading(
+            Reading(
+                key="bulk_invitation_batches_sending",
+                label=_l("Bulk invitation files being sent"),
+                help="Bulk invitation files confirmed and not finished.",
+                read=bulk_batches_sending_count,
+            )
+        )
 
         from django.utils.translation import gettext_lazy as _
 

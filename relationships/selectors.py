@@ -472,3 +472,10 @@ def bulk_rows(
     if statuses:
         qs = qs.filter(status__in=statuses)
     return qs.order_by("line")
+
+
+def bulk_batches_sending_count() -> int:
+    """Bulk invitation files confirmed and not finished, across tenants (the operators' gauge)."""
+    return BulkInvitationBatch.objects.filter(
+        status__in=[BulkInvitationBatch.Status.QUEUED, BulkInvitationBatch.Status.RUNNING]
+    ).count()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _l
 
 
 def verification_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
@@ -64,6 +65,20 @@ class VerificationConfig(AppConfig):
 
         register_panel(verification_panel, order=20)
         register_panel(review_queue_panel, order=20)
+
+        from portal.operations import Reading, register_reading
+
+        from .selectors import cases_past_sla_count
+
+        register_reading(
+            Reading(
+                key="verification_cases_past_sla",
+                label=_l("Verification cases past their deadline"),
+                help="Cases waiting on reviewers longer than the escalation deadline.",
+                read=cases_past_sla_count,
+                alert_above=0,
+            )
+        )
 
         from enrollment.signals import enrollment_submitted, legal_profile_changed
 

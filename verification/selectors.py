@@ -15,7 +15,7 @@ from enrollment.models import LegalProfile
 from portal.models import Organization, User
 from portal.paging import capped_counts
 
-from .deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
+from .deadlines import ESCALATION_BUSINESS_DAYS, add_business_days, subtract_business_days
 from .models import (
     OPEN_STATUSES,
     REVIEWER_WAIT_STATUSES,
@@ -247,3 +247,13 @@ def case_sla(case: VerificationCase, now: datetime) -> str:
     if case.status in OPEN_STATUSES:
         return "partner"
     return ""
+
+
+def cases_past_sla_count(*, now: datetime | None = None) -> int:
+    """Cases waiting on reviewers longer than the escalation deadline, across tenants (the
+    operators' gauge; the same rule as `case_sla` "over"). One count on the status index."""
+    now = now or timezone.now()
+    cutoff = subtract_business_days(now, ESCALATION_BUSINESS_DAYS)
+    return VerificationCase.objects.filter(
+        status__in=list(REVIEWER_WAIT_STATUSES), waiting_since__lt=cutoff
+    ).count()

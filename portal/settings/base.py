@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "portal.health.HealthCheckMiddleware",
     # Next: it sees every answer, the 503 of a database outage (portal.errors.server_error) too.
     "portal.errors.DatabaseOutageMiddleware",
+    # Counts 5xx answers for the operations page (the 503 of an outage included).
+    "portal.operations.ServerErrorCountMiddleware",
     # Then compression, outside every middleware that writes or reads a body: it compresses the
     # pages, the error pages and the streamed exports (text only; portal/compression.py).
     "portal.compression.TextGZipMiddleware",
@@ -396,7 +398,10 @@ CELERY_BEAT_SCHEDULE = {
     "commerce-sweep": {"task": "commerce.tasks.commerce_sweep", "schedule": crontab(minute="*/5")},
     "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
     "exports-sweep": {"task": "portal.tasks.exports_sweep", "schedule": crontab(minute="*/5")},
+    # The worker's heartbeat (portal/operations.py HEARTBEAT_EVERY); beat records its own.
+    "ops-heartbeat": {"task": "portal.tasks.ops_heartbeat", "schedule": timedelta(seconds=15)},
 }
+CELERY_BEAT_SCHEDULER = "portal.celery.HeartbeatScheduler"
 
 LOGGING = {
     "version": 1,
