@@ -17,13 +17,3 @@ def add_business_days(start: datetime, days: int) -> datetime:
             added += 1
     return current
 
-
-def subtract_business_days(end: datetime, days: int) -> datetime:
-    """The inverse of `add_business_days` for "past the deadline": a case that started waiting
-    before `subtract_business_days(now, n)` has `add_business_days(waiting_since, n) < now`."""
-    current, counted = end, 0
-    while counted < days:
-        if current.weekday() < 5:
-            counted += 1
-        current -= timedelta(days=1)
-    return current
