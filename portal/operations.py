@@ -100,8 +100,8 @@ def failed_emails() -> Any:
 def queue_depth() -> int:
     """Tasks waiting in the portal's queue on the broker (Redis lists, or the embedded default's
     files). Raises when the broker cannot be reached."""
-    from kombu.exceptions import ChannelError
     from celery import current_app
+    from kombu.exceptions import ChannelError
 
     with current_app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
