@@ -107,9 +107,7 @@ def queue_depth() -> int:
         conn.ensure_connection(max_retries=1, timeout=2)
         channel: Any = conn.default_channel
         try:
-            declared = channel.queue_declare(
-                queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True
-            )
+            declared = channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
         except ChannelError:  # nothing was ever queued on this broker
             return 0
         return int(declared.message_count)

@@ -16,4 +16,3 @@ def add_business_days(start: datetime, days: int) -> datetime:
         if current.weekday() < 5:
             added += 1
     return current
-
