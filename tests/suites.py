@@ -67,7 +67,9 @@ BUDGETS: dict[str, float] = {
     # The slow suites.
     "gates": 420,
     "e2e": 210,
-    "faults": 180,
+    # Issue 22: + 50 for `make prod`'s worker SIGKILLed and restarted (test_supervised.py:
+    # 32 s on a quiet machine, collectstatic and runprod's start included).
+    "faults": 230,
     "integration": 165,
     "isolation": 120,
     "fuzz": 70,
