@@ -46,6 +46,8 @@ SLOW = [
     ("tests/scaleout/", "scaleout"),
     # A child process of their own: `manage.py check --deploy`, settings read in a new interpreter.
     ("tests/deploy/", "processes"),
+    # `make run` and `make prod`'s supervisor restarting and stopping tiny stand-in processes.
+    ("tests/devtools/test_processes.py", "processes"),
     # `make run`'s processes on a SQLite file: sign-ins while the worker sends a bulk file.
     ("tests/embedded/", "embedded"),
     ("tests/portal/test_email_links.py::test_the_local_site_url_follows_port", "processes"),
@@ -65,7 +67,9 @@ BUDGETS: dict[str, float] = {
     # The slow suites.
     "gates": 420,
     "e2e": 210,
-    "faults": 180,
+    # Issue 22: + 50 for `make prod`'s worker SIGKILLed and restarted (test_supervised.py:
+    # 32 s on a quiet machine, collectstatic and runprod's start included).
+    "faults": 230,
     "integration": 165,
     "isolation": 120,
     "fuzz": 70,
@@ -78,7 +82,9 @@ BUDGETS: dict[str, float] = {
     "bulk": 30,
     "races": 30,
     "scaleout": 150,
-    "processes": 15,
+    # Issue 22: the supervisor's tests (tests/devtools/test_processes.py) add 6 s; the suite
+    # measured 9.6 s with them.
+    "processes": 20,
     "scale": 15,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
     "commerce": 60,

@@ -11,14 +11,17 @@ import contextlib
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,12 +50,70 @@ def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.2) -> 
     return check()
 
 
+def _healthy(port: int) -> bool:
+    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        probe.request("GET", "/healthz")
+        return probe.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
 def _port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
     except OSError:
         return False
+
+
+class Poller(threading.Thread):
+    """Asks gunicorn for the sign-in page (or each of `paths` in turn) every `interval`
+    seconds, each time on a new connection, with a session cookie the server has never issued:
+    the session and authentication middleware read it from the database before the view runs.
+    Each answer is kept as (phase, status, Retry-After); no answer at all (a connection
+    gunicorn dropped or refused) is status 0."""
+
+    def __init__(
+        self, port: int, *, paths: tuple[str, ...] = ("/accounts/login/",), interval: float = 0.05
+    ) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.paths = paths
+        self.interval = interval
+        self.phase = "before"
+        self.answers: list[tuple[str, int, str | None]] = []
+        self.errors: list[str] = []
+        self.done = threading.Event()
+        self.cookie = f"sessionid={secrets.token_hex(16)}"
+
+    def run(self) -> None:
+        turn = 0
+        while not self.done.is_set():
+            phase = self.phase
+            path = self.paths[turn % len(self.paths)]
+            turn += 1
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+            try:
+                conn.request("GET", path, headers={"Cookie": self.cookie})
+                response = conn.getresponse()
+                response.read()
+                self.answers.append((phase, response.status, response.headers["Retry-After"]))
+            except OSError as exc:
+                self.answers.append((phase, 0, None))
+                self.errors.append(f"{phase} {path}: {exc!r}")
+            finally:
+                conn.close()
+            self.done.wait(self.interval)
+
+    def count(self, phase: str | None = None) -> Counter:
+        return Counter(s for p, s, _r in list(self.answers) if phase in (None, p))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=30)
 
 
 class RedisServer:
@@ -239,6 +300,8 @@ class Stack:
         self.own_postgres: OwnPostgres | None = None
         self.web: subprocess.Popen | None = None
         self.web_port: int | None = None
+        self.runprod: subprocess.Popen | None = None
+        self.runprod_log = tmp / "runprod.log"
 
     @property
     def env(self) -> dict[str, str]:
@@ -309,6 +372,26 @@ class Stack:
             threads=4,
             STATIC_ROOT=str(self.tmp / "staticfiles"),
         )
+        self._collect_static(env)
+        log = self.tmp / "web.log"
+        self.logs.append(log)
+        with open(log, "w") as out:
+            self.web = subprocess.Popen(
+                GUNICORN,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        if not wait_until(lambda: _healthy(port) or self.web.poll() is not None, 90):
+            pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+        if self.web.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        self.web_port = port
+        return port
+
+    def _collect_static(self, env: dict[str, str]) -> None:
         collect = self.tmp / "collectstatic.log"
         with open(collect, "w") as out:
             done = subprocess.run(
@@ -321,11 +404,32 @@ class Stack:
             )
         if done.returncode != 0:
             pytest.fail(f"collectstatic failed:\n{collect.read_text()[-3000:]}")
-        log = self.tmp / "web.log"
-        self.logs.append(log)
-        with open(log, "w") as out:
-            self.web = subprocess.Popen(
-                GUNICORN,
+
+    def start_runprod(self) -> int:
+        """`make prod`'s processes as deploy/prod.sh starts them (`manage.py runprod`: gunicorn,
+        a Celery worker, Celery beat, under its supervisor) on the stack's database, Redis and
+        SMTP sink, with the settings of `start_web`; returns the port once /healthz answers 200
+        and the worker is ready. The supervisor's log (all three processes' output) is
+        `self.runprod_log`."""
+        port = _free_port()
+        env = web_env(
+            self.env,
+            port=port,
+            redis_url=self.redis.url,
+            queue=self.queue,
+            workers=2,
+            threads=4,
+            STATIC_ROOT=str(self.tmp / "staticfiles"),
+            WORKER_CONCURRENCY="2",
+            CELERY_BEAT_SCHEDULE_FILENAME=str(self.tmp / "celerybeat-schedule"),
+        )
+        self._collect_static(env)
+        self.runprod_log = self.tmp / "runprod.log"
+        self.logs.append(self.runprod_log)
+        runprod = [sys.executable, "manage.py", "runprod", "--host", "127.0.0.1", "--port"]
+        with open(self.runprod_log, "w") as out:
+            self.runprod = subprocess.Popen(
+                [*runprod, str(port)],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
@@ -333,20 +437,13 @@ class Stack:
                 start_new_session=True,
             )
 
-        def healthy() -> bool:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", "/healthz")
-                return probe.getresponse().status == 200
-            except OSError:
-                return False
-            finally:
-                probe.close()
+        def up() -> bool:
+            return _healthy(port) and "ready." in self.runprod_log.read_text()
 
-        if not wait_until(lambda: healthy() or self.web.poll() is not None, 90):
-            pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
-        if self.web.poll() is not None:
-            pytest.fail(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        if not wait_until(lambda: up() or self.runprod.poll() is not None, 120):
+            pytest.fail(f"runprod did not start:\n{self.runprod_log.read_text()[-3000:]}")
+        if self.runprod.poll() is not None:
+            pytest.fail(f"runprod exited:\n{self.runprod_log.read_text()[-3000:]}")
         self.web_port = port
         return port
 
@@ -401,6 +498,13 @@ class Stack:
             return len(ids)
 
     def stop_all(self) -> None:
+        if self.runprod is not None and self.runprod.poll() is None:
+            self.runprod.send_signal(signal.SIGTERM)  # its supervisor stops its processes
+            try:
+                self.runprod.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.runprod.pid, signal.SIGKILL)
+                self.runprod.wait(timeout=10)
         for process in [self.web, *self.workers, self.beat]:
             if process is not None and process.poll() is None:
                 try:
@@ -420,13 +524,15 @@ class Stack:
 @pytest.fixture
 def fault_stack(request, transactional_db):
     """A fresh stack per scenario: Redis, SMTP sink, beat and a worker are up when it starts.
-    Parametrize indirectly with extra worker environment variables, and `own_postgres: True`
-    to run it on a PostgreSQL cluster of its own."""
+    Parametrize indirectly with extra worker environment variables, `own_postgres: True` to run
+    it on a PostgreSQL cluster of its own, and `runprod: True` to start neither worker nor beat
+    (the test starts `make prod`'s processes with `stack.start_runprod()`)."""
     need("redis-server", REDIS_SERVER is not None, "apt-get install redis-server")
     tmp = Path(tempfile.mkdtemp(prefix="faults-"))
     stack = Stack(tmp, _database_url())
     params = dict(getattr(request, "param", None) or {})
     own_postgres = params.pop("own_postgres", False)
+    runprod = params.pop("runprod", False)
     stack.extra_env = params
     saved = {k: celery_app.conf[k] for k in ("task_always_eager", "task_default_queue")}
     saved_env = os.environ.get("CELERY_BROKER_URL")
@@ -441,8 +547,9 @@ def fault_stack(request, transactional_db):
     celery_app.conf.update(task_always_eager=False, task_default_queue=stack.queue)
     use_broker(stack.redis.url)
     try:
-        stack.start_worker()
-        stack.start_beat()
+        if not runprod:
+            stack.start_worker()
+            stack.start_beat()
         yield stack
     finally:
         stack.stop_all()

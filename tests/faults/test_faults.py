@@ -7,17 +7,13 @@ answered through the outage (0 x 500)."""
 
 from __future__ import annotations
 
-import http.client
-import secrets
-import threading
 import time
-from collections import Counter
 
 import pytest
 from django.conf import settings
 
 from portal.outbox import message_id_header
-from tests.faults.conftest import Stack, wait_until
+from tests.faults.conftest import Poller, Stack, wait_until
 from tests.figures import report
 from tests.integration.conftest import use_broker
 
@@ -32,47 +28,6 @@ PROCESSES = 2
 BROKER_OUTAGE = 15
 SMTP_OUTAGE = 20
 POSTGRES_OUTAGE = 5
-
-
-class Poller(threading.Thread):
-    """Asks gunicorn for the sign-in page every ~50 ms, each time on a new connection, with a
-    session cookie the server has never issued: the session and authentication middleware read
-    it from the database before the view runs. Each answer is kept as (phase, status,
-    Retry-After); no answer at all (a connection gunicorn dropped or refused) is status 0."""
-
-    PATH = "/accounts/login/"
-
-    def __init__(self, port: int) -> None:
-        super().__init__(daemon=True)
-        self.port = port
-        self.phase = "before"
-        self.answers: list[tuple[str, int, str | None]] = []
-        self.errors: list[str] = []
-        self.done = threading.Event()
-        self.cookie = f"sessionid={secrets.token_hex(16)}"
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            phase = self.phase
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-            try:
-                conn.request("GET", self.PATH, headers={"Cookie": self.cookie})
-                response = conn.getresponse()
-                response.read()
-                self.answers.append((phase, response.status, response.headers["Retry-After"]))
-            except OSError as exc:
-                self.answers.append((phase, 0, None))
-                self.errors.append(f"{phase}: {exc!r}")
-            finally:
-                conn.close()
-            self.done.wait(0.05)
-
-    def count(self, phase: str | None = None) -> Counter:
-        return Counter(s for p, s, _r in list(self.answers) if phase in (None, p))
-
-    def stop(self) -> None:
-        self.done.set()
-        self.join(timeout=30)
 
 
 def _expected_ids(stack: Stack, ids: list[int]) -> set[str]:

@@ -1,4 +1,5 @@
-"""`make run`: the web server, a Celery worker and Celery beat, started and stopped together."""
+"""`make run`: the web server, a Celery worker and Celery beat, started and stopped together;
+one that exits is restarted with backoff (devtools/processes.py)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ class Command(BaseCommand):
         for spec in DEMO_ORGS:
             self.stdout.write(f"  {spec.email}")
         self.stdout.write("Emails: sign in as reviewer@csp-operator.example and open /outbox/.")
-        self.stdout.write("Press Ctrl-C to stop the web server, the worker and beat.\n")
-        run_together(
-            commands, env=env, cwd=settings.BASE_DIR, say=self.stderr.write, stop_grace_seconds=15
+        self.stdout.write(
+            "A process that exits is restarted (lines starting 'supervisor:' say so)."
+            " Press Ctrl-C to stop the web server, the worker and beat.\n"
         )
+        run_together(commands, env=env, cwd=settings.BASE_DIR, stop_grace_seconds=15)
         self.stdout.write("Stopped.")

@@ -1,6 +1,7 @@
 """`make prod`: the processes of docker-compose.yml on this machine, started and stopped together:
-gunicorn with the production settings (deploy/gunicorn.conf.py), a Celery worker and Celery beat.
-deploy/prod.sh sets the environment, migrates and collects static files first."""
+gunicorn with the production settings (deploy/gunicorn.conf.py), a Celery worker and Celery beat;
+one that exits is restarted with backoff (devtools/processes.py). deploy/prod.sh sets the
+environment, migrates and collects static files first."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from devtools.processes import WORKER_FLAGS, celery, run_together
+from devtools.processes import WORKER_FLAGS, Backoff, celery, run_together
 
 
 class Command(BaseCommand):
@@ -41,8 +42,10 @@ class Command(BaseCommand):
                 f"\nCSP Partner Portal (production settings): {host}:{port}, {scheme}"
             )
         )
+        self.stdout.write(f"Health: http://{host}:{port}/healthz")
         self.stdout.write(
-            f"Health: http://{host}:{port}/healthz  Press Ctrl-C to stop all three.\n"
+            f"A process that exits is restarted {Backoff().describe()}; the log says so in"
+            " lines starting 'supervisor:'. Press Ctrl-C to stop all three.\n"
         )
-        run_together(commands, env=env, cwd=settings.BASE_DIR, say=self.stderr.write)
+        run_together(commands, env=env, cwd=settings.BASE_DIR)
         self.stdout.write("Stopped.")
