@@ -25,15 +25,18 @@ _REQUIRED = object()
 def env_secret(name: str, default: Any = _REQUIRED) -> Any:
     """A secret from the file named by `<name>_FILE` when that is set (compose `secrets:`, mounted
     under /run/secrets, so the value never sits in the container's environment), else from the
-    variable `name` itself, else `default`. Without a default, a missing secret stops startup."""
+    variable `name` itself, else `default`. An empty file counts as not set (an optional secret
+    left blank, docker-compose.yml). Without a default, a missing secret stops startup."""
     from django.core.exceptions import ImproperlyConfigured
 
     path = env.str(f"{name}_FILE", default="")
     if path:
         try:
-            return Path(path).read_text().rstrip("\r\n")
+            value = Path(path).read_text().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE: cannot read {path} ({exc.strerror})") from exc
+        if value:
+            return value
     if default is _REQUIRED:
         return env.str(name)
     return env.str(name, default=default)
