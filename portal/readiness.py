@@ -167,7 +167,10 @@ def _run_group(checks: list[tuple[str, Callable[[], None]]]) -> list[Result]:
     finally:
         # This thread's own connection: opened for this probe, closed after it (a probe every
         # few seconds costs one connection; a connection kept here would never be recycled).
-        connections.close_all()
+        # One lent by the thread that owns it (the unit tests' transaction) stays open.
+        for connection in connections.all(initialized_only=True):
+            if not connection.allow_thread_sharing:
+                connection.close()
     return results
 
 

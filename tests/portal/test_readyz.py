@@ -1,7 +1,9 @@
 """/readyz: which part of the stack cannot do its work, named in the answer.
 
-The checks run in threads of their own (each with its own database connection), so these tests
-commit their rows (transaction=True) for those threads to see them."""
+The checks run in threads of their own, each opening its own database connection in production;
+here the threads borrow the test's connection (as Django's live server thread does), so they see
+the test's rows without the cost of a transactional test. tests/faults/test_readiness.py runs
+them on their own connections under gunicorn."""
 
 from __future__ import annotations
 
@@ -9,18 +11,35 @@ import json
 import logging
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from celery import current_app
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 from kombu import pools
 
+from portal import readiness
 from portal.models import OutboxMessage
 from portal.operations import BEAT, WORKER, record_heartbeat
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def checks_share_the_test_connection(monkeypatch):
+    connection = connections["default"]
+    connection.inc_thread_sharing()
+    pool = ThreadPoolExecutor(
+        max_workers=len(readiness.GROUPS),
+        initializer=lambda: connections.__setitem__("default", connection),
+    )
+    monkeypatch.setattr(readiness, "_pool", pool)
+    yield
+    pool.shutdown(wait=True)
+    connection.dec_thread_sharing()
 
 
 @pytest.fixture
