@@ -110,7 +110,7 @@ def _check_heartbeat(name: str) -> None:
     try:
         seen = operations.heartbeats()
     except Exception as exc:
-        raise CheckFailed(f"not known: the database is {_unreachable(exc)}") from exc
+        raise _unreachable(exc) from exc
     age = operations.heartbeat_age(seen, name, timezone.now())
     stale = operations.HEARTBEAT_STALE.total_seconds()
     if age is None:
@@ -131,7 +131,7 @@ def check_outbox() -> None:
     try:
         backlog = operations.outbox_backlog()
     except Exception as exc:
-        raise CheckFailed(f"not known: the database is {_unreachable(exc)}") from exc
+        raise _unreachable(exc) from exc
     limit = settings.PORTAL_READY_MAX_OUTBOX_AGE_SECONDS
     if backlog.oldest_age_seconds > limit:
         raise CheckFailed(
@@ -155,9 +155,13 @@ CHECKS = [name for group in GROUPS.values() for name, _check in group]
 
 
 def _run_group(checks: list[tuple[str, Callable[[], None]]]) -> list[Result]:
-    results = []
+    results: list[Result] = []
     try:
         for name, check in checks:
+            if results and not results[0].ok and results[0].name == "database":
+                # The heartbeats and the outbox are rows: not known without the database.
+                results.append(Result(name, False, "not checked (no database)"))
+                continue
             try:
                 check()
             except CheckFailed as failure:

@@ -28,17 +28,23 @@ from portal.operations import BEAT, WORKER, record_heartbeat
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def checks_share_the_test_connection(monkeypatch):
-    connection = connections["default"]
+def _lend(monkeypatch, connection) -> None:
+    """The checks' threads use `connection` (shared with this thread) instead of their own."""
     connection.inc_thread_sharing()
     pool = ThreadPoolExecutor(
         max_workers=len(readiness.GROUPS),
         initializer=lambda: connections.__setitem__("default", connection),
     )
     monkeypatch.setattr(readiness, "_pool", pool)
+    monkeypatch.setattr(readiness, "_running", {})
+
+
+@pytest.fixture(autouse=True)
+def checks_share_the_test_connection(monkeypatch):
+    connection = connections["default"]
+    _lend(monkeypatch, connection)
     yield
-    pool.shutdown(wait=True)
+    readiness._pool.shutdown(wait=True)
     connection.dec_thread_sharing()
 
 
@@ -156,6 +162,20 @@ def test_an_unreachable_broker_is_named_within_the_deadline(
     assert body["failed"] == ["broker"]
     assert body["checks"]["broker"]["reason"].startswith("unreachable")
     assert took < 6
+
+
+def test_a_database_that_does_not_answer_is_named(client, beating, monkeypatch):
+    """A database that refuses connections: the rows the other checks read are not known."""
+    broken = {**connections["default"].settings_dict, "NAME": "/nonexistent/dir/db.sqlite3"}
+    if connections["default"].vendor == "postgresql":
+        broken.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+    _lend(monkeypatch, connections["default"].__class__(broken, alias="default"))
+    status, body = _ready(client)
+    assert status == 503
+    assert body["failed"] == ["database", "worker", "beat", "outbox"]
+    assert body["checks"]["database"]["reason"].startswith("unreachable (")
+    assert body["checks"]["worker"]["reason"] == "not checked (no database)"
+    assert body["checks"]["cache"] == body["checks"]["broker"] == {"ok": True}
 
 
 def test_readiness_is_answered_before_host_checks_https_and_sessions(client, settings, beating):
