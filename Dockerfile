@@ -4,8 +4,10 @@
 # a non-root user, and a HEALTHCHECK on /healthz. docker-compose.yml builds it for web, worker,
 # beat and the one-shot migrate; nothing is installed when a container starts.
 #   docker build -t csp-partner-portal .
+# The base image is an exact version; to pin its digest too, read it from the registry
+# (`docker buildx imagetools inspect python:3.12.12-slim-bookworm`) and append `@sha256:<digest>`.
 
-ARG PYTHON_IMAGE=python:3.12-slim
+ARG PYTHON_IMAGE=python:3.12.12-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 ENV UV_PYTHON_DOWNLOADS=never \
@@ -42,6 +44,8 @@ RUN mkdir -p /app/var/private \
  && chown portal:portal /app/var /app/var/private
 USER portal
 EXPOSE 8000
+# Liveness: /healthz answers while the process does, whatever the database, cache or broker do
+# (a restart would cure none of those; /readyz reports them to monitoring, README).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
 CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py"]

@@ -56,4 +56,6 @@ PYEOF
 if [ "${SEED_DEMO:-0}" = "1" ]; then
   "$PY" manage.py seed_demo
 fi
+# Readiness (README "Production shape"): 503 until the worker and beat first beat (~15 s).
+echo "Readiness: http://${HOST:-127.0.0.1}:$PORT/readyz"
 exec "$PY" manage.py runprod --port "$PORT"

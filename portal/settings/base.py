@@ -19,9 +19,33 @@ VAR_DIR.mkdir(exist_ok=True)
 (VAR_DIR / "staticfiles").mkdir(exist_ok=True)
 
 env = environ.Env()
+_REQUIRED = object()
+
+
+def env_secret(name: str, default: Any = _REQUIRED) -> Any:
+    """A secret from the file named by `<name>_FILE` when that is set (compose `secrets:`, mounted
+    under /run/secrets, so the value never sits in the container's environment), else from the
+    variable `name` itself, else `default`. An empty file counts as not set (an optional secret
+    left blank, docker-compose.yml). Without a default, a missing secret stops startup."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    path = env.str(f"{name}_FILE", default="")
+    if path:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path} ({exc.strerror})") from exc
+        if value:
+            return value
+    if default is _REQUIRED:
+        return env.str(name)
+    return env.str(name, default=default)
+
 
 # https://docs.djangoproject.com/en/6.1/ref/settings/#secret-key
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdef")
+SECRET_KEY = env_secret(
+    "DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdef"
+)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # How often live regions (portal/live.py: verification status, review queue, notifications) poll.
@@ -64,7 +88,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # /healthz first: answered before host checks, the HTTPS redirect and sessions.
+    # /healthz and /readyz first: answered before host checks, the HTTPS redirect and sessions.
     "portal.health.HealthCheckMiddleware",
     # Next: it sees every answer, the 503 of a database outage (portal.errors.server_error) too.
     "portal.errors.DatabaseOutageMiddleware",
@@ -122,9 +146,13 @@ TEMPLATES: list[dict[str, Any]] = [
 # IMMEDIATE transactions + WAL + busy_timeout keep "database is locked" away.
 DATABASES = {
     "default": env.db_url_config(
-        env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
+        env_secret("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
     )
 }
+# The password apart from the URL (compose: DATABASE_PASSWORD_FILE, the secret the database
+# container reads through POSTGRES_PASSWORD_FILE), so DATABASE_URL holds no secret.
+if DATABASE_PASSWORD := env_secret("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = DATABASE_PASSWORD
 # How long a write waits for SQLite's lock before it fails with "database is locked": many
 # times the longest transaction a job holds (the web's and the jobs' transactions are short;
 # long jobs pause between them, portal/turns.py).
@@ -312,7 +340,7 @@ def mailers_from_url(url: str) -> dict:
     return {"default": {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}}
 
 
-MAILERS = mailers_from_url(env("EMAIL_URL", default="consolemail://"))
+MAILERS = mailers_from_url(env_secret("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="CSP Partner Portal <no-reply@csp-portal.example>"
 )
@@ -387,6 +415,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 OUTBOX_SWEEP_SCHEDULE: crontab | timedelta = crontab()
 if env.str("OUTBOX_SWEEP_SECONDS", default=""):
     OUTBOX_SWEEP_SCHEDULE = timedelta(seconds=env.float("OUTBOX_SWEEP_SECONDS"))
+# Heartbeats (portal/operations.py): beat queues the worker's every PORTAL_HEARTBEAT_EVERY_SECONDS
+# and records its own as often; one older than PORTAL_HEARTBEAT_STALE_SECONDS fails /readyz.
+PORTAL_HEARTBEAT_EVERY_SECONDS = env.float("PORTAL_HEARTBEAT_EVERY_SECONDS", default=15.0)
+PORTAL_HEARTBEAT_STALE_SECONDS = env.float("PORTAL_HEARTBEAT_STALE_SECONDS", default=60.0)
+# /readyz fails when the oldest unsent email is older than this (the worker sends within seconds;
+# retries back off to OUTBOX_RETRY_MAX_SECONDS).
+PORTAL_READY_MAX_OUTBOX_AGE_SECONDS = env.float(
+    "PORTAL_READY_MAX_OUTBOX_AGE_SECONDS", default=900.0
+)
 # Every periodic job, in one place. Day-long schedules are database columns swept here.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SCHEDULE},
@@ -399,7 +436,10 @@ CELERY_BEAT_SCHEDULE = {
     "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
     "exports-sweep": {"task": "portal.tasks.exports_sweep", "schedule": crontab(minute="*/5")},
     # The worker's heartbeat (portal/operations.py HEARTBEAT_EVERY); beat records its own.
-    "ops-heartbeat": {"task": "portal.tasks.ops_heartbeat", "schedule": timedelta(seconds=15)},
+    "ops-heartbeat": {
+        "task": "portal.tasks.ops_heartbeat",
+        "schedule": timedelta(seconds=PORTAL_HEARTBEAT_EVERY_SECONDS),
+    },
 }
 CELERY_BEAT_SCHEDULER = "portal.celery.HeartbeatScheduler"
 

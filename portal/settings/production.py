@@ -3,11 +3,11 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, mailers_from_url
+from .base import env, env_secret, mailers_from_url
 
 DEBUG = False
-MAILERS = mailers_from_url(env("EMAIL_URL", default="smtp://localhost:25"))
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+MAILERS = mailers_from_url(env_secret("EMAIL_URL", default="smtp://localhost:25"))
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY")  # required: DJANGO_SECRET_KEY(_FILE)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True

@@ -1,11 +1,8 @@
-"""/healthz: the probe compose, the Dockerfile and `make prod`'s smoke test use."""
-
-from unittest import mock
+"""/healthz: liveness, "the process answers" (compose's and the Dockerfile's healthcheck of web,
+`make prod`'s smoke test). It touches neither the database, the cache nor the broker: a restart
+cures none of them, and /readyz reports them."""
 
 import pytest
-from django.db import OperationalError
-
-pytestmark = pytest.mark.django_db
 
 
 def test_health_answers_ok_without_session_or_cookies(client):
@@ -16,6 +13,7 @@ def test_health_answers_ok_without_session_or_cookies(client):
     assert not response.cookies
 
 
+@pytest.mark.django_db
 def test_health_answers_plain_http_on_a_container_address_in_production(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["portal.example.com"]
@@ -26,11 +24,11 @@ def test_health_answers_plain_http_on_a_container_address_in_production(client, 
     assert client.get("/", HTTP_HOST="172.18.0.5:8000").status_code == 400
 
 
-def test_health_is_503_when_the_database_does_not_answer(client):
-    with mock.patch("portal.health.connection.cursor", side_effect=OperationalError("down")):
-        response = client.get("/healthz")
-    assert response.status_code == 503
-    assert b"database unavailable" in response.content
+def test_health_answers_without_the_database(client):
+    """No database access is allowed in this test (no django_db mark): pytest-django fails any
+    query, so a /healthz that still ran `SELECT 1` would fail here."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
 
 
 def test_health_only_reads(client):
