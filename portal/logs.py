@@ -126,7 +126,8 @@ class DisallowedHostFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
-        host = request.META.get("HTTP_HOST", "")[:255] if request is not None else ""
+        meta = request.META if request is not None else {}
+        host = (meta.get("HTTP_HOST") or meta.get("SERVER_NAME") or "")[:255]
         record.host = host
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None

@@ -78,7 +78,9 @@ BUDGETS: dict[str, float] = {
     "bulk": 30,
     "races": 30,
     "scaleout": 150,
-    "processes": 15,
+    # Issue 22 added the error-tracking test (a new interpreter behind a WSGI server reporting
+    # to a local DSN sink): about 6-8 s.
+    "processes": 25,
     "scale": 15,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
     "commerce": 60,

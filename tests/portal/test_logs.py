@@ -4,13 +4,9 @@ back as X-Request-ID and on the 500 and 503 pages; a bad Host header is one warn
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-import logging.config
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -23,40 +19,6 @@ from portal.logs import logging_config
 pytestmark = pytest.mark.django_db
 
 HEADS = ("timestamp", "level", "logger", "message")
-
-
-class Captured:
-    def __init__(self, stream: io.StringIO):
-        self.stream = stream
-
-    def text(self) -> str:
-        return self.stream.getvalue()
-
-    def lines(self) -> list[dict]:
-        """Every line written, each parsed as one JSON object (fails on any other line)."""
-        return [json.loads(line) for line in self.text().splitlines()]
-
-
-def _capture(log_format: str) -> Captured:
-    """The settings' logging configuration for `log_format`, its one handler writing to a buffer
-    instead of stderr."""
-    stream = io.StringIO()
-    config = logging_config(log_format)
-    config["handlers"]["default"]["stream"] = stream
-    logging.config.dictConfig(config)
-    return Captured(stream)
-
-
-@pytest.fixture
-def json_logs():
-    yield _capture("json")
-    logging.config.dictConfig(settings.LOGGING)
-
-
-@pytest.fixture
-def console_logs():
-    yield _capture("console")
-    logging.config.dictConfig(settings.LOGGING)
 
 
 @pytest.fixture

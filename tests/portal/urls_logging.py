@@ -5,6 +5,7 @@ import logging
 
 from django.http import HttpResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from portal.urls import handler404, handler500
 from portal.urls import urlpatterns as portal_urlpatterns
@@ -21,6 +22,7 @@ def work(request):
     return HttpResponse("done")
 
 
+@csrf_exempt  # posted to by a plain HTTP client (tests/deploy/test_error_tracking.py)
 def fail(request):
     _deep_service(request.user.get_full_name())
     raise RuntimeError(f"no invoice address for {request.user.email}")
