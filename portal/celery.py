@@ -3,9 +3,11 @@ import os
 import time
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.beat import PersistentScheduler
 from django.db import DatabaseError, close_old_connections
+
+from portal import logs
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +42,28 @@ class HeartbeatScheduler(PersistentScheduler):
                 close_old_connections()
         # Wake up in time for the next heartbeat even when no task is due for a while.
         return min(interval, every)
+
+
+@signals.setup_logging.connect
+def _logging_from_django_settings(**_kwargs: Any) -> None:
+    """The worker and beat keep Django's LOGGING (portal/logs.py: JSON in production) instead of
+    installing Celery's own handlers and format."""
+
+
+_task_tokens: dict[str, Any] = {}
+
+
+@signals.task_prerun.connect
+def _bind_task(task_id: str, task: Any, **_kwargs: Any) -> None:
+    """A task's log lines carry its name and id (and the request id of a request that ran it
+    eagerly, in the tests)."""
+    _task_tokens[task_id] = logs.start_context(
+        **logs.log_context(), task=task.name, task_id=task_id
+    )
+
+
+@signals.task_postrun.connect
+def _unbind_task(task_id: str, **_kwargs: Any) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        logs.end_context(token)

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .logs import current_request_id
 from .policy import PrivilegedChangeRefused
 from .ratelimit import RateLimited
 
@@ -55,7 +56,11 @@ def database_unavailable(request: HttpRequest, exception: BaseException) -> Http
             exception,
         )
     page = loader.get_template("503.html").render(
-        {"retry_seconds": RETRY_AFTER_SECONDS, "path": request.path}
+        {
+            "retry_seconds": RETRY_AFTER_SECONDS,
+            "path": request.path,
+            "request_id": current_request_id(),
+        }
     )
     response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -69,8 +74,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_UNAVAILABLE):
         return database_unavailable(request, exception)
-    # No context processors: the database may be what failed.
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    # No context processors: the database may be what failed. The request id lets the person
+    # quote the failure, and support find its log lines.
+    page = loader.get_template("500.html").render({"request_id": current_request_id()})
+    return HttpResponseServerError(page)
 
 
 class DatabaseOutageMiddleware:

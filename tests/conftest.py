@@ -3,6 +3,7 @@ from django.test import Client
 
 from tests.browser import browser  # noqa: F401  (one Chromium per run: tests/e2e/, tests/gates/)
 from tests.factories import member
+from tests.logcapture import console_logs, json_logs  # noqa: F401  (log lines: tests/portal/test_logs.py)
 
 pytest_plugins = ["tests.plugin"]
 

@@ -84,9 +84,10 @@ BUDGETS: dict[str, float] = {
     "bulk": 30,
     "races": 30,
     "scaleout": 150,
-    # Issue 22: the supervisor's tests (tests/devtools/test_processes.py) add 6 s; the suite
-    # measured 9.6 s with them.
-    "processes": 20,
+    # Issue 22: the supervisor's tests (tests/devtools/test_processes.py, 6 s; the suite
+    # measured 9.6 s with them) and the error-tracking test (a new interpreter behind a WSGI
+    # server reporting to a local DSN sink: about 6-8 s).
+    "processes": 30,
     "scale": 15,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
     "commerce": 60,

@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from portal.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -90,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /readyz first: answered before host checks, the HTTPS redirect and sessions.
     "portal.health.HealthCheckMiddleware",
+    # Then the request id (X-Request-ID, portal/logs.py): every log line and answer carries it.
+    "portal.logs.RequestIdMiddleware",
     # Next: it sees every answer, the 503 of a database outage (portal.errors.server_error) too.
     "portal.errors.DatabaseOutageMiddleware",
     # Counts 5xx answers for the operations page (the 503 of an outage included).
@@ -114,6 +118,8 @@ MIDDLEWARE = [
     "portal.middleware.RequestOriginMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.TenantMiddleware",
+    # The tenant, user and delegating partner join the request's log lines (no query).
+    "portal.logs.LogContextMiddleware",
     # After the tenant: audit events a request causes carry its client IP and organization.
     "portal.audit.AuditContextMiddleware",
     "portal.errors.RateLimitedMiddleware",
@@ -443,10 +449,19 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULER = "portal.celery.HeartbeatScheduler"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOG_FORMAT: "console" (readable lines: `make run`, the tests) or "json" (one JSON object a
+# line with request_id, tenant, user; production's default). portal/logs.py.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(env("LOG_FORMAT", default="console"), LOG_LEVEL)
+
+# Error tracking (portal/error_tracking.py): off, and sentry_sdk not even imported, unless
+# SENTRY_DSN is set. SENTRY_ENVIRONMENT and SENTRY_RELEASE label the events.
+SENTRY_DSN = env_secret("SENTRY_DSN", default="")  # or SENTRY_DSN_FILE
+if SENTRY_DSN:
+    from portal.error_tracking import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+    )

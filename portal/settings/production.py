@@ -3,9 +3,11 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, env_secret, mailers_from_url
+from .base import LOG_LEVEL, env, env_secret, logging_config, mailers_from_url
 
 DEBUG = False
+# One JSON object a log line (portal/logs.py); LOG_FORMAT=console for readable lines.
+LOGGING = logging_config(env("LOG_FORMAT", default="json"), LOG_LEVEL)
 MAILERS = mailers_from_url(env_secret("EMAIL_URL", default="smtp://localhost:25"))
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY")  # required: DJANGO_SECRET_KEY(_FILE)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

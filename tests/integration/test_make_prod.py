@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import signal
 import subprocess
@@ -70,6 +71,30 @@ def _healthy(browser: Browser) -> bool:
         return browser.get("/healthz") == (200, "ok\n")
     except OSError:
         return False
+
+
+PROBES = ("/healthz", "/readyz")
+
+
+def _assert_json_logs(text: str) -> None:
+    """Production logs are JSON lines (portal/logs.py): gunicorn's own and its access lines, the
+    worker's, and every access line of a signed-in request names the request, tenant and user."""
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert any(
+        line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines
+    )
+    worker = [line["message"] for line in lines if line["logger"].startswith("celery")]
+    assert any("ready." in message for message in worker)
+    # The probes are answered before the request id is given (portal/health.py comes first).
+    access = [
+        line
+        for line in lines
+        if line["logger"] == "gunicorn.access" and not line["path"].startswith(PROBES)
+    ]
+    assert access and all(line["request_id"] and line["timestamp"] for line in access)
+    signed_in = [line for line in access if "user" in line]
+    assert signed_in, access[-5:]
+    assert all(line["tenant"] for line in signed_in)
 
 
 def test_make_prod_serves_signs_in_over_local_http_and_sends_mail(
@@ -136,6 +161,7 @@ def test_make_prod_serves_signs_in_over_local_http_and_sends_mail(
         received = email.message_from_string(reset_mail()[0]["data"], policy=email.policy.default)
         text = received.get_body(("plain",)).get_content()  # base64 or QP: Adatum reads Italian
         assert f"http://127.0.0.1:{port}/accounts/password/reset/key/" in text
+        _assert_json_logs(log.read_text())
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 5  # gunicorn master + 2 workers, celery worker, beat
     finally:
