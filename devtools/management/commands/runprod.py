@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from devtools.processes import WORKER_FLAGS, celery, run_together
+from portal.metrics_files import prepare
 
 
 class Command(BaseCommand):
@@ -22,7 +23,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: str, host: str, **options) -> None:
         python = sys.executable
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "GUNICORN_BIND": f"{host}:{port}"}
+        # One Prometheus directory for gunicorn's and the Celery worker's processes, emptied at
+        # each start: /metrics adds up both (portal/metrics.py).
+        metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+            settings.VAR_DIR / "metrics"
+        )
+        prepare(metrics_dir)
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "GUNICORN_BIND": f"{host}:{port}",
+            "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        }
         commands = {
             "web": [python, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
             "worker": [
