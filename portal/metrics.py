@@ -181,7 +181,7 @@ class _ThisProcess(Collector):
     """The default registry's metrics, when there is one process to count."""
 
     def collect(self) -> Iterator[Any]:
-        return REGISTRY.collect()
+        yield from REGISTRY.collect()
 
 
 def scrape_registry() -> CollectorRegistry:

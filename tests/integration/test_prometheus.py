@@ -183,7 +183,7 @@ def portal_stack(transactional_db, smtp_sink, tmp_path):
 
 @pytest.fixture
 def prometheus(portal_stack, tmp_path):
-    port, _sink, tail = portal_stack
+    port = portal_stack[0]
     prom_port = _free_port()
     config = tmp_path / "prometheus.yml"
     # JSON is YAML: the scrape of the portal every second, and the portal's alerting rules.
@@ -256,7 +256,7 @@ def test_prometheus_scrapes_every_kind_of_series_after_a_request_a_task_and_an_e
         )
         >= 1
     )
-    assert prometheus.wait_for(f"portal_celery_queue_depth{{queue=~'prom-.*'}}") >= 0
+    assert prometheus.wait_for("portal_celery_queue_depth{queue=~'prom-.*'}") >= 0
     # The heartbeat the task recorded, and the operators' readings.
     assert 0 <= prometheus.wait_for('portal_heartbeat_age_seconds{process="worker"}') < 60
     assert prometheus.wait_for("portal_verification_cases_past_sla") == 0
