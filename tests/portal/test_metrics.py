@@ -4,6 +4,7 @@ The real Prometheus scraping a production stack is tests/integration/test_promet
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -169,3 +170,16 @@ def test_requests_are_labelled_by_url_name_with_their_query_count(client, resell
     # Never a raw path as a label: the number of series does not grow with the URLs requested.
     views = {s.labels.get("view") for s in after[durations]}
     assert not any(view.startswith("/") for view in views if view)
+
+
+def test_the_readme_shows_every_alert_of_the_rules_file():
+    """Operators copy the alerts from the README or load deploy/prometheus/alerts.yml; the real
+    Prometheus test evaluates the file, so the README must show the same expressions."""
+    root = Path(__file__).resolve().parents[2]
+    rules = re.findall(
+        r"- alert: (\S+)\n\s+expr: (.+)\n", (root / "deploy/prometheus/alerts.yml").read_text()
+    )
+    readme = (root / "README.md").read_text()
+    assert len(rules) >= 5
+    for name, expr in rules:
+        assert f"| {name} | `{expr}` |" in readme, name
