@@ -2,7 +2,8 @@
 gunicorn with the production settings (two workers) and a Celery worker (prefork, two processes)
 on Redis, sharing one PROMETHEUS_MULTIPROC_DIR as under `make prod`. After a page request, a task
 and an email, one series of each kind must be there, with the values that must be right; the
-alerting rules of deploy/prometheus/alerts.yml load and evaluate."""
+alerting rules of deploy/prometheus/alerts.yml load and evaluate; a web worker that gunicorn
+replaces leaves its counts in the totals."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from portal.celery import app as celery_app
 from portal.outbox import outbox_enqueue
@@ -61,9 +64,12 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
         )
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
+def _stop(*processes: subprocess.Popen) -> None:
+    """SIGTERM to all at once, then wait; SIGKILL whatever is still running after 20 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -91,6 +97,17 @@ class Prometheus:
         found = wait_until(lambda: self.value(expr) is not None, timeout)
         assert found, f"Prometheus has no series for {expr} after {timeout} s"
         return self.value(expr)  # type: ignore[return-value]
+
+
+def _scraped(port: int, name: str, **labels: str) -> float:
+    """A sample's value in one scrape of the portal's /metrics (0 when absent)."""
+    status, body = _get(port, "/metrics")
+    assert status == 200
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            if sample.name == name and labels.items() <= sample.labels.items():
+                return sample.value
+    return 0.0
 
 
 @pytest.fixture
@@ -135,10 +152,7 @@ def portal_stack(transactional_db, smtp_sink, tmp_path):
         return "\n".join(f"--- {log.name}\n{log.read_text()[-2500:]}" for log in logs)
 
     try:
-        collect = subprocess.run(
-            COLLECTSTATIC, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-        )
-        assert collect.returncode == 0, collect.stdout + collect.stderr
+        # The worker starts while the web process's static files are collected.
         logs.append(tmp_path / "worker.log")
         worker = _spawn(
             [
@@ -162,6 +176,10 @@ def portal_stack(transactional_db, smtp_sink, tmp_path):
             logs[-1],
         )
         processes.append(worker)
+        collect = subprocess.run(
+            COLLECTSTATIC, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert collect.returncode == 0, collect.stdout + collect.stderr
         logs.append(tmp_path / "web.log")
         web = _spawn(GUNICORN, env, logs[-1])
         processes.append(web)
@@ -173,10 +191,9 @@ def portal_stack(transactional_db, smtp_sink, tmp_path):
         # This process queues the task and the email on the stack's broker.
         celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
         use_broker(REDIS_URL)
-        yield port, sink, tail
+        yield port, sink, tail, web.pid, metrics_dir
     finally:
-        for process in reversed(processes):
-            _stop(process)
+        _stop(*processes)
         celery_app.conf.update(saved)
         use_broker(saved_broker)
 
@@ -225,7 +242,7 @@ def prometheus(portal_stack, tmp_path):
 def test_prometheus_scrapes_every_kind_of_series_after_a_request_a_task_and_an_email(
     portal_stack, prometheus
 ):
-    port, sink, tail = portal_stack
+    port, sink, tail, web_pid, metrics_dir = portal_stack
 
     # A request, a task, an email.
     status, _body = _get(port, "/accounts/login/")
@@ -291,3 +308,25 @@ def test_prometheus_scrapes_every_kind_of_series_after_a_request_a_task_and_an_e
 
     quiet = {"PortalWorkerDown", "PortalVerificationPastSLA", "PortalDown"}
     assert wait_until(lambda: "PortalBeatDown" in active() and not active() & quiet, 15), active()
+
+    # gunicorn replaces a worker (max_requests, a crash): its requests stay counted, its files
+    # folded into the archive by the master's child_exit hook (portal/metrics_files.py).
+    for _ in range(12):
+        assert _get(port, "/accounts/login/")[0] == 200
+    count = "portal_http_request_duration_seconds_count"
+    before = _scraped(port, count, view="account_login")
+    assert before == 13  # with the request above
+    workers = psutil.Process(web_pid).children()
+    victim = next(w for w in workers if (metrics_dir / f"histogram_{w.pid}.db").exists())
+
+    victim.terminate()
+    victim.wait(timeout=30)
+    assert wait_until(
+        lambda: (
+            not (metrics_dir / f"histogram_{victim.pid}.db").exists()
+            and len(psutil.Process(web_pid).children()) == len(workers)
+        ),
+        30,
+    ), tail()
+    assert (metrics_dir / "histogram_archive.db").exists()
+    assert _scraped(port, count, view="account_login") == before

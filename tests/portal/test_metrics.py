@@ -183,3 +183,35 @@ def test_the_readme_shows_every_alert_of_the_rules_file():
     assert len(rules) >= 5
     for name, expr in rules:
         assert f"| {name} | `{expr}` |" in readme, name
+
+
+def test_an_ended_process_counts_are_kept_in_the_archive_and_its_files_removed(tmp_path):
+    """gunicorn replaces a worker every couple of thousand requests: its counts must stay in the
+    totals (a counter that drops looks like a reset) while its files go."""
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
+    from portal.metrics_files import retire_process, tolerant_multiprocess_collector
+
+    def write(pid: int, view: str, count: float) -> None:
+        values = MmapedDict(str(tmp_path / f"histogram_{pid}.db"))
+        name = "portal_http_request_db_queries"
+        values.write_value(mmap_key(name, f"{name}_sum", ["view"], [view], "q"), count, 0)
+        values.close()
+
+    def totals() -> dict[str, float]:
+        metrics = tolerant_multiprocess_collector(str(tmp_path)).collect()
+        samples = [s for m in metrics for s in m.samples]
+        return {s.labels["view"]: s.value for s in samples}
+
+    write(101, "a", 3)
+    write(102, "a", 4)
+    write(102, "b", 5)
+    retire_process(101, str(tmp_path))
+    write(103, "a", 1)  # a later worker
+    retire_process(103, str(tmp_path))
+
+    assert totals() == {"a": 8, "b": 5}
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == [
+        "histogram_102.db",
+        "histogram_archive.db",
+    ]
