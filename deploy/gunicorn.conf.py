@@ -29,7 +29,9 @@ control_socket_disable = True
 # worker answering /metrics adds up. Unless the supervisor shares one with the Celery workers
 # (`make prod`), gunicorn makes a fresh one for its own workers and removes it when it stops.
 _own_metrics_dir = None
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+else:
     _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
         prefix="portal-metrics-"
     )

@@ -134,9 +134,23 @@ class MetricsMiddleware:
         match = request.resolver_match
         view = match.view_name if match is not None else UNRESOLVED
         method = request.method if request.method in METHODS else "other"
-        REQUEST_SECONDS.labels(view, method, f"{response.status_code // 100}xx").observe(elapsed)
-        REQUEST_QUERIES.labels(view).observe(box[0])
+        try:
+            status = f"{response.status_code // 100}xx"
+            REQUEST_SECONDS.labels(view, method, status).observe(elapsed)
+            REQUEST_QUERIES.labels(view).observe(box[0])
+        except Exception:  # e.g. PROMETHEUS_MULTIPROC_DIR not writable: never fail the answer
+            _warn_once("could not record a request's metrics")
         return response
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(what: str) -> None:
+    """Log a failure to record metrics once per process (with its traceback), not per request."""
+    if what not in _warned:
+        _warned.add(what)
+        logger.warning("metrics: %s", what, exc_info=True)
 
 
 # --- who may read /metrics ----------------------------------------------------------------
@@ -340,7 +354,10 @@ def _task_started(task_id: str | None = None, task: Any = None, **kwargs: Any) -
     _started[task_id] = time.perf_counter()
     due = _due_at(task.request)
     if due is not None:
-        TASK_WAIT_SECONDS.labels(task.name).observe(max(0.0, now - due))
+        try:
+            TASK_WAIT_SECONDS.labels(task.name).observe(max(0.0, now - due))
+        except Exception:  # never fail the task
+            _warn_once("could not record a task's queue wait")
 
 
 @task_postrun.connect(weak=False, dispatch_uid="portal.metrics.task_postrun")
@@ -350,7 +367,10 @@ def _task_finished(
     started = _started.pop(task_id, None) if task_id else None
     if started is None or task is None:
         return
-    TASK_SECONDS.labels(task.name, state or "UNKNOWN").observe(time.perf_counter() - started)
+    try:
+        TASK_SECONDS.labels(task.name, state or "UNKNOWN").observe(time.perf_counter() - started)
+    except Exception:
+        _warn_once("could not record a task's run time")
 
 
 @worker_process_shutdown.connect(weak=False, dispatch_uid="portal.metrics.pool_process_ended")
