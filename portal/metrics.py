@@ -86,6 +86,10 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # no URL, a refused host) have no URL name.
 UNRESOLVED = "<unresolved>"
 
+# The histograms' children by (URL name, method, status class): `labels()` costs about as much as
+# an observation, and the set of keys is bounded by the URL names.
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
 # The current request's query count: a one-item list a connection's wrapper adds to, or None
 # outside a request (a task, a management command), where nothing is counted.
 _queries: ContextVar[list[int] | None] = ContextVar("portal_request_queries", default=None)
@@ -135,9 +139,15 @@ class MetricsMiddleware:
         view = match.view_name if match is not None else UNRESOLVED
         method = request.method if request.method in METHODS else "other"
         try:
-            status = f"{response.status_code // 100}xx"
-            REQUEST_SECONDS.labels(view, method, status).observe(elapsed)
-            REQUEST_QUERIES.labels(view).observe(box[0])
+            key = (view, method, response.status_code // 100)
+            children = _children.get(key)
+            if children is None:
+                children = _children[key] = (
+                    REQUEST_SECONDS.labels(view, method, f"{key[2]}xx"),
+                    REQUEST_QUERIES.labels(view),
+                )
+            children[0].observe(elapsed)
+            children[1].observe(box[0])
         except Exception:  # e.g. PROMETHEUS_MULTIPROC_DIR not writable: never fail the answer
             _warn_once("could not record a request's metrics")
         return response
