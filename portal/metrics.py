@@ -126,7 +126,8 @@ class MetricsMiddleware:
         ):
             return metrics_response()
         # Everything else, a refused /metrics too: the ordinary answer (a 404 page for that one,
-        # as for any address that does not exist).
+        # as for any address that does not exist). A streamed body (a CSV export) is timed and
+        # counted up to its first byte: what it does while streaming happens after this returns.
         box = [0]
         token = _queries.set(box)
         started = time.perf_counter()
