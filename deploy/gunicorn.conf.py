@@ -28,13 +28,17 @@ control_socket_disable = True
 # Prometheus (portal/metrics.py): every worker writes its counts into one directory, which the
 # worker answering /metrics adds up. Unless the supervisor shares one with the Celery workers
 # (`make prod`), gunicorn makes a fresh one for its own workers and removes it when it stops.
+# In hooks, not at import: reading this file (bench/main.py does) changes nothing.
 _own_metrics_dir = None
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-else:
-    _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
-        prefix="portal-metrics-"
-    )
+
+
+def on_starting(server):
+    global _own_metrics_dir
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    else:
+        _own_metrics_dir = tempfile.mkdtemp(prefix="portal-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 
 
 def child_exit(server, worker):
