@@ -10,6 +10,9 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from django.utils.translation import gettext_lazy as _
 
+        # Prometheus: each connection's query counter and the Celery task signals, in every
+        # process (web and worker).
+        from . import metrics  # noqa: F401
         from . import request_context as context
         from .models import Membership, Organization, User
 

@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "portal.health.HealthCheckMiddleware",
     # Then the request id (X-Request-ID, portal/logs.py): every log line and answer carries it.
     "portal.logs.RequestIdMiddleware",
+    # GET /metrics for Prometheus (before sessions: no cookie), and each request's latency and
+    # query count, labelled by URL name (portal/metrics.py).
+    "portal.metrics.MetricsMiddleware",
     # Next: it sees every answer, the 503 of a database outage (portal.errors.server_error) too.
     "portal.errors.DatabaseOutageMiddleware",
     # Counts 5xx answers for the operations page (the 503 of an outage included).
@@ -283,6 +286,18 @@ PORTAL_REQUIRE_MFA = env.bool("PORTAL_REQUIRE_MFA", default=True)
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # allauth reads its own setting in places; keep both on one number.
 ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXY_COUNT
+# GET /metrics (Prometheus, portal/metrics.py) answers only a client connecting from one of these
+# networks (directly: a request that came through a proxy, with X-Forwarded-For, does not count)
+# or one sending `Authorization: Bearer <PORTAL_METRICS_TOKEN>`; anyone else gets the 404 page.
+PORTAL_METRICS_ALLOWED_NETS = env.list(
+    "PORTAL_METRICS_ALLOWED_NETS", default=["127.0.0.0/8", "::1/128"]
+)
+# The token itself, or a file holding it (PORTAL_METRICS_TOKEN_FILE, a compose secret); "": none.
+PORTAL_METRICS_TOKEN = env("PORTAL_METRICS_TOKEN", default="") or (
+    Path(env("PORTAL_METRICS_TOKEN_FILE")).read_text().strip()
+    if env("PORTAL_METRICS_TOKEN_FILE", default="")
+    else ""
+)
 # bench/run only: mounts /bench/ceiling/ (devtools/urls.py), a bare view behind the same
 # middleware (the ceiling every page is compared with). Off everywhere else.
 PORTAL_BENCH_CEILING = env.bool("PORTAL_BENCH_CEILING", default=False)

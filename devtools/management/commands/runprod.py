@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from devtools.processes import WORKER_FLAGS, Backoff, celery, run_together
+from portal.metrics_files import prepare
 
 
 class Command(BaseCommand):
@@ -23,7 +24,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: str, host: str, **options) -> None:
         python = sys.executable
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "GUNICORN_BIND": f"{host}:{port}"}
+        # One Prometheus directory for gunicorn's and the Celery worker's processes, emptied at
+        # each start: /metrics adds up both (portal/metrics.py).
+        metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+            settings.VAR_DIR / "metrics"
+        )
+        prepare(metrics_dir)
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "GUNICORN_BIND": f"{host}:{port}",
+            "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        }
         commands = {
             "web": [python, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
             "worker": [
@@ -42,7 +54,10 @@ class Command(BaseCommand):
                 f"\nCSP Partner Portal (production settings): {host}:{port}, {scheme}"
             )
         )
-        self.stdout.write(f"Health: http://{host}:{port}/healthz")
+        self.stdout.write(
+            f"Liveness: http://{host}:{port}/healthz  Readiness: http://{host}:{port}/readyz"
+            f"  Metrics: http://{host}:{port}/metrics"
+        )
         self.stdout.write(
             f"A process that exits is restarted {Backoff().describe()}; the log says so in"
             " lines starting 'supervisor:'. Press Ctrl-C to stop all three.\n"
