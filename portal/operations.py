@@ -100,16 +100,14 @@ def failed_emails() -> Any:
 def queue_depth() -> int:
     """Tasks waiting in the portal's queue on the broker (Redis lists, or the embedded default's
     files). Raises when the broker cannot be reached."""
-    from kombu.exceptions import ChannelError
     from celery import current_app
+    from kombu.exceptions import ChannelError
 
     with current_app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         channel: Any = conn.default_channel
         try:
-            declared = channel.queue_declare(
-                queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True
-            )
+            declared = channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
         except ChannelError:  # nothing was ever queued on this broker
             return 0
         return int(declared.message_count)
