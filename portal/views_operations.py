@@ -1,7 +1,7 @@
 """The operations page (/operations/): what the programme operator's staff watch to keep the
 portal running, and "Retry now" on the emails that failed.
 
-Every figure comes from `portal.operations`, the module `/readyz` and `/metrics` read too, so
+Every number comes from `portal.operations`, the module `/readyz` and `/metrics` read too, so
 the three never disagree. A fixed number of queries whatever the data: the heartbeats, the
 outbox backlog, each registered reading (one count each), and one page of failed emails."""
 

@@ -221,7 +221,7 @@ def test_an_email_being_sent_is_left_to_its_worker(client_for, django_capture_on
     assert not mail.outbox and not AuditEvent.objects.exists()
 
 
-@pytest.mark.parametrize("value", ["2000000000", "abc", ""])
+@pytest.mark.parametrize("value", ["2000000000", "99999999999999999", "abc", "", "-1"])
 def test_retrying_a_missing_email_says_so(client_for, value):
     response = _retry(client_for(reviewer()), message=value)
     assert response.status_code == 200
