@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 
 from .delegation import IDLE_TIMEOUT
+from .mfa import mfa_setup_required, redirect_to_mfa_setup
 from .operations import (
     BEAT,
     HEARTBEAT_STALE,
@@ -40,7 +42,7 @@ from .paging import bounded_page
 from .policy import Action
 from .services import RetryOutcome, outbox_retry_failed, outbox_retry_now
 from .tenancy import TenantViewMixin
-from .types import AuthenticatedHttpRequest
+from .types import AuthenticatedHttpRequest, request_is_authenticated
 
 logger = logging.getLogger(__name__)
 
@@ -183,10 +185,20 @@ def operations_figures() -> list[FigureGroup]:
     ]
 
 
-class OperationsView(TenantViewMixin, TemplateView):
-    """The programme operator's staff only (policy VIEW_OPERATIONS): any other organization
-    kind gets the same 404 as for a page that does not exist, as the review queue does."""
+class OperatorStaffMixin(TenantViewMixin):
+    """The programme operator's staff only (the policy's `required_action`): any other
+    organization kind gets the same 404 as for a page that does not exist, as the review queue
+    does; with a second factor set up when PORTAL_REQUIRE_MFA (the portal-wide middleware does
+    it already; checked here too, as the review queue does, since these pages read and act on
+    every tenant's emails)."""
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request_is_authenticated(request) and mfa_setup_required(request.user, request):
+            return redirect_to_mfa_setup(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OperationsView(OperatorStaffMixin, TemplateView):
     template_name = "portal/operations.html"
     required_action = Action.VIEW_OPERATIONS
 
@@ -209,7 +221,7 @@ class RetryForm(forms.Form):
     all = forms.BooleanField(required=False)
 
 
-class OperationsRetryView(TenantViewMixin, View):
+class OperationsRetryView(OperatorStaffMixin, View):
     """POST only: "Retry now" on one failed email, or "Retry all failed". Back to the page with
     a message saying what happened (a sent or vanished email is said so, never a 500)."""
 

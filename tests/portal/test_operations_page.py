@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from allauth.mfa.models import Authenticator
 from celery import current_app
 from django.core import mail
 from django.test import override_settings
@@ -73,6 +74,18 @@ def test_partners_get_the_page_as_if_it_did_not_exist(client_for):
 def test_an_operator_member_without_a_staff_role_is_refused(client_for):
     helpdesk = member(operator_org(), helpdesk_agent=True)
     assert client_for(helpdesk).get("/operations/").status_code == 403
+
+
+def test_staff_without_a_second_factor_set_it_up_first_when_required(client_for, settings):
+    settings.PORTAL_REQUIRE_MFA = True
+    staff = reviewer()
+    for response in (
+        client_for(staff).get("/operations/"),
+        client_for(staff).post("/operations/retry/", {"all": "1"}),
+    ):
+        assert response.status_code == 302 and response.url == "/accounts/2fa/totp/activate/"
+    Authenticator.objects.create(user=staff.user, type=Authenticator.Type.TOTP, data={"s": "x"})
+    assert client_for(staff).get("/operations/").status_code == 200
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
