@@ -32,6 +32,7 @@ REFUSING = {"default": {"BACKEND": "tests.portal.failing_backend.RefusingBackend
 def _retries_wait(settings):
     """A failed email's next turn is minutes away: only "Retry now" brings it back today."""
     settings.OUTBOX_RETRY_BASE_SECONDS = 600
+    settings.OUTBOX_RETRY_MAX_SECONDS = 3600
 
 
 def _failed_email(n: int = 1) -> OutboxMessage:
