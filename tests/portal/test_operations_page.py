@@ -10,6 +10,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from celery import current_app
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from portal.events import AuditType
 from portal.models import AuditEvent, Organization, OutboxMessage
 from portal.operations import BEAT, WORKER, record_heartbeat
 from portal.outbox import outbox_drain, outbox_enqueue
+from portal.services import outbox_retry_failed, outbox_retry_now
 from portal.views_operations import duration_text
 from tests.factories import OrganizationFactory, member
 from tests.queries import queries_of
@@ -264,3 +266,15 @@ def test_partners_cannot_retry_an_email(client_for, django_capture_on_commit_cal
 
 def test_the_retry_is_post_only(client_for):
     assert client_for(reviewer()).get("/operations/retry/").status_code == 405
+
+
+def test_the_retry_services_refuse_anyone_but_the_operators_staff():
+    message = _failed_email()
+    before = message.next_attempt_at
+    for outsider in (member(), member(operator_org(), helpdesk_agent=True)):
+        with pytest.raises(PermissionDenied):
+            outbox_retry_now(actor=outsider.user, message_id=message.pk)
+        with pytest.raises(PermissionDenied):
+            outbox_retry_failed(actor=outsider.user)
+    message.refresh_from_db()
+    assert message.next_attempt_at == before and not AuditEvent.objects.exists()
