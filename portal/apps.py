@@ -26,6 +26,11 @@ class PortalConfig(AppConfig):
             for signal in (post_save, post_delete):
                 signal.connect(receiver, sender=model, dispatch_uid=f"portal.context.{model}")
 
+        from .audit import register_event_types
+        from .events import AuditType
+
+        register_event_types(AuditType)
+
         from .navigation import SETTINGS, NavEntry, register_nav
         from .policy import Action
 
@@ -33,6 +38,7 @@ class PortalConfig(AppConfig):
             NavEntry(
                 _("Dashboard"), "portal:dashboard", Action.VIEW_DASHBOARD, order=10, in_draft=True
             ),
+            NavEntry(_("Operations"), "portal:operations", Action.VIEW_OPERATIONS, order=95),
             NavEntry(
                 _("Audit log"),
                 "portal:audit_log",

@@ -53,6 +53,10 @@ class Action(StrEnum):
     MANAGE_DELEGATED_ACCESS = "manage_delegated_access"
     # A customer's side: the Partner relationships page (remove DAP, approve or end GDAP).
     MANAGE_PARTNER_ACCESS = "manage_partner_access"
+    # The programme operator's staff: the operations page (backlog, queues, heartbeats, SLA
+    # breaches) and sending a failed email again from it.
+    VIEW_OPERATIONS = "view_operations"
+    RETRY_EMAIL = "retry_email"
 
 
 ALL_PARTNER_ROLES: set[str] = {
@@ -126,6 +130,10 @@ RULES: dict[Action, tuple[set[str], set[str]]] = {
     Action.VIEW_AUDIT_LOG: (set(Kind), _ADMINS),
     # Staff pages (the outbox): any member whose user is staff (see STAFF_ACTIONS).
     Action.READ_OUTBOX: (set(Kind), ALL_PARTNER_ROLES | {Role.VERIFICATION_ADMIN}),
+    # The operator's own people keep the programme running: its Global admins and verification
+    # admins (who already see every tenant's cases). No partner's member, whatever its roles.
+    Action.VIEW_OPERATIONS: ({Kind.OPERATOR}, _ADMINS | {Role.VERIFICATION_ADMIN}),
+    Action.RETRY_EMAIL: ({Kind.OPERATOR}, _ADMINS | {Role.VERIFICATION_ADMIN}),
 }
 
 # Actions that also need the user to be the portal's staff (`User.is_staff`).

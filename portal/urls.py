@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import views, views_exports
+from . import views, views_exports, views_operations
 from .welcome import WelcomeSetPasswordView
 
 portal_patterns = [
@@ -23,6 +23,12 @@ portal_patterns = [
         "exports/<int:pk>/download/",
         views_exports.ExportDownloadView.as_view(),
         name="export_download",
+    ),
+    path("operations/", views_operations.OperationsView.as_view(), name="operations"),
+    path(
+        "operations/retry/",
+        views_operations.OperationsRetryView.as_view(),
+        name="operations_retry",
     ),
     path("outbox/", views.outbox_list, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),

@@ -74,7 +74,7 @@ def start_pages() -> dict[str | None, list[str]]:
     for spec in DEMO_ORGS:
         starts[spec.email] = ["/dashboard/", "/accounts/password/change/", "/accounts/2fa/"]
     cases = VerificationCase.objects.order_by("pk").values_list("pk", flat=True)
-    starts[OPERATOR] += [f"/review/{pk}/" for pk in cases]
+    starts[OPERATOR] += ["/operations/", *(f"/review/{pk}/" for pk in cases)]
     starts[LITWARE] += [f"/enroll/reseller/{step}/" for step in ("account", "legal", "contact")]
     contoso = Membership.objects.get(user__email=CONTOSO)
     invitation = reseller_invitation_create(**acting(contoso), email=TAILSPIN)

@@ -7,6 +7,7 @@ the family's tag, so a page can be searched for another family's data."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -226,6 +227,11 @@ def build_family(tag: str) -> Family:
         subject=f"{word}mail subject",
         body_text=f"{word}mail body",
         idempotency_key=f"isolation-{tag}",
+        # Its server refused it: it waits for its next turn, on the operations page's list of
+        # failed emails (the page's retry forms exist only then).
+        attempts=1,
+        last_error=f"SMTPDataError: (451, b'{word}mail refused')",
+        next_attempt_at=now + timedelta(hours=1),
     )
     Notification.objects.create(organization=reseller, message=f"{word}note", link="/customers/")
     # A background export of the provider's customers, prepared and ready to download.

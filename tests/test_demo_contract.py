@@ -11,7 +11,7 @@ from devtools.demo.portal import DEMO_ORGS, PASSWORD
 pytestmark = pytest.mark.django_db
 
 PAGES = {
-    "reviewer@csp-operator.example": ["/dashboard/", "/review/", "/outbox/"],
+    "reviewer@csp-operator.example": ["/dashboard/", "/review/", "/outbox/", "/operations/"],
     "admin@contoso-distribution.example": [
         "/dashboard/",
         "/indirect-resellers/",

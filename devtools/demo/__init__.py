@@ -3,7 +3,7 @@ dependency order. Each is idempotent: run it any number of times."""
 
 from __future__ import annotations
 
-from . import commerce, delegation, enrollment, portal, relationships, verification
+from . import commerce, delegation, enrollment, operations, portal, relationships, verification
 
 
 def seed_demo() -> None:
@@ -14,3 +14,4 @@ def seed_demo() -> None:
     relationships.seed()
     commerce.seed()
     delegation.seed()
+    operations.seed()  # a failed email for the operations page

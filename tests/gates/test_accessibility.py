@@ -157,7 +157,7 @@ def _audit_anonymous(audit: Audit, page) -> None:
 
 
 def _audit_operator(audit: Audit, page) -> None:
-    for path in ["/dashboard/", "/review/", "/outbox/"]:
+    for path in ["/dashboard/", "/review/", "/outbox/", "/operations/"]:
         audit.open(page, OPERATOR, path)
     case = VerificationCase.objects.order_by("pk").first()
     audit.open(page, OPERATOR, f"/review/{case.pk}/")

@@ -14,6 +14,7 @@ from delegation.events import AuditType as DelegationType
 from enrollment.events import AuditType as EnrollmentType
 from portal import audit
 from portal.audit import audit_record, event_label, event_type_choices
+from portal.events import AuditType as PortalType
 from portal.models import AuditEvent
 from relationships.events import AuditType as RelationshipsType
 from verification.events import FOR_CASE_EVENT
@@ -22,7 +23,14 @@ from verification.models import CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("portal", "enrollment", "relationships", "verification", "commerce", "delegation")
-CATALOGUES = (EnrollmentType, RelationshipsType, VerificationType, CommerceType, DelegationType)
+CATALOGUES = (
+    PortalType,
+    EnrollmentType,
+    RelationshipsType,
+    VerificationType,
+    CommerceType,
+    DelegationType,
+)
 
 
 def _audit_calls():
