@@ -184,7 +184,8 @@ def test_the_page_costs_the_same_queries_with_one_and_three_failed_emails(client
             assert text.count("Retry now<span") == n
             counts.append(queries)
     assert counts[0] == counts[1]
-    assert counts[0] <= 8, counts
+    # Two of them count the cases past their deadline (verification.selectors.cases_past_sla_count).
+    assert counts[0] <= 9, counts
 
 
 # --- retry ----------------------------------------------------------------------------------
