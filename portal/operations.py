@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -71,6 +71,11 @@ class Backlog:
     waiting: int  # emails not sent yet (due now, retrying later, or being sent)
     oldest_age_seconds: float  # 0 when nothing waits
     failing: int  # of those, emails whose last attempt failed
+    # How long the most overdue email has waited for a worker: due and not picked up (since its
+    # attempt was due) or claimed and not finished (since it was claimed). An email waiting for
+    # its next retry (a mailbox that said "try again later") is not overdue: the outbox is
+    # working; a worker that is gone, hung or cut off is. 0 when nothing is overdue.
+    overdue_seconds: float = 0.0
 
 
 def outbox_backlog(*, now: datetime | None = None) -> Backlog:
@@ -78,12 +83,26 @@ def outbox_backlog(*, now: datetime | None = None) -> Backlog:
     of emails sent in the past."""
     now = now or timezone.now()
     unsent = OutboxMessage.objects.filter(status__in=UNSENT)
-    figures = unsent.aggregate(oldest=Min("created_at"))
+    figures = unsent.aggregate(
+        oldest=Min("created_at"),
+        due_since=Min(
+            "next_attempt_at",
+            filter=Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now),
+        ),
+        claimed_since=Min("claimed_at", filter=Q(status=OutboxMessage.Status.SENDING)),
+    )
     waiting = unsent.count()
     failing = unsent.exclude(last_error="").count() if waiting else 0
-    oldest = figures["oldest"]
-    age = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
-    return Backlog(waiting=waiting, oldest_age_seconds=age, failing=failing)
+
+    def age(since: datetime | None) -> float:
+        return max(0.0, (now - since).total_seconds()) if since else 0.0
+
+    return Backlog(
+        waiting=waiting,
+        oldest_age_seconds=age(figures["oldest"]),
+        failing=failing,
+        overdue_seconds=max(age(figures["due_since"]), age(figures["claimed_since"])),
+    )
 
 
 def failed_emails() -> Any:

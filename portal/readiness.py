@@ -9,7 +9,9 @@ whatever hangs:
 - broker: a connection to Celery's broker and the depth of the portal's queue
   (`operations.queue_depth`, 2 s connect timeout);
 - worker, beat: their heartbeat (`operations.heartbeats`) younger than `HEARTBEAT_STALE`;
-- outbox: the oldest unsent email younger than `PORTAL_READY_MAX_OUTBOX_AGE_SECONDS`.
+- outbox: no email has waited for a worker (due and not picked up, or claimed and not
+  finished) longer than `PORTAL_READY_MAX_OUTBOX_AGE_SECONDS`; one waiting for its next retry
+  after a recipient's server said "try again later" does not count.
 
 The reasons name a kind of failure ("unreachable (OperationalError)", "last heartbeat 75 s
 ago"), never a host name, URL or password: the answer is served without sign-in.
@@ -133,10 +135,9 @@ def check_outbox() -> None:
     except Exception as exc:
         raise _unreachable(exc) from exc
     limit = settings.PORTAL_READY_MAX_OUTBOX_AGE_SECONDS
-    if backlog.oldest_age_seconds > limit:
-        raise CheckFailed(
-            f"oldest unsent email is {backlog.oldest_age_seconds:.0f} s old (limit {limit:.0f} s)"
-        )
+    if backlog.overdue_seconds > limit:
+        waited = backlog.overdue_seconds
+        raise CheckFailed(f"an email has waited {waited:.0f} s for a worker (limit {limit:.0f} s)")
 
 
 # The database checks share one thread (and so one connection, closed after each probe); the

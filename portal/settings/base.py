@@ -440,8 +440,9 @@ if env.str("OUTBOX_SWEEP_SECONDS", default=""):
 # and records its own as often; one older than PORTAL_HEARTBEAT_STALE_SECONDS fails /readyz.
 PORTAL_HEARTBEAT_EVERY_SECONDS = env.float("PORTAL_HEARTBEAT_EVERY_SECONDS", default=15.0)
 PORTAL_HEARTBEAT_STALE_SECONDS = env.float("PORTAL_HEARTBEAT_STALE_SECONDS", default=60.0)
-# /readyz fails when the oldest unsent email is older than this (the worker sends within seconds;
-# retries back off to OUTBOX_RETRY_MAX_SECONDS).
+# /readyz fails when an email has waited longer than this for a worker: due and not picked up, or
+# claimed and not finished (the worker sends within seconds). One waiting for its next retry
+# (a recipient's server said "try again later") does not count (portal/operations.py).
 PORTAL_READY_MAX_OUTBOX_AGE_SECONDS = env.float(
     "PORTAL_READY_MAX_OUTBOX_AGE_SECONDS", default=900.0
 )

@@ -118,7 +118,11 @@ def _reseller_file(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-UNSENT = "SELECT COUNT(*) FROM portal_outboxmessage WHERE sent_at IS NULL"
+# The file's emails (the demo's failed email, devtools/demo/operations.py, waits an hour to retry).
+UNSENT = (
+    "SELECT COUNT(*) FROM portal_outboxmessage "
+    "WHERE sent_at IS NULL AND idempotency_key NOT LIKE 'demo:%'"
+)
 BATCH = "SELECT status, processed, sent FROM relationships_bulkinvitationbatch WHERE id = ?"
 SENT_ROWS = (
     "SELECT COUNT(*), COUNT(DISTINCT invitation_id) FROM relationships_bulkinvitationrow "

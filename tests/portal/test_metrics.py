@@ -117,11 +117,16 @@ def test_metrics_hold_the_operators_gauges_and_set_no_cookie(client):
     }
 
 
-def test_an_unreachable_broker_leaves_out_the_queue_depth_and_the_rest_answers(client, settings):
+def test_an_unreachable_broker_leaves_out_the_queue_depth_and_the_rest_answers(
+    client, settings, monkeypatch
+):
     from portal.celery import app
 
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+    unreachable = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
+    app.conf.broker_url = unreachable
     try:
         families = scrape(client)
     finally:

@@ -87,6 +87,7 @@ def test_the_backlog_counts_unsent_emails_and_the_age_of_the_oldest():
     assert backlog.waiting == 3
     assert backlog.failing == 1
     assert backlog.oldest_age_seconds == pytest.approx(20 * 60)
+    assert backlog.overdue_seconds < 5  # all due just now
     assert [m.idempotency_key for m in failed_emails()] == ["failing"]
 
 

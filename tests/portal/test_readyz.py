@@ -94,28 +94,52 @@ def test_a_beat_that_never_beat_is_named(client):
     assert body["checks"]["beat"]["reason"] == "no heartbeat yet"
 
 
-def test_an_old_unsent_email_is_named_and_a_young_one_is_not(client, beating, settings):
+def test_an_email_overdue_for_a_worker_is_named_and_one_waiting_to_retry_is_not(
+    client, beating, settings
+):
     settings.PORTAL_READY_MAX_OUTBOX_AGE_SECONDS = 900
-    message = OutboxMessage.objects.create(
+    now = timezone.now()
+    due_soon = OutboxMessage.objects.create(
         idempotency_key="readyz-1",
         to_email="someone@example.com",
         template="t",
         subject="s",
         body_text="b",
-        created_at=timezone.now() - timedelta(minutes=5),
+        created_at=now - timedelta(minutes=5),
+        next_attempt_at=now - timedelta(minutes=5),
+    )
+    # A recipient's server said "try again later" two hours ago: the retry is an hour away.
+    OutboxMessage.objects.create(
+        idempotency_key="readyz-retry",
+        to_email="later@example.com",
+        template="t",
+        subject="s",
+        body_text="b",
+        attempts=4,
+        last_error="450 try again later",
+        created_at=now - timedelta(hours=2),
+        next_attempt_at=now + timedelta(hours=1),
     )
     assert _ready(client)[0] == 200
 
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        created_at=timezone.now() - timedelta(minutes=20)
+    # Due for twenty minutes and no worker picked it up.
+    OutboxMessage.objects.filter(pk=due_soon.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=20)
     )
     status, body = _ready(client)
     assert status == 503
     assert body["failed"] == ["outbox"]
-    assert "oldest unsent email is 1200 s old (limit 900 s)" in body["checks"]["outbox"]["reason"]
+    reason = body["checks"]["outbox"]["reason"]
+    assert "an email has waited 1200 s for a worker (limit 900 s)" in reason
+
+    # Claimed by a worker that never finished it: overdue since the claim.
+    OutboxMessage.objects.filter(pk=due_soon.pk).update(
+        status=OutboxMessage.Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=30)
+    )
+    assert "1800 s" in _ready(client)[1]["checks"]["outbox"]["reason"]
 
     # Sent: no longer waiting.
-    OutboxMessage.objects.filter(pk=message.pk).update(
+    OutboxMessage.objects.filter(pk=due_soon.pk).update(
         status=OutboxMessage.Status.SENT, sent_at=timezone.now()
     )
     assert _ready(client)[0] == 200
@@ -140,11 +164,14 @@ def test_redis_down_is_named_although_the_cache_still_answers_from_memory(
 
 
 @pytest.fixture
-def broker_on_a_closed_port():
+def broker_on_a_closed_port(monkeypatch):
     """The check opens a connection of its own from the app's broker URL. Kombu's shared pools
-    are left alone: closing them would break every later test that queues a task."""
+    are left alone: closing them would break every later test that queues a task. Celery reads
+    CELERY_BROKER_URL from the environment before its configuration (CI sets it)."""
+    unreachable = f"redis://127.0.0.1:{_closed_port()}/0"
     saved = current_app.conf.broker_url
-    current_app.conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
+    current_app.conf.broker_url = unreachable
     yield
     current_app.conf.broker_url = saved
 
