@@ -166,7 +166,7 @@ def test_another_tenants_customer_is_not_found(client_for):
         "delegation:customer_admin_access_remove",
         args=[world.customer.pk, AdminAccess.objects.filter(customer=world.customer).first().pk],
     )
-    assert client_for(other.reseller_agent).post(remove).status_code == 404
+    assert client_for(other.reseller_agent).post(remove, {"confirmed": "yes"}).status_code == 404
 
 
 def test_reseller_removes_providers_access_and_the_providers_next_request_is_refused(client_for):
@@ -184,7 +184,7 @@ def test_reseller_removes_providers_access_and_the_providers_next_request_is_ref
     assert remove_url in detail.content.decode()
     confirm = reseller.get(remove_url)
     assert "Remove the admin access of" in confirm.content.decode()
-    response = reseller.post(remove_url)
+    response = reseller.post(remove_url, {"confirmed": "yes"})
     assert response.status_code == 302
 
     # The provider's next request: the session's choice is dropped with a message.

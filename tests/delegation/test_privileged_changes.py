@@ -374,7 +374,7 @@ def test_what_a_delegated_user_administrator_may_still_do(monkeypatch, roles):
     assert OutboxMessage.objects.filter(
         template="enrollment_password_reset", to_email=two.user.email
     ).exists()
-    assert client.post(f"/settings/users/{two.pk}/remove/").status_code == 302
+    assert client.post(f"/settings/users/{two.pk}/remove/", {"confirmed": "yes"}).status_code == 302
     assert not Membership.objects.filter(pk=two.pk).exists()
 
 
