@@ -212,7 +212,8 @@ def test_customer_global_admin_removes_access_from_partner_relationships(client_
     page = client.get(reverse("delegation:partner_relationships")).content.decode()
     url = reverse("delegation:admin_access_remove", args=[access.pk])
     assert url in page
-    assert client.post(url)["Location"] == reverse("delegation:partner_relationships")
+    confirmed = {"confirmed": "yes"}
+    assert client.post(url, confirmed)["Location"] == reverse("delegation:partner_relationships")
     access.refresh_from_db()
     assert access.status == AdminAccess.Status.REMOVED
     page = client.get(reverse("delegation:partner_relationships")).content.decode()
