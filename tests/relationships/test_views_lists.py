@@ -407,7 +407,7 @@ def test_confirmation_page_is_404_for_other_tenants_and_ended_relationships(clie
 def test_both_sides_see_the_recorded_change(client_for):
     relationship = ProviderRelationshipFactory()
     client_for(member(relationship.reseller)).post(
-        f"/indirect-providers/{relationship.pk}/remove-admin-access/"
+        f"/indirect-providers/{relationship.pk}/remove-admin-access/", {"confirmed": "yes"}
     )
     for org, path in (
         (relationship.reseller, "/indirect-providers/"),
