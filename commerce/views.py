@@ -258,7 +258,7 @@ class SubscriptionActionView(SubscriptionDetailView):
             ),
         )
 
-    def get(self, request: HttpRequest, pk: int, action: str = "") -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest, pk: int, action: str = "") -> HttpResponse:
         if action not in CONFIRMED_ACTIONS:
             raise Http404
         subscription = self.subscription(pk)

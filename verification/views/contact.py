@@ -70,6 +70,17 @@ class ContactConfirmView(View):
             status=status,
         )
 
+    def _deny_page(self, request, confirmation):
+        return render(
+            request,
+            "verification/contact_deny_confirm.html",
+            {
+                "organization": confirmation.case.organization,
+                "email": confirmation.email,
+                "deny_fields": {"action": "deny"},
+            },
+        )
+
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         confirmation, state = contact_link_lookup(key=key)
         if state != LinkState.VALID:
@@ -77,16 +88,7 @@ class ContactConfirmView(View):
         deny = request.POST.get("action") == "deny"
         if deny and not confirmed(request):
             # Stopping the verification cannot be undone: ask first (portal/confirm.py).
-            case = confirmation.case
-            return render(
-                request,
-                "verification/contact_deny_confirm.html",
-                {
-                    "organization": case.organization,
-                    "email": confirmation.email,
-                    "deny_fields": {"action": "deny"},
-                },
-            )
+            return self._deny_page(request, confirmation)
         if not deny:
             form = ContactConfirmForm(request.POST)
             if not form.is_valid():
