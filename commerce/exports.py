@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from portal.csv_export import csv_safe
 from portal.exports import ExportSource
 
+from .billing import LIVE_STATUSES
 from .models import BillingFrequency, Subscription, Term
 from .selectors import subscription_export_rows
 
@@ -61,7 +62,9 @@ def subscription_export_source(qs: QuerySet[Subscription]) -> ExportSource:
                 statuses.get(row[7], row[7]),
                 row[8],
                 row[9],
-                row[10],
+                # A cancelled or expired subscription costs nothing a month: an empty cell, so a
+                # column sum in a spreadsheet matches Billing's live totals.
+                row[10] if row[7] in LIVE_STATUSES else "",
                 term_end.date().isoformat() if term_end else "",
             ]
 

@@ -179,6 +179,12 @@ class Subscription(models.Model):
     def in_change_window(self) -> bool:
         return timezone.now() <= self.change_window_ends_at
 
+    @property
+    def is_live(self) -> bool:
+        """Active or suspended: billed, with a term, a change window and auto-renew. A cancelled
+        or expired subscription shows only how it ended."""
+        return self.status in (self.Status.ACTIVE, self.Status.SUSPENDED)
+
 
 class Order(models.Model):
     """An order as placed: what was bought, by whom, at what price. It created `subscription`."""

@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.confirm import Confirmation, confirm_page, confirmed
 from portal.models import Organization
 from portal.paging import bounded_page
 from portal.policy import Action, can
@@ -20,6 +23,7 @@ from relationships.models import CustomerRelationship
 from relationships.selectors import customers_shared_with_provider, reseller_order_relationships
 
 from . import selectors, services
+from .billing import LIVE_STATUSES
 from .forms import OrderForm, QuantityForm
 from .models import Subscription
 
@@ -208,16 +212,71 @@ class SubscriptionDetailView(TenantViewMixin, View):
         return self.render_page(request, self.subscription(pk))
 
 
+# Actions that cannot be undone: their GET asks first (portal/confirm.py).
+CONFIRMED_ACTIONS = {"cancel"}
+
+
 class SubscriptionActionView(SubscriptionDetailView):
     """POST /subscriptions/<pk>/<action>/: one transition through `commerce.services`; a refusal
-    is shown on the subscription's page with its reason."""
+    is shown on the subscription's page with its reason. GET /subscriptions/<pk>/cancel/ asks
+    for confirmation, as does a POST without it."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def confirm_cancel(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
+        detail = reverse("commerce:subscription_detail", kwargs={"pk": subscription.pk})
+        names = {"offer": subscription.offer.name, "customer": subscription.customer.legal_name}
+        ends = formats.date_format(
+            timezone.localtime(subscription.change_window_ends_at), "DATETIME_FORMAT"
+        )
+        return confirm_page(
+            request,
+            Confirmation(
+                title=_("Cancel subscription"),
+                question=_("Cancel %(offer)s for %(customer)s?") % names,
+                explanation=[
+                    _(
+                        "The subscription ends now: %(customer)s loses %(offer)s and it is no "
+                        "longer billed. This cannot be undone; to use the offer again, place a "
+                        "new order."
+                    )
+                    % names,
+                    _(
+                        "Cancelling is possible until %(date)s (7 days after purchase or "
+                        "renewal). The customer's and the reseller's administrators are "
+                        "notified by email."
+                    )
+                    % {"date": ends},
+                ],
+                confirm_label=_("Yes, cancel the subscription"),
+                keep_label=_("Keep the subscription"),
+                back=detail,
+                breadcrumb=[
+                    (_("Subscriptions"), reverse("commerce:subscriptions")),
+                    (subscription.offer.name, detail),
+                ],
+            ),
+        )
+
+    def get(self, request: HttpRequest, pk: int, action: str = "") -> HttpResponse:
+        if action not in CONFIRMED_ACTIONS:
+            raise Http404
+        subscription = self.subscription(pk)
+        if not can(self.membership, ACTIONS[action]):
+            raise PermissionDenied
+        if subscription.status not in LIVE_STATUSES:
+            # Nothing left to cancel: the subscription's page says how it ended.
+            return redirect("commerce:subscription_detail", pk=subscription.pk)
+        return self.confirm_cancel(request, subscription)
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action not in ACTIONS:
             raise Http404
         subscription = self.subscription(pk)
+        if action in CONFIRMED_ACTIONS and not confirmed(request):
+            if not can(self.membership, ACTIONS[action]):
+                raise PermissionDenied
+            return self.confirm_cancel(request, subscription)
         kwargs: dict[str, Any] = {
             "actor": self.membership.user,
             "organization": self.organization,

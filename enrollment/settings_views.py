@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.confirm import confirmed
 from portal.models import Membership
 from portal.policy import Action, can, privileged_change_refusal
 from portal.selectors import market_get
@@ -373,6 +374,8 @@ class UserRemoveView(TenantViewMixin, View):
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         membership = self.tenant_get(Membership, pk=pk)
+        if not confirmed(request):  # only the confirm page's button removes (portal/confirm.py)
+            return self.get(request, pk)
         name = membership.user.get_full_name()
         try:
             membership_remove(membership=membership, actor=request.user)

@@ -180,6 +180,9 @@ STAFF_PREFIX = "operator-admin/"
 # `tests.tenants.delegated_agents` added. `customer_account_posts()` derives the pages from the
 # URL map and the policy; each must be here or in NOT_PRIVILEGED_POSTS.
 Variant = tuple[str, dict[str, Any], dict[str, Any]]
+# What an irreversible action's confirm page posts (portal/confirm.py): without it the POST only
+# asks, and the walk would test nothing.
+CONFIRMED = {"confirmed": "yes"}
 
 
 def _privileged_roles() -> list[str]:
@@ -226,7 +229,7 @@ def _user_edit(family: Family) -> list[Variant]:
 def _per_holder(what: str) -> Callable[[Family], list[Variant]]:
     def make(family: Family) -> list[Variant]:
         return [
-            (f"{what} a {role}", {"pk": _member(family, role).pk}, {"confirm": "on"})
+            (f"{what} a {role}", {"pk": _member(family, role).pk}, CONFIRMED)
             for role in _privileged_roles()
         ]
 
@@ -237,7 +240,7 @@ def _admin_access_remove(family: Family) -> list[Variant]:
     from delegation.models import AdminAccess
 
     return [
-        (f"remove {access.partner.legal_name}'s admin access", {"pk": access.pk}, {"confirm": "on"})
+        (f"remove {access.partner.legal_name}'s admin access", {"pk": access.pk}, CONFIRMED)
         for access in AdminAccess.objects.filter(customer=family.customer).select_related("partner")
     ]
 
@@ -247,8 +250,8 @@ def _gdap_answer(family: Family) -> list[Variant]:
     active = family.objects["gdap_active"].pk  # type: ignore[attr-defined]
     return [
         ("approve GDAP roles", {"pk": pending, "action": "approve"}, {}),
-        ("decline GDAP roles", {"pk": pending, "action": "decline"}, {}),
-        ("end GDAP roles", {"pk": active, "action": "end"}, {}),
+        ("decline GDAP roles", {"pk": pending, "action": "decline"}, CONFIRMED),
+        ("end GDAP roles", {"pk": active, "action": "end"}, CONFIRMED),
     ]
 
 
@@ -256,7 +259,11 @@ def _gdap_link(family: Family) -> list[Variant]:
     key = family.objects["gdap"].key  # type: ignore[attr-defined]
     return [
         ("approve GDAP roles from the email's link", {"key": key}, {"action": "approve"}),
-        ("decline GDAP roles from the email's link", {"key": key}, {"action": "decline"}),
+        (
+            "decline GDAP roles from the email's link",
+            {"key": key},
+            {"action": "decline", **CONFIRMED},
+        ),
     ]
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.confirm import confirmed
 from portal.models import Organization
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin, delegation_enter
@@ -61,7 +62,8 @@ class AdministerView(TenantViewMixin, View):
 
 
 class AdminAccessRemoveView(TenantViewMixin, View):
-    """Remove a partner's admin access to a customer: GET asks for confirmation, POST removes.
+    """Remove a partner's admin access to a customer: GET asks for confirmation, POST with the
+    confirmation removes (without it, the same page asks again).
 
     Two doors, one service, each on its side's URL (the other side's is a 404 to it): the
     customer's Global admin on Partner relationships (`CustomerAdminAccessRemoveView`,
@@ -107,6 +109,8 @@ class AdminAccessRemoveView(TenantViewMixin, View):
         self._access(pk, customer_id)  # another tenant's row: 404 before anything else
         if not can(self.membership, self.required_action):
             raise PermissionDenied
+        if not confirmed(request):  # only the confirm page's button removes (portal/confirm.py)
+            return self.get(request, pk, customer_id)
         try:
             access = admin_access_remove(
                 actor=self.membership.user, organization=self.organization, access_id=pk

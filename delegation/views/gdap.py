@@ -11,11 +11,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from portal.confirm import Confirmation, confirm_page, confirmed
 from portal.models import Membership, Organization
 from portal.policy import Action, can, membership_of
 from portal.tenancy import TenantViewMixin
@@ -110,23 +112,141 @@ class GdapRequestView(TenantViewMixin, View):
         return self._render(request, customer_id, form, status=400)
 
 
+def _roles_text(relationship: GdapRelationship) -> str:
+    return ", ".join(relationship.role_labels())
+
+
+def _confirm_customer(
+    request: HttpRequest, relationship: GdapRelationship, action: str, *, back: str
+) -> HttpResponse:
+    """The customer's confirm page before declining a request or ending active roles (from
+    Partner relationships or from the email's link)."""
+    names = {
+        "partner": relationship.partner.legal_name,
+        "name": relationship.name,
+        "roles": _roles_text(relationship),
+    }
+    if action == "decline":
+        confirmation = Confirmation(
+            title=_("Decline admin role request"),
+            question=_("Decline the request “%(name)s” of %(partner)s?") % names,
+            explanation=[
+                _(
+                    "%(partner)s does not get these roles in your account: %(roles)s. This "
+                    "cannot be undone; %(partner)s can send a new request."
+                )
+                % names
+            ],
+            confirm_label=_("Yes, decline the request"),
+            keep_label=_("Keep the request"),
+            back=back,
+            action=request.path,
+            hidden={"action": "decline"},
+        )
+    else:
+        confirmation = Confirmation(
+            title=_("End admin roles"),
+            question=_("End the admin roles “%(name)s” of %(partner)s?") % names,
+            explanation=[
+                _(
+                    "From their next request, the Admin agents of %(partner)s no longer hold "
+                    "these roles in your account: %(roles)s. This cannot be undone; only a new "
+                    "request that you approve gives them back."
+                )
+                % names
+            ],
+            confirm_label=_("Yes, end the roles"),
+            keep_label=_("Keep them"),
+            back=back,
+        )
+    confirmation.breadcrumb = [
+        (_("Partner relationships"), reverse("delegation:partner_relationships"))
+    ]
+    return confirm_page(request, confirmation)
+
+
 class GdapPartnerEndView(TenantViewMixin, View):
-    """The partner ends its active roles (or withdraws its pending request) early."""
+    """The partner ends its active roles (or withdraws its pending request) early. It cannot be
+    undone: the GET asks first, and so does a POST without the confirmation."""
 
     required_action = Action.MANAGE_DELEGATED_ACCESS
     organization_kinds = {Organization.Kind.RESELLER, Organization.Kind.PROVIDER}
 
-    def post(self, request: HttpRequest, customer_id: int, pk: int) -> HttpResponse:
+    def _relationship(self, customer_id: int, pk: int) -> GdapRelationship:
         rows = customer_rows(organization=self.organization, customer_id=customer_id)
-        if (
-            not rows
-            or not selectors.gdap_for_customer_of_partner(
+        relationship = (
+            selectors.gdap_for_customer_of_partner(
                 partner=self.organization, customer=rows[0].customer
             )
             .filter(pk=pk)
-            .exists()
-        ):
+            .select_related("customer")
+            .first()
+            if rows
+            else None
+        )
+        if relationship is None:
             raise Http404
+        return relationship
+
+    def _confirm(self, request: HttpRequest, relationship: GdapRelationship) -> HttpResponse:
+        customer = relationship.customer
+        back = reverse("delegation:gdap_request", kwargs={"customer_id": customer.pk})
+        names = {
+            "customer": customer.legal_name,
+            "name": relationship.name,
+            "roles": _roles_text(relationship),
+        }
+        if relationship.status == GdapRelationship.Status.PENDING:
+            confirmation = Confirmation(
+                title=_("Withdraw admin role request"),
+                question=_("Withdraw the request “%(name)s”?") % names,
+                explanation=[
+                    _(
+                        "The Global admins of %(customer)s can no longer approve it. To ask for "
+                        "these roles again (%(roles)s), send a new request."
+                    )
+                    % names
+                ],
+                confirm_label=_("Yes, withdraw the request"),
+                keep_label=_("Keep the request"),
+                back=back,
+            )
+        else:
+            confirmation = Confirmation(
+                title=_("End admin roles"),
+                question=_("End the admin roles “%(name)s” in %(customer)s?") % names,
+                explanation=[
+                    _(
+                        "From their next request, your Admin agents no longer hold these roles "
+                        "in the account of %(customer)s: %(roles)s. This cannot be undone; to "
+                        "get them back, send a new request that a Global admin of %(customer)s "
+                        "approves."
+                    )
+                    % names
+                ],
+                confirm_label=_("Yes, end the roles"),
+                keep_label=_("Keep them"),
+                back=back,
+            )
+        confirmation.breadcrumb = [
+            (customer.legal_name, reverse("relationships:customer_detail", args=[customer.pk])),
+            (_("Admin roles (GDAP)"), back),
+        ]
+        return confirm_page(request, confirmation)
+
+    def get(self, request: HttpRequest, customer_id: int, pk: int) -> HttpResponse:
+        relationship = self._relationship(customer_id, pk)
+        if relationship.status not in (
+            GdapRelationship.Status.PENDING,
+            GdapRelationship.Status.ACTIVE,
+        ):
+            return redirect("delegation:gdap_request", customer_id=customer_id)
+        return self._confirm(request, relationship)
+
+    def post(self, request: HttpRequest, customer_id: int, pk: int) -> HttpResponse:
+        relationship = self._relationship(customer_id, pk)
+        if not confirmed(request):
+            return self._confirm(request, relationship)
         try:
             relationship = services.gdap_end(
                 actor=self.membership.user, organization=self.organization, relationship_id=pk
@@ -140,6 +260,10 @@ class GdapPartnerEndView(TenantViewMixin, View):
         return redirect("delegation:gdap_request", customer_id=customer_id)
 
 
+# What the customer cannot take back: its GET asks first (portal/confirm.py).
+CONFIRMED_ACTIONS = {"decline", "end"}
+
+
 class GdapCustomerActionView(TenantViewMixin, View):
     """The customer's Global admin approves, declines or ends from Partner relationships."""
 
@@ -151,9 +275,23 @@ class GdapCustomerActionView(TenantViewMixin, View):
         "end": (services.gdap_end, gettext_lazy("Ended: %(name)s of %(partner)s.")),
     }
 
+    def _confirm(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        relationship = self.tenant_get(GdapRelationship, field="customer", pk=pk)
+        return _confirm_customer(
+            request, relationship, action, back=reverse("delegation:partner_relationships")
+        )
+
+    def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        """Declining and ending cannot be undone: their confirm page."""
+        if action not in CONFIRMED_ACTIONS:
+            raise Http404
+        return self._confirm(request, pk, action)
+
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action not in self.actions:
             raise Http404
+        if action in CONFIRMED_ACTIONS and not confirmed(request):
+            return self._confirm(request, pk, action)
         service, done = self.actions[action]
         try:
             relationship = service(
@@ -214,6 +352,10 @@ class GdapAnswerView(View):
         service = {"approve": services.gdap_approve, "decline": services.gdap_decline}.get(action)
         if service is None:
             return self._render(request)
+        if action == "decline" and not confirmed(request):
+            if services.gdap_answer_refusal(self.relationship):
+                return self._render(request)
+            return _confirm_customer(request, self.relationship, action, back=request.path)
         try:
             relationship = service(
                 actor=self.membership.user,

@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.confirm import Confirmation, confirm_page, confirmed
 from portal.paging import bounded_page
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
@@ -86,21 +88,87 @@ class ReceivedInvitationsView(TenantViewMixin, View):
         )
 
 
+def confirm_decline(
+    request: HttpRequest,
+    invitation: ResellerInvitation | CustomerInvitation,
+    *,
+    back: str,
+    action: str = "",
+    hidden: dict[str, str] | None = None,
+    breadcrumb: list[tuple[str, str]] | None = None,
+) -> HttpResponse:
+    """The confirm page before declining an invitation (portal/confirm.py), from the inbox or
+    from the emailed link's page."""
+    sender = invitation.organization.legal_name
+    if isinstance(invitation, ResellerInvitation):
+        consequence = _(
+            "%(sender)s will not become your indirect provider, and its link stops working. "
+            "This cannot be undone: only a new invitation from %(sender)s can start a "
+            "relationship."
+        ) % {"sender": sender}
+    else:
+        consequence = _(
+            "You will not work with %(sender)s and %(provider)s through this invitation, and its "
+            "link stops working. This cannot be undone: only a new invitation can start a "
+            "relationship."
+        ) % {"sender": sender, "provider": invitation.provider.legal_name}
+    return confirm_page(
+        request,
+        Confirmation(
+            title=_("Decline invitation"),
+            question=_("Decline the invitation from %(sender)s?") % {"sender": sender},
+            explanation=[consequence],
+            confirm_label=_("Yes, decline the invitation"),
+            keep_label=_("Keep the invitation"),
+            back=back,
+            action=action,
+            hidden=hidden or {},
+            breadcrumb=breadcrumb or [],
+        ),
+    )
+
+
 class ReceivedInvitationActionView(TenantViewMixin, View):
-    """Accept or decline an invitation from the inbox (POST only), through the same services as
-    the emailed link. An invitation addressed to another company is a 404."""
+    """Accept or decline an invitation from the inbox, through the same services as the emailed
+    link. Declining cannot be undone: its GET asks first, and so does a POST without the
+    confirmation (portal/confirm.py). An invitation addressed to another company is a 404."""
 
     required_action = Action.VIEW_DASHBOARD
     organization_kinds = {Kind.RESELLER, Kind.CUSTOMER}
 
-    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        if action not in ("accept", "decline"):
-            raise Http404
+    def _invitation(self, pk: int) -> ResellerInvitation | CustomerInvitation:
         invitation = selectors.invitation_addressed_to(
             organization=self.organization, invitation_id=pk
         )
         if invitation is None:
             raise Http404
+        return invitation
+
+    def _confirm(self, request: HttpRequest, invitation, back_key: str) -> HttpResponse:
+        back_key = back_key if back_key in BACK else "received"
+        back = reverse(BACK[back_key])
+        return confirm_decline(
+            request,
+            invitation,
+            back=back,
+            action=reverse(
+                "relationships:received_invitation_action", args=[invitation.pk, "decline"]
+            ),
+            hidden={"back": back_key},
+            breadcrumb=[(_("Invitations you received"), reverse(BACK["received"]))],
+        )
+
+    def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        if action != "decline":
+            raise Http404
+        return self._confirm(request, self._invitation(pk), request.GET.get("back", ""))
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        if action not in ("accept", "decline"):
+            raise Http404
+        invitation = self._invitation(pk)
+        if action == "decline" and not confirmed(request):
+            return self._confirm(request, invitation, request.POST.get("back", ""))
         back = BACK.get(request.POST.get("back", ""), "relationships:received_invitations")
         sender = invitation.organization.legal_name
         try:

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.confirm import confirmed
 from portal.models import Membership
 from portal.types import AuthenticatedHttpRequest, request_is_authenticated
 
@@ -28,6 +29,7 @@ from ..models import CustomerInvitation, ResellerInvitation
 from ..services import customers as customer_services
 from ..services import reseller_invitations as invitation_services
 from ._base import error_text
+from .inbox import confirm_decline
 
 
 class InvitationView(LoginRequiredMixin, View):
@@ -104,6 +106,18 @@ class InvitationView(LoginRequiredMixin, View):
     def post(self, request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         action = request.POST.get("action", "")
         invitation = self.invitation
+        if (
+            action == "decline"
+            and not confirmed(request)
+            and invitation.effective_status == "pending"
+        ):
+            # Declining cannot be undone: the button on this page asks first.
+            return confirm_decline(
+                request,
+                invitation,
+                back=request.path,
+                hidden={"action": "decline"},
+            )
         try:
             if isinstance(invitation, ResellerInvitation):
                 return self.post_reseller(request, invitation, action)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from portal.confirm import Confirmation, confirm_page, confirmed
 from portal.countries import country_name
 from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
@@ -204,16 +205,48 @@ class ResellerInviteView(TenantViewMixin, View):
 
 class InvitationActionView(TenantViewMixin, View):
     """Resend or revoke one of the organization's own invitations from the page that lists
-    them. Another tenant's invitation and an unknown action are a 404."""
+    them. Revoking cannot be undone: its GET asks first, and so does a POST without the
+    confirmation (portal/confirm.py). Another tenant's invitation and an unknown action are a
+    404."""
 
     model: type[ResellerInvitation] | type[CustomerInvitation]
     services: dict[str, Callable[..., ResellerInvitation | CustomerInvitation]]
     redirect_to: str
+    list_title: Any  # the breadcrumb back to that page
+
+    def confirm_revoke(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invitation = self.tenant_get(self.model, pk=pk)
+        back = reverse(self.redirect_to)
+        return confirm_page(
+            request,
+            Confirmation(
+                title=_("Revoke invitation"),
+                question=_("Revoke the invitation to %(email)s?") % {"email": invitation.email},
+                explanation=[
+                    _(
+                        "Its link stops working at once: nobody can accept it any more. This "
+                        "cannot be undone; to invite %(email)s again, send a new invitation."
+                    )
+                    % {"email": invitation.email},
+                ],
+                confirm_label=_("Yes, revoke the invitation"),
+                keep_label=_("Keep the invitation"),
+                back=back,
+                breadcrumb=[(self.list_title, back)],
+            ),
+        )
+
+    def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        if action != "revoke":
+            raise Http404
+        return self.confirm_revoke(request, pk)
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         service = self.services.get(action)
         if service is None:
             raise Http404
+        if action == "revoke" and not confirmed(request):
+            return self.confirm_revoke(request, pk)
         try:
             invitation = service(
                 actor=request.user, organization=self.organization, invitation_id=pk
@@ -247,6 +280,7 @@ class ResellerInvitationActionView(InvitationActionView):
         "revoke": invitation_services.reseller_invitation_revoke,
     }
     redirect_to = "relationships:indirect_resellers"
+    list_title = _l("Indirect resellers")
 
 
 class RelationshipActionView(TenantViewMixin, View):
@@ -294,6 +328,8 @@ class RelationshipActionView(TenantViewMixin, View):
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         self._action(action)
+        if not confirmed(request):
+            return self.get(request, pk, action)
         service = (
             relationship_services.relationship_end
             if action == "end"
@@ -458,3 +494,4 @@ class CustomerInvitationActionView(InvitationActionView):
         "revoke": customer_services.customer_invitation_revoke,
     }
     redirect_to = "relationships:invite_customer"
+    list_title = _l("Invite new customers")

@@ -3,6 +3,7 @@ reason on the page, and their query budgets."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,10 +11,12 @@ import time_machine
 from django.utils import timezone
 
 from commerce.models import Offer, Subscription
-from commerce.services import subscription_quantity_change
+from commerce.services import subscription_expire, subscription_quantity_change
 from portal import delegation
 from portal.models import DelegatedRole
+from portal.templatetags.portal_formats import money
 from tests.commerce.factories import subscription_for
+from tests.commerce.test_billing import csv_rows
 from tests.factories import acting, member
 from tests.queries import queries_of
 from tests.relationships.factories import (
@@ -101,7 +104,7 @@ def test_subscription_page_for_its_three_parties_and_404_for_others(client_for, 
         assert "Team Workspace Standard" in page.text and "Active" in page.text
     for org in (provider_org(), reseller_org(), customer_org()):
         assert client_for(member(org)).get(url).status_code == 404
-        response = client_for(member(org)).post(f"{url}cancel/")
+        response = client_for(member(org)).post(f"{url}cancel/", {"confirmed": "yes"})
         assert response.status_code == 404
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.ACTIVE
@@ -135,11 +138,10 @@ def test_actions_from_the_page(client_for, shared):
     page = provider.get(url)
     assert "Suspended" in page.text and "Reactivate subscription" in page.text
     assert provider.post(f"{url}reactivate/").status_code == 302
-    assert provider.get(f"{url}cancel/").status_code == 405  # POST only
     assert provider.post(f"{url}explode/").status_code == 404
     reseller = client_for(member(shared.reseller))
     assert reseller.post(f"{url}suspend/").status_code == 403
-    assert reseller.post(f"{url}cancel/").status_code == 302
+    assert reseller.post(f"{url}cancel/", {"confirmed": "yes"}).status_code == 302
     subscription.refresh_from_db()
     assert subscription.status == "cancelled"
 
@@ -239,3 +241,68 @@ def test_provider_agent_with_dap_changes_the_subscription_in_the_customers_accou
     assert client.post(f"{url}suspend/").status_code in (403, 404)  # not in the customer's role
     subscription.refresh_from_db()
     assert subscription.quantity == 5 and subscription.status == "active"
+
+
+def _end(subscription: Subscription, client, how: str) -> None:
+    """Cancelled from its page (confirmed), or expired by the term-end sweep without auto-renew."""
+    if how == "cancelled":
+        response = client.post(f"/subscriptions/{subscription.pk}/cancel/", {"confirmed": "yes"})
+        assert response.status_code == 302
+    else:
+        client.post(f"/subscriptions/{subscription.pk}/auto-renew/", {"auto_renew": "off"})
+        subscription_expire(subscription_id=subscription.pk, now=subscription.term_end)
+    subscription.refresh_from_db()
+    assert subscription.status == how
+
+
+@pytest.mark.parametrize("how", ["cancelled", "expired"])
+def test_an_ended_subscription_shows_its_final_state_only(client_for, shared, how):
+    subscription = subscription_for(shared, quantity=3)
+    client = client_for(member(shared.provider))
+    live = client.get(f"/subscriptions/{subscription.pk}/").text
+    assert "Changes allowed until" in live and "Auto-renew" in live and "€" in live
+    _end(subscription, client, how)
+
+    page = client.get(f"/subscriptions/{subscription.pk}/").text
+    details = page[page.index("<dl") : page.index("</dl>")]
+    assert f'<dd class="col-sm-8">{how.capitalize()}</dd>' in details
+    assert '<dt class="col-sm-4">Ended</dt>' in details
+    assert "Changes allowed until" not in details and "(open)" not in details
+    assert "Auto-renew" not in details and "Unit price" not in details
+    assert f"None: {how}, no longer billed" in details
+    assert "€" not in details
+    assert "Change this subscription" not in page and "Cancel subscription" not in page
+
+
+@pytest.mark.parametrize("how", ["cancelled", "expired"])
+def test_lists_and_billing_show_an_ended_subscription_without_cost_or_auto_renew(
+    client_for, shared, how
+):
+    kept = subscription_for(shared, quantity=2)
+    ended = subscription_for(shared, code="object-storage", quantity=4)
+    client = client_for(member(shared.provider))
+    _end(ended, client, how)
+
+    for path in ("/subscriptions/", "/billing/"):
+        text = client.get(path).text
+        table = text[text.index("<tbody>", text.index("Offer")) :]
+        row = table[table.index(ended.offer.name) :]
+        row = row[: row.index("</tr>")]
+        assert "Ended " in row and "Not applicable" in row and ">None<" in row, row
+        assert "€" not in row and ">On<" not in row
+        kept_row = table[table.index(kept.offer.name) :]
+        assert "€" in kept_row[: kept_row.index("</tr>")]
+
+    billing = client.get("/billing/").text
+    totals = billing[billing.index("totals-heading") : billing.index("</table>")]
+    # One live subscription in EUR, at the kept one's cost only.
+    assert re.search(r'<td class="text-end">1</td>', totals), totals
+    kept.refresh_from_db()
+    assert money(kept.monthly_cost, "EUR") in totals
+
+    rows = csv_rows(client.get("/billing/export.csv"))
+    header = rows[0]
+    cost = header.index("Monthly cost")
+    by_offer = {row[header.index("Offer")]: row for row in rows[1:]}
+    assert by_offer[ended.offer.name][cost] == ""
+    assert by_offer[kept.offer.name][cost] == f"{kept.monthly_cost:.2f}"

@@ -247,7 +247,8 @@ def test_no_gdap_role_cancels_or_turns_off_auto_renew(g, role):
     subscription = _subscription(g)
     approved_from_the_email(g, role)
     client = acting_for(g)
-    assert client.post(f"/subscriptions/{subscription.pk}/cancel/").status_code in (403, 404)
+    cancel = f"/subscriptions/{subscription.pk}/cancel/"
+    assert client.post(cancel, {"confirmed": "yes"}).status_code in (403, 404)
     with pytest.raises(PermissionDenied):
         subscription_cancel(
             actor=g.agent.user, organization=g.customer, subscription_id=subscription.pk

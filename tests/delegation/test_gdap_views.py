@@ -101,7 +101,9 @@ def test_the_partner_ends_its_roles_from_the_list():
     client = client_of(g.agent)
     page = client.get(f"/customers/{g.customer.pk}/gdap/new/").content.decode()
     assert f"/customers/{g.customer.pk}/gdap/{relationship.pk}/end/" in page
-    response = client.post(f"/customers/{g.customer.pk}/gdap/{relationship.pk}/end/")
+    response = client.post(
+        f"/customers/{g.customer.pk}/gdap/{relationship.pk}/end/", {"confirmed": "yes"}
+    )
     assert response.status_code == 302
     relationship.refresh_from_db()
     assert relationship.status == Status.ENDED
@@ -125,7 +127,9 @@ def test_the_email_link_shows_the_request_to_the_customers_global_admin():
 def test_declining_from_the_email_link():
     g = gdap_setup()
     relationship = g.request(USERS)
-    response = client_of(g.customer_admin).post(answer_path(relationship), {"action": "decline"})
+    response = client_of(g.customer_admin).post(
+        answer_path(relationship), {"action": "decline", "confirmed": "yes"}
+    )
     assert response.status_code == 302
     relationship.refresh_from_db()
     assert relationship.status == Status.DECLINED
@@ -198,7 +202,12 @@ def test_the_partner_relationships_section_lists_and_answers():
     assert f"/partner-relationships/gdap/{pending.pk}/approve/" in page
     assert f"/partner-relationships/gdap/{active.pk}/end/" in page
     assert client.post(f"/partner-relationships/gdap/{pending.pk}/approve/").status_code == 302
-    assert client.post(f"/partner-relationships/gdap/{active.pk}/end/").status_code == 302
+    assert (
+        client.post(
+            f"/partner-relationships/gdap/{active.pk}/end/", {"confirmed": "yes"}
+        ).status_code
+        == 302
+    )
     pending.refresh_from_db()
     active.refresh_from_db()
     assert pending.status == Status.ACTIVE and active.status == Status.ENDED

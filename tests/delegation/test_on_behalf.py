@@ -166,7 +166,7 @@ def test_another_tenants_customer_is_not_found(client_for):
         "delegation:customer_admin_access_remove",
         args=[world.customer.pk, AdminAccess.objects.filter(customer=world.customer).first().pk],
     )
-    assert client_for(other.reseller_agent).post(remove).status_code == 404
+    assert client_for(other.reseller_agent).post(remove, {"confirmed": "yes"}).status_code == 404
 
 
 def test_reseller_removes_providers_access_and_the_providers_next_request_is_refused(client_for):
@@ -184,7 +184,7 @@ def test_reseller_removes_providers_access_and_the_providers_next_request_is_ref
     assert remove_url in detail.content.decode()
     confirm = reseller.get(remove_url)
     assert "Remove the admin access of" in confirm.content.decode()
-    response = reseller.post(remove_url)
+    response = reseller.post(remove_url, {"confirmed": "yes"})
     assert response.status_code == 302
 
     # The provider's next request: the session's choice is dropped with a message.
@@ -212,7 +212,8 @@ def test_customer_global_admin_removes_access_from_partner_relationships(client_
     page = client.get(reverse("delegation:partner_relationships")).content.decode()
     url = reverse("delegation:admin_access_remove", args=[access.pk])
     assert url in page
-    assert client.post(url)["Location"] == reverse("delegation:partner_relationships")
+    confirmed = {"confirmed": "yes"}
+    assert client.post(url, confirmed)["Location"] == reverse("delegation:partner_relationships")
     access.refresh_from_db()
     assert access.status == AdminAccess.Status.REMOVED
     page = client.get(reverse("delegation:partner_relationships")).content.decode()

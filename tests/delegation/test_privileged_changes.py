@@ -51,6 +51,8 @@ ROLES_REASON = "cannot give or take away the roles"
 ACCESS_REASON = "cannot change its partners"
 PLAIN = Role.HELPDESK_AGENT.value  # a role that is not privileged
 PRIVILEGED = sorted(PRIVILEGED_ROLES)
+# The confirm page's button (portal/confirm.py): without it a removal or an end only asks.
+CONFIRMED = {"confirmed": "yes"}
 
 
 @dataclass
@@ -182,7 +184,7 @@ def _changes() -> list[Change]:
                 ROLES_REASON,
                 lambda a, actor, r=role: membership_remove(actor=actor, membership=a.holder(r)),
                 lambda a, client, r=role: client.post(
-                    f"/settings/users/{a.holder(r).pk}/remove/", follow=True
+                    f"/settings/users/{a.holder(r).pk}/remove/", CONFIRMED, follow=True
                 ),
             ),
             Change(
@@ -235,7 +237,7 @@ def _changes() -> list[Change]:
                 actor=actor, organization=a.customer, access_id=a.access.pk
             ),
             lambda a, client: client.post(
-                f"/partner-relationships/admin-access/{a.access.pk}/remove/", follow=True
+                f"/partner-relationships/admin-access/{a.access.pk}/remove/", CONFIRMED, follow=True
             ),
         ),
     ]
@@ -253,7 +255,7 @@ def _changes() -> list[Change]:
                     actor=actor, organization=a.customer, relationship_id=getattr(a, r).pk
                 ),
                 lambda a, client, v=verb, r=relationship: client.post(
-                    f"/partner-relationships/gdap/{getattr(a, r).pk}/{v}/", follow=True
+                    f"/partner-relationships/gdap/{getattr(a, r).pk}/{v}/", CONFIRMED, follow=True
                 ),
             )
         )
@@ -374,7 +376,7 @@ def test_what_a_delegated_user_administrator_may_still_do(monkeypatch, roles):
     assert OutboxMessage.objects.filter(
         template="enrollment_password_reset", to_email=two.user.email
     ).exists()
-    assert client.post(f"/settings/users/{two.pk}/remove/").status_code == 302
+    assert client.post(f"/settings/users/{two.pk}/remove/", CONFIRMED).status_code == 302
     assert not Membership.objects.filter(pk=two.pk).exists()
 
 

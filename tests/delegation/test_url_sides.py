@@ -12,6 +12,8 @@ from tests.delegation.factories import World, dap_world
 from tests.delegation.gdap_factories import Gdap
 
 pytestmark = pytest.mark.django_db
+# The confirm page's button: without it an irreversible action only asks (portal/confirm.py).
+CONFIRMED = {"confirmed": "yes"}
 ROLES = ["user_administrator"]
 
 
@@ -31,12 +33,12 @@ def test_removing_admin_access_from_the_partners_page_is_the_partners(client_for
     url = f"/customers/{world.customer.pk}/admin-access/{access.pk}/remove/"
     customer = client_for(world.customer_admin)
     assert customer.get(url).status_code == 404
-    assert customer.post(url).status_code == 404
+    assert customer.post(url, CONFIRMED).status_code == 404
     access.refresh_from_db()
     assert access.status == AdminAccess.Status.ACTIVE
     reseller = client_for(world.reseller_agent)
     assert reseller.get(url).status_code == 200
-    assert reseller.post(url).status_code == 302
+    assert reseller.post(url, CONFIRMED).status_code == 302
     access.refresh_from_db()
     assert access.status == AdminAccess.Status.REMOVED
 
@@ -48,12 +50,12 @@ def test_removing_admin_access_from_partner_relationships_is_the_customers(clien
     for partner in (world.reseller_agent, world.provider_agent, world.provider_admin):
         client = client_for(partner)
         assert client.get(url).status_code == 404
-        assert client.post(url).status_code == 404
+        assert client.post(url, CONFIRMED).status_code == 404
     access.refresh_from_db()
     assert access.status == AdminAccess.Status.ACTIVE
     customer = client_for(world.customer_admin)
     assert customer.get(url).status_code == 200
-    assert customer.post(url).status_code == 302
+    assert customer.post(url, CONFIRMED).status_code == 302
     access.refresh_from_db()
     assert access.status == AdminAccess.Status.REMOVED
 
@@ -73,10 +75,10 @@ def test_ending_gdap_on_the_customer_page_is_the_partners(client_for):
     world = dap_world()
     relationship = _gdap(world).approved(ROLES)
     url = f"/customers/{world.customer.pk}/gdap/{relationship.pk}/end/"
-    assert client_for(world.customer_admin).post(url).status_code == 404
+    assert client_for(world.customer_admin).post(url, CONFIRMED).status_code == 404
     relationship.refresh_from_db()
     assert relationship.status == GdapRelationship.Status.ACTIVE
-    assert client_for(world.provider_agent).post(url).status_code == 302
+    assert client_for(world.provider_agent).post(url, CONFIRMED).status_code == 302
     relationship.refresh_from_db()
     assert relationship.status == GdapRelationship.Status.ENDED
 
@@ -94,9 +96,9 @@ def test_answering_gdap_on_partner_relationships_is_the_customers(
     before = relationship.status
     url = f"/partner-relationships/gdap/{relationship.pk}/{action}/"
     for partner in (world.provider_agent, world.provider_admin, world.reseller_agent):
-        assert client_for(partner).post(url).status_code == 404
+        assert client_for(partner).post(url, CONFIRMED).status_code == 404
     relationship.refresh_from_db()
     assert relationship.status == before
-    assert client_for(world.customer_admin).post(url).status_code == 302
+    assert client_for(world.customer_admin).post(url, CONFIRMED).status_code == 302
     relationship.refresh_from_db()
     assert relationship.status == after

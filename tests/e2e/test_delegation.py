@@ -70,7 +70,7 @@ def test_provider_administers_adatum_and_adatum_removes_its_access(new_page):
     _no_wcag_violations(c)
     row = c.get_by_role("row", name=re.compile("Contoso Distribution"))
     row.get_by_role("link", name=re.compile("Remove admin access")).click()
-    c.get_by_role("button", name="Remove admin access").click()
+    c.get_by_role("button", name="Yes, remove admin access").click()
     expect(c.get_by_text("The admin access of Contoso Distribution")).to_be_visible()
     screenshot(c, "delegation-partner-relationships-removed")
 

@@ -197,3 +197,43 @@ def test_demo_litware_resumes_its_draft_and_northwind_shows_the_agreement_banner
     ).to_be_visible()
     expect(northwind.get_by_text("Aggiungiti al ruolo Agente amministratore")).to_have_count(0)
     screenshot(northwind, "demo-northwind-dashboard")
+
+
+def test_the_wizard_goes_forward_by_keyboard_enter_in_a_text_field_is_next(page):
+    """Enter in a text field submits the form with its first submit button: Next, not Back
+    (issue 23), while Back stays on the left."""
+    from tests.enrollment.factories import drafting_user
+    from tests.factories import PASSWORD as MEMBER_PASSWORD
+
+    draft = drafting_user(through="legal")  # the legal profile saved, the contact step next
+    sign_in(page, draft.user.email, MEMBER_PASSWORD)
+    page.goto("/enroll/reseller/legal/")
+    expect(page.get_by_text("Step 2 of 5")).to_be_visible()
+    back = page.get_by_role("button", name="Back").bounding_box()
+    forward = page.get_by_role("button", name="Next").bounding_box()
+    assert back and forward and back["x"] < forward["x"]  # reads Back … Next
+    page.get_by_label("Legal name").press("End")
+    page.get_by_label("Legal name").press("Enter")
+    expect(page.get_by_text("Step 3 of 5")).to_be_visible()
+    expect(page.get_by_role("heading", name="Primary contact")).to_be_visible()
+
+    # Typed, then Enter in the last text field.
+    page.get_by_label("First name").focus()
+    page.keyboard.type("Anna")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Bruni")
+    page.get_by_label("Email").fill(draft.user.email)
+    page.get_by_label("Phone").fill("+39 06 1234 5600")
+    page.get_by_label("Phone").press("Enter")
+    expect(page.get_by_text("Step 4 of 5")).to_be_visible()
+
+    # Tab from the last field reaches Next first; Enter on it goes forward.
+    domain = draft.user.email.split("@")[1]
+    page.get_by_label("Support email").fill(f"support@{domain}")
+    page.get_by_label("Support phone").fill("+39 06 1234 5699")
+    page.get_by_label("Support website").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Next")).to_be_focused()
+    screenshot(page, "enrollment-support-keyboard")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Step 5 of 5")).to_be_visible()

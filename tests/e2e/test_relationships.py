@@ -144,7 +144,7 @@ def test_provider_and_reseller_connect_share_a_customer_order_and_end(new_page):
         r.get_by_role("heading", name="End the relationship with Contoso Distribution?")
     ).to_be_visible()
     screenshot(r, "relationships-end-confirm")
-    r.get_by_role("button", name="End relationship").click()
+    r.get_by_role("button", name="Yes, end the relationship").click()
     expect(r.get_by_text("The relationship with Contoso Distribution has ended.")).to_be_visible()
 
     # The provider's open order form is refused; its customer list is empty.

@@ -10,6 +10,8 @@ from tests.queries import warm
 pytestmark = pytest.mark.django_db
 
 USERS = "/settings/users/"
+# The confirm page's button: without it, removing only asks (portal/confirm.py).
+CONFIRM = {"confirmed": "yes"}
 
 
 def test_user_management_lists_users_with_their_roles(client_for, reseller_admin):
@@ -44,7 +46,7 @@ def test_only_global_admins_manage_users(client_for, reseller_admin):
     assert (
         client.post(f"{USERS}{reseller_admin.pk}/", {"roles": ["sales_agent"]}).status_code == 403
     )
-    assert client.post(f"{USERS}{reseller_admin.pk}/remove/").status_code == 403
+    assert client.post(f"{USERS}{reseller_admin.pk}/remove/", CONFIRM).status_code == 403
     assert (
         client.post(
             f"{USERS}add/", {"email": f"x@{reseller_admin.organization.primary_domain}"}
@@ -84,7 +86,7 @@ def test_last_global_admin_cannot_be_demoted(client_for, reseller_admin, other_t
 
 def test_last_global_admin_cannot_be_removed(client_for, reseller_admin):
     client = client_for(reseller_admin)
-    response = client.post(f"{USERS}{reseller_admin.pk}/remove/", follow=True)
+    response = client.post(f"{USERS}{reseller_admin.pk}/remove/", CONFIRM, follow=True)
     assert "is the last Global admin of your organization" in response.text
     assert Membership.objects.filter(pk=reseller_admin.pk).exists()
 
@@ -101,7 +103,7 @@ def test_removing_a_user_keeps_other_tenants_untouched(
     client_for, reseller_admin, other_tenant_admin
 ):
     agent = member(reseller_admin.organization, sales_agent=True)
-    response = client_for(reseller_admin).post(f"{USERS}{agent.pk}/remove/")
+    response = client_for(reseller_admin).post(f"{USERS}{agent.pk}/remove/", CONFIRM)
     assert response["Location"] == USERS
     assert not Membership.objects.filter(pk=agent.pk).exists()
     assert Membership.objects.filter(pk=other_tenant_admin.pk).exists()
@@ -112,7 +114,7 @@ def test_another_tenants_user_is_a_404(client_for, reseller_admin, other_tenant_
     url = f"{USERS}{other_tenant_admin.pk}/"
     assert client.get(url).status_code == 404
     assert client.post(url, {"roles": ["sales_agent"]}).status_code == 404
-    assert client.post(f"{url}remove/").status_code == 404
+    assert client.post(f"{url}remove/", CONFIRM).status_code == 404
     other_tenant_admin.refresh_from_db()
     assert other_tenant_admin.global_admin and not other_tenant_admin.sales_agent
 

@@ -62,6 +62,7 @@ on_postgresql = pytest.mark.skipif(
 # fails must show up as a change in the database, not as a form error).
 POST_BODY = {
     "confirm": "on",
+    "confirmed": "yes",  # an irreversible action's confirm page (portal/confirm.py)
     "signed_up": "on",
     "address_belongs": "on",
     "action": "accept",

@@ -22,6 +22,8 @@ from tests.relationships.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+# The confirm page's button: without it an irreversible action only asks (portal/confirm.py).
+CONFIRM = {"confirmed": "yes"}
 
 
 @pytest.fixture
@@ -82,10 +84,10 @@ def test_third_provider_gets_404_for_every_object_and_changes_nothing(client_for
     missing = client.post("/customers/999999/order/", order)
     assert response.status_code == missing.status_code == 404
     assert client.get(f"/subscriptions/{world['subscription'].pk}/").status_code == 404
-    assert client.post(f"/indirect-resellers/{relationship.pk}/end/").status_code == 404
+    assert client.post(f"/indirect-resellers/{relationship.pk}/end/", CONFIRM).status_code == 404
     for action in ("resend", "revoke"):
         url = f"/indirect-resellers/invitations/{invitation.pk}/{action}/"
-        assert client.post(url).status_code == 404
+        assert client.post(url, CONFIRM).status_code == 404
     assert Subscription.objects.count() == 1
     relationship.refresh_from_db()
     assert relationship.status == ProviderRelationship.Status.ACTIVE
@@ -98,7 +100,8 @@ def test_third_reseller_gets_404_for_every_object_and_changes_nothing(client_for
     relationship = world["relationship"]
     assert client.get(f"/customers/{world['shared'].customer_id}/").status_code == 404
     for action in ("end", "remove-admin-access"):
-        assert client.post(f"/indirect-providers/{relationship.pk}/{action}/").status_code == 404
+        url = f"/indirect-providers/{relationship.pk}/{action}/"
+        assert client.post(url, CONFIRM).status_code == 404
     relationship.refresh_from_db()
     assert relationship.status == ProviderRelationship.Status.ACTIVE
     assert relationship.admin_access is True
@@ -141,7 +144,9 @@ def test_provider_places_order_from_customer_page_and_is_refused_after_the_relat
     response = client.post(url, order)
     assert response.status_code == 302
     assert Subscription.objects.filter(offer__code="object-storage").count() == 1
-    client_for(member(shared.reseller)).post(f"/indirect-providers/{world['relationship'].pk}/end/")
+    client_for(member(shared.reseller)).post(
+        f"/indirect-providers/{world['relationship'].pk}/end/", CONFIRM
+    )
     assert client.get(f"/customers/{shared.customer_id}/").status_code == 404
     assert client.post(url, order).status_code == 404
     assert Subscription.objects.filter(offer__code="object-storage").count() == 1

@@ -124,7 +124,7 @@ def test_reseller_resends_and_revokes_a_customer_invitation(client_for):
     base = f"/indirect-providers/invite-customer/{invitation.pk}"
     assert client.post(f"{base}/resend/").status_code == 302
     assert OutboxMessage.objects.filter(to_email=invitation.email).count() == 1
-    assert client.post(f"{base}/revoke/").status_code == 302
+    assert client.post(f"{base}/revoke/", {"confirmed": "yes"}).status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == "revoked"
     response = client_for(member(customer_org())).get(f"/invitations/{invitation.key}/")

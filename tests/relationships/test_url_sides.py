@@ -15,6 +15,8 @@ from tests.relationships.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+# The confirm page's button: without it an irreversible action only asks (portal/confirm.py).
+CONFIRMED = {"confirmed": "yes"}
 
 
 def _state(relationship: ProviderRelationship) -> tuple[str, bool]:
@@ -40,11 +42,11 @@ def test_relationship_actions_answer_only_their_side(client_for, own, other, pat
     url = path.format(pk=relationship.pk)
     stranger = client_for(member(getattr(relationship, other)))
     assert stranger.get(url).status_code == 404
-    assert stranger.post(url).status_code == 404
+    assert stranger.post(url, CONFIRMED).status_code == 404
     assert _state(relationship) == ("active", True)
     owner = client_for(member(getattr(relationship, own)))
     assert owner.get(url).status_code == 200
-    assert owner.post(url).status_code == 302
+    assert owner.post(url, CONFIRMED).status_code == 302
     assert _state(relationship) == after
 
 
@@ -60,7 +62,7 @@ def test_an_action_of_no_side_is_a_404_to_both(client_for, path):
     relationship = ProviderRelationshipFactory()
     for side in ("provider", "reseller"):
         client = client_for(member(getattr(relationship, side)))
-        assert client.post(path.format(pk=relationship.pk)).status_code == 404
+        assert client.post(path.format(pk=relationship.pk), CONFIRMED).status_code == 404
     assert _state(relationship) == ("active", True)
 
 
@@ -68,10 +70,10 @@ def test_reseller_invitation_actions_are_the_providers(client_for):
     invitation = ResellerInvitationFactory()
     invitee = ProviderRelationshipFactory(provider=invitation.organization).reseller
     url = f"/indirect-resellers/invitations/{invitation.pk}/revoke/"
-    assert client_for(member(invitee)).post(url).status_code == 404
+    assert client_for(member(invitee)).post(url, CONFIRMED).status_code == 404
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
-    assert client_for(member(invitation.organization)).post(url).status_code == 302
+    assert client_for(member(invitation.organization)).post(url, CONFIRMED).status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED
 
@@ -79,9 +81,9 @@ def test_reseller_invitation_actions_are_the_providers(client_for):
 def test_customer_invitation_actions_are_the_resellers(client_for):
     invitation = CustomerInvitationFactory()
     url = f"/indirect-providers/invite-customer/{invitation.pk}/revoke/"
-    assert client_for(member(invitation.provider)).post(url).status_code == 404
+    assert client_for(member(invitation.provider)).post(url, CONFIRMED).status_code == 404
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
-    assert client_for(member(invitation.organization)).post(url).status_code == 302
+    assert client_for(member(invitation.organization)).post(url, CONFIRMED).status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED

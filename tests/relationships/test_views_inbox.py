@@ -69,7 +69,9 @@ def test_accepting_from_the_inbox_authorizes_the_provider_and_both_sides_see_it(
 def test_declining_from_the_inbox_closes_the_invitation_and_the_sender_sees_declined(client_for):
     reseller = reseller_org()
     invitation = ResellerInvitationFactory(invitee=reseller)
-    client_for(member(reseller)).post(f"/received-invitations/{invitation.pk}/decline/")
+    client_for(member(reseller)).post(
+        f"/received-invitations/{invitation.pk}/decline/", {"confirmed": "yes"}
+    )
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.DECLINED
     page = client_for(member(invitation.organization, global_admin=True)).get(

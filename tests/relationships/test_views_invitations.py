@@ -209,7 +209,7 @@ def test_declining_from_the_page(client_for):
     reseller = reseller_org()
     invitation = ResellerInvitationFactory(invitee=reseller)
     client = client_for(member(reseller))
-    response = client.post(url(invitation), {"action": "decline"})
+    response = client.post(url(invitation), {"action": "decline", "confirmed": "yes"})
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.DECLINED
@@ -221,7 +221,7 @@ def test_someone_from_another_company_cannot_decline_a_customer_invitation(clien
 
     invitation = CustomerInvitationFactory(email="owner@trattoria-due.example")
     client.force_login(UserFactory(email="someone@elsewhere.example"))
-    response = client.post(url(invitation), {"action": "decline"}, follow=True)
+    response = client.post(url(invitation), {"action": "decline", "confirmed": "yes"}, follow=True)
     assert "Only that company can answer it" in response.text
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING

@@ -138,7 +138,7 @@ def test_provider_resends_and_revokes_from_the_list(client_for):
     client = client_for(member(invitation.organization))
     base = f"/indirect-resellers/invitations/{invitation.pk}"
     assert client.post(f"{base}/resend/").status_code == 302
-    assert client.post(f"{base}/revoke/").status_code == 302
+    assert client.post(f"{base}/revoke/", {"confirmed": "yes"}).status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == "revoked"
 
@@ -147,7 +147,7 @@ def test_provider_removes_partnership_and_customers_stay_with_the_reseller(clien
     shared = CustomerRelationshipFactory()
     relationship = ProviderRelationship.objects.get()
     client = client_for(member(relationship.provider))
-    response = client.post(f"/indirect-resellers/{relationship.pk}/end/")
+    response = client.post(f"/indirect-resellers/{relationship.pk}/end/", {"confirmed": "yes"})
     assert response.status_code == 302
     relationship.refresh_from_db()
     assert relationship.status == ProviderRelationship.Status.ENDED
@@ -239,7 +239,7 @@ def test_reseller_removes_admin_access_and_relationship_stays_shown_on_both_side
     relationship = ProviderRelationshipFactory()
     admin = member(relationship.reseller)
     client = client_for(admin)
-    client.post(f"/indirect-providers/{relationship.pk}/remove-admin-access/")
+    client.post(f"/indirect-providers/{relationship.pk}/remove-admin-access/", {"confirmed": "yes"})
     relationship.refresh_from_db()
     assert relationship.admin_access is False
     assert relationship.status == ProviderRelationship.Status.ACTIVE
@@ -254,7 +254,7 @@ def test_reseller_removes_admin_access_and_relationship_stays_shown_on_both_side
 def test_reseller_ends_relationship(client_for):
     relationship = ProviderRelationshipFactory()
     client = client_for(member(relationship.reseller))
-    client.post(f"/indirect-providers/{relationship.pk}/end/")
+    client.post(f"/indirect-providers/{relationship.pk}/end/", {"confirmed": "yes"})
     relationship.refresh_from_db()
     assert relationship.status == ProviderRelationship.Status.ENDED
     assert relationship.ended_at is not None
@@ -407,7 +407,7 @@ def test_confirmation_page_is_404_for_other_tenants_and_ended_relationships(clie
 def test_both_sides_see_the_recorded_change(client_for):
     relationship = ProviderRelationshipFactory()
     client_for(member(relationship.reseller)).post(
-        f"/indirect-providers/{relationship.pk}/remove-admin-access/"
+        f"/indirect-providers/{relationship.pk}/remove-admin-access/", {"confirmed": "yes"}
     )
     for org, path in (
         (relationship.reseller, "/indirect-providers/"),

@@ -47,8 +47,13 @@ def test_confirming_by_post_moves_the_case_on(
     assert open_case.status == Status.IN_REVIEW
 
 
-def test_this_wasnt_me_withdraws_the_case(client, open_case):
-    response = client.post(f"/verify-contact/{last_link_key(open_case)}/", {"action": "deny"})
+def test_this_wasnt_me_asks_first_then_withdraws_the_case(client, open_case):
+    url = f"/verify-contact/{last_link_key(open_case)}/"
+    asked = client.post(url, {"action": "deny"}).content.decode()
+    assert "Stop the enrolment of" in asked and "This cannot be undone." in asked
+    open_case.refresh_from_db()
+    assert open_case.status == Status.EMAIL_PENDING
+    response = client.post(url, {"action": "deny", "confirmed": "yes"})
     assert "Verification stopped" in response.content.decode()
     open_case.refresh_from_db()
     assert open_case.status == Status.WITHDRAWN
@@ -56,7 +61,7 @@ def test_this_wasnt_me_withdraws_the_case(client, open_case):
 
 def test_a_used_link_gets_its_own_page(client, open_case):
     key = last_link_key(open_case)
-    client.post(f"/verify-contact/{key}/", {"action": "deny"})
+    client.post(f"/verify-contact/{key}/", {"action": "deny", "confirmed": "yes"})
     response = client.get(f"/verify-contact/{key}/")
     assert response.status_code == 410
     assert "This link was already used" in response.content.decode()

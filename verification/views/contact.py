@@ -10,6 +10,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from portal.confirm import confirmed
+
 from ..forms import ContactConfirmForm, NewLinkByEmailForm
 from ..models import VerificationCase
 from ..services import (
@@ -68,11 +70,25 @@ class ContactConfirmView(View):
             status=status,
         )
 
+    def _deny_page(self, request, confirmation):
+        return render(
+            request,
+            "verification/contact_deny_confirm.html",
+            {
+                "organization": confirmation.case.organization,
+                "email": confirmation.email,
+                "deny_fields": {"action": "deny"},
+            },
+        )
+
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         confirmation, state = contact_link_lookup(key=key)
         if state != LinkState.VALID:
             return _problem(request, state, confirmation)
         deny = request.POST.get("action") == "deny"
+        if deny and not confirmed(request):
+            # Stopping the verification cannot be undone: ask first (portal/confirm.py).
+            return self._deny_page(request, confirmation)
         if not deny:
             form = ContactConfirmForm(request.POST)
             if not form.is_valid():
