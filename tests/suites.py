@@ -42,6 +42,7 @@ SLOW = [
     ("tests/load/", "load"),
     ("tests/test_unique_races.py", "races"),
     ("tests/test_delegation_races.py", "races"),
+    ("tests/test_form_token_races.py", "races"),
     ("tests/portal/test_cache_outage.py", "integration"),
     # Two production web processes on one database and Redis; the replica router's transactional
     # tests (a second connection sees committed rows only, and each test flushes the database).
