@@ -158,7 +158,7 @@ class BulkBatchView(BulkViewMixin, View):
         self.check_can_send()
         confirm = FormTokenForm(request.POST)
         if not confirm.is_valid():
-            messages.error(request, " ".join(confirm.non_field_errors()))
+            messages.error(request, " ".join(str(e) for e in confirm.non_field_errors()))
             return redirect("relationships:bulk_batch", pk=pk)
         try:
             batch = create_once(

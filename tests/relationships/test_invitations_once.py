@@ -102,3 +102,22 @@ def test_sending_a_reviewed_bulk_file_twice_sends_it_once_and_shows_its_progress
     assert "2 of 2 invitations processed" in page
     assert ResellerInvitation.objects.count() == 2
     assert AuditEvent.objects.filter(type=AuditType.BULK_INVITATIONS_CONFIRMED).count() == 1
+
+
+def test_a_bulk_send_with_a_forged_token_sends_nothing_and_says_why(client_for):
+    client = client_for(member(provider_org(), global_admin=True))
+    client.post(
+        "/bulk-invitations/",
+        {
+            "file": SimpleUploadedFile(
+                "resellers.csv", b"email,partner_id\none@alpha.example,\n", content_type="text/csv"
+            )
+        },
+    )
+    batch = BulkInvitationBatch.objects.get()
+    response = client.post(f"/bulk-invitations/{batch.pk}/", {"form_token": "made-up"})
+    page = followed_message(client, response)
+    assert "This form could not be checked, so it was not sent." in page
+    batch.refresh_from_db()
+    assert batch.status == BulkInvitationBatch.Status.DRAFT
+    assert not ResellerInvitation.objects.exists()
