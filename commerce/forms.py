@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.form_tokens import FormTokenMixin
 from portal.forms import PortalFormMixin, style_widgets
 from portal.templatetags.portal_formats import money
 from portal.widgets import speed_up_select
@@ -24,7 +25,7 @@ def offer_label(price: OfferPrice) -> str:
     )
 
 
-class OrderForm(PortalFormMixin, forms.Form):
+class OrderForm(FormTokenMixin, PortalFormMixin, forms.Form):
     offer = forms.TypedChoiceField(label=_("Offer"), coerce=int)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
     term = forms.ChoiceField(

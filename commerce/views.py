@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.confirm import Confirmation, confirm_page, confirmed
+from portal.form_tokens import FIELD as FORM_TOKEN
+from portal.form_tokens import Repeat, create_once
 from portal.models import Organization
 from portal.paging import bounded_page
 from portal.policy import Action, can
@@ -91,19 +93,31 @@ class OrderView(TenantViewMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                subscription = services.order_place(
-                    actor=self.membership.user,
-                    organization=self.organization,
-                    customer_id=customer.pk,
-                    offer_id=data["offer"],
-                    quantity=data["quantity"],
-                    term=data["term"],
-                    billing_frequency=data["billing_frequency"],
-                    provider_id=data.get("provider"),
+                subscription = create_once(
+                    membership=self.membership,
+                    purpose="commerce.order",
+                    key=data[FORM_TOKEN],
+                    create=lambda: services.order_place(
+                        actor=self.membership.user,
+                        organization=self.organization,
+                        customer_id=customer.pk,
+                        offer_id=data["offer"],
+                        quantity=data["quantity"],
+                        term=data["term"],
+                        billing_frequency=data["billing_frequency"],
+                        provider_id=data.get("provider"),
+                    ),
+                    result_url=lambda placed: reverse(
+                        "commerce:subscription_detail", args=[placed.pk]
+                    ),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                if isinstance(subscription, Repeat):
+                    return subscription.response(
+                        request, _("This order was already placed; here it is.")
+                    )
                 messages.success(
                     request,
                     _("Order placed: %(quantity)s x %(offer)s for %(customer)s.")

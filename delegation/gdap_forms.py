@@ -7,6 +7,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.form_tokens import FormTokenMixin
 from portal.forms import PortalFormMixin
 from portal.models import DelegatedRole
 
@@ -35,7 +36,7 @@ def role_rows(roles: list[str]) -> list[tuple[str, str]]:
     return [(str(role.label), str(ROLE_DESCRIPTIONS[role])) for role in GDAP_ROLES if role in roles]
 
 
-class GdapRequestForm(PortalFormMixin, forms.Form):
+class GdapRequestForm(FormTokenMixin, PortalFormMixin, forms.Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=50,

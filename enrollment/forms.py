@@ -11,6 +11,7 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.form_tokens import FormTokenMixin
 from portal.forms import PortalFormMixin, storable_text
 from portal.models import Market, Organization
 from portal.selectors import market_names
@@ -344,7 +345,7 @@ class MemberRolesForm(PortalFormMixin, forms.Form):
         cast(forms.MultipleChoiceField, self.fields["roles"]).choices = role_choices()
 
 
-class MemberAddForm(MemberRolesForm):
+class MemberAddForm(FormTokenMixin, MemberRolesForm):
     email = forms.EmailField(label=_("Work email"), max_length=254)
     first_name = _text(_("First name"), max_length=50)
     last_name = _text(_("Last name"), max_length=50)

@@ -14,10 +14,13 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.confirm import confirmed
+from portal.form_tokens import FIELD as FORM_TOKEN
+from portal.form_tokens import Repeat, create_once
 from portal.models import Membership
 from portal.policy import Action, can, privileged_change_refusal
 from portal.selectors import market_get
@@ -310,18 +313,29 @@ class UserAddView(TenantViewMixin, View):
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = MemberAddForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                membership = member_add(
-                    organization=self.organization,
-                    actor=request.user,
-                    email=form.cleaned_data["email"],
-                    first_name=form.cleaned_data["first_name"],
-                    last_name=form.cleaned_data["last_name"],
-                    roles=set(form.cleaned_data["roles"]),
+                membership = create_once(
+                    membership=self.membership,
+                    purpose="enrollment.member_add",
+                    key=data[FORM_TOKEN],
+                    create=lambda: member_add(
+                        organization=self.organization,
+                        actor=request.user,
+                        email=data["email"],
+                        first_name=data["first_name"],
+                        last_name=data["last_name"],
+                        roles=set(data["roles"]),
+                    ),
+                    result_url=lambda _added: reverse("account_settings:users"),
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
+                if isinstance(membership, Repeat):
+                    return membership.response(
+                        request, _("This user was already added; here is the list of users.")
+                    )
                 messages.success(
                     request,
                     _("%(email)s was added and has been sent an invitation email.")

@@ -27,6 +27,8 @@ def style_widgets(form: forms.BaseForm) -> None:
     """Bootstrap's class on every widget of `form` (a check, a select or a text control)."""
     for field in form.fields.values():
         widget = field.widget
+        if widget.is_hidden:
+            continue
         if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
             _add_class(widget, "form-check-input")
         elif isinstance(widget, forms.Select):

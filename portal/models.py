@@ -443,3 +443,32 @@ class Export(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+class FormSubmission(models.Model):
+    """A one-time form token used: the first POST of a creating form (an order, an invitation,
+    a GDAP request, a bulk file's sending, a new user) records here, in the transaction that
+    created the thing, which token of which person in which organization made it and where the
+    result is. A repeat of that POST (Back and submit again, a double click) finds the row and
+    is shown that result instead of creating a second one (`portal.form_tokens`)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # What the form creates ("commerce.order"): a token is good for the form it came with.
+    purpose = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    # Where the first result is shown (a path of this site).
+    result_url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            # The lock a concurrent double submit waits on: the second insert blocks until the
+            # first transaction ends, then fails and reads the first result.
+            models.UniqueConstraint(
+                fields=["organization", "user", "purpose", "key"], name="form_submission_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.key[:8]}… → {self.result_url}"

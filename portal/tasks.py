@@ -6,6 +6,7 @@ from django.db import DatabaseError
 
 from .export_services import export_run as run_export
 from .export_services import exports_sweep as sweep_exports
+from .form_tokens import form_submissions_sweep as sweep_form_submissions
 from .operations import WORKER, record_heartbeat
 from .outbox import outbox_drain as drain_outbox
 from .outbox import outbox_due_count, queue_drain
@@ -67,3 +68,9 @@ def ops_heartbeat() -> None:
     Expires after a minute: a backlog of heartbeats would make a revived worker look alive
     before it caught up with the queue."""
     record_heartbeat(WORKER)
+
+
+@shared_task
+def form_submissions_sweep() -> int:
+    """Beat, daily: forget the one-time form tokens no longer accepted (portal/form_tokens.py)."""
+    return sweep_form_submissions()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.rules import validate_partner_id_format
 from portal.countries import sorted_by_name
+from portal.form_tokens import FormTokenMixin
 from portal.forms import PortalFormMixin
 from portal.models import DelegatedRole, Market, Organization
 from portal.policy import ACCEPTANCE_GDAP_DAYS, ACCEPTANCE_GDAP_ROLES
@@ -34,7 +35,7 @@ class EmailLanguageMixin(forms.Form):
         self.fields["language"].initial = get_language()
 
 
-class ResellerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
+class ResellerInviteForm(FormTokenMixin, EmailLanguageMixin, PortalFormMixin, forms.Form):
     email = forms.EmailField(
         label=_("Reseller admin's email"),
         help_text=_("The work email address of the reseller's Global admin or Admin agent."),
@@ -54,7 +55,7 @@ class AuthorizeProviderForm(PortalFormMixin, forms.Form):
     )
 
 
-class CustomerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
+class CustomerInviteForm(FormTokenMixin, EmailLanguageMixin, PortalFormMixin, forms.Form):
     provider = forms.ModelChoiceField(
         label=_("Indirect provider"),
         queryset=Organization.objects.none(),

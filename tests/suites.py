@@ -42,6 +42,7 @@ SLOW = [
     ("tests/load/", "load"),
     ("tests/test_unique_races.py", "races"),
     ("tests/test_delegation_races.py", "races"),
+    ("tests/test_form_token_races.py", "races"),
     ("tests/portal/test_cache_outage.py", "integration"),
     # Two production web processes on one database and Redis; the replica router's transactional
     # tests (a second connection sees committed rows only, and each test flushes the database).
@@ -87,7 +88,8 @@ BUDGETS: dict[str, float] = {
     # Issue 22: collectstatic, gunicorn, a prefork worker and Prometheus started, then a request,
     # a task and an email until every series is scraped: 22 s at load average 2, 40-45 s at 7-9.
     "metrics": 45,
-    "races": 30,
+    # Issue 23: + 5 for the form token race (one more transactional test, 2-3 s quiet).
+    "races": 35,
     "scaleout": 150,
     # Issue 22: the supervisor's tests (tests/devtools/test_processes.py, 6 s; the suite
     # measured 9.6 s with them) and the error-tracking test (a new interpreter behind a WSGI

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from portal.confirm import Confirmation, confirm_page, confirmed
+from portal.form_tokens import FIELD as FORM_TOKEN
+from portal.form_tokens import Repeat, create_once
 from portal.models import Membership, Organization
 from portal.policy import Action, can, membership_of
 from portal.tenancy import TenantViewMixin
@@ -87,19 +89,32 @@ class GdapRequestView(TenantViewMixin, View):
         self._customer(customer_id)
         form = GdapRequestForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                relationship = services.gdap_request(
-                    actor=self.membership.user,
-                    organization=self.organization,
-                    customer_id=customer_id,
-                    name=form.cleaned_data["name"],
-                    roles=form.cleaned_data["roles"],
-                    duration_days=form.cleaned_data["duration_days"],
-                    auto_extend=form.cleaned_data["auto_extend"],
+                relationship = create_once(
+                    membership=self.membership,
+                    purpose="delegation.gdap_request",
+                    key=data[FORM_TOKEN],
+                    create=lambda: services.gdap_request(
+                        actor=self.membership.user,
+                        organization=self.organization,
+                        customer_id=customer_id,
+                        name=data["name"],
+                        roles=data["roles"],
+                        duration_days=data["duration_days"],
+                        auto_extend=data["auto_extend"],
+                    ),
+                    result_url=lambda sent: reverse(
+                        "delegation:gdap_request", args=[sent.customer_id]
+                    ),
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
+                if isinstance(relationship, Repeat):
+                    return relationship.response(
+                        request, _("This request was already sent; it is listed on this page.")
+                    )
                 messages.success(
                     request,
                     _(

@@ -457,6 +457,10 @@ CELERY_BEAT_SCHEDULE = {
     "commerce-sweep": {"task": "commerce.tasks.commerce_sweep", "schedule": crontab(minute="*/5")},
     "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
     "exports-sweep": {"task": "portal.tasks.exports_sweep", "schedule": crontab(minute="*/5")},
+    "form-submissions-sweep": {
+        "task": "portal.tasks.form_submissions_sweep",
+        "schedule": crontab(minute=23, hour=3),  # daily
+    },
     # The worker's heartbeat (portal/operations.py HEARTBEAT_EVERY); beat records its own.
     "ops-heartbeat": {
         "task": "portal.tasks.ops_heartbeat",

@@ -11,10 +11,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.form_tokens import FIELD as FORM_TOKEN
+from portal.form_tokens import FormTokenForm, Repeat, create_once
 from portal.paging import bounded_page
 from portal.policy import Action, can
 from portal.tenancy import TenantViewMixin
@@ -147,18 +150,35 @@ class BulkBatchView(BulkViewMixin, View):
         return render(
             request,
             "relationships/bulk_review.html" if draft else "relationships/bulk_progress.html",
-            {"batch": batch, "problems": problems},
+            {"batch": batch, "problems": problems, "confirm_form": FormTokenForm()},
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Confirm a draft: send it."""
+        """Confirm a draft: send it (once: a repeat of this POST shows where it stands)."""
         self.check_can_send()
+        confirm = FormTokenForm(request.POST)
+        if not confirm.is_valid():
+            messages.error(request, " ".join(str(e) for e in confirm.non_field_errors()))
+            return redirect("relationships:bulk_batch", pk=pk)
         try:
-            bulk_services.bulk_batch_confirm(membership=self.membership, batch_id=pk)
+            batch = create_once(
+                membership=self.membership,
+                purpose=f"relationships.bulk:{pk}",
+                key=confirm.cleaned_data[FORM_TOKEN],
+                create=lambda: bulk_services.bulk_batch_confirm(
+                    membership=self.membership, batch_id=pk
+                ),
+                result_url=lambda sent: reverse("relationships:bulk_batch", args=[sent.pk]),
+            )
         except BulkInvitationBatch.DoesNotExist as exc:
             raise Http404 from exc
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        else:
+            if isinstance(batch, Repeat):
+                return batch.response(
+                    request, _("You already sent these invitations; here is where they stand.")
+                )
         return redirect("relationships:bulk_batch", pk=pk)
 
 

@@ -18,6 +18,8 @@ from django.views import View
 
 from portal.confirm import Confirmation, confirm_page, confirmed
 from portal.countries import country_name
+from portal.form_tokens import FIELD as FORM_TOKEN
+from portal.form_tokens import Repeat, create_once
 from portal.models import Organization
 from portal.paging import BoundedPage, bounded_page
 from portal.policy import Action, can
@@ -172,17 +174,29 @@ class ResellerInviteView(TenantViewMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         form = ResellerInviteForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                invitation = invitation_services.reseller_invitation_create(
-                    actor=self.membership.user,
-                    organization=self.organization,
-                    email=form.cleaned_data["email"],
-                    partner_id=form.cleaned_data["partner_id"],
-                    language=form.cleaned_data["language"] or get_language(),
+                invitation = create_once(
+                    membership=self.membership,
+                    purpose="relationships.reseller_invitation",
+                    key=data[FORM_TOKEN],
+                    create=lambda: invitation_services.reseller_invitation_create(
+                        actor=self.membership.user,
+                        organization=self.organization,
+                        email=data["email"],
+                        partner_id=data["partner_id"],
+                        language=data["language"] or get_language(),
+                    ),
+                    result_url=lambda _sent: reverse("relationships:indirect_resellers"),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                if isinstance(invitation, Repeat):
+                    return invitation.response(
+                        request,
+                        _("This invitation was already sent; it is in your pending invitations."),
+                    )
                 messages.success(
                     request,
                     _(
@@ -456,19 +470,31 @@ class CustomerInviteView(TenantViewMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = self._form(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                invitation = customer_services.customer_invitation_create(
-                    actor=self.membership.user,
-                    organization=self.organization,
-                    provider_id=form.cleaned_data["provider"].pk,
-                    email=form.cleaned_data["email"],
-                    company_name=form.cleaned_data["company_name"],
-                    language=form.cleaned_data["language"] or get_language(),
-                    include_admin_access=form.cleaned_data["include_admin_access"],
+                invitation = create_once(
+                    membership=self.membership,
+                    purpose="relationships.customer_invitation",
+                    key=data[FORM_TOKEN],
+                    create=lambda: customer_services.customer_invitation_create(
+                        actor=self.membership.user,
+                        organization=self.organization,
+                        provider_id=data["provider"].pk,
+                        email=data["email"],
+                        company_name=data["company_name"],
+                        language=data["language"] or get_language(),
+                        include_admin_access=data["include_admin_access"],
+                    ),
+                    result_url=lambda _sent: reverse("relationships:invite_customer"),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                if isinstance(invitation, Repeat):
+                    return invitation.response(
+                        request,
+                        _("This invitation was already sent; it is in your pending invitations."),
+                    )
                 messages.success(
                     request,
                     _(

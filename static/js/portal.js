@@ -21,3 +21,24 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// One-time form tokens (portal/form_tokens.py). Back may fetch a form page again: Chromium then
+// puts back what the person had filled in, but the page comes with a new token, so one click
+// would create a second order. The token sent from this history entry is kept in its state and
+// put back with the rest, and sending the form again shows the first result instead.
+document.addEventListener("submit", (event) => {
+  const token = event.target.querySelector('input[name="form_token"]');
+  if (token) {
+    const state = history.state || {};
+    const sent = { ...state.formTokens, [event.target.action]: token.value };
+    history.replaceState({ ...state, formTokens: sent }, "");
+  }
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const sent = (history.state || {}).formTokens || {};
+  for (const token of document.querySelectorAll('input[name="form_token"]')) {
+    if (token.form && sent[token.form.action]) {
+      token.value = sent[token.form.action];
+    }
+  }
+});
