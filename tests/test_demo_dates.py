@@ -53,4 +53,3 @@ def test_the_cases_still_open_began_days_ago_not_months(demo):
         organization, events = _case_times(domain)
         assert organization.enrolled_at <= events[0] <= events[-1] <= now
         assert (now - organization.enrolled_at).days <= 7
-
