@@ -70,13 +70,15 @@ def _context(browser, url: str, user: str | None, language: str, client: Client 
 
 def _administering_adatum() -> tuple[Client, list[str]]:
     """Contoso's agent administering Adatum on its behalf (the banner on every page), and the
-    pages of Adatum's account that session reaches from its dashboard."""
+    pages of Adatum's account that session reaches from its first page."""
     client = Client()
     client.force_login(User.objects.get(email=CONTOSO))
     adatum = Organization.objects.get(primary_domain=ADATUM)
     response = client.post(f"/customers/{adatum.pk}/administer/")
     assert response.status_code == 302, "Contoso could not administer Adatum"
-    paths = [path for path, _html in walk(client, ["/dashboard/"])]
+    # The dashboard sends an agent in a customer's account to the customer's first page.
+    start = client.get("/dashboard/", follow=True).request["PATH_INFO"]
+    paths = [path for path, _html in walk(client, [start])]
     return client, paths
 
 
