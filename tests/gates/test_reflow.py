@@ -188,7 +188,7 @@ def test_on_a_phone_one_header_button_discloses_language_settings_and_the_user_m
     for width in (320, 390):
         page.set_viewport_size({"width": width, "height": 700})
         page.goto("/customers/")
-        toggle = page.get_by_role("button", name="Contoso Distribution: account menu")
+        toggle = page.get_by_role("button", name="Contoso Distribution: your account")
         expect(toggle).to_have_attribute("aria-expanded", "false")
         header = page.get_by_role("banner")
         height = header.bounding_box()["height"]
@@ -217,7 +217,7 @@ def test_on_a_phone_one_header_button_discloses_language_settings_and_the_user_m
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(page.get_by_label("Language")).to_be_visible()
     expect(page.get_by_role("button", name="Chiara Conti")).to_be_visible()
-    expect(page.get_by_role("button", name="Contoso Distribution: account menu")).to_be_hidden()
+    expect(page.get_by_role("button", name="Contoso Distribution: your account")).to_be_hidden()
     screenshot(page, "header-1280")
 
 
