@@ -37,6 +37,8 @@ PAGES = {
     "admin@wingtip-systems.example": ["/dashboard/", "/verification/"],
     "admin@litware-solutions.example": ["/enroll/reseller/start/"],
     "admin@adatum-retail.example": ["/dashboard/", "/partner-relationships/"],
+    "admin@proseware-italia.example": ["/dashboard/", "/partner-relationships/"],
+    "admin@woodgrove-trattorie.example": ["/dashboard/", "/partner-relationships/"],
 }
 
 

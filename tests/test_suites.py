@@ -37,6 +37,7 @@ def test_every_slow_suite_is_a_registered_marker_and_every_budget_a_suite(pytest
             "relationships",
             "verification",
             "i18n",
+            "devtools",
         )
     } | {"core"}
 

@@ -9,6 +9,18 @@ from datetime import datetime, timedelta
 ESCALATION_BUSINESS_DAYS = 2
 
 
+def escalation_due_at(waiting_since: datetime) -> datetime:
+    """When a case waiting on reviewers since `waiting_since` escalates: the sweep's
+    `next_action_at` (services.core.schedule_next) and the queue's "Over SLA" (selectors.case_sla)
+    both read this, so the email and the page change at the same moment."""
+    return add_business_days(waiting_since, ESCALATION_BUSINESS_DAYS)
+
+
+def escalation_warning_at(waiting_since: datetime) -> datetime:
+    """From when the queue says "Due soon": one business day before the escalation."""
+    return add_business_days(waiting_since, ESCALATION_BUSINESS_DAYS - 1)
+
+
 def add_business_days(start: datetime, days: int) -> datetime:
     current, added = start, 0
     while added < days:

@@ -15,7 +15,7 @@ from enrollment.models import LegalProfile
 from portal.models import Organization, User
 from portal.paging import capped_counts
 
-from .deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
+from .deadlines import ESCALATION_BUSINESS_DAYS, escalation_due_at, escalation_warning_at
 from .models import (
     OPEN_STATUSES,
     REVIEWER_WAIT_STATUSES,
@@ -239,9 +239,9 @@ def case_sla(case: VerificationCase, now: datetime) -> str:
     """ "over", "soon" or "ok" while reviewers hold the case; "partner" while the partner does;
     "" once decided."""
     if case.status in REVIEWER_WAIT_STATUSES:
-        if now > add_business_days(case.waiting_since, ESCALATION_BUSINESS_DAYS):
+        if now > escalation_due_at(case.waiting_since):
             return "over"
-        if now > add_business_days(case.waiting_since, ESCALATION_BUSINESS_DAYS - 1):
+        if now > escalation_warning_at(case.waiting_since):
             return "soon"
         return "ok"
     if case.status in OPEN_STATUSES:
@@ -263,4 +263,4 @@ def cases_past_sla_count(*, now: datetime | None = None) -> int:
     between = waiting.filter(
         waiting_since__gte=now - longest, waiting_since__lt=now - shortest
     ).values_list("waiting_since", flat=True)
-    return surely + sum(1 for since in between if now > add_business_days(since, days))
+    return surely + sum(1 for since in between if now > escalation_due_at(since))

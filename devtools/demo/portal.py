@@ -28,10 +28,12 @@ def password_hash() -> str:
 # The demo's story, in days before the seed runs, so its dates agree with each other and with
 # today: Northwind enrolled four months ago, was verified within the week and accepted the
 # agreement the day after; Contoso's partnership is a month old; Tailspin enrolled three days
-# ago and waits on a reviewer; Wingtip enrolled yesterday and waits on its primary contact.
+# ago and has waited on a reviewer since yesterday (inside the 2 business days before the case
+# escalates, whatever the weekday the demo is seeded on); Wingtip enrolled yesterday and waits
+# on its primary contact.
 DEMO_DAYS_AGO: dict[str, dict[str, int]] = {
     "northwind-it.example": {"enrolled": 120, "verified": 116, "agreement": 115},
-    "tailspin-cloud.example": {"enrolled": 3, "in_review": 2},
+    "tailspin-cloud.example": {"enrolled": 3, "in_review": 1},
     "wingtip-systems.example": {"enrolled": 1},
 }
 AGREEMENT_PUBLISHED_DAYS_AGO = 150
@@ -129,6 +131,28 @@ DEMO_ORGS = [
         "Alessia",
         "Bianchi",
         "Adatum Retail S.p.A.",
+        Kind.CUSTOMER,
+        "IT",
+        Status.VERIFIED,
+        "it",
+    ),
+    # Northwind's two other customers (devtools.demo.relationships shares them with Contoso):
+    # Proseware answers Contoso's pending GDAP request; Woodgrove accepted without admin access.
+    DemoOrg(
+        "admin@proseware-italia.example",
+        "Paolo",
+        "Esposito",
+        "Proseware Italia S.r.l.",
+        Kind.CUSTOMER,
+        "IT",
+        Status.VERIFIED,
+        "it",
+    ),
+    DemoOrg(
+        "admin@woodgrove-trattorie.example",
+        "Giulia",
+        "Marino",
+        "Woodgrove Trattorie S.p.A.",
         Kind.CUSTOMER,
         "IT",
         Status.VERIFIED,

@@ -123,6 +123,9 @@ def seed() -> None:
                 "enrolled_at": authorized_at,
             },
         )
+        if org.enrolled_at is None:  # created with its Global admin (devtools.demo.portal)
+            org.enrolled_at = authorized_at
+            org.save(update_fields=["enrolled_at"])
         customers.append(org)
     for index, customer in enumerate(c for c in customers if c is not None):
         CustomerRelationship.objects.get_or_create(

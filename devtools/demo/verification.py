@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from portal.models import Membership, Organization, OutboxMessage, User
 from verification.models import CaseEvent, VerificationCase
@@ -20,6 +21,7 @@ from verification.services import (
     case_contact_confirm,
     case_open,
 )
+from verification.services.core import schedule_next
 
 from .portal import DEMO_DAYS_AGO, demo_days_ago
 
@@ -66,7 +68,10 @@ def seed() -> None:
 
 
 def _retime(case: VerificationCase, *, start: datetime, end: datetime) -> None:
-    """Spread the case's events evenly from `start` to `end`; the case's own times follow."""
+    """Spread the case's events evenly from `start` to `end`; the case's own times follow. The
+    next timed step (reminder, escalation) is scheduled again from the new `waiting_since` by the
+    services' own rule, so the reviewer's escalation email goes out when the queue says "Over
+    SLA", not when a shifted copy of the seed's clock says so."""
     events = list(case.events.order_by("created_at", "pk"))
     shift = start - case.opened_at
     steps = max(len(events) - 1, 1)
@@ -80,10 +85,16 @@ def _retime(case: VerificationCase, *, start: datetime, end: datetime) -> None:
     case.updated_at = last
     if case.decided_at:
         case.decided_at = last
-    if case.next_action_at:
-        case.next_action_at += shift
+    schedule_next(case, timezone.now())
     case.save(
-        update_fields=["opened_at", "waiting_since", "updated_at", "decided_at", "next_action_at"]
+        update_fields=[
+            "opened_at",
+            "waiting_since",
+            "updated_at",
+            "decided_at",
+            "next_action",
+            "next_action_at",
+        ]
     )
     if events:
         case.checks.update(checked_at=events[min(2, len(events) - 1)].created_at)

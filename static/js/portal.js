@@ -20,6 +20,28 @@ document.addEventListener("DOMContentLoaded", () => {
       sidenav.removeAttribute("aria-labelledby");
     });
   }
+
+  // Below lg the header's and the delegation banner's disclosures (Bootstrap's collapse, which
+  // keeps each button's aria-expanded): Escape closes an open one and returns focus to its button.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !window.bootstrap) {
+      return;
+    }
+    for (const panel of document.querySelectorAll("#topbar-tools, #delegation-details")) {
+      const toggle = document.querySelector(`[aria-controls="${panel.id}"]`);
+      if (!toggle || toggle.offsetParent === null || toggle.getAttribute("aria-expanded") !== "true") {
+        continue; // closed, or a wide screen where it is always shown
+      }
+      const collapse = window.bootstrap.Collapse.getOrCreateInstance(panel, { toggle: false });
+      if (panel.classList.contains("collapsing")) {
+        // Still opening: close it once it has opened.
+        panel.addEventListener("shown.bs.collapse", () => collapse.hide(), { once: true });
+      } else {
+        collapse.hide();
+      }
+      toggle.focus();
+    }
+  });
 });
 
 // One-time form tokens (portal/form_tokens.py). Back may fetch a form page again: Chromium then

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from portal.audit import audit_record
 from portal.models import Organization, User
 
-from ..deadlines import ESCALATION_BUSINESS_DAYS, add_business_days
+from ..deadlines import escalation_due_at
 from ..emails import email_primary_contact, notify_partner
 from ..events import FOR_CASE_EVENT
 from ..models import (
@@ -112,7 +112,7 @@ def schedule_next(case: VerificationCase, now: datetime) -> None:
         case.next_action, case.next_action_at = NextAction.RUN_CHECKS, now + CHECKS_RETRY_AFTER
     elif case.status == Status.IN_REVIEW and case.escalated_at is None:
         case.next_action = NextAction.ESCALATE
-        case.next_action_at = add_business_days(case.waiting_since, ESCALATION_BUSINESS_DAYS)
+        case.next_action_at = escalation_due_at(case.waiting_since)
 
 
 _ORG_STATUS: dict[str, Organization.Status] = {
