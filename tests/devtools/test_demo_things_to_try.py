@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
 ACTION = re.compile(r'action="([^"]*)"')
-BUTTON = re.compile(r"<button\b[^>]*>(.*?)</button>", re.S)
+BUTTON = re.compile(r"<button\b([^>]*)>(.*?)</button>", re.S)
+NAMED = re.compile(r'name="(\w+)"[^>]*value="([^"]*)"')
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
 
 
@@ -56,12 +57,14 @@ def press(client: Client, body: str, button: str, at: str = ""):
     """Submit the form of the button whose words hold `button` (its hidden fields included), to
     its action or, without one, to `at` (the page's own path)."""
     for form in FORM.findall(body):
-        labels = [re.sub(r"<[^>]+>", "", label) for label in BUTTON.findall(form)]
-        if any(button in label for label in labels):
+        for attributes, label in BUTTON.findall(form):
+            if button not in re.sub(r"<[^>]+>", "", label):
+                continue
             action = ACTION.search(form)
             target = html.unescape(action.group(1)) if action else at
             assert target, f"the form of {button!r} posts to its page: say which"
-            return client.post(target, dict(HIDDEN.findall(form)))
+            # As a browser does: the hidden fields, and the pressed button's own name and value.
+            return client.post(target, dict(HIDDEN.findall(form) + NAMED.findall(attributes)))
     raise AssertionError(f"no button {button!r} on the page")
 
 
@@ -117,7 +120,7 @@ def test_northwind_invites_removes_contosos_access_to_adatum_and_reads_billing(d
 
     adatum = customer_page(northwind, "Adatum Retail S.p.A.")
     remove = link(adatum, "Remove admin access of Contoso Distribution")
-    press(northwind, page(northwind, remove), "Remove admin access", at=remove)
+    press(northwind, page(northwind, remove), "Yes, remove admin access", at=remove)
     assert not AdminAccess.objects.filter(
         customer__primary_domain="adatum-retail.example",
         partner__primary_domain="contoso-distribution.example",
@@ -163,7 +166,7 @@ def test_a_customer_sees_its_partners_admin_access_and_removes_one(demo, email, 
     )
     before = active.count()
     remove = link(body, "Remove admin access")
-    press(customer, page(customer, remove), "Remove admin access", at=remove)
+    press(customer, page(customer, remove), "Yes, remove admin access", at=remove)
     assert active.count() == before - 1
 
 
