@@ -20,6 +20,7 @@ from relationships.models import CustomerRelationship
 from relationships.selectors import customers_shared_with_provider, reseller_order_relationships
 
 from . import selectors, services
+from .currency import order_currency
 from .forms import OrderForm, QuantityForm
 from .models import Subscription
 
@@ -56,8 +57,8 @@ class OrderView(TenantViewMixin, View):
         return own.customer, [row.provider for row in rows]
 
     def _prices(self, customer: Organization) -> list:
-        market = customer.country
-        return list(selectors.prices_in(market.currency)) if market else []
+        currency = order_currency(customer)
+        return list(selectors.prices_in(currency)) if currency else []
 
     def _page(self, request, customer, market, prices, providers, form, status):
         return render(

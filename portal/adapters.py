@@ -1,20 +1,60 @@
 from __future__ import annotations
 
+import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from .client_ip import client_ip
 from .domains import validate_work_email
 from .mfa import mfa_required_for
-from .outbox import outbox_write
+from .models import User
+from .outbox import outbox_write, preheader_of, site_origin
+from .selectors import email_language
 from .services import user_set_language
+from .templatetags.portal_formats import one_full_stop
+
+# The name allauth's emails greet and sign with ("Hello from CSP Partner Portal!"): allauth asks
+# django.contrib.sites, which the portal does not install (one site, its origin is SITE_URL).
+SITE_NAME = "CSP Partner Portal"
+
+
+@dataclass(frozen=True)
+class SiteName:
+    name: str
+    domain: str
+
+
+# The button under a link that stands alone in allauth's text, by email kind.
+BUTTON_LABELS = {
+    "password_reset_key": gettext_lazy("Set a new password"),
+    "email_confirmation": gettext_lazy("Confirm the email address"),
+    "email_confirmation_signup": gettext_lazy("Confirm the email address"),
+}
+_URL = re.compile(r"https?://\S+")
+
+
+def _paragraphs(text: str) -> list[dict[str, str]]:
+    """allauth's text email as paragraphs for the HTML layout: a paragraph that is only a link
+    becomes the layout's button."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        block = block.strip()
+        if _URL.fullmatch(block):
+            paragraphs.append({"url": block})
+        elif block:
+            paragraphs.append({"text": block})
+    return paragraphs
 
 
 def _chosen_language(request) -> str | None:
@@ -55,16 +95,31 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        language = translation.get_language() or "en"
+        """allauth's emails (sign-up confirmation, password reset, account notices) in the
+        portal's email layout, signed with the portal's name, through the outbox, in the
+        language the portal's one rule picks (the page's language is the sender's choice)."""
         user = context.get("user")
-        if user is not None and getattr(user, "language", None):
-            language = user.language
+        language = email_language(
+            user=user if isinstance(user, User) else None,
+            email=email,
+            chosen=translation.get_language() or "",
+        )
+        site = SiteName(name=SITE_NAME, domain=urlsplit(site_origin()).netloc)
         with translation.override(language):
-            message = self.render_mail(template_prefix, email, context)
-        html = ""
-        for content, mimetype in getattr(message, "alternatives", []) or []:
-            if mimetype == "text/html":
-                html = content
+            message = self.render_mail(
+                template_prefix, email, {"email": email, **context, "current_site": site}
+            )
+            subject, text = str(message.subject), str(message.body)
+            html = render_to_string(
+                "emails/account.html",
+                {
+                    "paragraphs": _paragraphs(text),
+                    "button_label": BUTTON_LABELS.get(
+                        template_prefix.rsplit("/", 1)[-1], gettext_lazy("Open the link")
+                    ),
+                    "preheader": preheader_of(text),
+                },
+            )
         outbox_write(
             key=f"allauth:{template_prefix}:{secrets.token_hex(16)}",
             to=email,
@@ -72,9 +127,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             context={},
             language=language,
             organization=None,
-            subject=message.subject,
-            text=message.body,
-            html=html,
+            subject=one_full_stop(subject),
+            text=one_full_stop(text),
+            html=one_full_stop(html),
         )
 
 

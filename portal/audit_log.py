@@ -19,7 +19,7 @@ from .audit import event_label, event_type_choices
 from .csv_export import csv_safe
 from .exports import ExportSource
 from .forms import AuditLogFilterForm
-from .models import AuditEvent, Organization
+from .models import AuditEvent, DelegatedRole, Organization, Role
 from .selectors import audit_events_for, audit_log_people
 
 SUMMARY_LENGTH = 160
@@ -53,10 +53,19 @@ _DETAIL_LABELS: dict[str, Any] = {
 }
 
 
-def _text(value: Any) -> str:
+def _role_words() -> dict[str, str]:
+    """Role codes in the active language (a detail is stored as codes, worded when read)."""
+    return {
+        **{role.value: str(role.label) for role in DelegatedRole},
+        **{role.value: str(role.label) for role in Role},
+    }
+
+
+def _text(value: Any, words: dict[str, str] | None = None) -> str:
+    words = words or {}
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value) or "—"
-    return str(value)
+        return ", ".join(words.get(str(item), str(item)) for item in value) or "—"
+    return words.get(str(value), str(value))
 
 
 def event_summary(
@@ -68,8 +77,9 @@ def event_summary(
     characters (the page; the export keeps it whole). `labels`: the detail labels already
     translated (`detail_labels()`), for a loop over many events."""
     labels = labels or detail_labels()
+    roles = _role_words() if details.get("roles") else None
     parts = [
-        f"{label}: {_text(details[key])}"
+        f"{label}: {_text(details[key], roles if key == 'roles' else None)}"
         for key, label in labels.items()
         if details.get(key) not in (None, "", [])
     ]
