@@ -214,6 +214,21 @@ def test_italian_form_errors_of_django_and_allauth_are_italian(demo_site, user, 
     assert english_in(page) == [], path
 
 
+def test_djangos_blank_choice_label_is_italian_where_the_walk_meets_it(demo_site):
+    # Django 6.1's "- Select an option -" (the reviewer's "Assign to" select), which Django's
+    # Italian catalogue lacks: the project's translates it.
+    reviewer = "reviewer@csp-operator.example"
+    pages = [
+        italian_page(demo_site, reviewer, path)
+        for path in demo_site.paths(reviewer, "it")
+        if path.startswith("/review/") and path != "/review/"
+    ]
+    assert any('name="assignee"' in page for page in pages)
+    for page in pages:
+        if 'name="assignee"' in page:
+            assert "- Seleziona un&#x27;opzione -" in page
+
+
 def test_the_wizard_lists_every_country_in_italian_in_italian_order(demo_site):
     page = italian_page(demo_site, "admin@litware-solutions.example", "/enroll/reseller/legal/")
     select = page.split('name="country"', 1)[1].split("</select>", 1)[0]

@@ -15,13 +15,20 @@ from portal.audit_log import event_summary
 from portal.models import OutboxMessage
 from portal.outbox import render_email
 from portal.templatetags.portal_formats import one_full_stop
-from portal.translations import PACKAGE_STRINGS
+from portal.translations import PACKAGE_PLURALS, PACKAGE_STRINGS
 
 
 @pytest.mark.parametrize("msgid", PACKAGE_STRINGS)
 def test_strings_the_packages_leave_in_english_are_italian(msgid):
     with translation.override("it"):
         assert translation.gettext(msgid) != msgid
+
+
+@pytest.mark.parametrize(("singular", "plural"), PACKAGE_PLURALS)
+def test_plural_strings_the_packages_leave_in_english_are_italian(singular, plural):
+    with translation.override("it"):
+        assert translation.ngettext(singular, plural, 1) != singular
+        assert translation.ngettext(singular, plural, 8) != plural
 
 
 def test_djangos_blank_choice_label_is_italian_on_an_italian_form():
@@ -85,4 +92,4 @@ def test_allauths_password_reset_email_is_the_portals_in_the_readers_language(
     assert html.startswith("<!DOCTYPE html>") and '<html lang="it">' in html
     assert f'<a href="{link.group(0)}"' in html
     assert "Imposta una nuova password</a>" in html
-    assert "Ricevi questa email per l&#x27;account della tua organizzazione" in html
+    assert "Ricevi questa email per l'account della tua organizzazione" in html
