@@ -24,9 +24,10 @@ from .selectors import email_language
 from .services import user_set_language
 from .templatetags.portal_formats import one_full_stop
 
-# The name allauth's emails greet and sign with ("Hello from CSP Partner Portal!"): allauth asks
-# django.contrib.sites, which the portal does not install (one site, its origin is SITE_URL).
-SITE_NAME = "CSP Partner Portal"
+# The name allauth's emails greet and sign with ("Hello from CSP Partner Portal!", "Ciao da
+# Portale partner CSP!") and put before their subjects: allauth asks django.contrib.sites, which
+# the portal does not install (one site; its origin is SITE_URL or the request's).
+SITE_NAME = gettext_lazy("CSP Partner Portal")
 
 
 @dataclass(frozen=True)
@@ -35,23 +36,28 @@ class SiteName:
     domain: str
 
 
-# The button under a link that stands alone in allauth's text, by email kind.
+# The button for the link of an email's main action, by email kind.
 BUTTON_LABELS = {
     "password_reset_key": gettext_lazy("Set a new password"),
     "email_confirmation": gettext_lazy("Confirm the email address"),
     "email_confirmation_signup": gettext_lazy("Confirm the email address"),
 }
 _URL = re.compile(r"https?://\S+")
+_TRAILING_URL = re.compile(r"^(?P<text>.*\S)\s+(?P<url>https?://\S+)$", re.S)
 
 
-def _paragraphs(text: str) -> list[dict[str, str]]:
-    """allauth's text email as paragraphs for the HTML layout: a paragraph that is only a link
-    becomes the layout's button."""
+def _paragraphs(text: str, *, main_action: bool) -> list[dict[str, str]]:
+    """allauth's text email as paragraphs for the HTML layout. A paragraph that is only a link
+    becomes the layout's button; so does the link that ends a paragraph (allauth's "To confirm
+    this is correct, go to <link>") when the email has a main action."""
     paragraphs = []
     for block in re.split(r"\n\s*\n", text.strip()):
         block = block.strip()
+        trailing = _TRAILING_URL.match(block) if main_action else None
         if _URL.fullmatch(block):
             paragraphs.append({"url": block})
+        elif trailing:
+            paragraphs += [{"text": trailing["text"]}, {"url": trailing["url"]}]
         elif block:
             paragraphs.append({"text": block})
     return paragraphs
@@ -94,6 +100,10 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine the client IP address")
         return ip
 
+    def format_email_subject(self, subject: str) -> str:
+        """The portal's name in brackets, in the email's language, before the subject."""
+        return f"[{SITE_NAME}] {subject}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """allauth's emails (sign-up confirmation, password reset, account notices) in the
         portal's email layout, signed with the portal's name, through the outbox, in the
@@ -104,20 +114,21 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             email=email,
             chosen=translation.get_language() or "",
         )
-        site = SiteName(name=SITE_NAME, domain=urlsplit(site_origin()).netloc)
+        kind = template_prefix.rsplit("/", 1)[-1]
         with translation.override(language):
+            site = SiteName(name=str(SITE_NAME), domain=urlsplit(site_origin()).netloc)
             message = self.render_mail(
                 template_prefix, email, {"email": email, **context, "current_site": site}
             )
             subject, text = str(message.subject), str(message.body)
+            # The greeting ("Hello from ...!") says nothing in an inbox's preview line.
+            body = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[-1]
             html = render_to_string(
                 "emails/account.html",
                 {
-                    "paragraphs": _paragraphs(text),
-                    "button_label": BUTTON_LABELS.get(
-                        template_prefix.rsplit("/", 1)[-1], gettext_lazy("Open the link")
-                    ),
-                    "preheader": preheader_of(text),
+                    "paragraphs": _paragraphs(text, main_action=kind in BUTTON_LABELS),
+                    "button_label": BUTTON_LABELS.get(kind, gettext_lazy("Open the link")),
+                    "preheader": preheader_of(body),
                 },
             )
         outbox_write(

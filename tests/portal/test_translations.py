@@ -82,9 +82,10 @@ def test_allauths_password_reset_email_is_the_portals_in_the_readers_language(
     assert response.status_code == 302
     message = OutboxMessage.objects.get(to_email=user.email)
     assert message.language == "it"
-    assert "Ciao da CSP Partner Portal!" in message.body_text
+    # The portal's name, as the portal's own pages write it in Italian.
+    assert "Ciao da Portale partner CSP!" in message.body_text
     assert "da !" not in message.body_text
-    assert message.subject.startswith("[CSP Partner Portal] ")
+    assert message.subject.startswith("[Portale partner CSP] ")
     # The portal's layout: its header, the Italian button to the reset link, the footer.
     link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", message.body_text)
     assert link is not None
@@ -93,3 +94,24 @@ def test_allauths_password_reset_email_is_the_portals_in_the_readers_language(
     assert f'<a href="{link.group(0)}"' in html
     assert "Imposta una nuova password</a>" in html
     assert "Ricevi questa email per l'account della tua organizzazione" in html
+
+
+@pytest.mark.django_db
+def test_allauths_sign_up_confirmation_has_the_portals_button(client):
+    client.cookies["django_language"] = "it"
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "maria@fabrikam-new.example",
+            "password1": "Sturdy-Pass-9174",
+            "password2": "Sturdy-Pass-9174",
+        },
+    )
+    assert response.status_code == 302
+    message = OutboxMessage.objects.get(to_email="maria@fabrikam-new.example")
+    assert message.language == "it"  # no account language yet: the page's
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", message.body_text)
+    assert link is not None
+    assert f'<a href="{link.group(0)}"' in message.body_html
+    assert "Conferma l&#x27;indirizzo email</a>" in message.body_html
+    assert "Ciao da" not in message.body_html.split("</div>", 1)[0]  # not the preview line
