@@ -87,6 +87,10 @@ ENGLISH = [
     "Dec.",
     "Monday",
     "Friday",
+    # The catalogue's units (issue 23: "x user").
+    "user",
+    "mailbox",
+    "device",
     # Django's and allauth's own strings (issue 23): the blank choice label of Django 6.1, the
     # account pages' labels and links, the form errors.
     "Select an option",
