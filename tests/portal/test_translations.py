@@ -69,6 +69,24 @@ def test_a_name_that_ends_in_a_full_stop_takes_no_second_one():
     assert "Contoso S.p.A." in text and "S.p.A.." not in text + html + subject
 
 
+def test_a_form_error_that_ends_on_such_a_name_takes_one_full_stop():
+    from django.template.loader import render_to_string
+
+    class NameForm(forms.Form):
+        name = forms.CharField()
+
+    form = NameForm(data={"name": "x"})
+    form.is_valid()
+    reseller = "Contoso S.p.A."
+    message = f"Adatum already works with {reseller}."
+    form.add_error(None, message)
+    form.add_error("name", message)
+    summary = render_to_string("portal/_form_errors.html", {"form": form})
+    field = render_to_string("portal/_field.html", {"field": form["name"]})
+    assert "Contoso S.p.A.</" in summary and "Contoso S.p.A.</" in field
+    assert "S.p.A.." not in summary + field
+
+
 @pytest.mark.django_db
 def test_allauths_password_reset_email_is_the_portals_in_the_readers_language(
     client, reseller_admin
