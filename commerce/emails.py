@@ -4,23 +4,14 @@ recipient's language. Templates: emails/commerce_subscription_changed*."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 
-from portal.models import Membership, Organization
 from portal.outbox import absolute_url, outbox_enqueue
+from portal.selectors import email_language, global_admins
+from portal.templatetags.portal_formats import local_date, money
 
 from .models import Subscription, SubscriptionEvent
-
-
-def subscription_recipients(organization: Organization) -> list[Membership]:
-    return list(
-        Membership.objects.filter(organization=organization, user__is_active=True)
-        .filter(Q(global_admin=True) | Q(billing_admin=True))
-        .select_related("user")
-        .order_by("pk")
-    )
 
 
 def send_subscription_changed(subscription: Subscription, event: SubscriptionEvent) -> None:
@@ -28,19 +19,20 @@ def send_subscription_changed(subscription: Subscription, event: SubscriptionEve
     url = absolute_url(reverse("commerce:subscription_detail", args=[subscription.pk]))
     seen: set[str] = set()
     for org in (subscription.customer, subscription.reseller):
-        for membership in subscription_recipients(org):
-            user = membership.user
+        for user in global_admins(organization=org, billing_admins=True):
             if user.email in seen:
                 continue
             seen.add(user.email)
-            language = user.language or org.language or "en"
+            language = email_language(user=user, organization=org)
             with translation.override(language):
+                # The page's own functions, so the email writes what the page shows.
                 term_end = (
-                    formats.date_format(timezone.localtime(subscription.term_end), "DATE_FORMAT")
+                    local_date(subscription.term_end)
                     if subscription.status in (Subscription.Status.ACTIVE,)
                     else ""
                 )
-                monthly_cost = formats.number_format(subscription.monthly_cost, 2)
+                monthly_cost = money(subscription.monthly_cost, subscription.currency)
+                unit = str(subscription.offer.unit_label)
             outbox_enqueue(
                 key=f"commerce:subscription:{event.pk}:{user.pk}",
                 to=user.email,
@@ -51,6 +43,7 @@ def send_subscription_changed(subscription: Subscription, event: SubscriptionEve
                     "customer_name": subscription.customer.legal_name,
                     "actor_name": actor_org.legal_name if actor_org else "",
                     "quantity": subscription.quantity,
+                    "unit": unit,
                     "monthly_cost": monthly_cost,
                     "currency": subscription.currency,
                     "term_end": term_end,

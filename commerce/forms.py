@@ -18,7 +18,7 @@ def offer_label(price: OfferPrice) -> str:
         _("%(offer)s: %(monthly)s per %(unit)s per month (monthly term), %(annual)s (annual term)")
         % {
             "offer": price.offer.name,
-            "unit": price.offer.unit,
+            "unit": price.offer.unit_label,
             "monthly": money(price.monthly_term_price, price.currency),
             "annual": money(price.annual_term_price, price.currency),
         }

@@ -14,13 +14,29 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import Organization
 
 # New-commerce rule (DOMAIN.md): cancel or reduce only within 7 days (168 hours) of purchase or
 # renewal. The one constant every door reads.
 CHANGE_WINDOW = timedelta(hours=168)
+
+
+# The seeded catalogue's units (commerce/catalogue.py), worded in the reader's language; a unit
+# the operator types in the admin is shown as typed.
+UNIT_LABELS: dict[str, Promise] = {
+    "user": pgettext_lazy("catalogue unit", "user"),
+    "mailbox": pgettext_lazy("catalogue unit", "mailbox"),
+    "device": pgettext_lazy("catalogue unit", "device"),
+    "room": pgettext_lazy("catalogue unit", "room"),
+    "100 GB": pgettext_lazy("catalogue unit", "100 GB"),
+    "100 instance hours": pgettext_lazy("catalogue unit", "100 instance hours"),
+    "1 million calls": pgettext_lazy("catalogue unit", "1 million calls"),
+    "100 vCPU hours": pgettext_lazy("catalogue unit", "100 vCPU hours"),
+}
 
 
 class Offer(models.Model):
@@ -50,6 +66,11 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def unit_label(self) -> str | Promise:
+        """What one unit is, in the reader's language."""
+        return UNIT_LABELS.get(self.unit, self.unit)
 
 
 class OfferPrice(models.Model):

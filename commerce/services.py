@@ -21,17 +21,19 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record_for
 from portal.models import Membership, Organization, User
 from portal.policy import Action, require, require_member
+from portal.templatetags.portal_formats import local_date
 from portal.turns import WriterTurns
 from relationships.services.orders import order_customer_relationship
 
 from . import emails
 from .billing import LIVE_STATUSES, billing_totals_apply
+from .currency import order_currency
 from .events import AuditType
 from .models import (
     CHANGE_WINDOW,
@@ -106,7 +108,7 @@ def subscription_new(
 
 
 def _date(value: datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    return local_date(value, "DATETIME_FORMAT")
 
 
 def _check_quantity(offer: Offer, quantity: int) -> None:
@@ -187,15 +189,16 @@ def order_place(
         )
         customer = shared.customer
         market = customer.country
+        currency = order_currency(customer)
         offer = Offer.objects.filter(pk=offer_id).first()
         if offer is None or not offer.is_active:
             raise ValidationError({"offer": _("This offer is not on sale.")})
-        if market is None:
+        if market is None or currency is None:
             raise ValidationError(
                 _("%(customer)s has no country in its account, so it has no currency to buy in.")
                 % {"customer": customer.legal_name}
             )
-        price = OfferPrice.objects.filter(offer=offer, currency=market.currency).first()
+        price = OfferPrice.objects.filter(offer=offer, currency=currency).first()
         if price is None:
             raise ValidationError(
                 {
@@ -203,7 +206,7 @@ def order_place(
                     % {
                         "offer": offer.name,
                         "market": market.display_name,
-                        "currency": market.currency,
+                        "currency": currency,
                     }
                 }
             )
@@ -219,7 +222,7 @@ def order_place(
             quantity=quantity,
             term=term,
             billing_frequency=billing_frequency,
-            currency=market.currency,
+            currency=currency,
             unit_price=unit_price,
             auto_renew=True,
             purchased_at=now,
@@ -235,7 +238,7 @@ def order_place(
             quantity=quantity,
             term=term,
             billing_frequency=billing_frequency,
-            currency=market.currency,
+            currency=currency,
             unit_price=unit_price,
             placed_by=membership.user,
             placed_by_organization=membership.organization,

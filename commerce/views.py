@@ -26,6 +26,7 @@ from relationships.selectors import customers_shared_with_provider, reseller_ord
 
 from . import selectors, services
 from .billing import LIVE_STATUSES
+from .currency import order_currency
 from .forms import OrderForm, QuantityForm
 from .models import Subscription
 
@@ -62,8 +63,8 @@ class OrderView(TenantViewMixin, View):
         return own.customer, [row.provider for row in rows]
 
     def _prices(self, customer: Organization) -> list:
-        market = customer.country
-        return list(selectors.prices_in(market.currency)) if market else []
+        currency = order_currency(customer)
+        return list(selectors.prices_in(currency)) if currency else []
 
     def _page(self, request, customer, market, prices, providers, form, status):
         return render(

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from portal.models import Organization
 from portal.outbox import absolute_url, outbox_enqueue
-from relationships.emails import admin_recipients
+from portal.selectors import email_language, global_admins
 
 from .models import AdminAccess
 
@@ -29,7 +29,7 @@ def send_admin_access_removed(access: AdminAccess, *, actor_org: Organization) -
     for org in organizations.values():
         seen: set[str] = set()
         url = absolute_url(links.get(org.pk, "/"))
-        for user in admin_recipients(org):
+        for user in global_admins(organization=org):
             if user.email in seen:
                 continue
             seen.add(user.email)
@@ -38,6 +38,6 @@ def send_admin_access_removed(access: AdminAccess, *, actor_org: Organization) -
                 to=user.email,
                 template="delegation_admin_access_removed",
                 context={**context, "url": url},
-                language=user.language or "en",
+                language=email_language(user=user, organization=org),
                 organization=org,
             )

@@ -8,21 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 
-from portal.models import DelegatedRole, Membership, Organization, User
+from portal.models import DelegatedRole, Organization, User
 from portal.outbox import absolute_url, outbox_enqueue
+from portal.selectors import email_language, global_admins
+from portal.templatetags.portal_formats import local_date
 
 from .models import GDAP_ROLES, GdapRelationship
-
-
-def global_admins(organization: Organization) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization, global_admin=True, user__is_active=True
-        ).select_related("user")
-    ]
 
 
 def answer_url(relationship: GdapRelationship) -> str:
@@ -33,7 +26,7 @@ def _date_in(value: datetime | None, language: str) -> str:
     if value is None:
         return ""
     with translation.override(language):
-        return formats.date_format(timezone.localtime(value), "DATE_FORMAT")
+        return local_date(value)
 
 
 def _roles_in(roles: list[str], language: str) -> list[str]:
@@ -55,7 +48,7 @@ def _send(
         if user.email in seen:
             continue
         seen.add(user.email)
-        language = user.language or "en"
+        language = email_language(user=user, organization=org)
         outbox_enqueue(
             key=f"{key}:{user.pk}",
             to=user.email,
@@ -80,7 +73,7 @@ def send_gdap_request(relationship: GdapRelationship) -> None:
     customer = relationship.customer
     _send(
         key=f"delegation:gdap:request:{relationship.pk}",
-        users=global_admins(customer),
+        users=global_admins(organization=customer),
         template="delegation_gdap_request",
         relationship=relationship,
         org=customer,
@@ -93,10 +86,10 @@ def send_gdap_request(relationship: GdapRelationship) -> None:
 def send_gdap_changed(relationship: GdapRelationship, *, change: str, event_id: int) -> None:
     """`change`: approved, declined, expired, ended, extended. Both sides' Global admins hear
     it (the partner's requester too)."""
-    partner_users = [relationship.requested_by, *global_admins(relationship.partner)]
+    partner_users = [relationship.requested_by, *global_admins(organization=relationship.partner)]
     for org, users in (
         (relationship.partner, partner_users),
-        (relationship.customer, global_admins(relationship.customer)),
+        (relationship.customer, global_admins(organization=relationship.customer)),
     ):
         _send(
             key=f"delegation:gdap:{change}:{relationship.pk}:{event_id}:{org.pk}",
@@ -117,10 +110,10 @@ def send_gdap_warning(relationship: GdapRelationship, *, days: int) -> None:
     """Both sides: the roles end in `days` days (once per warning and end date)."""
     assert relationship.ends_at is not None
     stamp = int(relationship.ends_at.timestamp())
-    partner_users = [relationship.requested_by, *global_admins(relationship.partner)]
+    partner_users = [relationship.requested_by, *global_admins(organization=relationship.partner)]
     for org, users in (
         (relationship.partner, partner_users),
-        (relationship.customer, global_admins(relationship.customer)),
+        (relationship.customer, global_admins(organization=relationship.customer)),
     ):
         _send(
             key=f"delegation:gdap:warning:{relationship.pk}:{stamp}:{days}:{org.pk}",

@@ -1,20 +1,66 @@
 from __future__ import annotations
 
+import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from .client_ip import client_ip
 from .domains import validate_work_email
 from .mfa import mfa_required_for
-from .outbox import outbox_write
+from .models import User
+from .outbox import outbox_write, preheader_of, site_origin
+from .selectors import email_language
 from .services import user_set_language
+from .templatetags.portal_formats import one_full_stop
+
+# The name allauth's emails greet and sign with ("Hello from CSP Partner Portal!", "Ciao da
+# Portale partner CSP!") and put before their subjects: allauth asks django.contrib.sites, which
+# the portal does not install (one site; its origin is SITE_URL or the request's).
+SITE_NAME = gettext_lazy("CSP Partner Portal")
+
+
+@dataclass(frozen=True)
+class SiteName:
+    name: str
+    domain: str
+
+
+# The button for the link of an email's main action, by email kind.
+BUTTON_LABELS = {
+    "password_reset_key": gettext_lazy("Set a new password"),
+    "email_confirmation": gettext_lazy("Confirm the email address"),
+    "email_confirmation_signup": gettext_lazy("Confirm the email address"),
+}
+_URL = re.compile(r"https?://\S+")
+_TRAILING_URL = re.compile(r"^(?P<text>.*\S)\s+(?P<url>https?://\S+)$", re.S)
+
+
+def _paragraphs(text: str, *, main_action: bool) -> list[dict[str, str]]:
+    """allauth's text email as paragraphs for the HTML layout. A paragraph that is only a link
+    becomes the layout's button; so does the link that ends a paragraph (allauth's "To confirm
+    this is correct, go to <link>") when the email has a main action."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        block = block.strip()
+        trailing = _TRAILING_URL.match(block) if main_action else None
+        if _URL.fullmatch(block):
+            paragraphs.append({"url": block})
+        elif trailing:
+            paragraphs += [{"text": trailing["text"]}, {"url": trailing["url"]}]
+        elif block:
+            paragraphs.append({"text": block})
+    return paragraphs
 
 
 def _chosen_language(request) -> str | None:
@@ -54,17 +100,37 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine the client IP address")
         return ip
 
+    def format_email_subject(self, subject: str) -> str:
+        """The portal's name in brackets, in the email's language, before the subject."""
+        return f"[{SITE_NAME}] {subject}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        language = translation.get_language() or "en"
+        """allauth's emails (sign-up confirmation, password reset, account notices) in the
+        portal's email layout, signed with the portal's name, through the outbox, in the
+        language the portal's one rule picks (the page's language is the sender's choice)."""
         user = context.get("user")
-        if user is not None and getattr(user, "language", None):
-            language = user.language
+        language = email_language(
+            user=user if isinstance(user, User) else None,
+            email=email,
+            chosen=translation.get_language() or "",
+        )
+        kind = template_prefix.rsplit("/", 1)[-1]
         with translation.override(language):
-            message = self.render_mail(template_prefix, email, context)
-        html = ""
-        for content, mimetype in getattr(message, "alternatives", []) or []:
-            if mimetype == "text/html":
-                html = content
+            site = SiteName(name=str(SITE_NAME), domain=urlsplit(site_origin()).netloc)
+            message = self.render_mail(
+                template_prefix, email, {"email": email, **context, "current_site": site}
+            )
+            subject, text = str(message.subject), str(message.body)
+            # The greeting ("Hello from ...!") says nothing in an inbox's preview line.
+            body = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[-1]
+            html = render_to_string(
+                "emails/account.html",
+                {
+                    "paragraphs": _paragraphs(text, main_action=kind in BUTTON_LABELS),
+                    "button_label": BUTTON_LABELS.get(kind, gettext_lazy("Open the link")),
+                    "preheader": preheader_of(body),
+                },
+            )
         outbox_write(
             key=f"allauth:{template_prefix}:{secrets.token_hex(16)}",
             to=email,
@@ -72,9 +138,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             context={},
             language=language,
             organization=None,
-            subject=message.subject,
-            text=message.body,
-            html=html,
+            subject=one_full_stop(subject),
+            text=one_full_stop(text),
+            html=one_full_stop(html),
         )
 
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .audit import event_label, event_type_choices
 from .csv_export import csv_safe
 from .exports import ExportSource
 from .forms import AuditLogFilterForm
-from .models import AuditEvent, Organization
+from .models import AuditEvent, DelegatedRole, Organization, Role
 from .selectors import audit_events_for, audit_log_people
 
 SUMMARY_LENGTH = 160
@@ -53,9 +54,19 @@ _DETAIL_LABELS: dict[str, Any] = {
 }
 
 
-def _text(value: Any) -> str:
+@lru_cache(maxsize=8)
+def _role_words(_language: str | None) -> dict[str, str]:
+    """Role codes in the active language (a detail is stored as codes, worded when read)."""
+    return {
+        **{role.value: str(role.label) for role in DelegatedRole},
+        **{role.value: str(role.label) for role in Role},
+    }
+
+
+def _text(value: Any, words: dict[str, str] | None = None) -> str:
+    words = words or {}
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value) or "—"
+        return ", ".join(words.get(str(item), str(item)) for item in value) or "—"
     return str(value)
 
 
@@ -64,12 +75,16 @@ def event_summary(
     limit: int | None = SUMMARY_LENGTH,
     labels: dict[str, str] | None = None,
 ) -> str:
-    """A line of the event's details ("Email: a@b.example; Roles: admin_agent"), cut at `limit`
+    """A line of the event's details ("Email: a@b.example; Roles: Admin agent"), cut at `limit`
     characters (the page; the export keeps it whole). `labels`: the detail labels already
     translated (`detail_labels()`), for a loop over many events."""
     labels = labels or detail_labels()
+    # Roles (roles, before, after) are stored as codes and worded here.
+    roles = (
+        _role_words(get_language()) if any(isinstance(v, list) for v in details.values()) else None
+    )
     parts = [
-        f"{label}: {_text(details[key])}"
+        f"{label}: {_text(details[key], roles)}"
         for key, label in labels.items()
         if details.get(key) not in (None, "", [])
     ]

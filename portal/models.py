@@ -258,6 +258,12 @@ class Membership(models.Model):
             return set(self.delegated_roles)
         return {role for role in Role if getattr(self, role.value)}
 
+    def role_codes(self) -> list[str]:
+        """The roles as stored codes (what an audit event keeps; worded when read)."""
+        if self.delegated_roles is not None:
+            return [role.value for role in DelegatedRole if role in self.delegated_roles]
+        return [role.value for role in Role if getattr(self, role.value)]
+
     def role_labels(self) -> list[str]:
         if self.delegated_roles is not None:
             return [str(role.label) for role in DelegatedRole if role in self.delegated_roles]

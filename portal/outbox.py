@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 
 from .dispatch import task_queue
 from .models import Organization, OutboxMessage
+from .templatetags.portal_formats import one_full_stop
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,11 @@ def render_email(*, template: str, context: dict[str, Any], language: str) -> tu
     """(subject, text, html) of `templates/emails/<template>` in `language`."""
     with translation.override(language):
         ctx = {"site_url": site_origin(), **context}
-        subject = render_to_string(f"emails/{template}_subject.txt", ctx).strip()
-        text = render_to_string(f"emails/{template}.txt", ctx)
-        html = render_to_string(f"emails/{template}.html", {**ctx, "preheader": preheader_of(text)})
+        subject = one_full_stop(render_to_string(f"emails/{template}_subject.txt", ctx).strip())
+        text = one_full_stop(render_to_string(f"emails/{template}.txt", ctx))
+        html = one_full_stop(
+            render_to_string(f"emails/{template}.html", {**ctx, "preheader": preheader_of(text)})
+        )
     return " ".join(subject.split()), text, html
 
 

@@ -6,32 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 
-from portal.models import Membership, Organization, User
+from portal.models import Organization, User
 from portal.outbox import absolute_url, outbox_enqueue
-from portal.selectors import email_language
+from portal.selectors import email_language, global_admins
+from portal.templatetags.portal_formats import local_date
 
 from .models import CustomerInvitation, ProviderRelationship, ResellerInvitation
 
 
 def invitation_url(key: str) -> str:
     return absolute_url(reverse("relationships:invitation", args=[key]))
-
-
-def admin_recipients(organization: Organization) -> list[User]:
-    """The organization's Global admins: they hear about relationship changes."""
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization, global_admin=True, user__is_active=True
-        ).select_related("user")
-    ]
-
-
-def _language_of(invitation: ResellerInvitation | CustomerInvitation) -> str:
-    """The invitee's saved language, else its organization's, else the sender's choice."""
-    return email_language(email=invitation.email, chosen=invitation.language)
 
 
 def _send(*, key: str, users: list[User], template: str, context: dict, org: Organization) -> None:
@@ -45,7 +31,7 @@ def _send(*, key: str, users: list[User], template: str, context: dict, org: Org
             to=user.email,
             template=template,
             context=context,
-            language=user.language or "en",
+            language=email_language(user=user, organization=org),
             organization=org,
         )
 
@@ -53,12 +39,12 @@ def _send(*, key: str, users: list[User], template: str, context: dict, org: Org
 def _date_in(value: datetime, language: str) -> str:
     """The date as the reader writes it (29 Nov 2026, 29 nov 2026)."""
     with translation.override(language):
-        return formats.date_format(timezone.localtime(value), "DATE_FORMAT")
+        return local_date(value)
 
 
 def send_reseller_invitation(invitation: ResellerInvitation) -> None:
     provider = invitation.organization
-    language = _language_of(invitation)
+    language = email_language(email=invitation.email, chosen=invitation.language)
     outbox_enqueue(
         key=f"relationships:reseller-invitation:{invitation.pk}:{invitation.last_sent_at.timestamp()}",
         to=invitation.email,
@@ -81,7 +67,7 @@ def send_provider_authorized(relationship: ProviderRelationship, *, actor: User)
         "provider_url": absolute_url(reverse("relationships:indirect_resellers")),
         "reseller_url": absolute_url(reverse("relationships:indirect_providers")),
     }
-    provider_users = admin_recipients(relationship.provider)
+    provider_users = global_admins(organization=relationship.provider)
     invitation = relationship.invitation
     if invitation is not None:
         provider_users = [invitation.invited_by, *provider_users]
@@ -95,7 +81,7 @@ def send_provider_authorized(relationship: ProviderRelationship, *, actor: User)
     )
     _send(
         key=f"{key}:reseller",
-        users=[actor, *admin_recipients(relationship.reseller)],
+        users=[actor, *global_admins(organization=relationship.reseller)],
         template="relationships_provider_authorized",
         context={**context, "side": "reseller"},
         org=relationship.reseller,
@@ -115,7 +101,7 @@ def send_relationship_changed(
     for org in (relationship.provider, relationship.reseller):
         _send(
             key=f"relationships:changed:{event_id}:{org.pk}",
-            users=admin_recipients(org),
+            users=global_admins(organization=org),
             template="relationships_relationship_changed",
             context=context,
             org=org,
@@ -123,7 +109,7 @@ def send_relationship_changed(
 
 
 def send_customer_invitation(invitation: CustomerInvitation) -> None:
-    language = _language_of(invitation)
+    language = email_language(email=invitation.email, chosen=invitation.language)
     outbox_enqueue(
         key=f"relationships:customer-invitation:{invitation.pk}:{invitation.last_sent_at.timestamp()}",
         to=invitation.email,
@@ -149,14 +135,14 @@ def send_customer_accepted(invitation: CustomerInvitation, *, customer: Organiza
     }
     _send(
         key=f"relationships:customer-accepted:{invitation.pk}:reseller",
-        users=[invitation.invited_by, *admin_recipients(invitation.organization)],
+        users=[invitation.invited_by, *global_admins(organization=invitation.organization)],
         template="relationships_customer_accepted",
         context=context,
         org=invitation.organization,
     )
     _send(
         key=f"relationships:customer-accepted:{invitation.pk}:provider",
-        users=admin_recipients(invitation.provider),
+        users=global_admins(organization=invitation.provider),
         template="relationships_customer_accepted",
         context=context,
         org=invitation.provider,

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_noop
 
 from portal.audit import notify
-from portal.models import Organization, User
+from portal.models import User
 from portal.notices import Notice
 from portal.outbox import absolute_url, outbox_enqueue
 from portal.selectors import email_language
@@ -21,10 +20,6 @@ from portal.selectors import email_language
 from .models import CaseEvent, VerificationCase
 
 VERIFICATION_PATH = "/verification/"
-
-
-def organization_language(organization: Organization) -> str:
-    return organization.language or settings.LANGUAGE_CODE
 
 
 def _base_context(case: VerificationCase) -> dict[str, Any]:
@@ -49,7 +44,7 @@ def email_primary_contact(
     """One email per case event to the primary contact, in the organization's language."""
     to = to or case.organization.legal_profile.primary_contact_email
     # The contact's own language when it has an account, else the organization's.
-    language = email_language(email=to, chosen=organization_language(case.organization))
+    language = email_language(email=to, organization=case.organization)
     with translation.override(language):
         ctx = {**_base_context(case), **(context or {})}
         # Lazy labels become plain strings in the recipient's language (JSON-serialisable).
@@ -81,7 +76,7 @@ def email_verification_admins(
 ) -> None:
     """One email to each of the operator's verification admins, each in their own language."""
     for admin in admins:
-        language = admin.language or "en"
+        language = email_language(user=admin)
         outbox_enqueue(
             key=f"case:{case.pk}:{event.pk}:{admin.pk}",
             to=admin.email,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -22,6 +22,7 @@ from portal.delegation import delegated_membership
 from portal.models import Membership, Organization, User
 from portal.notices import Notice
 from portal.policy import Action, require_member, require_privileged_change
+from portal.templatetags.portal_formats import local_date
 from relationships.models import CustomerRelationship, ProviderRelationship
 from relationships.selectors import customer_rows
 
@@ -165,9 +166,7 @@ def administration_refusal(*, partner: Organization, customer: Organization) -> 
         ) % {
             **names,
             "remover": remover.legal_name if remover else _("Someone"),
-            "date": formats.date_format(
-                timezone.localtime(latest.removed_at or latest.granted_at), "DATE_FORMAT"
-            ),
+            "date": local_date(latest.removed_at or latest.granted_at),
         }
     if (
         latest is not None
@@ -214,6 +213,6 @@ def administration_start(
             actor=membership.user,
             actor_organization=membership.organization,
             customer=customer.legal_name,
-            roles=delegated.role_labels(),
+            roles=delegated.role_codes(),
         )
     return delegated

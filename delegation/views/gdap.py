@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -22,6 +21,7 @@ from portal.form_tokens import FIELD as FORM_TOKEN
 from portal.form_tokens import Repeat, create_once
 from portal.models import Membership, Organization
 from portal.policy import Action, can, membership_of
+from portal.templatetags.portal_formats import local_date
 from portal.tenancy import TenantViewMixin
 from portal.types import request_is_authenticated
 from relationships.selectors import customer_rows
@@ -389,9 +389,7 @@ class GdapAnswerView(View):
             text
             % {
                 "partner": relationship.partner.legal_name,
-                "date": formats.date_format(timezone.localtime(relationship.ends_at), "DATE_FORMAT")
-                if relationship.ends_at
-                else "",
+                "date": local_date(relationship.ends_at) if relationship.ends_at else "",
             },
         )
         return redirect("delegation:partner_relationships")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from commerce.billing import billing_totals_apply
 from commerce.catalogue import catalogue_seed
+from commerce.currency import order_currency
 from commerce.models import (
     Offer,
     OfferPrice,
@@ -73,9 +74,9 @@ def seed() -> None:
     for domain, code, quantity, term, how, days in DEMO_SUBSCRIPTIONS:
         customer = _org(domain)
         offer = Offer.objects.filter(code=code).first()
-        if customer is None or customer.country is None or offer is None:
+        currency = order_currency(customer) if customer is not None else None
+        if customer is None or currency is None or offer is None:
             continue
-        currency = customer.country.currency
         price = OfferPrice.objects.filter(offer=offer, currency=currency).first()
         if price is None:
             continue

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 
 from commerce.billing import LIVE_STATUSES
+from commerce.currency import order_currency_lookup
 from commerce.models import CHANGE_WINDOW, BillingTotal, Offer, OfferPrice, Order, Subscription
 from portal.models import Market, Membership
 from relationships.models import CustomerRelationship
@@ -50,7 +51,7 @@ def seed_commerce(run: ScaleRun) -> None:
             customer_id__lte=last,
         )
         .order_by("pk")
-        .values_list("customer_id", "reseller_id", "provider_id", "customer__country__currency")
+        .values_list("customer_id", "reseller_id", "provider_id", order_currency_lookup("customer"))
     )
     placers = _provider_admins({provider for _c, _r, provider, _cur in relationships})
     plans: list[tuple[Any, ...]] = []

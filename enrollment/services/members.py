@@ -22,6 +22,7 @@ from portal.models import Membership, Organization, Role, User
 from portal.outbox import absolute_url, outbox_enqueue
 from portal.policy import Action, require_member, require_privileged_change
 from portal.ratelimit import rate_limit_consume
+from portal.selectors import email_language
 
 from ..events import AuditType
 
@@ -132,7 +133,7 @@ def member_add(
             "link": absolute_url(path),
             "new_user": new_user,
         },
-        language=user.language or actor.language,
+        language=email_language(user=user, organization=organization),
         organization=organization,
     )
     return membership
@@ -246,7 +247,7 @@ def member_password_reset(
             "name": user.get_full_name(),
             "link": absolute_url(path),
         },
-        language=user.language or organization.language or "en",
+        language=email_language(user=user, organization=organization),
         organization=organization,
     )
     return target

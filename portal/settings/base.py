@@ -255,7 +255,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "portal.adapters.PortalAccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CSP Partner Portal] "
+# allauth's subject prefix: PortalAccountAdapter.format_email_subject (the name, translated).
 # allauth's rate limits stay on (its defaults); listed here so nobody switches them off unnoticed.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",

@@ -5,10 +5,18 @@ valid global date and time; `|date:"c"` adds microseconds), or the ISO date for 
 `|money:"EUR"`: an amount in the reader's format (`€1,234.50` in English, `1.234,50 €` in
 Italian). Dates themselves use the locale's DATE_FORMAT / DATETIME_FORMAT (portal/formats/).
 
-`|date`: Django's filter, remembering its text for a day or a minute (see `date`)."""
+`|date`: Django's filter, remembering its text for a day or a minute (see `date`).
+
+Emails call the same functions (`money`, `local_date`) inside `translation.override(language)`,
+so an email and the page it links to write an amount or a date the same way.
+
+`|one_full_stop` (and `one_full_stop()`): a sentence that ends on a name ending in "." ("Contoso
+S.p.A.") takes one full stop, not two; every email, flash message and sentence that ends on a
+name goes through it."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -16,7 +24,8 @@ from typing import Any
 
 from django import template
 from django.template import defaultfilters
-from django.utils import formats, numberformat
+from django.utils import formats, numberformat, timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -99,3 +108,26 @@ def memoized_date(value: Any, arg: str | None = None) -> str:
             )
             return _date_text(key, format_string, get_language())
     return defaultfilters.date(value, arg)
+
+
+def local_date(value: date | datetime | None, format_name: str = "DATE_FORMAT") -> str:
+    """A moment as the pages' `{{ value|date:"DATE_FORMAT" }}` writes it in the active language
+    and time zone: the one way Python code (an email's context, a service's message) writes a
+    date."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return memoized_date(value, format_name)
+
+
+# A word's abbreviation point followed by the sentence's own ("S.p.A.." before a space, a tag,
+# a quote or the end); an ellipsis ("...") and a relative path ("../") are left alone.
+_DOUBLE_STOP = re.compile(r"(?<=\w)\.\.(?=[\s<\"')]|$)")
+
+
+@register.filter(is_safe=True)
+def one_full_stop(text: str) -> str:
+    cleaned = _DOUBLE_STOP.sub(".", str(text))
+    # Removing a "." from safe text keeps it safe.
+    return mark_safe(cleaned) if isinstance(text, SafeString) else cleaned  # noqa: S308

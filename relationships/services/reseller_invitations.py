@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -15,6 +15,7 @@ from portal.models import Membership, Organization, User
 from portal.notices import Notice
 from portal.policy import Action, can, membership_of, require_member
 from portal.ratelimit import rate_limit_consume
+from portal.templatetags.portal_formats import local_date
 
 from .. import emails
 from ..events import AuditType
@@ -150,7 +151,7 @@ def reseller_invitation_create(
                         "An invitation to %(email)s is already pending (it expires on "
                         "%(date)s). Resend or revoke it in the list of pending invitations."
                     )
-                    % {"email": email, "date": formats.date_format(pending.expires_at)}
+                    % {"email": email, "date": local_date(pending.expires_at)}
                 }
             )
         if rate_limited:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Organization
+from portal.templatetags.portal_formats import local_date
 
 from ..models import CustomerRelationship, ProviderRelationship
 
@@ -15,7 +15,7 @@ Kind = Organization.Kind
 
 def date_text(value) -> str:
     """A date in a message, in the reader's format (DATE_FORMAT: 29 Nov 2026, 29 nov 2026)."""
-    return formats.date_format(timezone.localtime(value), "DATE_FORMAT") if value else ""
+    return local_date(value)
 
 
 def iso_date(value) -> str:

@@ -2,7 +2,10 @@
 the UI's own English strings, and its dates are Italian (`29 nov 2026`, not `Nov. 29, 2026`).
 
 The pages are the Italian HTML of the run's one walk of the demo (tests/gates/conftest.py): every
-page each demo user reaches, which must include the pages of DOMAIN.md's URL map."""
+page each demo user reaches, which must include the pages of DOMAIN.md's URL map; the signed-out
+pages (sign-in, sign-up, password reset: allauth's) too. Issue 23: Django's and allauth's own
+strings count as the UI's (the blank choice label, allauth's labels, links and form errors), and
+the forms' error pages, which a walk of GETs never sees, are posted wrong and read too."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from django.test import Client
 
 from devtools.demo.portal import PASSWORD
 from relationships.models import ProviderProfile
+from tests.demo_pages import client_for
 from tests.test_demo_contract import PAGES
 from verification.models import VerificationCase
 
@@ -83,6 +87,33 @@ ENGLISH = [
     "Dec.",
     "Monday",
     "Friday",
+    # The catalogue's units (issue 23: "x user").
+    "user",
+    "mailbox",
+    "device",
+    # Django's and allauth's own strings (issue 23): the blank choice label of Django 6.1, the
+    # account pages' labels and links, the form errors.
+    "Select an option",
+    "Remember Me",
+    "Forgot your password",
+    "Forgot Password",
+    "Sign In",
+    "Sign Up",
+    "Sign in",
+    "Password (again)",
+    "Already have an account",
+    "Reset My Password",
+    "Password Reset",
+    "Change Password",
+    "Current Password",
+    "New Password",
+    "This field is required",
+    "Enter a valid",
+    "Ensure this value",
+    "You must type the same password",
+    "are not correct",
+    "This password is too",
+    "Please type your current password",
 ]
 WORDS = re.compile(
     "|".join(
@@ -149,6 +180,57 @@ def test_italian_demo_pages_show_no_english_ui_strings(demo_site, email):
         if hits:
             found[path] = hits
     assert not found, f"English on Italian pages of {email}: {found}"
+
+
+def english_in(page: str) -> list[str]:
+    assert page.count('<html lang="it"') == 1
+    return sorted({m.group(0).strip() for m in WORDS.finditer(visible_text(page))})
+
+
+def test_signed_out_italian_pages_show_no_english_ui_strings(demo_site):
+    walked = demo_site.paths(None, "it")
+    assert {"/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"} <= set(walked)
+    found = {path: english_in(italian_page(demo_site, None, path)) for path in walked}
+    assert not {path: hits for path, hits in found.items() if hits}
+
+
+# Forms posted wrong, so that Django's and allauth's error messages show: (user, path, data).
+WRONG_FORMS = [
+    (None, "/accounts/login/", {}),
+    (None, "/accounts/login/", {"login": "nobody@fabrikam.example", "password": "wrong-1234"}),
+    (None, "/accounts/signup/", {"email": "not-an-address", "password1": "a", "password2": "b"}),
+    (None, "/accounts/signup/", {"email": "x@gmail.com", "password1": "1234", "password2": "1234"}),
+    (None, "/accounts/password/reset/", {"email": "not-an-address"}),
+    (
+        "admin@northwind-it.example",
+        "/accounts/password/change/",
+        {"oldpassword": "wrong-1234", "password1": "short", "password2": "other"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("user", "path", "data"), WRONG_FORMS)
+def test_italian_form_errors_of_django_and_allauth_are_italian(demo_site, user, path, data):
+    response = client_for(user, "it").post(path, data)
+    assert response.status_code == 200, path  # the form again, with its errors
+    page = response.content.decode()
+    assert 'class="invalid-feedback' in page or "alert-danger" in page or "errorlist" in page
+    assert english_in(page) == [], path
+
+
+def test_djangos_blank_choice_label_is_italian_where_the_walk_meets_it(demo_site):
+    # Django 6.1's "- Select an option -" (the reviewer's "Assign to" select), which Django's
+    # Italian catalogue lacks: the project's translates it.
+    reviewer = "reviewer@csp-operator.example"
+    pages = [
+        italian_page(demo_site, reviewer, path)
+        for path in demo_site.paths(reviewer, "it")
+        if path.startswith("/review/") and path != "/review/"
+    ]
+    assert any('name="assignee"' in page for page in pages)
+    for page in pages:
+        if 'name="assignee"' in page:
+            assert "- Seleziona un&#x27;opzione -" in page
 
 
 def test_the_wizard_lists_every_country_in_italian_in_italian_order(demo_site):

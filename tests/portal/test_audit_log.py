@@ -50,7 +50,7 @@ def test_global_admin_reads_who_did_what_when_and_from_where(client_for, reselle
     assert "User&#x27;s roles changed" in page
     assert reseller_admin.user.get_full_name() in page
     assert "203.0.113.9" in page
-    assert "Email: agent@example.com; After: admin_agent" in page
+    assert "Email: agent@example.com; After: Admin agent" in page  # codes worded when read
 
 
 def test_other_roles_get_403_and_no_navigation_entry(client_for, reseller_admin):

@@ -6,12 +6,13 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.models import Organization, User
+from portal.templatetags.portal_formats import local_date
 
 from ..deadlines import escalation_due_at
 from ..emails import email_primary_contact, notify_partner
@@ -78,7 +79,7 @@ def conflict_message(case: VerificationCase) -> str:
     if last is None:
         return _("This case changed in the meantime; nothing was changed.")
     who = last.actor.get_full_name() if last.actor else _("the system")
-    when = formats.date_format(timezone.localtime(last.created_at), "DATETIME_FORMAT")
+    when = local_date(last.created_at, "DATETIME_FORMAT")
     return _("This case was already %(verb)s by %(who)s at %(when)s; nothing was changed.") % {
         "verb": _DONE_VERBS.get(last.type, gettext_lazy("changed")),
         "who": who,
