@@ -20,7 +20,8 @@ from portal.policy import ACCEPTANCE_GDAP_DAYS, ACCEPTANCE_GDAP_ROLES
 
 class EmailLanguageMixin(forms.Form):
     """The language of the invitation email when the address has no account yet (a person's
-    own saved language wins); the sender's language is preselected."""
+    own saved language wins); the sender's language is preselected. The select comes right
+    after the address it is about (Partner Center asks for the address first)."""
 
     language = forms.ChoiceField(
         label=_("Email language"),
@@ -32,6 +33,9 @@ class EmailLanguageMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = get_language()
+        names = [name for name in self.fields if name != "language"]
+        names.insert(names.index("email") + 1, "language")
+        self.order_fields(names)
 
 
 class ResellerInviteForm(EmailLanguageMixin, PortalFormMixin, forms.Form):
@@ -150,10 +154,13 @@ class BulkInvitationUploadForm(PortalFormMixin, forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "UTF-8 CSV (with or without BOM), up to 5,000 rows and 2 MB, with the template's "
+            "CSV UTF-8, CSV or Unicode text, up to 5,000 rows and 2 MB, with the template's "
             "columns on the first line."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        # Excel saves "Unicode text" as .txt; some tools save tab-separated files as .tsv.
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,.tsv,text/csv,text/plain,text/tab-separated-values"}
+        ),
     )
 
     def __init__(self, *args, providers=None, **kwargs) -> None:
