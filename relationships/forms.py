@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.rules import validate_partner_id_format
 from portal.countries import sorted_by_name
-from portal.forms import PortalFormMixin
+from portal.forms import PortalFormMixin, style_widgets
 from portal.models import DelegatedRole, Market, Organization
 from portal.policy import ACCEPTANCE_GDAP_DAYS, ACCEPTANCE_GDAP_ROLES
+from portal.widgets import speed_up_select
 
 
 class EmailLanguageMixin(forms.Form):
@@ -173,3 +174,6 @@ class BulkInvitationUploadForm(PortalFormMixin, forms.Form):
                 help_text=_("Every customer in the file will be shared with this provider."),
             )
             self.order_fields(["provider", "file"])
+            # Added after PortalFormMixin styled the class's fields: styled the same way.
+            speed_up_select(self.fields["provider"])
+            style_widgets(self)

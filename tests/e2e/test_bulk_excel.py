@@ -66,7 +66,7 @@ def test_italian_excel_files_in_every_encoding_reach_the_review_with_their_rows(
         if name == FILES[0][0]:
             screenshot(page, "bulk-upload")
         page.get_by_label("Indirect provider").select_option(label="Contoso Distribution")
-        page.get_by_label("CSV file").set_input_files(
+        page.get_by_label("CSV file", exact=True).set_input_files(
             {"name": name, "mimeType": "text/csv", "buffer": excel_bytes(encoding, delimiter)}
         )
         page.get_by_role("button", name="Check the file").click()

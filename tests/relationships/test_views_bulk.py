@@ -286,3 +286,9 @@ def test_a_helpdesk_agent_cannot_upload(client_for):
     provider = provider_org()
     client = client_for(member(provider, global_admin=False, helpdesk_agent=True))
     assert client.get("/bulk-invitations/").status_code == 403
+
+
+def test_the_provider_select_of_a_customer_file_is_styled_like_every_select(client_for):
+    relationship = ProviderRelationshipFactory()
+    page = client_for(member(relationship.reseller, global_admin=True)).get("/bulk-invitations/")
+    assert '<select name="provider" class="form-select"' in page.text
