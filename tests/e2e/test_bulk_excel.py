@@ -57,6 +57,14 @@ def test_italian_excel_files_in_every_encoding_reach_the_review_with_their_rows(
     expect(names.nth(1)).to_have_attribute("name", "email")
     expect(names.nth(2)).to_have_attribute("name", "language")
     screenshot(page, "relationships-invite-customer-address-first")
+    provider_page = new_page()
+    sign_in(provider_page, member(relationship.provider).user.email, PASSWORD)
+    provider_page.goto("/indirect-resellers/")
+    form = provider_page.locator("main form", has=provider_page.locator('[name="email"]'))
+    names = form.locator("input:not([type=hidden]), select")
+    expect(names.nth(0)).to_have_attribute("name", "email")
+    expect(names.nth(1)).to_have_attribute("name", "language")
+    screenshot(provider_page, "relationships-invite-reseller-address-first")
 
     for name, encoding, delimiter, read_as in FILES:
         page.goto("/bulk-invitations/")
