@@ -118,7 +118,12 @@ def _reseller_file(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-UNSENT = "SELECT COUNT(*) FROM portal_outboxmessage WHERE sent_at IS NULL"
+# The file's emails (the demo also seeds one that failed on purpose, for the operations page:
+# devtools/demo/operations.py, retried an hour later).
+UNSENT = (
+    "SELECT COUNT(*) FROM portal_outboxmessage WHERE sent_at IS NULL "
+    "AND to_email LIKE '%.bulk.example'"
+)
 BATCH = "SELECT status, processed, sent FROM relationships_bulkinvitationbatch WHERE id = ?"
 SENT_ROWS = (
     "SELECT COUNT(*), COUNT(DISTINCT invitation_id) FROM relationships_bulkinvitationrow "
