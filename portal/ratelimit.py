@@ -68,13 +68,18 @@ class RateLimited(Exception):
         return DESCRIPTIONS.get(self.action)
 
 
+def rate_limit_of(action: str) -> Rate | None:
+    """The configured limit of `action` (None: not limited), for pages that say it."""
+    spec = settings.PORTAL_RATE_LIMITS.get(action)
+    return parse_rate(spec) if spec else None
+
+
 def rate_limit_consume(*, action: str, key: str) -> None:
     """Count one use of `action` by `key`; RateLimited when the limit is already reached.
     An action without a configured limit is not limited."""
-    spec = settings.PORTAL_RATE_LIMITS.get(action)
-    if not spec:
+    rate = rate_limit_of(action)
+    if rate is None:
         return
-    rate = parse_rate(spec)
     now = time.time()
     window = int(now // rate.seconds)
     cache_key = f"portal:rl:{action}:{key}:{rate.seconds}:{window}"

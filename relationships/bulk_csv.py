@@ -1,5 +1,5 @@
-"""Checking an uploaded CSV of invitations before anything is sent: encoding, columns, size,
-and each row (with its line number in the file, the header being line 1). Pure functions: the
+"""Checking an uploaded CSV of invitations before anything is sent: columns, size, and each
+row (with its line number in the file, the header being line 1). Pure functions: the
 services decide what to store and send."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -15,6 +14,13 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from enrollment.rules import validate_partner_id_format
+from portal.csv_import import (
+    CsvFile,
+    column_key,
+    csv_read,
+    printable,
+    unreadable_reasons,
+)
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024  # 5,000 rows of address, PartnerID and name fit in well under 1 MB
@@ -37,21 +43,27 @@ class CheckedRow:
     partner_id: str = ""
     company_name: str = ""
     errors: list[str] = field(default_factory=list)
-    undecodable: bool = False  # held bytes that are not UTF-8
-    unreadable: bool = False  # held a NUL or bytes that are not UTF-8: the file is refused
+    unreadable: bool = False  # held a NUL or undecodable bytes: the file is refused
 
 
 @dataclass
 class CheckedFile:
     rows: list[CheckedRow]
     content_hash: str
+    encoding: str  # how the file was read (portal.csv_import.ENCODINGS, DELIMITERS)
+    delimiter: str
 
     @property
     def invalid(self) -> list[CheckedRow]:
         return [row for row in self.rows if row.errors]
 
 
-UNREADABLE_SHOWN = 10  # rows with a NUL or non-UTF-8 bytes named in the refusal
+UNREADABLE_SHOWN = 10  # rows with a NUL or undecodable bytes named in the refusal
+HEADER_CELLS_SHOWN = 10  # the first line's cells named when it lacks a column
+# Other names a column goes by: "E-mail" in many spreadsheets, "PartnerID" in the results file.
+ALIASES = {"e_mail": "email", "email_address": "email", "partnerid": "partner_id"}
+# The content hash joins cells and records with the ASCII unit and record separators.
+UNIT, RECORD = "\x1f", "\x1e"
 
 
 def template_csv(kind: str) -> str:
@@ -63,47 +75,16 @@ def template_csv(kind: str) -> str:
     return out.getvalue()
 
 
-# Undecodable bytes become lone surrogates (surrogateescape); text that had lone surrogates
-# encoded (CESU-8) is undecodable too. Neither, nor a NUL, can be stored or shown back.
-_SURROGATES = re.compile("[\ud800-\udfff]")
+def column_names(header: list[str]) -> list[str]:
+    """The header's columns as the template names them (case, spaces, BOM and aliases aside)."""
+    return [ALIASES.get(key, key) for key in map(column_key, header)]
 
 
-def _decode(data: bytes) -> tuple[str, bool]:
-    """The text, and whether some bytes were not UTF-8 (kept as lone surrogates, so that only
-    the rows holding them are refused)."""
-    try:
-        return data.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        return data.decode("utf-8-sig", errors="surrogateescape"), True
-
-
-def printable(value: str) -> str:
-    """`value` without what a database column, a page or an email cannot hold: NUL and lone
-    surrogates (undecodable bytes) become U+FFFD, so the row can be stored and shown."""
-    return _SURROGATES.sub("\ufffd", value.replace("\x00", "\ufffd"))
-
-
-def _unreadable(values: list[str]) -> list[str]:
-    """Why a row cannot be sent whatever its columns say: a NUL or bytes that are not UTF-8."""
-    text = "".join(values)
-    errors = []
-    if "\x00" in text:
-        errors.append(
-            _("The row contains a NUL character (0x00), which a CSV file of addresses cannot hold.")
-        )
-    if _SURROGATES.search(text):
-        errors.append(
-            _(
-                "The row contains bytes that are not UTF-8 text. In your spreadsheet, save the "
-                "file as “CSV UTF-8”."
-            )
-        )
-    return errors
-
-
-def _check_row(kind: str, line: int, cells: list[str], names: list[str]) -> CheckedRow:
+def _check_row(
+    kind: str, line: int, cells: list[str], names: list[str], encoding: str
+) -> CheckedRow:
     """The row of `cells` (any cell: a NUL in a column the template does not name too)."""
-    unreadable = _unreadable(cells)
+    unreadable = unreadable_reasons(cells, encoding=encoding)
     values = dict(zip(names, cells, strict=False))
     row = CheckedRow(
         line=line,
@@ -113,7 +94,6 @@ def _check_row(kind: str, line: int, cells: list[str], names: list[str]) -> Chec
     )
     if unreadable:
         row.errors.extend(unreadable)
-        row.undecodable = any(_SURROGATES.search(cell) for cell in cells)
         row.unreadable = True
         return row
     if not row.email:
@@ -136,76 +116,85 @@ def _check_row(kind: str, line: int, cells: list[str], names: list[str]) -> Chec
     return row
 
 
+def _header_refusal(kind: str, read: CsvFile, names: list[str]) -> ValidationError | None:
+    """Why the first line does not name the template's columns, in terms of what it holds."""
+    required, optional = COLUMNS[kind]
+    missing = [name for name in required if name not in names]
+    if not missing:
+        return None
+    expected = ", ".join((*required, *optional))
+    # What the line holds, as much as a message can show.
+    found = [printable(cell.replace("\ufeff", "").strip())[:60] for cell in read.header]
+    found = [cell for cell in found if cell][:HEADER_CELLS_SHOWN]
+    if any("@" in cell for cell in found):
+        return ValidationError(
+            _(
+                "The first line of the file holds an address, not the names of the columns. "
+                "Add a first line with the template's columns: %(expected)s."
+            )
+            % {"expected": expected}
+        )
+    return ValidationError(
+        _(
+            "The file has no column %(missing)s. Its first line, read as %(read_as)s, names "
+            "%(found)s; the template's columns are: %(expected)s."
+        )
+        % {
+            "missing": ", ".join(missing),
+            "read_as": read.read_as,
+            "found": ", ".join(f"“{cell}”" for cell in found) or _("no column"),
+            "expected": expected,
+        }
+    )
+
+
 def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
     """The file's rows, each with its errors; ValidationError (a list of messages) when the
-    file as a whole cannot be used. `content_hash` identifies the content (whatever its BOM
-    or line endings) plus `salt` (what else decides the send, such as the provider)."""
+    file as a whole cannot be used. The file is read by `portal.csv_import.csv_read` (UTF-8
+    with or without BOM, UTF-16, Windows-1252; comma, semicolon or tab). `content_hash`
+    identifies the content (whatever its encoding, delimiter, BOM or line endings) plus `salt`
+    (what else decides the send, such as the provider)."""
     if len(data) > MAX_BYTES:
         raise ValidationError(
             _("The file is larger than %(size)s MB. Split it into smaller files.")
             % {"size": MAX_BYTES // (1024 * 1024)}
         )
-    text, undecodable = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ValidationError(_("The file is empty.")) from None
-    except csv.Error as exc:
-        raise ValidationError(_("The file is not a readable CSV file.")) from exc
-    if _unreadable(header):
+    read = csv_read(data)
+    if unreadable_reasons(read.header, encoding=read.encoding):
         # Without its header the file cannot be read at all: refused, naming the line.
         raise ValidationError(
             _(
                 "Line 1 of the file (the column names) contains a NUL character or bytes that "
-                "are not UTF-8. In your spreadsheet, save it as “CSV UTF-8” and upload it again."
+                "cannot be read as text. In your spreadsheet, save it as “CSV UTF-8” and upload "
+                "it again."
             )
         )
-    names = [name.strip().lower().replace(" ", "_") for name in header]
-    required, _optional = COLUMNS[kind]
-    missing = [name for name in required if name not in names]
-    if missing:
-        raise ValidationError(
-            _(
-                "The file has no column %(columns)s. Its first line must name the columns, as in "
-                "the template: %(expected)s."
-            )
-            % {"columns": ", ".join(missing), "expected": ", ".join(sum(COLUMNS[kind], ()))}
-        )
+    names = column_names(read.header)
+    refusal = _header_refusal(kind, read, names)
+    if refusal is not None:
+        raise refusal
     rows: list[CheckedRow] = []
     first_line: dict[str, int] = {}
-    try:
-        for values in reader:
-            if not any(value.strip() for value in values):
-                continue  # a blank line
-            if len(rows) >= MAX_ROWS:
-                raise ValidationError(
-                    _("The file has more than %(max)s rows. Split it into smaller files.")
-                    % {"max": f"{MAX_ROWS:,}"}
+    digest = hashlib.sha256("\n".join((kind, salt, UNIT.join(names))).encode())
+    for line, values in read.records():
+        if not any(value.strip() for value in values):
+            continue  # a blank line
+        if len(rows) >= MAX_ROWS:
+            raise ValidationError(
+                _("The file has more than %(max)s rows. Split it into smaller files.")
+                % {"max": f"{MAX_ROWS:,}"}
+            )
+        digest.update((RECORD + UNIT.join(values)).encode(errors="surrogateescape"))
+        row = _check_row(kind, line, values, names, read.encoding)
+        if row.email and not row.errors:
+            earlier = first_line.setdefault(row.email, row.line)
+            if earlier != row.line:
+                row.errors.append(
+                    _("The same address is already on row %(line)s.") % {"line": earlier}
                 )
-            row = _check_row(kind, reader.line_num, values, names)
-            if row.email and not row.errors:
-                earlier = first_line.setdefault(row.email, row.line)
-                if earlier != row.line:
-                    row.errors.append(
-                        _("The same address is already on row %(line)s.") % {"line": earlier}
-                    )
-            rows.append(row)
-    except csv.Error as exc:
-        raise ValidationError(
-            _("Row %(line)s cannot be read as CSV: %(error)s")
-            % {"line": reader.line_num, "error": exc}
-        ) from exc
+        rows.append(row)
     if not rows:
         raise ValidationError(_("The file has a header but no rows."))
-    if undecodable and all(row.undecodable for row in rows):
-        # Not a stray byte but a file saved in another encoding: say how to save it.
-        raise ValidationError(
-            _(
-                "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
-                "upload it again."
-            )
-        )
     unreadable = [row for row in rows if row.unreadable]
     if unreadable:
         # Not a wrong address but a damaged file: refused as a whole (nothing is stored), each
@@ -221,8 +210,9 @@ def check_file(*, kind: str, data: bytes, salt: str = "") -> CheckedFile:
                 % {"count": len(unreadable) - len(shown)}
             )
         raise ValidationError(messages)
-    normalized = "\n".join(text.splitlines()).strip()
-    digest = hashlib.sha256(
-        f"{kind}\n{salt}\n{normalized}".encode(errors="surrogateescape")
-    ).hexdigest()
-    return CheckedFile(rows=rows, content_hash=digest)
+    return CheckedFile(
+        rows=rows,
+        content_hash=digest.hexdigest(),
+        encoding=read.encoding,
+        delimiter=read.delimiter,
+    )

@@ -14,14 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.rules import validate_partner_id_format
 from portal.countries import sorted_by_name
 from portal.form_tokens import FormTokenMixin
-from portal.forms import PortalFormMixin
+from portal.forms import PortalFormMixin, style_widgets
 from portal.models import DelegatedRole, Market, Organization
 from portal.policy import ACCEPTANCE_GDAP_DAYS, ACCEPTANCE_GDAP_ROLES
+from portal.widgets import speed_up_select
 
 
 class EmailLanguageMixin(forms.Form):
     """The language of the invitation email when the address has no account yet (a person's
-    own saved language wins); the sender's language is preselected."""
+    own saved language wins); the sender's language is preselected. The select comes right
+    after the address it is about (Partner Center asks for the address first)."""
 
     language = forms.ChoiceField(
         label=_("Email language"),
@@ -33,6 +35,9 @@ class EmailLanguageMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = get_language()
+        names = [name for name in self.fields if name != "language"]
+        names.insert(names.index("email") + 1, "language")
+        self.order_fields(names)
 
 
 class ResellerInviteForm(FormTokenMixin, EmailLanguageMixin, PortalFormMixin, forms.Form):
@@ -151,10 +156,13 @@ class BulkInvitationUploadForm(PortalFormMixin, forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "UTF-8 CSV (with or without BOM), up to 5,000 rows and 2 MB, with the template's "
+            "CSV UTF-8, CSV or Unicode text, up to 5,000 rows and 2 MB, with the template's "
             "columns on the first line."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        # Excel saves "Unicode text" as .txt; some tools save tab-separated files as .tsv.
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,.tsv,text/csv,text/plain,text/tab-separated-values"}
+        ),
     )
 
     def __init__(self, *args, providers=None, **kwargs) -> None:
@@ -167,3 +175,6 @@ class BulkInvitationUploadForm(PortalFormMixin, forms.Form):
                 help_text=_("Every customer in the file will be shared with this provider."),
             )
             self.order_fields(["provider", "file"])
+            # Added after PortalFormMixin styled the class's fields: styled the same way.
+            speed_up_select(self.fields["provider"])
+            style_widgets(self)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.csv_import import read_as
 from portal.models import Organization, Region
 
 # How long an invitation link stays valid, by invitation kind: the one validity table.
@@ -282,6 +283,9 @@ class CustomerInvitation(InvitationBase):
     customer = models.ForeignKey(
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Not stored: what `customer_invitation_create` tells its sender about the address (it
+    # belongs to a user of a customer organization), for the form's and the bulk file's result.
+    addressee_note: str = ""
 
     class Meta(InvitationBase.Meta):
         verbose_name = _("customer invitation")
@@ -447,6 +451,12 @@ class BulkInvitationBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How the file was read (portal.csv_import: "utf-8-sig", ";"), shown on the review page.
+    encoding = models.CharField(max_length=16, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    # The hour's invitations are sent and the rest waits for the limit's next window
+    # (PORTAL_RATE_LIMITS): the beat sweep resumes the sending at this time.
+    next_send_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -457,10 +467,27 @@ class BulkInvitationBatch(models.Model):
                 name="one_confirmed_bulk_batch_per_file",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="bulk_org")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="bulk_org"),
+            models.Index(
+                fields=["next_send_at"],
+                condition=Q(next_send_at__isnull=False),
+                name="bulk_next_send",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.organization})"
+
+    @property
+    def read_as(self) -> str:
+        """ "UTF-8 with BOM, semicolon-separated"; empty for a file stored before it was said."""
+        return read_as(self.encoding, self.delimiter) if self.encoding else ""
+
+    @property
+    def waiting(self) -> int:
+        """Rows still to send (neither sent nor refused yet)."""
+        return self.to_send - self.processed
 
     @property
     def to_send(self) -> int:

@@ -474,6 +474,16 @@ def bulk_rows(
     return qs.order_by("line")
 
 
+def bulk_rows_noted(*, batch: BulkInvitationBatch) -> QuerySet[BulkInvitationRow]:
+    """Rows sent with a note for the sender (the address belongs to a customer organization's
+    user: `customer_addressee_note`)."""
+    return (
+        BulkInvitationRow.objects.filter(batch=batch, status=BulkInvitationRow.Status.SENT)
+        .exclude(message="")
+        .order_by("line")
+    )
+
+
 def bulk_batches_sending_count() -> int:
     """Bulk invitation files confirmed and not finished, across tenants (the operators' gauge)."""
     return BulkInvitationBatch.objects.filter(

@@ -454,6 +454,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "relationships.tasks.relationships_expire_invitations",
         "schedule": crontab(minute=7),  # hourly
     },
+    # Bulk invitation files that waited for the hourly invitation limit's next window.
+    "bulk-invitations-resume": {
+        "task": "relationships.tasks.relationships_bulk_invitations_resume",
+        "schedule": crontab(),
+    },
     "commerce-sweep": {"task": "commerce.tasks.commerce_sweep", "schedule": crontab(minute="*/5")},
     "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
     "exports-sweep": {"task": "portal.tasks.exports_sweep", "schedule": crontab(minute="*/5")},

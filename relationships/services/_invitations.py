@@ -55,6 +55,12 @@ def answer_refusal(*, invited_email: str, membership: Membership | None, user: U
     }
 
 
+def invitation_limit_key(organization: Organization) -> str:
+    """What an organization's invitations count under in `PORTAL_RATE_LIMITS`: one count per
+    sending organization, whichever door the invitation came through (the form, a bulk file)."""
+    return f"organization:{organization.pk}"
+
+
 def expiry_for(kind: str):
     return timezone.now() + INVITATION_VALIDITY[kind]
 

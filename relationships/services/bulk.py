@@ -1,7 +1,9 @@
 """Bulk invitations: a provider's CSV of reseller invitations or a reseller's of customer
 invitations. Checked and stored as a draft the sender reviews; confirmed, it is sent by a task
-through the single-invitation services (the same rules and refusals as one invitation typed
-in the form), in short transactions (half a second of rows each) that also move the
+through the single-invitation services (the same rules, refusals and hourly limit as one
+invitation typed in the form: once the organization's limit is reached, the rest waits in the
+database for the limit's next window, `next_send_at`, and the beat sweep resumes it; never an
+ETA in the broker), in short transactions (half a second of rows each) that also move the
 progress counters, so a page reload shows where it is, a crash redoes only the rows of its
 transaction, and the web is never kept waiting behind a whole file (on SQLite a transaction
 holds the whole database)."""
@@ -9,6 +11,8 @@ holds the whole database)."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,7 +27,7 @@ from portal.models import Membership
 from portal.notices import Notice
 from portal.outbox import outbox_drains_batched
 from portal.policy import Action, require
-from portal.ratelimit import rate_limit_consume
+from portal.ratelimit import Rate, RateLimited, rate_limit_consume, rate_limit_of
 from portal.turns import WriterTurns
 
 from ..bulk_csv import MAX_BYTES, check_file, printable
@@ -50,6 +54,20 @@ ACTIONS: dict[str, Action] = {
     Batch.Kind.RESELLER: Action.INVITE_RESELLER,
     Batch.Kind.CUSTOMER: Action.INVITE_CUSTOMER,
 }
+# The limit (PORTAL_RATE_LIMITS) each file's invitations count against, with those typed in the
+# form: the single-invitation services consume it.
+LIMITS: dict[str, str] = {
+    Batch.Kind.RESELLER: "reseller_invitation",
+    Batch.Kind.CUSTOMER: "customer_invitation",
+}
+RESUMED_PER_SWEEP = 100
+SEND_TASK = "relationships.tasks.relationships_bulk_invitations_send"
+
+
+def bulk_send_limit(kind: str) -> Rate | None:
+    """How many invitations of `kind` an organization sends in a window, files included (None:
+    not limited); the upload, review and progress pages say it."""
+    return rate_limit_of(LIMITS[kind])
 
 
 def bulk_kind_for(membership: Membership) -> str:
@@ -89,6 +107,8 @@ def bulk_batch_create(
             created_by=membership.user,
             filename=printable(filename)[:255],
             content_hash=checked.content_hash,
+            encoding=checked.encoding,
+            delimiter=checked.delimiter,
             total_rows=len(checked.rows),
             invalid_rows=len(checked.invalid),
         )
@@ -154,14 +174,14 @@ def bulk_batch_confirm(*, membership: Membership, batch_id: int) -> Batch:
             batch=batch.pk,
             rows=batch.to_send,
         )
-        transaction.on_commit(
-            lambda: task_queue("relationships.tasks.relationships_bulk_invitations_send", batch.pk)
-        )
+        transaction.on_commit(partial(task_queue, SEND_TASK, batch.pk))
     return batch
 
 
 def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
-    """One row through the single-invitation service; its refusal becomes the row's reason."""
+    """One row through the single-invitation service; its refusal becomes the row's reason, its
+    note about the address (a customer organization's user) the sent row's message.
+    RateLimited (the organization's limit is reached) leaves the row waiting."""
     invitation: ResellerInvitation | CustomerInvitation
     try:
         if membership is None:
@@ -172,7 +192,6 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
                 organization=membership.organization,
                 email=row.email,
                 partner_id=row.partner_id,
-                rate_limited=False,
                 # An address without an account gets the uploader's language.
                 language=membership.user.language,
             )
@@ -184,7 +203,6 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
                 provider_id=batch.provider_id,
                 email=row.email,
                 company_name=row.company_name,
-                rate_limited=False,
                 language=membership.user.language,
             )
     except ValidationError as exc:
@@ -193,7 +211,8 @@ def _send_row(membership: Membership | None, batch: Batch, row: Row) -> None:
         row.status = Row.Status.NOT_SENT
         row.message = _("The person who uploaded the file may no longer send invitations.")
     else:
-        row.status, row.message, row.invitation_id = Row.Status.SENT, "", invitation.pk
+        row.status, row.invitation_id = Row.Status.SENT, invitation.pk
+        row.message = getattr(invitation, "addressee_note", "")
 
 
 def _batch_finish(*, batch_id: int) -> None:
@@ -206,7 +225,8 @@ def _batch_finish(*, batch_id: int) -> None:
             return  # another run is still sending: it finishes the batch
         batch.status = Batch.Status.DONE
         batch.finished_at = timezone.now()
-        batch.save(update_fields=["status", "finished_at"])
+        batch.next_send_at = None
+        batch.save(update_fields=["status", "finished_at", "next_send_at"])
         audit_record(
             type=AuditType.BULK_INVITATIONS_FINISHED,
             organization=batch.organization,
@@ -228,11 +248,15 @@ def _batch_finish(*, batch_id: int) -> None:
         )
 
 
-def _step_send(*, membership: Membership | None, batch: Batch, row_ids: list[int]) -> int:
+def _step_send(
+    *, membership: Membership | None, batch: Batch, row_ids: list[int]
+) -> tuple[int, int | None]:
     """One short transaction: send the rows of `row_ids` still waiting (locked, so two runs
-    never send one twice), stopping once it has run STEP_SECONDS; their invitations, email
-    rows, outcomes and the batch's counters commit together (a crash leaves them waiting,
-    never half sent). Returns how many of `row_ids` it went through."""
+    never send one twice), stopping once it has run STEP_SECONDS or the organization's limit
+    is reached; their invitations, email rows, outcomes and the batch's counters commit
+    together (a crash leaves them waiting, never half sent). Returns how many of `row_ids` it
+    went through and, when the limit stopped it, the seconds until the limit's next window."""
+    retry_after: int | None = None
     with transaction.atomic():
         began = time.monotonic()
         rows = {
@@ -244,12 +268,15 @@ def _step_send(*, membership: Membership | None, batch: Batch, row_ids: list[int
         done: list[Row] = []
         went_through = 0
         for row_id in row_ids:
-            went_through += 1
             row = rows.get(row_id)
-            if row is None:  # another run sent it
-                continue
-            _send_row(membership, batch, row)
-            done.append(row)
+            if row is not None:  # else another run sent it
+                try:
+                    _send_row(membership, batch, row)
+                except RateLimited as limited:
+                    retry_after = limited.retry_after
+                    break
+                done.append(row)
+            went_through += 1
             if time.monotonic() - began >= STEP_SECONDS:
                 break
         if done:
@@ -261,14 +288,43 @@ def _step_send(*, membership: Membership | None, batch: Batch, row_ids: list[int
                 sent=F("sent") + sent,
                 not_sent=F("not_sent") + (len(done) - sent),
             )
-    return went_through
+    return went_through, retry_after
+
+
+def _batch_wait(*, batch_id: int, seconds: int) -> None:
+    """The organization's limit is reached: the rest of the file waits for the limit's next
+    window, as a time in the database that the beat sweep (`bulk_batches_resume_due`) acts on."""
+    Batch.objects.filter(
+        pk=batch_id, status__in=(Batch.Status.QUEUED, Batch.Status.RUNNING)
+    ).update(status=Batch.Status.RUNNING, next_send_at=timezone.now() + timedelta(seconds=seconds))
+
+
+def bulk_batches_resume_due() -> int:
+    """Beat, every minute: queue the sending of each file whose wait for the limit's next window
+    is over. Claimed with skip_locked and cleared in one transaction, so two sweeps never queue
+    one file twice. Returns how many it queued."""
+    with transaction.atomic():
+        due = list(
+            Batch.objects.select_for_update(skip_locked=True)
+            .filter(
+                next_send_at__lte=timezone.now(),
+                status__in=(Batch.Status.QUEUED, Batch.Status.RUNNING),
+            )
+            .order_by("next_send_at")
+            .values_list("pk", flat=True)[:RESUMED_PER_SWEEP]
+        )
+        Batch.objects.filter(pk__in=due).update(next_send_at=None)
+        for batch_id in due:
+            transaction.on_commit(partial(task_queue, SEND_TASK, batch_id))
+    return len(due)
 
 
 def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
     """Send the next `chunk` waiting rows in short transactions of about STEP_SECONDS each
     (the web keeps writing meanwhile: on SQLite one transaction holds the whole database),
     pausing now and then on SQLite for waiting writers (portal/turns.py); True while rows
-    remain. Rows already sent are never waiting again, so a rerun sends nothing twice."""
+    remain and the limit allows more. Rows already sent are never waiting again, so a rerun
+    sends nothing twice."""
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status in (Batch.Status.DRAFT, Batch.Status.DONE):
         return False
@@ -288,15 +344,19 @@ def bulk_batch_send_chunk(*, batch_id: int, chunk: int = CHUNK) -> bool:
     turns = WriterTurns()
     with outbox_drains_batched():  # one drain for the chunk's emails, not one per step
         while row_ids:
-            went_through = _step_send(
+            went_through, retry_after = _step_send(
                 membership=membership, batch=batch, row_ids=row_ids[:STEP_ROWS]
             )
+            if retry_after is not None:
+                _batch_wait(batch_id=batch_id, seconds=retry_after)
+                return False
             row_ids = row_ids[went_through:]
             turns.take()
     return True
 
 
 def bulk_batch_send(*, batch_id: int) -> None:
-    """Every chunk of a confirmed batch, until none is left (the task's body)."""
+    """Every chunk of a confirmed batch, until none is left or the organization's limit stops
+    it for this window (the task's body)."""
     while bulk_batch_send_chunk(batch_id=batch_id):
         pass

@@ -32,6 +32,7 @@ from ._invitations import (
     invitation_close,
     invitation_event_record,
     invitation_issue,
+    invitation_limit_key,
     invitation_resend,
     invitation_revoke,
     invitation_sent,
@@ -66,11 +67,13 @@ def customer_invitation_create(
     email: str,
     company_name: str,
     language: str = "",
-    rate_limited: bool = True,
     include_admin_access: bool = True,
 ) -> CustomerInvitation:
-    """Invite a customer for the reseller and one of its active providers. A bulk upload passes
-    `rate_limited=False`: its file was limited as a whole (`bulk_batch_confirm`)."""
+    """Invite a customer for the reseller and one of its active providers. Every invitation,
+    typed in the form or a row of a bulk file, counts against the reseller's hourly limit
+    (RateLimited beyond it). An address that already belongs to a user of an organization is
+    refused when no customer could ever accept from it (`customer_addressee_note`), else sent
+    with a note for the sender in `invitation.addressee_note`."""
     membership = require_member(
         actor=actor, organization=organization, action=Action.INVITE_CUSTOMER
     )
@@ -93,8 +96,12 @@ def customer_invitation_create(
                     % {"email": email, "provider": relationship.provider.legal_name}
                 }
             )
-        if rate_limited:
-            rate_limit_consume(action="customer_invitation", key=f"organization:{reseller.pk}")
+        # Counted before the address is looked up: what the answer tells about an address
+        # (a partner's, a customer's) cannot be asked more often than invitations sent.
+        rate_limit_consume(action="customer_invitation", key=invitation_limit_key(reseller))
+        note = customer_addressee_note(
+            email=email, reseller=reseller, provider=relationship.provider
+        )
         invitation = invitation_issue(
             CustomerInvitation,
             organization=reseller,
@@ -112,7 +119,93 @@ def customer_invitation_create(
             send=emails.send_customer_invitation,
             provider=relationship.provider_id,
         )
+    invitation.addressee_note = note
     return invitation
+
+
+def customer_addressee_note(*, email: str, reseller: Organization, provider: Organization) -> str:
+    """Partner Center addresses a customer relationship request to the customer's Global admin,
+    and only a customer organization's Global admin can accept one here. So an address that
+    belongs to a user of the reseller itself, of its provider, or of any partner organization
+    (reseller, provider, operator) is refused: nobody could accept from it, and the sender is
+    told whom to invite (another partner is not named). An address of a customer organization's
+    user is invited (that person may be, or may pass it to, the customer's Global admin);
+    accepting then links that organization, and the note returned tells the sender so, naming
+    the organization only when it is already the reseller's customer. "" for a new address."""
+    organizations = {
+        membership.organization_id: membership.organization
+        for membership in Membership.objects.select_related("organization").filter(
+            user__email=email
+        )
+    }
+    if not organizations:
+        return ""
+    if reseller.pk in organizations:
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(email)s is a user of your own organization. Invite the Global admin of "
+                    "the customer's company."
+                )
+                % {"email": email}
+            }
+        )
+    if provider.pk in organizations:
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(email)s is a user of %(provider)s, your indirect provider. Invite the "
+                    "Global admin of the customer's company."
+                )
+                % {"email": email, "provider": provider.legal_name}
+            }
+        )
+    if any(org.kind != Kind.CUSTOMER for org in organizations.values()):
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(email)s belongs to a partner organization in the portal, and only a "
+                    "customer's Global admin can accept a customer invitation. Invite the "
+                    "Global admin of the customer's company."
+                )
+                % {"email": email}
+            }
+        )
+    ours = list(
+        CustomerRelationship.objects.select_related("customer").filter(
+            customer_id__in=organizations,
+            reseller=reseller,
+            status=CustomerRelationship.Status.ACTIVE,
+        )
+    )
+    for relationship in ours:
+        if relationship.provider_id == provider.pk:
+            raise ValidationError(
+                {
+                    "email": _(
+                        "%(email)s is a user of %(customer)s, which already works with you and "
+                        "%(provider)s."
+                    )
+                    % {
+                        "email": email,
+                        "customer": relationship.customer.legal_name,
+                        "provider": provider.legal_name,
+                    }
+                }
+            )
+    if ours:
+        return _(
+            "%(email)s is a user of %(customer)s, already your customer: accepting adds "
+            "%(provider)s to its relationships."
+        ) % {
+            "email": email,
+            "customer": ours[0].customer.legal_name,
+            "provider": provider.legal_name,
+        }
+    return _(
+        "%(email)s already has an account at another company in the portal: only that company's "
+        "Global admin can accept, and accepting links that company."
+    ) % {"email": email}
 
 
 def customer_organization_create(

@@ -31,6 +31,7 @@ from ._invitations import (
     invitation_close,
     invitation_event_record,
     invitation_issue,
+    invitation_limit_key,
     invitation_resend,
     invitation_revoke,
     invitation_sent,
@@ -109,13 +110,13 @@ def reseller_invitation_create(
     organization: Organization,
     email: str,
     partner_id: str = "",
-    rate_limited: bool = True,
     language: str = "",
 ) -> ResellerInvitation:
     """Invite a reseller admin by email. Refused only for what the provider already knows
     (`reseller_invitation_refusal`) or a pending invitation of its own; the CSP region and
-    the invited company are checked when the reseller answers. A bulk upload passes
-    `rate_limited=False`: its file was limited as a whole (`bulk_batch_confirm`)."""
+    the invited company are checked when the reseller answers. Every invitation, typed in the
+    form or a row of a bulk file, counts against the provider's hourly limit (RateLimited
+    beyond it: the form's 429 page, the bulk sending's wait for the next window)."""
     membership = require_member(
         actor=actor, organization=organization, action=Action.INVITE_RESELLER
     )
@@ -154,8 +155,7 @@ def reseller_invitation_create(
                     % {"email": email, "date": local_date(pending.expires_at)}
                 }
             )
-        if rate_limited:
-            rate_limit_consume(action="reseller_invitation", key=f"organization:{provider.pk}")
+        rate_limit_consume(action="reseller_invitation", key=invitation_limit_key(provider))
         invitation = invitation_issue(
             ResellerInvitation,
             organization=provider,

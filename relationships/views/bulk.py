@@ -5,6 +5,7 @@ state is in the database, so a reload shows the same)."""
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 
 from django.contrib import messages
@@ -14,12 +15,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from portal.form_tokens import FIELD as FORM_TOKEN
 from portal.form_tokens import FormTokenForm, Repeat, create_once
 from portal.paging import bounded_page
 from portal.policy import Action, can
+from portal.ratelimit import Rate
 from portal.tenancy import TenantViewMixin
 
 from .. import selectors
@@ -31,6 +34,41 @@ from ..services import bulk as bulk_services
 from ._base import Kind
 
 ROWS_PER_PAGE = 50
+PREVIEW_ROWS = 5  # the review page shows the file's first rows as read
+
+
+def limit_text(rate: Rate) -> str:
+    """ "at most 30 invitations an hour": the limit in the words the pages use."""
+    values = {"count": rate.amount, "minutes": max(1, rate.seconds // 60)}
+    if rate.seconds == 3600:
+        text = ngettext(
+            "at most %(count)s invitation an hour",
+            "at most %(count)s invitations an hour",
+            rate.amount,
+        )
+    elif rate.seconds == 86400:
+        text = ngettext(
+            "at most %(count)s invitation a day", "at most %(count)s invitations a day", rate.amount
+        )
+    else:
+        text = ngettext(
+            "at most %(count)s invitation every %(minutes)s minutes",
+            "at most %(count)s invitations every %(minutes)s minutes",
+            rate.amount,
+        )
+    return text % values
+
+
+def limit_context(batch_kind: str, to_send: int | None = None) -> dict[str, object]:
+    """What the pages say about the hourly limit (nothing when it is off): its words and, for a
+    file of `to_send` invitations, in how many batches it goes out at least."""
+    rate = bulk_services.bulk_send_limit(batch_kind)
+    if rate is None:
+        return {}
+    context: dict[str, object] = {"limit": limit_text(rate)}
+    if to_send is not None:
+        context["limit_batches"] = math.ceil(to_send / rate.amount)
+    return context
 
 
 class _Echo:
@@ -74,6 +112,7 @@ class BulkUploadView(BulkViewMixin, View):
                 "form": form,
                 "kind": self.kind,
                 "max_rows": formats.number_format(MAX_ROWS, force_grouping=True),
+                **limit_context(self.kind),
                 "batches": bounded_page(
                     selectors.bulk_batches_of(organization=self.organization),
                     request.GET.get("page"),
@@ -133,8 +172,9 @@ class BulkBatchView(BulkViewMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = self.batch_or_404(pk)
+        limit = limit_context(batch.kind, batch.to_send)
         if request.GET.get("fragment") == "progress":
-            return render(request, "relationships/_bulk_progress.html", {"batch": batch})
+            return render(request, "relationships/_bulk_progress.html", {"batch": batch, **limit})
         draft = batch.status == BulkInvitationBatch.Status.DRAFT
         problems = bounded_page(
             selectors.bulk_rows(
@@ -147,10 +187,30 @@ class BulkBatchView(BulkViewMixin, View):
             per_page=ROWS_PER_PAGE,
             counted=False,
         )
+        extra: dict[str, object]
+        if draft:
+            extra = {"preview": list(selectors.bulk_rows(batch=batch)[:PREVIEW_ROWS])}
+        elif batch.kind == BulkInvitationBatch.Kind.CUSTOMER:
+            extra = {
+                "noted": bounded_page(
+                    selectors.bulk_rows_noted(batch=batch),
+                    request.GET.get("notes_page"),
+                    per_page=ROWS_PER_PAGE,
+                    counted=False,
+                )
+            }
+        else:
+            extra = {}
         return render(
             request,
             "relationships/bulk_review.html" if draft else "relationships/bulk_progress.html",
-            {"batch": batch, "problems": problems, "confirm_form": FormTokenForm()},
+            {
+                "batch": batch,
+                "problems": problems,
+                "confirm_form": FormTokenForm(),
+                **limit,
+                **extra,
+            },
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:

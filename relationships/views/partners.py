@@ -507,6 +507,8 @@ class CustomerInviteView(TenantViewMixin, View):
                         "provider": invitation.provider.legal_name,
                     },
                 )
+                if invitation.addressee_note:  # the address is a customer's user's
+                    messages.info(request, invitation.addressee_note)
                 return redirect("relationships:invite_customer")
         return self._render(request, form, status=400)
 

@@ -41,6 +41,11 @@ def _upload(client, data: bytes):
     )
 
 
+# The worker's hourly invitation limit (30 by default, tests/relationships/test_bulk_limit.py)
+# raised: this test measures sending, progress and once-only, not the limit's waiting.
+@pytest.mark.parametrize(
+    "celery_stack", [{"PORTAL_RATE_LIMIT_RESELLER_INVITATIONS": "100000/h"}], indirect=True
+)
 def test_a_500_row_file_sends_495_invitations_once_with_live_progress(celery_stack, client_for):
     client = client_for(member(provider_org(), global_admin=True))
     data = bulk_file(ROWS, BAD)

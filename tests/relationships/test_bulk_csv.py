@@ -15,9 +15,10 @@ def test_a_utf8_file_with_or_without_bom_reads_the_same_and_hashes_the_same():
     assert plain.content_hash == bom.content_hash
 
 
-def test_a_file_not_in_utf8_is_refused_with_how_to_save_it():
-    with pytest.raises(ValidationError, match="CSV UTF-8"):
-        check_file(kind="reseller", data="email\nrené@café.example\n".encode("latin-1"))
+def test_a_file_not_in_utf8_is_read_as_windows_1252():
+    checked = check_file(kind="reseller", data="email\nrené@café.example\n".encode("cp1252"))
+    assert (checked.encoding, checked.delimiter) == ("cp1252", ",")
+    assert checked.rows[0].email == "rené@café.example"
 
 
 @pytest.mark.parametrize("kind", ["reseller", "customer"])
@@ -35,19 +36,27 @@ def test_a_nul_in_a_column_the_template_does_not_name_is_caught_too():
         check_file(kind="reseller", data=b"email\nok@a.example,x\x00y\n")
 
 
-def test_bytes_not_in_utf8_in_some_rows_refuse_the_file_naming_each():
-    # A lone surrogate (U+D800) encoded as CESU-8, and a stray Latin-1 byte: neither is UTF-8.
+def test_bytes_not_in_utf8_in_some_rows_of_a_utf8_file_refuse_the_file_naming_each():
+    # A UTF-8 file (its accented letters are UTF-8) with a lone surrogate encoded as CESU-8 and
+    # a stray Latin-1 byte in two rows: neither is UTF-8.
     data = (
-        b"email,company_name\n"
-        b"ok@a.example,Acme\n"
-        b"it@b.example,Bad \xed\xa0\x80 S.p.A.\n"
-        b"it@c.example,Caf\xe9\n"
+        "email,company_name\nok@a.example,Società Nuova S.r.l.\nok2@a.example,Caffè\n".encode()
+        + b"it@b.example,Bad \xed\xa0\x80 S.p.A.\n"
+        + b"it@c.example,Caf\xe9\n"
     )
     with pytest.raises(ValidationError) as refused:
         check_file(kind="customer", data=data)
-    assert [message[:6] for message in refused.value.messages] == ["Row 3:", "Row 4:"]
-    assert all("not UTF-8" in message for message in refused.value.messages)
+    assert [message[:6] for message in refused.value.messages] == ["Row 4:", "Row 5:"]
+    assert all("not UTF-8 text" in message for message in refused.value.messages)
     "".join(refused.value.messages).encode()  # no lone surrogate in what is shown
+
+
+def test_a_byte_windows_1252_leaves_undefined_refuses_its_row():
+    data = "email,company_name\nit@a.example,Società\n".encode("cp1252") + b"it@b.example,x\x81y\n"
+    with pytest.raises(ValidationError) as refused:
+        check_file(kind="customer", data=data)
+    assert refused.value.messages[0].startswith("Row 3: The row contains bytes that are not")
+    assert "Windows-1252" in refused.value.messages[0]
 
 
 def test_many_damaged_rows_are_named_up_to_ten():
@@ -66,6 +75,67 @@ def test_a_nul_in_the_header_refuses_the_file_naming_line_1():
 def test_a_missing_required_column_is_named():
     with pytest.raises(ValidationError, match="no column company_name"):
         check_file(kind="customer", data=b"email\nit@c.example\n")
+
+
+def test_a_wrong_column_in_a_semicolon_file_names_only_the_missing_one_and_what_was_read():
+    data = b"\xef\xbb\xbfEmail;Ragione sociale\r\nit@c.example;Societ\xc3\xa0 Nuova S.r.l.\r\n"
+    with pytest.raises(ValidationError) as refused:
+        check_file(kind="customer", data=data)
+    assert refused.value.messages == [
+        "The file has no column company_name. Its first line, read as UTF-8 with BOM, "
+        "semicolon-separated, names “Email”, “Ragione sociale”; the template's columns are: "
+        "email, company_name."
+    ]
+
+
+def test_a_file_without_a_header_says_its_first_line_is_an_address():
+    with pytest.raises(ValidationError, match="holds an address, not the names of the columns"):
+        check_file(kind="customer", data=b"it@c.example;Acme S.p.A.\r\n")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Email;Company Name",
+        "\ufeffEMAIL ; company_name ",
+        "E-mail;company-name",
+        "email;COMPANY NAME",
+    ],
+)
+def test_header_names_match_whatever_their_case_spaces_or_bom(header):
+    data = f"{header}\r\nit@c.example;Acme S.p.A.\r\n".encode()
+    checked = check_file(kind="customer", data=data)
+    assert [(r.email, r.company_name) for r in checked.rows] == [("it@c.example", "Acme S.p.A.")]
+
+
+ITALIAN = [["email", "company_name"], ["it@societanuova.example", "Società Nuova S.r.l."]]
+
+
+def _excel(encoding: str, delimiter: str) -> bytes:
+    text = "".join(delimiter.join(row) + "\r\n" for row in ITALIAN)
+    if encoding == "utf-16":
+        return b"\xff\xfe" + text.encode("utf-16-le")
+    return (b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + text.encode(
+        "utf-8" if encoding == "utf-8-sig" else encoding
+    )
+
+
+def test_one_file_saved_in_any_excel_format_is_one_file():
+    """The same rows in every encoding and delimiter read alike and hash alike: confirmed
+    once, the file re-saved another way is recognised as already sent."""
+    checked = [
+        check_file(kind="customer", data=_excel(encoding, delimiter), salt="7")
+        for encoding, delimiter in [
+            ("cp1252", ","),
+            ("cp1252", ";"),
+            ("utf-8-sig", ";"),
+            ("utf-16", "\t"),
+        ]
+    ]
+    assert {(c.rows[0].email, c.rows[0].company_name) for c in checked} == {
+        ("it@societanuova.example", "Società Nuova S.r.l.")
+    }
+    assert len({c.content_hash for c in checked}) == 1
 
 
 def test_more_than_the_maximum_rows_is_refused():

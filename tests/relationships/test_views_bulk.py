@@ -119,10 +119,22 @@ def test_a_nul_in_the_header_is_a_400_naming_line_1(client_for, provider_admin):
     assert not BulkInvitationBatch.objects.exists()
 
 
-def test_a_file_in_another_encoding_is_a_400_saying_how_to_save_it(client_for, provider_admin):
+def test_an_italian_excel_csv_in_windows_1252_is_read_and_the_review_says_how(
+    client_for, provider_admin
+):
+    data = "email;partner_id\r\nrené@società.example;1110001\r\n".encode("cp1252")
+    client = client_for(provider_admin)
+    response = client.post("/bulk-invitations/", {"file": SimpleUploadedFile("r.csv", data)})
+    assert response.status_code == 302
+    review = client.get(response["Location"]).text
+    assert "Read as: Windows-1252, semicolon-separated." in review
+    assert "rené@società.example" in review  # the first rows, as read
+
+
+def test_a_workbook_instead_of_a_csv_is_a_400_saying_how_to_save_it(client_for, provider_admin):
     response = client_for(provider_admin).post(
         "/bulk-invitations/",
-        {"file": SimpleUploadedFile("r.csv", "email\nrené@café.example\n".encode("latin-1"))},
+        {"file": SimpleUploadedFile("r.xlsx", b"PK\x03\x04" + b"\x00" * 60)},
     )
     assert response.status_code == 400
     assert "CSV UTF-8" in response.text
@@ -274,3 +286,9 @@ def test_a_helpdesk_agent_cannot_upload(client_for):
     provider = provider_org()
     client = client_for(member(provider, global_admin=False, helpdesk_agent=True))
     assert client.get("/bulk-invitations/").status_code == 403
+
+
+def test_the_provider_select_of_a_customer_file_is_styled_like_every_select(client_for):
+    relationship = ProviderRelationshipFactory()
+    page = client_for(member(relationship.reseller, global_admin=True)).get("/bulk-invitations/")
+    assert '<select name="provider" class="form-select"' in page.text
