@@ -124,8 +124,8 @@ def queue_depth() -> int:
     from kombu.exceptions import ChannelError
 
     with current_app.connection_for_read() as conn:
-        # A refused connection is tried once more after 0.2 s, not after kombu's default 2 s.
-        conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=2)
+        # A refused connection is tried once more at once, not after kombu's default 2 s.
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
         channel: Any = conn.default_channel
         try:
             declared = channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
