@@ -62,7 +62,7 @@ def test_the_italian_purchase_email_reads_as_the_page_the_customer_opens(new_pag
     amount = cost.split(" (")[0]
     for text in (amount, quantity):
         assert text in email, (text, email)
-    term_end = shown("Periodo").rsplit("– ", 1)[1]
+    term_end = shown("Periodo").rsplit("\u2013 ", 1)[1]  # after the dash between start and end
     assert term_end in email, (term_end, email)
     assert "Ordinato da" in email and "Modificato" not in email
     screenshot(italian, "commerce-subscription-italian")
