@@ -23,4 +23,6 @@ class EndpointForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_types"].choices = subscribable_choices()
+        field = self.fields["event_types"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = subscribable_choices()
