@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -284,13 +285,36 @@ def _drain_on_commit() -> None:
     transaction.on_commit(_kick_drain)
 
 
-def queue_drain(countdown: float | None = None) -> None:
-    """Ask a worker to send the due deliveries. A broker failure is logged, not raised: the
+def queue_drain(countdown: float | None = None, *, scheduled: bool = False) -> None:
+    """Ask a worker to send the due deliveries (`scheduled`: the one drain that comes back for
+    the next retry, see `retry_scheduled_once`). A broker failure is logged, not raised: the
     rows are safe in the database and the sweep queues a drain every minute."""
     try:
-        task_queue(DRAIN_TASK, countdown=countdown, retry=False)
+        task_queue(DRAIN_TASK, *([True] if scheduled else []), countdown=countdown, retry=False)
     except Exception:  # the broker is unreachable
         logger.warning("webhooks: could not queue a drain; the sweep will", exc_info=True)
+
+
+_SCHEDULED_KEY = "webhooks:retry-drain-scheduled"
+
+
+def retry_scheduled_once(countdown: float) -> bool:
+    """True for the one drain that may queue the retry round: every transaction queued a drain,
+    and each finding a retry ahead would otherwise come back too (one chain per event). The mark
+    lives until the scheduled drain starts (`retry_schedule_taken`) or its turn is well past; an
+    unreachable cache lets every drain schedule (more drains, never fewer)."""
+    try:
+        return bool(cache.add(_SCHEDULED_KEY, True, timeout=math.ceil(countdown) + 30))
+    except Exception:
+        logger.warning("webhooks: cache unavailable; scheduling the retry anyway", exc_info=True)
+        return True
+
+
+def retry_schedule_taken() -> None:
+    try:
+        cache.delete(_SCHEDULED_KEY)
+    except Exception:
+        logger.warning("webhooks: cache unavailable", exc_info=True)
 
 
 def retry_delay(attempts: int) -> timedelta:

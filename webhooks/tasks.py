@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from .services import queue_drain
+from .services import queue_drain, retry_schedule_taken, retry_scheduled_once
 from .services import webhooks_drain as drain
 from .services import webhooks_sweep as sweep
 
@@ -13,8 +13,11 @@ _LONGEST_COUNTDOWN = 60.0
 
 
 @shared_task(bind=True, acks_late=True, max_retries=120)
-def webhooks_drain(self) -> int:
-    """Send every due delivery; come back after the earliest retry (or at once with more due)."""
+def webhooks_drain(self, scheduled: bool = False) -> int:
+    """Send every due delivery; come back after the earliest retry (one drain does: the
+    scheduled one), or at once with more due."""
+    if scheduled:
+        retry_schedule_taken()
     try:
         delivered, retry_in, more = drain()
     except DatabaseError as exc:  # the database is down or restarting: try again shortly
@@ -24,7 +27,9 @@ def webhooks_drain(self) -> int:
     if more:
         queue_drain()
     elif retry_in is not None and retry_in.total_seconds() <= _LONGEST_COUNTDOWN:
-        queue_drain(countdown=max(retry_in.total_seconds(), 0.1))
+        countdown = max(retry_in.total_seconds(), 0.1)
+        if retry_scheduled_once(countdown):
+            queue_drain(countdown=countdown, scheduled=True)
     return delivered
 
 

@@ -72,7 +72,11 @@ def _until(check, timeout: float = 60.0) -> bool:
     return check()
 
 
-FAST_RETRIES = {"WEBHOOKS_RETRY_BASE_SECONDS": "0.5", "WEBHOOKS_RETRY_MAX_SECONDS": "1"}
+FAST_RETRIES = {
+    "WEBHOOKS_RETRY_BASE_SECONDS": "0.5",
+    "WEBHOOKS_RETRY_MAX_SECONDS": "1",
+    "WEBHOOKS_DISABLE_AFTER": "50",
+}
 
 
 @pytest.mark.parametrize("celery_stack", [FAST_RETRIES], indirect=True)
