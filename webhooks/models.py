@@ -25,6 +25,9 @@ class WebhookEndpoint(models.Model):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # While failing: no attempt before this time, for any of its events (a new event waits for
+    # the endpoint's retry turn, so failures count once per round, not once per event).
+    retry_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

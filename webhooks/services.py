@@ -34,6 +34,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
@@ -156,10 +157,17 @@ def webhook_endpoint_enable(*, actor: User, endpoint: WebhookEndpoint) -> Webhoo
             return endpoint
         endpoint.enabled = True
         endpoint.consecutive_failures = 0
+        endpoint.retry_at = None
         endpoint.disabled_reason = ""
         endpoint.disabled_at = None
         endpoint.save(
-            update_fields=["enabled", "consecutive_failures", "disabled_reason", "disabled_at"]
+            update_fields=[
+                "enabled",
+                "consecutive_failures",
+                "retry_at",
+                "disabled_reason",
+                "disabled_at",
+            ]
         )
         WebhookDelivery.objects.filter(
             endpoint=endpoint, status=WebhookDelivery.Status.PENDING
@@ -326,7 +334,11 @@ def _due() -> Any:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.WEBHOOKS_CLAIM_TIMEOUT_SECONDS)
     return WebhookDelivery.objects.filter(endpoint__enabled=True).filter(
-        Q(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        Q(
+            Q(endpoint__retry_at__isnull=True) | Q(endpoint__retry_at__lte=now),
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at__lte=now,
+        )
         | Q(status=WebhookDelivery.Status.SENDING, claimed_at__lt=stale)
     )
 
@@ -442,9 +454,9 @@ def _attempt(delivery: WebhookDelivery) -> bool:
     for name, value in fields.items():
         setattr(delivery, name, value)
     if delivered:
-        WebhookEndpoint.objects.filter(pk=endpoint.pk, consecutive_failures__gt=0).update(
-            consecutive_failures=0
-        )
+        WebhookEndpoint.objects.filter(
+            Q(consecutive_failures__gt=0) | Q(retry_at__isnull=False), pk=endpoint.pk
+        ).update(consecutive_failures=0, retry_at=None)
     else:
         _count_failure(endpoint, status=status, excerpt=excerpt)
     return delivered
@@ -454,7 +466,8 @@ def _count_failure(endpoint: WebhookEndpoint, *, status: int | None, excerpt: st
     with transaction.atomic():
         endpoint = _locked(endpoint)
         endpoint.consecutive_failures += 1
-        endpoint.save(update_fields=["consecutive_failures"])
+        endpoint.retry_at = timezone.now() + retry_delay(endpoint.consecutive_failures)
+        endpoint.save(update_fields=["consecutive_failures", "retry_at"])
         if not endpoint.enabled or endpoint.consecutive_failures < settings.WEBHOOKS_DISABLE_AFTER:
             return
         answer = str(status) if status is not None else excerpt[:80]
@@ -488,7 +501,8 @@ def _release(delivery: WebhookDelivery, *, at: datetime) -> None:
 def webhooks_drain(*, budget_seconds: float = 30.0) -> tuple[int, timedelta | None, bool]:
     """Send due deliveries batch by batch: (delivered, time until the earliest retry, more due
     after the time budget). Within a batch, an endpoint that fails is not tried again: its other
-    rows wait for the same retry time (one failure per endpoint and round, not one per row)."""
+    rows wait for the same retry time, and so do its new events until its `retry_at` (one
+    failure per endpoint and round, not one per row)."""
     started = time.monotonic()
     delivered = 0
     more = False
@@ -511,12 +525,16 @@ def webhooks_drain(*, budget_seconds: float = 30.0) -> tuple[int, timedelta | No
 
 
 def _next_retry_in() -> timedelta | None:
+    """Until the earliest pending delivery's turn (its own and its endpoint's)."""
     earliest = (
         WebhookDelivery.objects.filter(
             status=WebhookDelivery.Status.PENDING, endpoint__enabled=True
         )
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
+        .annotate(
+            turn=Greatest("next_attempt_at", Coalesce("endpoint__retry_at", "next_attempt_at"))
+        )
+        .order_by("turn")
+        .values_list("turn", flat=True)
         .first()
     )
     if earliest is None:

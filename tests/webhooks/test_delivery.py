@@ -106,9 +106,16 @@ def test_a_failed_send_backs_off_and_the_endpoint_is_disabled_after_n_failures()
     assert first.next_attempt_at > timezone.now() + timedelta(seconds=50)
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 1 and endpoint.enabled
+    # A new event while the endpoint fails waits for the endpoint's turn: no attempt, no failure.
+    audit_record(type=CANCELLED, organization=org, actor=None, subscription=3)
+    webhooks_drain()
+    assert WebhookDelivery.objects.order_by("pk").last().attempts == 0
+    endpoint.refresh_from_db()
+    assert endpoint.consecutive_failures == 1
 
     for _ in range(2):
         WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+        WebhookEndpoint.objects.update(retry_at=None)  # the turns have come
         webhooks_drain()
     endpoint.refresh_from_db()
     assert not endpoint.enabled and endpoint.consecutive_failures == 3
@@ -120,6 +127,7 @@ def test_a_failed_send_backs_off_and_the_endpoint_is_disabled_after_n_failures()
     assert endpoint.url in email.body_text
     # Its rows wait (none lost) and are not tried while it is disabled.
     WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    WebhookEndpoint.objects.update(retry_at=None)
     webhooks_drain()
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"pending"}
     assert WebhookDelivery.objects.get(pk=first.pk).attempts == 3
