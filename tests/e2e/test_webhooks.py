@@ -32,7 +32,7 @@ def test_admin_adds_an_endpoint_and_reads_its_delivery_log(page):
     _no_wcag_violations(page)
     page.get_by_role("button", name="Add endpoint").press("Enter")
     endpoint = WebhookEndpoint.objects.get(organization=admin.organization)
-    expect(page.get_by_label("Signing secret")).to_have_value(endpoint.secret)
+    expect(page.get_by_role("textbox", name="Signing secret")).to_have_value(endpoint.secret)
     screenshot(page, "webhooks-secret")
     page.get_by_role("link", name="Done").click()
     expect(page.get_by_role("rowheader", name=endpoint.url)).to_be_visible()
