@@ -249,6 +249,16 @@ def build_family(tag: str) -> Family:
         event_types=["commerce.order.placed"],
         secret="whsec_" + "A" * 32,
     )
+    # And one disabled after failures: the list offers "Enable again".
+    WebhookEndpoint.objects.create(
+        organization=provider,
+        url=f"https://{word}hooks.example.com/old",
+        event_types=["commerce.order.placed"],
+        secret="whsec_" + "B" * 32,
+        enabled=False,
+        consecutive_failures=10,
+        disabled_reason="10 failed attempts in a row; last: 500",
+    )
 
     family.objects.update(
         relationship=relationship,
