@@ -41,6 +41,18 @@ def register_event_types(choices: type[models.TextChoices]) -> None:
         _CATALOGUE[code] = label
 
 
+# Called with the rows of every recording, inside the caller's transaction: a feature app writes
+# what must commit or roll back with the event (the webhooks' outbox rows). Filled in
+# AppConfig.ready() with `register_audit_hook`; the core knows no hook's app.
+_HOOKS: list[Callable[[list[AuditEvent]], None]] = []
+
+
+def register_audit_hook(hook: Callable[[list[AuditEvent]], None]) -> None:
+    """Run `hook(events)` after each recording (registering one twice adds nothing)."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
+
+
 def event_type_registered(code: str) -> bool:
     return code in _CATALOGUE
 
@@ -215,6 +227,8 @@ def audit_record_for(
         for org in targets
     ]
     AuditEvent.objects.bulk_create(events)
+    for hook in _HOOKS:
+        hook(events)
     return events[: len(organizations)]
 
 

@@ -57,6 +57,8 @@ class Action(StrEnum):
     # breaches) and sending a failed email again from it.
     VIEW_OPERATIONS = "view_operations"
     RETRY_EMAIL = "retry_email"
+    # Webhook endpoints of the organization: their URLs, secrets and delivery logs.
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 ALL_PARTNER_ROLES: set[str] = {
@@ -134,6 +136,9 @@ RULES: dict[Action, tuple[set[str], set[str]]] = {
     # admins (who already see every tenant's cases). No partner's member, whatever its roles.
     Action.VIEW_OPERATIONS: ({Kind.OPERATOR}, _ADMINS | {Role.VERIFICATION_ADMIN}),
     Action.RETRY_EMAIL: ({Kind.OPERATOR}, _ADMINS | {Role.VERIFICATION_ADMIN}),
+    # A partner's or customer's own Global admins (never a delegated partner: a webhook sends
+    # the account's events elsewhere).
+    Action.MANAGE_WEBHOOKS: (_COMMERCE, _ADMINS),
 }
 
 # Actions that also need the user to be the portal's staff (`User.is_staff`).

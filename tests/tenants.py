@@ -41,6 +41,7 @@ from tests.relationships.factories import (
 )
 from verification.models import Document, VerificationCase
 from verification.services.contact import contact_link_issue
+from webhooks.models import WebhookEndpoint
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PARTNER_ROLES = [r for r in Role if r != Role.VERIFICATION_ADMIN]
@@ -241,6 +242,23 @@ def build_family(tag: str) -> Family:
         kind="customers",
     )
     export = export_run(export_id=export.pk) or export
+    # A webhook endpoint of the provider: its delivery log, secret, test, enable and delete.
+    webhook = WebhookEndpoint.objects.create(
+        organization=provider,
+        url=f"https://{word}hooks.example.com/in",
+        event_types=["commerce.order.placed"],
+        secret="whsec_" + "A" * 32,
+    )
+    # And one disabled after failures: the list offers "Enable again".
+    WebhookEndpoint.objects.create(
+        organization=provider,
+        url=f"https://{word}hooks.example.com/old",
+        event_types=["commerce.order.placed"],
+        secret="whsec_" + "B" * 32,
+        enabled=False,
+        consecutive_failures=10,
+        disabled_reason="10 failed attempts in a row; last: 500",
+    )
 
     family.objects.update(
         relationship=relationship,
@@ -258,6 +276,7 @@ def build_family(tag: str) -> Family:
         outbox=outbox,
         gdap=gdap,
         export=export,
+        webhook=webhook,
     )
     family.markers = [
         f"{word}resell",

@@ -160,6 +160,12 @@ OBJECT_URLS: dict[str, Target] = {
     # A background export (portal/views_exports.py): its page and its file.
     "exports/<int:pk>/": Target("object", _pk("export"), _ghost_pk),
     "exports/<int:pk>/download/": Target("object", _pk("export"), _ghost_pk),
+    # A webhook endpoint (webhooks/): its delivery log and its actions.
+    "settings/webhooks/<int:pk>/deliveries/": Target("object", _pk("webhook"), _ghost_pk),
+    "settings/webhooks/<int:pk>/rotate/": Target("object", _pk("webhook"), _ghost_pk),
+    "settings/webhooks/<int:pk>/test/": Target("object", _pk("webhook"), _ghost_pk),
+    "settings/webhooks/<int:pk>/enable/": Target("object", _pk("webhook"), _ghost_pk),
+    "settings/webhooks/<int:pk>/delete/": Target("object", _pk("webhook"), _ghost_pk),
     # allauth's own links: only the key's holder gets anything; another key is refused.
     "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Target(
         "capability", lambda f: [{"key": GHOST_KEY}], _ghost_key

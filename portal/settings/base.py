@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "relationships",
     "commerce",
     "delegation",
+    "webhooks",  # signed webhooks of audit events (imports portal only)
     # Demo and scale data, `make run`/`make prod`, bench/run's ceiling: `make prod` with
     # SEED_DEMO=1 seeds on production settings too. Imports every app; none imports it.
     "devtools",
@@ -446,6 +447,24 @@ PORTAL_HEARTBEAT_STALE_SECONDS = env.float("PORTAL_HEARTBEAT_STALE_SECONDS", def
 PORTAL_READY_MAX_OUTBOX_AGE_SECONDS = env.float(
     "PORTAL_READY_MAX_OUTBOX_AGE_SECONDS", default=900.0
 )
+# Webhooks (webhooks/services.py): retries back off from WEBHOOKS_RETRY_BASE_SECONDS doubling up
+# to WEBHOOKS_RETRY_MAX_SECONDS; a delivery gives up after WEBHOOKS_MAX_ATTEMPTS; an endpoint is
+# disabled (and its Global admins emailed) after WEBHOOKS_DISABLE_AFTER failures in a row.
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=15)
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=10)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_CLAIM_TIMEOUT_SECONDS = env.int("WEBHOOKS_CLAIM_TIMEOUT_SECONDS", default=120)
+WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=50)
+# How long the previous secret still signs after a rotation.
+WEBHOOKS_ROTATION_OVERLAP_SECONDS = env.int("WEBHOOKS_ROTATION_OVERLAP_SECONDS", default=86400)
+# Receivers on this machine or its network (local and test settings only): never in production.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# The webhook sweep (retries, lost drains) runs every minute; WEBHOOKS_SWEEP_SECONDS shortens it.
+WEBHOOKS_SWEEP_SCHEDULE: crontab | timedelta = crontab()
+if env.str("WEBHOOKS_SWEEP_SECONDS", default=""):
+    WEBHOOKS_SWEEP_SCHEDULE = timedelta(seconds=env.float("WEBHOOKS_SWEEP_SECONDS"))
 # Every periodic job, in one place. Day-long schedules are database columns swept here.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SCHEDULE},
@@ -462,6 +481,10 @@ CELERY_BEAT_SCHEDULE = {
     "commerce-sweep": {"task": "commerce.tasks.commerce_sweep", "schedule": crontab(minute="*/5")},
     "delegation-sweep": {"task": "delegation.tasks.delegation_sweep", "schedule": crontab()},
     "exports-sweep": {"task": "portal.tasks.exports_sweep", "schedule": crontab(minute="*/5")},
+    "webhooks-sweep": {
+        "task": "webhooks.tasks.webhooks_sweep",
+        "schedule": WEBHOOKS_SWEEP_SCHEDULE,
+    },
     "form-submissions-sweep": {
         "task": "portal.tasks.form_submissions_sweep",
         "schedule": crontab(minute=23, hour=3),  # daily

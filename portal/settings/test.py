@@ -52,3 +52,5 @@ PORTAL_CONTEXT_CACHE = env.bool("PORTAL_CONTEXT_CACHE", default=True)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Recording an audit event type that no app declared raises (portal/audit.py).
 PORTAL_AUDIT_STRICT = True
+# Webhook receivers on this machine (tests' and developers' own).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=True)

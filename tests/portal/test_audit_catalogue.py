@@ -20,9 +20,18 @@ from relationships.events import AuditType as RelationshipsType
 from verification.events import FOR_CASE_EVENT
 from verification.events import AuditType as VerificationType
 from verification.models import CaseEvent
+from webhooks.events import AuditType as WebhooksType
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "enrollment", "relationships", "verification", "commerce", "delegation")
+APPS = (
+    "portal",
+    "enrollment",
+    "relationships",
+    "verification",
+    "commerce",
+    "delegation",
+    "webhooks",
+)
 CATALOGUES = (
     PortalType,
     EnrollmentType,
@@ -30,6 +39,7 @@ CATALOGUES = (
     VerificationType,
     CommerceType,
     DelegationType,
+    WebhooksType,
 )
 
 
