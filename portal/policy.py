@@ -57,6 +57,8 @@ class Action(StrEnum):
     # breaches) and sending a failed email again from it.
     VIEW_OPERATIONS = "view_operations"
     RETRY_EMAIL = "retry_email"
+    # An organization's API clients (/settings/api-clients/, the `api` app): create, revoke.
+    MANAGE_API_CLIENTS = "manage_api_clients"
 
 
 ALL_PARTNER_ROLES: set[str] = {
@@ -134,6 +136,7 @@ RULES: dict[Action, tuple[set[str], set[str]]] = {
     # admins (who already see every tenant's cases). No partner's member, whatever its roles.
     Action.VIEW_OPERATIONS: ({Kind.OPERATOR}, _ADMINS | {Role.VERIFICATION_ADMIN}),
     Action.RETRY_EMAIL: ({Kind.OPERATOR}, _ADMINS | {Role.VERIFICATION_ADMIN}),
+    Action.MANAGE_API_CLIENTS: (_COMMERCE, _ADMINS),
 }
 
 # Actions that also need the user to be the portal's staff (`User.is_staff`).

@@ -49,6 +49,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("relationships.urls")),
     path("", include("commerce.urls")),
     path("", include("delegation.urls")),
+    path("", include("api.urls")),
 ]
 
 if settings.PORTAL_BENCH_CEILING:

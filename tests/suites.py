@@ -38,6 +38,8 @@ SLOW = [
     ("tests/integration/", "integration"),
     ("tests/faults/", "faults"),
     ("tests/fuzz/", "fuzz"),
+    # schemathesis (its CLI, a child process) against /api/v1/ on a live server.
+    ("tests/api/test_schemathesis.py", "schemathesis"),
     ("tests/isolation/", "isolation"),
     ("tests/load/", "load"),
     ("tests/test_unique_races.py", "races"),
@@ -96,6 +98,9 @@ BUDGETS: dict[str, float] = {
     # server reporting to a local DSN sink: about 6-8 s).
     "processes": 30,
     "scale": 15,
+    # Issue 24: schemathesis over the 5 API operations (seed 24, 10 examples each, every phase
+    # and check) against a live server.
+    "schemathesis": 60,
     # The fast set, app by app (on PostgreSQL, as `make test-all` runs it).
     "commerce": 60,
     "delegation": 55,
@@ -112,6 +117,8 @@ BUDGETS: dict[str, float] = {
     # on an otherwise idle 2-core machine (was 15 s for 342).
     "portal": 35,
     "i18n": 10,
+    # Issue 24: /api/v1/ and the API clients page (about 25 tests).
+    "api": 15,
 }
 
 
