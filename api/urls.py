@@ -1,7 +1,7 @@
 """/settings/api-clients/ (pages) and /api/v1/ (the REST API, its token endpoint, schema and
 docs), mounted by portal/urls.py."""
 
-from django.urls import path, re_path
+from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import endpoints, views
@@ -29,8 +29,8 @@ urlpatterns = [
     path("api/v1/customers/", endpoints.CustomerListView.as_view(), name="customers"),
     path("api/v1/subscriptions/", endpoints.SubscriptionListView.as_view(), name="subscriptions"),
     # Any id reaches the view, which answers a problem+json 404 for one that is not a number.
-    re_path(
-        r"^api/v1/subscriptions/(?P<id>[^/]+)/$",
+    path(
+        "api/v1/subscriptions/<str:id>/",
         endpoints.SubscriptionDetailView.as_view(),
         name="subscription",
     ),
