@@ -8,6 +8,7 @@ and the same number of queries whatever the page's size."""
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from typing import Any
 
@@ -56,8 +57,13 @@ ERRORS = {
     (429, PROBLEM_JSON): _problem("Too many calls: retry after Retry-After seconds."),
 }
 LIST_ERRORS = {**ERRORS, (400, PROBLEM_JSON): _problem("A parameter (the cursor) is not valid.")}
+# A cursor is what `portal.paging.encode_cursor` writes: microseconds since 1970, a dot, an id.
+CURSOR_PATTERN = r"^[0-9]{1,16}\.[0-9]{1,18}$"
 CURSOR = OpenApiParameter(
-    "cursor", str, description="The `next` link's cursor: the page after that row."
+    "cursor",
+    str,
+    description="The `next` link's cursor: the page after that row.",
+    pattern=CURSOR_PATTERN,
 )
 
 
@@ -109,11 +115,13 @@ class ApiView(APIView):
     def keyset_response(
         self, request: Request, queryset: QuerySet, *, field_name: str, serializer: type
     ) -> Response:
-        cursor = request.query_params.get("cursor", "")
-        if cursor and decode_cursor(cursor) is None:
+        cursor = request.query_params.get("cursor")
+        if cursor is not None and (
+            not re.fullmatch(CURSOR_PATTERN, cursor) or decode_cursor(cursor) is None
+        ):
             raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
         page = keyset_page(
-            queryset, field_name=field_name, descending=True, size=PAGE_SIZE, after=cursor
+            queryset, field_name=field_name, descending=True, size=PAGE_SIZE, after=cursor or ""
         )
         next_url = None
         if page.next_cursor:
