@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Role
 from portal.policy import ALL_PARTNER_ROLES
+from portal.widgets import IsoDateInput
 
 from .services import MAX_VALIDITY
 
@@ -28,17 +29,17 @@ class ApiClientForm(forms.Form):
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("At most a year from today."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("expires_on", (timezone.now() + timedelta(days=90)).date())
+            self.initial.setdefault("expires_on", timezone.localdate() + timedelta(days=90))
         self.fields["expires_on"].widget.attrs["max"] = (
-            (timezone.now() + MAX_VALIDITY).date().isoformat()
-        )
+            timezone.localdate() + MAX_VALIDITY
+        ).isoformat()
 
     def expires_at(self) -> datetime:
         """The end of the chosen day, in the portal's time zone."""
