@@ -37,9 +37,8 @@ class ApiClientForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("expires_on", timezone.localdate() + timedelta(days=90))
-        self.fields["expires_on"].widget.attrs["max"] = (
-            timezone.localdate() + MAX_VALIDITY
-        ).isoformat()
+        last_day = timezone.localdate() + MAX_VALIDITY - timedelta(days=1)
+        self.fields["expires_on"].widget.attrs["max"] = last_day.isoformat()
 
     def expires_at(self) -> datetime:
         """The end of the chosen day, in the portal's time zone."""
