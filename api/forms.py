@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalFormMixin
 from portal.models import Role
 from portal.policy import ALL_PARTNER_ROLES
 from portal.widgets import IsoDateInput
@@ -13,7 +14,7 @@ from portal.widgets import IsoDateInput
 from .services import MAX_VALIDITY
 
 
-class ApiClientForm(forms.Form):
+class ApiClientForm(PortalFormMixin, forms.Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=100,
