@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
+from api.events import AuditType as ApiType
 from commerce.events import AuditType as CommerceType
 from delegation.events import AuditType as DelegationType
 from enrollment.events import AuditType as EnrollmentType
@@ -22,7 +23,7 @@ from verification.events import AuditType as VerificationType
 from verification.models import CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "enrollment", "relationships", "verification", "commerce", "delegation")
+APPS = ("portal", "enrollment", "relationships", "verification", "commerce", "delegation", "api")
 CATALOGUES = (
     PortalType,
     EnrollmentType,
@@ -30,6 +31,7 @@ CATALOGUES = (
     VerificationType,
     CommerceType,
     DelegationType,
+    ApiType,
 )
 
 

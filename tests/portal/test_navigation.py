@@ -34,6 +34,7 @@ def test_every_app_adds_its_entries_in_order():
         "Identifiers",
         "User management",
         "Partner profile",
+        "API clients",
         "Audit log",
     ]
     provider = member(OrganizationFactory(kind=Kind.PROVIDER))
