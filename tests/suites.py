@@ -117,8 +117,9 @@ BUDGETS: dict[str, float] = {
     # on an otherwise idle 2-core machine (was 15 s for 342).
     "portal": 35,
     "i18n": 10,
-    # Issue 24: /api/v1/ and the API clients page: 21 tests took 24 s under -n 2 beside the
-    # whole fast set on a busy 2-core machine (every token request hashes the client secret).
+    # Issue 24: /api/v1/ and the API clients page: 21 tests, 2.5 s of calls on PostgreSQL; run
+    # alone the first carries the test database's setup (9 s on PostgreSQL), and the fast set
+    # under -n 2 on a busy machine measured 24 s.
     "api": 20,
 }
 
