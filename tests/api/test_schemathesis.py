@@ -59,6 +59,7 @@ def test_schemathesis_finds_no_failure(live_server, settings, tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=tmp_path,  # its own cache folder (.schemathesis/) lands there, not in the checkout
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
