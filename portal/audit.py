@@ -88,6 +88,9 @@ class RequestContext:
     # While a partner's agent administers a customer on its behalf (`portal.delegation`): the
     # customer, whose account the request acts in (`organization` is then the partner).
     delegated_in: Organization | None = None
+    # A call of the REST API (the `api` app): the API client acting, as the audit log names it;
+    # `organization` is the client's.
+    api_client: str | None = None
 
 
 _request: ContextVar[RequestContext | None] = ContextVar("portal_audit_request", default=None)
@@ -100,6 +103,7 @@ def request_context(
     user_id: int | None,
     organization: Organization | None,
     delegated_in: Organization | None = None,
+    api_client: str | None = None,
 ) -> Iterator[None]:
     token = _request.set(
         RequestContext(
@@ -107,6 +111,7 @@ def request_context(
             user_id=user_id,
             organization=organization,
             delegated_in=delegated_in,
+            api_client=api_client,
         )
     )
     try:
@@ -208,6 +213,11 @@ def audit_record_for(
             actor_organization = partner
             delegated = True
             details.setdefault("on_behalf_of", customer.legal_name)
+    if context is not None and context.api_client is not None and actor is None:
+        # An API client's call: the client is the actor, for its organization.
+        details.setdefault("api_client", context.api_client)
+        if isinstance(actor_organization, _FromRequest):
+            actor_organization = context.organization
     if isinstance(actor_organization, _FromRequest):
         actor_organization = context.organization if context and by_requester else None
     targets = list(organizations)

@@ -112,6 +112,15 @@ class AuditRow:
     ip_address: str
 
 
+def _automatic(details: dict) -> str:
+    """Who acted when no person did: an API client (its calls' events name it), else the
+    portal itself."""
+    client = details.get("api_client") if isinstance(details, dict) else None
+    if client:
+        return _("API client %(client)s") % {"client": client}
+    return _("The portal (automatic)")
+
+
 def audit_row(
     event: AuditEvent, organization: Organization, labels: dict[str, str] | None = None
 ) -> AuditRow:
@@ -123,7 +132,7 @@ def audit_row(
         details = {key: value for key, value in details.items() if key != "on_behalf_of"}
     return AuditRow(
         created_at=event.created_at,
-        person=(actor.get_full_name() or actor.email) if actor else _("The portal (automatic)"),
+        person=(actor.get_full_name() or actor.email) if actor else _automatic(details),
         person_email=actor.email if actor else "",
         acting_for=acting.legal_name
         if acting and (acting.pk != organization.pk or event.delegated)
@@ -203,7 +212,6 @@ def audit_export_source(events: QuerySet[AuditEvent], organization: Organization
     ]
     labels = dict(event_type_choices())
     details_labels = detail_labels()
-    automatic = _("The portal (automatic)")
     yes = _("Yes")
 
     def rows() -> Iterator[list[str]]:
@@ -212,7 +220,7 @@ def audit_export_source(events: QuerySet[AuditEvent], organization: Organization
                 :10
             ]
             delegated = row[10]
-            person = (f"{first} {last}".strip() or email) if actor_id else automatic
+            person = (f"{first} {last}".strip() or email) if actor_id else _automatic(details)
             yield [
                 csv_safe(value)
                 for value in (

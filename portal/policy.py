@@ -59,6 +59,8 @@ class Action(StrEnum):
     RETRY_EMAIL = "retry_email"
     # Webhook endpoints of the organization: their URLs, secrets and delivery logs.
     MANAGE_WEBHOOKS = "manage_webhooks"
+    # An organization's API clients (/settings/api-clients/, the `api` app): create, revoke.
+    MANAGE_API_CLIENTS = "manage_api_clients"
 
 
 ALL_PARTNER_ROLES: set[str] = {
@@ -139,6 +141,7 @@ RULES: dict[Action, tuple[set[str], set[str]]] = {
     # A partner's or customer's own Global admins (never a delegated partner: a webhook sends
     # the account's events elsewhere).
     Action.MANAGE_WEBHOOKS: (_COMMERCE, _ADMINS),
+    Action.MANAGE_API_CLIENTS: (_COMMERCE, _ADMINS),
 }
 
 # Actions that also need the user to be the portal's staff (`User.is_staff`).

@@ -50,6 +50,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("commerce.urls")),
     path("", include("delegation.urls")),
     path("", include("webhooks.urls")),
+    path("", include("api.urls")),
 ]
 
 if settings.PORTAL_BENCH_CEILING:

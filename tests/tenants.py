@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from api.services import api_client_create
 from delegation.models import GDAP_REQUEST_VALIDITY, AdminAccess, GdapRelationship
 from enrollment.models import LegacyMembershipAccount, LegalProfile, PartnerId
 from portal.export_services import export_run
@@ -259,6 +260,14 @@ def build_family(tag: str) -> Family:
         consecutive_failures=10,
         disabled_reason="10 failed attempts in a row; last: 500",
     )
+    # The provider's API client (Settings → API clients).
+    api_client = api_client_create(
+        actor=family.members["provider"]["global_admin"].user,
+        organization=provider,
+        name=f"{word}apiclient",
+        roles=["admin_agent"],
+        expires_at=timezone.now() + timedelta(days=30),
+    ).client
 
     family.objects.update(
         relationship=relationship,
@@ -277,6 +286,7 @@ def build_family(tag: str) -> Family:
         gdap=gdap,
         export=export,
         webhook=webhook,
+        api_client=api_client,
     )
     family.markers = [
         f"{word}resell",
@@ -284,6 +294,7 @@ def build_family(tag: str) -> Family:
         f"{word}appl",
         f"{word}newcust",
         f"{word}gdap",
+        f"{word}apiclient",
         f"{tag}invitee",
         f"{tag}newcust",
         f"{tag}resell.example",

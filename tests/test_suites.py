@@ -39,6 +39,7 @@ def test_every_slow_suite_is_a_registered_marker_and_every_budget_a_suite(pytest
             "i18n",
             "devtools",
             "webhooks",
+            "api",
         )
     } | {"core"}
 

@@ -85,6 +85,13 @@ INSTALLED_APPS = [
     "commerce",
     "delegation",
     "webhooks",  # signed webhooks of audit events (imports portal only)
+    # /api/v1/ and the organizations' API clients (Django REST framework, drf-spectacular, its
+    # sidecar's Redoc bundle, django-oauth-toolkit's client credentials).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
+    "api",
     # Demo and scale data, `make run`/`make prod`, bench/run's ceiling: `make prod` with
     # SEED_DEMO=1 seeds on production settings too. Imports every app; none imports it.
     "devtools",
@@ -275,6 +282,8 @@ PORTAL_RATE_LIMITS = {
     "invitation_resend": env("PORTAL_RATE_LIMIT_INVITATION_RESENDS", default="3/h"),
     # One confirmed CSV of up to 5,000 invitations counts once (relationships bulk upload).
     "bulk_invitation": env("PORTAL_RATE_LIMIT_BULK_INVITATIONS", default="10/d"),
+    # Calls of one API client (api/throttling.py): 429 with Retry-After past it.
+    "api_client": env("PORTAL_RATE_LIMIT_API_CLIENT", default="600/m"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CSP Partner Portal"
@@ -513,3 +522,48 @@ if SENTRY_DSN:
         environment=env("SENTRY_ENVIRONMENT", default="production"),
         release=env("SENTRY_RELEASE", default="") or None,
     )
+
+# The REST API (/api/v1/, the `api` app). Its views name their authentication (an API client's
+# bearer token) and permission (the policy table); errors are problem+json (api/problems.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CSP Partner Portal API",
+    "DESCRIPTION": (
+        "An organization's data through its API clients (OAuth2 client credentials, created by "
+        "its Global admins at /settings/api-clients/). Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # A term and a billing frequency share their values (monthly, annual): one enum.
+    "ENUM_NAME_OVERRIDES": {"PeriodEnum": "commerce.models.Term"},
+}
+# OAuth2 (django-oauth-toolkit): client credentials only; client secrets stored hashed (the
+# default); the scopes are the partner roles (api/authentication.py checks them).
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "api.authentication.ClientCredentialsValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_ACCESS_TOKEN_SECONDS", default=3600),
+    "SCOPES": {
+        "global_admin": "Global admin",
+        "admin_agent": "Admin agent",
+        "sales_agent": "Sales agent",
+        "helpdesk_agent": "Helpdesk agent",
+        "billing_admin": "Billing admin",
+    },
+    "DEFAULT_SCOPES": [],
+    "PKCE_REQUIRED": False,
+}
+# DOT's models are swappable; our API client points at its application model by this name.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

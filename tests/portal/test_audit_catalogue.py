@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
+from api.events import AuditType as ApiType
 from commerce.events import AuditType as CommerceType
 from delegation.events import AuditType as DelegationType
 from enrollment.events import AuditType as EnrollmentType
@@ -31,6 +32,7 @@ APPS = (
     "commerce",
     "delegation",
     "webhooks",
+    "api",
 )
 CATALOGUES = (
     PortalType,
@@ -40,6 +42,7 @@ CATALOGUES = (
     CommerceType,
     DelegationType,
     WebhooksType,
+    ApiType,
 )
 
 

@@ -35,6 +35,7 @@ def test_every_app_adds_its_entries_in_order():
         "User management",
         "Partner profile",
         "Webhooks",
+        "API clients",
         "Audit log",
     ]
     provider = member(OrganizationFactory(kind=Kind.PROVIDER))

@@ -1,0 +1,79 @@
+"""Who calls /api/v1/: an API client, by its bearer token (OAuth2 client credentials).
+
+The token's client becomes a membership of its organization holding the client's roles (those
+the token was granted, of the client's): the pages' policy table (`portal.policy.can`) decides
+every call through it, so the API has no rule of its own. The membership is built, never saved,
+as `portal.delegation` builds a partner's in a customer's account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from rest_framework.exceptions import AuthenticationFailed
+
+from portal.models import Membership, User
+
+from .models import ApiClient
+from .selectors import api_client_for_application
+from .services import api_token_issued
+
+
+@dataclass(frozen=True)
+class ApiCaller:
+    client: ApiClient
+    membership: Membership
+
+
+def client_membership(client: ApiClient, roles: set[str]) -> Membership:
+    """A membership of the client's organization with exactly `roles` (none staff)."""
+    membership = Membership(organization=client.organization, user=User(is_staff=False))
+    membership.delegated_roles = frozenset(roles)
+    return membership
+
+
+class ApiClientAuthentication(OAuth2Authentication):
+    """A valid bearer token of an active client; a revoked or expired client is refused at
+    once, whatever its tokens' own expiry."""
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is None:
+            return None
+        _user, token = found
+        client = api_client_for_application(token.application_id)
+        if client is None or not client.is_active():
+            raise AuthenticationFailed(_("This API client was revoked or has expired."))
+        roles = set(client.roles) & set(token.scope.split())
+        return AnonymousUser(), ApiCaller(
+            client=client, membership=client_membership(client, roles)
+        )
+
+
+class ClientCredentialsValidator(OAuth2Validator):
+    """Tokens only for an active API client, with scopes among its roles (all of them when the
+    request names none); each grant is audited with the client as the actor."""
+
+    def authenticate_client(self, request, *args, **kwargs):
+        if not super().authenticate_client(request, *args, **kwargs):
+            return False
+        client = api_client_for_application(request.client.pk)
+        if client is None or not client.is_active():
+            return False
+        request.api_client = client
+        return True
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        client = getattr(request, "api_client", None)
+        return list(client.roles) if client is not None else []
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        api_client = getattr(request, "api_client", None)
+        return api_client is not None and set(scopes) <= set(api_client.roles)
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        super().save_bearer_token(token, request, *args, **kwargs)
+        api_token_issued(client=request.api_client, scopes=list(request.scopes))

@@ -1,0 +1,216 @@
+"""/api/v1/ endpoints (read-only so far): each names the Action of the policy table that the
+matching page requires and reads through that page's selector, scoped to the caller's
+organization; another tenant's object is a 404 like a missing one.
+
+Lists are keyset pages (portal/paging.py `keyset_page`) newest first, `PAGE_SIZE` rows and a
+`next` link carrying the last row's (moment, id): one index range read per page however deep,
+and the same number of queries whatever the page's size."""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from commerce.selectors import subscription_for, subscription_list
+from portal.audit import request_context
+from portal.client_ip import client_ip
+from portal.models import Organization
+from portal.paging import decode_cursor, keyset_page
+from portal.policy import RULES, Action, can
+from relationships.selectors import customers_for, resellers_of_provider
+
+from .authentication import ApiCaller, ApiClientAuthentication
+from .problems import PROBLEM_JSON
+from .serializers import (
+    CustomerSerializer,
+    IndirectResellerSerializer,
+    OrganizationSerializer,
+    ProblemSerializer,
+    SubscriptionSerializer,
+    page_of,
+)
+from .services import api_client_used
+from .throttling import ApiClientRateThrottle
+
+PAGE_SIZE = 50
+Kind = Organization.Kind
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ProblemSerializer, description=description)
+
+
+ERRORS = {
+    (401, PROBLEM_JSON): _problem("No valid access token."),
+    (403, PROBLEM_JSON): _problem("The API client's roles do not allow this."),
+    (404, PROBLEM_JSON): _problem("Not found, or not the caller's organization's."),
+    (429, PROBLEM_JSON): _problem("Too many calls: retry after Retry-After seconds."),
+}
+LIST_ERRORS = {**ERRORS, (400, PROBLEM_JSON): _problem("A parameter (the cursor) is not valid.")}
+# A cursor is what `portal.paging.encode_cursor` writes: microseconds since 1970, a dot, an id.
+CURSOR_PATTERN = r"^[0-9]{1,16}\.[0-9]{1,18}$"
+CURSOR = OpenApiParameter(
+    "cursor",
+    str,
+    description="The `next` link's cursor: the page after that row.",
+    pattern=CURSOR_PATTERN,
+)
+
+
+class PolicyPermission(BasePermission):
+    """The view's `required_action` in the policy table, for the client's membership; an
+    endpoint for other organization kinds is a 404 (as `TenantViewMixin` does for pages)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        caller = request.auth
+        if not isinstance(caller, ApiCaller):
+            return False
+        kinds, _roles = RULES[view.required_action]
+        if view.organization_kinds is not None:
+            kinds = kinds & view.organization_kinds
+        if caller.membership.organization.kind not in kinds:
+            raise exceptions.NotFound(_("This endpoint does not exist for your organization."))
+        return can(caller.membership, view.required_action)
+
+
+class ApiView(APIView):
+    authentication_classes = [ApiClientAuthentication]
+    permission_classes = [PolicyPermission]
+    throttle_classes = [ApiClientRateThrottle]
+    required_action: Action = Action.VIEW_DASHBOARD
+    organization_kinds: set[str] | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        caller: ApiCaller = request.auth
+        self.organization = caller.membership.organization
+        api_client_used(client=caller.client)
+        # Audit events this call causes name the client as their actor (portal/audit.py).
+        self._audit = ExitStack()
+        self._audit.enter_context(
+            request_context(
+                ip_address=client_ip(request._request),
+                user_id=None,
+                organization=self.organization,
+                api_client=caller.client.label,
+            )
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        audit = getattr(self, "_audit", None)
+        if audit is not None:
+            audit.close()
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def keyset_response(
+        self, request: Request, queryset: QuerySet, *, field_name: str, serializer: type
+    ) -> Response:
+        cursor = request.query_params.get("cursor")
+        if cursor is not None and (
+            not re.fullmatch(CURSOR_PATTERN, cursor) or decode_cursor(cursor) is None
+        ):
+            raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
+        page = keyset_page(
+            queryset, field_name=field_name, descending=True, size=PAGE_SIZE, after=cursor or ""
+        )
+        next_url = None
+        if page.next_cursor:
+            query = request.query_params.copy()
+            query["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response({"next": next_url, "results": serializer(page.object_list, many=True).data})
+
+
+class OrganizationView(ApiView):
+    required_action = Action.VIEW_LEGAL_INFO
+
+    @extend_schema(
+        operation_id="organization_retrieve",
+        summary="The caller's organization",
+        responses={200: OrganizationSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(OrganizationSerializer(self.organization).data)
+
+
+class IndirectResellerListView(ApiView):
+    required_action = Action.VIEW_RELATIONSHIPS
+    organization_kinds = {Kind.PROVIDER}
+
+    @extend_schema(
+        operation_id="indirect_resellers_list",
+        summary="A provider's indirect resellers, newest authorization first",
+        parameters=[CURSOR],
+        responses={200: page_of(IndirectResellerSerializer), **LIST_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return self.keyset_response(
+            request,
+            resellers_of_provider(provider=self.organization),
+            field_name="authorized_at",
+            serializer=IndirectResellerSerializer,
+        )
+
+
+class CustomerListView(ApiView):
+    required_action = Action.VIEW_CUSTOMERS
+
+    @extend_schema(
+        operation_id="customers_list",
+        summary="Customers (a reseller's own, a provider's shared ones), newest first",
+        parameters=[CURSOR],
+        responses={200: page_of(CustomerSerializer), **LIST_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return self.keyset_response(
+            request,
+            customers_for(organization=self.organization),
+            field_name="created_at",
+            serializer=CustomerSerializer,
+        )
+
+
+class SubscriptionListView(ApiView):
+    required_action = Action.VIEW_SUBSCRIPTIONS
+
+    @extend_schema(
+        operation_id="subscriptions_list",
+        summary="Subscriptions the organization sees, newest purchase first",
+        parameters=[CURSOR],
+        responses={200: page_of(SubscriptionSerializer), **LIST_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return self.keyset_response(
+            request,
+            subscription_list(organization=self.organization),
+            field_name="purchased_at",
+            serializer=SubscriptionSerializer,
+        )
+
+
+class SubscriptionDetailView(ApiView):
+    required_action = Action.VIEW_SUBSCRIPTIONS
+
+    @extend_schema(
+        operation_id="subscriptions_retrieve",
+        summary="One subscription",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={200: SubscriptionSerializer, **ERRORS},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        subscription = None
+        if id.isascii() and id.isdigit() and len(id) < 19:
+            subscription = subscription_for(organization=self.organization, pk=int(id))
+        if subscription is None:
+            raise exceptions.NotFound(_("No such subscription."))
+        return Response(SubscriptionSerializer(subscription).data)
