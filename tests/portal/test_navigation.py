@@ -34,8 +34,8 @@ def test_every_app_adds_its_entries_in_order():
         "Identifiers",
         "User management",
         "Partner profile",
-        "Webhooks",
         "API clients",
+        "Webhooks",
         "Audit log",
     ]
     provider = member(OrganizationFactory(kind=Kind.PROVIDER))
