@@ -91,7 +91,7 @@ BUDGETS: dict[str, float] = {
     "bulk": 30,
     # Issue 22: collectstatic, gunicorn, a prefork worker and Prometheus started, then a request,
     # a task and an email until every series is scraped: 22 s at load average 2, 40-45 s at 7-9.
-    "metrics": 45,
+    "metrics": 60,  # + 15: issue 24's sidecar bundles slow its collectstatic (57 s in CI)
     # Issue 23: + 5 for the form token race (one more transactional test, 2-3 s quiet).
     "races": 35,
     "scaleout": 150,
@@ -120,7 +120,9 @@ BUDGETS: dict[str, float] = {
     # Issues 22 and 23 added about 70 tests (operations, /readyz, /metrics, logs, CSV import, form
     # tokens, confirmation pages, default buttons, translations): 399 tests took 36 s under -n 2
     # on an otherwise idle 2-core machine (was 15 s for 342).
-    "portal": 35,
+    # + 15 for issue 24: collectstatic with drf-spectacular-sidecar's Redoc and Swagger bundles
+    # (test_static_caching's setup: 21 s alone); the clean-clone CI measured 49 s (limit was 52).
+    "portal": 50,
     "i18n": 10,
     # Issue 24: webhook outbox, targets, signatures and pages: 26 tests, 6.3 s on PostgreSQL.
     "webhooks": 12,
