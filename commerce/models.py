@@ -141,6 +141,15 @@ class Subscription(models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3)
     unit_price = models.DecimalField(_("unit price per month"), max_digits=12, decimal_places=2)
+    # The price at each tier, locked for the term like `unit_price` (the catalogue price: what
+    # the provider pays): what the reseller pays the provider and what the customer pays the
+    # reseller, per unit per month. Each party sees only its own buy and sell prices.
+    reseller_price = models.DecimalField(
+        _("reseller price per unit per month"), max_digits=12, decimal_places=2
+    )
+    customer_price = models.DecimalField(
+        _("customer price per unit per month"), max_digits=12, decimal_places=2
+    )
     monthly_cost = models.DecimalField(_("monthly cost"), max_digits=14, decimal_places=2)
     auto_renew = models.BooleanField(_("auto-renew"), default=True)
     purchased_at = models.DateTimeField(_("purchased"), default=timezone.now)
@@ -224,6 +233,12 @@ class Order(models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3)
     unit_price = models.DecimalField(_("unit price per month"), max_digits=12, decimal_places=2)
+    reseller_price = models.DecimalField(
+        _("reseller price per unit per month"), max_digits=12, decimal_places=2
+    )
+    customer_price = models.DecimalField(
+        _("customer price per unit per month"), max_digits=12, decimal_places=2
+    )
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

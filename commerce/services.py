@@ -35,6 +35,7 @@ from . import emails
 from .billing import LIVE_STATUSES, billing_totals_apply
 from .currency import order_currency
 from .events import AuditType
+from .hooks import subscription_changed
 from .models import (
     CHANGE_WINDOW,
     BillingFrequency,
@@ -86,16 +87,20 @@ def subscription_new(
     unit_price: Decimal,
     quantity: int,
     term_end: datetime | None = None,
+    reseller_price: Decimal | None = None,
+    customer_price: Decimal | None = None,
     **fields: Any,
 ) -> Subscription:
     """An unsaved subscription bought at `purchased_at`, with what follows from it in one place:
     its monthly cost, its first term (to `term_end`, by default one term), the 7-day change window
     and the date the sweep renews or expires it. `order_place`, the demo and the tests build
-    subscriptions with it."""
+    subscriptions with it. The tiers' prices default to the catalogue price."""
     end = term_end or term_end_after(purchased_at, term)
     return Subscription(
         term=term,
         unit_price=unit_price,
+        reseller_price=unit_price if reseller_price is None else reseller_price,
+        customer_price=unit_price if customer_price is None else customer_price,
         quantity=quantity,
         monthly_cost=unit_price * quantity,
         purchased_at=purchased_at,
@@ -145,6 +150,7 @@ def _record(
         delegated=delegated,
         details=details,
     )
+    subscription_changed(subscription, event)
     audit_record_for(
         type=_AUDIT_TYPES[EventType(type)],
         organizations=[subscription.customer, subscription.reseller, subscription.provider],
@@ -240,6 +246,8 @@ def order_place(
             billing_frequency=billing_frequency,
             currency=currency,
             unit_price=unit_price,
+            reseller_price=subscription.reseller_price,
+            customer_price=subscription.customer_price,
             placed_by=membership.user,
             placed_by_organization=membership.organization,
             placed_at=now,

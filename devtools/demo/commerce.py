@@ -111,6 +111,8 @@ def seed() -> None:
             billing_frequency="monthly",
             currency=currency,
             unit_price=unit,
+            reseller_price=subscription.reseller_price,
+            customer_price=subscription.customer_price,
             placed_by=placed_by,
             placed_by_organization=contoso,
             placed_at=start,

@@ -80,6 +80,8 @@ def seed_commerce(run: ScaleRun) -> None:
                 row[_FREQUENCY],
                 currency,
                 row[_UNIT_PRICE],
+                row[_RESELLER_PRICE],
+                row[_CUSTOMER_PRICE],
                 placers[provider_id],
                 provider_id,
                 row[_PURCHASED],
@@ -100,6 +102,8 @@ def seed_commerce(run: ScaleRun) -> None:
             "billing_frequency",
             "currency",
             "unit_price",
+            "reseller_price",
+            "customer_price",
             "placed_by_id",
             "placed_by_organization_id",
             "placed_at",
@@ -124,6 +128,8 @@ SUBSCRIPTION_FIELDS = [
     "billing_frequency",
     "currency",
     "unit_price",
+    "reseller_price",
+    "customer_price",
     "monthly_cost",
     "auto_renew",
     "purchased_at",
@@ -138,6 +144,8 @@ _QUANTITY = SUBSCRIPTION_FIELDS.index("quantity")
 _TERM = SUBSCRIPTION_FIELDS.index("term")
 _FREQUENCY = SUBSCRIPTION_FIELDS.index("billing_frequency")
 _UNIT_PRICE = SUBSCRIPTION_FIELDS.index("unit_price")
+_RESELLER_PRICE = SUBSCRIPTION_FIELDS.index("reseller_price")
+_CUSTOMER_PRICE = SUBSCRIPTION_FIELDS.index("customer_price")
 _PURCHASED = SUBSCRIPTION_FIELDS.index("purchased_at")
 
 
@@ -194,6 +202,8 @@ def _subscription(
         term,
         frequency,
         currency,
+        unit_price,
+        unit_price,
         unit_price,
         unit_price * quantity,
         live and rng.random() < 0.8,

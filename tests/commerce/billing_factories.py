@@ -77,6 +77,8 @@ def subscription(
         billing_frequency=kwargs.pop("billing_frequency", "monthly"),
         currency=currency,
         unit_price=price,
+        reseller_price=kwargs.pop("reseller_price", price),
+        customer_price=kwargs.pop("customer_price", price),
         monthly_cost=price * quantity,
         purchased_at=purchased_at,
         term_start=purchased_at,
