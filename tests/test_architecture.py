@@ -37,6 +37,10 @@ ALLOWED = {
     # The REST API reads through the pages' selectors.
     ("api", "commerce"),
     ("api", "relationships"),
+    # Invoicing follows subscriptions (commerce.hooks) and bills the relationships' parties.
+    ("invoicing", "commerce"),
+    ("invoicing", "relationships"),
+    ("invoicing", "enrollment"),
 }
 
 

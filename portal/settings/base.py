@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "relationships",
     "commerce",
     "delegation",
+    "invoicing",  # charges per tier, invoices, reconciliation (imports commerce, portal)
     "webhooks",  # signed webhooks of audit events (imports portal only)
     # /api/v1/ and the organizations' API clients (Django REST framework, drf-spectacular, its
     # sidecar's Redoc bundle, django-oauth-toolkit's client credentials).

@@ -1,0 +1,189 @@
+"""Money per tier. Two tiers bill each other for every subscription:
+
+- the provider bills the reseller at `Subscription.reseller_price` (tier PROVIDER);
+- the reseller bills the customer at `Subscription.customer_price` (tier RESELLER).
+
+A `Charge` is one immutable line of money at one tier (a purchase, a prorated quantity change,
+a credit, a renewal, a month of a monthly-billed term, a day of rated usage). The monthly close
+gathers a period's uninvoiced charges into one `Invoice` per seller, buyer, currency and period,
+numbered without gaps per seller and year (`InvoiceSequence`). `BillingPeriod` is the close's
+lock and record: one period closes at a time, and a closed period is never closed again."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from commerce.models import Offer, Subscription
+from portal.models import Organization
+
+
+class Tier(models.TextChoices):
+    PROVIDER = "provider", _("Provider to reseller")
+    RESELLER = "reseller", _("Reseller to customer")
+
+
+class Charge(models.Model):
+    """One line of money: `seller` bills `buyer` `amount` (negative for a credit) in `currency`
+    for `quantity` units at `unit_price` over `service_start`..`service_end`. Written once by
+    the services, never updated except to be attached to its invoice at the close."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase")
+        QUANTITY_INCREASE = "quantity_increase", _("Quantity increase")
+        QUANTITY_DECREASE = "quantity_decrease", _("Quantity decrease")
+        CANCELLATION = "cancellation", _("Cancellation")
+        RENEWAL = "renewal", _("Renewal")
+        RECURRING = "recurring", _("Monthly charge")
+        USAGE = "usage", _("Usage")
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="+")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
+    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # The customer whose subscription it is (the buyer at the reseller tier).
+    customer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("charge type"), max_length=20, choices=Kind.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    # The days of service charged (inclusive dates), and the day the charge belongs to: its
+    # billing period is that day's month.
+    service_start = models.DateField(_("service from"))
+    service_end = models.DateField(_("service to"))
+    charge_date = models.DateField(_("charge date"))
+    # What caused it, so a retried writer adds nothing: the subscription event or the usage
+    # record (a unique key per tier).
+    source = models.CharField(max_length=64)
+    invoice = models.ForeignKey(
+        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["charge_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "tier"], name="charge_once_per_source"),
+        ]
+        indexes = [
+            # The close and the unbilled file: a seller's uninvoiced charges by day.
+            models.Index(
+                fields=["seller", "currency", "charge_date", "id"],
+                condition=Q(invoice__isnull=True),
+                name="charge_unbilled",
+            ),
+            models.Index(fields=["buyer", "charge_date", "id"], name="charge_buyer"),
+            models.Index(fields=["invoice", "id"], name="charge_invoice"),
+        ]
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class UsageRecord(models.Model):
+    """A day of usage of a usage-based subscription, imported by its provider; rated into one
+    `Charge` per tier at the subscription's tier prices."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="+")
+    usage_date = models.DateField(_("usage date"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["usage_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "usage_date"], name="usage_one_per_day"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_not_negative"),
+        ]
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.usage_date}: {self.quantity}"
+
+
+class BillingPeriod(models.Model):
+    """A calendar month being closed or closed (the close's lock: its row is locked while the
+    close runs; CLOSED is final)."""
+
+    class Status(models.TextChoices):
+        CLOSING = "closing", _("Closing")
+        CLOSED = "closed", _("Closed")
+
+    period = models.DateField(_("period"), unique=True)  # the first day of the month
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLOSING)
+    started_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    invoices = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} ({self.status})"
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice number a seller issued in a year: locked and raised in the transaction
+    that issues the invoice, so numbers have no gaps."""
+
+    seller = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "year"], name="invoice_sequence_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id}/{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """One seller's invoice to one buyer for one currency and month."""
+
+    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    period = models.DateField(_("period"))  # the first day of the month billed
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("invoice number"), max_length=40)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    # The buyer's language when issued (its PDF and email).
+    language = models.CharField(max_length=8, default="en")
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-period", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "buyer", "currency", "period"], name="invoice_once_per_period"
+            ),
+            models.UniqueConstraint(fields=["seller", "year", "sequence"], name="invoice_gapless"),
+        ]
+        indexes = [
+            # Each side's list, newest first (keyset pagination on issued_at, id).
+            models.Index(fields=["seller", "-issued_at", "-id"], name="invoice_seller_recent"),
+            models.Index(fields=["buyer", "-issued_at", "-id"], name="invoice_buyer_recent"),
+        ]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+
+    def __str__(self) -> str:
+        return self.number
