@@ -16,6 +16,7 @@ from portal.audit import event_label
 from portal.confirm import Confirmation, confirm_page, confirmed
 from portal.paging import bounded_page
 from portal.policy import Action
+from portal.secret_pages import secret_page
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
 
@@ -25,12 +26,6 @@ from .forms import EndpointForm
 from .models import WebhookEndpoint
 
 TEMPLATES = "webhooks"
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    """A page that shows a secret is never kept by a cache or the browser's history."""
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class _WebhooksView(TenantViewMixin, View):
@@ -74,7 +69,7 @@ class EndpointAddView(_WebhooksView):
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
-                return _no_store(
+                return secret_page(
                     render(
                         request,
                         f"{TEMPLATES}/secret.html",
@@ -111,7 +106,7 @@ class EndpointRotateView(_WebhooksView):
         if not confirmed(request):
             return self.get(request, pk)
         endpoint = services.webhook_secret_rotate(actor=request.user, endpoint=self.endpoint(pk))
-        return _no_store(
+        return secret_page(
             render(request, f"{TEMPLATES}/secret.html", {"endpoint": endpoint, "created": False})
         )
 
