@@ -37,6 +37,30 @@ class _WebhooksView(TenantViewMixin, View):
     def back(self) -> list[tuple[str, str]]:
         return [(_("Webhooks"), reverse("webhooks:endpoints"))]
 
+    def confirm(
+        self,
+        request: AuthenticatedHttpRequest,
+        *,
+        title: str,
+        question: str,
+        explanation: str,
+        confirm_label: str,
+        keep_label: str,
+    ) -> HttpResponse:
+        """The question page of an irreversible action on an endpoint ("keep": the list)."""
+        return confirm_page(
+            request,
+            Confirmation(
+                title=title,
+                question=question,
+                explanation=[explanation],
+                confirm_label=confirm_label,
+                keep_label=keep_label,
+                back=reverse("webhooks:endpoints"),
+                breadcrumb=self.back(),
+            ),
+        )
+
 
 class EndpointListView(_WebhooksView):
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -82,24 +106,17 @@ class EndpointAddView(_WebhooksView):
 class EndpointRotateView(_WebhooksView):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         endpoint = self.endpoint(pk)
-        back = reverse("webhooks:endpoints")
-        return confirm_page(
+        return self.confirm(
             request,
-            Confirmation(
-                title=_("Rotate signing secret"),
-                question=_("Rotate the signing secret of %(url)s?") % {"url": endpoint.url},
-                explanation=[
-                    _(
-                        "A new secret signs every event from now. For 24 hours the current one "
-                        "signs them too, so your receiver keeps accepting events while you "
-                        "replace the secret there; after that, only the new one."
-                    )
-                ],
-                confirm_label=_("Yes, rotate the secret"),
-                keep_label=_("Keep the current secret"),
-                back=back,
-                breadcrumb=self.back(),
+            title=_("Rotate signing secret"),
+            question=_("Rotate the signing secret of %(url)s?") % {"url": endpoint.url},
+            explanation=_(
+                "A new secret signs every event from now. For 24 hours the current one "
+                "signs them too, so your receiver keeps accepting events while you "
+                "replace the secret there; after that, only the new one."
             ),
+            confirm_label=_("Yes, rotate the secret"),
+            keep_label=_("Keep the current secret"),
         )
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -138,23 +155,16 @@ class EndpointEnableView(_WebhooksView):
 class EndpointDeleteView(_WebhooksView):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         endpoint = self.endpoint(pk)
-        back = reverse("webhooks:endpoints")
-        return confirm_page(
+        return self.confirm(
             request,
-            Confirmation(
-                title=_("Delete webhook endpoint"),
-                question=_("Delete the endpoint %(url)s?") % {"url": endpoint.url},
-                explanation=[
-                    _(
-                        "It receives no more events, events not yet delivered are dropped, and "
-                        "its delivery log is deleted. This cannot be undone."
-                    )
-                ],
-                confirm_label=_("Yes, delete the endpoint"),
-                keep_label=_("Keep the endpoint"),
-                back=back,
-                breadcrumb=self.back(),
+            title=_("Delete webhook endpoint"),
+            question=_("Delete the endpoint %(url)s?") % {"url": endpoint.url},
+            explanation=_(
+                "It receives no more events, events not yet delivered are dropped, and "
+                "its delivery log is deleted. This cannot be undone."
             ),
+            confirm_label=_("Yes, delete the endpoint"),
+            keep_label=_("Keep the endpoint"),
         )
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
