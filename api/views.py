@@ -13,6 +13,7 @@ from django.views import View
 
 from portal.confirm import confirmed
 from portal.policy import Action
+from portal.secret_pages import secret_page
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
 
@@ -59,9 +60,7 @@ class ApiClientListView(TenantViewMixin, View):
                 form.add_error("expires_on" if field == "expires_at" else field, errors)
             return self.render_page(request, form, status=400)
         # The one page that ever shows the secret: not cached, not redirected to.
-        response = self.render_page(request, ApiClientForm(), created=created)
-        response["Cache-Control"] = "no-store"
-        return response
+        return secret_page(self.render_page(request, ApiClientForm(), created=created))
 
 
 class ApiClientRevokeView(TenantViewMixin, View):

@@ -16,6 +16,7 @@ from portal.audit import event_label
 from portal.confirm import Confirmation, confirm_page, confirmed
 from portal.paging import bounded_page
 from portal.policy import Action
+from portal.secret_pages import secret_page
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
 
@@ -27,12 +28,6 @@ from .models import WebhookEndpoint
 TEMPLATES = "webhooks"
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    """A page that shows a secret is never kept by a cache or the browser's history."""
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 class _WebhooksView(TenantViewMixin, View):
     required_action = Action.MANAGE_WEBHOOKS
 
@@ -41,6 +36,30 @@ class _WebhooksView(TenantViewMixin, View):
 
     def back(self) -> list[tuple[str, str]]:
         return [(_("Webhooks"), reverse("webhooks:endpoints"))]
+
+    def confirm(
+        self,
+        request: AuthenticatedHttpRequest,
+        *,
+        title: str,
+        question: str,
+        explanation: str,
+        confirm_label: str,
+        keep_label: str,
+    ) -> HttpResponse:
+        """The question page of an irreversible action on an endpoint ("keep": the list)."""
+        return confirm_page(
+            request,
+            Confirmation(
+                title=title,
+                question=question,
+                explanation=[explanation],
+                confirm_label=confirm_label,
+                keep_label=keep_label,
+                back=reverse("webhooks:endpoints"),
+                breadcrumb=self.back(),
+            ),
+        )
 
 
 class EndpointListView(_WebhooksView):
@@ -74,7 +93,7 @@ class EndpointAddView(_WebhooksView):
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
-                return _no_store(
+                return secret_page(
                     render(
                         request,
                         f"{TEMPLATES}/secret.html",
@@ -87,31 +106,24 @@ class EndpointAddView(_WebhooksView):
 class EndpointRotateView(_WebhooksView):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         endpoint = self.endpoint(pk)
-        back = reverse("webhooks:endpoints")
-        return confirm_page(
+        return self.confirm(
             request,
-            Confirmation(
-                title=_("Rotate signing secret"),
-                question=_("Rotate the signing secret of %(url)s?") % {"url": endpoint.url},
-                explanation=[
-                    _(
-                        "A new secret signs every event from now. For 24 hours the current one "
-                        "signs them too, so your receiver keeps accepting events while you "
-                        "replace the secret there; after that, only the new one."
-                    )
-                ],
-                confirm_label=_("Yes, rotate the secret"),
-                keep_label=_("Keep the current secret"),
-                back=back,
-                breadcrumb=self.back(),
+            title=_("Rotate signing secret"),
+            question=_("Rotate the signing secret of %(url)s?") % {"url": endpoint.url},
+            explanation=_(
+                "A new secret signs every event from now. For 24 hours the current one "
+                "signs them too, so your receiver keeps accepting events while you "
+                "replace the secret there; after that, only the new one."
             ),
+            confirm_label=_("Yes, rotate the secret"),
+            keep_label=_("Keep the current secret"),
         )
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if not confirmed(request):
             return self.get(request, pk)
         endpoint = services.webhook_secret_rotate(actor=request.user, endpoint=self.endpoint(pk))
-        return _no_store(
+        return secret_page(
             render(request, f"{TEMPLATES}/secret.html", {"endpoint": endpoint, "created": False})
         )
 
@@ -143,23 +155,16 @@ class EndpointEnableView(_WebhooksView):
 class EndpointDeleteView(_WebhooksView):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         endpoint = self.endpoint(pk)
-        back = reverse("webhooks:endpoints")
-        return confirm_page(
+        return self.confirm(
             request,
-            Confirmation(
-                title=_("Delete webhook endpoint"),
-                question=_("Delete the endpoint %(url)s?") % {"url": endpoint.url},
-                explanation=[
-                    _(
-                        "It receives no more events, events not yet delivered are dropped, and "
-                        "its delivery log is deleted. This cannot be undone."
-                    )
-                ],
-                confirm_label=_("Yes, delete the endpoint"),
-                keep_label=_("Keep the endpoint"),
-                back=back,
-                breadcrumb=self.back(),
+            title=_("Delete webhook endpoint"),
+            question=_("Delete the endpoint %(url)s?") % {"url": endpoint.url},
+            explanation=_(
+                "It receives no more events, events not yet delivered are dropped, and "
+                "its delivery log is deleted. This cannot be undone."
             ),
+            confirm_label=_("Yes, delete the endpoint"),
+            keep_label=_("Keep the endpoint"),
         )
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:

@@ -1,6 +1,7 @@
 """Fixtures of the commerce list tests (test_lists*.py, test_billing*.py): a book of
 subscriptions on both sides of one provider-reseller pair, and another tenant's
-subscription that must stay invisible."""
+subscription that must stay invisible; and of the order and subscription page tests
+(test_views.py, test_order_once.py): one customer of one provider-reseller pair."""
 
 from __future__ import annotations
 
@@ -66,6 +67,17 @@ def book(db) -> Book:
         ),
         beta_seats=subscription(beta, offer_=seats, quantity=5, currency="USD", unit_price="12"),
         other=other,
+    )
+
+
+@pytest.fixture
+def shared():
+    """Adatum Retail, a customer of Contoso Distribution's reseller."""
+    return CustomerRelationshipFactory(
+        customer=customer_org(legal_name="Adatum Retail S.p.A."),
+        relationship=ProviderRelationshipFactory(
+            provider=provider_org(legal_name="Contoso Distribution")
+        ),
     )
 
 

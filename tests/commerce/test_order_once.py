@@ -14,22 +14,10 @@ from tests.factories import member
 from tests.form_tokens import followed_message, token_in
 from tests.relationships.factories import (
     CustomerRelationshipFactory,
-    ProviderRelationshipFactory,
     customer_org,
-    provider_org,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shared():
-    return CustomerRelationshipFactory(
-        customer=customer_org(legal_name="Adatum Retail S.p.A."),
-        relationship=ProviderRelationshipFactory(
-            provider=provider_org(legal_name="Contoso Distribution")
-        ),
-    )
 
 
 def _order(

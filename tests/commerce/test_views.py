@@ -20,24 +20,12 @@ from tests.commerce.test_billing import csv_rows
 from tests.factories import acting, member
 from tests.queries import queries_of
 from tests.relationships.factories import (
-    CustomerRelationshipFactory,
-    ProviderRelationshipFactory,
     customer_org,
     provider_org,
     reseller_org,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shared():
-    return CustomerRelationshipFactory(
-        customer=customer_org(legal_name="Adatum Retail S.p.A."),
-        relationship=ProviderRelationshipFactory(
-            provider=provider_org(legal_name="Contoso Distribution")
-        ),
-    )
 
 
 def _order_data(code="team-workspace-standard", quantity=10, **extra):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -72,24 +73,22 @@ def _invitation_done(invitation, status: str) -> Callable[[], bool]:
     return done
 
 
-def revoke_reseller_invitation() -> Case:
-    invitation = ResellerInvitationFactory()
+def _revoke_invitation(factory: Callable[[], Any], path: str) -> Case:
+    invitation = factory()
     return Case(
         signed_in(member(invitation.organization)),
-        f"/indirect-resellers/invitations/{invitation.pk}/revoke/",
+        f"/{path}/{invitation.pk}/revoke/",
         f"Revoke the invitation to {invitation.email}?",
         _invitation_done(invitation, InvitationStatus.REVOKED),
     )
+
+
+def revoke_reseller_invitation() -> Case:
+    return _revoke_invitation(ResellerInvitationFactory, "indirect-resellers/invitations")
 
 
 def revoke_customer_invitation() -> Case:
-    invitation = CustomerInvitationFactory()
-    return Case(
-        signed_in(member(invitation.organization)),
-        f"/indirect-providers/invite-customer/{invitation.pk}/revoke/",
-        f"Revoke the invitation to {invitation.email}?",
-        _invitation_done(invitation, InvitationStatus.REVOKED),
-    )
+    return _revoke_invitation(CustomerInvitationFactory, "indirect-providers/invite-customer")
 
 
 def decline_from_the_inbox() -> Case:
@@ -176,36 +175,57 @@ def _gdap_done(relationship: GdapRelationship, status: str) -> Callable[[], bool
     return done
 
 
-def partner_ends_gdap() -> Case:
+def _gdap_case(
+    *,
+    approved: bool,
+    as_partner: bool,
+    action: str,
+    question: str,
+    status: str,
+    extra: dict[str, str] | None = None,
+) -> Case:
     g = gdap_setup()
-    relationship = g.approved(["user_administrator"])
+    relationship = (g.approved if approved else g.request)(["user_administrator"])
+    if as_partner:
+        who, prefix = g.agent, f"/customers/{g.customer.pk}/gdap"
+    else:
+        who, prefix = g.customer_admin, "/partner-relationships/gdap"
     return Case(
-        signed_in(g.agent),
-        f"/customers/{g.customer.pk}/gdap/{relationship.pk}/end/",
-        f"End the admin roles “Support 2027” in {g.customer.legal_name}?",
-        _gdap_done(relationship, GdapRelationship.Status.ENDED),
+        signed_in(who),
+        f"{prefix}/{relationship.pk}/{action}/",
+        question.format(customer=g.customer.legal_name, provider=g.provider.legal_name),
+        _gdap_done(relationship, status),
+        extra=extra,
+    )
+
+
+def partner_ends_gdap() -> Case:
+    return _gdap_case(
+        approved=True,
+        as_partner=True,
+        action="end",
+        question="End the admin roles “Support 2027” in {customer}?",
+        status=GdapRelationship.Status.ENDED,
     )
 
 
 def customer_ends_gdap() -> Case:
-    g = gdap_setup()
-    relationship = g.approved(["user_administrator"])
-    return Case(
-        signed_in(g.customer_admin),
-        f"/partner-relationships/gdap/{relationship.pk}/end/",
-        f"End the admin roles “Support 2027” of {g.provider.legal_name}?",
-        _gdap_done(relationship, GdapRelationship.Status.ENDED),
+    return _gdap_case(
+        approved=True,
+        as_partner=False,
+        action="end",
+        question="End the admin roles “Support 2027” of {provider}?",
+        status=GdapRelationship.Status.ENDED,
     )
 
 
 def customer_declines_gdap() -> Case:
-    g = gdap_setup()
-    relationship = g.request(["user_administrator"])
-    return Case(
-        signed_in(g.customer_admin),
-        f"/partner-relationships/gdap/{relationship.pk}/decline/",
-        f"Decline the request “Support 2027” of {g.provider.legal_name}?",
-        _gdap_done(relationship, GdapRelationship.Status.DECLINED),
+    return _gdap_case(
+        approved=False,
+        as_partner=False,
+        action="decline",
+        question="Decline the request “Support 2027” of {provider}?",
+        status=GdapRelationship.Status.DECLINED,
         extra={"action": "decline"},
     )
 
