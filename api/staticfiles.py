@@ -39,7 +39,7 @@ class RedocFinder(BaseFinder):
     def check(self, **kwargs: Any) -> list[Any]:
         return []
 
-    def find(self, path: str, find_all: bool = False) -> str | list[str]:
+    def find(self, path: str, find_all: bool = False) -> Any:
         directory, _sep, name = path.rpartition("/")
         if directory == PREFIX and name in FILES:
             found = str(SOURCE / name)
