@@ -31,6 +31,7 @@ from relationships.selectors import customers_for, resellers_of_provider
 
 from .authentication import ApiCaller, ApiClientAuthentication
 from .problems import PROBLEM_JSON
+from .rows import CUSTOMERS, INDIRECT_RESELLERS, SUBSCRIPTIONS, Rows
 from .serializers import (
     CustomerSerializer,
     IndirectResellerSerializer,
@@ -113,22 +114,28 @@ class ApiView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def keyset_response(
-        self, request: Request, queryset: QuerySet, *, field_name: str, serializer: type
+        self, request: Request, queryset: QuerySet, *, field_name: str, rows: Rows
     ) -> Response:
+        """A keyset page of `queryset` read as `rows.columns` tuples and built by `rows.build`
+        (the list's serializer, in the schema, describes the same dicts)."""
         cursor = request.query_params.get("cursor")
         if cursor is not None and (
             not re.fullmatch(CURSOR_PATTERN, cursor) or decode_cursor(cursor) is None
         ):
             raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
         page = keyset_page(
-            queryset, field_name=field_name, descending=True, size=PAGE_SIZE, after=cursor or ""
+            queryset.values_list(*rows.columns, named=True),
+            field_name=field_name,
+            descending=True,
+            size=PAGE_SIZE,
+            after=cursor or "",
         )
         next_url = None
         if page.next_cursor:
             query = request.query_params.copy()
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response({"next": next_url, "results": serializer(page.object_list, many=True).data})
+        return Response({"next": next_url, "results": [rows.build(r) for r in page.object_list]})
 
 
 class OrganizationView(ApiView):
@@ -158,7 +165,7 @@ class IndirectResellerListView(ApiView):
             request,
             resellers_of_provider(provider=self.organization),
             field_name="authorized_at",
-            serializer=IndirectResellerSerializer,
+            rows=INDIRECT_RESELLERS,
         )
 
 
@@ -176,7 +183,7 @@ class CustomerListView(ApiView):
             request,
             customers_for(organization=self.organization),
             field_name="created_at",
-            serializer=CustomerSerializer,
+            rows=CUSTOMERS,
         )
 
 
@@ -194,7 +201,7 @@ class SubscriptionListView(ApiView):
             request,
             subscription_list(organization=self.organization),
             field_name="purchased_at",
-            serializer=SubscriptionSerializer,
+            rows=SUBSCRIPTIONS,
         )
 
 

@@ -23,6 +23,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
 PROVIDER = "admin@contoso-distribution.example"
 RESELLER = "admin@northwind-it.example"
 WIZARD = "admin@litware-solutions.example"
+API_CLIENT_NAME = "bench/run"
 # A page slower than this in process is timed once, not repeatedly (the run stays bounded).
 SLOW_S = 5.0
 
@@ -69,12 +70,54 @@ def prepare(emails: list[str]) -> dict[str, Any]:
     draft = EnrollmentDraft.objects.get(user__email=WIZARD)
     return {
         **subscription_ids(contoso),
+        "api_tokens": {e: api_token(e) for e in (PROVIDER, RESELLER) if e in emails},
         "totp_secrets": secrets,
         "reseller_id": biggest["reseller"] if biggest else 0,
         "case_id": case.pk if case else 0,
         "wizard_legal": draft.data.get("legal", {}),
         "wizard_step": "legal",
     }
+
+
+def api_token(email: str) -> str:
+    """A bearer token for the API list endpoints: an API client of the user's organization with
+    every partner role, made by its Global admin through the settings page's service (the last
+    run's bench clients revoked first), and a token from the real token endpoint."""
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from api.models import ApiClient
+    from api.services import api_client_create, api_client_revoke
+    from portal.models import Membership
+    from portal.policy import ALL_PARTNER_ROLES
+
+    admin = Membership.objects.select_related("user", "organization").get(
+        user__email=email, global_admin=True
+    )
+    for old in ApiClient.objects.filter(
+        organization=admin.organization, name=API_CLIENT_NAME, revoked_at__isnull=True
+    ):
+        api_client_revoke(actor=admin.user, client=old)
+    created = api_client_create(
+        actor=admin.user,
+        organization=admin.organization,
+        name=API_CLIENT_NAME,
+        roles=sorted(ALL_PARTNER_ROLES),
+        expires_at=timezone.now() + timedelta(days=2),
+    )
+    response = Client(HTTP_HOST="127.0.0.1").post(
+        "/api/v1/oauth/token/",
+        {
+            "grant_type": "client_credentials",
+            "client_id": created.client.client_id,
+            "client_secret": created.secret,
+        },
+    )
+    if response.status_code != 200:
+        raise SystemExit(f"no API token for {email}: HTTP {response.status_code}")
+    return response.json()["access_token"]
 
 
 def subscription_ids(provider: Any) -> dict[str, Any]:
@@ -122,11 +165,16 @@ def measure(pages: list[dict[str, Any]], budget_s: float, repeat_max: int) -> di
     clients: dict[str, Client] = {}
     results: dict[str, Any] = {}
     for page in pages:
-        client = clients.get(page["user"])
+        headers = page.get("headers")
+        key = f"{page['user']} {headers}"
+        client = clients.get(key)
         if client is None:
-            client = Client(HTTP_HOST="127.0.0.1")
-            client.force_login(users[page["user"]])
-            clients[page["user"]] = client
+            if headers:  # an API call: the bearer token, no session
+                client = Client(HTTP_HOST="127.0.0.1", headers=headers)
+            else:
+                client = Client(HTTP_HOST="127.0.0.1")
+                client.force_login(users[page["user"]])
+            clients[key] = client
 
         def request(client: Client = client, page: dict[str, Any] = page):
             if page.get("method") == "POST":

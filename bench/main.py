@@ -116,7 +116,15 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("reseller /billing/export.csv", "reseller", "/billing/export.csv", "GET"),
     ("wizard step GET", "wizard", "/enroll/reseller/{wizard_step}/", "GET"),
     ("wizard step POST", "wizard", "/enroll/reseller/{wizard_step}/", "POST"),
+    # Issue 24: the API's list endpoints beside their pages, same targets. A path under API_PREFIX
+    # is called with a bearer token of an API client of the user's organization (every partner
+    # role), which `django_side prepare` creates and gets a token for at the token endpoint.
+    ("provider /api/v1/indirect-resellers/", "provider", "/api/v1/indirect-resellers/", "GET"),
+    ("provider /api/v1/customers/", "provider", "/api/v1/customers/", "GET"),
+    ("provider /api/v1/subscriptions/", "provider", "/api/v1/subscriptions/", "GET"),
+    ("reseller /api/v1/subscriptions/", "reseller", "/api/v1/subscriptions/", "GET"),
 ]
+API_PREFIX = "/api/v1/"
 # Issue 21's key pages (resellers, customers, review, audit log, dashboard, subscriptions,
 # billing): the scale-3.0 comparison (--baseline) and the signed-in mix of --concurrency.
 KEY_PAGES = [
@@ -288,6 +296,8 @@ def page_specs(pages: list[tuple[str, str, str, str]], ids: dict[str, Any]) -> l
         }
         if method == "POST":
             spec["data"] = dict(ids["wizard_legal"])
+        if path.startswith(API_PREFIX):
+            spec["headers"] = {"Authorization": f"Bearer {ids['api_tokens'][spec['user']]}"}
         specs.append(spec)
     return specs
 
@@ -512,6 +522,8 @@ def serve_env_for(
             "EMAIL_URL": f"smtp://127.0.0.1:{sink_port}" if sink_port else "consolemail://",
             "SITE_URL": f"http://127.0.0.1:{port}",
             "LOG_LEVEL": "WARNING",
+            # wrk calls an API list with one client's token hundreds of times a second.
+            "PORTAL_RATE_LIMIT_API_CLIENT": "100000000/m",
         },
     )
 
@@ -589,12 +601,18 @@ class Http:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def request(
-        self, method: str, path: str, form: dict[str, str] | None = None, timeout: float = 60
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        timeout: float = 60,
+        extra_headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         headers = {"Host": "127.0.0.1"}
-        if self.cookies:
+        if self.cookies and not extra_headers:  # an API call carries its token, no session
             headers["Cookie"] = self.cookie_header()
+        headers.update(extra_headers or {})
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
@@ -708,6 +726,7 @@ def wrk(
     duration: float,
     connections: int,
     script: Path | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     cmd = [
         "wrk",
@@ -723,6 +742,8 @@ def wrk(
     ]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
     if script:
         cmd += ["-s", str(script)]
     cmd.append(f"http://127.0.0.1:{port}{path}")
@@ -1578,19 +1599,27 @@ def run_pages_over_http(
             continue
         session = sessions[spec["who"]]
         post = spec["method"] == "POST"
+        headers = spec.get("headers")
         try:
-            status, _h, _b = session.request(spec["method"], path, wizard_form if post else None)
+            status, _h, _b = session.request(
+                spec["method"], path, wizard_form if post else None, extra_headers=headers
+            )
         except (OSError, http.client.HTTPException) as exc:
             row.update(http_status=0, skipped=f"not run under wrk: {exc}")
             log(f"{label}: {row['skipped']}")
             continue
         cookie = session.cookie_header()
+        own = "" if headers else cookie  # an API call: its bearer token, no session cookie
         settle(web)
         ceiling = wrk(port, "/bench/ceiling/", cookie, args.duration, args.connections)
         settle(web)
-        high = wrk(port, path, cookie, args.duration, args.connections, script if post else None)
+        high = wrk(
+            port, path, own, args.duration, args.connections, script if post else None, headers
+        )
         settle(web)
-        low = wrk(port, path, cookie, args.duration, args.low_connections, script if post else None)
+        low = wrk(
+            port, path, own, args.duration, args.low_connections, script if post else None, headers
+        )
         waited = settle(web)
         row.update(
             http_status=status,

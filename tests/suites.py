@@ -78,7 +78,10 @@ BUDGETS: dict[str, float] = {
     # 32 s on a quiet machine, collectstatic and runprod's start included) and + 80 for
     # tests/faults/test_readiness.py (two stacks with gunicorn: Redis stopped, worker SIGSTOP;
     # 62 s quiet, 102 s at load average 4-7).
-    "faults": 310,
+    # + 150 for tests/faults/test_webhooks.py (issue 24): a receiver down 60 s while events
+    # come (the acceptance's window: 60 s of the 80 s test), slow and answering 500: 140 s for
+    # the three at load average 6-8, three stacks started.
+    "faults": 460,
     "integration": 165,
     "isolation": 120,
     "fuzz": 70,

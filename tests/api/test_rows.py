@@ -1,0 +1,46 @@
+"""The list endpoints build their rows without the serializers (api/rows.py): every row equals
+what the list's serializer makes of the same object, and the schema still names the serializer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from api.rows import CUSTOMERS, INDIRECT_RESELLERS, SUBSCRIPTIONS
+from api.serializers import CustomerSerializer, IndirectResellerSerializer, SubscriptionSerializer
+from commerce.selectors import subscription_list
+from relationships.selectors import customers_for, resellers_of_provider
+from tests.api.test_api import world  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def _same(queryset, rows, serializer) -> int:
+    objects = {o.pk: serializer(o).data for o in queryset}
+    built = [rows.build(r) for r in queryset.values_list(*rows.columns, named=True)]
+    assert built and len(built) == len(objects)
+    for row in built:
+        assert row == objects[row["id"]]
+        assert list(row) == list(objects[row["id"]])  # the same keys in the same order
+    return len(built)
+
+
+def test_every_list_row_is_its_serializers(world):  # noqa: F811
+    provider = world["provider"]
+    pair = world["pair"]
+    pair.ended_at = timezone.now() - timedelta(microseconds=1234)  # a moment's microseconds
+    pair.save(update_fields=["ended_at"])
+    first = world["mine"][0]
+    first.unit_price, first.monthly_cost = Decimal("12.5"), Decimal("37.50")
+    first.ended_at = None
+    first.save(update_fields=["unit_price", "monthly_cost", "ended_at"])
+    assert _same(
+        resellers_of_provider(provider=provider), INDIRECT_RESELLERS, IndirectResellerSerializer
+    )
+    assert _same(customers_for(organization=provider), CUSTOMERS, CustomerSerializer)
+    assert (
+        _same(subscription_list(organization=provider), SUBSCRIPTIONS, SubscriptionSerializer) == 2
+    )
