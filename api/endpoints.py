@@ -237,7 +237,8 @@ class SubscriptionListView(ApiView):
         responses={200: page_of(SubscriptionSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        filters = SubscriptionFilterSerializer(data=request.query_params)
+        # A plain dict: from a QueryDict an empty `?status=` would count as absent.
+        filters = SubscriptionFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return self.keyset_response(
             request,

@@ -82,11 +82,6 @@ class SubscriptionChangeSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX, required=False)
     auto_renew = serializers.BooleanField(required=False)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError(_("Send a quantity, auto_renew or both."))
-        return attrs
-
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):

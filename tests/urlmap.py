@@ -119,6 +119,9 @@ OBJECT_URLS: dict[str, Target] = {
     "api/v1/subscriptions/<str:id>/": Target(
         "object", _pk("subscription", field="id"), lambda kwargs: {"id": GHOST_PK}
     ),
+    "api/v1/subscriptions/<str:id>/cancel/": Target(
+        "object", _pk("subscription", field="id"), lambda kwargs: {"id": GHOST_PK}
+    ),
     "subscriptions/<int:pk>/<str:action>/": Target(
         "object",
         _pk("subscription", "quantity", "auto-renew", "cancel", "suspend", "reactivate"),

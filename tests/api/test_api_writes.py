@@ -113,23 +113,22 @@ def test_a_rule_refusal_is_a_422_problem_with_the_fields_translated(world):
     assert_problem(api.post(f"{url}cancel/", content_type=JSON, headers={"If-Match": tag}), 422)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {},
-        {"quantity": "many"},
-        {"quantity": 0},
-        {"term": "weekly"},
-        {"customer_id": -1},
-        {"quantity": 2**40},
-        {"provider_id": "x"},
-    ],
-)
-def test_invalid_bodies_are_400_problems(world, body):
+INVALID = [
+    {"quantity": "many"},
+    {"quantity": 0},
+    {"term": "weekly"},
+    {"customer_id": -1},
+    {"quantity": 2**40},
+    {"provider_id": "x"},
+    {"offer_id": None},
+]
+
+
+def test_invalid_bodies_are_400_problems(world):
     api = bearer(api_client_of(admin_of(world["provider"])))
     full = _order_body(world)
-    response = api.post("/api/v1/orders/", {**full, **body} if body else {}, JSON)
-    assert_problem(response, 400)
+    for body in [{**full, **change} for change in INVALID] + [{}]:
+        assert "errors" in assert_problem(api.post("/api/v1/orders/", body, JSON), 400)
     assert_problem(api.post("/api/v1/orders/", "[1, 2]", JSON), 400)
     assert_problem(api.post("/api/v1/orders/", "{not json", JSON), 400)
     assert not Subscription.objects.filter(customer=world["shared"].customer).exists()
@@ -203,7 +202,8 @@ def test_changes_need_the_current_etag(world):
     sub.refresh_from_db()
     assert sub.quantity == 6 and sub.status == "active"
     assert api.patch(url, {"auto_renew": False}, JSON, headers={"If-Match": "*"}).status_code == 200
-    assert_problem(api.patch(url, {}, JSON, headers={"If-Match": "*"}), 400)
+    unchanged = api.patch(url, {}, JSON, headers={"If-Match": "*"})  # nothing to change
+    assert unchanged.status_code == 200 and unchanged.json()["quantity"] == 6
 
 
 def test_another_tenants_subscription_is_a_404_for_every_write(world):
@@ -259,7 +259,8 @@ def test_the_list_filters(world):
     assert ids(f"customer_id={other_customer.customer_id}") == {theirs.pk}
     assert ids(f"status=active&currency=EUR&customer_id={eur.customer_id}") == {eur.pk}
     assert ids(f"customer_id={world['other'].customer_id}") == set()  # not another tenant's
-    for bad in ("status=gone", "currency=eur", "currency=EURO", "customer_id=x", "customer_id=0"):
+    bad_filters = ("status=", "status=gone", "currency=eur", "currency=EURO", "customer_id=x")
+    for bad in (*bad_filters, "customer_id=0"):
         assert "errors" in assert_problem(api.get(f"/api/v1/subscriptions/?{bad}"), 400)
 
 
