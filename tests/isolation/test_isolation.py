@@ -458,10 +458,11 @@ def test_no_api_client_reaches_another_tenants_objects(settings):
             for requester in requesters:
                 for method in API_METHODS:
                     requests += 1
+                    writes = method != "GET"
                     with transaction.atomic():
-                        before = db_digest()
+                        before = db_digest() if writes else ""
                         response = _api_call(requester, method, path, body)
-                        changed = db_digest() != before
+                        changed = writes and db_digest() != before
                         transaction.set_rollback(True)
                     where = f"{method} {path} as {requester.label}"
                     status = response.status_code
