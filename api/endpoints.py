@@ -15,23 +15,26 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from commerce.models import Subscription
 from commerce.selectors import subscription_for, subscription_list
 from portal.audit import request_context
 from portal.client_ip import client_ip
 from portal.models import Organization
 from portal.paging import decode_cursor, keyset_page
-from portal.policy import RULES, Action, can
+from portal.policy import RULES, Action, acting_membership, can
 from relationships.selectors import customers_for, resellers_of_provider
 
 from .authentication import ApiCaller, ApiClientAuthentication
+from .idempotency import idempotent
 from .problems import PROBLEM_JSON
 from .rows import CUSTOMERS, INDIRECT_RESELLERS, SUBSCRIPTIONS, Rows
+from .schema import ApiSchema
 from .serializers import (
     CustomerSerializer,
     IndirectResellerSerializer,
@@ -85,15 +88,48 @@ class PolicyPermission(BasePermission):
 
 
 class ApiView(APIView):
+    """Every endpoint's base: the client's token, the policy table, the rate limit, the audit
+    context naming the client, its built membership as the services' actor
+    (`portal.policy.acting_membership`), and `Idempotency-Key` on every POST."""
+
     authentication_classes = [ApiClientAuthentication]
     permission_classes = [PolicyPermission]
     throttle_classes = [ApiClientRateThrottle]
+    schema = ApiSchema()
     required_action: Action = Action.VIEW_DASHBOARD
     organization_kinds: set[str] | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        # DRF's APIView.dispatch, with each POST handler run through `idempotent`.
+        self.args = args
+        self.kwargs = kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            self.initial(request, *args, **kwargs)
+            method = request.method.lower()
+            handler: Any = getattr(self, method, self.http_method_not_allowed)
+            if method not in self.http_method_names:
+                handler = self.http_method_not_allowed
+            if method == "post" and handler != self.http_method_not_allowed:
+                response = idempotent(
+                    self,
+                    request,
+                    self.caller.client,
+                    lambda: handler(request, *args, **kwargs),
+                )
+            else:
+                response = handler(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         caller: ApiCaller = request.auth
+        self.caller = caller
         self.organization = caller.membership.organization
         api_client_used(client=caller.client)
         # Audit events this call causes name the client as their actor (portal/audit.py).
@@ -106,6 +142,9 @@ class ApiView(APIView):
                 api_client=caller.client.label,
             )
         )
+        # The services' `actor` is the membership's (unsaved) user: `require_member` finds
+        # this membership, so the policy table decides with the client's roles.
+        self._audit.enter_context(acting_membership(caller.membership))
 
     def finalize_response(self, request, response, *args, **kwargs):
         audit = getattr(self, "_audit", None)
@@ -187,19 +226,30 @@ class CustomerListView(ApiView):
         )
 
 
+class SubscriptionFilterSerializer(serializers.Serializer):
+    """The list's filters (those of the Subscriptions page), each an index range of its own."""
+
+    status = serializers.ChoiceField(choices=Subscription.Status.choices, required=False)
+    customer_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+
+
 class SubscriptionListView(ApiView):
     required_action = Action.VIEW_SUBSCRIPTIONS
 
     @extend_schema(
         operation_id="subscriptions_list",
         summary="Subscriptions the organization sees, newest purchase first",
-        parameters=[CURSOR],
+        parameters=[CURSOR, SubscriptionFilterSerializer],
         responses={200: page_of(SubscriptionSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
+        # A plain dict: from a QueryDict an empty `?status=` would count as absent.
+        filters = SubscriptionFilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
         return self.keyset_response(
             request,
-            subscription_list(organization=self.organization),
+            subscription_list(organization=self.organization, **filters.validated_data),
             field_name="purchased_at",
             rows=SUBSCRIPTIONS,
         )

@@ -56,3 +56,27 @@ class ApiClient(models.Model):
     def label(self) -> str:
         """How the audit log names the client: "API client <name> (<client id>)"."""
         return f"{self.name} ({self.application.client_id})"
+
+
+class IdempotencyKey(models.Model):
+    """The first result of a POST sent with an `Idempotency-Key` (api/idempotency.py): a repeat
+    within IDEMPOTENCY_TTL gets it again. One row per client and key (the unique constraint is
+    the lock two concurrent first requests meet)."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    # SHA-256 of the method, path and body (JSON bodies compared by content, not by layout).
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="idempotency_client_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.method} {self.path})"

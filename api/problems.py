@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -25,7 +27,11 @@ TITLES: dict[int, tuple[str, Any]] = {
     404: ("not-found", _("Not found")),
     405: ("method-not-allowed", _("Method not allowed")),
     406: ("not-acceptable", _("Not acceptable")),
+    409: ("conflict", _("Conflict")),
+    412: ("precondition-failed", _("Precondition failed")),
     415: ("unsupported-media-type", _("Unsupported media type")),
+    422: ("unprocessable", _("Not possible")),
+    428: ("precondition-required", _("Precondition required")),
     429: ("too-many-requests", _("Too many requests")),
 }
 TYPE_BASE = "/api/v1/problems/"
@@ -42,6 +48,28 @@ def problem(status: int, detail: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+class RuleRefused(exceptions.APIException):
+    """A service's ValidationError (a rule said no): 422 with its sentences and, per field,
+    its messages, in the request's language."""
+
+    status_code = 422
+    default_code = "refused"
+
+    def __init__(self, error: DjangoValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            self.errors = {
+                ("non_field_errors" if field == NON_FIELD_ERRORS else field): [
+                    str(m) for m in messages
+                ]
+                for field, messages in error.message_dict.items()
+            }
+            sentences = [m for messages in self.errors.values() for m in messages]
+        else:
+            sentences = [str(m) for m in error.messages]
+            self.errors = {"non_field_errors": sentences}
+        super().__init__(" ".join(sentences))
+
+
 def _detail(exc: exceptions.APIException) -> tuple[str, dict[str, Any]]:
     """The sentence of an error and, for a validation error, the fields' messages."""
     if isinstance(exc, exceptions.Throttled):
@@ -50,13 +78,17 @@ def _detail(exc: exceptions.APIException) -> tuple[str, dict[str, Any]]:
         return str(_("Send a valid access token: Authorization: Bearer <token>.")), {}
     if isinstance(exc, exceptions.ValidationError):
         return str(_("Some parameters are not valid.")), {"errors": exc.detail}
+    if isinstance(exc, RuleRefused):
+        return str(exc.detail), {"errors": exc.errors}
     return str(exc.detail), {}
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     # Django's own refusals (a selector's Http404, a service's PermissionDenied) as DRF's.
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoValidationError):
+        exc = RuleRefused(exc)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)

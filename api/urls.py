@@ -4,7 +4,7 @@ docs), mounted by portal/urls.py."""
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from . import endpoints, views
+from . import endpoints, endpoints_orders, views
 from .docs import ApiDocsView
 from .token import ClientCredentialsTokenView
 
@@ -31,7 +31,13 @@ urlpatterns = [
     # Any id reaches the view, which answers a problem+json 404 for one that is not a number.
     path(
         "api/v1/subscriptions/<str:id>/",
-        endpoints.SubscriptionDetailView.as_view(),
+        endpoints_orders.SubscriptionView.as_view(),
         name="subscription",
     ),
+    path(
+        "api/v1/subscriptions/<str:id>/cancel/",
+        endpoints_orders.SubscriptionCancelView.as_view(),
+        name="subscription_cancel",
+    ),
+    path("api/v1/orders/", endpoints_orders.OrderCreateView.as_view(), name="orders"),
 ]

@@ -239,8 +239,9 @@ class Order(models.Model):
     customer_price = models.DecimalField(
         _("customer price per unit per month"), max_digits=12, decimal_places=2
     )
+    # Null for an order an API client placed (its audit event names the client).
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     placed_by_organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+"

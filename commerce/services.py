@@ -138,7 +138,7 @@ def _record(
     delegated actor is recorded with the partner it acts for (`delegated_by`)."""
     details = details or {}
     delegated = bool(membership and membership.is_delegated)
-    actor = membership.user if membership else None
+    actor = membership.acting_user if membership else None
     actor_org = None
     if membership is not None:
         actor_org = membership.delegated_by if delegated else membership.organization
@@ -232,7 +232,7 @@ def order_place(
             unit_price=unit_price,
             auto_renew=True,
             purchased_at=now,
-            created_by=membership.user,
+            created_by=membership.acting_user,
         )
         subscription.save()
         Order.objects.create(
@@ -248,7 +248,7 @@ def order_place(
             unit_price=unit_price,
             reseller_price=subscription.reseller_price,
             customer_price=subscription.customer_price,
-            placed_by=membership.user,
+            placed_by=membership.acting_user,
             placed_by_organization=membership.organization,
             placed_at=now,
         )

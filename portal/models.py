@@ -253,6 +253,12 @@ class Membership(models.Model):
         return self.delegated_by is not None
 
     @property
+    def acting_user(self) -> User | None:
+        """The person acting through this membership; None for one built for an API client
+        (`portal.policy.acting_membership`), which the audit log names instead."""
+        return self.user if self.user_id is not None else None
+
+    @property
     def roles(self) -> set[str]:
         if self.delegated_roles is not None:
             return set(self.delegated_roles)

@@ -7,7 +7,9 @@ and staff go through the same table: their pages and services name an Action too
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
@@ -235,12 +237,34 @@ def require_privileged_change(
         raise PrivilegedChangeRefused(refusal)
 
 
+# A membership built for a caller that is no person (an API client, the `api` app): while it
+# acts, its (unsaved) user is the actor the services receive, and this is its membership.
+_acting: ContextVar[Membership | None] = ContextVar("portal_acting_membership", default=None)
+
+
+@contextmanager
+def acting_membership(membership: Membership) -> Iterator[None]:
+    """For the length of a call, `membership_of(membership.user, ...)` is `membership`: the
+    services' own `require_member` checks a built membership (an API client's roles) through
+    the same table, with no second path."""
+    token = _acting.set(membership)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
 def membership_of(
     actor: User | None, organization: Organization | None, action: Action | None = None
 ) -> Membership | None:
     """The actor's membership of `organization`. Without an organization (an action on other
     tenants' data, such as the operator's review queue) the actor's membership, in an
     organization kind where `action` exists, that allows it."""
+    acting = _acting.get()
+    if acting is not None and actor is not None and actor is acting.user:
+        if organization is not None and organization.pk != acting.organization.pk:
+            return None
+        return acting
     if actor is None or not actor.is_authenticated:
         return None
     memberships = Membership.objects.select_related("organization", "user").filter(user=actor)

@@ -500,6 +500,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhooks_sweep",
         "schedule": WEBHOOKS_SWEEP_SCHEDULE,
     },
+    # Idempotency-Keys of /api/v1/ older than 24 hours (api/idempotency.py).
+    "api-idempotency-sweep": {
+        "task": "api.tasks.api_idempotency_sweep",
+        "schedule": crontab(minute=41),  # hourly
+    },
     "form-submissions-sweep": {
         "task": "portal.tasks.form_submissions_sweep",
         "schedule": crontab(minute=23, hour=3),  # daily

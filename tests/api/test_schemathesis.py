@@ -3,11 +3,13 @@ operation, positive and negative cases, every check, a fixed seed and a small bu
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from tests.api.factories import admin_of, api_client_of, token_response
 from tests.commerce.billing_factories import subscription
@@ -21,6 +23,16 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 SEED = 24
 MAX_EXAMPLES = 10
+# A schema-valid write that a rule refuses is no failure: a missing or stale If-Match (428,
+# 412), a service's refusal or a reused Idempotency-Key (422), a key still running (409). Each
+# is a documented response of its operation (status_code_conformance still checks that).
+CONFIG = """
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "428", "429"]
+
+[checks.missing_required_header]
+expected-statuses = ["400", "401", "403", "406", "415", "422", "428"]
+"""
 
 
 def test_schemathesis_finds_no_failure(live_server, settings, tmp_path):
@@ -31,9 +43,13 @@ def test_schemathesis_finds_no_failure(live_server, settings, tmp_path):
         subscription(CustomerRelationshipFactory(relationship=pair))
     created = api_client_of(admin_of(provider), ["admin_agent"])
     token = token_response(created).json()["access_token"]
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
     result = subprocess.run(
         [
             str(SCHEMATHESIS),
+            "--config-file",
+            str(config),
             "run",
             f"{live_server.url}/api/v1/openapi.json",
             "--header",
@@ -63,5 +79,12 @@ def test_schemathesis_finds_no_failure(live_server, settings, tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
-    # Every operation tested (the coverage, fuzzing and stateful phases), no failure.
-    assert "Tested: 5" in output and "No issues found" in output, output[-3000:]
+    # Every operation of the served schema tested (coverage, fuzzing, stateful), no failure.
+    schema = Client().get("/api/v1/openapi.json").json()
+    operations = sum(len(ops) for ops in schema["paths"].values())
+    assert operations >= 8
+    assert f"Tested: {operations}" in output, output[-3000:]
+    # "No issues found", or every case passed beside a warning (the writes reject most random
+    # ids: a 404 or a rule's 422, which schemathesis calls a validation mismatch).
+    passed = re.search(r"(\d+) generated, (\d+) passed\n", output)
+    assert "No issues found" in output or (passed and passed[1] == passed[2]), output[-3000:]

@@ -24,6 +24,7 @@ change nothing in the database. A new URL pattern with a parameter fails
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from typing import Any
@@ -32,13 +33,13 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, transaction
 from django.test import Client
-from django.urls import get_resolver
+from django.urls import URLPattern, get_resolver
 
 from portal.delegation import ACTING_FOR_SESSION_KEY, delegated_membership
 from portal.models import Membership
 from tests.dbstate import db_digest
 from tests.figures import report
-from tests.tenants import Family, build_family, delegated_agents
+from tests.tenants import PARTNER_ROLES, Family, build_family, delegated_agents
 from tests.urlmap import (
     NOT_PRIVILEGED_POSTS,
     OBJECT_URLS,
@@ -373,3 +374,123 @@ def test_no_delegated_partner_makes_a_privileged_change():
     )
     assert not accepted, "\n".join(accepted)
     assert posts >= len(requesters) * 15
+
+
+# /api/v1/: every route (the URL map's, so a new endpoint is walked without a line here), every
+# method an endpoint may have, by an API client of each role of each organization of family B.
+API_PREFIX = "api/v1/"
+API_NOT_ENDPOINTS = ("api/v1/oauth/", "api/v1/openapi.json", "api/v1/docs/")
+API_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+
+
+def api_routes() -> list[tuple[str, URLPattern]]:
+    return [
+        (route, pattern)
+        for route, pattern in walk(get_resolver())
+        if route.startswith(API_PREFIX) and not route.startswith(API_NOT_ENDPOINTS)
+    ]
+
+
+def _api_body(owner: Family) -> dict[str, Any]:
+    """A body naming the owner's objects that would succeed if an endpoint trusted it."""
+    from commerce.models import Offer
+
+    offer = Offer.objects.filter(is_active=True).order_by("pk").first()
+    return {
+        "customer_id": owner.customer.pk,
+        "provider_id": owner.provider.pk,
+        "reseller_id": owner.reseller.pk,
+        "offer_id": offer.pk if offer else 1,
+        "quantity": 2,
+        "term": "monthly",
+        "billing_frequency": "monthly",
+        "auto_renew": False,
+        "email": f"{owner.tag}apiinvitee@example.com",
+        "legal_name": "Isolation S.p.A.",
+        "country": "IT",
+    }
+
+
+class ApiRequester:
+    def __init__(self, label: str, token: str):
+        self.label = label
+        self.client = Client(headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
+
+
+def _api_requesters(family: Family) -> list[ApiRequester]:
+    from tests.api.factories import api_client_of, token_response
+
+    found = []
+    for org_key in ("provider", "reseller", "customer"):
+        admin = family.members[org_key]["global_admin"]
+        for role in PARTNER_ROLES:
+            created = api_client_of(admin, [role.value], name=f"Isolation {role.value}")
+            token = token_response(created).json()["access_token"]
+            found.append(ApiRequester(f"{family.tag} {org_key} API client {role.value}", token))
+    return found
+
+
+def _api_call(requester: ApiRequester, method: str, path: str, body: dict[str, Any]):
+    return requester.client.generic(
+        method, path, json.dumps(body) if method != "GET" else "", "application/json"
+    )
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_no_api_client_reaches_another_tenants_objects(settings):
+    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "api_client": "100000/m"}
+    alpha, bravo = build_family("alpha"), build_family("bravo")
+    requesters = _api_requesters(bravo)
+    body = _api_body(alpha)
+    leaks: list[str] = []
+    requests = 0
+    routes = api_routes()
+    assert len(routes) >= 7, routes
+    for route, pattern in routes:
+        if has_parameter(route, pattern):
+            target = OBJECT_URLS[route]
+            cases = [(url(route, kw), url(route, target.ghost(kw))) for kw in target.kwargs(alpha)]  # type: ignore[misc]
+        else:
+            naming = f"?customer_id={alpha.customer.pk}&provider_id={alpha.provider.pk}"
+            cases = [("/" + route + naming, None)]
+        for path, ghost_path in cases:
+            for requester in requesters:
+                for method in API_METHODS:
+                    requests += 1
+                    writes = method != "GET"
+                    with transaction.atomic():
+                        before = db_digest() if writes else ""
+                        response = _api_call(requester, method, path, body)
+                        changed = writes and db_digest() != before
+                        transaction.set_rollback(True)
+                    where = f"{method} {path} as {requester.label}"
+                    status = response.status_code
+                    if status >= 500:
+                        leaks.append(f"{where}: server error {status}")
+                        continue
+                    text = _body(response)
+                    shown = [m for m in alpha.markers if m in text]
+                    if shown:
+                        leaks.append(f"{where}: shows {shown}")
+                    if ghost_path is None:
+                        continue  # a list or a create: its own organization's rows only
+                    if changed:
+                        leaks.append(f"{where}: changed the database")
+                    with transaction.atomic():
+                        ghost = _api_call(requester, method, ghost_path, body)
+                        transaction.set_rollback(True)
+                    if (status, response.get("Content-Type")) != (
+                        ghost.status_code,
+                        ghost.get("Content-Type"),
+                    ) or (status != 405 and json.loads(text) != ghost.json()):
+                        leaks.append(
+                            f"{where}: answered {status} where a missing one answers "
+                            f"{ghost.status_code}"
+                        )
+    report(
+        "isolation (API)",
+        f"{requests} requests, {len(leaks)} leaks ({len(routes)} API routes, "
+        f"{len(requesters)} API clients of 3 organizations, {len(API_METHODS)} methods)",
+    )
+    assert not leaks, "\n".join(leaks)
