@@ -128,7 +128,14 @@ class ApiView(APIView):
             query = request.query_params.copy()
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response({"next": next_url, "results": serializer(page.object_list, many=True).data})
+        return Response(
+            {
+                "next": next_url,
+                "results": serializer(
+                    page.object_list, many=True, context={"organization": self.organization}
+                ).data,
+            }
+        )
 
 
 class OrganizationView(ApiView):
@@ -213,4 +220,6 @@ class SubscriptionDetailView(ApiView):
             subscription = subscription_for(organization=self.organization, pk=int(id))
         if subscription is None:
             raise exceptions.NotFound(_("No such subscription."))
-        return Response(SubscriptionSerializer(subscription).data)
+        return Response(
+            SubscriptionSerializer(subscription, context={"organization": self.organization}).data
+        )

@@ -16,6 +16,7 @@ from relationships.selectors import organizations_matching
 
 from .models import BillingTotal, OfferPrice, Subscription, SubscriptionEvent
 from .services import subscription_parties
+from .visibility import PRICE_FIELDS
 
 
 def prices_in(currency: str) -> QuerySet[OfferPrice]:
@@ -96,9 +97,12 @@ def subscription_list(
     return qs.select_related("offer", "customer")
 
 
-def subscription_export_rows(qs: QuerySet[Subscription]) -> QuerySet:
+def subscription_export_rows(qs: QuerySet[Subscription], side: str) -> QuerySet:
     """The CSV export's columns as plain tuples, in the export's order (no model instances and
-    no dicts: an export of 200,000 rows builds neither per row)."""
+    no dicts: an export of 200,000 rows builds neither per row). The prices are the ones `side`
+    may see (`commerce.visibility.PRICE_FIELDS`): its buy price, then its sell price (the
+    customer's sell column repeats its buy price and is not written)."""
+    buy_field, sell_field = PRICE_FIELDS[side]
     return qs.select_related(None).values_list(
         "customer__legal_name",
         "reseller__legal_name",
@@ -109,8 +113,8 @@ def subscription_export_rows(qs: QuerySet[Subscription]) -> QuerySet:
         "billing_frequency",
         "status",
         "currency",
-        "unit_price",
-        "monthly_cost",
+        buy_field,
+        sell_field or buy_field,
         "term_end",
     )
 
