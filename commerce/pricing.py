@@ -115,6 +115,18 @@ class PriceBook:
         return TierPrices(cost, reseller_price, customer_price)
 
 
+def _rules_of(provider_id: int, reseller_id: int, customer_id: int | None, day: date):
+    """The rules that may price a sale from `provider_id` through `reseller_id` to
+    `customer_id` on `day`: both sellers' defaults and their overrides for these buyers."""
+    return PriceRule.objects.filter(
+        Q(organization_id=provider_id, buyer__isnull=True)
+        | Q(organization_id=provider_id, buyer_id=reseller_id)
+        | Q(organization_id=reseller_id, buyer__isnull=True)
+        | Q(organization_id=reseller_id, buyer_id=customer_id),
+        effective_from__lte=day,
+    )
+
+
 def tier_prices(
     *,
     offer: Offer | int,
@@ -137,14 +149,8 @@ def tier_prices(
     provider_id, reseller_id, customer_id = _pk(provider), _pk(reseller), _pk(customer)
     assert provider_id is not None and reseller_id is not None
     day = _day(at)
-    rules = PriceRule.objects.filter(
-        Q(organization_id=provider_id, buyer__isnull=True)
-        | Q(organization_id=provider_id, buyer_id=reseller_id)
-        | Q(organization_id=reseller_id, buyer__isnull=True)
-        | Q(organization_id=reseller_id, buyer_id=customer_id),
-        offer_id=offer_id,
-        currency=currency,
-        effective_from__lte=day,
+    rules = _rules_of(provider_id, reseller_id, customer_id, day).filter(
+        offer_id=offer_id, currency=currency
     )
     return PriceBook(rules).prices(
         cost=catalogue_price(catalogue, term),
@@ -155,3 +161,44 @@ def tier_prices(
         customer=customer_id,
         day=day,
     )
+
+
+class OfferTiers(NamedTuple):
+    """An offer's catalogue price in a currency and the tiers' prices for each term."""
+
+    price: OfferPrice
+    monthly: TierPrices
+    annual: TierPrices
+
+
+def offers_tier_prices(
+    *,
+    prices: list[OfferPrice],
+    provider: Organization | int,
+    reseller: Organization | int,
+    customer: Organization | int | None,
+    at: datetime | date | None = None,
+) -> list[OfferTiers]:
+    """`tier_prices` for every offer of `prices` (the order page's price table and preview): one
+    query for the two sellers' rules, whatever the number of offers."""
+    provider_id, reseller_id, customer_id = _pk(provider), _pk(reseller), _pk(customer)
+    assert provider_id is not None and reseller_id is not None
+    day = _day(at)
+    book = PriceBook(
+        _rules_of(provider_id, reseller_id, customer_id, day).filter(
+            offer_id__in=[price.offer_id for price in prices]
+        )
+    )
+
+    def tiers(price: OfferPrice, term: str) -> TierPrices:
+        return book.prices(
+            cost=catalogue_price(price, term),
+            offer=price.offer_id,
+            currency=price.currency,
+            provider=provider_id,
+            reseller=reseller_id,
+            customer=customer_id,
+            day=day,
+        )
+
+    return [OfferTiers(p, tiers(p, Term.MONTHLY), tiers(p, Term.ANNUAL)) for p in prices]

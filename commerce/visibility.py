@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .models import Order, Subscription
+from .pricing import TierPrices
 
 PROVIDER, RESELLER, CUSTOMER = "provider", "reseller", "customer"
 
@@ -55,3 +56,14 @@ def prices_seen_by(subscription: Subscription | Order, organization_id: int | No
     return SeenPrices(
         side, buy, buy * quantity, sell, sell * quantity if sell is not None else None
     )
+
+
+def seen_tier(prices: TierPrices, side: str) -> tuple[Decimal, Decimal | None]:
+    """(buy, sell) unit prices of `prices` that `side` may see (sell None for a customer)."""
+    by_field = {
+        "unit_price": prices.cost,
+        "reseller_price": prices.reseller,
+        "customer_price": prices.customer,
+    }
+    buy_field, sell_field = PRICE_FIELDS[side]
+    return by_field[buy_field], by_field[sell_field] if sell_field else None
