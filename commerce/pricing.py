@@ -202,3 +202,49 @@ def offers_tier_prices(
         )
 
     return [OfferTiers(p, tiers(p, Term.MONTHLY), tiers(p, Term.ANNUAL)) for p in prices]
+
+
+class PreviewRow(NamedTuple):
+    """One line of the Price lists page's preview: through which provider (a reseller's view;
+    None for a provider's), the term, what the seller pays and what its buyer pays."""
+
+    provider: Organization | None
+    term: str
+    buy: Decimal
+    sell: Decimal
+
+
+def price_preview(
+    *,
+    seller: Organization,
+    providers: list[Organization],
+    price: OfferPrice,
+    buyer_id: int | None,
+    at: date | None = None,
+) -> list[PreviewRow]:
+    """What `seller` pays and what its buyer (`buyer_id`, or any buyer under the default) pays
+    for `price`'s offer on `at`, per term: a provider its cost and the reseller's price; a
+    reseller, through each of its `providers`, its price and the customer's. One query."""
+    day = _day(at)
+    sellers = [seller.pk] + [p.pk for p in providers]
+    book = PriceBook(
+        PriceRule.objects.filter(
+            organization_id__in=sellers,
+            offer_id=price.offer_id,
+            currency=price.currency,
+            effective_from__lte=day,
+        )
+    )
+    rows = []
+    for term in (Term.MONTHLY, Term.ANNUAL):
+        cost = catalogue_price(price, term)
+        where = dict(offer=price.offer_id, currency=price.currency, day=day)
+        if seller.kind == Organization.Kind.PROVIDER:
+            rule = book.rule_for(seller=seller.pk, buyer=buyer_id, **where)
+            rows.append(PreviewRow(None, term, cost, price_after(cost, rule)))
+            continue
+        for provider in providers:
+            buy = price_after(cost, book.rule_for(seller=provider.pk, buyer=seller.pk, **where))
+            rule = book.rule_for(seller=seller.pk, buyer=buyer_id, **where)
+            rows.append(PreviewRow(provider, term, buy, price_after(buy, rule)))
+    return rows

@@ -12,9 +12,10 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from portal.models import Organization
+from relationships.models import CustomerRelationship, ProviderRelationship
 from relationships.selectors import organizations_matching
 
-from .models import BillingTotal, OfferPrice, Subscription, SubscriptionEvent
+from .models import BillingTotal, OfferPrice, PriceRule, Subscription, SubscriptionEvent
 from .services import subscription_parties
 from .visibility import PRICE_FIELDS
 
@@ -172,3 +173,42 @@ def billing_totals_per_customer(
     elif customer_term:
         qs = qs.filter(customer__legal_name__icontains=customer_term)
     return qs.select_related("customer")
+
+
+# --- price lists ----------------------------------------------------------------------------
+
+
+def price_rules_of(*, organization: Organization) -> QuerySet[PriceRule]:
+    """The seller's price list, newest rule first (the index organization, created_at, id)."""
+    return (
+        PriceRule.objects.filter(organization=organization)
+        .select_related("offer", "buyer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def price_list_buyers(*, organization: Organization) -> QuerySet[Organization]:
+    """Whom `organization` sells to, for its price list's overrides: a provider its resellers
+    (an active authorization), a reseller its customers (an active relationship). Nobody
+    else's: another tenant's reseller or customer is not a buyer."""
+    if organization.kind == Kind.PROVIDER:
+        return (
+            Organization.objects.filter(
+                kind=Kind.RESELLER,
+                provider_relationships__provider=organization,
+                provider_relationships__status=ProviderRelationship.Status.ACTIVE,
+            )
+            .distinct()
+            .order_by("legal_name", "pk")
+        )
+    if organization.kind == Kind.RESELLER:
+        return (
+            Organization.objects.filter(
+                kind=Kind.CUSTOMER,
+                customer_relationships__reseller=organization,
+                customer_relationships__status=CustomerRelationship.Status.ACTIVE,
+            )
+            .distinct()
+            .order_by("legal_name", "pk")
+        )
+    return Organization.objects.none()

@@ -172,6 +172,7 @@ class BillingView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View
                 "page": self.subscription_page(request, self.subscriptions(filters)),
                 "query_string": query,
                 "export_query": query,
+                "can_manage_price_lists": can(self.membership, Action.MANAGE_PRICE_LISTS),
                 "filtered": bool(filters),
                 **self.filter_context(filters),
             },
