@@ -31,7 +31,7 @@ class TierAmounts(NamedTuple):
     def __neg__(self) -> TierAmounts:
         return TierAmounts(-self.cost, -self.reseller, -self.customer)
 
-    def __sub__(self, other: tuple) -> TierAmounts:  # type: ignore[override]
+    def __sub__(self, other: tuple) -> TierAmounts:
         return TierAmounts(*(a - b for a, b in zip(self, other, strict=True)))
 
 

@@ -42,12 +42,11 @@ class _OfferFields(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["offer"]).choices = [
-            ("", _("Choose an offer"))
-        ] + offers
-        cast(forms.ChoiceField, self.fields["currency"]).choices = [
-            ("", _("Choose a currency"))
-        ] + [(c, c) for c in currencies]
+        offer_choices: list[tuple[Any, Any]] = [("", _("Choose an offer")), *offers]
+        cast(forms.ChoiceField, self.fields["offer"]).choices = offer_choices
+        currency_choices: list[tuple[Any, Any]] = [("", _("Choose a currency"))]
+        currency_choices += [(c, c) for c in currencies]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = currency_choices
         cast(forms.ChoiceField, self.fields["buyer"]).choices = _buyer_choices(organization, buyers)
 
 
@@ -85,7 +84,7 @@ class PriceRuleForm(FormTokenMixin, PortalFormMixin, _OfferFields):
 
 
 class PricePreviewForm(PortalFormMixin, _OfferFields):
-    at = forms.DateField(label=_("On"), widget=IsoDateInput(), required=False)
+    at = forms.DateField(label=_("Date"), widget=IsoDateInput(), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -235,16 +235,19 @@ def price_preview(
             effective_from__lte=day,
         )
     )
+    offer, currency = price.offer_id, price.currency
+
+    def rule(of: int, to: int | None) -> PriceRule | None:
+        return book.rule_for(seller=of, buyer=to, offer=offer, currency=currency, day=day)
+
     rows = []
     for term in (Term.MONTHLY, Term.ANNUAL):
         cost = catalogue_price(price, term)
-        where = dict(offer=price.offer_id, currency=price.currency, day=day)
         if seller.kind == Organization.Kind.PROVIDER:
-            rule = book.rule_for(seller=seller.pk, buyer=buyer_id, **where)
-            rows.append(PreviewRow(None, term, cost, price_after(cost, rule)))
+            rows.append(PreviewRow(None, term, cost, price_after(cost, rule(seller.pk, buyer_id))))
             continue
         for provider in providers:
-            buy = price_after(cost, book.rule_for(seller=provider.pk, buyer=seller.pk, **where))
-            rule = book.rule_for(seller=seller.pk, buyer=buyer_id, **where)
-            rows.append(PreviewRow(provider, term, buy, price_after(buy, rule)))
+            buy = price_after(cost, rule(provider.pk, seller.pk))
+            sell = price_after(buy, rule(seller.pk, buyer_id))
+            rows.append(PreviewRow(provider, term, buy, sell))
     return rows

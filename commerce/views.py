@@ -40,6 +40,7 @@ class OrderView(TenantViewMixin, View):
     reseller for one of its customers, through a provider that shares it. Anyone else: 404."""
 
     required_action = Action.PLACE_ORDER
+    sold_through: int | None = None  # the reseller of a provider's order
 
     def _customer(self, customer_id: int) -> tuple[Organization, list[Organization] | None]:
         org = self.organization
@@ -75,8 +76,9 @@ class OrderView(TenantViewMixin, View):
         through, its price from that provider and its price to the customer."""
         if not prices:
             return []
-        self.sold_through: int
+        pairs: list[tuple[Organization | None, int, int]]
         if providers is None:  # the provider orders
+            assert self.sold_through is not None
             pairs = [(None, self.organization.pk, self.sold_through)]
         else:
             pairs = [(p, p.pk, self.organization.pk) for p in providers]
