@@ -34,5 +34,4 @@ class CommerceConfig(AppConfig):
                 _("Subscriptions"), "commerce:subscriptions", Action.VIEW_SUBSCRIPTIONS, order=25
             ),
             NavEntry(_("Billing"), "commerce:billing", Action.VIEW_BILLING, order=60),
-            NavEntry(_("Price lists"), "commerce:price_lists", Action.MANAGE_PRICE_LISTS, order=61),
         )
