@@ -174,7 +174,10 @@ class ApiView(APIView):
             query = request.query_params.copy()
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response({"next": next_url, "results": [rows.build(r) for r in page.object_list]})
+        viewer = self.organization.pk
+        return Response(
+            {"next": next_url, "results": [rows.build(r, viewer) for r in page.object_list]}
+        )
 
 
 class OrganizationView(ApiView):
@@ -270,4 +273,6 @@ class SubscriptionDetailView(ApiView):
             subscription = subscription_for(organization=self.organization, pk=int(id))
         if subscription is None:
             raise exceptions.NotFound(_("No such subscription."))
-        return Response(SubscriptionSerializer(subscription).data)
+        return Response(
+            SubscriptionSerializer(subscription, context={"organization": self.organization}).data
+        )

@@ -26,6 +26,7 @@ from commerce.services import (
     subscription_cancel,
     subscription_quantity_change,
 )
+from portal.models import Organization
 from portal.policy import Action
 
 from .endpoints import ERRORS, ApiView, SubscriptionDetailView
@@ -61,8 +62,12 @@ def etag(subscription: Subscription) -> str:
     return '"' + hashlib.sha256(state.encode()).hexdigest()[:32] + '"'
 
 
-def _with_etag(subscription: Subscription, status: int = 200) -> Response:
-    response = Response(SubscriptionSerializer(subscription).data, status=status)
+def _with_etag(
+    subscription: Subscription, organization: Organization, status: int = 200
+) -> Response:
+    """The subscription with the prices `organization`'s side may see, and its ETag."""
+    data = SubscriptionSerializer(subscription, context={"organization": organization}).data
+    response = Response(data, status=status)
     response["ETag"] = etag(subscription)
     return response
 
@@ -107,7 +112,7 @@ class OrderCreateView(ApiView):
         )
         subscription = subscription_for(organization=self.organization, pk=placed.pk)
         assert subscription is not None
-        return _with_etag(subscription, status=201)
+        return _with_etag(subscription, self.organization, status=201)
 
 
 def _found(organization: Any, id: str, *, lock: bool = False) -> Subscription:
@@ -168,7 +173,7 @@ class SubscriptionView(_SubscriptionChange, SubscriptionDetailView):
         responses={200: SubscriptionSerializer, **ERRORS},
     )
     def get(self, request: Request, id: str) -> Response:
-        return _with_etag(_found(self.organization, id))
+        return _with_etag(_found(self.organization, id), self.organization)
 
     @extend_schema(
         operation_id="subscriptions_partial_update",
@@ -198,7 +203,7 @@ class SubscriptionView(_SubscriptionChange, SubscriptionDetailView):
                 )
         changed = subscription_for(organization=self.organization, pk=subscription.pk)
         assert changed is not None
-        return _with_etag(changed)
+        return _with_etag(changed, self.organization)
 
 
 class SubscriptionCancelView(_SubscriptionChange, ApiView):
@@ -222,4 +227,4 @@ class SubscriptionCancelView(_SubscriptionChange, ApiView):
             )
         cancelled = subscription_for(organization=self.organization, pk=subscription.pk)
         assert cancelled is not None
-        return _with_etag(cancelled)
+        return _with_etag(cancelled, self.organization)

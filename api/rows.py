@@ -9,15 +9,21 @@ serializer, row for row."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
+
+from commerce.visibility import prices_seen_by
 
 from .serializers import CustomerSerializer, IndirectResellerSerializer, SubscriptionSerializer
 
 
 class Rows:
-    """`columns` to read (the tie `pk` and the cursor's field among them) and the dict of a row."""
+    """`columns` to read (the tie `pk` and the cursor's field among them) and the dict of a row
+    as the caller's organization (`build(row, organization_id)`) may see it."""
 
-    def __init__(self, columns: tuple[str, ...], build: Callable[[Any], dict[str, Any]]) -> None:
+    def __init__(
+        self, columns: tuple[str, ...], build: Callable[[Any, int], dict[str, Any]]
+    ) -> None:
         self.columns = columns
         self.build = build
 
@@ -38,8 +44,6 @@ _customer_created = _converter(CustomerSerializer, "created_at")
 _subscription = {
     name: _converter(SubscriptionSerializer, name)
     for name in (
-        "unit_price",
-        "monthly_cost",
         "purchased_at",
         "term_start",
         "term_end",
@@ -48,7 +52,7 @@ _subscription = {
 }
 
 
-def _indirect_reseller(r: Any) -> dict[str, Any]:
+def _indirect_reseller(r: Any, _viewer: int) -> dict[str, Any]:
     return {
         "id": r.pk,
         "reseller": {"id": r.reseller_id, "legal_name": r.reseller__legal_name},
@@ -59,7 +63,7 @@ def _indirect_reseller(r: Any) -> dict[str, Any]:
     }
 
 
-def _customer(r: Any) -> dict[str, Any]:
+def _customer(r: Any, _viewer: int) -> dict[str, Any]:
     return {
         "id": r.pk,
         "customer": {"id": r.customer_id, "legal_name": r.customer__legal_name},
@@ -70,8 +74,14 @@ def _customer(r: Any) -> dict[str, Any]:
     }
 
 
-def _subscription_row(r: Any) -> dict[str, Any]:
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _subscription_row(r: Any, viewer: int) -> dict[str, Any]:
+    """Only the prices the viewer's side may see (`commerce.visibility`), as the serializer."""
     c = _subscription
+    seen = prices_seen_by(r, viewer)
     return {
         "id": r.pk,
         "offer": r.offer__name,
@@ -83,8 +93,10 @@ def _subscription_row(r: Any) -> dict[str, Any]:
         "term": r.term,
         "billing_frequency": r.billing_frequency,
         "currency": r.currency,
-        "unit_price": c["unit_price"](r.unit_price),
-        "monthly_cost": c["monthly_cost"](r.monthly_cost),
+        "unit_price": _money(seen.buy_unit),
+        "monthly_cost": _money(seen.buy_monthly),
+        "sell_unit_price": _money(seen.sell_unit),
+        "sell_monthly_price": _money(seen.sell_monthly),
         "auto_renew": r.auto_renew,
         "purchased_at": c["purchased_at"](r.purchased_at),
         "term_start": c["term_start"](r.term_start),
@@ -131,7 +143,8 @@ SUBSCRIPTIONS = Rows(
         "billing_frequency",
         "currency",
         "unit_price",
-        "monthly_cost",
+        "reseller_price",
+        "customer_price",
         "auto_renew",
         "purchased_at",
         "term_start",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commerce.models import Subscription
+from commerce.visibility import SeenPrices, prices_seen_by
 from portal.models import Organization
 from relationships.models import CustomerRelationship, ProviderRelationship
 
@@ -42,6 +44,11 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
+    """A subscription with the prices the caller's organization may see
+    (`commerce.visibility`): `unit_price` and `monthly_cost` are what it pays; `sell_unit_price`
+    and `sell_monthly_price` what it charges (null for a customer). The serializer's context
+    names the caller's `organization`."""
+
     offer = serializers.CharField(source="offer.name")
     customer = OrganizationRefSerializer()
     reseller_id = serializers.IntegerField()
@@ -62,12 +69,42 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "currency",
             "unit_price",
             "monthly_cost",
+            "sell_unit_price",
+            "sell_monthly_price",
             "auto_renew",
             "purchased_at",
             "term_start",
             "term_end",
             "ended_at",
         ]
+
+    unit_price = serializers.SerializerMethodField()
+    monthly_cost = serializers.SerializerMethodField()
+    sell_unit_price = serializers.SerializerMethodField()
+    sell_monthly_price = serializers.SerializerMethodField()
+
+    def _seen(self, subscription: Subscription) -> SeenPrices:
+        # Fails closed: without the caller's organization no side (and no price) is known.
+        organization = self.context["organization"]
+        return prices_seen_by(subscription, organization.pk)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
+    def get_unit_price(self, subscription: Subscription) -> str:
+        return f"{self._seen(subscription).buy_unit:.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_monthly_cost(self, subscription: Subscription) -> str:
+        return f"{self._seen(subscription).buy_monthly:.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_sell_unit_price(self, subscription: Subscription) -> str | None:
+        sell = self._seen(subscription).sell_unit
+        return None if sell is None else f"{sell:.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
+    def get_sell_monthly_price(self, subscription: Subscription) -> str | None:
+        sell = self._seen(subscription).sell_monthly
+        return None if sell is None else f"{sell:.2f}"
 
 
 class ProblemSerializer(serializers.Serializer):

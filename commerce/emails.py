@@ -1,6 +1,7 @@
 """Who hears about a subscription change: the Global admins and Billing admins of the customer and
 of the reseller, each once per event (the outbox key names the event and the recipient), in the
-recipient's language. Templates: emails/commerce_subscription_changed*."""
+recipient's language, with the recipient's own prices (`commerce.visibility`). Templates:
+emails/commerce_subscription_changed*."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from portal.selectors import email_language, global_admins
 from portal.templatetags.portal_formats import local_date, money
 
 from .models import Subscription, SubscriptionEvent
+from .visibility import prices_seen_by
 
 
 def send_subscription_changed(subscription: Subscription, event: SubscriptionEvent) -> None:
@@ -31,7 +33,15 @@ def send_subscription_changed(subscription: Subscription, event: SubscriptionEve
                     if subscription.status in (Subscription.Status.ACTIVE,)
                     else ""
                 )
-                monthly_cost = money(subscription.monthly_cost, subscription.currency)
+                # Each recipient's own prices (`commerce.visibility`): the customer's admins
+                # what the customer pays; the reseller's what it pays and charges.
+                prices = prices_seen_by(subscription, org.pk)
+                monthly_cost = money(prices.buy_monthly, subscription.currency)
+                monthly_charged = (
+                    money(prices.sell_monthly, subscription.currency)
+                    if prices.sell_monthly is not None
+                    else ""
+                )
                 unit = str(subscription.offer.unit_label)
             outbox_enqueue(
                 key=f"commerce:subscription:{event.pk}:{user.pk}",
@@ -45,6 +55,7 @@ def send_subscription_changed(subscription: Subscription, event: SubscriptionEve
                     "quantity": subscription.quantity,
                     "unit": unit,
                     "monthly_cost": monthly_cost,
+                    "monthly_charged": monthly_charged,
                     "currency": subscription.currency,
                     "term_end": term_end,
                     "url": url,

@@ -14,3 +14,4 @@ class AuditType(models.TextChoices):
     REACTIVATED = "commerce.subscription.reactivated", _("Subscription reactivated")
     RENEWED = "commerce.subscription.renewed", _("Subscription renewed")
     EXPIRED = "commerce.subscription.expired", _("Subscription expired")
+    PRICE_RULE_ADDED = "commerce.price_rule.added", _("Price list rule added")

@@ -19,11 +19,17 @@ from portal.exports import ExportSource
 from .billing import LIVE_STATUSES
 from .models import BillingFrequency, Subscription, Term
 from .selectors import subscription_export_rows
+from .visibility import CUSTOMER
 
 CSV_CHUNK = 2000  # rows per server-side fetch
 
 
-def _headers() -> list[str]:
+def _headers(side: str) -> list[str]:
+    sells = (
+        []
+        if side == CUSTOMER
+        else [_("Price charged per unit per month"), _("Monthly price charged")]
+    )
     return [
         _("Customer"),
         _("Reseller"),
@@ -37,20 +43,27 @@ def _headers() -> list[str]:
         _("Unit price per month"),
         _("Monthly cost"),
         _("Term end"),
+        *sells,  # last: the columns before keep their places whoever exports
     ]
 
 
-def subscription_export_source(qs: QuerySet[Subscription]) -> ExportSource:
+def subscription_export_source(qs: QuerySet[Subscription], *, side: str) -> ExportSource:
     """The header, then one row per subscription of `qs` (already filtered and ordered). The
     words are translated now, in the request's (or the requester's) language: the rows are
-    written later, while the response streams or the worker writes."""
+    written later, while the response streams or the worker writes. The prices are those
+    `side` (the exporting organization's side of every row) may see: its buy price, and for a
+    partner its sell price (`commerce.visibility`)."""
+    sells = side != CUSTOMER
     statuses: dict[str, str] = {k: str(v) for k, v in Subscription.Status.choices}
     terms: dict[str, str] = {k: str(v) for k, v in Term.choices}
     frequencies: dict[str, str] = {k: str(v) for k, v in BillingFrequency.choices}
 
     def rows() -> Iterator[list[Any]]:
-        for row in subscription_export_rows(qs).iterator(chunk_size=CSV_CHUNK):
+        for row in subscription_export_rows(qs, side).iterator(chunk_size=CSV_CHUNK):
             term_end = row[11]
+            live = row[7] in LIVE_STATUSES
+            quantity = row[4]
+            sell = [row[10], row[10] * quantity if live else ""] if sells else []
             yield [
                 csv_safe(row[0]),
                 csv_safe(row[1]),
@@ -64,8 +77,9 @@ def subscription_export_source(qs: QuerySet[Subscription]) -> ExportSource:
                 row[9],
                 # A cancelled or expired subscription costs nothing a month: an empty cell, so a
                 # column sum in a spreadsheet matches Billing's live totals.
-                row[10] if row[7] in LIVE_STATUSES else "",
+                row[9] * quantity if live else "",
                 term_end.date().isoformat() if term_end else "",
+                *sell,
             ]
 
-    return ExportSource(queryset=qs, header=_headers(), rows=rows)
+    return ExportSource(queryset=qs, header=_headers(side), rows=rows)

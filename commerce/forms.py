@@ -7,21 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.form_tokens import FormTokenMixin
 from portal.forms import PortalFormMixin, style_widgets
-from portal.templatetags.portal_formats import money
 from portal.widgets import speed_up_select
 
 from .models import BillingFrequency, OfferPrice, Term
 
 
 def offer_label(price: OfferPrice) -> str:
+    """The offer's name and unit; its prices are in the page's table, as the orderer may see
+    them (`commerce.visibility`): never the catalogue price (the provider's cost) to a
+    reseller."""
     return str(
-        _("%(offer)s: %(monthly)s per %(unit)s per month (monthly term), %(annual)s (annual term)")
-        % {
-            "offer": price.offer.name,
-            "unit": price.offer.unit_label,
-            "monthly": money(price.monthly_term_price, price.currency),
-            "annual": money(price.annual_term_price, price.currency),
-        }
+        _("%(offer)s (per %(unit)s)") % {"offer": price.offer.name, "unit": price.offer.unit_label}
     )
 
 

@@ -328,3 +328,74 @@ class BillingTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}/{self.customer_id}: {self.monthly_cost} {self.currency}"
+
+
+class PriceRule(models.Model):
+    """A seller's price for an offer in one currency, from a date: the provider's price to its
+    resellers (over the catalogue price, its cost) or a reseller's price to its customers (over
+    what it buys at). `buyer` empty: the default for all the seller's resellers or customers; set:
+    an override for that one. A markup is a percentage over the seller's buy price; a fixed price
+    is a unit price per month for either term. The rule in force at a time is, per scope, the one
+    with the latest `effective_from` not after it (`commerce.pricing.tier_prices`); rules are
+    never edited, a new one with a later date replaces them."""
+
+    class Kind(models.TextChoices):
+        MARKUP = "markup", _("Markup over the buy price (%)")
+        FIXED = "fixed", _("Fixed price per unit per month")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="price_rules"
+    )
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(_("currency"), max_length=3)
+    kind = models.CharField(_("price"), max_length=8, choices=Kind.choices)
+    markup_percent = models.DecimalField(
+        _("markup (%)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    fixed_price = models.DecimalField(
+        _("fixed price per unit per month"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    effective_from = models.DateField(_("effective from"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_from", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "offer", "currency", "effective_from"],
+                condition=Q(buyer__isnull=True),
+                name="pricerule_one_default_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "buyer", "offer", "currency", "effective_from"],
+                condition=Q(buyer__isnull=False),
+                name="pricerule_one_override_per_day",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="markup", markup_percent__isnull=False, fixed_price__isnull=True)
+                    | Q(kind="fixed", fixed_price__gte=0, markup_percent__isnull=True)
+                ),
+                name="pricerule_one_value",
+            ),
+        ]
+        indexes = [
+            # Resolution: the seller's rules for an offer and currency, newest first.
+            models.Index(
+                fields=["organization", "offer", "currency", "-effective_from"],
+                name="pricerule_resolve",
+            ),
+            # The Price lists page, newest first.
+            models.Index(fields=["organization", "-created_at", "-id"], name="pricerule_page"),
+        ]
+        verbose_name = _("price rule")
+        verbose_name_plural = _("price rules")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.buyer_id or '*'}: {self.offer_id} {self.currency}"

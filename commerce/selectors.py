@@ -12,10 +12,12 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from portal.models import Organization
+from relationships.models import CustomerRelationship, ProviderRelationship
 from relationships.selectors import organizations_matching
 
-from .models import BillingTotal, OfferPrice, Subscription, SubscriptionEvent
+from .models import BillingTotal, OfferPrice, PriceRule, Subscription, SubscriptionEvent
 from .services import subscription_parties
+from .visibility import PRICE_FIELDS
 
 
 def prices_in(currency: str) -> QuerySet[OfferPrice]:
@@ -96,9 +98,12 @@ def subscription_list(
     return qs.select_related("offer", "customer")
 
 
-def subscription_export_rows(qs: QuerySet[Subscription]) -> QuerySet:
+def subscription_export_rows(qs: QuerySet[Subscription], side: str) -> QuerySet:
     """The CSV export's columns as plain tuples, in the export's order (no model instances and
-    no dicts: an export of 200,000 rows builds neither per row)."""
+    no dicts: an export of 200,000 rows builds neither per row). The prices are the ones `side`
+    may see (`commerce.visibility.PRICE_FIELDS`): its buy price, then its sell price (the
+    customer's sell column repeats its buy price and is not written)."""
+    buy_field, sell_field = PRICE_FIELDS[side]
     return qs.select_related(None).values_list(
         "customer__legal_name",
         "reseller__legal_name",
@@ -109,8 +114,8 @@ def subscription_export_rows(qs: QuerySet[Subscription]) -> QuerySet:
         "billing_frequency",
         "status",
         "currency",
-        "unit_price",
-        "monthly_cost",
+        buy_field,
+        sell_field or buy_field,
         "term_end",
     )
 
@@ -168,3 +173,42 @@ def billing_totals_per_customer(
     elif customer_term:
         qs = qs.filter(customer__legal_name__icontains=customer_term)
     return qs.select_related("customer")
+
+
+# --- price lists ----------------------------------------------------------------------------
+
+
+def price_rules_of(*, organization: Organization) -> QuerySet[PriceRule]:
+    """The seller's price list, newest rule first (the index organization, created_at, id)."""
+    return (
+        PriceRule.objects.filter(organization=organization)
+        .select_related("offer", "buyer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def price_list_buyers(*, organization: Organization) -> QuerySet[Organization]:
+    """Whom `organization` sells to, for its price list's overrides: a provider its resellers
+    (an active authorization), a reseller its customers (an active relationship). Nobody
+    else's: another tenant's reseller or customer is not a buyer."""
+    if organization.kind == Kind.PROVIDER:
+        return (
+            Organization.objects.filter(
+                kind=Kind.RESELLER,
+                provider_relationships__provider=organization,
+                provider_relationships__status=ProviderRelationship.Status.ACTIVE,
+            )
+            .distinct()
+            .order_by("legal_name", "pk")
+        )
+    if organization.kind == Kind.RESELLER:
+        return (
+            Organization.objects.filter(
+                kind=Kind.CUSTOMER,
+                customer_relationships__reseller=organization,
+                customer_relationships__status=CustomerRelationship.Status.ACTIVE,
+            )
+            .distinct()
+            .order_by("legal_name", "pk")
+        )
+    return Organization.objects.none()

@@ -32,7 +32,7 @@ from portal.turns import WriterTurns
 from relationships.services.orders import order_customer_relationship
 
 from . import emails
-from .billing import LIVE_STATUSES, billing_totals_apply
+from .billing import LIVE_STATUSES, billing_totals_add, billing_totals_apply, monthly_amounts
 from .currency import order_currency
 from .events import AuditType
 from .hooks import subscription_changed
@@ -46,6 +46,7 @@ from .models import (
     SubscriptionEvent,
     Term,
 )
+from .pricing import catalogue_price, tier_prices
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ def term_end_after(start: datetime, term: str) -> datetime:
 
 
 def unit_price_of(price: OfferPrice, term: str) -> Decimal:
-    return price.annual_term_price if term == Term.ANNUAL else price.monthly_term_price
+    """The catalogue price (the provider's cost) per unit per month for `term`."""
+    return catalogue_price(price, term)
 
 
 def subscription_new(
@@ -94,7 +96,8 @@ def subscription_new(
     """An unsaved subscription bought at `purchased_at`, with what follows from it in one place:
     its monthly cost, its first term (to `term_end`, by default one term), the 7-day change window
     and the date the sweep renews or expires it. `order_place`, the demo and the tests build
-    subscriptions with it. The tiers' prices default to the catalogue price."""
+    subscriptions with it. The tiers' prices default to the catalogue price; the doors that sell
+    pass them from `commerce.pricing.tier_prices`."""
     end = term_end or term_end_after(purchased_at, term)
     return Subscription(
         term=term,
@@ -218,7 +221,18 @@ def order_place(
             )
         _check_quantity(offer, quantity)
         now = timezone.now()
-        unit_price = unit_price_of(price, term)
+        prices = tier_prices(
+            offer=offer,
+            currency=currency,
+            term=term,
+            provider=shared.provider,
+            reseller=shared.reseller,
+            customer=customer,
+            at=now,
+            catalogue=price,
+        )
+        assert prices is not None
+        unit_price = prices.cost
         subscription = subscription_new(
             offer=offer,
             customer=customer,
@@ -230,6 +244,8 @@ def order_place(
             billing_frequency=billing_frequency,
             currency=currency,
             unit_price=unit_price,
+            reseller_price=prices.reseller,
+            customer_price=prices.customer,
             auto_renew=True,
             purchased_at=now,
             created_by=membership.acting_user,
@@ -252,9 +268,7 @@ def order_place(
             placed_by_organization=membership.organization,
             placed_at=now,
         )
-        billing_totals_apply(
-            subscription=subscription, cost_delta=subscription.monthly_cost, count_delta=1
-        )
+        billing_totals_add(subscription)
         _record(
             subscription,
             type=EventType.ORDERED,
@@ -325,13 +339,13 @@ def subscription_quantity_change(
         _check_quantity(subscription.offer, quantity)
         if quantity < subscription.quantity:
             _require_window(subscription, _("The quantity can be reduced"))
-        old_quantity, old_cost = subscription.quantity, subscription.monthly_cost
+        old_quantity, before = subscription.quantity, monthly_amounts(subscription)
         subscription.quantity = quantity
         subscription.monthly_cost = subscription.unit_price * quantity
         subscription.save(update_fields=["quantity", "monthly_cost"])
         billing_totals_apply(
             subscription=subscription,
-            cost_delta=subscription.monthly_cost - old_cost,
+            amounts=monthly_amounts(subscription) - before,
             count_delta=0,
         )
         _record(
@@ -369,12 +383,11 @@ def subscription_auto_renew_set(
 
 def _end(subscription: Subscription, status: str) -> None:
     """Cancelled or expired: no longer live, so its cost leaves the totals."""
-    cost = subscription.monthly_cost
     subscription.status = status
     subscription.ended_at = timezone.now()
     subscription.next_action_at = None
     subscription.save(update_fields=["status", "ended_at", "next_action_at"])
-    billing_totals_apply(subscription=subscription, cost_delta=-cost, count_delta=-1)
+    billing_totals_add(subscription, -1)
 
 
 def subscription_cancel(
@@ -453,9 +466,11 @@ def _due_locked(subscription_id: int, now: datetime) -> Subscription | None:
 
 def subscription_renew(*, subscription_id: int, now: datetime | None = None) -> Subscription | None:
     """At the term end of an active subscription with auto-renew: a new term of the same length
-    at the offer's current price in its currency (the old one if it has none now), and the change
-    window opens again for CHANGE_WINDOW. None when the row is not due (or another worker has
-    it)."""
+    at the prices in force when it starts (`tier_prices` at the new term's start: the catalogue
+    price and both price lists; the old prices if the offer has no price in its currency now),
+    and the change window opens again for CHANGE_WINDOW. The new-commerce price lock: between
+    renewals a subscription keeps the prices it was bought or renewed at, whatever the price
+    lists say. None when the row is not due (or another worker has it)."""
     now = now or timezone.now()
     with transaction.atomic():
         subscription = _due_locked(subscription_id, now)
@@ -463,20 +478,30 @@ def subscription_renew(*, subscription_id: int, now: datetime | None = None) -> 
             return None
         if subscription.status != Status.ACTIVE or not subscription.auto_renew:
             raise ValidationError(_("Only an active subscription with auto-renew renews."))
-        price = OfferPrice.objects.filter(
-            offer=subscription.offer, currency=subscription.currency
-        ).first()
-        old_cost = subscription.monthly_cost
-        if price is not None:
-            subscription.unit_price = unit_price_of(price, subscription.term)
-        subscription.monthly_cost = subscription.unit_price * subscription.quantity
+        before = monthly_amounts(subscription)
         subscription.term_start = subscription.term_end
+        prices = tier_prices(
+            offer=subscription.offer_id,
+            currency=subscription.currency,
+            term=subscription.term,
+            provider=subscription.provider_id,
+            reseller=subscription.reseller_id,
+            customer=subscription.customer_id,
+            at=subscription.term_start,
+        )
+        if prices is not None:
+            subscription.unit_price, subscription.reseller_price, subscription.customer_price = (
+                prices
+            )
+        subscription.monthly_cost = subscription.unit_price * subscription.quantity
         subscription.term_end = term_end_after(subscription.term_start, subscription.term)
         subscription.change_window_ends_at = now + CHANGE_WINDOW
         subscription.next_action_at = subscription.term_end
         subscription.save(
             update_fields=[
                 "unit_price",
+                "reseller_price",
+                "customer_price",
                 "monthly_cost",
                 "term_start",
                 "term_end",
@@ -486,7 +511,7 @@ def subscription_renew(*, subscription_id: int, now: datetime | None = None) -> 
         )
         billing_totals_apply(
             subscription=subscription,
-            cost_delta=subscription.monthly_cost - old_cost,
+            amounts=monthly_amounts(subscription) - before,
             count_delta=0,
         )
         _record(

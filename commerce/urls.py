@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_prices
 from . import views_lists as lists
 
 app_name = "commerce"
@@ -26,4 +26,5 @@ urlpatterns: list = [
     path("customers/<int:customer_id>/order/", views.OrderView.as_view(), name="order"),
     path("billing/", lists.BillingView.as_view(), name="billing"),
     path("billing/export.csv", lists.BillingExportView.as_view(), name="billing_export"),
+    path("billing/price-lists/", views_prices.PriceListView.as_view(), name="price_lists"),
 ]

@@ -29,6 +29,8 @@ from .billing import LIVE_STATUSES
 from .currency import order_currency
 from .forms import OrderForm, QuantityForm
 from .models import Subscription
+from .pricing import offers_tier_prices
+from .visibility import seen_tier
 
 Kind = Organization.Kind
 
@@ -38,6 +40,7 @@ class OrderView(TenantViewMixin, View):
     reseller for one of its customers, through a provider that shares it. Anyone else: 404."""
 
     required_action = Action.PLACE_ORDER
+    sold_through: int | None = None  # the reseller of a provider's order
 
     def _customer(self, customer_id: int) -> tuple[Organization, list[Organization] | None]:
         org = self.organization
@@ -47,6 +50,7 @@ class OrderView(TenantViewMixin, View):
             )
             if shared is None:
                 raise Http404
+            self.sold_through = shared.reseller_id
             return shared.customer, None
         own = (
             CustomerRelationship.objects.filter(
@@ -66,6 +70,41 @@ class OrderView(TenantViewMixin, View):
         currency = order_currency(customer)
         return list(selectors.prices_in(currency)) if currency else []
 
+    def _price_tables(self, customer, prices, providers) -> list[dict[str, Any]]:
+        """The offers with the prices the orderer may see (`commerce.visibility`): a provider
+        its cost and its price to the reseller; a reseller, for each provider it may order
+        through, its price from that provider and its price to the customer."""
+        if not prices:
+            return []
+        pairs: list[tuple[Organization | None, int, int]]
+        if providers is None:  # the provider orders
+            assert self.sold_through is not None
+            pairs = [(None, self.organization.pk, self.sold_through)]
+        else:
+            pairs = [(p, p.pk, self.organization.pk) for p in providers]
+        tables = []
+        for provider, provider_id, reseller_id in pairs:
+            rows = offers_tier_prices(
+                prices=prices, provider=provider_id, reseller=reseller_id, customer=customer
+            )
+            side = "provider" if providers is None else "reseller"
+            table = []
+            for row in rows:
+                monthly_buy, monthly_sell = seen_tier(row.monthly, side)
+                annual_buy, annual_sell = seen_tier(row.annual, side)
+                table.append(
+                    {
+                        "offer": row.price.offer,
+                        "currency": row.price.currency,
+                        "monthly_buy": monthly_buy,
+                        "monthly_sell": monthly_sell,
+                        "annual_buy": annual_buy,
+                        "annual_sell": annual_sell,
+                    }
+                )
+            tables.append({"provider": provider, "rows": table})
+        return tables
+
     def _page(self, request, customer, market, prices, providers, form, status):
         return render(
             request,
@@ -74,6 +113,8 @@ class OrderView(TenantViewMixin, View):
                 "customer": customer,
                 "market": market,
                 "prices": prices,
+                "price_tables": self._price_tables(customer, prices, providers),
+                "is_provider": providers is None,
                 "providers": providers,
                 "form": form,
             },

@@ -25,6 +25,7 @@ from portal.tenancy import TenantViewMixin
 from . import selectors
 from .exports import subscription_export_source
 from .forms_lists import BillingFilterForm, SubscriptionFilterForm, applied_filters
+from .visibility import CUSTOMER
 
 PAGE_SIZE = 25
 CUSTOMER_PAGE_SIZE = 25
@@ -44,6 +45,11 @@ class _SubscriptionFilters:
 
     organization: Organization
     membership: Any
+
+    @property
+    def price_side(self) -> str:
+        """Whose prices the lists and exports show (`commerce.visibility`)."""
+        return selectors.subscription_side(self.organization) or CUSTOMER
 
     @property
     def is_customer(self) -> bool:
@@ -166,6 +172,7 @@ class BillingView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View
                 "page": self.subscription_page(request, self.subscriptions(filters)),
                 "query_string": query,
                 "export_query": query,
+                "can_manage_price_lists": can(self.membership, Action.MANAGE_PRICE_LISTS),
                 "filtered": bool(filters),
                 **self.filter_context(filters),
             },
@@ -181,7 +188,7 @@ class BillingExportView(BillingView):
         totals = selectors.billing_totals_by_currency(organization=self.organization)
         _form, filters = self.filters(request, [total.currency for total in totals])
         qs = self.subscriptions(filters).order_by("-purchased_at", "-pk")
-        return subscription_export_source(qs)
+        return subscription_export_source(qs, side=self.price_side)
 
     def get(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:  # type: ignore[override]
         return export_response(request, kind_name="billing", source=self.export_source(request))
@@ -199,7 +206,7 @@ class SubscriptionExportView(SubscriptionListView):
             status=filters.get("status") or "",
             **self.customer_filters(filters),
         ).order_by("-purchased_at", "-pk")
-        return subscription_export_source(qs)
+        return subscription_export_source(qs, side=self.price_side)
 
     def get(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:  # type: ignore[override]
         return export_response(

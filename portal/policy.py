@@ -47,6 +47,9 @@ class Action(StrEnum):
     CHANGE_SUBSCRIPTION_QUANTITY = "change_subscription_quantity"
     MANAGE_SUBSCRIPTION = "manage_subscription"  # auto-renew, cancel
     SUSPEND_SUBSCRIPTION = "suspend_subscription"  # suspend / reactivate (the provider)
+    # A seller's price list (the provider's to its resellers, a reseller's to its customers):
+    # see the rules and add one.
+    MANAGE_PRICE_LISTS = "manage_price_lists"
     # Users of an account: resetting the password of a member who is not an admin.
     RESET_USER_PASSWORD = "reset_user_password"
     # A partner's side of delegated admin: open "Administer on behalf of", request granular
@@ -125,6 +128,7 @@ RULES: dict[Action, tuple[set[str], set[str]]] = {
     ),
     Action.MANAGE_SUBSCRIPTION: (_COMMERCE, _AGENTS | {Role.SALES_AGENT, _DAP}),
     Action.SUSPEND_SUBSCRIPTION: ({Kind.PROVIDER}, _AGENTS),
+    Action.MANAGE_PRICE_LISTS: ({Kind.RESELLER, Kind.PROVIDER}, _ADMINS | {Role.BILLING_ADMIN}),
     Action.ADMINISTER_ON_BEHALF: (_PARTNERS, _AGENTS),
     Action.MANAGE_DELEGATED_ACCESS: (_PARTNERS, _AGENTS),
     Action.MANAGE_PARTNER_ACCESS: ({Kind.CUSTOMER}, _ADMINS),

@@ -4,26 +4,33 @@ Northwind IT's customers buy through Contoso Distribution in EUR (their market i
 subscription bought 2 days ago (inside its 7-day change window), one whose monthly term ends in 3
 days with auto-renew on (the beat sweep renews it), and older ones whose window has passed. Rows
 are written directly (not through the services, so no email goes out), with their order, history
-and running billing totals."""
+and running billing totals.
+
+Price lists: Contoso sells to its resellers at 12% over the catalogue; Northwind sells to its
+customers at 20% over what it pays Contoso, and to Adatum Retail at a fixed price for Team
+Workspace Standard. The subscriptions take their prices from `commerce.pricing.tier_prices`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from commerce.billing import billing_totals_apply
+from commerce.billing import billing_totals_add
 from commerce.catalogue import catalogue_seed
 from commerce.currency import order_currency
 from commerce.models import (
     Offer,
     OfferPrice,
     Order,
+    PriceRule,
     Subscription,
     SubscriptionEvent,
 )
-from commerce.services import add_months, subscription_new, term_end_after, unit_price_of
+from commerce.pricing import tier_prices
+from commerce.services import add_months, subscription_new, term_end_after
 from portal.models import Market, Membership, Organization
 
 from .portal import demo_days_ago
@@ -36,6 +43,49 @@ DEMO_SUBSCRIPTIONS: list[tuple[str, str, int, str, str, float]] = [
     ("proseware-italia.example", "secure-mail-plus", 12, "annual", "bought", 20),
     ("woodgrove-trattorie.example", "object-storage", 8, "monthly", "bought", 12),
 ]
+
+
+# (seller domain, buyer domain or None for all its buyers, offer code or None for every offer,
+#  markup % or None, fixed price or None, currency). In force from a year ago.
+DEMO_PRICE_RULES: list[tuple[str, str | None, str | None, str | None, str | None, str]] = [
+    ("contoso-distribution.example", None, None, "12", None, "EUR"),
+    ("northwind-it.example", None, None, "20", None, "EUR"),
+    (
+        "northwind-it.example",
+        "adatum-retail.example",
+        "team-workspace-standard",
+        None,
+        "11.50",
+        "EUR",
+    ),
+]
+
+
+def _price_rules(placed_by) -> None:
+    """The demo's price lists (idempotent: one rule per seller, buyer, offer and currency)."""
+    since = timezone.localdate() - timedelta(days=365)
+    for seller_domain, buyer_domain, code, markup, fixed, currency in DEMO_PRICE_RULES:
+        seller = _org(seller_domain)
+        buyer = _org(buyer_domain) if buyer_domain else None
+        if seller is None or (buyer_domain and buyer is None):
+            continue
+        offers = Offer.objects.filter(prices__currency=currency)
+        if code:
+            offers = offers.filter(code=code)
+        for offer in offers:
+            PriceRule.objects.get_or_create(
+                organization=seller,
+                buyer=buyer,
+                offer=offer,
+                currency=currency,
+                effective_from=since,
+                defaults={
+                    "kind": PriceRule.Kind.FIXED if fixed else PriceRule.Kind.MARKUP,
+                    "markup_percent": Decimal(markup) if markup else None,
+                    "fixed_price": Decimal(fixed) if fixed else None,
+                    "created_by": placed_by,
+                },
+            )
 
 
 def _org(domain: str) -> Organization | None:
@@ -71,6 +121,7 @@ def seed() -> None:
     placed_by = _admin_user(contoso)
     if placed_by is None:
         return
+    _price_rules(placed_by)
     for domain, code, quantity, term, how, days in DEMO_SUBSCRIPTIONS:
         customer = _org(domain)
         offer = Offer.objects.filter(code=code).first()
@@ -83,7 +134,18 @@ def seed() -> None:
         if Subscription.objects.filter(customer=customer, offer=offer).exists():
             continue
         start, end = _dates(how, days, term)
-        unit = unit_price_of(price, term)
+        prices = tier_prices(
+            offer=offer,
+            currency=currency,
+            term=term,
+            provider=contoso,
+            reseller=northwind,
+            customer=customer,
+            at=start,
+            catalogue=price,
+        )
+        assert prices is not None
+        unit = prices.cost
         subscription = subscription_new(
             offer=offer,
             customer=customer,
@@ -94,6 +156,8 @@ def seed() -> None:
             billing_frequency="monthly",
             currency=currency,
             unit_price=unit,
+            reseller_price=prices.reseller,
+            customer_price=prices.customer,
             auto_renew=True,
             purchased_at=start,
             term_end=end,
@@ -125,6 +189,4 @@ def seed() -> None:
             details={"quantity": quantity, "term": term, "offer": code},
             created_at=start,
         )
-        billing_totals_apply(
-            subscription=subscription, cost_delta=subscription.monthly_cost, count_delta=1
-        )
+        billing_totals_add(subscription)

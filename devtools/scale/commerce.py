@@ -11,13 +11,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
 
 from commerce.billing import LIVE_STATUSES
 from commerce.currency import order_currency_lookup
-from commerce.models import CHANGE_WINDOW, BillingTotal, Offer, OfferPrice, Order, Subscription
+from commerce.models import (
+    CHANGE_WINDOW,
+    BillingTotal,
+    Offer,
+    OfferPrice,
+    Order,
+    PriceRule,
+    Subscription,
+)
+from commerce.pricing import price_after
 from portal.models import Market, Membership
 from relationships.models import CustomerRelationship
 
@@ -149,6 +159,19 @@ _CUSTOMER_PRICE = SUBSCRIPTION_FIELDS.index("customer_price")
 _PURCHASED = SUBSCRIPTION_FIELDS.index("purchased_at")
 
 
+# The scale data's margins: every provider sells at 10% over its cost, every reseller at 20%
+# over what it pays (as price lists with one default rule each would; no rows are written for
+# them and no query is made per subscription: `price_after` of a rule built in memory).
+SCALE_RESELLER_RULE = PriceRule(kind=PriceRule.Kind.MARKUP, markup_percent=Decimal("10"))
+SCALE_CUSTOMER_RULE = PriceRule(kind=PriceRule.Kind.MARKUP, markup_percent=Decimal("20"))
+
+
+@lru_cache(maxsize=4096)
+def _scale_tiers(cost: Decimal) -> tuple[Decimal, Decimal]:
+    reseller = price_after(cost, SCALE_RESELLER_RULE)
+    return reseller, price_after(reseller, SCALE_CUSTOMER_RULE)
+
+
 def _subscription(
     run: ScaleRun,
     pk: int,
@@ -164,6 +187,7 @@ def _subscription(
     term = "annual" if annual else "monthly"
     frequency = "annual" if annual and rng.random() < 0.4 else "monthly"
     unit_price = annual_price if annual else monthly_price
+    reseller_price, customer_price = _scale_tiers(unit_price)
     if kind == Offer.Kind.SEAT:
         quantity = max(1, min(2000, int(rng.paretovariate(1.2) * 3)))
     else:
@@ -203,8 +227,8 @@ def _subscription(
         frequency,
         currency,
         unit_price,
-        unit_price,
-        unit_price,
+        reseller_price,
+        customer_price,
         unit_price * quantity,
         live and rng.random() < 0.8,
         purchased,
@@ -273,13 +297,14 @@ def _catalogue(run: ScaleRun) -> dict[str, list[tuple[int, Decimal, Decimal, str
 _TOTALS_SQL = """
 INSERT INTO {totals} (organization_id, customer_id, currency, subscriptions, monthly_cost)
 SELECT holder, {customer}, currency, COUNT(*), ROUND(SUM(monthly_cost), 2) FROM (
-    SELECT provider_id AS holder, customer_id, currency, monthly_cost FROM {subscriptions}
+    SELECT provider_id AS holder, customer_id, currency, unit_price * quantity AS monthly_cost
+        FROM {subscriptions}
         WHERE id BETWEEN %(first)s AND %(last)s AND status IN {live}
     UNION ALL
-    SELECT reseller_id, customer_id, currency, monthly_cost FROM {subscriptions}
+    SELECT reseller_id, customer_id, currency, reseller_price * quantity FROM {subscriptions}
         WHERE id BETWEEN %(first)s AND %(last)s AND status IN {live}
     UNION ALL
-    SELECT customer_id, customer_id, currency, monthly_cost FROM {subscriptions}
+    SELECT customer_id, customer_id, currency, customer_price * quantity FROM {subscriptions}
         WHERE id BETWEEN %(first)s AND %(last)s AND status IN {live}
 ) AS held
 GROUP BY holder, {group}
@@ -291,9 +316,10 @@ ON CONFLICT ({conflict}) WHERE {condition} DO UPDATE SET
 
 def billing_totals_rebuild(*, first_id: int, last_id: int) -> None:
     """Add the subscriptions with ids in [first_id, last_id] to the running totals, as
-    `billing_totals_apply` would have one by one: for the provider, the reseller and the
-    customer, overall and per customer; live subscriptions only. Sums are rounded to the cent
-    in SQL, as `billing_totals_apply` rounds (SQLite adds decimals as floats)."""
+    `billing_totals_apply` would have one by one: for the provider (at the cost), the reseller
+    (at the reseller price) and the customer (at the customer price), overall and per customer;
+    live subscriptions only. Sums are rounded to the cent in SQL, as `billing_totals_apply`
+    rounds (SQLite adds decimals as floats)."""
     quote = connection.ops.quote_name
     names = {
         "totals": quote(BillingTotal._meta.db_table),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -75,8 +76,16 @@ def test_place_raise_auto_renew_and_cancel_in_the_window(world):
     url = f"/api/v1/subscriptions/{body['id']}/"
     assert placed["ETag"] == api.get(url)["ETag"]
 
+    # Distinct prices per tier: a provider's answers carry its cost and its sell price only.
+    Subscription.objects.filter(pk=body["id"]).update(
+        unit_price=Decimal("10.00"),
+        reseller_price=Decimal("11.20"),
+        customer_price=Decimal("13.44"),
+    )
     raised = api.patch(url, {"quantity": 12}, JSON, headers={"If-Match": placed["ETag"]})
     assert raised.status_code == 200, raised.content
+    assert (raised.json()["unit_price"], raised.json()["sell_unit_price"]) == ("10.00", "11.20")
+    assert b"13.44" not in raised.content and b"13.44" not in api.get(url).content
     assert raised.json()["quantity"] == 12 and raised["ETag"] != placed["ETag"]
     renew = api.patch(url, {"auto_renew": False}, JSON, headers={"If-Match": raised["ETag"]})
     assert renew.status_code == 200 and renew.json()["auto_renew"] is False

@@ -18,9 +18,10 @@ from tests.api.test_api import world  # noqa: F401  (the fixture)
 pytestmark = pytest.mark.django_db
 
 
-def _same(queryset, rows, serializer) -> int:
-    objects = {o.pk: serializer(o).data for o in queryset}
-    built = [rows.build(r) for r in queryset.values_list(*rows.columns, named=True)]
+def _same(queryset, rows, serializer, viewer) -> int:
+    context = {"organization": viewer}
+    objects = {o.pk: serializer(o, context=context).data for o in queryset}
+    built = [rows.build(r, viewer.pk) for r in queryset.values_list(*rows.columns, named=True)]
     assert built and len(built) == len(objects)
     for row in built:
         assert row == objects[row["id"]]
@@ -35,12 +36,19 @@ def test_every_list_row_is_its_serializers(world):  # noqa: F811
     pair.save(update_fields=["ended_at"])
     first = world["mine"][0]
     first.unit_price, first.monthly_cost = Decimal("12.5"), Decimal("37.50")
+    first.reseller_price, first.customer_price = Decimal("14.00"), Decimal("16.81")
     first.ended_at = None
-    first.save(update_fields=["unit_price", "monthly_cost", "ended_at"])
+    first.save(
+        update_fields=["unit_price", "monthly_cost", "reseller_price", "customer_price", "ended_at"]
+    )
     assert _same(
-        resellers_of_provider(provider=provider), INDIRECT_RESELLERS, IndirectResellerSerializer
+        resellers_of_provider(provider=provider),
+        INDIRECT_RESELLERS,
+        IndirectResellerSerializer,
+        provider,
     )
-    assert _same(customers_for(organization=provider), CUSTOMERS, CustomerSerializer)
-    assert (
-        _same(subscription_list(organization=provider), SUBSCRIPTIONS, SubscriptionSerializer) == 2
-    )
+    assert _same(customers_for(organization=provider), CUSTOMERS, CustomerSerializer, provider)
+    # Each side's prices: the provider's cost and sell price, the customer's own price.
+    mine = subscription_list(organization=provider)
+    assert _same(mine, SUBSCRIPTIONS, SubscriptionSerializer, provider) == 2
+    assert _same(mine, SUBSCRIPTIONS, SubscriptionSerializer, first.customer) == 2

@@ -10,7 +10,7 @@ from itertools import count
 
 from django.utils import timezone
 
-from commerce.billing import LIVE_STATUSES, billing_totals_apply
+from commerce.billing import LIVE_STATUSES, billing_totals_add
 from commerce.models import CHANGE_WINDOW, Offer, OfferPrice, Subscription
 from portal.models import Organization
 from relationships.models import CustomerRelationship
@@ -87,5 +87,5 @@ def subscription(
         **kwargs,
     )
     if status in LIVE_STATUSES:
-        billing_totals_apply(subscription=made, cost_delta=made.monthly_cost, count_delta=1)
+        billing_totals_add(made)
     return made

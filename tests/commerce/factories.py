@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from commerce.billing import billing_totals_apply
+from commerce.billing import billing_totals_add
 from commerce.models import Offer, OfferPrice, Subscription
 from commerce.services import subscription_new
 from relationships.models import CustomerRelationship
@@ -52,9 +52,7 @@ def subscription_for(
         purchased_at=purchased,
     )
     subscription.save()
-    billing_totals_apply(
-        subscription=subscription, cost_delta=subscription.monthly_cost, count_delta=1
-    )
+    billing_totals_add(subscription)
     return subscription
 
 

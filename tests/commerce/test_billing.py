@@ -224,6 +224,8 @@ def test_csv_export_streams_every_column(book, client_for):
         "Unit price per month",
         "Monthly cost",
         "Term end",
+        "Price charged per unit per month",
+        "Monthly price charged",
     ]
     assert len(rows) == 5  # four subscriptions, the cancelled one included
     storage = next(row for row in rows if row[3] == "Storage Plan")
@@ -240,6 +242,8 @@ def test_csv_export_streams_every_column(book, client_for):
         "1234.25",
         "2468.50",
         book.alpha_storage.term_end.date().isoformat(),
+        "1234.25",  # the reseller price: the catalogue price here (no price list)
+        "2468.50",
     ]
 
 

@@ -1,10 +1,11 @@
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from commerce.models import BillingTotal, Subscription
+from commerce.models import BillingTotal, PriceRule, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +26,31 @@ def test_demo_subscriptions_in_euro_in_and_out_of_their_window():
     total = BillingTotal.objects.get(organization=contoso, customer=None, currency="EUR")
     assert total.subscriptions == 4
     assert total.monthly_cost == sum(s.monthly_cost for s in subscriptions)
+
+
+def test_demo_prices_come_from_the_demo_price_lists():
+    """Contoso sells to Northwind at +12%, Northwind to its customers at +20%, and to Adatum
+    Retail at a fixed 11.50 for Team Workspace Standard; each party's totals at its own price."""
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent: no second rule
+    rules = PriceRule.objects.filter(effective_from__isnull=False)
+    assert (
+        rules.count()
+        == rules.values("organization", "buyer", "offer", "currency").distinct().count()
+    )
+    cent = Decimal("0.01")
+    for s in Subscription.objects.select_related("offer", "customer", "reseller"):
+        assert s.reseller_price == (s.unit_price * Decimal("1.12")).quantize(cent, ROUND_HALF_UP)
+        if s.offer.code == "team-workspace-standard" and s.customer.primary_domain.startswith(
+            "adatum"
+        ):
+            assert s.customer_price == Decimal("11.50")
+        else:
+            assert s.customer_price == (s.reseller_price * Decimal("1.2")).quantize(
+                cent, ROUND_HALF_UP
+            )
+        northwind = s.reseller
+    total = BillingTotal.objects.get(organization=northwind, customer=None, currency="EUR")
+    assert total.monthly_cost == sum(
+        s.reseller_price * s.quantity for s in Subscription.objects.all()
+    )

@@ -22,14 +22,15 @@ def seeded():
     call_command("seed_scale", "--scale", "0.01", stdout=StringIO())
 
 
-def _sums(qs, *group):
-    """(count, cost) of the live subscriptions per `group`, added up here in Decimal from each
-    row's cost: an SQL SUM over a decimal column goes through floats on SQLite."""
+def _sums(qs, price, *group):
+    """(count, cost) of the live subscriptions per `group` at the holder's own buy `price`
+    (the provider's cost, the reseller price), added up here in Decimal from each row: an SQL
+    SUM over a decimal column goes through floats on SQLite."""
     sums: dict[tuple, tuple[int, Decimal]] = {}
-    for row in qs.filter(status__in=LIVE_STATUSES).values(*group, "monthly_cost"):
+    for row in qs.filter(status__in=LIVE_STATUSES).values(*group, price, "quantity"):
         key = tuple(row[g] for g in group)
         n, cost = sums.get(key, (0, Decimal("0")))
-        sums[key] = (n + 1, cost + row["monthly_cost"])
+        sums[key] = (n + 1, cost + row[price] * row["quantity"])
     return sums
 
 
@@ -46,18 +47,24 @@ def test_seed_gives_the_scale_customers_subscriptions_and_exact_totals(seeded, c
     # Each customer buys in its market's currency.
     assert not billed.exclude(currency=models_currency()).exists()
 
-    for organization, side in ((contoso, "provider"), (northwind, "reseller")):
+    # Each tier sells with a margin.
+    sample = billed.filter(unit_price__gt=1).first()
+    assert sample.unit_price < sample.reseller_price < sample.customer_price
+    for organization, side, price in (
+        (contoso, "provider", "unit_price"),
+        (northwind, "reseller", "reseller_price"),
+    ):
         mine = Subscription.objects.filter(**{side: organization})
         totals = {
             (t.currency,): (t.subscriptions, t.monthly_cost)
             for t in BillingTotal.objects.filter(organization=organization, customer=None)
         }
-        assert totals == _sums(mine, "currency")
+        assert totals == _sums(mine, price, "currency")
         per_customer = {
             (t.customer_id, t.currency): (t.subscriptions, t.monthly_cost)
             for t in BillingTotal.objects.filter(organization=organization, customer__isnull=False)
         }
-        assert per_customer == _sums(mine, "customer", "currency")
+        assert per_customer == _sums(mine, price, "customer", "currency")
 
     client.force_login(contoso.memberships.filter(global_admin=True).first().user)
     for path in ("/subscriptions/", "/subscriptions/?q=harbor", "/billing/"):
