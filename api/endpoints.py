@@ -9,6 +9,7 @@ and the same number of queries whatever the page's size."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -24,11 +25,12 @@ from rest_framework.views import APIView
 from commerce.selectors import subscription_for, subscription_list
 from portal.audit import request_context
 from portal.client_ip import client_ip
-from portal.models import Organization
-from portal.paging import decode_cursor, keyset_page
-from portal.policy import RULES, Action, can
+from portal.models import Membership, Organization
+from portal.paging import decode_cursor, encode_cursor, keyset_page
+from portal.policy import RULES, Action, acting_membership, can
 from relationships.selectors import customers_for, resellers_of_provider
 
+from .acting import ACT_AS_CUSTOMER, acting_membership_for
 from .authentication import ApiCaller, ApiClientAuthentication
 from .problems import PROBLEM_JSON
 from .serializers import (
@@ -67,6 +69,15 @@ CURSOR = OpenApiParameter(
 )
 
 
+def _id_cursor(pk: int, _tie: int) -> str:
+    return f"{pk}.{pk}"
+
+
+def _decode_id(value: str) -> tuple[int, int] | None:
+    number, _dot, tie = value.partition(".")
+    return (int(number), int(number)) if number.isdigit() and tie == number else None
+
+
 class PolicyPermission(BasePermission):
     """The view's `required_action` in the policy table, for the client's membership; an
     endpoint for other organization kinds is a 404 (as `TenantViewMixin` does for pages)."""
@@ -75,12 +86,16 @@ class PolicyPermission(BasePermission):
         caller = request.auth
         if not isinstance(caller, ApiCaller):
             return False
-        kinds, _roles = RULES[view.required_action]
+        # The client's own membership, or a customer's through its GDAP roles (api/acting.py).
+        membership = view.membership = acting_membership_for(request, caller.membership)
+        kind = membership.organization.kind
+        action = view.required_actions.get(kind, view.required_action)
+        kinds, _roles = RULES[action]
         if view.organization_kinds is not None:
             kinds = kinds & view.organization_kinds
-        if caller.membership.organization.kind not in kinds:
+        if kind not in kinds:
             raise exceptions.NotFound(_("This endpoint does not exist for your organization."))
-        return can(caller.membership, view.required_action)
+        return can(membership, action)
 
 
 class ApiView(APIView):
@@ -88,23 +103,31 @@ class ApiView(APIView):
     permission_classes = [PolicyPermission]
     throttle_classes = [ApiClientRateThrottle]
     required_action: Action = Action.VIEW_DASHBOARD
+    # The action per organization kind where the matching pages differ (GDAP: the partner's
+    # page and the customer's); `required_action` for the other kinds.
+    required_actions: dict[str, Action] = {}
     organization_kinds: set[str] | None = None
+    membership: Membership
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         caller: ApiCaller = request.auth
-        self.organization = caller.membership.organization
+        # The caller's organization, or the customer's it acts for (Act-As-Customer).
+        self.organization = self.membership.organization
         api_client_used(client=caller.client)
-        # Audit events this call causes name the client as their actor (portal/audit.py).
+        # Audit events this call causes name the client as their actor (portal/audit.py); the
+        # services' membership look-up answers the client's membership (portal/policy.py).
         self._audit = ExitStack()
         self._audit.enter_context(
             request_context(
                 ip_address=client_ip(request._request),
-                user_id=None,
-                organization=self.organization,
+                user_id=self.membership.user.pk,
+                organization=caller.membership.organization,
+                delegated_in=self.organization if self.membership.is_delegated else None,
                 api_client=caller.client.label,
             )
         )
+        self._audit.enter_context(acting_membership(self.membership))
 
     def finalize_response(self, request, response, *args, **kwargs):
         audit = getattr(self, "_audit", None)
@@ -113,16 +136,36 @@ class ApiView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def keyset_response(
-        self, request: Request, queryset: QuerySet, *, field_name: str, serializer: type
+        self,
+        request: Request,
+        queryset: QuerySet,
+        *,
+        field_name: str,
+        serializer: type,
+        descending: bool = True,
+        by_id: bool = False,
+        rows: Callable[[list[Any]], list[Any]] | None = None,
     ) -> Response:
+        """One keyset page of `queryset` by (`field_name`, pk), newest first; `by_id`: by pk
+        alone, the cursor the pk twice (a list without a moment of its own). `rows` turns the
+        page's rows into what `serializer` reads."""
         cursor = request.query_params.get("cursor")
+        encode, decode = (_id_cursor, _decode_id) if by_id else (encode_cursor, decode_cursor)
         if cursor is not None and (
-            not re.fullmatch(CURSOR_PATTERN, cursor) or decode_cursor(cursor) is None
+            not re.fullmatch(CURSOR_PATTERN, cursor) or decode(cursor) is None
         ):
             raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
         page = keyset_page(
-            queryset, field_name=field_name, descending=True, size=PAGE_SIZE, after=cursor or ""
+            queryset,
+            field_name="pk" if by_id else field_name,
+            descending=descending,
+            size=PAGE_SIZE,
+            after=cursor or "",
+            encode=encode,
+            decode=decode,
         )
+        if rows is not None:
+            page.object_list = rows(page.object_list)
         next_url = None
         if page.next_cursor:
             query = request.query_params.copy()
@@ -186,7 +229,7 @@ class SubscriptionListView(ApiView):
     @extend_schema(
         operation_id="subscriptions_list",
         summary="Subscriptions the organization sees, newest purchase first",
-        parameters=[CURSOR],
+        parameters=[CURSOR, ACT_AS_CUSTOMER],
         responses={200: page_of(SubscriptionSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
@@ -204,7 +247,7 @@ class SubscriptionDetailView(ApiView):
     @extend_schema(
         operation_id="subscriptions_retrieve",
         summary="One subscription",
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH), ACT_AS_CUSTOMER],
         responses={200: SubscriptionSerializer, **ERRORS},
     )
     def get(self, request: Request, id: str) -> Response:

@@ -7,7 +7,9 @@ and staff go through the same table: their pages and services name an Action too
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
@@ -235,14 +237,38 @@ def require_privileged_change(
         raise PrivilegedChangeRefused(refusal)
 
 
+# A membership that is not the user's own row: an API client's (the `api` app builds one with
+# the client's roles, and a delegated one when the client acts for a customer). While it is set
+# (`acting_membership()`), `membership_of` answers it for its user and organization, so the
+# services' one look-up decides an API call with the client's roles, never the user's own.
+_acting: ContextVar[Membership | None] = ContextVar("portal_acting_membership", default=None)
+
+
+@contextmanager
+def acting_membership(membership: Membership) -> Iterator[None]:
+    token = _acting.set(membership)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
 def membership_of(
     actor: User | None, organization: Organization | None, action: Action | None = None
 ) -> Membership | None:
     """The actor's membership of `organization`. Without an organization (an action on other
     tenants' data, such as the operator's review queue) the actor's membership, in an
-    organization kind where `action` exists, that allows it."""
+    organization kind where `action` exists, that allows it. Inside `acting_membership()`,
+    that membership for its user: in its organization, and no other."""
     if actor is None or not actor.is_authenticated:
         return None
+    acting = _acting.get()
+    if acting is not None and actor.pk is not None and acting.user_id == actor.pk:
+        if organization is not None and acting.organization_id != organization.pk:
+            return None
+        if organization is None and (action is None or not can(acting, action)):
+            return None
+        return acting
     memberships = Membership.objects.select_related("organization", "user").filter(user=actor)
     if organization is not None:
         membership = memberships.filter(organization=organization).first()

@@ -37,6 +37,9 @@ ALLOWED = {
     # The REST API reads through the pages' selectors.
     ("api", "commerce"),
     ("api", "relationships"),
+    ("api", "delegation"),
+    ("api", "enrollment"),
+    ("api", "verification"),
 }
 
 
