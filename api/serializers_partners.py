@@ -99,7 +99,7 @@ class ResellerInvitationCreateSerializer(serializers.Serializer):
 
 class CustomerInvitationCreateSerializer(serializers.Serializer):
     provider_id = serializers.IntegerField(
-        min_value=1, max_value=2**62, help_text=str(_("One of your active indirect providers."))
+        min_value=1, max_value=2**62, help_text=_("One of your active indirect providers.")
     )
     email = serializers.EmailField(max_length=254)
     company_name = serializers.CharField(max_length=200)

@@ -256,7 +256,8 @@ def test_a_partner_acts_for_a_customer_through_its_gdap_roles_only():
     other = subscription(quantity=8)  # another customer's
     api = api_of(gdap.provider, ["admin_agent"])
     header = {"Act-As-Customer": str(gdap.customer.pk)}
-    # No GDAP relationship: refused, as the page refuses to administer.
+    # No active GDAP relationship (a request not approved yet): refused, as the page refuses.
+    gdap.request(["license_administrator"], name="Pending")
     assert_problem(api.get("/api/v1/subscriptions/", headers=header), 403)
     gdap.approved(["billing_reader"])
     rows = api.get("/api/v1/subscriptions/", headers=header).json()["results"]
