@@ -74,8 +74,9 @@ def _id_cursor(pk: int, _tie: int) -> str:
 
 
 def _decode_id(value: str) -> tuple[int, int] | None:
-    number, _dot, tie = value.partition(".")
-    return (int(number), int(number)) if number.isdigit() and tie == number else None
+    """The row id of a `_id_cursor` (its first half; the pattern has checked both)."""
+    number, _dot, _tie = value.partition(".")
+    return (int(number), int(number)) if number.isdigit() else None
 
 
 class PolicyPermission(BasePermission):
@@ -110,6 +111,10 @@ class ApiView(APIView):
     membership: Membership
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            # Before the caller is asked about: a 405 whoever calls, as the schema says.
+            raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         caller: ApiCaller = request.auth
         # The caller's organization, or the customer's it acts for (Act-As-Customer).

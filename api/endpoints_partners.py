@@ -8,12 +8,14 @@ the customer's it acts for (api/acting.py); lists are keyset pages as in api/end
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -23,6 +25,7 @@ from commerce.selectors import billing_totals_by_currency, prices_in
 from delegation.gdap_selectors import gdap_of_customer, gdap_of_partner
 from delegation.models import GdapRelationship
 from enrollment.selectors import member_list
+from portal.audit import event_type_choices
 from portal.audit_log import audit_log_filtered, audit_rows
 from portal.models import Market, Organization
 from portal.policy import Action
@@ -76,11 +79,15 @@ def _choice(request: Request, name: str, choices: list[str]) -> str:
     return value
 
 
+# The largest id a filter takes (18 digits: within PostgreSQL's bigint).
+MAX_ID = 10**18 - 1
+
+
 def _number(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    if not value:
+    if name not in request.query_params:
         return None
-    if not (value.isascii() and value.isdigit() and len(value) < 19):
+    value = request.query_params[name]
+    if not (value.isascii() and value.isdigit() and 0 < int(value or "0") <= MAX_ID):
         raise exceptions.ValidationError({name: [_("Enter a whole number.")]})
     return int(value)
 
@@ -270,10 +277,11 @@ def markets_of(organization: Organization) -> QuerySet[Market]:
     return Market.objects.filter(region__markets=organization.country_id)
 
 
+MARKET_PATTERN = r"^[A-Z]{2}$"
 MARKET = OpenApiParameter(
     "market",
     str,
-    pattern=r"^[A-Z]{2}$",
+    pattern=MARKET_PATTERN,
     description="A market (country code) of the caller's: prices in its currency. By default "
     "the organization's own country, else its first market.",
 )
@@ -293,13 +301,15 @@ class OfferListView(ApiView):
     )
     def get(self, request: Request) -> Response:
         markets = {m.code: m for m in markets_of(self.organization).order_by("code")}
-        code = request.query_params.get("market") or ""
         market: Market | None
-        if code:
-            if code not in markets:
+        if "market" in request.query_params:
+            code = request.query_params["market"]
+            if not re.fullmatch(MARKET_PATTERN, code):
                 raise exceptions.ValidationError(
                     {"market": [_("Choose one of your markets: %s.") % ", ".join(markets)]}
                 )
+            if code not in markets:  # a market the caller does not sell in, as a missing one
+                raise exceptions.NotFound(_("Choose one of your markets: %s.") % ", ".join(markets))
             market = markets[code]
         else:
             own = self.organization.country_id
@@ -335,6 +345,9 @@ class BillingView(ApiView):
 # Audit events --------------------------------------------------------------------------------
 
 
+AUDIT_FILTERS = ("type", "person", "date_from", "date_to")
+
+
 class AuditEventListView(ApiView):
     """The audit log page's events and filters (a Global admin's)."""
 
@@ -345,17 +358,35 @@ class AuditEventListView(ApiView):
         summary="The organization's audit log, newest first",
         parameters=[
             CURSOR,
-            OpenApiParameter("type", str, description="An event type of the catalogue."),
-            OpenApiParameter("person", int, description="A member's user id."),
-            OpenApiParameter("date_from", str, description="From this day (YYYY-MM-DD)."),
-            OpenApiParameter("date_to", str, description="To this day (YYYY-MM-DD)."),
+            OpenApiParameter(
+                "type",
+                str,
+                enum=[code for code, _label in event_type_choices()],
+                description="An event type of the catalogue.",
+            ),
+            OpenApiParameter(
+                "person",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="A member's user id: the events that person caused.",
+            ),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="From this day."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="To this day."),
         ],
         responses={200: page_of(AuditEventSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
         filters = request.query_params.copy()
         filters.pop("cursor", None)
+        blank = [name for name in AUDIT_FILTERS if name in filters and not filters[name]]
+        if blank:
+            raise exceptions.ValidationError(
+                {name: [_("This field is required.")] for name in blank}
+            )
+        person = _number(request, "person")
         form, valid, events = audit_log_filtered(self.organization, filters or None)
+        if not valid and list(form.errors) == ["person"] and person is not None:
+            # Someone who is not a member of the organization caused none of its events.
+            events, valid = events.none(), True
         if not valid:
             raise exceptions.ValidationError(
                 {field: [str(m) for m in messages] for field, messages in form.errors.items()}
@@ -404,7 +435,11 @@ class GdapRequestListView(ApiView):
         parameters=[
             CURSOR,
             _status_parameter(GDAP_STATUSES),
-            OpenApiParameter("customer", int, description="A partner's: only this customer's."),
+            OpenApiParameter(
+                "customer",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="A partner's: only this customer's.",
+            ),
         ],
         responses={200: page_of(GdapRequestSerializer), **LIST_ERRORS},
     )

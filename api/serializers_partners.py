@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from commerce.models import BillingTotal, OfferPrice
 from delegation.models import GdapRelationship
+from enrollment.rules import PARTNER_ID_PATTERN
 from portal.models import Membership, Role
 from relationships.models import CustomerInvitation, ProviderRelationship, ResellerInvitation
 from verification.models import VerificationCase
@@ -16,6 +17,8 @@ from verification.models import VerificationCase
 from .serializers import OrganizationRefSerializer
 
 ROLE_CHOICES = [role.value for role in Role]
+# The service's own check (enrollment.rules.PARTNER_ID_PATTERN), written into the schema.
+PARTNER_ID_FIELD_PATTERN = rf"^(?:{PARTNER_ID_PATTERN})?$"
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -83,6 +86,45 @@ class CustomerInvitationSerializer(serializers.ModelSerializer):
         ]
 
 
+# A request body's fields take JSON's own types only, as the schema says (DRF would read 0 as
+# false, 7 as "7" and "7" as 7).
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid", input=data)
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(serializers.RegexField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if not isinstance(data, int) or isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 LANGUAGE = serializers.ChoiceField(
     choices=[code for code, _name in settings.LANGUAGES],
     required=False,
@@ -92,18 +134,24 @@ LANGUAGE = serializers.ChoiceField(
 
 
 class ResellerInvitationCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    partner_id = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    email = StrictEmailField(max_length=254)
+    partner_id = StrictRegexField(
+        PARTNER_ID_FIELD_PATTERN,
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="The reseller's PartnerID (MPN ID), 6 to 10 digits, if known.",
+    )
     language = LANGUAGE
 
 
 class CustomerInvitationCreateSerializer(serializers.Serializer):
-    provider_id = serializers.IntegerField(
+    provider_id = StrictIntegerField(
         min_value=1, max_value=2**62, help_text=_("One of your active indirect providers.")
     )
-    email = serializers.EmailField(max_length=254)
-    company_name = serializers.CharField(max_length=200)
-    include_admin_access = serializers.BooleanField(default=True)
+    email = StrictEmailField(max_length=254)
+    company_name = StrictCharField(max_length=200)
+    include_admin_access = StrictBooleanField(default=True)
     language = LANGUAGE
 
 
