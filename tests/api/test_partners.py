@@ -375,3 +375,55 @@ def test_a_list_costs_the_same_queries_whatever_its_size(kind, path):
             )
         counts.append(_queries(api_of(org), path))
     assert counts[0] == counts[1], counts
+
+
+def test_a_service_run_as_the_acting_membership_checks_the_gdap_grant_under_lock():
+    """The services' one look-up (`require_member`) answers the API's delegated membership for
+    its user, and inside a transaction checks the partner's GDAP grant again (the partner
+    source, with `lock`): a reader is refused a write, a grant ended meanwhile refuses it."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from api.acting import acting_membership_for
+    from api.authentication import client_membership
+    from portal.policy import acting_membership, require_member
+
+    gdap = gdap_setup()
+    client = api_client_of(admin_of(gdap.provider), ["admin_agent"]).client
+    own = client_membership(client, {"admin_agent"})
+
+    class Req:
+        headers = {"Act-As-Customer": str(gdap.customer.pk)}
+
+    gdap.approved(["billing_reader"])
+    reader = acting_membership_for(Req(), own)
+    with acting_membership(reader):
+        found = require_member(
+            actor=own.user, organization=gdap.customer, action=Action.VIEW_SUBSCRIPTIONS
+        )
+        assert found is reader
+        with pytest.raises(PermissionDenied):
+            require_member(
+                actor=own.user,
+                organization=gdap.customer,
+                action=Action.CHANGE_SUBSCRIPTION_QUANTITY,
+            )
+        # Not the creator's own memberships: another organization is nobody's here.
+        with pytest.raises(PermissionDenied):
+            require_member(
+                actor=own.user, organization=gdap.provider, action=Action.VIEW_SUBSCRIPTIONS
+            )
+    licenses = gdap.approved(["license_administrator"], name="Licenses")
+    writer = acting_membership_for(Req(), own)
+    with acting_membership(writer), transaction.atomic():
+        locked = require_member(
+            actor=own.user, organization=gdap.customer, action=Action.CHANGE_SUBSCRIPTION_QUANTITY
+        )
+        assert locked.delegated_by == gdap.provider
+    GdapRelationship.objects.filter(pk=licenses.pk).update(status="ended")
+    writer = acting_membership_for(Req(), own)  # still a reader through the other grant
+    writer.delegated_roles = frozenset({"license_administrator", "billing_reader"})  # stale
+    with acting_membership(writer), transaction.atomic(), pytest.raises(PermissionDenied):
+        require_member(
+            actor=own.user, organization=gdap.customer, action=Action.CHANGE_SUBSCRIPTION_QUANTITY
+        )
