@@ -29,9 +29,15 @@ class ApiCaller:
 
 
 def client_membership(client: ApiClient, roles: set[str]) -> Membership:
-    """A membership of the client's organization with exactly `roles` (none staff)."""
-    membership = Membership(organization=client.organization, user=User(is_staff=False))
+    """A membership of the client's organization with exactly `roles`. Its user is the Global
+    admin who created the client (what a service records as the sender of an invitation, say;
+    the audit names the client beside), never with that person's own roles: the services' look-up
+    answers this membership while the call runs (`portal.policy.acting_membership`). A client
+    whose creator was deleted keeps an unsaved user: it reads, and no service accepts it."""
+    user = client.created_by if client.created_by_id is not None else User(is_staff=False)
+    membership = Membership(organization=client.organization, user=user)
     membership.delegated_roles = frozenset(roles)
+    membership.for_api_client = True  # type: ignore[attr-defined]
     return membership
 
 

@@ -9,6 +9,7 @@ and the same number of queries whatever the page's size."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -25,11 +26,12 @@ from commerce.models import Subscription
 from commerce.selectors import subscription_for, subscription_list
 from portal.audit import request_context
 from portal.client_ip import client_ip
-from portal.models import Organization
-from portal.paging import decode_cursor, keyset_page
+from portal.models import Membership, Organization
+from portal.paging import decode_cursor, encode_cursor, keyset_page
 from portal.policy import RULES, Action, acting_membership, can
 from relationships.selectors import customers_for, resellers_of_provider
 
+from .acting import ACT_AS_CUSTOMER, acting_membership_for
 from .authentication import ApiCaller, ApiClientAuthentication
 from .idempotency import idempotent
 from .problems import PROBLEM_JSON
@@ -71,6 +73,16 @@ CURSOR = OpenApiParameter(
 )
 
 
+def _id_cursor(pk: int, _tie: int) -> str:
+    return f"{pk}.{pk}"
+
+
+def _decode_id(value: str) -> tuple[int, int] | None:
+    """The row id of a `_id_cursor` (its first half; the pattern has checked both)."""
+    number, _dot, _tie = value.partition(".")
+    return (int(number), int(number)) if number.isdigit() else None
+
+
 class PolicyPermission(BasePermission):
     """The view's `required_action` in the policy table, for the client's membership; an
     endpoint for other organization kinds is a 404 (as `TenantViewMixin` does for pages)."""
@@ -79,12 +91,16 @@ class PolicyPermission(BasePermission):
         caller = request.auth
         if not isinstance(caller, ApiCaller):
             return False
-        kinds, _roles = RULES[view.required_action]
+        # The client's own membership, or a customer's through its GDAP roles (api/acting.py).
+        membership = view.membership = acting_membership_for(request, caller.membership)
+        kind = membership.organization.kind
+        action = view.required_actions.get(kind, view.required_action)
+        kinds, _roles = RULES[action]
         if view.organization_kinds is not None:
             kinds = kinds & view.organization_kinds
-        if caller.membership.organization.kind not in kinds:
+        if kind not in kinds:
             raise exceptions.NotFound(_("This endpoint does not exist for your organization."))
-        return can(caller.membership, view.required_action)
+        return can(membership, action)
 
 
 class ApiView(APIView):
@@ -97,7 +113,11 @@ class ApiView(APIView):
     throttle_classes = [ApiClientRateThrottle]
     schema = ApiSchema()
     required_action: Action = Action.VIEW_DASHBOARD
+    # The action per organization kind where the matching pages differ (GDAP: the partner's
+    # page and the customer's); `required_action` for the other kinds.
+    required_actions: dict[str, Action] = {}
     organization_kinds: set[str] | None = None
+    membership: Membership
 
     def dispatch(self, request, *args, **kwargs):
         # DRF's APIView.dispatch, with each POST handler run through `idempotent`.
@@ -127,24 +147,29 @@ class ApiView(APIView):
         return self.response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            # Before the caller is asked about: a 405 whoever calls, as the schema says.
+            raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         caller: ApiCaller = request.auth
         self.caller = caller
-        self.organization = caller.membership.organization
+        # The caller's organization, or the customer's it acts for (Act-As-Customer).
+        self.organization = self.membership.organization
         api_client_used(client=caller.client)
-        # Audit events this call causes name the client as their actor (portal/audit.py).
+        # Audit events this call causes name the client as their actor (portal/audit.py); the
+        # services' membership look-up answers the client's membership (portal/policy.py).
         self._audit = ExitStack()
         self._audit.enter_context(
             request_context(
                 ip_address=client_ip(request._request),
-                user_id=None,
-                organization=self.organization,
+                user_id=self.membership.user.pk,
+                organization=caller.membership.organization,
+                delegated_in=self.organization if self.membership.is_delegated else None,
                 api_client=caller.client.label,
             )
         )
-        # The services' `actor` is the membership's (unsaved) user: `require_member` finds
-        # this membership, so the policy table decides with the client's roles.
-        self._audit.enter_context(acting_membership(caller.membership))
+        self._audit.enter_context(acting_membership(self.membership))
 
     def finalize_response(self, request, response, *args, **kwargs):
         audit = getattr(self, "_audit", None)
@@ -153,31 +178,52 @@ class ApiView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def keyset_response(
-        self, request: Request, queryset: QuerySet, *, field_name: str, rows: Rows
+        self,
+        request: Request,
+        queryset: QuerySet,
+        *,
+        field_name: str,
+        rows: Rows | None = None,
+        serializer: type | None = None,
+        descending: bool = True,
+        by_id: bool = False,
+        prepare: Callable[[list[Any]], list[Any]] | None = None,
     ) -> Response:
-        """A keyset page of `queryset` read as `rows.columns` tuples and built by `rows.build`
-        (the list's serializer, in the schema, describes the same dicts)."""
+        """One keyset page of `queryset` by (`field_name`, pk), newest first; `by_id`: by pk
+        alone, the cursor the pk twice (a list without a moment of its own). With `rows` the
+        page is read as `rows.columns` tuples and built by `rows.build` (the list's serializer,
+        in the schema, describes the same dicts); else `prepare` turns the page's objects into
+        what `serializer` reads."""
         cursor = request.query_params.get("cursor")
+        encode, decode = (_id_cursor, _decode_id) if by_id else (encode_cursor, decode_cursor)
         if cursor is not None and (
-            not re.fullmatch(CURSOR_PATTERN, cursor) or decode_cursor(cursor) is None
+            not re.fullmatch(CURSOR_PATTERN, cursor) or decode(cursor) is None
         ):
             raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
         page = keyset_page(
-            queryset.values_list(*rows.columns, named=True),
-            field_name=field_name,
-            descending=True,
+            queryset.values_list(*rows.columns, named=True) if rows is not None else queryset,
+            field_name="pk" if by_id else field_name,
+            descending=descending,
             size=PAGE_SIZE,
             after=cursor or "",
+            encode=encode,
+            decode=decode,
         )
+        if prepare is not None:
+            page.object_list = prepare(page.object_list)
         next_url = None
         if page.next_cursor:
             query = request.query_params.copy()
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        viewer = self.organization.pk
-        return Response(
-            {"next": next_url, "results": [rows.build(r, viewer) for r in page.object_list]}
-        )
+        if rows is not None:
+            viewer = self.organization.pk
+            results = [rows.build(r, viewer) for r in page.object_list]
+        else:
+            assert serializer is not None
+            context = {"organization": self.organization}
+            results = serializer(page.object_list, many=True, context=context).data
+        return Response({"next": next_url, "results": results})
 
 
 class OrganizationView(ApiView):
@@ -243,7 +289,7 @@ class SubscriptionListView(ApiView):
     @extend_schema(
         operation_id="subscriptions_list",
         summary="Subscriptions the organization sees, newest purchase first",
-        parameters=[CURSOR, SubscriptionFilterSerializer],
+        parameters=[CURSOR, SubscriptionFilterSerializer, ACT_AS_CUSTOMER],
         responses={200: page_of(SubscriptionSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
@@ -264,7 +310,7 @@ class SubscriptionDetailView(ApiView):
     @extend_schema(
         operation_id="subscriptions_retrieve",
         summary="One subscription",
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH), ACT_AS_CUSTOMER],
         responses={200: SubscriptionSerializer, **ERRORS},
     )
     def get(self, request: Request, id: str) -> Response:

@@ -20,7 +20,9 @@ def api_client_of(*, organization: Organization, pk: int) -> ApiClient | None:
 def api_client_for_application(application_id: int) -> ApiClient | None:
     """The API client of an OAuth2 application (with its organization for the policy check)."""
     return (
-        ApiClient.objects.select_related("organization", "organization__country", "application")
+        ApiClient.objects.select_related(
+            "organization", "organization__country", "application", "created_by"
+        )
         .filter(application_id=application_id)
         .first()
     )

@@ -4,7 +4,7 @@ docs), mounted by portal/urls.py."""
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from . import endpoints, endpoints_orders, views
+from . import endpoints, endpoints_orders, endpoints_partners, views
 from .docs import ApiDocsView
 from .token import ClientCredentialsTokenView
 
@@ -40,4 +40,33 @@ urlpatterns = [
         name="subscription_cancel",
     ),
     path("api/v1/orders/", endpoints_orders.OrderCreateView.as_view(), name="orders"),
+    path("api/v1/users/", endpoints_partners.UserListView.as_view(), name="users"),
+    path(
+        "api/v1/indirect-providers/",
+        endpoints_partners.IndirectProviderListView.as_view(),
+        name="indirect_providers",
+    ),
+    path(
+        "api/v1/reseller-invitations/",
+        endpoints_partners.ResellerInvitationListView.as_view(),
+        name="reseller_invitations",
+    ),
+    path(
+        "api/v1/customer-invitations/",
+        endpoints_partners.CustomerInvitationListView.as_view(),
+        name="customer_invitations",
+    ),
+    path("api/v1/offers/", endpoints_partners.OfferListView.as_view(), name="offers"),
+    path("api/v1/billing/", endpoints_partners.BillingView.as_view(), name="billing"),
+    path(
+        "api/v1/audit-events/", endpoints_partners.AuditEventListView.as_view(), name="audit_events"
+    ),
+    path(
+        "api/v1/verification/", endpoints_partners.VerificationView.as_view(), name="verification"
+    ),
+    path(
+        "api/v1/gdap-requests/",
+        endpoints_partners.GdapRequestListView.as_view(),
+        name="gdap_requests",
+    ),
 ]

@@ -18,9 +18,13 @@ class DelegationConfig(AppConfig):
         register_delegation_source(dap_access_for)
         register_admin_access_reader(customer_admin_access)
 
-        from .gdap_selectors import gdap_access
+        from portal.delegation import register_partner_delegation_source
+
+        from .gdap_selectors import gdap_access, gdap_access_of_partner
 
         register_delegation_source(gdap_access)
+        # An API client of a partner acts for a customer through GDAP only (issue 24).
+        register_partner_delegation_source(gdap_access_of_partner)
 
         # The request context cache (portal/request_context.py) forgets every delegated context
         # when a grant, or a relationship a grant relies on, changes.

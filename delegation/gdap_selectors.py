@@ -3,6 +3,8 @@ with `portal.delegation`), and the lists on the partner's and the customer's pag
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -31,10 +33,19 @@ def gdap_access(
     agent_of = Membership.objects.filter(user=user).filter(
         Q(global_admin=True) | Q(admin_agent=True)
     )
-    relationships = gdap_in_force().filter(
-        customer=customer,
-        partner_id__in=agent_of.values("organization_id"),
-    )
+    return _gdap_access(customer, agent_of.values("organization_id"), lock=lock)
+
+
+def gdap_access_of_partner(
+    partner: Organization, customer: Organization, *, lock: bool = False
+) -> DelegatedAccess | None:
+    """The same for the partner organization itself (the partner source an API client of the
+    partner acts through): the roles of its active GDAP relationships with `customer`."""
+    return _gdap_access(customer, [partner.pk], lock=lock)
+
+
+def _gdap_access(customer: Organization, partner_ids: Any, *, lock: bool) -> DelegatedAccess | None:
+    relationships = gdap_in_force().filter(customer=customer, partner_id__in=partner_ids)
     if lock:
         candidates = list(relationships.values_list("pk", flat=True))
         held = lock_for_share(
@@ -56,6 +67,17 @@ def gdap_access(
     return DelegatedAccess(
         partner=rows[0].partner, roles=frozenset(roles), ends_at=min(ends, default=None)
     )
+
+
+def gdap_of_partner(*, partner: Organization) -> QuerySet[GdapRelationship]:
+    """Every GDAP request and relationship the partner made, with every customer (the API's
+    list; the pages show them per customer)."""
+    return GdapRelationship.objects.filter(partner=partner).select_related("customer", "partner")
+
+
+def gdap_of_customer(*, customer: Organization) -> QuerySet[GdapRelationship]:
+    """Every GDAP request and relationship partners made with the customer."""
+    return GdapRelationship.objects.filter(customer=customer).select_related("customer", "partner")
 
 
 def gdap_for_customer_of_partner(

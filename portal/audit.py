@@ -213,8 +213,10 @@ def audit_record_for(
             actor_organization = partner
             delegated = True
             details.setdefault("on_behalf_of", customer.legal_name)
-    if context is not None and context.api_client is not None and actor is None:
-        # An API client's call: the client is the actor, for its organization.
+    if context is not None and context.api_client is not None and (actor is None or by_requester):
+        # An API client's call: the client is the actor, for its organization (the user its
+        # membership carries is only the client's creator, an invitation's sender on record).
+        actor = None
         details.setdefault("api_client", context.api_client)
         if isinstance(actor_organization, _FromRequest):
             actor_organization = context.organization

@@ -177,11 +177,63 @@ def admin_access_ended_message(customer: Organization) -> str:
     return _("Your admin access to %(customer)s ended.") % {"customer": customer.legal_name}
 
 
+class PartnerDelegationSource(Protocol):
+    """What a partner organization itself holds in `customer`'s account (no user: an API client
+    of the partner acts through it), read from the database; `lock` as `DelegationSource`."""
+
+    def __call__(
+        self, partner: Organization, customer: Organization, *, lock: bool = False
+    ) -> DelegatedAccess | None: ...
+
+
+_partner_sources: list[PartnerDelegationSource] = []
+
+
+def register_partner_delegation_source(source: PartnerDelegationSource) -> None:
+    """A source answering for a partner organization (GDAP: the roles a customer approved for
+    the partner); an API client acts for a customer only through these."""
+    if source not in _partner_sources:
+        _partner_sources.append(source)
+
+
+def partner_delegated_membership(
+    user: User, partner: Organization, customer: Organization | None, *, lock: bool = False
+) -> Membership | None:
+    """An unsaved membership of `customer` for `user` acting as `partner` (an API client of the
+    partner), with the roles the partner sources grant the partner there, or None without any.
+    Its writes check the grant again with `delegated_access_lock` as a person's do."""
+    if customer is None or customer.kind != Organization.Kind.CUSTOMER:
+        return None
+    roles: set[str] = set()
+    ends: list[datetime] = []
+    for source in _partner_sources:
+        access = source(partner, customer, lock=lock)
+        if access is None or not access.roles:
+            continue
+        roles |= access.roles
+        if access.ends_at is not None:
+            ends.append(access.ends_at)
+    if not roles:
+        return None
+    membership = Membership(user=user, organization=customer)
+    membership.delegated_by = partner
+    membership.delegated_roles = frozenset(roles)
+    membership.delegated_until = min(ends, default=None)
+    membership.delegated_as_partner = True  # type: ignore[attr-defined]
+    return membership
+
+
 def delegated_access_lock(membership: Membership) -> Membership:
     """Inside a delegated write's transaction: lock the rows that grant `membership`'s roles
     (`FOR SHARE`, held until the write commits) and check they still do. Returns the membership
     with the roles that hold now; PermissionDenied, saying so, when none is left."""
-    locked = delegated_membership(membership.user, membership.organization, lock=True)
+    if getattr(membership, "delegated_as_partner", False):
+        assert membership.delegated_by is not None
+        locked = partner_delegated_membership(
+            membership.user, membership.delegated_by, membership.organization, lock=True
+        )
+    else:
+        locked = delegated_membership(membership.user, membership.organization, lock=True)
     if locked is None or locked.delegated_by != membership.delegated_by:
         raise PermissionDenied(admin_access_ended_message(membership.organization))
     membership.delegated_roles = locked.delegated_roles

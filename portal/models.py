@@ -255,8 +255,12 @@ class Membership(models.Model):
     @property
     def acting_user(self) -> User | None:
         """The person acting through this membership; None for one built for an API client
-        (`portal.policy.acting_membership`), which the audit log names instead."""
-        return self.user if self.user_id is not None else None
+        (`api.authentication.client_membership`, or its acting for a customer), which the audit
+        log names instead: its user is only the client's creator, on record as an invitation's
+        sender."""
+        if self.user_id is None or getattr(self, "for_api_client", False):
+            return None
+        return self.user
 
     @property
     def roles(self) -> set[str]:

@@ -241,8 +241,10 @@ def require_privileged_change(
         raise PrivilegedChangeRefused(refusal)
 
 
-# A membership built for a caller that is no person (an API client, the `api` app): while it
-# acts, its (unsaved) user is the actor the services receive, and this is its membership.
+# A membership that is not the user's own row: an API client's (the `api` app builds one with
+# the client's roles, and a delegated one when the client acts for a customer). While it is set
+# (`acting_membership()`), `membership_of` answers it for its user and organization, so the
+# services' one look-up decides an API call with the client's roles, never the user's own.
 _acting: ContextVar[Membership | None] = ContextVar("portal_acting_membership", default=None)
 
 
@@ -263,14 +265,17 @@ def membership_of(
 ) -> Membership | None:
     """The actor's membership of `organization`. Without an organization (an action on other
     tenants' data, such as the operator's review queue) the actor's membership, in an
-    organization kind where `action` exists, that allows it."""
-    acting = _acting.get()
-    if acting is not None and actor is not None and actor is acting.user:
-        if organization is not None and organization.pk != acting.organization.pk:
-            return None
-        return acting
+    organization kind where `action` exists, that allows it. Inside `acting_membership()`,
+    that membership for its user: in its organization, and no other."""
     if actor is None or not actor.is_authenticated:
         return None
+    acting = _acting.get()
+    if acting is not None and actor.pk is not None and acting.user_id == actor.pk:
+        if organization is not None and acting.organization_id != organization.pk:
+            return None
+        if organization is None and (action is None or not can(acting, action)):
+            return None
+        return acting
     memberships = Membership.objects.select_related("organization", "user").filter(user=actor)
     if organization is not None:
         membership = memberships.filter(organization=organization).first()

@@ -41,6 +41,9 @@ ALLOWED = {
     ("invoicing", "commerce"),
     ("invoicing", "relationships"),
     ("invoicing", "enrollment"),
+    ("api", "delegation"),
+    ("api", "enrollment"),
+    ("api", "verification"),
 }
 
 

@@ -136,6 +136,9 @@ def exempt_forms() -> dict[str, str]:
     exempt = {
         # OAuth2 clients POST to the token endpoint; no page shows it (tests/api/ covers it).
         "api/v1/oauth/token/": "a machine's endpoint, no page's form",
+        # The REST API's POSTs take JSON from programs (schemathesis fuzzes them).
+        "api/v1/reseller-invitations/": "the REST API's JSON, no page's form",
+        "api/v1/customer-invitations/": "the REST API's JSON, no page's form",
     }
     if not account_settings.LOGIN_BY_CODE_ENABLED:
         exempt["accounts/login/code/confirm/"] = "sign-in by code is off"
