@@ -115,8 +115,8 @@ class Chain:
 
 
 def chain(*, language: str = "en") -> Chain:
-    """Contoso bills Northwind 80.00 + 3 days of usage (3 × 1.50) for Adatum's subscriptions in
-    October 2026 and 40.00 for Fabrikam's; Northwind bills Adatum 100.00 + 3 × 2.00 and
+    """Contoso bills Northwind 80.00 + 3 days of usage (3 x 1.50) for Adatum's subscriptions in
+    October 2026 and 40.00 for Fabrikam's; Northwind bills Adatum 100.00 + 3 x 2.00 and
     Fabrikam 50.00. A charge of November is unbilled at both tiers."""
     contoso = provider_org(legal_name="Contoso Distribution")
     northwind = reseller_org(legal_name="Northwind Traders")

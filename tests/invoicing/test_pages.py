@@ -131,6 +131,6 @@ def test_the_pages_speak_italian(client_for):
     admin.user.language = "it"
     admin.user.save(update_fields=["language"])
     client = client_for(admin)
-    assert "Fatture emesse e ricevute" in client.get("/billing/invoices/?direction=").text
+    assert "Le fatture emesse e ricevute" in client.get("/billing/invoices/").text
     detail = client.get(f"/billing/invoices/{c.reseller_invoice.pk}/").text
     assert "106,00\u00a0€" in detail and "Scarica il PDF" in detail
