@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.views import View
 
+from commerce.currency import order_currency
 from portal.dbrouter import ReplicaReadsMixin
 from portal.exports import export_response
 from portal.paging import keyset_page
@@ -146,8 +147,8 @@ class ReconciliationView(_InvoiceView):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = self.form(request)
         if not form.is_bound:
-            currency = self.organization.country.currency if self.organization.country else ""
-            form.initial = {"currency": currency}
+            # The organization's own market's currency first.
+            form.initial = {"currency": order_currency(self.organization) or ""}
         return render(
             request,
             "invoicing/reconciliation.html",

@@ -134,3 +134,13 @@ def test_the_pages_speak_italian(client_for):
     assert "Le fatture emesse e ricevute" in client.get("/billing/invoices/").text
     detail = client.get(f"/billing/invoices/{c.reseller_invoice.pk}/").text
     assert "106,00\u00a0€" in detail and "Scarica il PDF" in detail
+
+
+def test_only_the_deepest_navigation_entry_is_current():
+    from portal.navigation import navigation
+
+    c = chain()
+    items = navigation(member(c.northwind), "/billing/invoices/")["main"]
+    assert [str(i["label"]) for i in items if i["active"]] == ["Invoices"]
+    items = navigation(member(c.northwind), "/billing/")["main"]
+    assert [str(i["label"]) for i in items if i["active"]] == ["Billing"]
