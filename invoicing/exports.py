@@ -28,6 +28,7 @@ from . import selectors
 from .models import Charge, Tier
 
 CSV_CHUNK = 2000  # rows per server-side fetch (and per PartnerID look-up)
+MEMO_SIZE = 20_000  # cell texts kept for the rows that follow
 
 HEADER = (
     "PartnerId",
@@ -103,6 +104,20 @@ def reconciliation_source(organization: Organization, params: QueryDict) -> Expo
 
     def rows() -> Iterator[list[Any]]:
         mpn_ids: dict[int, str] = {}
+        # Names, numbers and days repeat from row to row: each cell's text is made once
+        # (the memo is emptied past MEMO_SIZE entries, so memory stays bounded).
+        memo: dict[Any, str] = {}
+
+        def text(value: Any) -> str:
+            found = memo.get(value)
+            if found is None:
+                if len(memo) > MEMO_SIZE:
+                    memo.clear()
+                found = memo[value] = (
+                    value.isoformat() if isinstance(value, date) else csv_safe(value)
+                )
+            return found
+
         iterator = selectors.reconciliation_rows(qs).iterator(chunk_size=CSV_CHUNK)
         while chunk := list(islice(iterator, CSV_CHUNK)):
             unknown = {row[0] for row in chunk} | {row[2] for row in chunk}
@@ -116,24 +131,24 @@ def reconciliation_source(organization: Organization, params: QueryDict) -> Expo
                 ordered = row[14]
                 yield [
                     seller_id,
-                    csv_safe(seller_name),
+                    text(seller_name),
                     mpn_ids.get(seller_id, ""),
                     buyer_id,
-                    csv_safe(buyer_name),
+                    text(buyer_name),
                     mpn_ids.get(reseller_id, ""),
                     customer_id,
-                    csv_safe(customer_name),
-                    csv_safe(row[6]),
+                    text(customer_name),
+                    text(row[6]),
                     row[7] or "",
-                    csv_safe(row[8] or ""),
+                    text(row[8] or ""),
                     CHARGE_TYPES.get(row[9], row[9]),
-                    csv_safe(row[11]),
-                    csv_safe(row[12]),
+                    text(row[11]),
+                    text(row[12]),
                     row[13],
-                    ordered.date().isoformat() if ordered else "",
-                    row[15].isoformat(),
-                    row[16].isoformat(),
-                    row[17].isoformat(),
+                    text(ordered.date()) if ordered else "",
+                    text(row[15]),
+                    text(row[16]),
+                    text(row[17]),
                     _quantity(row[18]),
                     row[19],
                     row[20],
