@@ -75,7 +75,8 @@ BUDGET_FACTOR = 1.5
 BUDGETS: dict[str, float] = {
     # The slow suites.
     "gates": 420,
-    "e2e": 210,
+    # Issue 25: + 15 for tests/e2e/test_invoices.py (three pages, four axe runs: about 10 s).
+    "e2e": 225,
     # Issue 22: + 50 for `make prod`'s worker SIGKILLed and restarted (test_supervised.py:
     # 32 s on a quiet machine, collectstatic and runprod's start included) and + 80 for
     # tests/faults/test_readiness.py (two stacks with gunicorn: Redis stopped, worker SIGSTOP;

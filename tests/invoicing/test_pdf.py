@@ -23,7 +23,7 @@ pytestmark = [
 def _text(pdf: bytes) -> str:
     assert pdf.startswith(b"%PDF")
     done = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+        ["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True
     )
     return " ".join(done.stdout.decode().split())
 
