@@ -21,6 +21,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from commerce.currency import market_currency
 from commerce.selectors import billing_totals_by_currency, prices_in
 from delegation.gdap_selectors import gdap_of_customer, gdap_of_partner
 from delegation.models import GdapRelationship
@@ -314,7 +315,8 @@ class OfferListView(ApiView):
         else:
             own = self.organization.country_id
             market = markets.get(own or "") or next(iter(markets.values()), None)
-        prices = prices_in(market.currency) if market else prices_in("").none()
+        currency = market_currency(market)
+        prices = prices_in(currency) if currency else prices_in("").none()
         return self.keyset_response(
             request,
             prices,

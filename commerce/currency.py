@@ -4,11 +4,15 @@ and the scale generator all ask here (tests/test_rules.py fails on a second deri
 
 from __future__ import annotations
 
-from portal.models import Organization
+from portal.models import Market, Organization
 
 
 def order_currency(customer: Organization) -> str | None:
-    market = customer.country
+    return market_currency(customer.country)
+
+
+def market_currency(market: Market | None) -> str | None:
+    """What a market's orders are priced in (its country's currency)."""
     return market.currency if market is not None else None
 
 

@@ -7,3 +7,27 @@ class InvoicingConfig(AppConfig):
     and `portal`; neither imports it."""
 
     name = "invoicing"
+
+    def ready(self) -> None:
+        self._register_pages()
+
+    def _register_pages(self) -> None:
+        """The Invoices and Reconciliation pages in the navigation and on the Billing page,
+        and the reconciliation file as an export kind (`portal.exports`)."""
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.navigation import NavEntry, register_nav
+        from portal.policy import Action
+        from portal.sections import register_section
+
+        from .exports import register_exports
+        from .sections import billing_links_section
+
+        register_nav(
+            NavEntry(_("Invoices"), "invoicing:invoices", Action.VIEW_INVOICES, order=61),
+            NavEntry(
+                _("Reconciliation"), "invoicing:reconciliation", Action.VIEW_INVOICES, order=62
+            ),
+        )
+        register_section("billing", billing_links_section, order=10)
+        register_exports()

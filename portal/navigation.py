@@ -63,7 +63,8 @@ def nav_entries() -> list[NavEntry]:
 
 def navigation(membership: Membership, path: str) -> dict[str, list[dict[str, Any]]]:
     """The entries this membership sees, by section, each with its path and whether the
-    current page is under it (no query: the membership holds its organization)."""
+    current page is under it (the deepest entry when several are; no query: the membership
+    holds its organization)."""
     sections: dict[str, list[dict[str, Any]]] = {MAIN: [], SETTINGS: []}
     for entry in _ENTRIES:
         if not entry.visible_to(membership):
@@ -77,4 +78,9 @@ def navigation(membership: Membership, path: str) -> dict[str, list[dict[str, An
                 "active": path.startswith(url),
             }
         )
+    for items in sections.values():
+        # One current entry: the deepest (/billing/invoices/ is under Invoices, not Billing).
+        active = [item for item in items if item["active"]]
+        for item in active:
+            item["active"] = item is max(active, key=lambda i: len(i["path"]))
     return sections

@@ -66,6 +66,8 @@ class Action(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     # An organization's API clients (/settings/api-clients/, the `api` app): create, revoke.
     MANAGE_API_CLIENTS = "manage_api_clients"
+    # Invoices the organization issued and received, their PDFs and reconciliation files.
+    VIEW_INVOICES = "view_invoices"
 
 
 ALL_PARTNER_ROLES: set[str] = {
@@ -148,6 +150,10 @@ RULES: dict[Action, tuple[set[str], set[str]]] = {
     # the account's events elsewhere).
     Action.MANAGE_WEBHOOKS: (_COMMERCE, _ADMINS),
     Action.MANAGE_API_CLIENTS: (_COMMERCE, _ADMINS),
+    # The organization's own Global and Billing admins only: an invoice carries the prices of
+    # one tier, and a partner acting in a customer's account (a delegated role) may be another
+    # reseller of that customer, who must never see its competitor's prices.
+    Action.VIEW_INVOICES: (_COMMERCE, _ADMINS | {Role.BILLING_ADMIN}),
 }
 
 # Actions that also need the user to be the portal's staff (`User.is_staff`).

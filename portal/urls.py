@@ -48,6 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("verification.urls")),
     path("", include("relationships.urls")),
     path("", include("commerce.urls")),
+    path("", include("invoicing.urls")),
     path("", include("delegation.urls")),
     path("", include("webhooks.urls")),
     path("", include("api.urls")),

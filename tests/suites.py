@@ -58,6 +58,8 @@ SLOW = [
     # `make run`'s processes on a SQLite file: sign-ins while the worker sends a bulk file.
     ("tests/embedded/", "embedded"),
     ("tests/portal/test_email_links.py::test_the_local_site_url_follows_port", "processes"),
+    # Invoice PDFs read back with poppler's `pdftotext` (a child process per PDF).
+    ("tests/invoicing/test_pdf.py", "processes"),
 ]
 
 # Suites whose tests run on one xdist worker together (`--dist loadgroup`).
@@ -73,7 +75,8 @@ BUDGET_FACTOR = 1.5
 BUDGETS: dict[str, float] = {
     # The slow suites.
     "gates": 420,
-    "e2e": 210,
+    # Issue 25: + 15 for tests/e2e/test_invoices.py (three pages, four axe runs: about 10 s).
+    "e2e": 225,
     # Issue 22: + 50 for `make prod`'s worker SIGKILLed and restarted (test_supervised.py:
     # 32 s on a quiet machine, collectstatic and runprod's start included) and + 80 for
     # tests/faults/test_readiness.py (two stacks with gunicorn: Redis stopped, worker SIGSTOP;
@@ -105,7 +108,9 @@ BUDGETS: dict[str, float] = {
     # Issue 22: the supervisor's tests (tests/devtools/test_processes.py, 6 s; the suite
     # measured 9.6 s with them) and the error-tracking test (a new interpreter behind a WSGI
     # server reporting to a local DSN sink: about 6-8 s).
-    "processes": 30,
+    # Issue 25: + 10 for tests/invoicing/test_pdf.py (three invoice PDFs read back with
+    # pdftotext: about 5 s quiet).
+    "processes": 40,
     "scale": 15,
     # Issue 24: a receiver down for 4 s then up (20 events), and one failing until disabled:
     # 15 s together on PostgreSQL (two worker starts included).

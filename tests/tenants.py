@@ -121,6 +121,12 @@ def build_family(tag: str) -> Family:
         accepted_by=family.members["customer"]["global_admin"].user,
     )
     subscription = subscription_for(shared, quantity=7)
+    # The reseller's invoice to the customer (October 2026), with its one charge line.
+    from invoicing.models import Tier
+    from tests.invoicing.factories import charge, invoice
+
+    charge(subscription, tier=Tier.RESELLER, amount="70.00", quantity="7", unit_price="10.00")
+    invoice_ = invoice(reseller, customer, tier=Tier.RESELLER)
     admin_access = AdminAccess.objects.create(
         customer=customer, partner=provider, reseller=reseller
     )
@@ -273,6 +279,7 @@ def build_family(tag: str) -> Family:
         relationship=relationship,
         shared=shared,
         subscription=subscription,
+        invoice=invoice_,
         admin_access=admin_access,
         reseller_invitation=reseller_invitation,
         customer_invitation=customer_invitation,

@@ -28,6 +28,8 @@ def test_every_app_adds_its_entries_in_order():
         "Indirect providers",
         "Verification",
         "Billing",
+        "Invoices",
+        "Reconciliation",
     ]
     assert _labels(reseller, SETTINGS) == [
         "Legal info",
@@ -60,11 +62,13 @@ def test_the_page_under_an_entry_is_marked_current():
 @pytest.mark.django_db
 def test_a_predicate_decides_and_registering_twice_adds_nothing(monkeypatch):
     monkeypatch.setattr(navigation, "_ENTRIES", list(navigation.nav_entries()))
-    entry = NavEntry(_("Invoices"), "portal:outbox", predicate=lambda m: m.billing_admin, order=15)
+    entry = NavEntry(
+        _("Statements"), "portal:outbox", predicate=lambda m: m.billing_admin, order=15
+    )
     register_nav(entry)
     register_nav(entry)
     billing = member(OrganizationFactory(kind=Kind.RESELLER), billing_admin=True)
     sales = member(OrganizationFactory(kind=Kind.RESELLER), sales_agent=True)
-    assert _labels(billing).count("Invoices") == 1
-    assert _labels(billing).index("Invoices") == 1
-    assert "Invoices" not in _labels(sales)
+    assert _labels(billing).count("Statements") == 1
+    assert _labels(billing).index("Statements") == 1
+    assert "Statements" not in _labels(sales)

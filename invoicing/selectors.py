@@ -1,0 +1,185 @@
+"""Reads of invoices and charges, always from one organization's side: an organization sees
+the invoices it issued (it is the seller) and those it received (the buyer), and the charge
+lines of those invoices, never another tier's. A provider never sees its reseller's prices to
+the customer; a customer never sees its reseller's cost."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from enrollment.models import LegalProfile, PartnerId
+from portal.models import Market, Organization
+
+from .models import BillingPeriod, Charge, Invoice
+
+ISSUED = "issued"
+RECEIVED = "received"
+UNBILLED = "unbilled"  # the reconciliation file of the charges no invoice holds yet
+
+
+def _sides(organization: Organization, direction: str = "") -> Q:
+    if direction == ISSUED:
+        return Q(seller=organization)
+    if direction == RECEIVED:
+        return Q(buyer=organization)
+    return Q(seller=organization) | Q(buyer=organization)
+
+
+def invoice_list(
+    *,
+    organization: Organization,
+    direction: str = "",
+    period: date | None = None,
+    currency: str = "",
+) -> QuerySet[Invoice]:
+    """The invoices `organization` issued or received (`direction` narrows to one side),
+    with both parties joined: one query per page, ordered by the keyset (issued_at, id)."""
+    qs = Invoice.objects.filter(_sides(organization, direction)).select_related("seller", "buyer")
+    if period is not None:
+        qs = qs.filter(period=period)
+    if currency:
+        qs = qs.filter(currency=currency)
+    return qs
+
+
+def invoice_for(*, organization: Organization, invoice_id: int) -> Invoice | None:
+    """One invoice `organization` issued or received; None for any other (the view's 404)."""
+    return (
+        Invoice.objects.filter(_sides(organization), pk=invoice_id)
+        .select_related("seller", "buyer", "seller__country", "buyer__country")
+        .first()
+    )
+
+
+def invoice_lines(invoice: Invoice) -> QuerySet[Charge]:
+    """The invoice's charge lines, by subscription then day (the subscription's offer and
+    customer joined)."""
+    return (
+        Charge.objects.filter(invoice=invoice)
+        .select_related("offer", "customer")
+        .order_by("subscription_id", "charge_date", "pk")
+    )
+
+
+def legal_details(organization: Organization) -> dict[str, Any]:
+    """What an invoice says of a party: its legal name, address and identifiers (the
+    enrolment's legal profile when it has one, else the account's name and country), and the
+    PartnerID associated with its account."""
+    profile = (
+        LegalProfile.objects.select_related("country").filter(organization=organization).first()
+    )
+    mpn_id = (
+        PartnerId.objects.filter(organization=organization, is_associated=True)
+        .values_list("mpn_id", flat=True)
+        .first()
+    )
+    country = organization.country
+    details: dict[str, Any] = {
+        "legal_name": organization.legal_name,
+        "address": [],
+        "country": country.name if country else "",
+        "registration_id": "",
+        "mpn_id": mpn_id or "",
+        "email": "",
+    }
+    if profile is not None:
+        city = " ".join(part for part in (profile.postal_code, profile.city) if part)
+        details.update(
+            legal_name=profile.legal_name,
+            address=[
+                line
+                for line in (profile.address_line1, profile.address_line2, city, profile.state)
+                if line
+            ],
+            country=profile.country.name,
+            registration_id=profile.registration_id,
+            email=profile.support_email,
+        )
+    return details
+
+
+def invoice_periods(*, organization: Organization) -> list[date]:
+    """The closed months in which `organization` issued or received an invoice, newest first
+    (one small query: a month has one BillingPeriod row)."""
+    closed = BillingPeriod.objects.filter(status=BillingPeriod.Status.CLOSED).values("period")
+    return list(
+        Invoice.objects.filter(_sides(organization), period__in=closed)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
+    )
+
+
+def billing_currencies() -> list[str]:
+    """Every currency a market bills in (a handful of rows)."""
+    return sorted(set(Market.objects.values_list("currency", flat=True)))
+
+
+def current_period() -> date:
+    return timezone.localdate().replace(day=1)
+
+
+def reconciliation_charges(
+    *, organization: Organization, period: date | None, currency: str
+) -> QuerySet[Charge]:
+    """The charge lines of `organization`'s reconciliation file: those of the invoices it
+    issued or received for `period` and `currency` (the billed file), or, with `period` None,
+    its charges no invoice holds yet (the unbilled file). Either way only the lines where it
+    is the seller or the buyer: the other tier's prices never appear."""
+    if period is None:
+        qs = Charge.objects.filter(_sides(organization), invoice__isnull=True, currency=currency)
+    else:
+        invoices = Invoice.objects.filter(
+            _sides(organization), period=period, currency=currency
+        ).values("pk")
+        # Invoice by invoice, each in the order its charges were written: the (invoice, id)
+        # index serves it, with no sort of the whole file.
+        return Charge.objects.filter(invoice__in=invoices).order_by("invoice_id", "pk")
+    return qs.order_by("charge_date", "pk")
+
+
+RECONCILIATION_FIELDS = (
+    "seller_id",
+    "seller__legal_name",
+    "buyer_id",
+    "buyer__legal_name",
+    "customer_id",
+    "customer__legal_name",
+    "customer__primary_domain",
+    "customer__country_id",
+    "invoice__number",
+    "kind",
+    "tier",
+    "offer__code",
+    "offer__name",
+    "subscription_id",
+    "subscription__purchased_at",
+    "charge_date",
+    "service_start",
+    "service_end",
+    "quantity",
+    "unit_price",
+    "amount",
+    "currency",
+)
+
+
+def reconciliation_rows(qs: QuerySet[Charge]) -> QuerySet[Any]:
+    """Plain tuples of RECONCILIATION_FIELDS, for a server-side cursor."""
+    return qs.values_list(*RECONCILIATION_FIELDS)
+
+
+def partner_ids(organization_ids: set[int]) -> dict[int, str]:
+    """The associated PartnerID (MPN ID) of each organization, one query."""
+    found: dict[int, str] = {}
+    for org_id, mpn_id in (
+        PartnerId.objects.filter(organization_id__in=organization_ids, is_associated=True)
+        .order_by("pk")
+        .values_list("organization_id", "mpn_id")
+    ):
+        found.setdefault(org_id, mpn_id)
+    return found
