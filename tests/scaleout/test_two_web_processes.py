@@ -138,7 +138,7 @@ def static_root(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(params=["django.contrib.sessions.backends.db", "cached_db"])
+@pytest.fixture(params=["django.contrib.sessions.backends.db", "cached_db", "portal.sessions"])
 def two_web_processes(request, transactional_db, static_root, tmp_path) -> Iterator[list[int]]:
     if connection.vendor != "postgresql" or not _redis_up():
         if os.environ.get("CI"):
