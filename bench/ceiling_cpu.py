@@ -139,6 +139,13 @@ def worker(kind: str) -> None:
         cookie, path = portal_cookie(), "/bench/ceiling/"
     else:
         cookie, path = "", "/bench/bare/"
+    if os.environ.get("CEILING_DROP"):
+        from django.conf import settings
+
+        dropped = os.environ["CEILING_DROP"].split(",")
+        settings.MIDDLEWARE = [
+            m for m in settings.MIDDLEWARE if m.rsplit(".", 1)[-1] not in dropped
+        ]
     layers: dict[str, list[float]] = {}
     if os.environ.get("CEILING_LAYERS"):
         time_layers(layers)
@@ -157,6 +164,11 @@ def worker(kind: str) -> None:
 
     for _ in range(50):
         one()
+    if os.environ.get("CEILING_GC_FREEZE"):
+        import gc
+
+        gc.collect()
+        gc.freeze()
     if os.environ.get("CEILING_PROFILE"):
         import cProfile
         import pstats
@@ -190,7 +202,9 @@ def worker(kind: str) -> None:
         print(json.dumps({"cpu": cpu / count, "wall": wall / count}), flush=True)
 
 
-def spawn(kind: str, extra: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def spawn(
+    kind: str, extra: dict[str, str] | None = None, root: Path = ROOT
+) -> subprocess.Popen[str]:
     env = dict(os.environ)
     if kind == "portal":
         for key, value in PORTAL_ENV.items():
@@ -198,10 +212,10 @@ def spawn(kind: str, extra: dict[str, str] | None = None) -> subprocess.Popen[st
     else:
         env = {k: v for k, v in env.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
         env["DJANGO_SETTINGS_MODULE"] = "bench.bare"
-    env.update(extra or {}, PYTHONPATH=str(ROOT))
+    env.update(extra or {}, PYTHONPATH=str(root))
     return subprocess.Popen(
         [sys.executable, "-m", "bench.ceiling_cpu", "--worker", kind],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -214,6 +228,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--profile", type=int, default=0)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (with this script in bench/): its portal measured alongside",
+    )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        help="also the portal without these middleware classes (comma-separated class names)",
+    )
     parser.add_argument("--layers", type=int, default=0, help="own time of each middleware")
     parser.add_argument("--worker", choices=["portal", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -232,11 +257,15 @@ def main() -> None:
         print(out)
         return
     procs = {kind: spawn(kind) for kind in ("portal", "bare")}
+    if args.before:
+        procs["before"] = spawn("portal", root=args.before.resolve())
+    for variant in args.without:
+        procs[f"-{variant}"] = spawn("portal", {"CEILING_DROP": variant})
     for kind, proc in procs.items():
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "ready":
             raise SystemExit(f"{kind} worker did not start")
-    runs: dict[str, list[dict[str, float]]] = {"portal": [], "bare": []}
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in procs}
     for _round in range(args.rounds):
         for kind, proc in procs.items():
             assert proc.stdin is not None and proc.stdout is not None
@@ -256,13 +285,14 @@ def main() -> None:
         f"{args.rounds} interleaved rounds of {args.batch} requests, median per request "
         f"(load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}):"
     )
-    for kind in ("portal", "bare"):
-        print(f"  {kind:6}: CPU {med[kind]['cpu']:7.1f} us, wall {med[kind]['wall']:7.1f} us")
-    print(
-        f"  bare/portal: CPU {med['bare']['cpu'] / med['portal']['cpu']:.3f}, "
-        f"wall {med['bare']['wall'] / med['portal']['wall']:.3f} "
-        "(the ceiling ratio a CPU-bound server would show)"
-    )
+    for kind in procs:
+        print(f"  {kind[:30]:30}: CPU {med[kind]['cpu']:7.1f} us, wall {med[kind]['wall']:7.1f} us")
+    for kind in procs:
+        if kind != "bare":
+            print(
+                f"  bare/{kind}: CPU {med['bare']['cpu'] / med[kind]['cpu']:.3f}, "
+                f"wall {med['bare']['wall'] / med[kind]['wall']:.3f}"
+            )
 
 
 if __name__ == "__main__":
