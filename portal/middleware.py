@@ -31,9 +31,9 @@ class UserLanguageMiddleware:
             # Resolved here (the first layer that needs it) and handed on as the plain object:
             # the layers and the view after this read it dozens of times, each read through
             # the lazy proxy a function call more.
-            if user._wrapped is empty:  # type: ignore[attr-defined]
-                user._setup()  # type: ignore[attr-defined]
-            user = request.user = user._wrapped  # type: ignore[attr-defined]
+            if user._wrapped is empty:
+                user._setup()
+            user = request.user = user._wrapped
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
@@ -89,6 +89,6 @@ class MessageMiddleware(DjangoMessageMiddleware):
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         storage = getattr(request, "_messages", None)
-        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:  # type: ignore[attr-defined]
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
             return response  # never used: nothing added, nothing read, nothing to store
         return super().process_response(request, response)
