@@ -266,3 +266,18 @@ def test_an_authenticator_set_up_lets_the_next_request_through(
     TOTP.activate(reseller_admin.user, generate_totp_secret())
 
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_a_request_hands_on_the_resolved_user_and_builds_no_unused_message_storage(
+    bare, client_for, reseller_admin
+):
+    from django.utils.functional import SimpleLazyObject, empty
+
+    client = client_for(reseller_admin)
+    client.get("/bare/")
+
+    request = client.get("/bare/").wsgi_request
+
+    assert request.user == reseller_admin.user
+    assert not isinstance(request.user, SimpleLazyObject)  # no proxy for every read after
+    assert request._messages._wrapped is empty  # type: ignore[attr-defined]
