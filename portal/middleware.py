@@ -4,10 +4,12 @@ from collections.abc import Callable
 from typing import cast
 
 from django.contrib import messages
-from django.core.exceptions import DisallowedHost
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from .outbox import request_origin
@@ -25,6 +27,13 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if isinstance(user, SimpleLazyObject):
+            # Resolved here (the first layer that needs it) and handed on as the plain object:
+            # the layers and the view after this read it dozens of times, each read through
+            # the lazy proxy a function call more.
+            if user._wrapped is empty:
+                user._setup()
+            user = request.user = user._wrapped
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
@@ -63,12 +72,23 @@ class RequestOriginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            origin: str | None = request.build_absolute_uri("/").rstrip("/")
-        except DisallowedHost:
-            origin = None
-        token = request_origin.set(origin)
+        token = request_origin.set(request)  # the origin is worked out when an email needs it
         try:
             return self.get_response(request)
         finally:
             request_origin.reset(token)
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's, with the message storage made when a message is first added or read: a
+    request that does neither (most GETs that render no page: redirects, exports, the API)
+    does not build its cookie signer and session storage, and has nothing to store."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response  # never used: nothing added, nothing read, nothing to store
+        return super().process_response(request, response)

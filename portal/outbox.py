@@ -33,9 +33,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -46,15 +48,24 @@ from .templatetags.portal_formats import one_full_stop
 logger = logging.getLogger(__name__)
 
 
-# The origin the current request was served on (set by `RequestOriginMiddleware` for hosts in
-# ALLOWED_HOSTS); emails queued outside a request (tasks, beat, commands) use SITE_URL.
-request_origin: ContextVar[str | None] = ContextVar("request_origin", default=None)
+# The request being served (set by `RequestOriginMiddleware`): its origin, for hosts in
+# ALLOWED_HOSTS, is worked out only when an email is queued; emails queued outside a request
+# (tasks, beat, commands) use SITE_URL.
+request_origin: ContextVar[HttpRequest | None] = ContextVar("request_origin", default=None)
+
+
+def _origin_of(request: HttpRequest) -> str | None:
+    try:
+        return request.build_absolute_uri("/").rstrip("/")
+    except DisallowedHost:
+        return None
 
 
 def site_origin() -> str:
     """Where the portal is served: the request's own origin when one is at hand, so a link in
     an email opens on the host and port the sender used; else SITE_URL."""
-    return request_origin.get() or settings.SITE_URL
+    request = request_origin.get()
+    return (_origin_of(request) if request is not None else None) or settings.SITE_URL
 
 
 def absolute_url(path: str) -> str:

@@ -5,8 +5,9 @@ in one round trip per request.
 Where it lives: the default cache (Redis in production, shared by every web process; `locmem`
 in the unit tests). It is on where that cache is shared (`PORTAL_CONTEXT_CACHE`, on with Redis):
 the embedded default's in-process cache would not hear a change made by another process. The
-session itself is `cached_db` there (a Redis GET; written through to the database). So a
-signed-in request costs two cache round trips and no query before its view.
+session itself is `cached_db` there (written through to the database), read by `portal.sessions`
+in the same `get_many` as the context keys the session named on its previous request. So a
+signed-in request costs one cache round trip and no query before its view.
 
 - `portal:ctx:v1:own:<user>:<chosen org>`: the user row, the member's own membership (with
   organization and country) for the organization the session chose, and `(must, has)` of the
@@ -66,6 +67,7 @@ from django.utils.functional import SimpleLazyObject, empty
 
 from .cache import ResilientRedisCache
 from .delegation import ACTING_FOR_SESSION_KEY
+from .sessions import remember_identity
 
 # Entries hold pickled model instances: a release that changes what they hold bumps this.
 CONTEXT_VERSION = 1
@@ -88,6 +90,15 @@ def _own_key(user_id: Any, chosen: Any) -> str:
 
 def _delegated_key(user_id: Any, customer_id: Any) -> str:
     return f"{PREFIX}:del:{user_id}:{customer_id}"
+
+
+def context_keys(user_id: Any, chosen: Any, acting_for: Any) -> list[str]:
+    """The keys a signed-in request reads: its own entry and its user's token, and while it
+    administers a customer, that delegated entry and the delegation token."""
+    keys = [_own_key(user_id, chosen), _user_token_key(user_id)]
+    if acting_for:
+        keys += [_delegated_key(user_id, acting_for), DELEGATION_TOKEN]
+    return keys
 
 
 def context_cache_enabled() -> bool:
@@ -135,7 +146,11 @@ class RequestContext:
         entry = self._own()
         if entry is None or "membership" not in entry:
             return False, None
-        return True, _without_user(entry["membership"])
+        membership = entry["membership"]
+        if entry is self.pending.get(self.own_key):
+            # The copy to be stored keeps no user (the request sets `membership.user`).
+            return True, _without_user(membership)
+        return True, membership  # unpickled for this request alone: no copy needed
 
     def mfa_state(self) -> tuple[bool, bool] | None:
         entry = self._own()
@@ -176,8 +191,6 @@ class RequestContext:
 
     def remember(self, **values: Any) -> None:
         """Record (part of) the own entry: the user, the membership, the second-factor state."""
-        if "membership" in values and values["membership"] is not None:
-            values["membership"] = _without_user(values["membership"])
         if "user" in values:
             values["user"] = _unwrap(values["user"])
         entry = self._own() or {}
@@ -185,7 +198,11 @@ class RequestContext:
             return  # prepare_miss() found no cache
         if not entry and "user" not in values:
             return  # a partial entry without the user is of no use to the next request
-        self.pending[self.own_key] = {**entry, **values, "token": self.user_token}
+        entry = {**entry, **values, "token": self.user_token}
+        # A membership this request was given (and gave its user) is stored without the user.
+        if "membership" in entry:
+            entry["membership"] = _without_user(entry["membership"])
+        self.pending[self.own_key] = entry
 
     def remember_delegated(self, customer: Any, membership: Any) -> None:
         if self.user_token is None or self.found.get(DELEGATION_TOKEN) is None:
@@ -235,10 +252,15 @@ def request_context(request: HttpRequest) -> RequestContext | None:
     if context_cache_enabled() and user_id is not None:
         chosen = session.get(ORGANIZATION_SESSION_KEY)  # type: ignore[union-attr]
         acting_for = session.get(ACTING_FOR_SESSION_KEY)  # type: ignore[union-attr]
-        keys = [_own_key(user_id, chosen), _user_token_key(user_id)]
-        if acting_for:
-            keys += [_delegated_key(user_id, acting_for), DELEGATION_TOKEN]
-        found = _shared("get_many", keys)
+        identity = (user_id, chosen, acting_for)
+        # Read with the session in one round trip when the session engine guessed this very
+        # identity (portal/sessions.py); else a second round trip.
+        prefetched = getattr(session, "prefetched", None)
+        if prefetched is not None and prefetched[0] == identity:
+            found: dict[str, Any] | None = prefetched[1]
+        else:
+            found = _shared("get_many", context_keys(*identity))
+        remember_identity(getattr(session, "session_key", None), identity)
         if found is not None:
             context = RequestContext(user_id, chosen, acting_for, found)
     request._portal_context = context  # type: ignore[attr-defined]

@@ -122,7 +122,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, reading the user (and, later, the membership) from the request context cache.
     "portal.request_context.ContextAuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, its storage made on first use (portal/middleware.py).
+    "portal.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.mfa.MFASetupMiddleware",
@@ -232,9 +233,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 SHARED_CACHE = CACHES["default"]["BACKEND"] == "portal.cache.ResilientRedisCache"
 if SHARED_CACHE:
-    # A session read costs no database round trip (a Redis GET); written through to the
-    # database, so a Redis restart or outage signs nobody out (the database answers).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # A session read costs no database round trip (Redis); written through to the database,
+    # so a Redis restart or outage signs nobody out (the database answers). `cached_db`, read
+    # in the same round trip as the request context (portal/sessions.py).
+    SESSION_ENGINE = "portal.sessions"
 # The user, membership, organization and roles of a signed-in request from the cache, one round
 # trip (portal/request_context.py). Only where every process shares the cache: the embedded
 # default's in-process cache would not hear a change made by another process.

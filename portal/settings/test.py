@@ -49,7 +49,7 @@ MIDDLEWARE = [*MIDDLEWARE, "portal.html_checks.DuplicateIdMiddleware"]  # noqa: 
 # tests/conftest.py clears the cache between tests.
 PORTAL_CONTEXT_CACHE = env.bool("PORTAL_CONTEXT_CACHE", default=True)
 # As in production: a session read from the cache, written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "portal.sessions"
 # Recording an audit event type that no app declared raises (portal/audit.py).
 PORTAL_AUDIT_STRICT = True
 # Webhook receivers on this machine (tests' and developers' own).

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -70,6 +71,71 @@ def test_a_warm_request_still_knows_the_member_and_the_organization(client_for, 
     assert response.context["user"] == reseller_admin.user
     assert response.context["current_membership"] == reseller_admin
     assert response.context["current_organization"].legal_name in response.text
+
+
+@contextmanager
+def cache_reads() -> Iterator[list[tuple[str, object]]]:
+    """Every read of the default cache inside the block: one entry a round trip to Redis."""
+    cache = caches["default"]
+    reads: list[tuple[str, object]] = []
+    inside: list[str] = []
+    originals = {name: getattr(cache, name) for name in ("get", "get_many", "has_key")}
+
+    def counting(name: str):  # type: ignore[no-untyped-def]
+        def read(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if inside:  # locmem's get_many calls get: one round trip still
+                return originals[name](*args, **kwargs)
+            reads.append((name, args[0] if args else None))
+            inside.append(name)
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    for name in originals:
+        setattr(cache, name, counting(name))
+    try:
+        yield reads
+    finally:
+        for name in originals:
+            delattr(cache, name)
+
+
+def test_a_warm_signed_in_request_reads_its_session_and_context_in_one_round_trip(
+    bare, client_for, reseller_admin
+):
+    client = client_for(reseller_admin)
+    client.get("/bare/")  # fills the cache; this process learns the session's identity
+    client.get("/bare/")
+
+    with cache_reads() as reads:
+        response = client.get("/bare/")
+
+    assert response.status_code == 200
+    assert len(reads) == 1, reads
+    name, keys = reads[0]
+    assert name == "get_many"
+    assert any("sessions" in key for key in keys)  # type: ignore[attr-defined]
+    assert any(":own:" in key for key in keys)  # type: ignore[attr-defined]
+
+
+def test_a_delegated_request_reads_its_session_and_context_in_one_round_trip(client_for):
+    world = dap_world(primary_domain="adatum-trip.example")
+    provider = client_for(world.provider_agent)
+    provider.post(reverse("delegation:administer", args=[world.customer.pk]))
+    provider.get("/dashboard/", follow=True)
+    provider.get("/dashboard/")
+
+    with cache_reads() as reads:
+        response = provider.get("/dashboard/")
+
+    assert response.wsgi_request.organization == world.customer  # type: ignore[attr-defined]
+    context_reads = [list(keys) for _name, keys in reads if ":ctx:" in str(keys)]  # type: ignore[call-overload]
+    assert len(context_reads) == 1, reads  # the session came with it
+    assert any("sessions" in key for key in context_reads[0])
+    assert any(":del:" in key for key in context_reads[0])
 
 
 @pytest.mark.parametrize(
@@ -200,3 +266,18 @@ def test_an_authenticator_set_up_lets_the_next_request_through(
     TOTP.activate(reseller_admin.user, generate_totp_secret())
 
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_a_request_hands_on_the_resolved_user_and_builds_no_unused_message_storage(
+    bare, client_for, reseller_admin
+):
+    from django.utils.functional import SimpleLazyObject, empty
+
+    client = client_for(reseller_admin)
+    client.get("/bare/")
+
+    request = client.get("/bare/").wsgi_request
+
+    assert request.user == reseller_admin.user
+    assert not isinstance(request.user, SimpleLazyObject)  # no proxy for every read after
+    assert request._messages._wrapped is empty  # type: ignore[attr-defined]

@@ -4,9 +4,10 @@ same whichever process answers (issue 21, item 6; docs/scaling.md).
 
 Two gunicorn instances of the production settings (tests/scaleout/settings.py: the load suite's,
 allauth's rate limits on) run on the test's database with the same DJANGO_SECRET_KEY and one
-Redis database as cache and broker, once with database sessions and once with cached_db
-sessions. A reviewer (a verification admin: TOTP required) signs in on A through the real
-sign-in page and continues on B with the same cookies.
+Redis database as cache and broker, with database sessions, cached_db sessions and production's
+portal.sessions (cached_db read with the request context in one round trip). A reviewer (a
+verification admin: TOTP required) signs in on A through the real sign-in page and continues on
+B with the same cookies.
 
 SCALEOUT_CACHE_URL replaces the cache of both processes: `SCALEOUT_CACHE_URL=locmemcache://`
 runs them with a per-process cache, and the rate limit and the cached figures fail, which is
@@ -138,7 +139,7 @@ def static_root(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(params=["django.contrib.sessions.backends.db", "cached_db"])
+@pytest.fixture(params=["django.contrib.sessions.backends.db", "cached_db", "portal.sessions"])
 def two_web_processes(request, transactional_db, static_root, tmp_path) -> Iterator[list[int]]:
     if connection.vendor != "postgresql" or not _redis_up():
         if os.environ.get("CI"):
