@@ -67,7 +67,7 @@ from django.utils.functional import SimpleLazyObject, empty
 
 from .cache import ResilientRedisCache
 from .delegation import ACTING_FOR_SESSION_KEY
-from .sessions import remember_identity
+from .session_identities import remember_identity
 
 # Entries hold pickled model instances: a release that changes what they hold bumps this.
 CONTEXT_VERSION = 1

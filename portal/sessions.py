@@ -19,29 +19,11 @@ cache keys are `cached_db`'s, so `portal.cache.FORGET_ON_RECOVERY` still covers 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 
-# Session key -> (user id, chosen organization, customer acted for), per process; bounded.
-IDENTITIES_MAX = 20_000
-_identities: dict[str, tuple[Any, Any, Any]] = {}
-_lock = threading.Lock()
-
-
-def remember_identity(session_key: str | None, identity: tuple[Any, Any, Any]) -> None:
-    if not session_key or _identities.get(session_key) == identity:
-        return
-    with _lock:
-        if len(_identities) >= IDENTITIES_MAX:
-            _identities.pop(next(iter(_identities)))  # the oldest (dicts keep insertion order)
-        _identities[session_key] = identity
-
-
-def forget_identities() -> None:
-    with _lock:
-        _identities.clear()
+from .session_identities import identity_of
 
 
 class SessionStore(CachedDBStore):
@@ -53,7 +35,7 @@ class SessionStore(CachedDBStore):
         from .request_context import _shared, context_cache_enabled, context_keys
 
         self.prefetched = None
-        identity = _identities.get(self._session_key) if self._session_key else None
+        identity = identity_of(self._session_key)
         if identity is not None and context_cache_enabled():
             keys = context_keys(*identity)
             found = _shared("get_many", [self.cache_key, *keys])
