@@ -7,3 +7,10 @@ class InvoicingConfig(AppConfig):
     and `portal`; neither imports it."""
 
     name = "invoicing"
+
+    def ready(self) -> None:
+        from commerce.hooks import register_subscription_hook
+
+        from .services import charges_on_subscription_change
+
+        register_subscription_hook(charges_on_subscription_change)
