@@ -18,7 +18,7 @@ The rules (issue 25; DOMAIN.md's new-commerce rules):
 - Quantity change and cancellation, prorated to the day: the current billing period has
   `days_in_period` days; the change day counts as a day of the new quantity, so the days charged
   (or credited) are `days_left` = the change day to the period's last day, inclusive. The line is
-  `units × period unit price × days_left / days_in_period`, quantized to the cent with
+  `units x period unit price x days_left / days_in_period`, quantized to the cent with
   ROUND_HALF_UP once, on the line's amount (never per unit). An increase is a charge at any
   time; a decrease (only within the 7-day window, commerce's rule) and a cancellation (same
   window) are credits, negative lines, for the unused part by the same formula (new commerce
@@ -26,7 +26,7 @@ The rules (issue 25; DOMAIN.md's new-commerce rules):
   same day cancel out exactly. Annual billing: the period is the rest of the term.
 - Usage-based offers have no seat lines (no purchase, renewal, recurring or quantity lines):
   they are billed only by the provider's daily usage records, one USAGE line per record and tier,
-  `quantity × tier price`, charged on the usage day.
+  `quantity x tier price`, charged on the usage day.
 - Every line has a `source` naming what caused it (`event:<id>`, `recurring:<sub>:<date>`,
   `usage:<record id>`) unique per tier, so a retried writer adds nothing.
 
