@@ -414,27 +414,33 @@ def usage_charges(subscription: Subscription, record: UsageRecord) -> list[Charg
 
 def usage_rows_from_csv(
     data: bytes,
-) -> tuple[list[tuple[int, date, Decimal]], list[tuple[int, str]]]:
-    """The usage file's rows (columns subscription, date (YYYY-MM-DD), quantity), read with the
-    portal's CSV reader, and the rows it could not read (line number, reason)."""
+) -> tuple[list[tuple[int, tuple[int, date, Decimal]]], list[tuple[int, str]]]:
+    """The usage file's rows as (line number, (subscription id, day, quantity)) (columns
+    subscription, date YYYY-MM-DD, quantity with a decimal point or comma), read with the
+    portal's CSV reader, and the lines it could not read (line number, reason)."""
     from portal.csv_import import column_key, csv_read
 
     csv_file = csv_read(data)
     keys = [column_key(name) for name in csv_file.header]
-    rows: list[tuple[int, date, Decimal]] = []
+    rows: list[tuple[int, tuple[int, date, Decimal]]] = []
     errors: list[tuple[int, str]] = []
-    for number, cells in enumerate(csv_file.records(), start=2):
-        values = dict(zip(keys, cells, strict=False))
+    for line, cells in csv_file.records():
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = dict(zip(keys, (cell.strip() for cell in cells), strict=False))
         try:
             rows.append(
                 (
-                    int(values.get("subscription", "")),
-                    date.fromisoformat(values.get("date", "").strip()),
-                    Decimal(values.get("quantity", "").strip().replace(",", ".")),
+                    line,
+                    (
+                        int(values.get("subscription", "")),
+                        date.fromisoformat(values.get("date", "")),
+                        Decimal(values.get("quantity", "").replace(",", ".")),
+                    ),
                 )
             )
         except (ValueError, ArithmeticError):
-            errors.append((number, _("Unreadable row: subscription, date, quantity expected.")))
+            errors.append((line, _("Unreadable row: subscription, date, quantity expected.")))
     return rows, errors
 
 

@@ -34,12 +34,12 @@ class Command(BaseCommand):
         errors = list(unreadable)
         size = max(1, options["batch"])
         for offset in range(0, len(rows), size):
-            result = usage_import(provider, rows[offset : offset + size])
+            batch = rows[offset : offset + size]
+            result = usage_import(provider, [row for _line, row in batch])
             imported += result.imported
             replaced += result.replaced
             unchanged += result.unchanged
-            # Data rows start on line 2 of the file.
-            errors += [(offset + number + 1, reason) for number, reason in result.errors or []]
+            errors += [(batch[number - 1][0], reason) for number, reason in result.errors or []]
             self.stdout.write(f"{min(offset + size, len(rows))}/{len(rows)} rows")
         for line, reason in sorted(errors):
             self.stderr.write(f"line {line}: {reason}")
