@@ -456,7 +456,8 @@ def invoice_number(seller_id: int, year: int, sequence: int) -> str:
 
 
 def _close_pause() -> None:
-    """The fault suite slows the close down (INVOICING_CLOSE_PAUSE_SECONDS) to kill it midway."""
+    """The fault suite slows each invoice's transaction down (INVOICING_CLOSE_PAUSE_SECONDS) to
+    kill the close in the middle of one."""
     pause = float(os.environ.get("INVOICING_CLOSE_PAUSE_SECONDS") or 0)
     if pause:
         time.sleep(pause)
@@ -495,7 +496,6 @@ def period_close(period: date, *, now: datetime | None = None, seller_batch: int
             for buyer_id, currency in groups:
                 if _invoice_issue(billing_period, seller_id, buyer_id, currency, end, now):
                     issued += 1
-                    _close_pause()
     with transaction.atomic():
         billing_period = BillingPeriod.objects.select_for_update().get(pk=billing_period.pk)
         if billing_period.status != BillingPeriod.Status.CLOSED:
@@ -560,6 +560,7 @@ def _invoice_issue(
             ).update(invoice=invoice)
             if not attached:
                 raise _NothingToInvoice
+            _close_pause()  # the fault suite kills the close here, inside the transaction
             totals = Charge.objects.filter(invoice=invoice).aggregate(
                 total=Sum("amount"), lines=Count("id")
             )
