@@ -53,7 +53,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -449,10 +449,6 @@ def usage_rows_from_csv(
 # --- the monthly close --------------------------------------------------------------------------
 
 
-class _NothingToInvoice(Exception):
-    pass
-
-
 def invoice_number(seller_id: int, year: int, sequence: int) -> str:
     return f"INV-{seller_id}-{year}-{sequence:06d}"
 
@@ -466,10 +462,16 @@ def _close_pause() -> None:
 
 
 def period_close(
-    period: date, *, now: datetime | None = None, seller_batch: int = 200, notify: bool = True
+    period: date,
+    *,
+    now: datetime | None = None,
+    seller_batch: int = 200,
+    batch: int = 100,
+    notify: bool = True,
 ) -> int:
-    """Close the calendar month starting `period`: issue every invoice due. Idempotent and
-    resumable (a crashed close is finished by the next run). Returns the invoices it issued.
+    """Close the calendar month starting `period`: issue every invoice due, up to `batch`
+    invoices of one seller per transaction (each invoice whole in it). Idempotent and resumable
+    (a crashed close is finished by the next run). Returns the invoices it issued.
     `notify=False` (the demo's history) sends no "invoice issued" email."""
     now = now or timezone.now()
     period = month_start(period)
@@ -492,15 +494,29 @@ def period_close(
             break
         last_seller = sellers[-1]
         for seller_id in sellers:
-            groups = list(
+            groups: dict[tuple[int, str], str] = {}
+            for buyer_id, currency, tier in (
                 unbilled.filter(seller_id=seller_id)
-                .order_by("buyer_id", "currency")
-                .values_list("buyer_id", "currency")
+                .order_by("buyer_id", "currency", "tier")
+                .values_list("buyer_id", "currency", "tier")
                 .distinct()
-            )
-            for buyer_id, currency in groups:
-                if _invoice_issue(billing_period, seller_id, buyer_id, currency, end, now, notify):
-                    issued += 1
+            ):
+                groups.setdefault((buyer_id, currency), tier)
+            keys = list(groups)
+            for offset in range(0, len(keys), batch):
+                chunk = keys[offset : offset + batch]
+                buyers = Organization.objects.only("pk", "language").in_bulk(
+                    {buyer_id for buyer_id, _currency in chunk}
+                )
+                pending = [(buyers[b], c, groups[(b, c)]) for b, c in chunk]
+                try:
+                    issued += _invoices_issue(billing_period, seller_id, pending, end, now, notify)
+                except _Uneven:
+                    # A group lost its lines to another writer meanwhile: one by one instead.
+                    for buyer, currency, tier in pending:
+                        issued += _invoices_issue(
+                            billing_period, seller_id, [(buyer, currency, tier)], end, now, notify
+                        )
     with transaction.atomic():
         billing_period = BillingPeriod.objects.select_for_update().get(pk=billing_period.pk)
         if billing_period.status != BillingPeriod.Status.CLOSED:
@@ -512,82 +528,120 @@ def period_close(
     return issued
 
 
-def _invoice_issue(
+class _Uneven(Exception):
+    """A group of the batch had no line left to attach: the batch is rolled back whole."""
+
+
+def _invoices_issue(
     billing_period: BillingPeriod,
     seller_id: int,
-    buyer_id: int,
-    currency: str,
+    pending: list[tuple[Organization, str, str]],
     end: date,
     now: datetime,
     notify: bool = True,
-) -> bool:
-    """One invoice in one transaction: number, row, lines attached, total, email. False when
-    another close issued it (or the period got closed) meanwhile."""
+) -> int:
+    """Issue the invoices of one seller to `pending` (buyer, currency, tier) in one transaction:
+    numbers, rows, lines attached, totals, emails; set-based (a few queries for the batch).
+    Each invoice is whole or absent after a crash. Skips a buyer already invoiced for the
+    period (another close); returns how many it issued."""
     period = billing_period.period
     try:
         with transaction.atomic():
             locked = BillingPeriod.objects.select_for_update().get(pk=billing_period.pk)
             if locked.status == BillingPeriod.Status.CLOSED:
-                return False
-            if Invoice.objects.filter(
-                seller_id=seller_id, buyer_id=buyer_id, currency=currency, period=period
-            ).exists():
-                return False
+                return 0
+            done = set(
+                Invoice.objects.filter(
+                    seller_id=seller_id,
+                    period=period,
+                    buyer_id__in=[buyer.pk for buyer, _c, _t in pending],
+                ).values_list("buyer_id", "currency")
+            )
+            todo = [p for p in pending if (p[0].pk, p[1]) not in done]
+            if not todo:
+                return 0
             year = timezone.localdate(now).year
-            sequence = _next_sequence(seller_id, year)
-            buyer = Organization.objects.get(pk=buyer_id)
-            first = (
-                Charge.objects.filter(
-                    seller_id=seller_id, buyer_id=buyer_id, currency=currency, invoice__isnull=True
-                )
-                .values_list("tier", flat=True)
-                .first()
+            first = _next_sequence(seller_id, year, count=len(todo))
+            invoices = Invoice.objects.bulk_create(
+                [
+                    Invoice(
+                        seller_id=seller_id,
+                        buyer_id=buyer.pk,
+                        tier=tier,
+                        currency=currency,
+                        period=period,
+                        year=year,
+                        sequence=first + index,
+                        number=invoice_number(seller_id, year, first + index),
+                        total=Decimal("0"),
+                        lines=0,
+                        language=email_language(organization=buyer),
+                        issued_at=now,
+                    )
+                    for index, (buyer, currency, tier) in enumerate(todo)
+                ]
             )
-            invoice = Invoice.objects.create(
+            if any(invoice.pk is None for invoice in invoices):  # a backend without RETURNING
+                keys = {(i.buyer_id, i.currency): i for i in invoices}
+                for pk, buyer_id, currency in Invoice.objects.filter(
+                    seller_id=seller_id, period=period, year=year, sequence__gte=first
+                ).values_list("pk", "buyer_id", "currency"):
+                    keys[(buyer_id, currency)].pk = pk
+            by_key = {(i.buyer_id, i.currency): i for i in invoices}
+            Charge.objects.filter(
                 seller_id=seller_id,
-                buyer_id=buyer_id,
-                tier=first or Tier.RESELLER,
-                currency=currency,
-                period=period,
-                year=year,
-                sequence=sequence,
-                number=invoice_number(seller_id, year, sequence),
-                total=Decimal("0"),
-                lines=0,
-                language=email_language(organization=buyer),
-                issued_at=now,
-            )
-            attached = Charge.objects.filter(
-                seller_id=seller_id,
-                buyer_id=buyer_id,
-                currency=currency,
+                buyer_id__in={key[0] for key in by_key},
+                currency__in={key[1] for key in by_key},
                 invoice__isnull=True,
                 charge_date__lt=end,
-            ).update(invoice=invoice)
-            if not attached:
-                raise _NothingToInvoice
-            _close_pause()  # the fault suite kills the close here, inside the transaction
-            totals = Charge.objects.filter(invoice=invoice).aggregate(
-                total=Sum("amount"), lines=Count("id")
+            ).update(
+                invoice_id=Case(
+                    *(
+                        When(buyer_id=buyer_id, currency=currency, then=Value(invoice.pk))
+                        for (buyer_id, currency), invoice in by_key.items()
+                    ),
+                    default=None,
+                    output_field=IntegerField(),
+                )
             )
-            invoice.total = cents(totals["total"] or Decimal("0"))
-            invoice.lines = totals["lines"]
-            invoice.save(update_fields=["total", "lines"])
+            _close_pause()  # the fault suite kills the close here, inside the transaction
+            totals = {
+                invoice_id: (total, lines)
+                for invoice_id, total, lines in Charge.objects.filter(
+                    invoice_id__in=[i.pk for i in invoices]
+                )
+                .values("invoice_id")
+                .annotate(total=Sum("amount"), lines=Count("id"))
+                .values_list("invoice_id", "total", "lines")
+                .order_by()
+            }
+            if len(totals) != len(invoices):
+                raise _Uneven
+            for invoice in invoices:
+                total, lines = totals[invoice.pk]
+                invoice.total, invoice.lines = cents(total), lines
+            Invoice.objects.bulk_update(invoices, ["total", "lines"])
             if notify:
-                send_invoice_issued(invoice)
-    except _NothingToInvoice:
-        return False
+                for invoice in invoices:
+                    send_invoice_issued(invoice)
+    except _Uneven:
+        if len(pending) > 1:
+            raise
+        return 0
     except IntegrityError:
-        # Another close issued this invoice between our check and insert: it rolled back whole.
-        return False
-    return True
+        # Another close issued one of them between our check and insert: all rolled back.
+        if len(pending) > 1:
+            raise _Uneven from None
+        return 0
+    return len(invoices)
 
 
-def _next_sequence(seller_id: int, year: int) -> int:
-    """The seller's next invoice number in `year`, its row locked until the transaction ends."""
+def _next_sequence(seller_id: int, year: int, count: int = 1) -> int:
+    """The first of the seller's next `count` invoice numbers in `year`, its row locked until
+    the transaction ends (a rollback gives the numbers back: no gaps)."""
     InvoiceSequence.objects.get_or_create(seller_id=seller_id, year=year)
     sequence = InvoiceSequence.objects.select_for_update().get(seller_id=seller_id, year=year)
-    InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
+    InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + count)
     return sequence.last_number + 1
 
 

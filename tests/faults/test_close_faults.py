@@ -46,7 +46,7 @@ def _close(pause: float) -> subprocess.Popen:
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "close_period", "2026-06", "--no-recurring"],
+        [sys.executable, "manage.py", "close_period", "2026-06", "--no-recurring", "--batch", "1"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -95,7 +95,7 @@ def test_a_resumed_close_finishes_what_a_crashed_one_left(world):
     with time_machine.travel(at(2026, 7, 1, 2), tick=False):
         from invoicing import services
 
-        real = services._invoice_issue
+        real = services._invoices_issue
         calls = []
 
         def crash_after_one(*args, **kwargs):
@@ -104,12 +104,12 @@ def test_a_resumed_close_finishes_what_a_crashed_one_left(world):
             calls.append(1)
             return real(*args, **kwargs)
 
-        services._invoice_issue = crash_after_one
+        services._invoices_issue = crash_after_one
         try:
             with pytest.raises(RuntimeError):
                 period_close(JUNE)
         finally:
-            services._invoice_issue = real
+            services._invoices_issue = real
         assert Invoice.objects.count() == 1
         assert BillingPeriod.objects.get(period=JUNE).status == BillingPeriod.Status.CLOSING
         assert period_close(JUNE) == 2

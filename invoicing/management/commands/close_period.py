@@ -17,6 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("month", nargs="?", default="", help="YYYY-MM")
         parser.add_argument(
+            "--batch", type=int, default=100, help="invoices per transaction (default 100)"
+        )
+        parser.add_argument(
             "--no-recurring",
             action="store_true",
             help="Do not write the monthly lines due today first.",
@@ -30,5 +33,5 @@ class Command(BaseCommand):
             raise CommandError("The month is YYYY-MM.") from exc
         if not options["no_recurring"]:
             charges_recurring_sweep()
-        issued = period_close(period)
+        issued = period_close(period, batch=max(1, options["batch"]))
         self.stdout.write(f"{period:%Y-%m}: {issued} invoices issued")
