@@ -53,7 +53,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -493,30 +493,27 @@ def period_close(
         if not sellers:
             break
         last_seller = sellers[-1]
-        for seller_id in sellers:
-            groups: dict[tuple[int, str], str] = {}
-            for buyer_id, currency, tier in (
-                unbilled.filter(seller_id=seller_id)
-                .order_by("buyer_id", "currency", "tier")
-                .values_list("buyer_id", "currency", "tier")
-                .distinct()
-            ):
-                groups.setdefault((buyer_id, currency), tier)
-            keys = list(groups)
-            for offset in range(0, len(keys), batch):
-                chunk = keys[offset : offset + batch]
-                buyers = Organization.objects.only("pk", "language").in_bulk(
-                    {buyer_id for buyer_id, _currency in chunk}
-                )
-                pending = [(buyers[b], c, groups[(b, c)]) for b, c in chunk]
-                try:
-                    issued += _invoices_issue(billing_period, seller_id, pending, end, now, notify)
-                except _Uneven:
-                    # A group lost its lines to another writer meanwhile: one by one instead.
-                    for buyer, currency, tier in pending:
-                        issued += _invoices_issue(
-                            billing_period, seller_id, [(buyer, currency, tier)], end, now, notify
-                        )
+        groups: dict[tuple[int, int, str], str] = {}
+        for seller_id, buyer_id, currency, tier in (
+            unbilled.filter(seller_id__in=sellers)
+            .order_by("seller_id", "buyer_id", "currency", "tier")
+            .values_list("seller_id", "buyer_id", "currency", "tier")
+            .distinct()
+        ):
+            groups.setdefault((seller_id, buyer_id, currency), tier)
+        keys = list(groups)
+        for offset in range(0, len(keys), batch):
+            chunk = keys[offset : offset + batch]
+            buyers = Organization.objects.only("pk", "language").in_bulk(
+                {buyer_id for _s, buyer_id, _c in chunk}
+            )
+            pending = [(s, buyers[b], c, groups[(s, b, c)]) for s, b, c in chunk]
+            try:
+                issued += _invoices_issue(billing_period, pending, end, now, notify)
+            except _Uneven:
+                # A group lost its lines to another writer meanwhile: one by one instead.
+                for one in pending:
+                    issued += _invoices_issue(billing_period, [one], end, now, notify)
     with transaction.atomic():
         billing_period = BillingPeriod.objects.select_for_update().get(pk=billing_period.pk)
         if billing_period.status != BillingPeriod.Status.CLOSED:
@@ -534,16 +531,15 @@ class _Uneven(Exception):
 
 def _invoices_issue(
     billing_period: BillingPeriod,
-    seller_id: int,
-    pending: list[tuple[Organization, str, str]],
+    pending: list[tuple[int, Organization, str, str]],
     end: date,
     now: datetime,
     notify: bool = True,
 ) -> int:
-    """Issue the invoices of one seller to `pending` (buyer, currency, tier) in one transaction:
+    """Issue the invoices of `pending` (seller id, buyer, currency, tier) in one transaction:
     numbers, rows, lines attached, totals, emails; set-based (a few queries for the batch).
-    Each invoice is whole or absent after a crash. Skips a buyer already invoiced for the
-    period (another close); returns how many it issued."""
+    Each invoice is whole or absent after a crash. Skips a pair already invoiced for the period
+    (another close); returns how many it issued."""
     period = billing_period.period
     try:
         with transaction.atomic():
@@ -552,18 +548,24 @@ def _invoices_issue(
                 return 0
             done = set(
                 Invoice.objects.filter(
-                    seller_id=seller_id,
                     period=period,
-                    buyer_id__in=[buyer.pk for buyer, _c, _t in pending],
-                ).values_list("buyer_id", "currency")
+                    seller_id__in={seller for seller, _b, _c, _t in pending},
+                    buyer_id__in={buyer.pk for _s, buyer, _c, _t in pending},
+                ).values_list("seller_id", "buyer_id", "currency")
             )
-            todo = [p for p in pending if (p[0].pk, p[1]) not in done]
+            todo = [p for p in pending if (p[0], p[1].pk, p[2]) not in done]
             if not todo:
                 return 0
             year = timezone.localdate(now).year
-            first = _next_sequence(seller_id, year, count=len(todo))
-            invoices = Invoice.objects.bulk_create(
-                [
+            counts: dict[int, int] = {}
+            for seller_id, _buyer, _currency, _tier in todo:
+                counts[seller_id] = counts.get(seller_id, 0) + 1
+            numbers = _next_sequences(counts, year)
+            rows = []
+            for seller_id, buyer, currency, tier in todo:
+                sequence = numbers[seller_id]
+                numbers[seller_id] += 1
+                rows.append(
                     Invoice(
                         seller_id=seller_id,
                         buyer_id=buyer.pk,
@@ -571,34 +573,37 @@ def _invoices_issue(
                         currency=currency,
                         period=period,
                         year=year,
-                        sequence=first + index,
-                        number=invoice_number(seller_id, year, first + index),
+                        sequence=sequence,
+                        number=invoice_number(seller_id, year, sequence),
                         total=Decimal("0"),
                         lines=0,
                         language=email_language(organization=buyer),
                         issued_at=now,
                     )
-                    for index, (buyer, currency, tier) in enumerate(todo)
-                ]
-            )
+                )
+            invoices = Invoice.objects.bulk_create(rows)
             if any(invoice.pk is None for invoice in invoices):  # a backend without RETURNING
-                keys = {(i.buyer_id, i.currency): i for i in invoices}
-                for pk, buyer_id, currency in Invoice.objects.filter(
-                    seller_id=seller_id, period=period, year=year, sequence__gte=first
-                ).values_list("pk", "buyer_id", "currency"):
-                    keys[(buyer_id, currency)].pk = pk
-            by_key = {(i.buyer_id, i.currency): i for i in invoices}
+                by_number = {i.number: i for i in invoices}
+                for pk, number in Invoice.objects.filter(
+                    number__in=list(by_number), period=period
+                ).values_list("pk", "number"):
+                    by_number[number].pk = pk
             Charge.objects.filter(
-                seller_id=seller_id,
-                buyer_id__in={key[0] for key in by_key},
-                currency__in={key[1] for key in by_key},
+                seller_id__in=counts,
+                buyer_id__in={i.buyer_id for i in invoices},
+                currency__in={i.currency for i in invoices},
                 invoice__isnull=True,
                 charge_date__lt=end,
             ).update(
                 invoice_id=Case(
                     *(
-                        When(buyer_id=buyer_id, currency=currency, then=Value(invoice.pk))
-                        for (buyer_id, currency), invoice in by_key.items()
+                        When(
+                            seller_id=i.seller_id,
+                            buyer_id=i.buyer_id,
+                            currency=i.currency,
+                            then=Value(i.pk),
+                        )
+                        for i in invoices
                     ),
                     default=None,
                     output_field=IntegerField(),
@@ -636,13 +641,24 @@ def _invoices_issue(
     return len(invoices)
 
 
-def _next_sequence(seller_id: int, year: int, count: int = 1) -> int:
-    """The first of the seller's next `count` invoice numbers in `year`, its row locked until
-    the transaction ends (a rollback gives the numbers back: no gaps)."""
-    InvoiceSequence.objects.get_or_create(seller_id=seller_id, year=year)
-    sequence = InvoiceSequence.objects.select_for_update().get(seller_id=seller_id, year=year)
-    InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + count)
-    return sequence.last_number + 1
+def _next_sequences(counts: dict[int, int], year: int) -> dict[int, int]:
+    """For each seller, the first of its next `counts[seller]` invoice numbers in `year`; the
+    sequence rows stay locked until the transaction ends (a rollback gives the numbers back:
+    no gaps)."""
+    InvoiceSequence.objects.bulk_create(
+        [InvoiceSequence(seller_id=seller, year=year) for seller in counts],
+        ignore_conflicts=True,
+    )
+    locked = list(
+        InvoiceSequence.objects.select_for_update()
+        .filter(seller_id__in=counts, year=year)
+        .order_by("seller_id")
+    )
+    first = {sequence.seller_id: sequence.last_number + 1 for sequence in locked}
+    for sequence in locked:
+        sequence.last_number += counts[sequence.seller_id]
+    InvoiceSequence.objects.bulk_update(locked, ["last_number"])
+    return first
 
 
 def previous_period(now: datetime | None = None) -> date:
