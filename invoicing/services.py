@@ -53,7 +53,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,7 +123,7 @@ def billing_period_of(subscription: Subscription, day: date) -> tuple[date, date
 
 def _tier_lines(subscription: Subscription) -> list[tuple[str, int, int, Decimal]]:
     """(tier, seller, buyer, unit price per month) of each tier billing this subscription."""
-    lines = []
+    lines: list[tuple[str, int, int, Decimal]] = []
     if subscription.provider_id != subscription.reseller_id:
         lines.append(
             (
@@ -482,7 +482,7 @@ def period_close(
     if billing_period.status == BillingPeriod.Status.CLOSED:
         return 0
     unbilled = Charge.objects.filter(invoice__isnull=True, charge_date__lt=end)
-    issued, last_seller = 0, 0
+    issued, last_seller, failed = 0, 0, False
     while True:
         sellers = list(
             unbilled.filter(seller_id__gt=last_seller)
@@ -513,7 +513,13 @@ def period_close(
             except _Uneven:
                 # A group lost its lines to another writer meanwhile: one by one instead.
                 for one in pending:
-                    issued += _invoices_issue(billing_period, [one], end, now, notify)
+                    try:
+                        issued += _invoices_issue(billing_period, [one], end, now, notify)
+                    except _Uneven:
+                        logger.warning("invoicing: %s to %s not issued", one[0], one[1].pk)
+                        failed = True
+    if failed:  # left CLOSING: the next run retries what failed
+        return issued
     with transaction.atomic():
         billing_period = BillingPeriod.objects.select_for_update().get(pk=billing_period.pk)
         if billing_period.status != BillingPeriod.Status.CLOSED:
@@ -588,13 +594,12 @@ def _invoices_issue(
                     number__in=list(by_number), period=period
                 ).values_list("pk", "number"):
                     by_number[number].pk = pk
-            Charge.objects.filter(
-                seller_id__in=counts,
-                buyer_id__in={i.buyer_id for i in invoices},
-                currency__in={i.currency for i in invoices},
-                invoice__isnull=True,
-                charge_date__lt=end,
-            ).update(
+            # The exact pairs, OR'ed: one range of the unbilled-pair index each (sets of
+            # sellers and buyers would scan a big seller's every line for each batch).
+            pairs = Q()
+            for i in invoices:
+                pairs |= Q(seller_id=i.seller_id, buyer_id=i.buyer_id, currency=i.currency)
+            Charge.objects.filter(pairs, invoice__isnull=True, charge_date__lt=end).update(
                 invoice_id=Case(
                     *(
                         When(
@@ -632,10 +637,15 @@ def _invoices_issue(
     except _Uneven:
         if len(pending) > 1:
             raise
-        return 0
+        return 0  # its lines went to another invoice meanwhile: nothing left to bill
     except IntegrityError:
         # Another close issued one of them between our check and insert: all rolled back.
-        if len(pending) > 1:
+        if (
+            len(pending) > 1
+            or not Invoice.objects.filter(
+                seller_id=pending[0][0], buyer=pending[0][1], currency=pending[0][2], period=period
+            ).exists()
+        ):
             raise _Uneven from None
         return 0
     return len(invoices)
