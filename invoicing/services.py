@@ -258,9 +258,14 @@ def charges_on_subscription_change(subscription: Subscription, event: Subscripti
 # --- the monthly lines of monthly-billed annual terms -------------------------------------------
 
 
-def recurring_lines(subscription: Subscription, today: date) -> Iterator[Line]:
+def recurring_lines(
+    subscription: Subscription, today: date, changes: list[tuple[date, Decimal]] | None = None
+) -> Iterator[Line]:
     """The RECURRING lines due by `today` in the current term: one per month after the first,
-    from its first day (a missed day is caught up; the sources make it idempotent)."""
+    from its first day (a missed day is caught up; the sources make it idempotent), at the
+    quantity of that first day: today's quantity less the changes charged since (`changes`:
+    the subscription's (charge date, units) quantity-change lines), which bill their own part
+    of the month."""
     if period_months(subscription) != 1 or _term_months(subscription) == 1:
         return
     start = day_of(subscription.term_start)
@@ -269,9 +274,12 @@ def recurring_lines(subscription: Subscription, today: date) -> Iterator[Line]:
         if first > today:
             return
         end = add_months_date(start, k + 1)
+        quantity = Decimal(subscription.quantity) - sum(
+            (units for day, units in changes or [] if day >= first), Decimal(0)
+        )
         yield Line(
             kind=Kind.RECURRING,
-            quantity=Decimal(subscription.quantity),
+            quantity=quantity,
             months=1,
             fraction=(1, 1),
             service_start=first,
@@ -285,10 +293,11 @@ def charges_recurring_sweep(
     *, now: datetime | None = None, batch_size: int = 1000, only: Any = None
 ) -> int:
     """Beat (daily): the monthly lines due today of every live, seat-based, monthly-billed annual
-    term, in batches of subscriptions by id. Returns how many lines it wrote."""
+    term, in batches of subscriptions by id. Returns how many lines it wrote. `only`: a
+    queryset of subscriptions to limit it to (the demo)."""
     today = timezone.localdate(now or timezone.now())
     written, last = 0, 0
-    due = Subscription.objects.filter(
+    due = (only if only is not None else Subscription.objects.all()).filter(
         status__in=LIVE,
         term=Term.ANNUAL,
         billing_frequency=BillingFrequency.MONTHLY,
@@ -299,10 +308,18 @@ def charges_recurring_sweep(
         if not batch:
             return written
         last = batch[-1].pk
+        changes: dict[int, list[tuple[date, Decimal]]] = {}
+        for subscription_id, day, units in Charge.objects.filter(
+            subscription_id__in=[s.pk for s in batch],
+            tier=Tier.RESELLER,
+            kind__in=[Kind.QUANTITY_INCREASE, Kind.QUANTITY_DECREASE],
+            charge_date__gt=today - timedelta(days=400),
+        ).values_list("subscription_id", "charge_date", "quantity"):
+            changes.setdefault(subscription_id, []).append((day, units))
         rows: list[Charge] = []
         for subscription in batch:
             # Only the last month due is new on a normal day; a whole term at most after a gap.
-            for line in recurring_lines(subscription, today):
+            for line in recurring_lines(subscription, today, changes.get(subscription.pk, [])):
                 rows.extend(_charges(subscription, line))
         with transaction.atomic():
             written += _write(rows)

@@ -135,3 +135,19 @@ def test_monthly_lines_of_an_annual_term_are_written_once_each_month(world):
 def test_usage_offers_get_no_seat_lines(world):
     subscription = order(world, at(2026, 6, 1), code="object-storage", quantity=1)
     assert not Charge.objects.filter(subscription_id=subscription.pk).exists()
+
+
+def test_a_change_on_the_month_day_before_the_sweep_is_not_billed_twice(world):
+    subscription = order(world, at(2026, 6, 15), term="annual", quantity=4)
+    with time_machine.travel(at(2026, 7, 15, 0), tick=False):
+        subscription_quantity_change(
+            **acting(world["northwind"]), subscription_id=subscription.pk, quantity=6
+        )
+    with time_machine.travel(at(2026, 7, 15, 6), tick=False):
+        charges_recurring_sweep()
+    july = Charge.objects.filter(
+        subscription_id=subscription.pk, tier=Tier.RESELLER, charge_date=date(2026, 7, 15)
+    )
+    # The recurring line at the month's first-day quantity (4) + the increase for the month (2).
+    assert {c.kind: c.quantity for c in july} == {"recurring": 4, "quantity_increase": 2}
+    assert sum(c.amount for c in july) == Decimal("72.00")  # 6 x 12.00
