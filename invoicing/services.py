@@ -32,12 +32,13 @@ The rules (issue 25; DOMAIN.md's new-commerce rules):
 
 The close (`period_close`): one invoice per seller, buyer and currency for a calendar month, from
 every uninvoiced line charged before the month's end (a late line of an earlier, closed month
-goes on the next invoice). Each invoice is issued in one transaction: its number (raised from the
-seller's `InvoiceSequence` row, locked), the invoice row, its lines attached, its total = the sum
-of those lines and the email queued. A crash leaves the whole invoice or none, and numbers
-without gaps (the sequence rolls back with the invoice). Invoices of a period are issued under
-its `BillingPeriod` row lock, so two closes at once issue each invoice once; the unique
-(seller, buyer, currency, period) is the last guard. A closed period is never closed again."""
+goes on the next invoice). Invoices are issued in transactions of up to `batch` (100) each:
+their numbers (raised from the sellers' `InvoiceSequence` rows, locked), the invoice rows, their
+lines attached by one UPDATE, their totals = the sums of those lines and the emails queued. A
+crash leaves each invoice whole or absent, and numbers without gaps (the sequences roll back with
+the invoices). Invoices of a period are issued under its `BillingPeriod` row lock, so two closes
+at once issue each invoice once; the unique (seller, buyer, currency, period) is the last guard.
+A closed period is never closed again."""
 
 from __future__ import annotations
 
