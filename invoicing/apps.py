@@ -9,6 +9,12 @@ class InvoicingConfig(AppConfig):
     name = "invoicing"
 
     def ready(self) -> None:
+        from commerce.hooks import register_subscription_hook
+
+        from .services import charges_on_subscription_change
+
+        # Charge lines in the subscription change's own transaction (commerce/hooks.py).
+        register_subscription_hook(charges_on_subscription_change)
         self._register_pages()
 
     def _register_pages(self) -> None:

@@ -77,6 +77,12 @@ class Charge(models.Model):
                 condition=Q(invoice__isnull=True),
                 name="charge_unbilled",
             ),
+            # The close: one seller-buyer pair's uninvoiced charges, attached to its invoice.
+            models.Index(
+                fields=["seller", "buyer", "currency", "charge_date"],
+                condition=Q(invoice__isnull=True),
+                name="charge_unbilled_pair",
+            ),
             models.Index(fields=["buyer", "charge_date", "id"], name="charge_buyer"),
             models.Index(fields=["invoice", "id"], name="charge_invoice"),
         ]

@@ -3,7 +3,16 @@ dependency order. Each is idempotent: run it any number of times."""
 
 from __future__ import annotations
 
-from . import commerce, delegation, enrollment, operations, portal, relationships, verification
+from . import (
+    commerce,
+    delegation,
+    enrollment,
+    invoicing,
+    operations,
+    portal,
+    relationships,
+    verification,
+)
 
 
 def seed_demo() -> None:
@@ -13,5 +22,6 @@ def seed_demo() -> None:
     verification.seed()
     relationships.seed()
     commerce.seed()
+    invoicing.seed()  # charges, usage and the previous month's invoices
     delegation.seed()
     operations.seed()  # a failed email for the operations page

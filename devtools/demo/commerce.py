@@ -40,8 +40,9 @@ from .portal import demo_days_ago
 DEMO_SUBSCRIPTIONS: list[tuple[str, str, int, str, str, float]] = [
     ("adatum-retail.example", "team-workspace-standard", 25, "annual", "bought", 2),
     ("adatum-retail.example", "endpoint-guard", 30, "monthly", "ends", 3),
-    ("proseware-italia.example", "secure-mail-plus", 12, "annual", "bought", 20),
-    ("woodgrove-trattorie.example", "object-storage", 8, "monthly", "bought", 12),
+    # Older annual terms billed monthly, so invoicing's demo has a few months of lines.
+    ("proseware-italia.example", "secure-mail-plus", 12, "annual", "bought", 100),
+    ("woodgrove-trattorie.example", "object-storage", 8, "annual", "bought", 70),
 ]
 
 

@@ -37,7 +37,8 @@ DEMO_DAYS_AGO: dict[str, dict[str, int]] = {
     "wingtip-systems.example": {"enrolled": 1},
 }
 AGREEMENT_PUBLISHED_DAYS_AGO = 150
-CONTOSO_PARTNERSHIP_DAYS_AGO = 30
+# Before the oldest demo order (100 days: months of invoices), after the agreement (115).
+CONTOSO_PARTNERSHIP_DAYS_AGO = 110
 
 
 def demo_days_ago(days: float) -> datetime:

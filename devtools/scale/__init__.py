@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .commerce import seed_commerce
 from .enrollment import seed_enrollment
+from .invoicing import seed_invoicing
 from .portal import seed_portal
 from .relationships import seed_relationships
 from .run import ScaleStep
@@ -16,4 +17,5 @@ SCALE_STEPS: list[tuple[str, ScaleStep]] = [
     ("verification", seed_verification),
     ("relationships", seed_relationships),
     ("commerce", seed_commerce),
+    ("invoicing", seed_invoicing),
 ]

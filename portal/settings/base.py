@@ -507,6 +507,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.api_idempotency_sweep",
         "schedule": crontab(minute=41),  # hourly
     },
+    # Invoicing: the monthly lines of monthly-billed annual terms (daily), then the close of the
+    # previous month on the 1st, after that day's lines (invoicing/tasks.py).
+    "invoicing-recurring": {
+        "task": "invoicing.tasks.invoicing_recurring_sweep",
+        "schedule": crontab(minute=15, hour=0),
+    },
+    "invoicing-close": {
+        "task": "invoicing.tasks.invoicing_close_previous_month",
+        "schedule": crontab(minute=45, hour=1, day_of_month=1),
+    },
     "form-submissions-sweep": {
         "task": "portal.tasks.form_submissions_sweep",
         "schedule": crontab(minute=23, hour=3),  # daily
