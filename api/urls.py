@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import endpoints, endpoints_orders, endpoints_partners, views
 from .docs import ApiDocsView
+from .root import ApiRootView
 from .token import ClientCredentialsTokenView
 
 app_name = "api"
@@ -17,6 +18,7 @@ urlpatterns = [
         views.ApiClientRevokeView.as_view(),
         name="client_revoke",
     ),
+    path("api/v1/", ApiRootView.as_view(), name="root"),
     path("api/v1/oauth/token/", ClientCredentialsTokenView.as_view(), name="token"),
     path("api/v1/openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("api/v1/docs/", ApiDocsView.as_view(), name="docs"),
