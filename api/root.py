@@ -5,6 +5,9 @@ operation of an organization's data)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.urls import URLPattern, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -15,15 +18,13 @@ from rest_framework.views import APIView
 LINKS = {"schema": "api:schema", "docs": "api:docs", "token": "api:token"}
 
 
-def endpoint_names() -> list[str]:
-    """The URL names of the /api/v1/ routes without a parameter (but the root and LINKS'), in
-    the URL map's order."""
-    from . import urls  # the URL map imports this module
-
+def endpoint_names(urlpatterns: Sequence[Any]) -> list[str]:
+    """The URL names of the /api/v1/ routes of `urlpatterns` (api/urls.py's) without a
+    parameter (but the root and LINKS'), in their order."""
     skip = {name.removeprefix("api:") for name in LINKS.values()} | {"root"}
     return [
         pattern.name
-        for pattern in urls.urlpatterns
+        for pattern in urlpatterns
         if isinstance(pattern, URLPattern)
         and pattern.name
         and pattern.name not in skip
@@ -34,9 +35,11 @@ def endpoint_names() -> list[str]:
 
 @extend_schema(exclude=True)
 class ApiRootView(APIView):
-    authentication_classes = []
-    permission_classes = []
-    throttle_classes = []
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+    throttle_classes: list[type] = []
+    # Set by api/urls.py (`as_view(endpoints=endpoint_names(urlpatterns))`).
+    endpoints: Sequence[str] = ()
 
     def get(self, request: Request) -> Response:
         def link(name: str) -> str:
@@ -52,6 +55,6 @@ class ApiRootView(APIView):
                     "then send Authorization: Bearer <access_token>."
                 ),
                 "links": {key: link(name) for key, name in LINKS.items()},
-                "endpoints": {name: link(f"api:{name}") for name in endpoint_names()},
+                "endpoints": {name: link(f"api:{name}") for name in self.endpoints},
             }
         )

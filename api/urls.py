@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import endpoints, endpoints_orders, endpoints_partners, views
 from .docs import ApiDocsView
-from .root import ApiRootView
+from .root import ApiRootView, endpoint_names
 from .token import ClientCredentialsTokenView
 
 app_name = "api"
@@ -18,7 +18,6 @@ urlpatterns = [
         views.ApiClientRevokeView.as_view(),
         name="client_revoke",
     ),
-    path("api/v1/", ApiRootView.as_view(), name="root"),
     path("api/v1/oauth/token/", ClientCredentialsTokenView.as_view(), name="token"),
     path("api/v1/openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("api/v1/docs/", ApiDocsView.as_view(), name="docs"),
@@ -72,3 +71,7 @@ urlpatterns = [
         name="gdap_requests",
     ),
 ]
+# The root links every endpoint above without a parameter.
+urlpatterns.append(
+    path("api/v1/", ApiRootView.as_view(endpoints=endpoint_names(urlpatterns)), name="root")
+)

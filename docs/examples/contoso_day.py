@@ -62,16 +62,16 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = dict(self.headers.items())
+                webhook_id = self.headers.get("webhook-id", "?")  # any case
                 try:
                     payload = receiver.webhook.verify(body, headers)
                 except WebhookVerificationError as exc:
                     with receiver.changed:
                         receiver.rejected += 1
                         receiver.changed.notify_all()
-                    say("webhook", f"REJECTED {headers.get('webhook-id', '?')}: {exc}")
+                    say("webhook", f"REJECTED {webhook_id}: {exc}")
                     self.send_response(400)
                 else:
-                    webhook_id = headers.get("webhook-id") or headers.get("Webhook-Id", "")
                     with receiver.changed:
                         seen = webhook_id in receiver.verified
                         receiver.verified[webhook_id] = payload
