@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import endpoints, endpoints_orders, endpoints_partners, views
 from .docs import ApiDocsView
+from .root import ApiRootView, endpoint_names
 from .token import ClientCredentialsTokenView
 
 app_name = "api"
@@ -70,3 +71,7 @@ urlpatterns = [
         name="gdap_requests",
     ),
 ]
+# The root links every endpoint above without a parameter.
+urlpatterns.append(
+    path("api/v1/", ApiRootView.as_view(endpoints=endpoint_names(urlpatterns)), name="root")
+)

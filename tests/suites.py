@@ -37,6 +37,9 @@ SLOW = [
     ("tests/integration/test_prometheus.py", "metrics"),
     # Webhooks: a real worker sending to a receiver on loopback (tests/integration/conftest.py).
     ("tests/integration/test_webhooks.py", "webhooks_live"),
+    # README's "Contoso's day through the API": the demo seeded, `demo_api_setup` and
+    # docs/examples/contoso_day.py as child processes against a live server and a real worker.
+    ("tests/integration/test_contoso_day.py", "example"),
     ("tests/integration/", "integration"),
     ("tests/faults/", "faults"),
     ("tests/fuzz/", "fuzz"),
@@ -115,6 +118,9 @@ BUDGETS: dict[str, float] = {
     # Issue 24: a receiver down for 4 s then up (20 events), and one failing until disabled:
     # 15 s together on PostgreSQL (two worker starts included).
     "webhooks_live": 30,
+    # Issue 24: Contoso's day (tests/integration/test_contoso_day.py): the demo seeded, a worker
+    # started, two child processes (Django's start in each) and the webhooks of two changes.
+    "example": 45,
     # Issue 24: schemathesis over the 5 API operations (seed 24, 10 examples each, every phase
     # and check) against a live server.
     # + 60: 16 operations (the partner endpoints, two POSTs) for a provider's client, then the 4

@@ -39,8 +39,9 @@ on_postgresql = pytest.mark.skipif(
 )
 
 API_PREFIX = "api/v1/"
-# Not the tenant's data: the token endpoint (tests/api/ covers it), the schema and its docs.
-NOT_DATA = {"api/v1/oauth/token/", "api/v1/openapi.json", "api/v1/docs/"}
+# Not the tenant's data: the root's links, the token endpoint (tests/api/ covers them), the
+# schema and its docs.
+NOT_DATA = {"api/v1/", "api/v1/oauth/token/", "api/v1/openapi.json", "api/v1/docs/"}
 # Routes whose POST a client may use for its own organization (the row it writes is its own).
 OWN_WRITES = {"api/v1/reseller-invitations/"}
 
