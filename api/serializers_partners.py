@@ -128,7 +128,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 LANGUAGE = serializers.ChoiceField(
-    choices=[code for code, _name in settings.LANGUAGES],
+    choices=settings.LANGUAGES,  # as the users' own language field: one enum in the schema
     required=False,
     allow_blank=True,
     help_text="The invitation email's language (the request's language when empty).",

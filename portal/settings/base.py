@@ -571,7 +571,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
     # A term and a billing frequency share their values (monthly, annual): one enum.
-    "ENUM_NAME_OVERRIDES": {"PeriodEnum": "commerce.models.Term"},
+    "ENUM_NAME_OVERRIDES": {
+        "PeriodEnum": "commerce.models.Term",
+        # Value sets several serializers share, named once (drf-spectacular matches by values).
+        "ProviderRelationshipStatusEnum": "relationships.models.ProviderRelationship.Status",
+        "InvitationStatusEnum": "relationships.models.InvitationStatus",
+    },
 }
 # OAuth2 (django-oauth-toolkit): client credentials only; client secrets stored hashed (the
 # default); the scopes are the partner roles (api/authentication.py checks them).
