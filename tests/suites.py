@@ -50,6 +50,8 @@ SLOW = [
     ("tests/test_unique_races.py", "races"),
     ("tests/test_delegation_races.py", "races"),
     ("tests/test_form_token_races.py", "races"),
+    # Two monthly closes at once on PostgreSQL's row locks (issue 25).
+    ("tests/invoicing/test_close.py::test_two_closes_at_once", "races"),
     ("tests/portal/test_cache_outage.py", "integration"),
     # Two production web processes on one database and Redis; the replica router's transactional
     # tests (a second connection sees committed rows only, and each test flushes the database).
@@ -79,7 +81,9 @@ BUDGETS: dict[str, float] = {
     # The slow suites.
     "gates": 420,
     # Issue 25: + 15 for tests/e2e/test_invoices.py (three pages, four axe runs: about 10 s).
-    "e2e": 225,
+    # + 35 for tests/e2e/test_price_lists.py (issue 25's acceptance: five pages at two widths in
+    # two languages, 20 axe runs, and the price list reached from Billing: 34 s at load 3).
+    "e2e": 260,
     # Issue 22: + 50 for `make prod`'s worker SIGKILLed and restarted (test_supervised.py:
     # 32 s on a quiet machine, collectstatic and runprod's start included) and + 80 for
     # tests/faults/test_readiness.py (two stacks with gunicorn: Redis stopped, worker SIGSTOP;
@@ -113,7 +117,8 @@ BUDGETS: dict[str, float] = {
     # server reporting to a local DSN sink: about 6-8 s).
     # Issue 25: + 10 for tests/invoicing/test_pdf.py (three invoice PDFs read back with
     # pdftotext: about 5 s quiet).
-    "processes": 40,
+    # + 5 for the real flow's three PDFs (test_pdf.py, issue 25's acceptance: about 3 s).
+    "processes": 45,
     "scale": 20,
     # Issue 24: a receiver down for 4 s then up (20 events), and one failing until disabled:
     # 15 s together on PostgreSQL (two worker starts included).

@@ -71,6 +71,8 @@ def _money_text(value: str, currency: str, language: str | None) -> str:
         return number
     if (language or "").split("-")[0] in SYMBOL_AFTER or len(symbol) > 1:
         return f"{number}\u00a0{symbol}"
+    if number.startswith("-"):  # a credit: -€12.10, as CLDR writes it (not €-12.10)
+        return f"-{symbol}{number[1:]}"
     return f"{symbol}{number}"
 
 

@@ -66,3 +66,31 @@ def test_the_pdf_is_served_to_the_invoices_parties_only(client_for):
     assert "€106.00" in _text(response.content)
     contoso = client_for(member(c.contoso))
     assert contoso.get(f"/billing/invoices/{c.reseller_invoice.pk}/pdf/").status_code == 404
+
+
+def test_each_tiers_pdf_from_the_real_flow_carries_its_own_prices_only(client_for):
+    """Issue 25's acceptance (tests/invoicing/flow.py): Adatum's PDF from Northwind shows
+    Northwind's prices and never Contoso's; Contoso's PDF to Northwind never Adatum's; Italian
+    for an Italian buyer."""
+    from tests.invoicing.flow import ADATUM_AMOUNTS, CONTOSO_AMOUNTS, both_formats, june_closed
+
+    flow = june_closed()
+    adatum = client_for(flow.admins["adatum"])
+    text = _text(adatum.get(f"/billing/invoices/{flow.to_adatum.pk}/pdf/").content)
+    assert "Total (EUR) €110.20" in text
+    assert "€94.08" in text and "€28.22" in text and "-€12.10" in text
+    for amount in both_formats(CONTOSO_AMOUNTS):
+        assert amount not in text, amount
+
+    northwind = client_for(flow.admins["northwind"])
+    text = _text(northwind.get(f"/billing/invoices/{flow.from_contoso.pk}/pdf/").content)
+    assert "Total (EUR) €91.84" in text
+    for amount in both_formats(ADATUM_AMOUNTS):
+        assert amount not in text, amount
+
+    flow.to_adatum.language = "it"
+    flow.to_adatum.save(update_fields=["language"])
+    text = _text(adatum.get(f"/billing/invoices/{flow.to_adatum.pk}/pdf/").content)
+    assert "Totale (EUR) 110,20 €" in text and "giugno 2026" in text.lower()
+    for amount in both_formats(CONTOSO_AMOUNTS):
+        assert amount not in text, amount

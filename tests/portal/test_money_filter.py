@@ -30,3 +30,11 @@ def test_equal_amounts_of_other_types_read_alike():
         texts = {template.render({"a": a}) for a in (Decimal("12.5"), 12.5, "12.5")}
         assert texts == {"$12.50"}
         assert template.render({"a": None}) == template.render({"a": ""}) == ""
+
+
+def test_a_credit_puts_the_minus_before_the_symbol():
+    template = engines["django"].from_string('{{ a|money:"EUR" }} {{ a|money:"USD" }}')
+    with translation.override("en"):
+        assert template.render({"a": Decimal("-12.1")}) == "-€12.10 -$12.10"
+    with translation.override("it"):
+        assert template.render({"a": Decimal("-12.1")}) == "-12,10\u00a0€ -12,10\u00a0$"
