@@ -70,6 +70,7 @@ def prepare(emails: list[str]) -> dict[str, Any]:
     draft = EnrollmentDraft.objects.get(user__email=WIZARD)
     return {
         **subscription_ids(contoso),
+        **invoice_ids(contoso),
         "api_tokens": {e: api_token(e) for e in (PROVIDER, RESELLER) if e in emails},
         "totp_secrets": secrets,
         "reseller_id": biggest["reseller"] if biggest else 0,
@@ -134,6 +135,34 @@ def subscription_ids(provider: Any) -> dict[str, Any]:
     return {
         "subscription_customer_id": middle.customer_id if middle else 0,
         "subscription_cursor": encode_cursor(middle.purchased_at, middle.pk) if middle else "",
+    }
+
+
+def invoice_ids(provider: Any) -> dict[str, Any]:
+    """For the invoice pages and the reconciliation file: the previous month closed (once:
+    seed_scale leaves it open, and a closed month issues nothing again; no emails), and the
+    month and currency of the provider's most invoices in it (the billed file's choice)."""
+    from django.db.models import Count
+
+    from invoicing.models import BillingPeriod, Invoice
+    from invoicing.services import period_close, previous_period
+
+    period = previous_period()
+    closed = BillingPeriod.objects.filter(
+        period=period, status=BillingPeriod.Status.CLOSED
+    ).exists()
+    if not closed:
+        period_close(period, notify=False)
+    top = (
+        Invoice.objects.filter(seller=provider, period=period)
+        .values("currency")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    return {
+        "invoice_period": f"{period:%Y-%m}",
+        "invoice_currency": top["currency"] if top else "EUR",
     }
 
 

@@ -74,6 +74,9 @@ USERS = {
     "reviewer": "reviewer@csp-operator.example",
     "wizard": "admin@litware-solutions.example",
 }
+RECONCILIATION = (
+    "/billing/reconciliation/export.csv?period={invoice_period}&currency={invoice_currency}"
+)
 # label, who, path (ids filled in per database), method
 PAGES: list[tuple[str, str, str, str]] = [
     ("provider /indirect-resellers/", "provider", "/indirect-resellers/", "GET"),
@@ -114,6 +117,17 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("reseller /subscriptions/?q=", "reseller", "/subscriptions/?q=harbor", "GET"),
     ("reseller /billing/", "reseller", "/billing/", "GET"),
     ("reseller /billing/export.csv", "reseller", "/billing/export.csv", "GET"),
+    # Issue 25: the invoice list of each tier (the previous month closed by `prepare`: an
+    # invoice per reseller of Contoso, per customer of Northwind) and the billed reconciliation
+    # file of Contoso's biggest currency (streamed, or the offer of a background export).
+    ("provider /billing/invoices/", "provider", "/billing/invoices/", "GET"),
+    ("reseller /billing/invoices/", "reseller", "/billing/invoices/", "GET"),
+    (
+        "provider /billing/reconciliation/export.csv",
+        "provider",
+        RECONCILIATION,
+        "GET",
+    ),
     ("wizard step GET", "wizard", "/enroll/reseller/{wizard_step}/", "GET"),
     ("wizard step POST", "wizard", "/enroll/reseller/{wizard_step}/", "POST"),
     # Issue 24: the API's list endpoints beside their pages, same targets. A path under API_PREFIX
@@ -142,6 +156,7 @@ KEY_PAGES = [
 EXPORTS = [
     ("provider customers CSV", "provider", "/customers/?format=csv"),
     ("provider billing CSV", "provider", "/billing/export.csv"),
+    ("provider reconciliation CSV", "provider", RECONCILIATION),
     ("provider audit log CSV", "provider", "/audit-log/?format=csv"),
 ]
 # gunicorn configurations --concurrency compares by default (the deployed one is added).
@@ -1005,9 +1020,11 @@ def run_exports(
     tmp: Path,
     run_id: str,
     rss: dict[str, Any],
+    ids: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """Every export of EXPORTS, one after another, with the web worker's (and, for background
-    exports, the Celery worker's) peak RSS during each."""
+    """Every export of EXPORTS (its path's ids filled in from `ids`, as the pages'), one after
+    another, with the web worker's (and, for background exports, the Celery worker's) peak RSS
+    during each."""
     worker: list[tuple[subprocess.Popen[Any], Sampler]] = []
 
     def ensure_worker() -> None:
@@ -1021,7 +1038,8 @@ def run_exports(
 
     results = []
     try:
-        for label, who, path in EXPORTS:
+        for label, who, path_pattern in EXPORTS:
+            path = path_pattern.format(**ids)
             settle(web)
             web.phase(f"export {label}")
             result = measure_export(sessions[who], path, ensure_worker, limit_s=120)
@@ -1521,7 +1539,9 @@ def run_pages(args: argparse.Namespace) -> int:
                 )
                 rss: dict[str, Any] = {"web_pages_mb": web.peaks.get("pages")}
                 if not args.no_csv:
-                    results["exports"] = run_exports(sessions, web, serve_env, tmp, run_id, rss)
+                    results["exports"] = run_exports(
+                        sessions, web, serve_env, tmp, run_id, rss, ids[big_db]
+                    )
                 rss_values = [v for k, v in rss.items() if k.startswith("web_") and v]
                 rss["web_ok"] = (
                     (max(rss_values) <= TARGETS["rss_mb"]) if judged and rss_values else None
@@ -1747,7 +1767,9 @@ def run_scale(args: argparse.Namespace) -> int:
             ) as (web, errors_log):
                 sessions = sign_in_all(port, db, ids[db]["totp_secrets"], ["provider"])
                 rss: dict[str, Any] = {}
-                results["exports"] = run_exports(sessions, web, serve_env, tmp, run_id, rss)
+                results["exports"] = run_exports(
+                    sessions, web, serve_env, tmp, run_id, rss, ids[db]
+                )
                 results["rss"] = rss
             errors = server_errors(errors_log)
             if errors:

@@ -15,6 +15,11 @@ class InvoicingConfig(AppConfig):
 
         # Charge lines in the subscription change's own transaction (commerce/hooks.py).
         register_subscription_hook(charges_on_subscription_change)
+        from portal.audit import register_event_types
+
+        from .events import AuditType
+
+        register_event_types(AuditType)
         self._register_pages()
 
     def _register_pages(self) -> None:
@@ -34,6 +39,7 @@ class InvoicingConfig(AppConfig):
             NavEntry(
                 _("Reconciliation"), "invoicing:reconciliation", Action.VIEW_INVOICES, order=62
             ),
+            NavEntry(_("Usage files"), "invoicing:usage_imports", Action.IMPORT_USAGE, order=63),
         )
         register_section("billing", billing_links_section, order=10)
         register_exports()

@@ -70,3 +70,16 @@ class ReconciliationForm(PortalFormMixin, forms.Form):
             *_period_choices(periods),
         ]
         cast(forms.ChoiceField, self.fields["currency"]).choices = _currency_choices(currencies)
+
+
+class UsageUploadForm(PortalFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Usage file (CSV)"),
+        help_text=_(
+            "CSV UTF-8, CSV or Unicode text, up to 20,000 rows and 2 MB, with the columns "
+            "subscription_id, usage_date and quantity on the first line."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,.tsv,text/csv,text/plain,text/tab-separated-values"}
+        ),
+    )

@@ -193,3 +193,98 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class UsageImport(models.Model):
+    """One usage file a provider uploaded (`/billing/usage/`): its rows are checked on upload and
+    stored; a task imports them through `services.usage_import` in batches (one transaction
+    each, moving the counters), so the progress page shows where it is after a reload and a
+    rerun imports only the rows still waiting."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Finished")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(_("file"), max_length=255)
+    # How the file was read (portal.csv_import: "utf-8-sig", ";").
+    encoding = models.CharField(max_length=16, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)  # refused on upload (shape)
+    processed = models.PositiveIntegerField(default=0)  # of the valid rows
+    imported = models.PositiveIntegerField(default=0)
+    replaced = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)  # refused by the import's rules
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="usage_import_org"),
+        ]
+        verbose_name = _("usage import")
+        verbose_name_plural = _("usage imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.organization_id})"
+
+    @property
+    def to_import(self) -> int:
+        return self.total_rows - self.invalid_rows
+
+    @property
+    def not_imported(self) -> int:
+        return self.invalid_rows + self.refused
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.to_import) if self.to_import else 100
+
+    @property
+    def read_as(self) -> str:
+        from portal.csv_import import read_as
+
+        return read_as(self.encoding, self.delimiter) if self.encoding else ""
+
+
+class UsageImportRow(models.Model):
+    """One data row of an uploaded usage file and what became of it."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("Not imported: error in the file")
+        WAITING = "waiting", _("Waiting")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Not imported")
+
+    usage_import = models.ForeignKey(UsageImport, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField(_("row"))  # the file's line number, header = 1
+    # As written in the file (shown back on the result page whatever it holds).
+    subscription_ref = models.CharField(_("subscription"), max_length=64, blank=True)
+    usage_date_text = models.CharField(_("usage date"), max_length=32, blank=True)
+    quantity_text = models.CharField(_("quantity"), max_length=32, blank=True)
+    # As read (set when the row is valid).
+    subscription_id = models.BigIntegerField(null=True, blank=True)
+    usage_date = models.DateField(null=True, blank=True)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    status = models.CharField(_("result"), max_length=8, choices=Status.choices)
+    message = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [
+            models.UniqueConstraint(fields=["usage_import", "line"], name="usage_row_once")
+        ]
+        indexes = [models.Index(fields=["usage_import", "status", "line"], name="usage_row_status")]
+
+    def __str__(self) -> str:
+        return f"{self.usage_import_id}:{self.line}"

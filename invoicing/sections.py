@@ -1,6 +1,6 @@
 """Invoicing's part of the Billing page (commerce's billing.html, slot "billing", registered
-in InvoicingConfig.ready()): the links to the invoices and the reconciliation files, for the
-members who may see them."""
+in InvoicingConfig.ready()): the links to the invoices, the reconciliation files and (a
+provider's) usage files, for the members who may see them."""
 
 from __future__ import annotations
 
@@ -16,4 +16,4 @@ def billing_links_section(
 ) -> tuple[str, dict[str, Any]] | None:
     if not can(membership, Action.VIEW_INVOICES):
         return None
-    return "invoicing/_billing_links.html", {}
+    return "invoicing/_billing_links.html", {"import_usage": can(membership, Action.IMPORT_USAGE)}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from enrollment.models import LegalProfile, PartnerId
 from portal.models import Market, Organization
 
-from .models import BillingPeriod, Charge, Invoice
+from .models import BillingPeriod, Charge, Invoice, UsageImport, UsageImportRow
 
 ISSUED = "issued"
 RECEIVED = "received"
@@ -183,3 +183,25 @@ def partner_ids(organization_ids: set[int]) -> dict[int, str]:
     ):
         found.setdefault(org_id, mpn_id)
     return found
+
+
+# --- usage files ---------------------------------------------------------------------------------
+
+
+def usage_imports_of(*, organization: Organization) -> QuerySet[UsageImport]:
+    """The provider's uploaded usage files, newest first (its (organization, created_at, id)
+    index)."""
+    return UsageImport.objects.filter(organization=organization).order_by("-created_at", "-pk")
+
+
+def usage_import_of(*, organization: Organization, import_id: int) -> UsageImport | None:
+    """One of the organization's usage files; another tenant's is None (the page's 404)."""
+    return UsageImport.objects.filter(organization=organization, pk=import_id).first()
+
+
+def usage_import_problems(*, upload: UsageImport) -> QuerySet[UsageImportRow]:
+    """The rows not imported (an error in the file, or refused by the import's rules)."""
+    return UsageImportRow.objects.filter(
+        usage_import=upload,
+        status__in=(UsageImportRow.Status.INVALID, UsageImportRow.Status.REFUSED),
+    ).order_by("line")

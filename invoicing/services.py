@@ -357,7 +357,9 @@ def usage_import(
     parsed: list[tuple[int, int, date, Decimal]] = []
     for number, (subscription_id, day, quantity) in enumerate(rows, start=1):
         parsed.append((number, subscription_id, day, quantity))
-    subscriptions = Subscription.objects.in_bulk({sid for _n, sid, _d, _q in parsed})
+    subscriptions = Subscription.objects.select_related("offer").in_bulk(
+        {sid for _n, sid, _d, _q in parsed}
+    )
     with transaction.atomic():
         for number, subscription_id, day, quantity in parsed:
             subscription = subscriptions.get(subscription_id)

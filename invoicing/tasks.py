@@ -7,6 +7,7 @@ from datetime import date
 from celery import shared_task
 
 from .services import charges_recurring_sweep, period_close, previous_period
+from .usage_uploads import usage_file_import
 
 
 @shared_task
@@ -21,3 +22,9 @@ def invoicing_close_previous_month(period: str = "") -> int:
     (or `period`, YYYY-MM-DD). A closed month is left as it is; a crashed close resumes."""
     charges_recurring_sweep()
     return period_close(date.fromisoformat(period) if period else previous_period())
+
+
+@shared_task(acks_late=True)
+def invoicing_usage_file_import(import_id: int) -> None:
+    """Import an uploaded usage file's waiting rows; a rerun resumes where it stopped."""
+    usage_file_import(import_id=import_id)

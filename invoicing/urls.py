@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_usage
 
 app_name = "invoicing"
 
@@ -15,4 +15,10 @@ urlpatterns: list = [
         views.ReconciliationExportView.as_view(),
         name="reconciliation_export",
     ),
+    # The provider's usage files (item 3: the CSV upload, with the bulk pattern).
+    path("billing/usage/", views_usage.UsageUploadView.as_view(), name="usage_imports"),
+    path(
+        "billing/usage/template.csv", views_usage.UsageTemplateView.as_view(), name="usage_template"
+    ),
+    path("billing/usage/<int:pk>/", views_usage.UsageImportView.as_view(), name="usage_import"),
 ]

@@ -68,6 +68,8 @@ class Action(StrEnum):
     MANAGE_API_CLIENTS = "manage_api_clients"
     # Invoices the organization issued and received, their PDFs and reconciliation files.
     VIEW_INVOICES = "view_invoices"
+    # A provider's daily usage of its usage-based subscriptions: the usage file upload.
+    IMPORT_USAGE = "import_usage"
 
 
 ALL_PARTNER_ROLES: set[str] = {
@@ -154,6 +156,8 @@ RULES: dict[Action, tuple[set[str], set[str]]] = {
     # one tier, and a partner acting in a customer's account (a delegated role) may be another
     # reseller of that customer, who must never see its competitor's prices.
     Action.VIEW_INVOICES: (_COMMERCE, _ADMINS | {Role.BILLING_ADMIN}),
+    # The provider's own Global and Billing admins: usage is what the provider bills.
+    Action.IMPORT_USAGE: ({Kind.PROVIDER}, _ADMINS | {Role.BILLING_ADMIN}),
 }
 
 # Actions that also need the user to be the portal's staff (`User.is_staff`).

@@ -170,6 +170,24 @@ def build_family(tag: str) -> Family:
         email=f"bulk@{tag}invitee.example",
         status=BulkInvitationRow.Status.WAITING,
     )
+    # The provider's usage file, with one row not imported.
+    from invoicing.models import UsageImport, UsageImportRow
+
+    usage_import = UsageImport.objects.create(
+        organization=provider,
+        created_by=family.members["provider"]["global_admin"].user,
+        filename=f"{tag}usage.csv",
+        total_rows=1,
+        invalid_rows=1,
+        status=UsageImport.Status.DONE,
+    )
+    UsageImportRow.objects.create(
+        usage_import=usage_import,
+        line=2,
+        subscription_ref=f"{tag}x",
+        status=UsageImportRow.Status.INVALID,
+        message="The subscription id must be a whole number.",
+    )
     # The provider's GDAP request to the shared customer, waiting for its answer.
     gdap = GdapRelationship.objects.create(
         key=f"gdap-{tag}-" + "k" * 30,
@@ -285,6 +303,7 @@ def build_family(tag: str) -> Family:
         customer_invitation=customer_invitation,
         inbox_invitation=inbox_invitation,
         bulk_batch=bulk_batch,
+        usage_import=usage_import,
         partner_id=partner_id,
         case=case,
         contact_key=contact_key,
