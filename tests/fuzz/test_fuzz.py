@@ -139,6 +139,8 @@ def exempt_forms() -> dict[str, str]:
         # The REST API's POSTs take JSON from programs (schemathesis fuzzes them).
         "api/v1/reseller-invitations/": "the REST API's JSON, no page's form",
         "api/v1/customer-invitations/": "the REST API's JSON, no page's form",
+        "api/v1/orders/": "the REST API's JSON, no page's form",
+        "api/v1/subscriptions/<str:id>/cancel/": "the REST API's JSON, no page's form",
     }
     if not account_settings.LOGIN_BY_CODE_ENABLED:
         exempt["accounts/login/code/confirm/"] = "sign-in by code is off"
