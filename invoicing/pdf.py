@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from portal.countries import country_name
 from portal.templatetags.portal_formats import local_date
 
 from .models import Charge, Invoice
@@ -59,6 +60,11 @@ def invoice_pdf(invoice: Invoice, *, seller: dict[str, Any], buyer: dict[str, An
     from weasyprint.urls import URLFetcher
 
     with translation.override(invoice.language):
+        # The parties' countries named in the invoice's language, not the reader's.
+        seller, buyer = (
+            {**party, "country": country_name(party["country_code"], party["country"])}
+            for party in (seller, buyer)
+        )
         labels = kind_labels()
         lines = [
             {**line, "kind_label": labels.get(line["kind"], line["kind"])}

@@ -81,7 +81,8 @@ def legal_details(organization: Organization) -> dict[str, Any]:
     details: dict[str, Any] = {
         "legal_name": organization.legal_name,
         "address": [],
-        "country": country.name if country else "",
+        "country": country.display_name if country else "",
+        "country_code": country.code if country else "",
         "registration_id": "",
         "mpn_id": mpn_id or "",
         "email": "",
@@ -95,7 +96,8 @@ def legal_details(organization: Organization) -> dict[str, Any]:
                 for line in (profile.address_line1, profile.address_line2, city, profile.state)
                 if line
             ],
-            country=profile.country.name,
+            country=profile.country.display_name,
+            country_code=profile.country.code,
             registration_id=profile.registration_id,
             email=profile.support_email,
         )

@@ -291,7 +291,7 @@ def test_the_schema_documents_the_headers():
     assert "/api/v1/orders/" in paths
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_concurrent_first_requests_run_once(world, monkeypatch):
     real = endpoints_orders.order_place
