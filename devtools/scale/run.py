@@ -187,6 +187,31 @@ def suspend_checks(run: ScaleRun | None, model: type[models.Model]) -> None:
     ]
 
 
+def suspend_unique(run: ScaleRun, model: type[models.Model], name: str) -> None:
+    """Take off `model`'s unique constraint `name` too (PostgreSQL) for a load that never needs
+    it (no ON CONFLICT) and whose rows are unique by construction: `restore_checks` adds it
+    back, one sorted index build instead of a row-by-row insert into the index, and the
+    ADD fails (rolling the seed back) if the load broke it."""
+    if connection.vendor != "postgresql":
+        return
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND conname = %s AND contype = 'u'",
+            [quote(table), name],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return
+        # Names come from the model and the catalogue, quoted: not user input.
+        cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    run.suspended.setdefault(table, []).append(
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {row[0]}"
+    )
+
+
 def restore_checks(run: ScaleRun) -> None:
     """Put back every index and foreign key `suspend_checks` took off (seed_scale's last step
     in its transaction; it runs ANALYZE after)."""

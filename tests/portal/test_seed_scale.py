@@ -4,14 +4,20 @@ reseller), the demo users still sign in, and a second run refuses instead of dou
 
 import time
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
+from commerce.models import Subscription
 from devtools.demo.portal import PASSWORD
+from devtools.scale.invoicing import _COLUMNS, CHARGE_FIELDS, _seat_lines
 from devtools.scale.run import SCALE_DOMAIN, ScalePlan
+from invoicing.models import Charge, UsageRecord
+from invoicing.services import cents, month_start, previous_period
 from portal.models import Organization, OutboxMessage
 from relationships.models import CustomerRelationship, ProviderProfile, ProviderRelationship
 from tests.figures import report
@@ -76,6 +82,8 @@ def test_seed_scale_builds_the_benchmark_shape(seeded, client):
     assert outbox.count() == counts["outbox"]
     assert outbox.filter(sent_at__isnull=False).count() > 0.9 * counts["outbox"]
 
+    _assert_invoicing_lines()
+
     # The demo users still sign in and see the big data.
     response = client.post(
         "/accounts/login/",
@@ -91,3 +99,46 @@ def test_seed_scale_refuses_to_run_twice(seeded):
     call_command("seed_scale", "--scale", str(SCALE), stdout=out)
     assert "already present" in out.getvalue()
     assert Organization.objects.count() == before
+
+
+_LINE = ["source", "tier", "kind", "quantity", "unit_price", "amount", "service_start"]
+_LINE += ["service_end", "charge_date", "seller_id", "buyer_id", "customer_id", "currency"]
+
+
+def _assert_invoicing_lines():
+    """12 months of seat lines at both tiers, as the Python rules make them (on PostgreSQL
+    the step makes them in SQL), and daily usage with its line per tier."""
+    made = Charge.objects.filter(source__startswith="scale:")
+    created = made.values_list("created_at", flat=True).first()
+    assert created is not None
+    today = timezone.localdate(created)
+    scale = Subscription.objects.filter(customer__primary_domain__endswith=SCALE_DOMAIN)
+    expected = {
+        tuple(value for name, value in zip(CHARGE_FIELDS, line, strict=True) if name in _LINE)
+        for row in scale.filter(offer__kind="seat").values_list(*_COLUMNS)
+        for line in _seat_lines(
+            row, since=today - timedelta(days=365), today=today, created=created
+        )
+    }
+    order = [name for name in CHARGE_FIELDS if name in _LINE]
+    assert set(made.values_list(*order)) == expected
+    assert {"purchase", "renewal", "recurring", "cancellation"} <= {
+        line[order.index("kind")] for line in expected
+    }
+    assert {line[order.index("tier")] for line in expected} == {"provider", "reseller"}
+
+    usage = UsageRecord.objects.filter(subscription__in=scale)
+    assert usage.count() > 0
+    assert usage.filter(usage_date__lt=month_start(previous_period(created))).count() == 0
+    assert usage.filter(usage_date__gte=today).count() == 0
+    lines = Charge.objects.filter(kind="usage", subscription__in=scale)
+    for record in usage.order_by("?")[:200]:
+        subscription = record.subscription
+        got = {
+            (line.tier, line.amount)
+            for line in lines.filter(source=f"usage:{record.pk}", charge_date=record.usage_date)
+        }
+        want = {("reseller", cents(record.quantity * subscription.customer_price))}
+        if subscription.provider_id != subscription.reseller_id:
+            want.add(("provider", cents(record.quantity * subscription.reseller_price)))
+        assert got == want
