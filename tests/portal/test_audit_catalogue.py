@@ -13,6 +13,7 @@ from api.events import AuditType as ApiType
 from commerce.events import AuditType as CommerceType
 from delegation.events import AuditType as DelegationType
 from enrollment.events import AuditType as EnrollmentType
+from invoicing.events import AuditType as InvoicingType
 from portal import audit
 from portal.audit import audit_record, event_label, event_type_choices
 from portal.events import AuditType as PortalType
@@ -33,6 +34,7 @@ APPS = (
     "delegation",
     "webhooks",
     "api",
+    "invoicing",
 )
 CATALOGUES = (
     PortalType,
@@ -43,6 +45,7 @@ CATALOGUES = (
     DelegationType,
     WebhooksType,
     ApiType,
+    InvoicingType,
 )
 
 
