@@ -49,8 +49,16 @@ XDIST := -n auto --dist loadgroup
 test: .venv/.synced
 	$(PY) -m pytest $(XDIST) -m "not slow" --reuse-db $(PYTEST_ARGS)
 
+# The load suite measures what the machine can serve, so it runs alone after the rest: beside
+# other suites its p99 at half the capacity measured their load (539 ms in a CI run at load
+# average 5, against 300 asserted). Both runs always run; the status is the first failure's
+# (pytest's 5, "no tests collected", counts only when neither collected any).
 test-all: install
-	PORTAL_TEST_ALL=1 $(PY) -m pytest $(XDIST) --create-db $(PYTEST_ARGS)
+	@first=0; second=0; \
+	PORTAL_TEST_ALL=1 $(PY) -m pytest $(XDIST) --create-db -m "not load" $(PYTEST_ARGS) || first=$$?; \
+	PORTAL_TEST_ALL=1 $(PY) -m pytest --create-db -m load $(PYTEST_ARGS) || second=$$?; \
+	if [ $$first -eq 5 ] && [ $$second -eq 5 ]; then exit 5; fi; \
+	for s in $$first $$second; do if [ $$s -ne 0 ] && [ $$s -ne 5 ]; then exit $$s; fi; done
 
 # Lighthouse (mobile) on the dashboard, the wizard, the review queue and Indirect resellers under
 # production settings; writes bench/lighthouse.json (not part of `make test`: about two minutes).

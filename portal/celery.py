@@ -57,8 +57,10 @@ _task_tokens: dict[str, Any] = {}
 def _bind_task(task_id: str, task: Any, **_kwargs: Any) -> None:
     """A task's log lines carry its name and id (and the request id of a request that ran it
     eagerly, in the tests)."""
+    # A task run eagerly inside another (or after one whose postrun never came) finds that
+    # task's name in the context: this task's own name and id replace it.
     _task_tokens[task_id] = logs.start_context(
-        **logs.log_context(), task=task.name, task_id=task_id
+        **{**logs.log_context(), "task": task.name, "task_id": task_id}
     )
 
 

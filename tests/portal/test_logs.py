@@ -144,6 +144,24 @@ def _log_probe() -> None:
     logging.getLogger("tests.log_probe").warning("probing")
 
 
+def test_a_task_run_inside_another_logs_its_own_name_and_id(json_logs):
+    # The worker ran verification_run_checks eagerly inside another task: the signal handler
+    # raised on the name already bound, and the inner task's lines carried the outer's name.
+    outer = _outer_probe.apply()
+    probes = [line for line in json_logs.lines() if line["logger"] == "tests.log_probe"]
+    assert [line["task"] for line in probes] == ["tests.portal.log_probe"]
+    assert probes[0]["task_id"] != outer.id
+    (after,) = [line for line in json_logs.lines() if line["logger"] == "tests.log_outer"]
+    assert after["task"] == "tests.portal.outer_probe"
+    assert after["task_id"] == outer.id
+
+
+@celery_app.task(name="tests.portal.outer_probe")
+def _outer_probe() -> None:
+    _log_probe.apply()
+    logging.getLogger("tests.log_outer").warning("after the inner task")
+
+
 def test_the_console_format_is_readable_with_time_level_and_ids(console_logs, signed_in):
     response = signed_in.get("/work/")
     (line,) = console_logs.text().splitlines()
