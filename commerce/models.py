@@ -126,11 +126,16 @@ class Subscription(models.Model):
         EXPIRED = "expired", _("Expired")
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="subscriptions")
+    # db_index=False (customer, reseller, provider): the sub_* indexes below lead with each.
     customer = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="subscriptions"
+        Organization, on_delete=models.CASCADE, related_name="subscriptions", db_index=False
     )
-    reseller = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    provider = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    reseller = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    provider = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
@@ -270,7 +275,10 @@ class SubscriptionEvent(models.Model):
         RENEWED = "renewed", _("Renewed")
         EXPIRED = "expired", _("Expired")
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    # db_index=False: subevent_newest leads with it.
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     type = models.CharField(max_length=24, choices=Type.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

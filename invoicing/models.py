@@ -44,7 +44,10 @@ class Charge(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
     seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # db_index=False (buyer, invoice): charge_buyer and charge_invoice lead with them.
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # The customer whose subscription it is (the buyer at the reseller tier).
     customer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("charge type"), max_length=20, choices=Kind.choices)
@@ -61,7 +64,12 @@ class Charge(models.Model):
     # record (a unique key per tier).
     source = models.CharField(max_length=64)
     invoice = models.ForeignKey(
-        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+        "Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -97,7 +105,10 @@ class UsageRecord(models.Model):
     """A day of usage of a usage-based subscription, imported by its provider; rated into one
     `Charge` per tier at the subscription's tier prices."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="+")
+    # db_index=False: usage_one_per_day's unique index leads with it.
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     usage_date = models.DateField(_("usage date"))
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
     imported_by = models.ForeignKey(
@@ -161,8 +172,13 @@ class InvoiceSequence(models.Model):
 class Invoice(models.Model):
     """One seller's invoice to one buyer for one currency and month."""
 
-    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # db_index=False: invoice_seller_recent and invoice_buyer_recent lead with them.
+    seller = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
     currency = models.CharField(_("currency"), max_length=3)
     period = models.DateField(_("period"))  # the first day of the month billed

@@ -283,8 +283,14 @@ class Membership(models.Model):
 class AuditEvent(models.Model):
     """Append-only log of every status change and sensitive action."""
 
+    # db_index=False: the audit_org_* indexes lead with it.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        db_index=False,
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
