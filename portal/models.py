@@ -218,12 +218,19 @@ class Membership(models.Model):
 
     `portal.delegation.delegated_membership()` builds an unsaved one for a partner's agent who
     administers a customer on its behalf: `delegated_by` is the partner and `delegated_roles`
-    replace the role columns."""
+    replace the role columns. The attributes below are no columns: they describe how an unsaved
+    membership acts, and default to a stored one's."""
 
     delegated_by: Organization | None = None
     delegated_roles: frozenset[str] | None = None
     # A delegated membership's first end date (None: until someone removes the access).
     delegated_until: datetime | None = None
+    # Built for an API client (`api.authentication.client_membership`, or its acting for a
+    # customer): the audit names the client, not the user (see `acting_user`).
+    for_api_client: bool = False
+    # Built for a partner in a customer's account (`portal.delegation.partner_delegated_membership`,
+    # an API client's `Act-As-Customer`): its grant is checked again against the partner sources.
+    delegated_as_partner: bool = False
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -258,7 +265,7 @@ class Membership(models.Model):
         (`api.authentication.client_membership`, or its acting for a customer), which the audit
         log names instead: its user is only the client's creator, on record as an invitation's
         sender."""
-        if self.user_id is None or getattr(self, "for_api_client", False):
+        if self.user_id is None or self.for_api_client:
             return None
         return self.user
 
