@@ -410,6 +410,41 @@ class Notification(models.Model):
         return notice_text(self.code, self.params, self.message)
 
 
+class CsvUpload(models.Model):
+    """What every uploaded CSV file keeps (a feature app's bulk file: invitations, usage): its
+    name, how it was read, and the counters its progress page shows. Rows refused on upload
+    (their shape) are `invalid_rows`; the others are processed by a task, `processed` counting
+    them. The model adds its status, who uploaded it, when, and its own results."""
+
+    filename = models.CharField(_("file"), max_length=255)
+    # How the file was read (portal.csv_import: "utf-8-sig", ";").
+    encoding = models.CharField(max_length=16, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)  # refused on upload (shape)
+    processed = models.PositiveIntegerField(default=0)  # of the valid rows
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def valid_rows(self) -> int:
+        """The rows the task processes (all but those refused on upload)."""
+        return self.total_rows - self.invalid_rows
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.valid_rows) if self.valid_rows else 100
+
+    @property
+    def read_as(self) -> str:
+        """ "UTF-8 with BOM, semicolon-separated"; empty for a file stored before it was said."""
+        from portal.csv_import import read_as
+
+        return read_as(self.encoding, self.delimiter) if self.encoding else ""
+
+
 class Export(models.Model):
     """A CSV export too large to stream in one request, prepared by a worker (`portal.exports`).
 
