@@ -63,5 +63,5 @@ def acting_membership_for(request: Request, membership: Membership) -> Membershi
             _("%(customer)s has granted %(partner)s no active GDAP relationship.")
             % {"customer": customer.legal_name, "partner": partner.legal_name}
         )
-    delegated.for_api_client = True  # type: ignore[attr-defined]
+    delegated.for_api_client = True
     return delegated

@@ -37,7 +37,7 @@ def client_membership(client: ApiClient, roles: set[str]) -> Membership:
     user = client.created_by if client.created_by_id is not None else User(is_staff=False)
     membership = Membership(organization=client.organization, user=user)
     membership.delegated_roles = frozenset(roles)
-    membership.for_api_client = True  # type: ignore[attr-defined]
+    membership.for_api_client = True
     return membership
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Offer, OfferPrice, Order, Subscription, SubscriptionEvent
+from .models import Offer, OfferPrice, Order, PriceRule, Subscription, SubscriptionEvent
 
 
 class OfferPriceInline(admin.TabularInline):
@@ -46,3 +46,37 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["customer__legal_name", "reseller__legal_name", "offer__name"]
     readonly_fields = [f.name for f in Order._meta.fields]
     list_select_related = ["offer", "customer", "reseller", "provider"]
+
+
+@admin.register(PriceRule)
+class PriceRuleAdmin(admin.ModelAdmin):
+    """Read-only: a rule is added only on the seller's Price lists page, through
+    `commerce.services_prices.price_rule_create` (the seller's member with the price-list role,
+    its own buyers, a date from today, the audit event); the operator is no member of the seller,
+    so the admin cannot go through it. Rules are never edited or deleted (a later one replaces
+    one)."""
+
+    list_display = [
+        "organization",
+        "buyer",
+        "offer",
+        "currency",
+        "kind",
+        "markup_percent",
+        "fixed_price",
+        "effective_from",
+        "created_by",
+    ]
+    list_filter = ["kind", "currency"]
+    search_fields = ["organization__legal_name", "buyer__legal_name", "offer__name", "offer__code"]
+    list_select_related = ["organization", "buyer", "offer", "created_by"]
+    readonly_fields = [f.name for f in PriceRule._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

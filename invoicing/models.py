@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from commerce.models import Offer, Subscription
-from portal.models import Organization
+from portal.models import CsvUpload, Organization
 
 
 class Tier(models.TextChoices):
@@ -211,7 +211,7 @@ class Invoice(models.Model):
         return self.number
 
 
-class UsageImport(models.Model):
+class UsageImport(CsvUpload):
     """One usage file a provider uploaded (`/billing/usage/`): its rows are checked on upload and
     stored; a task imports them through `services.usage_import` in batches (one transaction
     each, moving the counters), so the progress page shows where it is after a reload and a
@@ -226,22 +226,14 @@ class UsageImport(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    filename = models.CharField(_("file"), max_length=255)
-    # How the file was read (portal.csv_import: "utf-8-sig", ";").
-    encoding = models.CharField(max_length=16, blank=True)
-    delimiter = models.CharField(max_length=1, blank=True)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )
-    total_rows = models.PositiveIntegerField(default=0)
-    invalid_rows = models.PositiveIntegerField(default=0)  # refused on upload (shape)
-    processed = models.PositiveIntegerField(default=0)  # of the valid rows
     imported = models.PositiveIntegerField(default=0)
     replaced = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)  # refused by the import's rules
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -256,21 +248,11 @@ class UsageImport(models.Model):
 
     @property
     def to_import(self) -> int:
-        return self.total_rows - self.invalid_rows
+        return self.valid_rows
 
     @property
     def not_imported(self) -> int:
         return self.invalid_rows + self.refused
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed / self.to_import) if self.to_import else 100
-
-    @property
-    def read_as(self) -> str:
-        from portal.csv_import import read_as
-
-        return read_as(self.encoding, self.delimiter) if self.encoding else ""
 
 
 class UsageImportRow(models.Model):

@@ -219,7 +219,7 @@ def partner_delegated_membership(
     membership.delegated_by = partner
     membership.delegated_roles = frozenset(roles)
     membership.delegated_until = min(ends, default=None)
-    membership.delegated_as_partner = True  # type: ignore[attr-defined]
+    membership.delegated_as_partner = True
     return membership
 
 
@@ -227,7 +227,7 @@ def delegated_access_lock(membership: Membership) -> Membership:
     """Inside a delegated write's transaction: lock the rows that grant `membership`'s roles
     (`FOR SHARE`, held until the write commits) and check they still do. Returns the membership
     with the roles that hold now; PermissionDenied, saying so, when none is left."""
-    if getattr(membership, "delegated_as_partner", False):
+    if membership.delegated_as_partner:
         assert membership.delegated_by is not None
         locked = partner_delegated_membership(
             membership.user, membership.delegated_by, membership.organization, lock=True

@@ -218,12 +218,19 @@ class Membership(models.Model):
 
     `portal.delegation.delegated_membership()` builds an unsaved one for a partner's agent who
     administers a customer on its behalf: `delegated_by` is the partner and `delegated_roles`
-    replace the role columns."""
+    replace the role columns. The attributes below are no columns: they describe how an unsaved
+    membership acts, and default to a stored one's."""
 
     delegated_by: Organization | None = None
     delegated_roles: frozenset[str] | None = None
     # A delegated membership's first end date (None: until someone removes the access).
     delegated_until: datetime | None = None
+    # Built for an API client (`api.authentication.client_membership`, or its acting for a
+    # customer): the audit names the client, not the user (see `acting_user`).
+    for_api_client: bool = False
+    # Built for a partner in a customer's account (`portal.delegation.partner_delegated_membership`,
+    # an API client's `Act-As-Customer`): its grant is checked again against the partner sources.
+    delegated_as_partner: bool = False
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -258,7 +265,7 @@ class Membership(models.Model):
         (`api.authentication.client_membership`, or its acting for a customer), which the audit
         log names instead: its user is only the client's creator, on record as an invitation's
         sender."""
-        if self.user_id is None or getattr(self, "for_api_client", False):
+        if self.user_id is None or self.for_api_client:
             return None
         return self.user
 
@@ -407,6 +414,41 @@ class Notification(models.Model):
         from .notices import notice_text
 
         return notice_text(self.code, self.params, self.message)
+
+
+class CsvUpload(models.Model):
+    """What every uploaded CSV file keeps (a feature app's bulk file: invitations, usage): its
+    name, how it was read, and the counters its progress page shows. Rows refused on upload
+    (their shape) are `invalid_rows`; the others are processed by a task, `processed` counting
+    them. The model adds its status, who uploaded it, when, and its own results."""
+
+    filename = models.CharField(_("file"), max_length=255)
+    # How the file was read (portal.csv_import: "utf-8-sig", ";").
+    encoding = models.CharField(max_length=16, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)  # refused on upload (shape)
+    processed = models.PositiveIntegerField(default=0)  # of the valid rows
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def valid_rows(self) -> int:
+        """The rows the task processes (all but those refused on upload)."""
+        return self.total_rows - self.invalid_rows
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.valid_rows) if self.valid_rows else 100
+
+    @property
+    def read_as(self) -> str:
+        """ "UTF-8 with BOM, semicolon-separated"; empty for a file stored before it was said."""
+        from portal.csv_import import read_as
+
+        return read_as(self.encoding, self.delimiter) if self.encoding else ""
 
 
 class Export(models.Model):

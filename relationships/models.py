@@ -16,8 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.csv_import import read_as
-from portal.models import Organization, Region
+from portal.models import CsvUpload, Organization, Region
 
 # How long an invitation link stays valid, by invitation kind: the one validity table.
 INVITATION_VALIDITY: dict[str, timedelta] = {
@@ -413,7 +412,7 @@ class InvitationEvent(models.Model):
         return f"{self.get_type_display()} ({self.email})"
 
 
-class BulkInvitationBatch(models.Model):
+class BulkInvitationBatch(CsvUpload):
     """One uploaded CSV of invitations: checked on upload (a draft the sender reviews), then
     sent by a task in chunks. The counters are the progress page's state, so a reload shows
     where it is; `content_hash` keeps one organization from sending the same file twice."""
@@ -438,22 +437,14 @@ class BulkInvitationBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    filename = models.CharField(_("file"), max_length=255)
     content_hash = models.CharField(max_length=64)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
-    total_rows = models.PositiveIntegerField(default=0)
-    invalid_rows = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
     sent = models.PositiveIntegerField(default=0)
     not_sent = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # How the file was read (portal.csv_import: "utf-8-sig", ";"), shown on the review page.
-    encoding = models.CharField(max_length=16, blank=True)
-    delimiter = models.CharField(max_length=1, blank=True)
     # The hour's invitations are sent and the rest waits for the limit's next window
     # (PORTAL_RATE_LIMITS): the beat sweep resumes the sending at this time.
     next_send_at = models.DateTimeField(null=True, blank=True)
@@ -480,22 +471,13 @@ class BulkInvitationBatch(models.Model):
         return f"{self.filename} ({self.organization})"
 
     @property
-    def read_as(self) -> str:
-        """ "UTF-8 with BOM, semicolon-separated"; empty for a file stored before it was said."""
-        return read_as(self.encoding, self.delimiter) if self.encoding else ""
-
-    @property
     def waiting(self) -> int:
         """Rows still to send (neither sent nor refused yet)."""
         return self.to_send - self.processed
 
     @property
     def to_send(self) -> int:
-        return self.total_rows - self.invalid_rows
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed / self.to_send) if self.to_send else 100
+        return self.valid_rows
 
 
 class BulkInvitationRow(models.Model):

@@ -12,13 +12,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from commerce.models import BillingTotal, PriceRule
 from commerce.pricing import PriceBook, TierPrices, price_after, tier_prices
 from commerce.services import order_place, subscriptions_sweep_due
-from portal.models import OutboxMessage
+from portal.models import OutboxMessage, User
 from relationships.models import ProviderRelationship
 from tests.api.factories import api_client_of, bearer
 from tests.commerce.billing_factories import offer
@@ -393,3 +394,25 @@ def test_the_page_costs_the_same_queries_with_many_rules(tiers, client_for):
     for n in range(40):
         _rule(shared.provider, offer(f"Many {n}"), markup=str(n), since=today - timedelta(days=n))
     assert queries() == few
+
+
+def test_the_operator_sees_price_rules_in_the_admin_but_changes_none(tiers):
+    """Rules change only through the Price lists page's service (its member, date and audit
+    rules): the admin lists and shows them, and refuses adding, editing and deleting."""
+    shared = tiers["shared"]
+    rule = PriceRule.objects.get(organization=shared.provider)
+    client = Client()
+    client.force_login(User.objects.create_superuser("root@operator.example", "x"))
+    base = "/operator-admin/commerce/pricerule/"
+    listing = client.get(base)
+    assert listing.status_code == 200
+    assert b"Tierprov Distribution" in listing.content and b"12.00" in listing.content
+    assert b"Add price rule" not in listing.content
+    page = client.get(f"{base}{rule.pk}/change/")
+    assert page.status_code == 200 and b"Tier Suite" in page.content
+    assert b'name="markup_percent"' not in page.content
+    assert client.post(f"{base}{rule.pk}/change/", {"markup_percent": "50"}).status_code == 403
+    assert client.get(f"{base}add/").status_code == 403
+    assert client.post(f"{base}{rule.pk}/delete/", {"post": "yes"}).status_code == 403
+    rule.refresh_from_db()
+    assert rule.markup_percent == Decimal("12")

@@ -154,30 +154,60 @@ def test_a_late_line_of_a_closed_month_goes_on_the_next_invoice(world):
 )
 def test_two_closes_at_once_write_one_set_of_invoices(world, monkeypatch):
     """Both closes reach the issuing of the same invoices together (a barrier holds each just
-    before its transaction): the BillingPeriod row lock lets one issue them, the other finds
-    them issued. Suite "races" (tests/suites.py): PostgreSQL, under make test-all."""
+    before its transaction): the BillingPeriod row lock lets one issue them while the other
+    waits, then finds them issued: it takes no invoice numbers and needs no invoice-by-invoice
+    retry (without the lock it collides on the unique invoice and retries). Suite "races"
+    (tests/suites.py): PostgreSQL, under make test-all."""
     from invoicing import services
 
     _june(world)
     barrier = threading.Barrier(2, timeout=10)
-    real = services._invoices_issue
+    real_issue, real_sequences = services._invoices_issue, services._next_sequences
     arrived = []
     first = threading.local()
+    calls: list[tuple[int, int, object]] = []  # (thread, groups in the batch, result)
+    numbering: list[int] = []  # the threads that took invoice numbers
+    other_numbering = threading.Event()
+    held = []
 
-    def together(*args, **kwargs):
+    def together(billing_period, pending, *args, **kwargs):
         if not getattr(first, "done", False):  # each close's first batch (a retry goes alone)
             first.done = True
             arrived.append(1)
             with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait()
-        return real(*args, **kwargs)
+        try:
+            result = real_issue(billing_period, pending, *args, **kwargs)
+        except Exception as exc:
+            calls.append((threading.get_ident(), len(pending), type(exc).__name__))
+            raise
+        calls.append((threading.get_ident(), len(pending), result))
+        return result
+
+    def sequences(counts, year):
+        numbering.append(threading.get_ident())
+        if len(numbering) > 1:
+            other_numbering.set()
+        return real_sequences(counts, year)
+
+    def hold():
+        # The first close to insert keeps its transaction open until the other one is seen
+        # taking numbers too (no lock) or a second has passed (the other waits on the lock).
+        if not held:
+            held.append(1)
+            other_numbering.wait(1)
 
     monkeypatch.setattr(services, "_invoices_issue", together)
+    monkeypatch.setattr(services, "_next_sequences", sequences)
+    monkeypatch.setattr(services, "_close_pause", hold)
     with time_machine.travel(at(2026, 7, 1, 2), tick=True):
         results = in_threads(lambda: period_close(JUNE), lambda: period_close(JUNE))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert not barrier.broken and len(arrived) == 2  # they really met
     assert sorted(results) == [0, 3]
+    # The loser found the three invoices issued in its one batch: no numbers taken, no retry.
+    assert sorted((result for _thread, _groups, result in calls), key=str) == [0, 3], calls
+    assert len(numbering) == 1, calls
     assert Invoice.objects.count() == 3
     assert not Charge.objects.filter(invoice__isnull=True, charge_date__lt=date(2026, 7, 1))
     _assert_reconciles()

@@ -4,13 +4,15 @@ any size; the filters narrow it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from invoicing.models import Tier
+from invoicing.models import Charge, Tier
+from tests.commerce.billing_factories import offer, subscription
 from tests.factories import member
 from tests.invoicing.factories import chain, charge, invoice
 
@@ -115,6 +117,47 @@ def test_the_list_costs_the_same_queries_with_3_and_60_invoices(client_for):
     many = _queries(client, "/billing/invoices/")
     assert many == few
     assert _queries(client, "/billing/invoices/?direction=received&currency=EUR") == few
+
+
+def test_a_long_invoice_pages_its_lines_by_whole_subscriptions(client_for, monkeypatch):
+    """Five subscriptions, the third with two lines (its seats and its usage), at three lines a
+    page: 1-2 (the third would not fit whole), 3-4, 5; each "Next lines" link opens the rest,
+    and every page costs the same queries whatever its number of lines."""
+    from invoicing import views
+
+    monkeypatch.setattr(views, "LINE_GROUPS_PER_PAGE", 3)
+    c = chain()
+    names = ["Alpha Suite", "Bravo Suite", "Charlie Suite", "Delta Suite", "Echo Suite"]
+    december = date(2026, 12, 1)
+    for name in names:
+        sub = subscription(
+            customer=c.adatum, reseller=c.northwind, provider=c.contoso, offer_=offer(name)
+        )
+        charge(sub, tier=Tier.RESELLER, amount="12.00", day=december)
+        if name == "Charlie Suite":
+            charge(sub, tier=Tier.RESELLER, amount="0.75", kind=Charge.Kind.USAGE, day=december)
+    long = invoice(c.northwind, c.adatum, tier=Tier.RESELLER, period=december)
+    assert long.lines == 6
+    client = client_for(member(c.adatum))
+    path = f"/billing/invoices/{long.pk}/"
+    client.get(path)  # warm the session and caches
+
+    pages, costs, usage = [], [], []
+    while path:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200
+        costs.append(len(captured.captured_queries))
+        text = response.text
+        pages.append([name for name in names if name in text])
+        usage.append("€0.75" in text)  # Charlie's usage line, beside its seats
+        assert "€60.75" in text  # the invoice's total on every page
+        assert ("First lines" in text) == (len(pages) > 1)
+        link = re.search(r'href="(\?after=\d+)">Next lines<', text)
+        path = f"/billing/invoices/{long.pk}/{link[1]}" if link else ""
+    assert pages == [names[:2], names[2:4], names[4:]]
+    assert usage == [False, True, False]
+    assert len(set(costs)) == 1, costs
 
 
 def test_the_billing_page_links_to_invoices_and_reconciliation(client_for):
