@@ -13,6 +13,9 @@ class PortalConfig(AppConfig):
         # Prometheus: each connection's query counter and the Celery task signals, in every
         # process (web and worker).
         from . import metrics  # noqa: F401
+
+        # `field__any_of=ids`: a long list of ids as one array parameter on PostgreSQL.
+        from . import lookups  # noqa: F401
         from . import request_context as context
         from .models import Membership, Organization, User
 

@@ -165,7 +165,7 @@ def partners_matching(
     if ids is not None:
         return list(
             Organization.objects.filter(
-                pk__in=ids,
+                pk__any_of=ids,
             )
             .filter(pk__in=relationships.values_list(f"{side}_id", flat=True))
             .order_by("legal_name", "pk")[:limit]
@@ -318,7 +318,7 @@ def customers_with_partner(
         if matching_ids is None:
             qs = qs.filter(**{f"{partner_field}__legal_name__icontains": term})
         else:
-            qs = qs.filter(**{f"{partner_field}_id__in": matching_ids})
+            qs = qs.filter(**{f"{partner_field}_id__any_of": matching_ids})
     return qs
 
 
