@@ -1,0 +1,70 @@
+"""`{% reseller_rows rows %}`: the rows of the provider's Indirect resellers table
+(templates/relationships/indirect_resellers.html), written in Python.
+
+The same text as the template loop it replaced: a row in the template language cost ~0.4 ms of
+CPU (a dozen look-ups through the context stack, two `{% blocktranslate %}`, three
+`{% translate %}`, the date filters), 25 rows ~10 ms of both /indirect-resellers/ pages of
+issue 21's mix. The values go through the functions the template called (`|date`, `row_url`,
+`localize`, the same message ids) and are escaped as the template escaped them; translations
+are written as `{% translate %}` writes them (not escaped)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
+
+from portal.templatetags.portal_formats import local_date
+from portal.templatetags.portal_urls import row_url
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def reseller_rows(context: template.Context, rows: Iterable[Any]) -> SafeString:
+    esc = conditional_escape
+    can_invite = bool(context.get("can_invite"))
+    customers_url = esc(reverse("relationships:customers"))
+    yes, removed = gettext("Yes"), gettext("Removed")
+    remove_partnership = gettext("Remove partnership")
+    of_name = gettext("of %(name)s")
+    out: list[str] = []
+    for rel in rows:
+        reseller = rel.reseller
+        name = esc(reseller.legal_name)
+        ended = f" ({esc(local_date(rel.ended_at))})" if rel.ended_at else ""
+        active = rel.status == "active"
+        if active:
+            count = rel.customer_count
+            customers = ngettext("%(counter)s customer", "%(counter)s customers", count) % {
+                "counter": esc(localize(count))
+            }
+            shared = (
+                f'<a href="{customers_url}?reseller={esc(localize(rel.reseller_id))}">'
+                f'{customers}<span class="visually-hidden"> {of_name % {"name": name}}</span></a>'
+            )
+        else:
+            shared = "—"
+        action = ""
+        if can_invite and active:
+            url = esc(row_url("relationships:provider_relationship_action", rel.pk, "end"))
+            action = (
+                f'\n          <a class="btn btn-sm btn-outline-danger" href="{url}">'
+                f'{remove_partnership}<span class="visually-hidden"> {name}</span></a>\n          '
+            )
+        out.append(
+            f'\n      <tr>\n        <th scope="row">{name}</th>\n'
+            f"        <td>{esc(reseller.country or '—')}</td>\n"
+            f"        <td>{esc(rel.get_status_display())}{ended}</td>\n"
+            f"        <td>{yes if rel.admin_access else removed}</td>\n"
+            f"        <td>{shared}</td>\n"
+            f"        <td>{esc(local_date(rel.authorized_at))}</td>\n"
+            f"        <td>{action}</td>\n      </tr>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
