@@ -1,4 +1,5 @@
-"""`{% reseller_rows rows %}`: the rows of the provider's Indirect resellers table
+"""`{% reseller_rows rows %}` and `{% pending_invitation_rows pending %}`: the rows of the
+provider's Indirect resellers table and of its pending invitations
 (templates/relationships/indirect_resellers.html), written in Python.
 
 The same text as the template loop it replaced: a row in the template language cost ~0.4 ms of
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.template.defaulttags import CsrfTokenNode
 from django.utils.translation import gettext, ngettext
 
 from portal.templatetags.portal_formats import local_date
@@ -66,5 +68,35 @@ def reseller_rows(context: template.Context, rows: Iterable[Any]) -> SafeString:
             f"        <td>{shared}</td>\n"
             f"        <td>{esc(local_date(rel.authorized_at))}</td>\n"
             f"        <td>{action}</td>\n      </tr>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def pending_invitation_rows(context: template.Context, invitations: Iterable[Any]) -> SafeString:
+    esc = conditional_escape
+    csrf_token = CsrfTokenNode().render(context)
+    expired, resend, revoke = gettext("Expired"), gettext("Resend"), gettext("Revoke")
+    action = "relationships:reseller_invitation_action"
+    out: list[str] = []
+    for invitation in invitations:
+        email = esc(invitation.email)
+        expires = esc(local_date(invitation.expires_at))
+        if invitation.is_expired:
+            expires = f"<strong>{expired}</strong> ({expires})"
+        out.append(
+            f'\n      <tr>\n        <th scope="row">{email}</th>\n'
+            f"        <td>{esc(invitation.partner_id or '—')}</td>\n"
+            f"        <td>{esc(local_date(invitation.last_sent_at))}</td>\n"
+            f"        <td>{expires}</td>\n"
+            '        <td class="d-flex gap-2">\n'
+            f'          <form method="post" action="{esc(row_url(action, invitation.pk, "resend"))}">'
+            f"{csrf_token}\n"
+            '            <button class="btn btn-sm btn-outline-primary" type="submit">'
+            f'{resend}<span class="visually-hidden"> {email}</span></button></form>\n'
+            '          <a class="btn btn-sm btn-outline-danger" '
+            f'href="{esc(row_url(action, invitation.pk, "revoke"))}">'
+            f'{revoke}<span class="visually-hidden"> {email}</span></a>\n'
+            "        </td>\n      </tr>\n    "
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
