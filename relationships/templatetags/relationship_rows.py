@@ -100,3 +100,72 @@ def pending_invitation_rows(context: template.Context, invitations: Iterable[Any
             "        </td>\n      </tr>\n    "
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def provider_entries(context: template.Context, entries: Iterable[dict[str, Any]]) -> SafeString:
+    """The providers of a Find a provider page (templates/relationships/find_provider.html):
+    ~0.4 ms of CPU per entry in the template language (five translations, three
+    `{% blocktranslate %}`, a loop over its regions)."""
+    esc = conditional_escape
+    own_region = context.get("own_region")
+    available = gettext("Available in your region")
+    none_yet = gettext("None yet")
+    if own_region:
+        region = esc(own_region.display_name)
+        unavailable = gettext("Not available in your region (%(region)s)") % {"region": region}
+        why = gettext(
+            "This provider is not authorized in %(region)s, your CSP region; resellers can "
+            "work only with providers authorized in their own region."
+        ) % {"region": region}
+    else:
+        unavailable, why = gettext("Not available: your company has no CSP region"), ""
+    headings = [gettext("CSP regions"), gettext("Countries served"), gettext("Contact")]
+    website_text = gettext("Website")
+    email_text = gettext("Email %(email)s")
+    out: list[str] = []
+    for entry in entries:
+        profile = entry["profile"]
+        if entry["available"]:
+            badge = (
+                f'\n      <p class="mb-2"><span class="badge text-bg-success">{available}</span>'
+                "</p>\n    "
+            )
+        else:
+            badge = (
+                f'\n      <p class="mb-2"><span class="badge text-bg-secondary">{unavailable}'
+                f'</span>\n      <span class="d-block small mt-1">{why}</span></p>\n    '
+            )
+        description = f"<p>{esc(profile.description)}</p>" if profile.description else ""
+        regions = ", ".join(esc(region) for region in entry["regions"]) or none_yet
+        markets = entry["markets"]
+        if markets:
+            count = len(markets)
+            countries = ngettext("%(counter)s country", "%(counter)s countries", count) % {
+                "counter": esc(localize(count))
+            }
+            served = (
+                f"<details><summary>{countries}</summary>{esc(entry['markets_text'])}</details>"
+            )
+        else:
+            served = none_yet
+        email = esc(profile.contact_email)
+        website = (
+            f' · <a href="{esc(profile.website)}" rel="noopener">{website_text}</a>'
+            if profile.website
+            else ""
+        )
+        out.append(
+            f'\n  <li class="card-panel{"" if entry["available"] else " provider-unavailable"}">'
+            f'\n    <h2 class="h5">{esc(profile.organization.legal_name)}</h2>\n    {badge}'
+            f'\n    {description}\n    <dl class="row mb-0">'
+            f'\n      <dt class="col-sm-3">{headings[0]}</dt>'
+            f'\n      <dd class="col-sm-9">{regions}</dd>'
+            f'\n      <dt class="col-sm-3">{headings[1]}</dt>'
+            f'\n      <dd class="col-sm-9">{served}</dd>'
+            f'\n      <dt class="col-sm-3">{headings[2]}</dt>'
+            f'\n      <dd class="col-sm-9"><a href="mailto:{email}">'
+            f"{email_text % {'email': email}}</a>{website}</dd>"
+            "\n    </dl>\n  </li>\n  "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
