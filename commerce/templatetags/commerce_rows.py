@@ -39,8 +39,8 @@ def subscription_rows(context: template.Context, rows: Iterable[Any]) -> SafeStr
     out: list[str] = []
     for row in rows:
         out.append(
-            "\n    <tr>\n      <th scope=\"row\"><a href=\""
-            f"{esc(row_url('commerce:subscription_detail', row.pk))}\">{esc(row.offer.name)}</a>"
+            '\n    <tr>\n      <th scope="row"><a href="'
+            f'{esc(row_url("commerce:subscription_detail", row.pk))}">{esc(row.offer.name)}</a>'
             "</th>\n      "
         )
         if not is_customer:

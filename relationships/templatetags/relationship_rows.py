@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.template.defaulttags import CsrfTokenNode
 from django.utils.translation import gettext, ngettext
 
 from portal.templatetags.portal_formats import local_date
@@ -81,7 +81,8 @@ def pending_invitation_rows(context: template.Context, invitations: Iterable[Any
     out: list[str] = []
     for invitation in invitations:
         email = esc(invitation.email)
-        expires = esc(local_date(invitation.expires_at))
+        resend_url = esc(row_url(action, invitation.pk, "resend"))
+        expires: str = esc(local_date(invitation.expires_at))
         if invitation.is_expired:
             expires = f"<strong>{expired}</strong> ({expires})"
         out.append(
@@ -90,7 +91,7 @@ def pending_invitation_rows(context: template.Context, invitations: Iterable[Any
             f"        <td>{esc(local_date(invitation.last_sent_at))}</td>\n"
             f"        <td>{expires}</td>\n"
             '        <td class="d-flex gap-2">\n'
-            f'          <form method="post" action="{esc(row_url(action, invitation.pk, "resend"))}">'
+            f'          <form method="post" action="{resend_url}">'
             f"{csrf_token}\n"
             '            <button class="btn btn-sm btn-outline-primary" type="submit">'
             f'{resend}<span class="visually-hidden"> {email}</span></button></form>\n'

@@ -109,7 +109,7 @@ def queue_rows(cases: Iterable[Any]) -> SafeString:
             f'\n      <tr class="sla-row-{sla}">'
             f'\n        <th scope="row"><a href="{url}">'
             f"{'' if legal_name is None and profile is None else esc(legal_name)}</a></th>"
-            f"\n        <td>{country_text} <span class=\"small text-body-secondary\">"
+            f'\n        <td>{country_text} <span class="small text-body-secondary">'
             f"({'' if region is None and country is None else esc(region)})</span></td>"
             f"\n        <td>{esc(case.get_reviewer_status_display())}</td>"
             f"\n        <td>{esc(case.reviewer_waiting_on)}</td>"
