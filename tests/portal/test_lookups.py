@@ -38,3 +38,14 @@ def test_many_ids_are_one_parameter_on_postgresql():
         assert list(Organization.objects.filter(pk__any_of=ids)) == [org]
     if connection.vendor == "postgresql":
         assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
+
+
+def test_a_subquery_is_read_first_as_an_array_on_postgresql():
+    orgs = OrganizationFactory.create_batch(3)
+    memberships = [MembershipFactory(organization=org) for org in orgs]
+    chosen = Organization.objects.filter(pk__in=[orgs[0].pk, orgs[2].pk]).values("pk")
+    with CaptureQueriesContext(connection) as queries:
+        found = set(Membership.objects.filter(organization_id__any_of=chosen))
+    assert found == {memberships[0], memberships[2]}
+    if connection.vendor == "postgresql":
+        assert "= ANY(ARRAY(SELECT" in queries[0]["sql"]
