@@ -92,7 +92,7 @@ def subscription_list(
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
     if customer_ids is not None:
-        qs = qs.filter(customer_id__in=customer_ids)
+        qs = qs.filter(customer_id__any_of=customer_ids)
     elif customer_term:
         qs = qs.filter(customer__legal_name__icontains=customer_term)
     return qs.select_related("offer", "customer")
@@ -169,7 +169,7 @@ def billing_totals_per_customer(
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
     if customer_ids is not None:
-        qs = qs.filter(customer_id__in=customer_ids)
+        qs = qs.filter(customer_id__any_of=customer_ids)
     elif customer_term:
         qs = qs.filter(customer__legal_name__icontains=customer_term)
     return qs.select_related("customer")

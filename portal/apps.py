@@ -12,7 +12,11 @@ class PortalConfig(AppConfig):
 
         # Prometheus: each connection's query counter and the Celery task signals, in every
         # process (web and worker).
-        from . import metrics  # noqa: F401
+        # `field__any_of=ids` (portal/lookups.py): a long list of ids as one array parameter.
+        from . import (
+            lookups,  # noqa: F401
+            metrics,  # noqa: F401
+        )
         from . import request_context as context
         from .models import Membership, Organization, User
 

@@ -140,7 +140,7 @@ class ListPage(ReplicaReadsMixin):
         condition = Q()
         for relation in self.search_relations:
             if ids is not None:
-                condition |= Q(**{f"{relation}_id__in": ids})
+                condition |= Q(**{f"{relation}_id__any_of": ids})
                 continue
             if self.wants_csv():
                 # An export reads every matching row: a join filters them in one pass.

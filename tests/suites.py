@@ -63,6 +63,8 @@ SLOW = [
     # `make run`'s processes on a SQLite file: sign-ins while the worker sends a bulk file.
     ("tests/embedded/", "embedded"),
     ("tests/portal/test_email_links.py::test_the_local_site_url_follows_port", "processes"),
+    # The WSGI module loaded in a new interpreter: what it freezes of its heap (portal/wsgi.py).
+    ("tests/portal/test_wsgi.py::test_loading_the_application_freezes_what_it_loaded", "processes"),
     # Invoice PDFs read back with poppler's `pdftotext` (a child process per PDF).
     ("tests/invoicing/test_pdf.py", "processes"),
 ]

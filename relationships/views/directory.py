@@ -46,13 +46,27 @@ class FindProviderView(TenantViewMixin, View):
         markets_of = selectors.markets_by_region(
             region_ids=(region.pk for regions in regions_of.values() for region in regions)
         )
+        # Providers share their sets of regions: the countries of a set are sorted and joined
+        # once per page (25 providers' ~550 countries were sorted and named one by one).
+        served: dict[tuple[int, ...], tuple[list[tuple[str, str]], str]] = {}
+
+        def markets_of_regions(regions: list) -> tuple[list[tuple[str, str]], str]:
+            key = tuple(region.pk for region in regions)
+            found = served.get(key)
+            if found is None:
+                labelled = sorted(
+                    (label(m), m) for region in regions for m in markets_of.get(region.pk, [])
+                )
+                found = served[key] = (
+                    [m for _, m in labelled],
+                    ", ".join(name for (_, name), _ in labelled),
+                )
+            return found
+
         entries = []
         for profile in profiles:
             regions = regions_of[profile.pk]
-            markets = sorted(
-                (m for region in regions for m in markets_of.get(region.pk, [])),
-                key=lambda m: label(m)[0],
-            )
+            markets, markets_text = markets_of_regions(regions)
             entries.append(
                 {
                     "profile": profile,
@@ -60,7 +74,7 @@ class FindProviderView(TenantViewMixin, View):
                     "markets": markets,
                     # Joined here: up to every country of the world per provider, one template
                     # loop each, was most of the page's rendering time.
-                    "markets_text": ", ".join(label(m)[1] for m in markets),
+                    "markets_text": markets_text,
                     "available": own_region is not None
                     and any(r.pk == own_region.pk for r in regions),
                 }
