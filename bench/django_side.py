@@ -4,6 +4,7 @@ DATABASE_URL and the production settings in the environment). Each prints one JS
     django_side.py prepare [--close-month] EMAIL...
                                        TOTP for those users, ids the page URLs need (the
                                        invoice pages' only with --close-month: see invoice_ids)
+    django_side.py seeded              whether seed_scale's data is there (bench/run --reuse)
     django_side.py measure PAGES_JSON  queries and in-process time of every page (test Client)
     django_side.py email N PREFIX      N messages through the outbox; waits until all are sent
 """
@@ -309,6 +310,10 @@ def main() -> int:
         close_month = "--close-month" in sys.argv[2:]
         emails = [arg for arg in sys.argv[2:] if arg != "--close-month"]
         result: Any = prepare(emails, close_month=close_month)
+    elif command == "seeded":
+        from devtools.scale.run import existing_scale_data
+
+        result = {"seeded": existing_scale_data()}
     elif command == "totp":
         result = totp_code(sys.argv[2])
     elif command == "measure":
