@@ -26,4 +26,19 @@ class ApiConfig(AppConfig):
                 section=SETTINGS,
             ),
         )
+        # The caller cache (api/caller_cache.py) forgets what changed.
+        from django.db.models.signals import post_delete, post_save
+        from oauth2_provider.models import AccessToken, Application
+
+        from portal.models import Market, Organization, User
+
         from . import schema  # noqa: F401  (the OpenAPI security scheme of the authentication)
+        from .caller_cache import caller_source_changed
+        from .models import ApiClient
+
+        for model in (ApiClient, AccessToken, Application, Organization, Market):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    caller_source_changed, sender=model, dispatch_uid=f"api.callers.{model}"
+                )
+        post_delete.connect(caller_source_changed, sender=User, dispatch_uid="api.callers.user")

@@ -17,6 +17,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from portal.models import Membership, User
 
+from .caller_cache import CallerLookup, bearer_checksum, caller_lookup
 from .models import ApiClient
 from .selectors import api_client_for_application
 from .services import api_token_issued
@@ -26,16 +27,21 @@ from .services import api_token_issued
 class ApiCaller:
     client: ApiClient
     membership: Membership
+    # The call's look-up in the caller cache (api/caller_cache.py), None when it is off.
+    cached: CallerLookup | None = None
 
 
 def client_membership(client: ApiClient, roles: set[str]) -> Membership:
     """A membership of the client's organization with exactly `roles`. Its user is the Global
     admin who created the client (what a service records as the sender of an invitation, say;
     the audit names the client beside), never with that person's own roles: the services' look-up
-    answers this membership while the call runs (`portal.policy.acting_membership`). A client
+    answers this membership while the call runs (`portal.policy.acting_membership`). That user
+    is read when something asks for it (a write, a staff-only check), not for a read. A client
     whose creator was deleted keeps an unsaved user: it reads, and no service accepts it."""
-    user = client.created_by if client.created_by_id is not None else User(is_staff=False)
-    membership = Membership(organization=client.organization, user=user)
+    if client.created_by_id is None:
+        membership = Membership(organization=client.organization, user=User(is_staff=False))
+    else:
+        membership = Membership(organization=client.organization, user_id=client.created_by_id)
     membership.delegated_roles = frozenset(roles)
     membership.for_api_client = True
     return membership
@@ -43,19 +49,39 @@ def client_membership(client: ApiClient, roles: set[str]) -> Membership:
 
 class ApiClientAuthentication(OAuth2Authentication):
     """A valid bearer token of an active client; a revoked or expired client is refused at
-    once, whatever its tokens' own expiry."""
+    once, whatever its tokens' own expiry. A token seen before is answered from the caller
+    cache (api/caller_cache.py: no query); else django-oauth-toolkit checks it in the database
+    and the answer is recorded."""
 
     def authenticate(self, request):
-        found = super().authenticate(request)
-        if found is None:
-            return None
-        _user, token = found
-        client = api_client_for_application(token.application_id)
+        checksum = bearer_checksum(request.META)
+        cached = caller_lookup(checksum) if checksum else None
+        hit = cached.hit() if cached is not None else None
+        client: ApiClient | None
+        if hit is not None:
+            client, scope = hit
+        else:
+            if cached is not None and not cached.prepare_miss():
+                cached = None
+            found = super().authenticate(request)
+            if found is None:
+                return None
+            _user, token = found
+            client = api_client_for_application(token.application_id)
+            scope = token.scope
+            # Not a token bound to a resource (RFC 8707): that is checked against each URL.
+            if (
+                cached is not None
+                and client is not None
+                and client.is_active()
+                and not getattr(token, "resource", None)
+            ):
+                cached.remember(client, token.expires, scope)
         if client is None or not client.is_active():
             raise AuthenticationFailed(_("This API client was revoked or has expired."))
-        roles = set(client.roles) & set(token.scope.split())
+        roles = set(client.roles) & set(scope.split())
         return AnonymousUser(), ApiCaller(
-            client=client, membership=client_membership(client, roles)
+            client=client, membership=client_membership(client, roles), cached=cached
         )
 
 

@@ -156,14 +156,15 @@ class ApiView(APIView):
         self.caller = caller
         # The caller's organization, or the customer's it acts for (Act-As-Customer).
         self.organization = self.membership.organization
-        api_client_used(client=caller.client)
+        if api_client_used(client=caller.client) and caller.cached is not None:
+            caller.cached.refresh(caller.client)  # the cached client's last use, too
         # Audit events this call causes name the client as their actor (portal/audit.py); the
         # services' membership look-up answers the client's membership (portal/policy.py).
         self._audit = ExitStack()
         self._audit.enter_context(
             request_context(
                 ip_address=client_ip(request._request),
-                user_id=self.membership.user.pk,
+                user_id=self.membership.user_id,
                 organization=caller.membership.organization,
                 delegated_in=self.organization if self.membership.is_delegated else None,
                 api_client=caller.client.label,
@@ -217,8 +218,7 @@ class ApiView(APIView):
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         if rows is not None:
-            viewer = self.organization.pk
-            results = [rows.build(r, viewer) for r in page.object_list]
+            results = rows.page(page.object_list, self.organization.pk)
         else:
             assert serializer is not None
             context = {"organization": self.organization}
@@ -283,6 +283,11 @@ class SubscriptionFilterSerializer(serializers.Serializer):
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
 
 
+# Without any of these the filters are valid and empty (no serializer built: it costs more
+# than building the page's rows).
+SUBSCRIPTION_FILTERS = tuple(SubscriptionFilterSerializer().fields)
+
+
 class SubscriptionListView(ApiView):
     required_action = Action.VIEW_SUBSCRIPTIONS
 
@@ -293,12 +298,15 @@ class SubscriptionListView(ApiView):
         responses={200: page_of(SubscriptionSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        # A plain dict: from a QueryDict an empty `?status=` would count as absent.
-        filters = SubscriptionFilterSerializer(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
+        filters: dict[str, Any] = {}
+        if any(name in request.query_params for name in SUBSCRIPTION_FILTERS):
+            # A plain dict: from a QueryDict an empty `?status=` would count as absent.
+            given = SubscriptionFilterSerializer(data=request.query_params.dict())
+            given.is_valid(raise_exception=True)
+            filters = given.validated_data
         return self.keyset_response(
             request,
-            subscription_list(organization=self.organization, **filters.validated_data),
+            subscription_list(organization=self.organization, **filters),
             field_name="purchased_at",
             rows=SUBSCRIPTIONS,
         )

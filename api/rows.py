@@ -2,39 +2,100 @@
 DRF field binding per row (a 50-row page through the serializers cost more than its queries).
 
 The output is the serializers' (api/serializers.py, which still describe it in the OpenAPI
-schema): each value that DRF converts (moments, dates, decimals) goes through the very field
-instance the serializer would use; tests/api/test_rows.py checks every list against its
-serializer, row for row."""
+schema): a moment or a date in ISO 8601 is written as the serializer's field writes it, in the
+page's time zone read once (`_converter`), any other value the field converts goes through that
+very field instance; tests/api/test_rows.py checks every list against its serializer, row for
+row, in UTC and in another zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import ISO_8601
+from rest_framework import serializers as drf
+from rest_framework.settings import api_settings
 
 from commerce.visibility import prices_seen_by
 
 from .serializers import CustomerSerializer, IndirectResellerSerializer, SubscriptionSerializer
 
+# A row's dict from its tuple, the viewer's organization id and the page's time zone.
+Build = Callable[[Any, int, "tzinfo | None"], dict[str, Any]]
+
+
+def page_timezone() -> tzinfo | None:
+    """The zone DRF's DateTimeField writes moments in (its `default_timezone`), read once a
+    page rather than once a value."""
+    return timezone.get_current_timezone() if settings.USE_TZ else None
+
 
 class Rows:
     """`columns` to read (the tie `pk` and the cursor's field among them) and the dict of a row
-    as the caller's organization (`build(row, organization_id)`) may see it."""
+    as the caller's organization may see it: `page(rows, organization_id)` for a page,
+    `build(row, organization_id)` for one row."""
 
-    def __init__(
-        self, columns: tuple[str, ...], build: Callable[[Any, int], dict[str, Any]]
-    ) -> None:
+    def __init__(self, columns: tuple[str, ...], build: Build) -> None:
         self.columns = columns
-        self.build = build
+        self._build = build
+
+    def build(self, row: Any, viewer: int) -> dict[str, Any]:
+        return self._build(row, viewer, page_timezone())
+
+    def page(self, rows: list[Any], viewer: int) -> list[dict[str, Any]]:
+        zone = page_timezone()
+        build = self._build
+        return [build(row, viewer, zone) for row in rows]
 
 
-def _converter(serializer: type, name: str) -> Callable[[Any], Any]:
+Convert = Callable[[Any, "tzinfo | None"], Any]
+
+
+def _converter(serializer: type, name: str) -> Convert:
+    """The serializer's field `name` as a function of (value, the page's zone). A moment or a
+    date in ISO 8601 (the API's format) is written here as DRF writes it, without its per-value
+    look-ups (the current zone, the format setting); any other value or format goes through
+    the field itself."""
     field = serializer().fields[name]
 
-    def convert(value: Any) -> Any:
+    def through_field(value: Any, _zone: tzinfo | None) -> Any:
         return None if value is None else field.to_representation(value)
 
-    return convert
+    if isinstance(field, drf.DateTimeField):
+        output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        if hasattr(field, "timezone") or not isinstance(output, str) or output.lower() != ISO_8601:
+            return through_field
+
+        def moment(value: Any, zone: tzinfo | None) -> Any:
+            if value is None:
+                return None
+            if zone is None or type(value) is not datetime or value.utcoffset() is None:
+                return field.to_representation(value)
+            try:
+                text = value.astimezone(zone).isoformat()
+            except OverflowError:  # the field's own error
+                return field.to_representation(value)
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return moment
+    if isinstance(field, drf.DateField):
+        output = getattr(field, "format", api_settings.DATE_FORMAT)
+        if not isinstance(output, str) or output.lower() != ISO_8601:
+            return through_field
+
+        def day(value: Any, _zone: tzinfo | None) -> Any:
+            if value is None:
+                return None
+            if type(value) is not date:
+                return field.to_representation(value)
+            return value.isoformat()
+
+        return day
+    return through_field
 
 
 _reseller_moment = {
@@ -52,25 +113,25 @@ _subscription = {
 }
 
 
-def _indirect_reseller(r: Any, _viewer: int) -> dict[str, Any]:
+def _indirect_reseller(r: Any, _viewer: int, zone: tzinfo | None) -> dict[str, Any]:
     return {
         "id": r.pk,
         "reseller": {"id": r.reseller_id, "legal_name": r.reseller__legal_name},
         "status": r.status,
         "admin_access": r.admin_access,
-        "authorized_at": _reseller_moment["authorized_at"](r.authorized_at),
-        "ended_at": _reseller_moment["ended_at"](r.ended_at),
+        "authorized_at": _reseller_moment["authorized_at"](r.authorized_at, zone),
+        "ended_at": _reseller_moment["ended_at"](r.ended_at, zone),
     }
 
 
-def _customer(r: Any, _viewer: int) -> dict[str, Any]:
+def _customer(r: Any, _viewer: int, zone: tzinfo | None) -> dict[str, Any]:
     return {
         "id": r.pk,
         "customer": {"id": r.customer_id, "legal_name": r.customer__legal_name},
         "reseller_id": r.reseller_id,
         "provider_id": r.provider_id,
         "status": r.status,
-        "created_at": _customer_created(r.created_at),
+        "created_at": _customer_created(r.created_at, zone),
     }
 
 
@@ -78,7 +139,7 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _subscription_row(r: Any, viewer: int) -> dict[str, Any]:
+def _subscription_row(r: Any, viewer: int, zone: tzinfo | None) -> dict[str, Any]:
     """Only the prices the viewer's side may see (`commerce.visibility`), as the serializer."""
     c = _subscription
     seen = prices_seen_by(r, viewer)
@@ -98,10 +159,10 @@ def _subscription_row(r: Any, viewer: int) -> dict[str, Any]:
         "sell_unit_price": _money(seen.sell_unit),
         "sell_monthly_price": _money(seen.sell_monthly),
         "auto_renew": r.auto_renew,
-        "purchased_at": c["purchased_at"](r.purchased_at),
-        "term_start": c["term_start"](r.term_start),
-        "term_end": c["term_end"](r.term_end),
-        "ended_at": c["ended_at"](r.ended_at),
+        "purchased_at": c["purchased_at"](r.purchased_at, zone),
+        "term_start": c["term_start"](r.term_start, zone),
+        "term_end": c["term_end"](r.term_end, zone),
+        "ended_at": c["ended_at"](r.ended_at, zone),
     }
 
 

@@ -18,11 +18,10 @@ def api_client_of(*, organization: Organization, pk: int) -> ApiClient | None:
 
 
 def api_client_for_application(application_id: int) -> ApiClient | None:
-    """The API client of an OAuth2 application (with its organization for the policy check)."""
+    """The API client of an OAuth2 application (with its organization for the policy check;
+    its creator is read when a call needs it: api/authentication.py)."""
     return (
-        ApiClient.objects.select_related(
-            "organization", "organization__country", "application", "created_by"
-        )
+        ApiClient.objects.select_related("organization", "organization__country", "application")
         .filter(application_id=application_id)
         .first()
     )

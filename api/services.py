@@ -105,12 +105,15 @@ def api_client_revoke(*, actor: User, client: ApiClient) -> ApiClient:
     return client
 
 
-def api_client_used(*, client: ApiClient) -> None:
-    """Record a call's time, at most once a `LAST_USE_EVERY` (one UPDATE, no read)."""
+def api_client_used(*, client: ApiClient) -> bool:
+    """Record a call's time, at most once a `LAST_USE_EVERY` (one UPDATE, no read). True when
+    it wrote."""
     now = timezone.now()
     if client.last_used_at is None or now - client.last_used_at >= LAST_USE_EVERY:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
+        return True
+    return False
 
 
 def api_token_issued(*, client: ApiClient, scopes: list[str]) -> None:

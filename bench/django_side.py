@@ -1,7 +1,10 @@
 """The parts of bench/run that run inside Django, one subprocess per database (bench/run sets
 DATABASE_URL and the production settings in the environment). Each prints one JSON object.
 
-    django_side.py prepare EMAIL...    TOTP for those users, ids the page URLs need
+    django_side.py prepare [--close-month] EMAIL...
+                                       TOTP for those users, ids the page URLs need (the
+                                       invoice pages' only with --close-month: see invoice_ids)
+    django_side.py seeded              whether seed_scale's data is there (bench/run --reuse)
     django_side.py measure PAGES_JSON  queries and in-process time of every page (test Client)
     django_side.py email N PREFIX      N messages through the outbox; waits until all are sent
 """
@@ -28,10 +31,12 @@ API_CLIENT_NAME = "bench/run"
 SLOW_S = 5.0
 
 
-def prepare(emails: list[str]) -> dict[str, Any]:
+def prepare(emails: list[str], close_month: bool = True) -> dict[str, Any]:
     """Enrol a TOTP authenticator for every bench user (once; the secrets are reused: under
     production settings reviewers and Global admins must sign in with a second factor), and
-    find the ids the page URLs need in this database."""
+    find the ids the page URLs need in this database. The previous month is closed (and the
+    invoice pages' ids found) only with `close_month`: at scale 1.0 the close takes minutes, and
+    bench/run asks for it only when a selected page or export reads invoices."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from allauth.mfa.utils import decrypt
@@ -70,7 +75,7 @@ def prepare(emails: list[str]) -> dict[str, Any]:
     draft = EnrollmentDraft.objects.get(user__email=WIZARD)
     return {
         **subscription_ids(contoso),
-        **invoice_ids(contoso),
+        **(invoice_ids(contoso) if close_month else {}),
         "api_tokens": {e: api_token(e) for e in (PROVIDER, RESELLER) if e in emails},
         "totp_secrets": secrets,
         "reseller_id": biggest["reseller"] if biggest else 0,
@@ -302,7 +307,13 @@ def main() -> int:
     django.setup()
     command = sys.argv[1]
     if command == "prepare":
-        result: Any = prepare(sys.argv[2:])
+        close_month = "--close-month" in sys.argv[2:]
+        emails = [arg for arg in sys.argv[2:] if arg != "--close-month"]
+        result: Any = prepare(emails, close_month=close_month)
+    elif command == "seeded":
+        from devtools.scale.run import existing_scale_data
+
+        result = {"seeded": existing_scale_data()}
     elif command == "totp":
         result = totp_code(sys.argv[2])
     elif command == "measure":

@@ -48,6 +48,16 @@ _WRITES = {"add", "set", "touch", "delete", "incr", "set_many", "delete_many"}
 _forget: dict[str, set[str]] = {}
 
 
+def count_use_with(cache: Any, key: str, timeout: int) -> int:
+    """`ResilientRedisCache.count_use` on any cache: add at 0, then increment (two calls)."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 class ClientPerPool(RedisCacheClient):
     """Django's Redis cache client, keeping one redis-py client per connection pool.
 
@@ -173,6 +183,26 @@ class ResilientRedisCache(RedisCache):
                 recovered = _retry_at.pop(self._location, None) is not None
             if recovered:
                 logger.warning("Cache %s answers again.", self._location)
+
+    def count_use(self, key: str, timeout: int) -> int:
+        """One more use on the counter `key` (a fixed window of `portal.ratelimit`): its new
+        count, in one round trip (INCR, then EXPIRE: a counter never outlives `timeout` after
+        its last use; the window is in the key, so a later use only keeps it longer). While
+        Redis is unreachable, counted in the in-process fallback."""
+        if self.redis_available() and self._forget_recorded():
+            try:
+                redis_key = self.make_and_validate_key(key)
+                client = self._cache.get_client(redis_key, write=True)
+                pipeline = client.pipeline(transaction=False)
+                pipeline.incr(redis_key)
+                pipeline.expire(redis_key, timeout)
+                count, _expiring = pipeline.execute()
+            except UNAVAILABLE as exc:
+                self._mark_down(exc)
+            else:
+                self._mark_up()
+                return int(count)
+        return count_use_with(self.fallback, key, timeout)
 
     def add(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("add", *args, **kwargs)

@@ -14,9 +14,11 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from .cache import ResilientRedisCache, count_use_with
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -84,11 +86,10 @@ def rate_limit_consume(*, action: str, key: str) -> None:
     window = int(now // rate.seconds)
     cache_key = f"portal:rl:{action}:{key}:{rate.seconds}:{window}"
     retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
-    cache.add(cache_key, 0, timeout=rate.seconds + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=rate.seconds + 1)
-        count = 1
+    backend = caches["default"]
+    if isinstance(backend, ResilientRedisCache):
+        count = backend.count_use(cache_key, rate.seconds + 1)  # one round trip
+    else:
+        count = count_use_with(backend, cache_key, rate.seconds + 1)
     if count > rate.amount:
         raise RateLimited(action, retry_after)

@@ -105,12 +105,16 @@ def context_cache_enabled() -> bool:
     return bool(getattr(settings, "PORTAL_CONTEXT_CACHE", False))
 
 
-def _shared(name: str, *args: Any) -> Any:
-    """Call the cache, never its in-process fallback: None when Redis is unreachable."""
+def shared_call(name: str, *args: Any) -> Any:
+    """Call the cache, never its in-process fallback: None when Redis is unreachable. For what
+    every process must see alike (this context, the API's callers: api/caller_cache.py)."""
     backend = caches["default"]
     if isinstance(backend, ResilientRedisCache):
         return backend.shared_call(name, *args)
     return getattr(backend, name)(*args)
+
+
+_shared = shared_call
 
 
 @dataclass

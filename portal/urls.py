@@ -43,6 +43,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("accounts/", include("allauth.urls")),
     path("operator-admin/", admin.site.urls),
+    # Before the pages: an API call (hundreds a second from one sync job) is resolved without
+    # trying every page's pattern first; no page lives under api/v1/ or settings/api-clients/.
+    path("", include("api.urls")),
     path("", include("enrollment.urls")),
     path("", include("enrollment.settings_urls")),
     path("", include("verification.urls")),
@@ -51,7 +54,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("invoicing.urls")),
     path("", include("delegation.urls")),
     path("", include("webhooks.urls")),
-    path("", include("api.urls")),
 ]
 
 if settings.PORTAL_BENCH_CEILING:

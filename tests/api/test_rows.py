@@ -3,7 +3,7 @@ what the list's serializer makes of the same object, and the schema still names 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -52,3 +52,33 @@ def test_every_list_row_is_its_serializers(world):  # noqa: F811
     mine = subscription_list(organization=provider)
     assert _same(mine, SUBSCRIPTIONS, SubscriptionSerializer, provider) == 2
     assert _same(mine, SUBSCRIPTIONS, SubscriptionSerializer, first.customer) == 2
+
+
+def test_rows_write_moments_in_the_active_time_zone_as_the_serializers(world):  # noqa: F811
+    """The rows read the zone once a page: in a zone other than UTC (an offset, not `Z`) and
+    across a daylight-saving change the moments are still the serializers'."""
+    provider = world["provider"]
+    pair = world["pair"]
+    pair.ended_at = datetime(2026, 3, 29, 0, 30, 15, 123456, tzinfo=UTC)  # before Rome's change
+    pair.authorized_at = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # after it
+    pair.save(update_fields=["ended_at", "authorized_at"])
+    with timezone.override("Europe/Rome"):
+        assert _same(
+            resellers_of_provider(provider=provider),
+            INDIRECT_RESELLERS,
+            IndirectResellerSerializer,
+            provider,
+        )
+        row = INDIRECT_RESELLERS.page(
+            list(
+                resellers_of_provider(provider=provider)
+                .filter(pk=pair.pk)
+                .values_list(*INDIRECT_RESELLERS.columns, named=True)
+            ),
+            provider.pk,
+        )[0]
+        assert row["ended_at"] == "2026-03-29T01:30:15.123456+01:00"
+        assert row["authorized_at"] == "2026-03-29T03:30:00+02:00"
+        assert _same(customers_for(organization=provider), CUSTOMERS, CustomerSerializer, provider)
+        mine = subscription_list(organization=provider)
+        assert _same(mine, SUBSCRIPTIONS, SubscriptionSerializer, provider) == 2

@@ -201,3 +201,43 @@ def test_a_session_signed_out_while_redis_hung_stays_signed_out_once_it_answers(
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_rate_limit_counts_in_redis_in_one_round_trip_and_in_memory_while_it_is_down(
+    private_redis, settings
+):
+    """`portal.ratelimit` counts on Redis with one pipeline (INCR, EXPIRE: the window's key
+    never outlives its period), still refuses past the limit, and counts in memory while Redis
+    is down instead of failing."""
+    from portal.ratelimit import RateLimited, rate_limit_consume
+
+    settings.PORTAL_RATE_LIMITS = {"api_client": "3/m"}
+    server = redis.Redis(port=private_redis["port"])
+    calls: list[str] = []
+    execute = redis.Redis.execute_command
+    pipeline_execute = redis.client.Pipeline.execute
+
+    def count(self, *args, **options):  # type: ignore[no-untyped-def]
+        calls.append(str(args[0]))
+        return execute(self, *args, **options)
+
+    def count_pipeline(self, *args, **options):  # type: ignore[no-untyped-def]
+        calls.append("pipeline")
+        return pipeline_execute(self, *args, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redis.Redis, "execute_command", count)
+        patch.setattr(redis.client.Pipeline, "execute", count_pipeline)
+        for _ in range(3):
+            rate_limit_consume(action="api_client", key="7")
+    assert calls == ["pipeline"] * 3  # one round trip a use
+    (key,) = server.keys("*portal:rl:api_client:7:*")
+    assert int(server.get(key)) == 3 and 0 < server.ttl(key) <= 61
+    with pytest.raises(RateLimited):
+        rate_limit_consume(action="api_client", key="7")
+
+    private_redis["stop"]()
+    for _ in range(3):
+        rate_limit_consume(action="api_client", key="8")  # counted in this process's memory
+    with pytest.raises(RateLimited):
+        rate_limit_consume(action="api_client", key="8")
