@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -47,6 +48,19 @@ FORGET_ON_RECOVERY = ("django.contrib.sessions.cached_db", "portal:ctx:")
 FORGET_MAX_KEYS = 100_000
 _WRITES = {"add", "set", "touch", "delete", "incr", "set_many", "delete_many"}
 _forget: dict[str, set[str]] = {}
+
+
+class PickleFirstSerializer(RedisSerializer):
+    """Django's RedisSerializer (integers stored as they are, for `incr`; everything else
+    pickled), reading a pickle without first trying it as an integer: `int()` of a pickle
+    fails with an error whose message quotes the whole value, ~3 us a value of the three
+    every signed-in request reads (issue 21). A pickle starts with the PROTO opcode (0x80),
+    which no integer's digits do."""
+
+    def loads(self, data: Any) -> Any:
+        if data[:1] == b"\x80":
+            return pickle.loads(data)  # noqa: S301 (our own cache, as Django's serializer)
+        return super().loads(data)
 
 
 class ClientPerPool(RedisCacheClient):
@@ -115,6 +129,7 @@ class ResilientRedisCache(RedisCache):
         self.retry_seconds: float = float(options.pop("retry_seconds", 5))
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
+        options.setdefault("serializer", PickleFirstSerializer)
         params["OPTIONS"] = options
         super().__init__(server, params)
         self._class = ClientPerPool
