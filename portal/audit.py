@@ -138,13 +138,19 @@ class AuditContextMiddleware:
         delegated_in = None
         if membership is not None and membership.is_delegated:
             delegated_in, organization = membership.organization, membership.delegated_by
-        with request_context(
-            ip_address=client_ip(request),
-            user_id=user.pk if user is not None and user.is_authenticated else None,
-            organization=organization,
-            delegated_in=delegated_in,
-        ):
+        # `request_context()`'s work without its generator (a layer every request goes through).
+        token = _request.set(
+            RequestContext(
+                ip_address=client_ip(request),
+                user_id=user.pk if user is not None and user.is_authenticated else None,
+                organization=organization,
+                delegated_in=delegated_in,
+            )
+        )
+        try:
             return self.get_response(request)
+        finally:
+            _request.reset(token)
 
 
 class _FromRequest:

@@ -11,13 +11,17 @@ allauth code that reads it directly."""
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
 
 
+@lru_cache(maxsize=4096)
 def _clean(value: str | None) -> str | None:
-    """A valid IP address (an IPv4 `:port` suffix or IPv6 brackets removed), else None."""
+    """A valid IP address (an IPv4 `:port` suffix or IPv6 brackets removed), else None.
+    Remembered: parsing an address costs more than the rest of the audit layer, and a request
+    asks for the same few addresses again and again (issue 21)."""
     if not value:
         return None
     value = value.strip()
@@ -37,7 +41,7 @@ def client_ip(request: HttpRequest) -> str | None:
     is not an address falls back to REMOTE_ADDR rather than trusting it."""
     count: int = getattr(settings, "PORTAL_TRUSTED_PROXY_COUNT", 0)
     if count > 0:
-        entries = [e for e in request.headers.get("x-forwarded-for", "").split(",") if e.strip()]
+        entries = [e for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
         if len(entries) >= count:
             forwarded = _clean(entries[-count])
             if forwarded:

@@ -33,6 +33,8 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as _PythonJsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# Read from META: `request.headers` would build a dict of every header for this one (issue 21).
+REQUEST_ID_META = "HTTP_X_REQUEST_ID"
 # What an incoming X-Request-ID must look like to be kept (a proxy's or a client's trace id);
 # anything else (too long, spaces, quotes, control characters) is replaced by a new one.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -91,7 +93,7 @@ class RequestIdMiddleware:
         request_finished.connect(_clear_after_request, dispatch_uid="portal.logs.clear")
 
     def __call__(self, request: Any) -> Any:
-        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        request_id = request_id_from(request.META.get(REQUEST_ID_META))
         request.request_id = request_id
         start_context(request_id=request_id)
         response = self.get_response(request)

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib import messages
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.messages.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csp import ContentSecurityPolicyMiddleware as DjangoCSPMiddleware
+from django.middleware.csp import get_nonce
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.csp import CSP, build_policy
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
@@ -17,6 +24,83 @@ from .tenancy import membership_for_request
 from .types import PortalRequest
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware (the cookie, then Accept-Language, then LANGUAGE_CODE), without
+    the work that only `i18n_patterns` needs while the URL configuration has none (the
+    portal's): Django looks for a language prefix in every path twice a request, and a path
+    like `/customers/` costs a failed language look-up each time (issue 21). With
+    `i18n_patterns` in use it is Django's unchanged."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            super().process_request(request)
+            return
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_response(request, response)
+        if response.has_header("Vary"):
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            response.headers["Vary"] = "Accept-Language"
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+# The policies built from each configuration without a nonce: (configuration, header value) by
+# the configuration's id (the configuration is kept, so its id is not reused while cached).
+_POLICIES: dict[int, tuple[Any, str]] = {}
+_POLICIES_MAX = 64
+
+
+def _uses_nonce(config: Any) -> bool:
+    return any(
+        values == CSP.NONCE or (isinstance(values, list | tuple | set) and CSP.NONCE in values)
+        for values in config.values()
+    )
+
+
+def csp_policy(config: Any, nonce: Any) -> str:
+    """`build_policy(config, nonce)`, built once per configuration that has no nonce: its
+    header is the same for every response."""
+    cached = _POLICIES.get(id(config))
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    if _uses_nonce(config):
+        return build_policy(config, nonce)
+    policy = build_policy(config)
+    if len(_POLICIES) < _POLICIES_MAX:
+        _POLICIES[id(config)] = (config, policy)
+    return policy
+
+
+class ContentSecurityPolicyMiddleware(DjangoCSPMiddleware):
+    """Django's, the header built once per configuration rather than for every response (the
+    portal's policy has no nonce; one that has is built per response, as Django does)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        nonce = get_nonce(request)
+        sentinel = object()
+        if (csp_config := getattr(response, "_csp_config", sentinel)) is sentinel:
+            csp_config = settings.SECURE_CSP
+        if (csp_ro_config := getattr(response, "_csp_ro_config", sentinel)) is sentinel:
+            csp_ro_config = settings.SECURE_CSP_REPORT_ONLY
+        for header, config in (
+            (CSP.HEADER_ENFORCE, csp_config),
+            (CSP.HEADER_REPORT_ONLY, csp_ro_config),
+        ):
+            # A view's own header is kept; an empty configuration adds none (as Django's).
+            if config and header not in response:
+                response.headers[str(header)] = csp_policy(config, nonce)
+        return response
 
 
 class UserLanguageMiddleware:
@@ -35,11 +119,12 @@ class UserLanguageMiddleware:
                 user._setup()
             user = request.user = user._wrapped
         if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
+            if user.language != getattr(request, "LANGUAGE_CODE", None):
+                translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Language", translation.get_language())
-        return response
+        # Content-Language: LocaleMiddleware's, from the language active when the answer leaves
+        # (no layer between the two changes it).
+        return self.get_response(request)
 
 
 class TenantMiddleware:

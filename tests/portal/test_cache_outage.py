@@ -241,3 +241,28 @@ def test_a_rate_limit_counts_in_redis_in_one_round_trip_and_in_memory_while_it_i
         rate_limit_consume(action="api_client", key="8")  # counted in this process's memory
     with pytest.raises(RateLimited):
         rate_limit_consume(action="api_client", key="8")
+
+
+def test_a_signed_in_member_carries_on_across_a_redis_restart(
+    client, private_redis, reseller_admin, settings, caplog
+):
+    """The session and request context are read on a connection the thread keeps (portal.cache
+    `ClientPerPool.get_many`): after Redis restarts, the first request finds that connection
+    closed and still answers, signed in, as does the one after it."""
+    settings.SESSION_ENGINE = "portal.sessions"
+    settings.PORTAL_CONTEXT_CACHE = True
+    assert client.login(email=reseller_admin.user.email, password=PASSWORD)
+    for _ in range(3):  # the last ones read session and context in one MGET
+        assert client.get("/dashboard/").status_code == 200
+
+    # The sessions are written through to the database (cached_db): a restart that lost
+    # Redis's data signs nobody out.
+    private_redis["stop"]()
+    private_redis["start"]()
+
+    for _ in range(2):
+        response = client.get("/dashboard/")
+        assert response.status_code == 200
+        assert response.wsgi_request.organization == reseller_admin.organization
+    # Redis answered every time: nothing was served from the in-process fallback.
+    assert not [r for r in caplog.records if r.name == "portal.cache"], caplog.text
