@@ -62,7 +62,7 @@ from commerce.models import BillingFrequency, Offer, Subscription, SubscriptionE
 from portal.models import Organization
 from portal.selectors import email_language
 
-from .emails import send_invoice_issued
+from .emails import send_invoices_issued
 from .models import BillingPeriod, Charge, Invoice, InvoiceSequence, Tier, UsageRecord
 
 logger = logging.getLogger(__name__)
@@ -525,7 +525,7 @@ def period_close(
         keys = list(groups)
         for offset in range(0, len(keys), batch):
             chunk = keys[offset : offset + batch]
-            buyers = Organization.objects.only("pk", "language").in_bulk(
+            buyers = Organization.objects.only("pk", "language", "legal_name").in_bulk(
                 {buyer_id for _s, buyer_id, _c in chunk}
             )
             pending = [(s, buyers[b], c, groups[(s, b, c)]) for s, b, c in chunk]
@@ -595,7 +595,7 @@ def _invoices_issue(
                 rows.append(
                     Invoice(
                         seller_id=seller_id,
-                        buyer_id=buyer.pk,
+                        buyer=buyer,
                         tier=tier,
                         currency=currency,
                         period=period,
@@ -634,8 +634,10 @@ def _invoices_issue(
                 invoice.total, invoice.lines = cents(total), lines
             Invoice.objects.bulk_update(invoices, ["total", "lines"])
             if notify:
+                sellers = Organization.objects.only("pk", "legal_name").in_bulk(counts)
                 for invoice in invoices:
-                    send_invoice_issued(invoice)
+                    invoice.seller = sellers[invoice.seller_id]
+                send_invoices_issued(invoices)
     except _Uneven:
         if len(pending) > 1:
             raise
