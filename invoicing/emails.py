@@ -9,20 +9,34 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import translation
 
+from portal.models import User
 from portal.outbox import absolute_url, outbox_enqueue
-from portal.selectors import email_language, global_admins
+from portal.selectors import email_language, global_admins, global_admins_of
 from portal.templatetags.portal_formats import money
 
 from .models import Invoice
 from .pdf import period_label
 
 
-def send_invoice_issued(invoice: Invoice) -> None:
-    """Queue the "invoice issued" email for `invoice` to each admin of its buyer."""
+def send_invoices_issued(invoices: list[Invoice]) -> None:
+    """`send_invoice_issued` for a batch of the close's invoices: their buyers' admins read in
+    one query (most buyers of a distributor's month have none to write to)."""
+    admins = global_admins_of({i.buyer_id for i in invoices}, billing_admins=True)
+    for invoice in invoices:
+        send_invoice_issued(invoice, admins.get(invoice.buyer_id, []))
+
+
+def send_invoice_issued(invoice: Invoice, admins: list[User] | None = None) -> None:
+    """Queue the "invoice issued" email for `invoice` to each admin of its buyer (`admins`
+    when the caller read them)."""
     buyer = invoice.buyer
+    if admins is None:
+        admins = global_admins(organization=buyer, billing_admins=True)
+    if not admins:
+        return
     url = absolute_url(reverse("invoicing:invoice_detail", args=[invoice.pk]))
     seen: set[str] = set()
-    for user in global_admins(organization=buyer, billing_admins=True):
+    for user in admins:
         if user.email in seen:
             continue
         seen.add(user.email)

@@ -41,15 +41,23 @@ class Charge(models.Model):
         USAGE = "usage", _("Usage")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="+")
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
-    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    # db_index=False (buyer, invoice): charge_buyer and charge_invoice lead with them.
+    # The close writes every index of each line it attaches to its invoice (millions at a
+    # distributor's month), so Charge has only the indexes its readers use: none of its own for
+    # seller, buyer, customer and offer (charge_unbilled, charge_unbilled_pair and charge_buyer
+    # serve the pages and the close; only deleting an organization or an offer, which no
+    # flow does, would scan).
+    seller = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     buyer = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # The customer whose subscription it is (the buyer at the reseller tier).
-    customer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(_("charge type"), max_length=20, choices=Kind.choices)
     currency = models.CharField(_("currency"), max_length=3)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
@@ -63,6 +71,7 @@ class Charge(models.Model):
     # What caused it, so a retried writer adds nothing: the subscription event or the usage
     # record (a unique key per tier).
     source = models.CharField(max_length=64)
+    # Indexed by charge_invoice (invoice, id) only.
     invoice = models.ForeignKey(
         "Invoice",
         on_delete=models.PROTECT,

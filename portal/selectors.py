@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -111,15 +112,29 @@ def global_admins(*, organization: Organization, billing_admins: bool = False) -
     """An organization's Global admins who can sign in, oldest membership first: who hears
     about what concerns the whole organization (GDAP requests and answers, relationships,
     admin access); with `billing_admins`, its Billing admins too (subscriptions)."""
+    return global_admins_of([organization.pk], billing_admins=billing_admins).get(
+        organization.pk, []
+    )
+
+
+def global_admins_of(
+    organization_ids: Iterable[int], *, billing_admins: bool = False
+) -> dict[int, list[User]]:
+    """`global_admins` of many organizations in one query (a batch of the monthly close's
+    invoices): organization id -> its admins (absent when it has none)."""
     admins = (
         Q(global_admin=True) | Q(billing_admin=True) if billing_admins else Q(global_admin=True)
     )
-    return [
-        m.user
-        for m in Membership.objects.filter(admins, organization=organization, user__is_active=True)
+    found: dict[int, list[User]] = {}
+    for m in (
+        Membership.objects.filter(
+            admins, organization_id__in=list(organization_ids), user__is_active=True
+        )
         .select_related("user")
         .order_by("pk")
-    ]
+    ):
+        found.setdefault(m.organization_id, []).append(m.user)
+    return found
 
 
 def audit_events_for(

@@ -20,6 +20,7 @@ from invoicing.models import BillingPeriod, Charge, Invoice, InvoiceSequence, Ti
 from invoicing.services import period_close
 from tests.factories import acting
 from tests.invoicing.conftest import at, order
+from tests.relationships.factories import customer_org
 from tests.threads import in_threads
 
 JUNE = date(2026, 6, 1)
@@ -210,4 +211,61 @@ def test_two_closes_at_once_write_one_set_of_invoices(world, monkeypatch):
     assert len(numbering) == 1, calls
     assert Invoice.objects.count() == 3
     assert not Charge.objects.filter(invoice__isnull=True, charge_date__lt=date(2026, 7, 1))
+    _assert_reconciles()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch", [1, 3, 500])
+def test_a_batch_of_many_invoices_issues_what_one_by_one_would(world, batch):
+    """Sellers with several buyers, buyers with several sellers, a pair in two currencies and
+    lines after the month's end: whatever the invoices per transaction, each invoice holds
+    exactly its seller, buyer and currency's lines of the month, and each seller's numbers run
+    1, 2, 3... in (buyer, currency) order."""
+    subscription = order(world, at(2026, 6, 1), quantity=1)
+    template = Charge.objects.filter(subscription=subscription).first()
+    assert template is not None
+    northwind, contoso = world["pair"].reseller, world["pair"].provider
+    buyers = [customer_org(legal_name=f"Buyer {n} S.r.l.") for n in range(4)]
+    Charge.objects.all().delete()
+    rows = []
+    for s, seller in enumerate((contoso, northwind)):
+        for b, buyer in enumerate(buyers):
+            for currency in ("EUR", "USD") if b == 1 else ("EUR",):
+                for day in (3, 17, 30) if (s + b) % 2 else (9,):
+                    rows.append((seller, buyer, currency, date(2026, 6, day)))
+                rows.append((seller, buyer, currency, date(2026, 7, 1)))  # July's
+    Charge.objects.bulk_create(
+        Charge(
+            **{
+                f.attname: getattr(template, f.attname)
+                for f in Charge._meta.concrete_fields
+                if f.attname not in ("id", "invoice_id")
+            }
+            | {
+                "seller_id": seller.pk,
+                "buyer_id": buyer.pk,
+                "currency": currency,
+                "charge_date": day,
+                "amount": Decimal(n) + Decimal("0.37"),
+                "source": f"line:{n}",
+            }
+        )
+        for n, (seller, buyer, currency, day) in enumerate(rows)
+    )
+    expected: dict[tuple[int, int, str], set[int]] = {}
+    for pk, seller_id, buyer_id, currency in Charge.objects.filter(
+        charge_date__lt=date(2026, 7, 1)
+    ).values_list("pk", "seller_id", "buyer_id", "currency"):
+        expected.setdefault((seller_id, buyer_id, currency), set()).add(pk)
+
+    with time_machine.travel(at(2026, 7, 1, 2), tick=False):
+        assert period_close(JUNE, batch=batch) == len(expected) == 10
+    for invoice in Invoice.objects.all():
+        lines = set(invoice.charges.values_list("pk", flat=True))
+        assert lines == expected[(invoice.seller_id, invoice.buyer_id, invoice.currency)]
+        assert invoice.total == sum(Charge.objects.get(pk=pk).amount for pk in lines)
+    for seller in (contoso, northwind):
+        issued = Invoice.objects.filter(seller=seller).order_by("buyer_id", "currency")
+        assert [i.sequence for i in issued] == [1, 2, 3, 4, 5]
+    assert Charge.objects.filter(invoice__isnull=True).count() == 10  # July's
     _assert_reconciles()

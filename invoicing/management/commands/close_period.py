@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("month", nargs="?", default="", help="YYYY-MM")
         parser.add_argument(
-            "--batch", type=int, default=100, help="invoices per transaction (default 100)"
+            "--batch", type=int, default=500, help="invoices per transaction (default 500)"
         )
         parser.add_argument(
             "--no-recurring",
