@@ -12,22 +12,17 @@ no bench preparation: the database is any `manage.py seed_scale` one (the load s
 from __future__ import annotations
 
 import argparse
-import cProfile
-import os
 import pstats
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
-os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("DJANGO_SECURE_HSTS_SECONDS", "0")
-os.environ.setdefault("PORTAL_LOCAL_HTTP", "0")
+
+from bench import inprocess  # noqa: E402 (after the path)
+
+inprocess.use_production_settings()
 
 
 def main() -> int:
@@ -78,24 +73,14 @@ def main() -> int:
         if args.sql:
             for query in queries:
                 print(f"    {query['time']:>6} {query['sql'][:200]}")
-        profiler = cProfile.Profile()
-        profiler.enable()
-        client.get(path)
-        profiler.disable()
-        calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+
+        def request(client=client, path=path):
+            return client.get(path)
+
+        calls = pstats.Stats(inprocess.profiled(request, 1)).total_calls  # type: ignore[attr-defined]
         if args.profile and args.profile in label:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(args.n):
-                client.get(path)
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
-        wall, cpu = [], []
-        for _ in range(args.n):
-            started, cpu_started = time.perf_counter(), time.process_time()
-            client.get(path)
-            wall.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - cpu_started) * 1000)
+            inprocess.print_profile(request, args.n, args.sort, args.lines)
+        wall, cpu = inprocess.timed(request, args.n)
         print(
             f"{label[:50]:50} {response.status_code:>3} {len(queries):>3}"
             f" {statistics.median(wall):7.1f} {min(wall):7.1f} {max(wall):7.1f}"

@@ -9,22 +9,17 @@ profile file per page (--dump). Runs under production settings like bench/run's 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
-os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("DJANGO_SECURE_HSTS_SECONDS", "0")
-os.environ.setdefault("PORTAL_LOCAL_HTTP", "0")
+
+from bench import inprocess  # noqa: E402 (after the path)
+
+inprocess.use_production_settings()
 os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/9")
 
 
@@ -84,26 +79,11 @@ def main() -> int:
             if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))
         ]
         if args.profile and args.profile in spec["label"]:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(args.n):
-                request()
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
+            inprocess.print_profile(request, args.n, args.sort, args.lines)
         if args.dump:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(args.n):
-                request()
-            profiler.disable()
             name = "".join(c if c.isalnum() else "_" for c in spec["label"]).strip("_")
-            profiler.dump_stats(Path(args.dump) / f"{name}.prof")
-        timings, cpu = [], []
-        for _ in range(args.n):
-            t0, c0 = time.perf_counter(), time.process_time()
-            request()
-            timings.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
+            inprocess.profiled(request, args.n).dump_stats(Path(args.dump) / f"{name}.prof")
+        timings, cpu = inprocess.timed(request, args.n)
         print(
             f"{spec['label'][:48]:48} {response.status_code:>3} {len(queries):>3}"
             f" {statistics.median(timings):>10.1f} {min(timings):>8.1f}"
