@@ -11,9 +11,12 @@ class Migration(migrations.Migration):
         ("portal", "0011_fk_indexes_covered"),
     ]
 
-    # Each foreign key's single-column index is dropped where a composite index already leads
-    # with the column. Django's AlterField would also drop and re-add the foreign key, which
-    # re-checks every row of the table under a lock: only the index goes, the constraint stays.
+    # The single-column indexes of foreign keys that a composite index already leads with
+    # (charge buyer and invoice, invoice seller and buyer, usage subscription), and those of
+    # charge seller, customer and offer, which no reader uses: the close attaches millions of
+    # charge lines a month and writes every index of each (only deleting an organization or an
+    # offer, which no flow does, would now scan). Only the indexes go; Django's AlterField would
+    # also drop the foreign keys and re-check every row under a lock.
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
@@ -69,6 +72,36 @@ class Migration(migrations.Migration):
                         to="commerce.subscription",
                     ),
                 ),
+                migrations.AlterField(
+                    model_name="charge",
+                    name="customer",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.organization",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="charge",
+                    name="offer",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="commerce.offer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="charge",
+                    name="seller",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.organization",
+                    ),
+                ),
             ],
             database_operations=[
                 migrations.RunSQL(
@@ -90,6 +123,18 @@ class Migration(migrations.Migration):
                 migrations.RunSQL(
                     'DROP INDEX IF EXISTS "invoicing_usagerecord_subscription_id_c600f176"',
                     'CREATE INDEX "invoicing_usagerecord_subscription_id_c600f176" ON "invoicing_usagerecord" ("subscription_id")',
+                ),
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "invoicing_charge_customer_id_b11909ed"',
+                    'CREATE INDEX "invoicing_charge_customer_id_b11909ed" ON "invoicing_charge" ("customer_id")',
+                ),
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "invoicing_charge_offer_id_11a7c07a"',
+                    'CREATE INDEX "invoicing_charge_offer_id_11a7c07a" ON "invoicing_charge" ("offer_id")',
+                ),
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "invoicing_charge_seller_id_c9fb46f6"',
+                    'CREATE INDEX "invoicing_charge_seller_id_c9fb46f6" ON "invoicing_charge" ("seller_id")',
                 ),
             ],
         ),
