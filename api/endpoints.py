@@ -9,7 +9,7 @@ and the same number of queries whatever the page's size."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from contextlib import ExitStack
 from typing import Any
 
@@ -181,7 +181,7 @@ class ApiView(APIView):
     def keyset_response(
         self,
         request: Request,
-        queryset: QuerySet,
+        queryset: QuerySet | Callable[[], QuerySet],
         *,
         field_name: str,
         rows: Rows | None = None,
@@ -189,20 +189,35 @@ class ApiView(APIView):
         descending: bool = True,
         by_id: bool = False,
         prepare: Callable[[list[Any]], list[Any]] | None = None,
+        memo: Hashable = (),
     ) -> Response:
         """One keyset page of `queryset` by (`field_name`, pk), newest first; `by_id`: by pk
         alone, the cursor the pk twice (a list without a moment of its own). With `rows` the
         page is read as `rows.columns` tuples and built by `rows.build` (the list's serializer,
         in the schema, describes the same dicts); else `prepare` turns the page's objects into
-        what `serializer` reads."""
+        what `serializer` reads. A `queryset` given as a function of nothing is built from the
+        caller's organization and `memo` (the filters' values) alone, and its page's SQL is
+        compiled once per process for them."""
         cursor = request.query_params.get("cursor")
         encode, decode = (_id_cursor, _decode_id) if by_id else (encode_cursor, decode_cursor)
         if cursor is not None and (
             not re.fullmatch(CURSOR_PATTERN, cursor) or decode(cursor) is None
         ):
             raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
+        memo_key: tuple[Any, ...] | None = None
+        source: QuerySet | Callable[[], QuerySet]
+        if rows is not None and not by_id and callable(queryset):
+            # The page's SQL is compiled once per organization and filters (portal.sqlmemo):
+            # `queryset` is built from the organization and `memo` alone.
+            memo_key = (type(self).__name__, self.organization.pk, self.organization.kind, memo)
+            make = queryset
+            source = lambda: make().values_list(*rows.columns, named=True)  # noqa: E731
+        else:
+            base = queryset() if callable(queryset) else queryset
+            source = base.values_list(*rows.columns, named=True) if rows is not None else base
         page = keyset_page(
-            queryset.values_list(*rows.columns, named=True) if rows is not None else queryset,
+            source,
+            memo_key=memo_key,
             field_name="pk" if by_id else field_name,
             descending=descending,
             size=PAGE_SIZE,
@@ -249,9 +264,10 @@ class IndirectResellerListView(ApiView):
         responses={200: page_of(IndirectResellerSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
+        organization = self.organization
         return self.keyset_response(
             request,
-            resellers_of_provider(provider=self.organization),
+            lambda: resellers_of_provider(provider=organization),
             field_name="authorized_at",
             rows=INDIRECT_RESELLERS,
         )
@@ -267,9 +283,10 @@ class CustomerListView(ApiView):
         responses={200: page_of(CustomerSerializer), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
+        organization = self.organization
         return self.keyset_response(
             request,
-            customers_for(organization=self.organization),
+            lambda: customers_for(organization=organization),
             field_name="created_at",
             rows=CUSTOMERS,
         )
@@ -304,11 +321,13 @@ class SubscriptionListView(ApiView):
             given = SubscriptionFilterSerializer(data=request.query_params.dict())
             given.is_valid(raise_exception=True)
             filters = given.validated_data
+        organization = self.organization
         return self.keyset_response(
             request,
-            subscription_list(organization=self.organization, **filters),
+            lambda: subscription_list(organization=organization, **filters),
             field_name="purchased_at",
             rows=SUBSCRIPTIONS,
+            memo=tuple(sorted(filters.items())),
         )
 
 

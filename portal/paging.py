@@ -20,13 +20,15 @@ relationships lists use it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Window
+
+from portal.sqlmemo import memo_rows
 
 # Counts stop here: a page says "More than 10,000" rather than scanning every row to say 49,873.
 COUNT_CAP = 10_000
@@ -292,7 +294,7 @@ def decode_id_cursor(value: str) -> tuple[int, str] | None:
 
 
 def keyset_page(
-    queryset: QuerySet[Any],
+    queryset: QuerySet[Any] | Callable[[], QuerySet[Any]],
     *,
     field_name: str,
     descending: bool,
@@ -302,11 +304,22 @@ def keyset_page(
     tie_field: str = "pk",
     encode: Callable[[Any, Any], str] = encode_cursor,
     decode: Callable[[str], tuple[Any, Any] | None] = decode_cursor,
+    memo_key: Hashable | None = None,
 ) -> KeysetPage:
     """The page after cursor `after`, before cursor `before`, or the first page. `tie_field`
     breaks ties of `field_name` (unique together with it; the pk by default), and `encode` /
     `decode` write and read the cursor of a (field, tie) pair (a moment and a pk by default;
-    `encode_id_cursor` / `decode_id_cursor` for an integer and a short text)."""
+    `encode_id_cursor` / `decode_id_cursor` for an integer and a short text).
+
+    With `memo_key`, `queryset` is a function returning a `values_list(named=True)` queryset
+    and a first or next page's SQL is compiled once per key (`portal.sqlmemo`: the key names
+    everything the queryset is built from)."""
+    if not isinstance(queryset, QuerySet):
+        make = queryset
+        if memo_key is None or before:
+            queryset = make()
+    else:
+        make = None
     order: Sequence[str] = (
         [f"-{field_name}", f"-{tie_field}"] if descending else [field_name, tie_field]
     )  # the list's own order
@@ -320,6 +333,7 @@ def keyset_page(
     before_key = decode(before) if before else None
     after_key = decode(after) if after else None
     if before_key:
+        assert isinstance(queryset, QuerySet)
         rows = list(
             queryset.filter(
                 _after(field_name, *before_key, descending=not descending, tie_field=tie_field)
@@ -333,11 +347,26 @@ def keyset_page(
             if more_before:
                 page.previous_cursor = cursor(rows[0])
         return page
-    if after_key:
-        queryset = queryset.filter(
-            _after(field_name, *after_key, descending=descending, tie_field=tie_field)
+    if memo_key is not None and make is not None:
+
+        def build(key: tuple[Any, ...] | None) -> QuerySet[Any]:
+            qs = make()
+            if key is not None:
+                qs = qs.filter(
+                    _after(field_name, key[0], key[1], descending=descending, tie_field=tie_field)
+                )
+            return qs.order_by(*order)[: size + 1]
+
+        rows = memo_rows(
+            (memo_key, field_name, tie_field, descending, size), build, after_key or None
         )
-    rows = list(queryset.order_by(*order)[: size + 1])
+    else:
+        assert isinstance(queryset, QuerySet)
+        if after_key:
+            queryset = queryset.filter(
+                _after(field_name, *after_key, descending=descending, tie_field=tie_field)
+            )
+        rows = list(queryset.order_by(*order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     page = KeysetPage(rows, is_first=after_key is None)

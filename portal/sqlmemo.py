@@ -1,0 +1,110 @@
+"""A keyset list's SQL, compiled by the ORM once per process and shape, then run with each
+page's own cursor.
+
+Building and compiling a list's queryset (its columns, joins and order) costs more CPU than
+PostgreSQL spends running a page of it: for the API's subscriptions page 0.9 ms of ORM against
+0.5 ms of query (`bench/page_cpu.py`, issue 24). The SQL of such a page depends on who asks and
+with which filters, and on whether a cursor is given; the cursor's values are the only ones that
+change from one page to the next. `memo_rows` compiles the page's queryset once with marker
+values in the cursor's place, remembers the SQL and where each marker went, and runs that SQL
+again with the next cursor's values.
+
+The caller's `key` must name everything the queryset is built from apart from the cursor (the
+organization's id and kind, the filters' values): a queryset whose parameters come from
+anything else (the clock, another query's result) must not be memoised. The organization's id
+in the key keeps one tenant's SQL from ever serving another. A queryset the memo cannot replay
+exactly (a column with a converter, a marker that did not come out as a parameter) is run by the
+ORM every time instead."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import QuerySet
+from django.db.models.utils import create_namedtuple_class
+
+# Values no cursor carries, each found again by equality among the compiled parameters.
+MARKS: tuple[Any, ...] = (datetime(1, 1, 1, 0, 0, 0, 271_828, tzinfo=UTC), -7_319_024_650_183)
+
+# Shapes kept per process: an organization's lists and filters; the least recently used go.
+SIZE = 1024
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[int | None, ...]  # per parameter: the cursor value it takes, or None
+    row: type  # the named tuple of `values_list(named=True)`
+    model: type  # where the router sends its reads
+
+
+_UNSAFE = object()  # a shape the ORM runs every time
+_memo: OrderedDict[Hashable, _Compiled | object] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _remember(key: Hashable, value: _Compiled | object) -> None:
+    with _lock:
+        _memo[key] = value
+        _memo.move_to_end(key)
+        while len(_memo) > SIZE:
+            _memo.popitem(last=False)
+
+
+def clear() -> None:
+    with _lock:
+        _memo.clear()
+
+
+def _compile(queryset: QuerySet, cursor_given: bool) -> _Compiled | None:
+    fields: Sequence[str] = queryset._fields  # type: ignore[attr-defined]
+    if not fields:
+        return None
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # `.none()`: nothing to run, the ORM answers it without a query
+        return None
+    if compiler.get_converters([column for column, _alias, _x in compiler.select[: len(fields)]]):
+        return None
+    if len(compiler.select) != len(fields):
+        return None
+    slots = tuple(
+        next((n for n, mark in enumerate(MARKS) if type(p) is type(mark) and p == mark), None)
+        for p in params
+    )
+    if cursor_given and not all(n in slots for n in range(len(MARKS))):
+        return None
+    return _Compiled(sql, tuple(params), slots, create_namedtuple_class(*fields), queryset.model)
+
+
+def memo_rows(
+    key: Hashable, build: Callable[[tuple[Any, ...] | None], QuerySet], cursor: tuple | None
+) -> list[Any]:
+    """The rows of `build(cursor)` (a `values_list(named=True)` queryset, ordered and
+    sliced), compiled once per `key` and whether a cursor is given."""
+    full_key = (key, cursor is not None)
+    compiled = _memo.get(full_key)
+    if compiled is None:
+        queryset = build(MARKS if cursor is not None else None)
+        compiled = _compile(queryset, cursor is not None) or _UNSAFE
+        _remember(full_key, compiled)
+    if not isinstance(compiled, _Compiled):
+        return list(build(cursor))
+    params = [
+        value if slot is None else cursor[slot]  # type: ignore[index]
+        for value, slot in zip(compiled.params, compiled.slots, strict=True)
+    ]
+    new = tuple.__new__
+    row = compiled.row
+    with connections[router.db_for_read(compiled.model)].cursor() as db_cursor:
+        db_cursor.execute(compiled.sql, params)
+        return [new(row, values) for values in db_cursor.fetchall()]
