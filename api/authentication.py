@@ -16,11 +16,21 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from rest_framework.exceptions import AuthenticationFailed
 
 from portal.models import Membership, User
+from portal.ratelimit import rate_limit_window
 
-from .caller_cache import CallerLookup, bearer_checksum, caller_lookup
+from .caller_cache import (
+    CallerLookup,
+    bearer_checksum,
+    caller_lookup,
+    client_of_token,
+    token_client_seen,
+)
 from .models import ApiClient
 from .selectors import api_client_for_application
 from .services import api_token_issued
+
+# The per-client rate limit's action in PORTAL_RATE_LIMITS (api/throttling.py).
+RATE_ACTION = "api_client"
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,8 @@ class ApiCaller:
     membership: Membership
     # The call's look-up in the caller cache (api/caller_cache.py), None when it is off.
     cached: CallerLookup | None = None
+    # The rate limit's use of this call, counted with the look-up: (counter, count).
+    counted: tuple[str, int] | None = None
 
 
 def client_membership(client: ApiClient, roles: set[str]) -> Membership:
@@ -55,7 +67,14 @@ class ApiClientAuthentication(OAuth2Authentication):
 
     def authenticate(self, request):
         checksum = bearer_checksum(request.META)
-        cached = caller_lookup(checksum) if checksum else None
+        cached = None
+        known = None
+        if checksum:
+            # A token this process has seen: its client's rate-limit use is counted in the
+            # look-up's round trip (api/throttling.py takes it when the client is the same).
+            known = client_of_token(checksum)
+            window = rate_limit_window(action=RATE_ACTION, key=str(known)) if known else None
+            cached = caller_lookup(checksum, window)
         hit = cached.hit() if cached is not None else None
         client: ApiClient | None
         if hit is not None:
@@ -80,8 +99,13 @@ class ApiClientAuthentication(OAuth2Authentication):
         if client is None or not client.is_active():
             raise AuthenticationFailed(_("This API client was revoked or has expired."))
         roles = set(client.roles) & set(scope.split())
+        if checksum:
+            token_client_seen(checksum, client.pk)
         return AnonymousUser(), ApiCaller(
-            client=client, membership=client_membership(client, roles), cached=cached
+            client=client,
+            membership=client_membership(client, roles),
+            cached=cached,
+            counted=cached.counted if cached is not None and known == client.pk else None,
         )
 
 

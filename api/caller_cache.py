@@ -37,12 +37,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from portal.ratelimit import Window
 from portal.request_context import (
     CONTEXT_TTL_SECONDS,
     PREFIX,
     TOKEN_TTL_SECONDS,
     context_cache_enabled,
     shared_call,
+    shared_get_many_counting,
 )
 
 from .models import ApiClient
@@ -83,6 +85,8 @@ class CallerLookup:
     checksum: str
     generation: str | None
     entry: dict[str, Any] | None
+    # (counter, count): the rate limit's use counted in the same round trip (`caller_lookup`).
+    counted: tuple[str, int] | None = None
 
     def hit(self) -> tuple[ApiClient, str] | None:
         """(client, the token's scopes) when the entry counts: recorded under the current
@@ -125,16 +129,40 @@ class CallerLookup:
             self.remember(client, self.entry["expires"], self.entry["scope"])
 
 
-def caller_lookup(checksum: str) -> CallerLookup | None:
+def caller_lookup(checksum: str, window: Window | None = None) -> CallerLookup | None:
     """The cache's answer for a token (one round trip), None when the cache is off or cannot
-    be reached (the call then reads the database, and nothing is recorded)."""
+    be reached (the call then reads the database, and nothing is recorded). With `window`, the
+    round trip also counts one use on its rate-limit counter (`counted` then says the count)."""
     if not context_cache_enabled():
         return None
     key = _entry_key(checksum)
-    found = shared_call("get_many", [key, GENERATION])
-    if found is None:
+    if window is None:
+        found = shared_call("get_many", [key, GENERATION])
+        if found is None:
+            return None
+        return CallerLookup(checksum, found.get(GENERATION), found.get(key))
+    both = shared_get_many_counting([key, GENERATION], window.counter, window.timeout)
+    if both is None:
         return None
-    return CallerLookup(checksum, found.get(GENERATION), found.get(key))
+    found, count = both
+    counted = None if count is None else (window.counter, count)
+    return CallerLookup(checksum, found.get(GENERATION), found.get(key), counted)
+
+
+# token checksum -> its client's id, as this process last saw it (a token never changes
+# client): which rate-limit counter a known token's look-up can count in the same round trip.
+_client_of_token: dict[str, int] = {}
+_CLIENTS_KEPT = 10_000
+
+
+def client_of_token(checksum: str) -> int | None:
+    return _client_of_token.get(checksum)
+
+
+def token_client_seen(checksum: str, client_id: int) -> None:
+    if len(_client_of_token) >= _CLIENTS_KEPT:
+        _client_of_token.clear()
+    _client_of_token[checksum] = client_id
 
 
 def callers_changed() -> None:

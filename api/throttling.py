@@ -7,7 +7,7 @@ from rest_framework.throttling import BaseThrottle
 
 from portal.ratelimit import RateLimited, rate_limit_consume
 
-from .authentication import ApiCaller
+from .authentication import RATE_ACTION, ApiCaller
 
 
 class ApiClientRateThrottle(BaseThrottle):
@@ -19,7 +19,9 @@ class ApiClientRateThrottle(BaseThrottle):
         if not isinstance(caller, ApiCaller):
             return True
         try:
-            rate_limit_consume(action="api_client", key=str(caller.client.pk))
+            rate_limit_consume(
+                action=RATE_ACTION, key=str(caller.client.pk), counted=caller.counted
+            )
         except RateLimited as limited:
             self.retry_after = limited.retry_after
             return False

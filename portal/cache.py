@@ -100,13 +100,44 @@ class ClientPerPool(RedisCacheClient):
         loads = self._serializer.loads  # type: ignore[attr-defined]
         return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
 
-    def _mget(self, keys: list[Any]) -> list[Any]:
-        index = self._get_connection_pool_index(False)  # type: ignore[attr-defined]
+    def _own_connection(self, write: bool) -> Any:
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         connections: dict[int, Any] = self._own.__dict__.setdefault("connections", {})
         connection = connections.get(index)
         if connection is None or connection.pid != os.getpid():
-            pool = self._get_connection_pool(False)  # type: ignore[attr-defined]
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
             connection = connections[index] = pool.connection_class(**pool.connection_kwargs)
+        return connection
+
+    def get_many_counting(
+        self, keys: list[Any], counter: Any, timeout: int
+    ) -> tuple[dict[Any, Any], int]:
+        """`get_many(keys)` and one more use on the counter `counter` (INCR, then EXPIRE: as
+        `ResilientRedisCache.count_use`) in one round trip, on the thread's own connection to
+        the server that takes writes (the API's caller look-up and its rate limit, issue 24)."""
+        connection = self._own_connection(True)
+        commands = [("MGET", *keys), ("INCR", counter), ("EXPIRE", counter, timeout)]
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            values = connection.read_response()
+            count = connection.read_response()
+            connection.read_response()
+        except RedisTimeoutError:
+            connection.disconnect()
+            raise
+        except Exception:
+            connection.disconnect()
+            pipeline = self.get_client(counter, write=True).pipeline(transaction=False)
+            pipeline.mget(keys)
+            pipeline.incr(counter)
+            pipeline.expire(counter, timeout)
+            values, count, _expiring = pipeline.execute()
+        loads = self._serializer.loads  # type: ignore[attr-defined]
+        found = {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
+        return found, int(count)
+
+    def _mget(self, keys: list[Any]) -> list[Any]:
+        connection = self._own_connection(False)
         try:
             connection.send_command("MGET", *keys)
             return connection.read_response()
@@ -235,6 +266,24 @@ class ResilientRedisCache(RedisCache):
                 recovered = _retry_at.pop(self._location, None) is not None
             if recovered:
                 logger.warning("Cache %s answers again.", self._location)
+
+    def get_many_counting(
+        self, keys: list[str], counter: str, timeout: int
+    ) -> tuple[dict[str, Any], int] | None:
+        """`shared_call("get_many", keys)` and one more use on the counter `counter` (as
+        `count_use`) in one round trip; None while Redis is unreachable (nothing was counted)."""
+        if not (self.redis_available() and self._forget_recorded()):
+            return None
+        by_redis_key = {self.make_and_validate_key(key): key for key in keys}
+        try:
+            found, count = self._cache.get_many_counting(  # type: ignore[attr-defined]
+                list(by_redis_key), self.make_and_validate_key(counter), timeout
+            )
+        except UNAVAILABLE as exc:
+            self._mark_down(exc)
+            return None
+        self._mark_up()
+        return {by_redis_key[k]: value for k, value in found.items()}, count
 
     def count_use(self, key: str, timeout: int) -> int:
         """One more use on the counter `key` (a fixed window of `portal.ratelimit`): its new

@@ -76,20 +76,49 @@ def rate_limit_of(action: str) -> Rate | None:
     return parse_rate(spec) if spec else None
 
 
-def rate_limit_consume(*, action: str, key: str) -> None:
-    """Count one use of `action` by `key`; RateLimited when the limit is already reached.
-    An action without a configured limit is not limited."""
+@dataclass(frozen=True)
+class Window:
+    """The fixed window a use of `action` by a key counts in now: its counter's cache key, how
+    long the counter lives, how many uses it allows and when the next window opens."""
+
+    action: str
+    counter: str
+    timeout: int
+    amount: int
+    retry_after: int
+
+
+def rate_limit_window(*, action: str, key: str) -> Window | None:
+    """The window a use of `action` by `key` counts in now (None: `action` is not limited)."""
     rate = rate_limit_of(action)
     if rate is None:
-        return
+        return None
     now = time.time()
     window = int(now // rate.seconds)
-    cache_key = f"portal:rl:{action}:{key}:{rate.seconds}:{window}"
-    retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
-    backend = caches["default"]
-    if isinstance(backend, ResilientRedisCache):
-        count = backend.count_use(cache_key, rate.seconds + 1)  # one round trip
+    return Window(
+        action,
+        f"portal:rl:{action}:{key}:{rate.seconds}:{window}",
+        rate.seconds + 1,
+        rate.amount,
+        max(1, math.ceil((window + 1) * rate.seconds - now)),
+    )
+
+
+def rate_limit_consume(*, action: str, key: str, counted: tuple[str, int] | None = None) -> None:
+    """Count one use of `action` by `key`; RateLimited when the limit is already reached.
+    An action without a configured limit is not limited. `counted`: (counter, count) of a use
+    already counted with another read (the API's caller look-up), taken when it is this
+    window's counter."""
+    window = rate_limit_window(action=action, key=key)
+    if window is None:
+        return
+    if counted is not None and counted[0] == window.counter:
+        count = counted[1]
     else:
-        count = count_use_with(backend, cache_key, rate.seconds + 1)
-    if count > rate.amount:
-        raise RateLimited(action, retry_after)
+        backend = caches["default"]
+        if isinstance(backend, ResilientRedisCache):
+            count = backend.count_use(window.counter, window.timeout)  # one round trip
+        else:
+            count = count_use_with(backend, window.counter, window.timeout)
+    if count > window.amount:
+        raise RateLimited(action, window.retry_after)

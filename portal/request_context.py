@@ -114,6 +114,18 @@ def shared_call(name: str, *args: Any) -> Any:
     return getattr(backend, name)(*args)
 
 
+def shared_get_many_counting(
+    keys: list[str], counter: str, timeout: int
+) -> tuple[dict[str, Any], int | None] | None:
+    """`shared_call("get_many", keys)` and, on Redis, one more use on the counter `counter` in
+    the same round trip (its count; None where the counter was not counted). None when Redis
+    is unreachable."""
+    backend = caches["default"]
+    if isinstance(backend, ResilientRedisCache):
+        return backend.get_many_counting(keys, counter, timeout)
+    return backend.get_many(keys), None
+
+
 _shared = shared_call
 
 

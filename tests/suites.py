@@ -53,6 +53,8 @@ SLOW = [
     # Two monthly closes at once on PostgreSQL's row locks (issue 25).
     ("tests/invoicing/test_close.py::test_two_closes_at_once", "races"),
     ("tests/portal/test_cache_outage.py", "integration"),
+    # The API's caller look-up and rate limit in one round trip, on a private redis-server.
+    ("tests/api/test_rate_limit_redis.py", "integration"),
     # Two production web processes on one database and Redis; the replica router's transactional
     # tests (a second connection sees committed rows only, and each test flushes the database).
     ("tests/scaleout/", "scaleout"),
