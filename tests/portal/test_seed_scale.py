@@ -17,7 +17,7 @@ from devtools.demo.portal import PASSWORD
 from devtools.scale.invoicing import _COLUMNS, CHARGE_FIELDS, _seat_lines
 from devtools.scale.run import SCALE_DOMAIN, ScalePlan
 from invoicing.models import Charge, UsageRecord
-from invoicing.services import cents, month_start, previous_period
+from invoicing.services import cents, charges_recurring_sweep, month_start, previous_period
 from portal.models import Organization, OutboxMessage
 from relationships.models import CustomerRelationship, ProviderProfile, ProviderRelationship
 from tests.figures import report
@@ -108,11 +108,11 @@ _LINE += ["service_end", "charge_date", "seller_id", "buyer_id", "customer_id", 
 def _assert_invoicing_lines():
     """12 months of seat lines at both tiers, as the Python rules make them (on PostgreSQL
     the step makes them in SQL), and daily usage with its line per tier."""
-    made = Charge.objects.filter(source__startswith="scale:")
+    scale = Subscription.objects.filter(customer__primary_domain__endswith=SCALE_DOMAIN)
+    made = Charge.objects.filter(subscription__in=scale.filter(offer__kind="seat"))
     created = made.values_list("created_at", flat=True).first()
     assert created is not None
     today = timezone.localdate(created)
-    scale = Subscription.objects.filter(customer__primary_domain__endswith=SCALE_DOMAIN)
     expected = {
         tuple(value for name, value in zip(CHARGE_FIELDS, line, strict=True) if name in _LINE)
         for row in scale.filter(offer__kind="seat").values_list(*_COLUMNS)
@@ -142,3 +142,15 @@ def _assert_invoicing_lines():
         if subscription.provider_id != subscription.reseller_id:
             want.add(("provider", cents(record.quantity * subscription.reseller_price)))
         assert got == want
+
+
+def test_the_daily_sweep_bills_no_month_seed_scale_billed(seeded):
+    """The monthly lines of monthly-billed annual terms have the sweep's own sources: the sweep
+    (daily, and in `close_period`) run on the scale data writes none of those months again."""
+    scale = Charge.objects.filter(subscription__customer__primary_domain__endswith=SCALE_DOMAIN)
+    monthly = scale.filter(kind="recurring")
+    assert monthly.count() > 0  # months of monthly-billed annual terms were billed
+    before = Charge.objects.count()
+
+    assert charges_recurring_sweep() == 0
+    assert Charge.objects.count() == before
