@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -154,3 +155,41 @@ def test_the_daily_sweep_bills_no_month_seed_scale_billed(seeded):
 
     assert charges_recurring_sweep() == 0
     assert Charge.objects.count() == before
+
+
+_CATALOGUE = """
+SELECT 'constraint', conrelid::regclass::text, conname, contype::text || ' '
+    || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' NOT VALIDATED' END
+FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'index', i.indrelid::regclass::text, i.indexrelid::regclass::text,
+    concat_ws(' ', i.indisunique, i.indkey::text, i.indclass::text, i.indpred IS NOT NULL,
+        CASE WHEN i.indisvalid AND i.indisready THEN '' ELSE 'INVALID' END)
+FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+WHERE c.relnamespace = current_schema()::regnamespace
+"""
+
+
+def _catalogue() -> set[tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_CATALOGUE)
+        return set(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's catalogue")
+def test_seed_scale_in_its_own_transaction_puts_back_every_key_and_index():
+    """Outside a test's transaction the foreign keys are validated and the indexes built after
+    the commit, several sessions at a time: every one is back, valid, and the tables analysed."""
+    before = _catalogue()
+    out = StringIO()
+    call_command("seed_scale", "--scale", str(SCALE), stdout=out)
+    assert "checks+vacuum" in out.getvalue()
+
+    assert _catalogue() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL "
+            "AND relname IN ('invoicing_charge', 'commerce_subscription', 'portal_organization')"
+        )
+        assert cursor.fetchall() == []
