@@ -258,6 +258,15 @@ def charges_on_subscription_change(subscription: Subscription, event: Subscripti
 
 # --- the monthly lines of monthly-billed annual terms -------------------------------------------
 
+# The source of the RECURRING line of the month of a subscription's term beginning on `first`:
+# the sweep's key, so a month is billed once however often it runs. Every writer of these lines
+# names them with `recurring_source` (seed_scale's SQL formats this same template).
+RECURRING_SOURCE = "recurring:{subscription}:{first}"
+
+
+def recurring_source(subscription_id: int, first: date) -> str:
+    return RECURRING_SOURCE.format(subscription=subscription_id, first=first.isoformat())
+
 
 def recurring_lines(
     subscription: Subscription, today: date, changes: list[tuple[date, Decimal]] | None = None
@@ -286,7 +295,7 @@ def recurring_lines(
             service_start=first,
             service_end=end - timedelta(days=1),
             charge_date=first,
-            source=f"recurring:{subscription.pk}:{first.isoformat()}",
+            source=recurring_source(subscription.pk, first),
         )
 
 

@@ -124,8 +124,11 @@ BUDGETS: dict[str, float] = {
     # + 5 for the real flow's three PDFs (test_pdf.py, issue 25's acceptance: about 3 s).
     "processes": 45,
     # Issue 25: + 10: seed_scale's 12 months of lines, and the refusal test's demo seeding with
-    # its charge lines and closed months (18 s under load).
-    "scale": 30,
+    # its charge lines and closed months (18 s under load). Issue 21: + 10 for the daily sweep
+    # run on seed_scale's data (a seed at 0.01, about 4 s quiet) and the checks put back after
+    # the commit by several sessions (a seed outside the test's transaction and the flush after
+    # it: 19 s at load 7 on 2 cores).
+    "scale": 50,
     # Issue 24: a receiver down for 4 s then up (20 events), and one failing until disabled:
     # 15 s together on PostgreSQL (two worker starts included).
     "webhooks_live": 30,

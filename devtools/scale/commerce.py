@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from commerce.billing import LIVE_STATUSES
 from commerce.currency import order_currency_lookup
@@ -28,6 +29,7 @@ from commerce.models import (
     Subscription,
 )
 from commerce.pricing import price_after
+from commerce.services import add_months
 from portal.models import Market, Membership
 from relationships.models import CustomerRelationship
 
@@ -193,10 +195,15 @@ def _subscription(
     else:
         quantity = rng.randint(1, 50)
     purchased = run.ago(720, 0.1)
-    length = timedelta(days=365) if annual else timedelta(days=30)
-    # The current term: the purchase, or its last renewal before now.
-    renewals = int((run.now - purchased) / length)
-    term_start = purchased + renewals * length
+    # The current term: the purchase, or its last renewal before now. Terms are whole calendar
+    # months from the purchase day in the portal's time zone (commerce's `term_end_after`), so
+    # the months invoicing's step bills are the ones its daily sweep counts from `term_start`.
+    months = 12 if annual else 1
+    local, now = timezone.localtime(purchased), timezone.localtime(run.now)
+    renewals = ((now.year - local.year) * 12 + now.month - local.month) // months
+    while renewals > 0 and add_months(local, renewals * months) > now:
+        renewals -= 1
+    term_start = add_months(local, renewals * months)
     draw = rng.random()
     status = (
         Status.ACTIVE
@@ -212,8 +219,8 @@ def _subscription(
         ended = term_start + timedelta(days=rng.uniform(0, 6.9))
     elif status == Status.EXPIRED:
         ended = term_start
-        term_start -= length
-    term_end = term_start + length
+        term_start = add_months(local, (renewals - 1) * months)
+    term_end = add_months(term_start, months)
     live = status in LIVE_STATUSES
     return (
         pk,

@@ -16,8 +16,10 @@ their billing periods or days), with the table's foreign keys, secondary indexes
 (`suspend_checks`/`restore_checks`); amounts are rounded with ROUND(x, 2), half away from
 zero on numeric as the services' ROUND_HALF_UP. Elsewhere (SQLite at small scales) the same
 rows are built in Python and inserted a chunk of subscriptions at a time. Both are
-deterministic for a run's seed; sources are `scale:<subscription>:<month>`,
-`scale:<subscription>:cancel` and `usage:<record>`."""
+deterministic for a run's seed; sources are `scale:<subscription>:<month>` (purchases and
+renewals), the daily sweep's own `recurring_source` for the months of a monthly-billed annual
+term (so the sweep, run on this data, bills none of them again), `scale:<subscription>:cancel`
+and `usage:<record>`."""
 
 from __future__ import annotations
 
@@ -32,7 +34,14 @@ from django.utils import timezone
 
 from commerce.models import Offer, Subscription
 from invoicing.models import BillingPeriod, Charge, Tier, UsageRecord
-from invoicing.services import add_months_date, cents, month_start, previous_period
+from invoicing.services import (
+    RECURRING_SOURCE,
+    add_months_date,
+    cents,
+    month_start,
+    previous_period,
+    recurring_source,
+)
 
 from .run import ScaleRun, bulk_insert, next_ids, suspend_checks, suspend_unique
 
@@ -122,14 +131,19 @@ _CHARGE_COLUMNS = (
 
 # Every billing period k (months from the purchase, a step apart) that began by today and before
 # the subscription ended: its line if it began in the last 12 months (purchase, renewal at each
-# term, else a month of a monthly-billed term), and the prorated credit of a cancellation inside
-# it (`units x period unit price x days_left / days_in_period`, rounded once).
+# term, else a month of a monthly-billed term, named as the daily sweep names it), and the
+# prorated credit of a cancellation inside it (`units x period unit price x days_left /
+# days_in_period`, rounded once). A period's months count from its term's start (the purchase
+# plus whole terms), as the sweep counts them from `term_start`: the two differ from months
+# counted from the purchase after a short month (a term from 29 February, a month from the 31st).
 _SEAT_SQL = """
 WITH s AS ({subscriptions}),
 p AS (
     SELECT s.*, k,
-        (s.purchased + make_interval(months => k))::date AS start,
-        (s.purchased + make_interval(months => k + s.step))::date AS stop
+        (s.purchased + make_interval(months => k - k %% s.term_months)
+            + make_interval(months => k %% s.term_months))::date AS start,
+        (s.purchased + make_interval(months => k - k %% s.term_months)
+            + make_interval(months => k %% s.term_months + s.step))::date AS stop
     FROM s, generate_series(
         0,
         (EXTRACT(YEAR FROM %(today)s::date) - EXTRACT(YEAR FROM s.purchased))::int * 12
@@ -145,7 +159,9 @@ line AS (
         CASE WHEN k = 0 THEN 'purchase' WHEN k %% term_months = 0 THEN 'renewal'
             ELSE 'recurring' END AS kind,
         quantity AS units, start AS service_start, 1::numeric AS days, 1::numeric AS of_days,
-        start AS charge_date, 'scale:' || id || ':' || k AS source
+        start AS charge_date,
+        CASE WHEN k %% term_months = 0 THEN 'scale:' || id || ':' || k
+            ELSE format(%(recurring)s, id, to_char(start, 'YYYY-MM-DD')) END AS source
     FROM live WHERE start >= %(since)s
     UNION ALL
     SELECT live.*, 'cancellation', -quantity, ended, (stop - ended)::numeric,
@@ -211,6 +227,8 @@ def _seed_in_database(
         "usage_since": month_start(usage_since),
         "now": run.now,
         "salt": run.rng.randrange(2**31),
+        # The sweep's source of a month (`recurring_source`) as a format() template.
+        "recurring": RECURRING_SOURCE.format(subscription="%s", first="%s"),
     }
     suspend_checks(run, Charge)
     suspend_checks(run, UsageRecord)
@@ -332,12 +350,14 @@ def _seat_lines(
     step = term_months if frequency == "annual" else 1
     k = 0
     while True:
-        start = add_months_date(purchased, k)
+        term_start = add_months_date(purchased, k - k % term_months)
+        start = add_months_date(term_start, k % term_months)
         if start > today or (ended is not None and start >= ended):
             break
-        end = add_months_date(purchased, k + step)
+        end = add_months_date(term_start, k % term_months + step)
         if start >= since:
             kind = "purchase" if k == 0 else "renewal" if k % term_months == 0 else "recurring"
+            source = f"scale:{pk}:{k}" if kind != "recurring" else recurring_source(pk, start)
             yield from _lines(
                 row,
                 kind,
@@ -347,7 +367,7 @@ def _seat_lines(
                 start,
                 end - timedelta(days=1),
                 start,
-                f"scale:{pk}:{k}",
+                source,
                 created,
             )
         if (

@@ -71,6 +71,18 @@ class Tenant:
 
 
 @dataclass
+class Suspended:
+    """What the load took off one table (PostgreSQL), to put back with the same names and
+    definitions, as the catalogue gave them."""
+
+    indexes: list[str] = field(default_factory=list)  # CREATE [UNIQUE] INDEX statements
+    # ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX: a unique constraint over the index
+    # built by its statement in `indexes`.
+    unique: list[str] = field(default_factory=list)
+    foreign_keys: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
+
+
+@dataclass
 class ScaleRun:
     plan: ScalePlan
     rng: random.Random
@@ -83,8 +95,8 @@ class ScaleRun:
     customers: list[Tenant] = field(default_factory=list)
     demo: dict[str, Tenant] = field(default_factory=dict)  # by domain
     made: dict[str, int] = field(default_factory=dict)  # model label -> rows
-    # PostgreSQL: table -> the statements that put back what `suspend_checks` took off it.
-    suspended: dict[str, list[str]] = field(default_factory=dict)
+    # PostgreSQL: table -> what `suspend_checks` and `suspend_unique` took off it.
+    suspended: dict[str, Suspended] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -181,10 +193,9 @@ def suspend_checks(run: ScaleRun | None, model: type[models.Model]) -> None:
             cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    run.suspended[table] = [definition for _name, definition in indexes] + [
-        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
-        for name, definition in foreign_keys
-    ]
+    run.suspended[table] = Suspended(
+        indexes=[definition for _name, definition in indexes], foreign_keys=foreign_keys
+    )
 
 
 def suspend_unique(run: ScaleRun, model: type[models.Model], name: str) -> None:
@@ -198,7 +209,7 @@ def suspend_unique(run: ScaleRun, model: type[models.Model], name: str) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "SELECT pg_get_indexdef(conindid), condeferrable, condeferred FROM pg_constraint "
             "WHERE conrelid = %s::regclass AND conname = %s AND contype = 'u'",
             [quote(table), name],
         )
@@ -207,24 +218,57 @@ def suspend_unique(run: ScaleRun, model: type[models.Model], name: str) -> None:
             return
         # Names come from the model and the catalogue, quoted: not user input.
         cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-    run.suspended.setdefault(table, []).append(
-        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {row[0]}"
+    index, deferrable, deferred = row
+    timing = " DEFERRABLE" if deferrable else ""
+    timing += " INITIALLY DEFERRED" if deferred else ""
+    suspended = run.suspended.setdefault(table, Suspended())
+    # The constraint's own index, built like the others, then made the constraint (a moment):
+    # the build can run beside the table's other index builds (ADD CONSTRAINT UNIQUE builds it
+    # under a lock that waits for them).
+    suspended.indexes.append(index)
+    suspended.unique.append(
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE USING INDEX "
+        f"{quote(name)}{timing}"
     )
 
 
-def restore_checks(run: ScaleRun) -> None:
-    """Put back every index and foreign key `suspend_checks` took off (seed_scale's last step
-    in its transaction; it runs ANALYZE after)."""
+def restore_checks(run: ScaleRun, *, validate: bool = True) -> None:
+    """Put back every index and constraint `suspend_checks` and `suspend_unique` took off
+    (seed_scale's last step in its transaction). `validate=False` (a seed in its own
+    transaction) puts back only the foreign keys, NOT VALID: enforced on every write from the
+    commit on, and then checked over the existing rows, with the index builds, by
+    `devtools.scale.restore.restore_in_sessions` after the commit, several at a time."""
     if connection.vendor != "postgresql":
         return
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        if not validate:
+            for table, suspended in run.suspended.items():
+                for name, definition in suspended.foreign_keys:
+                    cursor.execute(
+                        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                        " NOT VALID"
+                    )
+            return
         # Index builds sort in memory up to this (the default, 64 MB, spills to disk).
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         # A foreign key's check queries use the indexes: build them first.
-        statements = [s for table in run.suspended.values() for s in table]
-        for statement in sorted(statements, key=lambda s: s.startswith("ALTER TABLE")):
-            cursor.execute(statement)
+        for suspended in run.suspended.values():
+            for statement in suspended.indexes:
+                cursor.execute(statement)
+            for statement in suspended.unique:
+                cursor.execute(statement)
+        for table, suspended in run.suspended.items():
+            for name, definition in suspended.foreign_keys:
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                )
     run.suspended.clear()
+
+
+# An index build's sort memory (each session's, split between its parallel workers): the charge
+# table's 7 million lines sort in memory at 1.0 instead of spilling runs to disk and merging.
+MAINTENANCE_WORK_MEM = "2GB"
 
 
 def _copy_value(value: Any) -> Any:

@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from devtools.demo.portal import PASSWORD
 from devtools.scale.invoicing import _COLUMNS, CHARGE_FIELDS, _seat_lines
 from devtools.scale.run import SCALE_DOMAIN, ScalePlan
 from invoicing.models import Charge, UsageRecord
-from invoicing.services import cents, month_start, previous_period
+from invoicing.services import cents, charges_recurring_sweep, month_start, previous_period
 from portal.models import Organization, OutboxMessage
 from relationships.models import CustomerRelationship, ProviderProfile, ProviderRelationship
 from tests.figures import report
@@ -108,11 +109,11 @@ _LINE += ["service_end", "charge_date", "seller_id", "buyer_id", "customer_id", 
 def _assert_invoicing_lines():
     """12 months of seat lines at both tiers, as the Python rules make them (on PostgreSQL
     the step makes them in SQL), and daily usage with its line per tier."""
-    made = Charge.objects.filter(source__startswith="scale:")
+    scale = Subscription.objects.filter(customer__primary_domain__endswith=SCALE_DOMAIN)
+    made = Charge.objects.filter(subscription__in=scale.filter(offer__kind="seat"))
     created = made.values_list("created_at", flat=True).first()
     assert created is not None
     today = timezone.localdate(created)
-    scale = Subscription.objects.filter(customer__primary_domain__endswith=SCALE_DOMAIN)
     expected = {
         tuple(value for name, value in zip(CHARGE_FIELDS, line, strict=True) if name in _LINE)
         for row in scale.filter(offer__kind="seat").values_list(*_COLUMNS)
@@ -142,3 +143,53 @@ def _assert_invoicing_lines():
         if subscription.provider_id != subscription.reseller_id:
             want.add(("provider", cents(record.quantity * subscription.reseller_price)))
         assert got == want
+
+
+def test_the_daily_sweep_bills_no_month_seed_scale_billed(seeded):
+    """The monthly lines of monthly-billed annual terms have the sweep's own sources: the sweep
+    (daily, and in `close_period`) run on the scale data writes none of those months again."""
+    scale = Charge.objects.filter(subscription__customer__primary_domain__endswith=SCALE_DOMAIN)
+    monthly = scale.filter(kind="recurring")
+    assert monthly.count() > 0  # months of monthly-billed annual terms were billed
+    before = Charge.objects.count()
+
+    assert charges_recurring_sweep() == 0
+    assert Charge.objects.count() == before
+
+
+_CATALOGUE = """
+SELECT 'constraint', conrelid::regclass::text, conname, contype::text || ' '
+    || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' NOT VALIDATED' END
+FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'index', i.indrelid::regclass::text, i.indexrelid::regclass::text,
+    concat_ws(' ', i.indisunique, i.indkey::text, i.indclass::text, i.indpred IS NOT NULL,
+        CASE WHEN i.indisvalid AND i.indisready THEN '' ELSE 'INVALID' END)
+FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+WHERE c.relnamespace = current_schema()::regnamespace
+"""
+
+
+def _catalogue() -> set[tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_CATALOGUE)
+        return set(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's catalogue")
+def test_seed_scale_in_its_own_transaction_puts_back_every_key_and_index():
+    """Outside a test's transaction the foreign keys are validated and the indexes built after
+    the commit, several sessions at a time: every one is back, valid, and the tables analysed."""
+    before = _catalogue()
+    out = StringIO()
+    call_command("seed_scale", "--scale", str(SCALE), stdout=out)
+    assert "checks+vacuum" in out.getvalue()
+
+    assert _catalogue() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL "
+            "AND relname IN ('invoicing_charge', 'commerce_subscription', 'portal_organization')"
+        )
+        assert cursor.fetchall() == []
