@@ -10,10 +10,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.urls import reverse
-
 from .models import Membership, Organization
 from .policy import Action, can
+from .reversing import name_reverser
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -66,6 +65,7 @@ def navigation(membership: Membership, path: str) -> dict[str, list[dict[str, An
     current page is under it (the deepest entry when several are; no query: the membership
     holds its organization)."""
     sections: dict[str, list[dict[str, Any]]] = {MAIN: [], SETTINGS: []}
+    reverse = name_reverser()
     for entry in _ENTRIES:
         if not entry.visible_to(membership):
             continue

@@ -157,8 +157,12 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
             ],
-            # `|machine_time` (<time datetime>) and `|money` on every page, without a {% load %}.
-            "builtins": ["portal.templatetags.portal_formats"],
+            # `|machine_time` (<time datetime>) and `|money` on every page, without a {% load %};
+            # `{% url %}` with its addresses remembered (replaces Django's tag of that name).
+            "builtins": [
+                "portal.templatetags.portal_formats",
+                "portal.templatetags.portal_url_tag",
+            ],
         },
     },
 ]
