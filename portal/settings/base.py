@@ -167,6 +167,9 @@ TEMPLATES: list[dict[str, Any]] = [
     },
 ]
 
+# Django's form renderer with its simplest widget templates written in Python (same output).
+FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
+
 # Embedded default: a SQLite file written by the web server and the Celery worker at once.
 # IMMEDIATE transactions + WAL + busy_timeout keep "database is locked" away.
 DATABASES = {
