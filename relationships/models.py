@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import ChoiceLabels
 from portal.models import CsvUpload, Organization, Region
 
 # How long an invitation link stays valid, by invitation kind: the one validity table.
@@ -161,7 +162,7 @@ class ResellerInvitation(InvitationBase):
         verbose_name_plural = _("reseller invitations")
 
 
-class ProviderRelationship(models.Model):
+class ProviderRelationship(ChoiceLabels, models.Model):
     """A reseller authorized a provider: the provider may place orders and add subscriptions for
     the customers the reseller shares with it, and (while `admin_access`) administer the
     reseller's account."""

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import ChoiceLabels
 from portal.models import Organization
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class CaseEvent(models.Model):
         return f"{self.type} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class CheckResult(models.Model):
+class CheckResult(ChoiceLabels, models.Model):
     class Name(models.TextChoices):
         EMAIL_DOMAIN = "email_domain", _("Email domain matches the organization")
         NOT_CONSUMER = "not_consumer", _("Not a consumer email domain")

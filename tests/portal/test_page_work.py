@@ -68,3 +68,24 @@ def test_remembered_addresses_follow_the_script_prefix_and_the_url_configuration
     with override_settings(ROOT_URLCONF="tests.portal.urls_moved"):
         assert addresses() == ("/moved/dashboard/", "/moved/review/3/")
     assert addresses() == ("/dashboard/", "/review/3/")
+
+
+def test_a_status_is_worded_in_the_active_language_translating_only_its_own_label():
+    from django.utils import translation
+
+    from commerce.models import Subscription
+
+    subscription = Subscription(status="active")
+    field = Subscription._meta.get_field("status")
+    assert subscription.get_status_display() == "Active"
+    with translation.override("it"):
+        assert subscription.get_status_display() == str(dict(field.flatchoices)["active"])
+        assert subscription.get_status_display() != "Active"
+    subscription.status = "no-such-status"  # as Django: the stored value itself
+    assert subscription.get_status_display() == "no-such-status"
+    subscription.status = "suspended"
+    with mock.patch.object(
+        translation._trans, "gettext", wraps=translation._trans.gettext
+    ) as translated:
+        assert subscription.get_status_display() == "Suspended"
+    assert translated.call_count == 1  # not one per choice of the field
