@@ -222,7 +222,7 @@ class Subscription(ChoiceLabels, models.Model):
         return self.status in (self.Status.ACTIVE, self.Status.SUSPENDED)
 
 
-class Order(models.Model):
+class Order(ChoiceLabels, models.Model):
     """An order as placed: what was bought, by whom, at what price. It created `subscription`."""
 
     subscription = models.OneToOneField(
@@ -263,7 +263,7 @@ class Order(models.Model):
         return f"{self.quantity} x {self.offer} for {self.customer}"
 
 
-class SubscriptionEvent(models.Model):
+class SubscriptionEvent(ChoiceLabels, models.Model):
     """Append-only history of a subscription, shown on its page to every side."""
 
     class Type(models.TextChoices):

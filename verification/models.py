@@ -50,7 +50,7 @@ CASE_PROGRESS_FIELDS = (
 )
 
 
-class VerificationCase(models.Model):
+class VerificationCase(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         # The labels are the words the partner sees (DOMAIN.md).
         EMAIL_PENDING = "email_pending", _("Waiting for your primary contact")
@@ -281,7 +281,7 @@ class DocumentType(models.TextChoices):
     TAX_REGISTRATION = "tax_registration", _("VAT or tax registration")
 
 
-class InfoRequest(models.Model):
+class InfoRequest(ChoiceLabels, models.Model):
     case = models.ForeignKey(
         VerificationCase, on_delete=models.CASCADE, related_name="info_requests"
     )
@@ -309,7 +309,7 @@ def _document_path(instance: Document, filename: str) -> str:
     return f"verification/{instance.case_id}/{uuid.uuid4().hex}"
 
 
-class Document(models.Model):
+class Document(ChoiceLabels, models.Model):
     ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
     MAX_BYTES = 5 * 1024 * 1024
 
