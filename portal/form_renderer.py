@@ -5,7 +5,8 @@ Every `{{ field }}` of a text input renders three templates through the forms' o
 engine (`text.html` includes `input.html`, which includes `attrs.html`): about a tenth of a
 millisecond a field, most of a form's cost on pages with several forms (a review case has six
 fields and five hidden ones). `input.html` and `textarea.html` (and the templates that only
-include `input.html`) are short enough to write here with the same output: the same attributes
+include `input.html`), and the portal's own `<select>` (portal/widgets.py, whose options are
+already written in Python) are short enough to write here with the same output: the same attributes
 in the same order, the same escaping (`{{ }}` under autoescape, `|stringformat:'s'` keeping a
 SafeString as is), stripped as `BaseRenderer.render` strips. Anything else, a template an app
 overrides (checked once, by where the engine finds each file) or a value these templates would
@@ -21,6 +22,8 @@ import django.forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, mark_safe
+
+from .widgets import TEMPLATE as FAST_SELECT
 
 WIDGETS = "django/forms/widgets/"
 # The templates that are `{% include "django/forms/widgets/input.html" %}` and nothing else.
@@ -50,6 +53,7 @@ _INPUT_OPTION = f"{WIDGETS}input_option.html"
 _TEXTAREA = f"{WIDGETS}textarea.html"
 _ATTRS = f"{WIDGETS}attrs.html"
 _DJANGO_TEMPLATES = Path(django.forms.__file__).parent / "templates"
+_PORTAL_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class _Fallback(Exception):
@@ -122,7 +126,19 @@ def _textarea(widget: dict[str, Any]) -> str:
     )
 
 
+def _fast_select(widget: dict[str, Any]) -> str:
+    """portal/widgets/fast_select.html (portal/widgets.py), stripped: its options are already
+    written (a SafeString)."""
+    options = widget["options_html"]
+    if not isinstance(options, SafeData):
+        raise _Fallback
+    return (
+        f'<select name="{_variable(widget["name"])}"{_attrs(widget["attrs"])}>{options}\n</select>'
+    )
+
+
 _WRITERS = {
+    FAST_SELECT: _fast_select,
     _INPUT: _input,
     _TEXTAREA: _textarea,
     _INPUT_OPTION: _input_option,
@@ -136,12 +152,15 @@ class PortalFormRenderer(DjangoTemplates):
 
     @cached_property
     def _written(self) -> frozenset[str]:
-        """The templates written here that the engine finds in Django itself, with the
-        templates they include: one overridden by an app is rendered from its file."""
+        """The templates written here that the engine finds where they were written from
+        (Django's, the portal's select), with the templates they include: one overridden by
+        an app is rendered from its file."""
 
         def djangos(name: str) -> bool:
-            origin = self.get_template(name).origin.name
-            return Path(origin) == _DJANGO_TEMPLATES / name
+            origin = Path(self.get_template(name).origin.name)
+            if name == FAST_SELECT:
+                return origin.resolve() == _PORTAL_TEMPLATES / name
+            return origin == _DJANGO_TEMPLATES / name
 
         if not all(djangos(name) for name in (_INPUT, _ATTRS, _INPUT_OPTION)):
             return frozenset()

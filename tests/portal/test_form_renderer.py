@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
 from portal.form_renderer import PortalFormRenderer
+from portal.widgets import FastSelect, FastSelectMultiple
 
 HOSTILE = "a \"quoted\" <b>tag</b> & 'apostrophe'"
 
@@ -37,6 +38,13 @@ class _Form(forms.Form):
     kinds = forms.MultipleChoiceField(
         choices=[(1, "One"), (2, "Two")], widget=forms.CheckboxSelectMultiple
     )
+    pick = forms.ChoiceField(
+        choices=[("", "---"), ("x", HOSTILE), ("Group <1>", [("y", "Y & y"), ("z", "Z")])],
+        widget=FastSelect(attrs={"class": "form-select", "data-x": HOSTILE}),
+    )
+    picks = forms.MultipleChoiceField(
+        required=False, choices=[(1, "One"), (2, "Two")], widget=FastSelectMultiple
+    )
     odd = forms.CharField(widget=forms.TextInput(attrs={"data-n": 5, "required": True}))
 
 
@@ -53,6 +61,8 @@ def _pages(renderer):
         "kind": "a",
         "kinds": ["2"],
         "odd": "v",
+        "pick": "y",
+        "picks": ["1", "2"],
     }
     pages = []
     for form in (
@@ -82,6 +92,7 @@ def test_the_simple_widgets_need_no_template():
     ):
         form = _Form({"text": HOSTILE, "note": "n"}, renderer=renderer)
         html = str(form["text"]) + str(form["note"]) + str(form["hidden"]) + str(form["agree"])
+        html += str(form["pick"]) + str(form["picks"])
     assert (
         'value="a &quot;quoted&quot; &lt;b&gt;tag&lt;/b&gt; &amp; &#x27;apostrophe&#x27;"' in html
     )
