@@ -178,7 +178,7 @@ UPLOAD_STATUSES = frozenset({Status.INFO_REQUESTED, Status.REJECTED, Status.IN_R
 CONTACT_CHANGE_STATUSES = frozenset({Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED})
 
 
-class CaseEvent(models.Model):
+class CaseEvent(ChoiceLabels, models.Model):
     """Append-only history of a case; the partner timeline and the reviewer history read it."""
 
     class Type(models.TextChoices):
