@@ -89,3 +89,21 @@ def test_a_status_is_worded_in_the_active_language_translating_only_its_own_labe
     ) as translated:
         assert subscription.get_status_display() == "Suspended"
     assert translated.call_count == 1  # not one per choice of the field
+
+
+def test_the_navigation_speaks_the_language_of_each_request():
+    from django.utils import translation
+
+    reseller = member(OrganizationFactory(kind=Organization.Kind.RESELLER))
+
+    def labels():
+        return [item["label"] for item in navigation(reseller, "/")["settings"]]
+
+    english = labels()
+    with translation.override("it"):
+        italian = labels()
+        assert labels() == italian
+    assert labels() == english
+    assert "Audit log" in english
+    assert "Audit log" not in italian
+    assert "Registro attività" in italian
