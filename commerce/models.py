@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.choices import ChoiceLabels
 from portal.models import Organization
 
 # New-commerce rule (DOMAIN.md): cancel or reduce only within 7 days (168 hours) of purchase or
@@ -114,7 +115,7 @@ class BillingFrequency(models.TextChoices):
     ANNUAL = "annual", _("Annual")
 
 
-class Subscription(models.Model):
+class Subscription(ChoiceLabels, models.Model):
     """A customer's subscription to an offer, bought through a reseller and its provider (who
     bills the reseller). `unit_price` is the price per unit per month fixed at purchase (or at
     the last renewal); `monthly_cost` is kept equal to `unit_price * quantity` by the services."""
@@ -221,7 +222,7 @@ class Subscription(models.Model):
         return self.status in (self.Status.ACTIVE, self.Status.SUSPENDED)
 
 
-class Order(models.Model):
+class Order(ChoiceLabels, models.Model):
     """An order as placed: what was bought, by whom, at what price. It created `subscription`."""
 
     subscription = models.OneToOneField(
@@ -262,7 +263,7 @@ class Order(models.Model):
         return f"{self.quantity} x {self.offer} for {self.customer}"
 
 
-class SubscriptionEvent(models.Model):
+class SubscriptionEvent(ChoiceLabels, models.Model):
     """Append-only history of a subscription, shown on its page to every side."""
 
     class Type(models.TextChoices):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from commerce.models import Offer, Subscription
+from portal.choices import ChoiceLabels
 from portal.models import CsvUpload, Organization
 
 
@@ -26,7 +27,7 @@ class Tier(models.TextChoices):
     RESELLER = "reseller", _("Reseller to customer")
 
 
-class Charge(models.Model):
+class Charge(ChoiceLabels, models.Model):
     """One line of money: `seller` bills `buyer` `amount` (negative for a credit) in `currency`
     for `quantity` units at `unit_price` over `service_start`..`service_end`. Written once by
     the services, never updated except to be attached to its invoice at the close."""
@@ -178,7 +179,7 @@ class InvoiceSequence(models.Model):
         return f"{self.seller_id}/{self.year}: {self.last_number}"
 
 
-class Invoice(models.Model):
+class Invoice(ChoiceLabels, models.Model):
     """One seller's invoice to one buyer for one currency and month."""
 
     # db_index=False: invoice_seller_recent and invoice_buyer_recent lead with them.

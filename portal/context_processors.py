@@ -1,5 +1,9 @@
 """The shell every page shares: the organization in the top bar and the left navigation, whose
-entries the apps register (portal/navigation.py)."""
+entries the apps register (portal/navigation.py).
+
+A page that renders parts of itself with `render_to_string(..., request)` (the dashboard's live
+regions, a review case's sections, the billing page's panels) runs the context processors once
+a template: the shell is worked out once a request and given again to the later templates."""
 
 from __future__ import annotations
 
@@ -15,6 +19,17 @@ from .policy import Action, can
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
+    # Keyed by the membership itself: a view that changes the request's membership (signing
+    # in, switching organization) gets the shell of the new one.
+    remembered = getattr(request, "_portal_shell", None)
+    if remembered is not None and remembered[0] is membership:
+        return remembered[1]
+    context = _shell(request, membership)
+    request._portal_shell = (membership, context)  # type: ignore[attr-defined]
+    return context
+
+
+def _shell(request: HttpRequest, membership: Any) -> dict[str, Any]:
     debug_outbox = settings.DEBUG
     if membership is None:
         return {"nav_main": [], "nav_settings": [], "debug_outbox": debug_outbox}

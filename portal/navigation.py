@@ -10,10 +10,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.urls import reverse
+from django.utils.translation import get_language
 
 from .models import Membership, Organization
 from .policy import Action, can
+from .reversing import name_reverser
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -61,18 +62,36 @@ def nav_entries() -> list[NavEntry]:
     return list(_ENTRIES)
 
 
+# Each entry's label as translated in each language (a lazy label translated again on every
+# page: 15-20 catalogue look-ups a request, each a miss through every catalogue in English).
+# Keyed by the entry itself (kept with its text: an id is never another entry's).
+_LABELS: dict[tuple[int, str | None], tuple[NavEntry, str]] = {}
+
+
+def _label(entry: NavEntry, language: str | None) -> str:
+    key = (id(entry), language)
+    known = _LABELS.get(key)
+    if known is not None and known[0] is entry:
+        return known[1]
+    text = str(entry.label)
+    _LABELS[key] = (entry, text)
+    return text
+
+
 def navigation(membership: Membership, path: str) -> dict[str, list[dict[str, Any]]]:
     """The entries this membership sees, by section, each with its path and whether the
     current page is under it (the deepest entry when several are; no query: the membership
     holds its organization)."""
     sections: dict[str, list[dict[str, Any]]] = {MAIN: [], SETTINGS: []}
+    reverse = name_reverser()
+    language = get_language()
     for entry in _ENTRIES:
         if not entry.visible_to(membership):
             continue
         url = reverse(entry.url_name)
         sections.setdefault(entry.section, []).append(
             {
-                "label": entry.label,
+                "label": _label(entry, language),
                 "path": url,
                 "section": entry.section,
                 "active": path.startswith(url),

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import ChoiceLabels
 from portal.models import CsvUpload, Organization, Region
 
 # How long an invitation link stays valid, by invitation kind: the one validity table.
@@ -66,7 +67,7 @@ class InvitationStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class InvitationBase(models.Model):
+class InvitationBase(ChoiceLabels, models.Model):
     """What every invitation has. Each kind adds `KIND` (its row in INVITATION_VALIDITY) and
     `organization`, the tenant that sent it."""
 
@@ -161,7 +162,7 @@ class ResellerInvitation(InvitationBase):
         verbose_name_plural = _("reseller invitations")
 
 
-class ProviderRelationship(models.Model):
+class ProviderRelationship(ChoiceLabels, models.Model):
     """A reseller authorized a provider: the provider may place orders and add subscriptions for
     the customers the reseller shares with it, and (while `admin_access`) administer the
     reseller's account."""
@@ -221,7 +222,7 @@ class ProviderRelationship(models.Model):
         return f"{self.provider} ↔ {self.reseller}"
 
 
-class RelationshipEvent(models.Model):
+class RelationshipEvent(ChoiceLabels, models.Model):
     """Append-only history of a provider relationship, shown to both sides."""
 
     class Type(models.TextChoices):
@@ -291,7 +292,7 @@ class CustomerInvitation(InvitationBase):
         verbose_name_plural = _("customer invitations")
 
 
-class CustomerRelationship(models.Model):
+class CustomerRelationship(ChoiceLabels, models.Model):
     """A customer accepted a reseller relationship with a reseller and one of its providers:
     the customer is shared with that provider.
 
@@ -365,7 +366,7 @@ def domain_path(domain: str) -> str:
     return "".join(f"{label}." for label in reversed(labels))
 
 
-class InvitationEvent(models.Model):
+class InvitationEvent(ChoiceLabels, models.Model):
     """Append-only lifecycle of an invitation (sent, resent, expired, revoked, accepted,
     declined), shown under Recent changes to the organization that sent it and to the company
     it is addressed to (by the invited address's domain)."""

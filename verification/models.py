@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import ChoiceLabels
 from portal.models import Organization
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ CASE_PROGRESS_FIELDS = (
 )
 
 
-class VerificationCase(models.Model):
+class VerificationCase(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         # The labels are the words the partner sees (DOMAIN.md).
         EMAIL_PENDING = "email_pending", _("Waiting for your primary contact")
@@ -177,7 +178,7 @@ UPLOAD_STATUSES = frozenset({Status.INFO_REQUESTED, Status.REJECTED, Status.IN_R
 CONTACT_CHANGE_STATUSES = frozenset({Status.EMAIL_PENDING, Status.WITHDRAWN, Status.EXPIRED})
 
 
-class CaseEvent(models.Model):
+class CaseEvent(ChoiceLabels, models.Model):
     """Append-only history of a case; the partner timeline and the reviewer history read it."""
 
     class Type(models.TextChoices):
@@ -214,7 +215,7 @@ class CaseEvent(models.Model):
         return f"{self.type} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class CheckResult(models.Model):
+class CheckResult(ChoiceLabels, models.Model):
     class Name(models.TextChoices):
         EMAIL_DOMAIN = "email_domain", _("Email domain matches the organization")
         NOT_CONSUMER = "not_consumer", _("Not a consumer email domain")
@@ -280,7 +281,7 @@ class DocumentType(models.TextChoices):
     TAX_REGISTRATION = "tax_registration", _("VAT or tax registration")
 
 
-class InfoRequest(models.Model):
+class InfoRequest(ChoiceLabels, models.Model):
     case = models.ForeignKey(
         VerificationCase, on_delete=models.CASCADE, related_name="info_requests"
     )
@@ -308,7 +309,7 @@ def _document_path(instance: Document, filename: str) -> str:
     return f"verification/{instance.case_id}/{uuid.uuid4().hex}"
 
 
-class Document(models.Model):
+class Document(ChoiceLabels, models.Model):
     ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
     MAX_BYTES = 5 * 1024 * 1024
 

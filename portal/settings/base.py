@@ -157,11 +157,18 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
             ],
-            # `|machine_time` (<time datetime>) and `|money` on every page, without a {% load %}.
-            "builtins": ["portal.templatetags.portal_formats"],
+            # `|machine_time` (<time datetime>) and `|money` on every page, without a {% load %};
+            # `{% url %}` with its addresses remembered (replaces Django's tag of that name).
+            "builtins": [
+                "portal.templatetags.portal_formats",
+                "portal.templatetags.portal_url_tag",
+            ],
         },
     },
 ]
+
+# Django's form renderer with its simplest widget templates written in Python (same output).
+FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
 
 # Embedded default: a SQLite file written by the web server and the Celery worker at once.
 # IMMEDIATE transactions + WAL + busy_timeout keep "database is locked" away.

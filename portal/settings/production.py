@@ -22,7 +22,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 STORAGES = {
     **STORAGES,  # noqa: F405
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's CompressedManifestStaticFilesStorage, its URLs remembered.
+    "staticfiles": {"BACKEND": "portal.static_storage.RememberedStaticFilesStorage"},
 }
 
 # Local HTTP mode (`make prod`, or compose with PORTAL_LOCAL_HTTP=1; README "Production shape"):

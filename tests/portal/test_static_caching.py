@@ -81,3 +81,27 @@ def test_an_unhashed_url_is_not_cached_for_long(production_static):
     cache = _cache_control(response)
     assert "immutable" not in cache
     assert int(cache["max-age"]) <= 60
+
+
+def test_a_static_url_is_worked_out_once_and_follows_a_new_manifest(production_static, settings):
+    from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+    url = staticfiles_storage.url(CSS)
+    with mock.patch.object(
+        CompressedManifestStaticFilesStorage, "url", side_effect=AssertionError("worked out")
+    ):
+        assert staticfiles_storage.url(CSS) == url  # remembered
+    with override_settings(DEBUG=True):
+        assert staticfiles_storage.url(CSS) == f"/static/{CSS}"
+    for _ in range(2):  # a name outside the manifest is refused every time
+        with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+            staticfiles_storage.url("css/no-such-file.css")
+    # collectstatic starts a new manifest (post_process): no URL of the old one is kept.
+    storage = staticfiles_storage._wrapped
+    try:
+        list(storage.post_process({}, dry_run=True))  # an empty manifest
+        with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+            staticfiles_storage.url(CSS)
+    finally:
+        storage.hashed_files, storage.manifest_hash = storage.load_manifest()
+    assert staticfiles_storage.url(CSS) == url
