@@ -1,11 +1,30 @@
 import pytest
+from django.db import connections
 from django.test import Client
 
+from portal.models import Market
 from tests.browser import browser  # noqa: F401  (one Chromium per run: tests/e2e/, tests/gates/)
 from tests.factories import member
 from tests.logcapture import console_logs, json_logs  # noqa: F401  (log lines: tests/portal/test_logs.py)
 
 pytest_plugins = ["tests.plugin"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # pytest-django's, extended
+    """The test database as pytest-django sets it up, left whole at the end of the session.
+
+    A transactional test flushes the database when it ends (`serialized_rollback` puts the
+    migrations' data back when the next one starts). After the last one of a session the
+    database stays flushed, and `make test` reuses it (--reuse-db): the next run failed on every
+    test that needs a market (687 errors on one worker). The data serialized at the start is
+    loaded back here."""
+    yield
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents and not Market.objects.exists():
+            connection.creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture(autouse=True)
