@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -73,7 +74,7 @@ def api_call_logged(
     """Log one call (`started`: its `time.time()`): one RPUSH on Redis, else its row now."""
     record = json.dumps(
         [
-            uuid.uuid4().hex,
+            os.urandom(16).hex(),  # the call's id (a UUID object costs 6 times more)
             client.pk,
             client.label[:LABEL_MAX],
             organization_id,

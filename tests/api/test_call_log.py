@@ -11,6 +11,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.call_log import api_calls_insert, api_calls_sweep
@@ -87,16 +89,14 @@ def test_the_clients_page_links_each_clients_calls(world, client_for):  # noqa: 
         assert call.request_id in page
 
 
-def test_the_calls_page_is_paged_newest_first(world, client_for):  # noqa: F811
-    admin = admin_of(world["provider"])
-    created = api_client_of(admin)
+def _calls(created, count: int, start: int = 0) -> None:
     now = timezone.now()
     ApiCall.objects.bulk_create(
         ApiCall(
             call_id=uuid.uuid4(),
             client=created.client,
             client_label=created.client.label,
-            organization=world["provider"],
+            organization=created.client.organization,
             method="GET",
             path=f"/api/v1/subscriptions/{n}/",
             status=200,
@@ -104,14 +104,35 @@ def test_the_calls_page_is_paged_newest_first(world, client_for):  # noqa: F811
             request_id=f"req-{n}",
             created_at=now - timedelta(seconds=n),
         )
-        for n in range(55)
+        for n in range(start, start + count)
     )
+
+
+def test_the_calls_page_is_paged_newest_first(world, client_for):  # noqa: F811
+    admin = admin_of(world["provider"])
+    created = api_client_of(admin)
+    _calls(created, 55)
     browser = client_for(admin)
     first = browser.get(calls_page(created.client.pk)).text
     assert "req-0<" in first and "req-49<" in first and "req-50<" not in first
     older = first.split('href="?after=', 1)[1].split('"', 1)[0]
     second = browser.get(f"{calls_page(created.client.pk)}?after={older}").text
     assert "req-50<" in second and "req-54<" in second and "req-49<" not in second
+
+
+def test_the_calls_page_costs_the_same_queries_with_1_and_3_calls(client_for):
+    admin = member(provider_org())
+    created = api_client_of(admin)
+    browser = client_for(admin)
+    counts = []
+    for count in (1, 2):
+        _calls(created, count, start=len(counts) * 10)
+        browser.get(calls_page(created.client.pk))  # warm: the session and context caches
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(calls_page(created.client.pk)).status_code == 200
+        counts.append(len(queries))
+    assert ApiCall.objects.count() == 3
+    assert counts[0] == counts[1], counts
 
 
 def test_another_tenant_cannot_see_a_clients_calls(client_for):
