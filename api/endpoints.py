@@ -9,6 +9,7 @@ and the same number of queries whatever the page's size."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Hashable
 from contextlib import ExitStack
 from typing import Any
@@ -33,6 +34,7 @@ from relationships.selectors import customers_for, resellers_of_provider
 
 from .acting import ACT_AS_CUSTOMER, acting_membership_for
 from .authentication import ApiCaller, ApiClientAuthentication
+from .call_log import api_call_logged
 from .idempotency import idempotent
 from .problems import PROBLEM_JSON
 from .rows import CUSTOMERS, INDIRECT_RESELLERS, SUBSCRIPTIONS, Rows
@@ -121,6 +123,7 @@ class ApiView(APIView):
 
     def dispatch(self, request, *args, **kwargs):
         # DRF's APIView.dispatch, with each POST handler run through `idempotent`.
+        self._started = time.time(), time.perf_counter()
         self.args = args
         self.kwargs = kwargs
         request = self.initialize_request(request, *args, **kwargs)
@@ -176,7 +179,34 @@ class ApiView(APIView):
         audit = getattr(self, "_audit", None)
         if audit is not None:
             audit.close()
-        return super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Every call of an authenticated client is logged, whatever it was answered (a 404 of
+        # the policy, a 429 of the rate limit): one RPUSH (api/call_log.py). A call refused
+        # before its token was read (a 405) or without a valid token (401) names no client.
+        caller = request.__dict__.get("_auth")
+        if isinstance(caller, ApiCaller):
+            self.log_call(request, response, caller)
+        return response
+
+    def log_call(self, request: Request, response: Response, caller: ApiCaller) -> None:
+        started, clock = self._started
+        own = caller.membership.organization_id
+        # The customer's account it acted in (Act-As-Customer), once the header was accepted.
+        membership: Membership | None = self.__dict__.get("membership")
+        acting = membership.organization_id if membership is not None else own
+        django_request = request._request
+        api_call_logged(
+            client=caller.client,
+            organization_id=own,
+            acting_for_id=acting if acting != own else None,
+            method=django_request.method or "",
+            path=django_request.path,
+            status=response.status_code,
+            duration_ms=(time.perf_counter() - clock) * 1000,
+            request_id=getattr(django_request, "request_id", None),
+            ip_address=client_ip(django_request),
+            started=started,
+        )
 
     def keyset_response(
         self,

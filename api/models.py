@@ -80,3 +80,54 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.method} {self.path})"
+
+
+class ApiCall(models.Model):
+    """One /api/v1/ call by an authenticated client, whatever its answer (a read, a write, a
+    404, a 429): the call log of Settings → API clients. Not written by the call itself: the
+    call appends a packed record to a Redis list (one RPUSH), which a beat task drains into this
+    table in batches (api/call_log.py); `call_id` makes a record inserted twice one row."""
+
+    call_id = models.UUIDField(unique=True)
+    # The client may be deleted with its organization's data; the label keeps what it was.
+    # db_index=False here and on organization: apicall_client and apicall_org lead with them.
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.SET_NULL, null=True, related_name="calls", db_index=False
+    )
+    client_label = models.CharField(max_length=200)
+    # The client's organization, and the customer it acted for (Act-As-Customer), if any.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    acting_for = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # apicall_acting_for: only the calls that acted for a customer
+    )
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.FloatField()
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="apicall_org"),
+            models.Index(fields=["client", "-created_at", "-id"], name="apicall_client"),
+            # The retention sweep's range (API_CALL_RETENTION_DAYS).
+            models.Index(fields=["created_at"], name="apicall_created"),
+            models.Index(
+                fields=["acting_for"],
+                name="apicall_acting_for",
+                condition=models.Q(acting_for__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from portal.models import Organization
 
-from .models import ApiClient
+from .models import ApiCall, ApiClient
 
 
 def api_clients_of(*, organization: Organization) -> QuerySet[ApiClient]:
@@ -24,4 +24,23 @@ def api_client_for_application(application_id: int) -> ApiClient | None:
         ApiClient.objects.select_related("organization", "organization__country", "application")
         .filter(application_id=application_id)
         .first()
+    )
+
+
+def api_calls_of(*, client: ApiClient) -> QuerySet[ApiCall]:
+    """The client's logged calls (api/call_log.py), for a newest-first keyset page
+    (`apicall_client`: one index range read per page however many calls it made)."""
+    return (
+        ApiCall.objects.filter(client=client)
+        .select_related("acting_for")
+        .only(
+            "pk",
+            "method",
+            "path",
+            "status",
+            "duration_ms",
+            "request_id",
+            "created_at",
+            "acting_for__legal_name",
+        )
     )

@@ -14,6 +14,11 @@ app_name = "api"
 urlpatterns = [
     path("settings/api-clients/", views.ApiClientListView.as_view(), name="clients"),
     path(
+        "settings/api-clients/<int:pk>/calls/",
+        views.ApiClientCallsView.as_view(),
+        name="client_calls",
+    ),
+    path(
         "settings/api-clients/<int:pk>/revoke/",
         views.ApiClientRevokeView.as_view(),
         name="client_revoke",

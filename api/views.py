@@ -3,6 +3,7 @@ that call /api/v1/. The secret is shown once, on the page answering the creation
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,16 +13,18 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.confirm import confirmed
+from portal.paging import keyset_page
 from portal.policy import Action
 from portal.secret_pages import secret_page
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest
 
 from .forms import ApiClientForm
-from .selectors import api_client_of, api_clients_of
+from .selectors import api_calls_of, api_client_of, api_clients_of
 from .services import api_client_create, api_client_revoke
 
 PAGE_SIZE = 25
+CALLS_PAGE_SIZE = 50
 
 
 class ApiClientListView(TenantViewMixin, View):
@@ -63,7 +66,7 @@ class ApiClientListView(TenantViewMixin, View):
         return secret_page(self.render_page(request, ApiClientForm(), created=created))
 
 
-class ApiClientRevokeView(TenantViewMixin, View):
+class _ClientView(TenantViewMixin, View):
     required_action = Action.MANAGE_API_CLIENTS
 
     def get_client(self, pk: int):
@@ -72,6 +75,29 @@ class ApiClientRevokeView(TenantViewMixin, View):
             raise Http404
         return client
 
+
+class ApiClientCallsView(_ClientView):
+    """A client's calls of /api/v1/ (api/call_log.py), newest first, in keyset pages. Calls
+    reach the log within seconds of being made (API_CALL_DRAIN_SECONDS)."""
+
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        client = self.get_client(pk)
+        page = keyset_page(
+            api_calls_of(client=client),
+            field_name="created_at",
+            descending=True,
+            size=CALLS_PAGE_SIZE,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+        return render(
+            request,
+            "api/client_calls.html",
+            {"client": client, "page": page, "days": settings.API_CALL_RETENTION_DAYS},
+        )
+
+
+class ApiClientRevokeView(_ClientView):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return render(request, "api/client_revoke.html", {"client": self.get_client(pk)})
 

@@ -28,6 +28,7 @@ from typing import Any
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,21 @@ def count_use_with(cache: Any, key: str, timeout: int) -> int:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=timeout)
         return 1
+
+
+# What a reader of a list takes, keeping it in a list of its own until it calls it done (DEL):
+# a reader that stops before it is done leaves its values there, and the next one takes those
+# first. Atomic (a script), so a value is always in one of the two lists.
+_CLAIM = """
+local pending = redis.call('LRANGE', KEYS[2], 0, -1)
+if #pending > 0 then return pending end
+local values = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #values > 0 then
+  redis.call('RPUSH', KEYS[2], unpack(values))
+  redis.call('LTRIM', KEYS[1], #values, -1)
+end
+return values
+"""
 
 
 class PickleFirstSerializer(RedisSerializer):
@@ -147,6 +163,28 @@ class ClientPerPool(RedisCacheClient):
         except Exception:
             connection.disconnect()
         return self.get_client(None).mget(keys)
+
+    def push(self, key: Any, value: bytes) -> None:
+        """RPUSH `value` on the list `key`: one command on the thread's own connection to the
+        server that takes writes (errors as `_mget`; a push retried after a connection error
+        may have landed twice: the list's reader must accept a repeat)."""
+        connection = self._own_connection(True)
+        try:
+            connection.send_command("RPUSH", key, value)
+            connection.read_response()
+            return
+        except RedisTimeoutError:
+            connection.disconnect()
+            raise
+        except Exception:
+            connection.disconnect()
+        self.get_client(key, write=True).rpush(key, value)
+
+    def claim(self, source: Any, processing: Any, count: int) -> list[bytes]:
+        """`_CLAIM`: the values left in `processing`, else up to `count` values moved from the
+        head of `source` to `processing`, in one atomic script."""
+        client = self.get_client(source, write=True)
+        return client.eval(_CLAIM, 2, source, processing, count)
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
@@ -284,6 +322,40 @@ class ResilientRedisCache(RedisCache):
             return None
         self._mark_up()
         return {by_redis_key[k]: value for k, value in found.items()}, count
+
+    def push(self, key: str, value: bytes) -> bool:
+        """Append `value` to the Redis list `key` in one command (RPUSH). False while Redis is
+        unreachable (a connection error marks it down, as `count_use`) or refuses the command:
+        the value was not kept, and the caller must keep it elsewhere. Never in the in-process
+        fallback: a list is for another process to read."""
+        if not (self.redis_available() and self._forget_recorded()):
+            return False
+        try:
+            self._cache.push(self.make_and_validate_key(key), value)  # type: ignore[attr-defined]
+        except UNAVAILABLE as exc:
+            self._mark_down(exc)
+            return False
+        except RedisError:
+            logger.exception("Cache %s refused a push on %s.", self._location, key)
+            return False
+        self._mark_up()
+        return True
+
+    def claim(self, key: str, processing: str, count: int) -> list[bytes] | None:
+        """A reader's next values of the list `key` (`push`), kept in the list `processing`
+        until it calls `shared_call("delete", processing)`: what an earlier reader left there,
+        else up to `count` from the head of `key`. None while Redis is unreachable."""
+        if not (self.redis_available() and self._forget_recorded()):
+            return None
+        try:
+            values = self._cache.claim(  # type: ignore[attr-defined]
+                self.make_and_validate_key(key), self.make_and_validate_key(processing), count
+            )
+        except UNAVAILABLE as exc:
+            self._mark_down(exc)
+            return None
+        self._mark_up()
+        return list(values)
 
     def count_use(self, key: str, timeout: int) -> int:
         """One more use on the counter `key` (a fixed window of `portal.ratelimit`): its new

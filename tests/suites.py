@@ -55,6 +55,8 @@ SLOW = [
     ("tests/portal/test_cache_outage.py", "integration"),
     # The API's caller look-up and rate limit in one round trip, on a private redis-server.
     ("tests/api/test_rate_limit_redis.py", "integration"),
+    # The API call log through a private redis-server: one push a call, the drain, an outage.
+    ("tests/api/test_call_log_redis.py", "integration"),
     # Two production web processes on one database and Redis; the replica router's transactional
     # tests (a second connection sees committed rows only, and each test flushes the database).
     ("tests/scaleout/", "scaleout"),

@@ -118,6 +118,7 @@ OBJECT_URLS: dict[str, Target] = {
     "billing/invoices/<int:pk>/pdf/": Target("object", _pk("invoice"), _ghost_pk),
     "billing/usage/<int:pk>/": Target("object", _pk("usage_import"), _ghost_pk),
     "settings/api-clients/<int:pk>/revoke/": Target("object", _pk("api_client"), _ghost_pk),
+    "settings/api-clients/<int:pk>/calls/": Target("object", _pk("api_client"), _ghost_pk),
     # The API answers a session (no bearer token) 401 for any id: the same for a ghost.
     "api/v1/subscriptions/<str:id>/": Target(
         "object", _pk("subscription", field="id"), lambda kwargs: {"id": GHOST_PK}

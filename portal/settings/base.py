@@ -491,6 +491,10 @@ WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", defa
 WEBHOOKS_SWEEP_SCHEDULE: crontab | timedelta = crontab()
 if env.str("WEBHOOKS_SWEEP_SECONDS", default=""):
     WEBHOOKS_SWEEP_SCHEDULE = timedelta(seconds=env.float("WEBHOOKS_SWEEP_SECONDS"))
+# The API call log (api/call_log.py): calls wait in a Redis list that beat drains every
+# API_CALL_DRAIN_SECONDS into the database, where they are kept API_CALL_RETENTION_DAYS.
+API_CALL_DRAIN_SECONDS = env.float("API_CALL_DRAIN_SECONDS", default=10.0)
+API_CALL_RETENTION_DAYS = env.int("API_CALL_RETENTION_DAYS", default=90)
 # Every periodic job, in one place. Day-long schedules are database columns swept here.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SCHEDULE},
@@ -515,6 +519,17 @@ CELERY_BEAT_SCHEDULE = {
     "api-idempotency-sweep": {
         "task": "api.tasks.api_idempotency_sweep",
         "schedule": crontab(minute=41),  # hourly
+    },
+    # The API call log: drained from Redis every 10 s (a drain not started by the next one is
+    # dropped: the next takes its calls), swept of calls past their retention daily.
+    "api-calls-drain": {
+        "task": "api.tasks.api_calls_drain",
+        "schedule": timedelta(seconds=API_CALL_DRAIN_SECONDS),
+        "options": {"expires": API_CALL_DRAIN_SECONDS},
+    },
+    "api-calls-sweep": {
+        "task": "api.tasks.api_calls_sweep",
+        "schedule": crontab(minute=53, hour=3),  # daily
     },
     # Invoicing: the monthly lines of monthly-billed annual terms (daily), then the close of the
     # previous month on the 1st, after that day's lines (invoicing/tasks.py).

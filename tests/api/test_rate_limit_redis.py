@@ -35,7 +35,8 @@ def test_a_known_tokens_call_is_one_round_trip_and_the_limit_holds(
         trips.clear()
         statuses.append(api.get("/api/v1/subscriptions/").status_code)
     assert statuses == [200] * 4
-    assert len(trips) == 1  # the caller, its token and the limit's count: one round trip
+    # The caller, its token and the limit's count: one round trip; then the call log's push.
+    assert len(trips) == 2
 
     limited = api.get("/api/v1/subscriptions/")
     assert_problem(limited, 429)

@@ -1,6 +1,6 @@
 """Settings → API clients in Chromium: a provider's Global admin finds the page in the settings
 menu, creates a client (the secret shown once), the page in English and Italian without WCAG
-violations; the secret works at the token endpoint."""
+violations; the secret works at the token endpoint, and the client's call is on its Calls page."""
 
 import re
 
@@ -47,6 +47,14 @@ def test_a_global_admin_creates_an_api_client(new_page, live_server):
         },
     )
     assert token.status == 200 and token.json()["scope"] == "billing_admin sales_agent"
+    # A call with the token is in the client's call log (written by the call: no Redis here).
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert p.request.get(f"{live_server.url}/api/v1/subscriptions/", headers=bearer).ok
+    p.goto("/settings/api-clients/")
+    p.get_by_role("link", name="Calls Nightly billing sync").click()
+    expect(p.get_by_role("heading", name="Calls of Nightly billing sync")).to_be_visible()
+    expect(p.get_by_role("rowheader", name="/api/v1/subscriptions/")).to_be_visible()
+    _no_wcag_violations(p)
 
     admin.user.language = "it"
     admin.user.save(update_fields=["language"])
