@@ -213,6 +213,9 @@ class Invoice(ChoiceLabels, models.Model):
             # Each side's list, newest first (keyset pagination on issued_at, id).
             models.Index(fields=["seller", "-issued_at", "-id"], name="invoice_seller_recent"),
             models.Index(fields=["buyer", "-issued_at", "-id"], name="invoice_buyer_recent"),
+            # The months a party issued or received in (the list's period filter).
+            models.Index(fields=["seller", "period"], name="invoice_seller_period"),
+            models.Index(fields=["buyer", "period"], name="invoice_buyer_period"),
         ]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from enrollment.models import LegalProfile, PartnerId
@@ -35,15 +35,22 @@ def invoice_list(
     direction: str = "",
     period: date | None = None,
     currency: str = "",
-) -> QuerySet[Invoice]:
-    """The invoices `organization` issued or received (`direction` narrows to one side),
-    with both parties joined: one query per page, ordered by the keyset (issued_at, id)."""
-    qs = Invoice.objects.filter(_sides(organization, direction)).select_related("seller", "buyer")
-    if period is not None:
-        qs = qs.filter(period=period)
-    if currency:
-        qs = qs.filter(currency=currency)
-    return qs
+) -> list[QuerySet[Invoice]]:
+    """The invoices `organization` issued or received (`direction` narrows to one side), with
+    both parties joined, as one queryset per side: each is read by its own index in the keyset
+    order (issued_at, id) and the page merges them (`portal.paging.keyset_page_merged`). One
+    queryset of `seller OR buyer` read neither index: every invoice of the organization was
+    scanned and sorted for each page (50 ms at 62,000 invoices). No invoice is on both sides."""
+    sides = [ISSUED, RECEIVED] if direction not in (ISSUED, RECEIVED) else [direction]
+    parts = []
+    for side in sides:
+        qs = Invoice.objects.filter(_sides(organization, side)).select_related("seller", "buyer")
+        if period is not None:
+            qs = qs.filter(period=period)
+        if currency:
+            qs = qs.filter(currency=currency)
+        parts.append(qs)
+    return parts
 
 
 def invoice_for(*, organization: Organization, invoice_id: int) -> Invoice | None:
@@ -107,12 +114,17 @@ def legal_details(organization: Organization) -> dict[str, Any]:
 def invoice_periods(*, organization: Organization) -> list[date]:
     """The closed months in which `organization` issued or received an invoice, newest first
     (one small query: a month has one BillingPeriod row)."""
-    closed = BillingPeriod.objects.filter(status=BillingPeriod.Status.CLOSED).values("period")
+
+    def on(side: str) -> Exists:
+        return Exists(Invoice.objects.filter(_sides(organization, side), period=OuterRef("period")))
+
+    # A probe per closed month and side (the (seller, period) and (buyer, period) indexes),
+    # not a scan of every invoice of the organization.
     return list(
-        Invoice.objects.filter(_sides(organization), period__in=closed)
+        BillingPeriod.objects.filter(status=BillingPeriod.Status.CLOSED)
+        .filter(on(ISSUED) | on(RECEIVED))
         .order_by("-period")
         .values_list("period", flat=True)
-        .distinct()
     )
 
 

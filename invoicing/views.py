@@ -18,7 +18,7 @@ from django.views import View
 from commerce.currency import order_currency
 from portal.dbrouter import ReplicaReadsMixin
 from portal.exports import export_response
-from portal.paging import keyset_page
+from portal.paging import keyset_page_merged
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
 
@@ -54,14 +54,14 @@ class InvoiceListView(_InvoiceView):
         filters: dict[str, Any] = {}
         if form.is_bound and form.is_valid():
             filters = {key: value for key, value in form.cleaned_data.items() if value}
-        qs = selectors.invoice_list(
+        parts = selectors.invoice_list(
             organization=self.organization,
             direction=filters.get("direction", ""),
             period=parse_period(filters["period"]) if "period" in filters else None,  # type: ignore[arg-type]
             currency=filters.get("currency", ""),
         )
-        page = keyset_page(
-            qs,
+        page = keyset_page_merged(
+            parts,
             field_name="issued_at",
             descending=True,
             size=PAGE_SIZE,

@@ -375,3 +375,62 @@ def keyset_page(
     if rows and after_key is not None:
         page.previous_cursor = cursor(rows[0])
     return page
+
+
+def keyset_page_merged(
+    querysets: Sequence[QuerySet[Any]],
+    *,
+    field_name: str,
+    descending: bool,
+    size: int,
+    after: str = "",
+    before: str = "",
+    encode: Callable[[Any, Any], str] = encode_cursor,
+    decode: Callable[[str], tuple[Any, Any] | None] = decode_cursor,
+) -> KeysetPage:
+    """`keyset_page` over several querysets whose rows never overlap (an invoice issued or
+    received), ordered by (`field_name`, pk): the page of each, each read by its own index,
+    merged. The same links as one queryset's page; a query per queryset."""
+    pages = [
+        keyset_page(
+            qs,
+            field_name=field_name,
+            descending=descending,
+            size=size,
+            after=after,
+            before=before,
+            encode=encode,
+            decode=decode,
+        )
+        for qs in querysets
+    ]
+    if len(pages) == 1:
+        return pages[0]
+    rows = sorted(
+        (row for page in pages for row in page.object_list),
+        key=lambda row: (getattr(row, field_name), row.pk),
+        reverse=descending,
+    )
+
+    def cursor(row: Any) -> str:
+        return encode(getattr(row, field_name), row.pk)
+
+    if before and decode(before) is not None:
+        # Each part's rows just before the cursor: the closest `size` of all of them.
+        more_before = len(rows) > size or any(not page.is_first for page in pages)
+        rows = rows[-size:]
+        page = KeysetPage(rows, is_first=not more_before)
+        if rows:
+            page.next_cursor = cursor(rows[-1])
+            if more_before:
+                page.previous_cursor = cursor(rows[0])
+        return page
+    more = len(rows) > size or any(page.has_next for page in pages)
+    rows = rows[:size]
+    after_given = bool(after) and decode(after) is not None
+    page = KeysetPage(rows, is_first=not after_given)
+    if rows and more:
+        page.next_cursor = cursor(rows[-1])
+    if rows and after_given:
+        page.previous_cursor = cursor(rows[0])
+    return page

@@ -114,9 +114,66 @@ def test_the_list_costs_the_same_queries_with_3_and_60_invoices(client_for):
     for n in range(57):
         other = chain()
         invoice(other.contoso, c.northwind, tier=Tier.PROVIDER, period=date(2025, 1 + n % 9, 1))
+    received = "/billing/invoices/?direction=received&currency=EUR"
+    few_received = _queries(client, received)
     many = _queries(client, "/billing/invoices/")
     assert many == few
-    assert _queries(client, "/billing/invoices/?direction=received&currency=EUR") == few
+    for n in range(3):
+        other = chain()
+        invoice(other.contoso, c.northwind, tier=Tier.PROVIDER, period=date(2024, 1 + n, 1))
+    assert _queries(client, received) == few_received
+
+
+def test_the_list_walks_issued_and_received_invoices_in_one_order(client_for, monkeypatch):
+    """Northwind's received and issued invoices are two index reads merged into one list
+    (invoicing.selectors.invoice_list): newest first, each invoice once, forward and back."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from invoicing import views
+    from invoicing.models import Invoice
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    c = chain()
+    for n in range(3):
+        other = chain()
+        invoice(other.contoso, c.northwind, tier=Tier.PROVIDER, period=date(2025, 1 + n, 1))
+    mine = Invoice.objects.filter(seller=c.northwind) | Invoice.objects.filter(buyer=c.northwind)
+    start = timezone.now()
+    for n, inv in enumerate(mine.order_by("pk")):  # issued and received, interleaved in time
+        Invoice.objects.filter(pk=inv.pk).update(issued_at=start - timedelta(hours=n))
+    expected = [i.number for i in mine.order_by("-issued_at", "-pk")]
+    assert len(expected) >= 6
+    client = client_for(member(c.northwind))
+
+    def page(url: str) -> tuple[list[str], str | None, str | None]:
+        """The page's invoice numbers in the order shown, its older and newer links."""
+        text = client.get(url).text
+        seen = [n for _at, n in sorted((text.find(n), n) for n in expected if n in text)]
+        older = re.search(r'href="\?(after=[^"]+)"', text)
+        newer = re.search(r'href="\?(before=[^"]+)"', text)
+        return (
+            seen,
+            f"/billing/invoices/?{older.group(1)}" if older else None,
+            f"/billing/invoices/?{newer.group(1)}" if newer else None,
+        )
+
+    pages, url, newer_links = [], "/billing/invoices/", []
+    while url:
+        seen, url, newer = page(url)
+        pages.append(seen)
+        newer_links.append(newer)
+        assert len(pages) < 10
+    assert [n for p in pages for n in p] == expected
+    assert all(len(p) == 2 for p in pages[:-1])
+    # Back from the last page, one page at a time: the same pages in reverse.
+    back = newer_links[-1]
+    for expected_page in reversed(pages[:-1]):
+        assert back is not None
+        seen, _older, back = page(back)
+        assert seen == expected_page
+    assert back is None
 
 
 def test_a_long_invoice_pages_its_lines_by_whole_subscriptions(client_for, monkeypatch):
