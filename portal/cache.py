@@ -131,54 +131,53 @@ class ClientPerPool(RedisCacheClient):
         """`get_many(keys)` and one more use on the counter `counter` (INCR, then EXPIRE: as
         `ResilientRedisCache.count_use`) in one round trip, on the thread's own connection to
         the server that takes writes (the API's caller look-up and its rate limit, issue 24)."""
-        connection = self._own_connection(True)
         commands = [("MGET", *keys), ("INCR", counter), ("EXPIRE", counter, timeout)]
-        try:
-            connection.send_packed_command(connection.pack_commands(commands))
-            values = connection.read_response()
-            count = connection.read_response()
-            connection.read_response()
-        except RedisTimeoutError:
-            connection.disconnect()
-            raise
-        except Exception:
-            connection.disconnect()
+
+        def pooled() -> list[Any]:
             pipeline = self.get_client(counter, write=True).pipeline(transaction=False)
             pipeline.mget(keys)
             pipeline.incr(counter)
             pipeline.expire(counter, timeout)
-            values, count, _expiring = pipeline.execute()
+            return pipeline.execute()
+
+        values, count, _expiring = self._on_own_connection(True, commands, pooled)
         loads = self._serializer.loads  # type: ignore[attr-defined]
         found = {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
         return found, int(count)
 
-    def _mget(self, keys: list[Any]) -> list[Any]:
-        connection = self._own_connection(False)
+    def _on_own_connection(
+        self, write: bool, commands: list[tuple[Any, ...]], pooled: Callable[[], list[Any]]
+    ) -> list[Any]:
+        """The answers of `commands`, sent together on the thread's own connection. Any error
+        closes that connection; a connection error is then answered the pool's way by `pooled`
+        (a connection Redis closed, e.g. after a restart: the pool reconnects), a timeout is
+        not (Redis hangs: one wait, not two)."""
+        connection = self._own_connection(write)
         try:
-            connection.send_command("MGET", *keys)
-            return connection.read_response()
+            connection.send_packed_command(connection.pack_commands(commands))
+            return [connection.read_response() for _command in commands]
         except RedisTimeoutError:
             connection.disconnect()
             raise
         except Exception:
             connection.disconnect()
-        return self.get_client(None).mget(keys)
+        return pooled()
+
+    def _mget(self, keys: list[Any]) -> list[Any]:
+        (values,) = self._on_own_connection(
+            False, [("MGET", *keys)], lambda: [self.get_client(None).mget(keys)]
+        )
+        return values
 
     def push(self, key: Any, value: bytes) -> None:
         """RPUSH `value` on the list `key`: one command on the thread's own connection to the
         server that takes writes (errors as `_mget`; a push retried after a connection error
         may have landed twice: the list's reader must accept a repeat)."""
-        connection = self._own_connection(True)
-        try:
-            connection.send_command("RPUSH", key, value)
-            connection.read_response()
-            return
-        except RedisTimeoutError:
-            connection.disconnect()
-            raise
-        except Exception:
-            connection.disconnect()
-        self.get_client(key, write=True).rpush(key, value)
+        self._on_own_connection(
+            True,
+            [("RPUSH", key, value)],
+            lambda: [self.get_client(key, write=True).rpush(key, value)],
+        )
 
     def claim(self, source: Any, processing: Any, count: int) -> list[bytes]:
         """`_CLAIM`: the values left in `processing`, else up to `count` values moved from the
@@ -272,18 +271,24 @@ class ResilientRedisCache(RedisCache):
         """Redis only, never the in-process fallback: None while Redis is unreachable. For what
         other processes must see the same (portal/request_context.py), where a per-process
         copy would outlive an invalidation made elsewhere."""
-        if not (self.redis_available() and self._forget_recorded()):
-            self._record_write(name, args)
-            return None
         method: Callable[..., Any] = getattr(super(), name)
+        answered, result = self._on_redis(lambda: method(*args, **kwargs))
+        if not answered:
+            self._record_write(name, args)
+        return result
+
+    def _on_redis(self, call: Callable[[], Any]) -> tuple[bool, Any]:
+        """(True, `call()`) on Redis, never the in-process fallback; (False, None) while Redis
+        is unreachable (a connection error or timeout marks it down)."""
+        if not (self.redis_available() and self._forget_recorded()):
+            return False, None
         try:
-            result = method(*args, **kwargs)
+            result = call()
         except UNAVAILABLE as exc:
             self._mark_down(exc)
-            self._record_write(name, args)
-            return None
+            return False, None
         self._mark_up()
-        return result
+        return True, result
 
     def _mark_down(self, exc: BaseException) -> None:
         with _state_lock:
@@ -310,17 +315,15 @@ class ResilientRedisCache(RedisCache):
     ) -> tuple[dict[str, Any], int] | None:
         """`shared_call("get_many", keys)` and one more use on the counter `counter` (as
         `count_use`) in one round trip; None while Redis is unreachable (nothing was counted)."""
-        if not (self.redis_available() and self._forget_recorded()):
-            return None
         by_redis_key = {self.make_and_validate_key(key): key for key in keys}
-        try:
-            found, count = self._cache.get_many_counting(  # type: ignore[attr-defined]
+        answered, result = self._on_redis(
+            lambda: self._cache.get_many_counting(  # type: ignore[attr-defined]
                 list(by_redis_key), self.make_and_validate_key(counter), timeout
             )
-        except UNAVAILABLE as exc:
-            self._mark_down(exc)
+        )
+        if not answered:
             return None
-        self._mark_up()
+        found, count = result
         return {by_redis_key[k]: value for k, value in found.items()}, count
 
     def push(self, key: str, value: bytes) -> bool:
@@ -328,54 +331,43 @@ class ResilientRedisCache(RedisCache):
         unreachable (a connection error marks it down, as `count_use`) or refuses the command:
         the value was not kept, and the caller must keep it elsewhere. Never in the in-process
         fallback: a list is for another process to read."""
-        if not (self.redis_available() and self._forget_recorded()):
-            return False
+        redis_key = self.make_and_validate_key(key)
         try:
-            self._cache.push(self.make_and_validate_key(key), value)  # type: ignore[attr-defined]
-        except UNAVAILABLE as exc:
-            self._mark_down(exc)
-            return False
+            answered, _pushed = self._on_redis(
+                lambda: self._cache.push(redis_key, value)  # type: ignore[attr-defined]
+            )
         except RedisError:
             logger.exception("Cache %s refused a push on %s.", self._location, key)
             return False
-        self._mark_up()
-        return True
+        return answered
 
     def claim(self, key: str, processing: str, count: int) -> list[bytes] | None:
         """A reader's next values of the list `key` (`push`), kept in the list `processing`
         until it calls `shared_call("delete", processing)`: what an earlier reader left there,
         else up to `count` from the head of `key`. None while Redis is unreachable."""
-        if not (self.redis_available() and self._forget_recorded()):
-            return None
-        try:
-            values = self._cache.claim(  # type: ignore[attr-defined]
+        answered, values = self._on_redis(
+            lambda: self._cache.claim(  # type: ignore[attr-defined]
                 self.make_and_validate_key(key), self.make_and_validate_key(processing), count
             )
-        except UNAVAILABLE as exc:
-            self._mark_down(exc)
-            return None
-        self._mark_up()
-        return list(values)
+        )
+        return list(values) if answered else None
 
     def count_use(self, key: str, timeout: int) -> int:
         """One more use on the counter `key` (a fixed window of `portal.ratelimit`): its new
         count, in one round trip (INCR, then EXPIRE: a counter never outlives `timeout` after
         its last use; the window is in the key, so a later use only keeps it longer). While
         Redis is unreachable, counted in the in-process fallback."""
-        if self.redis_available() and self._forget_recorded():
-            try:
-                redis_key = self.make_and_validate_key(key)
-                client = self._cache.get_client(redis_key, write=True)
-                pipeline = client.pipeline(transaction=False)
-                pipeline.incr(redis_key)
-                pipeline.expire(redis_key, timeout)
-                count, _expiring = pipeline.execute()
-            except UNAVAILABLE as exc:
-                self._mark_down(exc)
-            else:
-                self._mark_up()
-                return int(count)
-        return count_use_with(self.fallback, key, timeout)
+        redis_key = self.make_and_validate_key(key)
+
+        def incr() -> int:
+            pipeline = self._cache.get_client(redis_key, write=True).pipeline(transaction=False)
+            pipeline.incr(redis_key)
+            pipeline.expire(redis_key, timeout)
+            count, _expiring = pipeline.execute()
+            return int(count)
+
+        answered, count = self._on_redis(incr)
+        return count if answered else count_use_with(self.fallback, key, timeout)
 
     def add(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("add", *args, **kwargs)
