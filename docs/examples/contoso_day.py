@@ -40,8 +40,15 @@ class StepFailed(Exception):
     pass
 
 
+_SAYING = threading.Lock()
+
+
 def say(step: str, text: str) -> None:
-    print(f"{step:<11} {text}", flush=True)
+    # One line at a time: the receiver's thread says what arrived while the day goes on (two
+    # print() calls at once could run one line into the other).
+    with _SAYING:
+        sys.stdout.write(f"{step:<11} {text}\n")
+        sys.stdout.flush()
 
 
 # The receiver ---------------------------------------------------------------------------------
