@@ -605,7 +605,15 @@ def start_celery_worker(
     env: dict[str, str], tmp: Path, run_id: str, name: str
 ) -> tuple[subprocess.Popen[Any], Path]:
     worker_log = tmp / f"{name}.log"
-    worker = subprocess.Popen(
+    with worker_log.open("w") as out:
+        worker = _celery_worker(env, run_id, name, out)
+    if not wait_log(worker_log, "ready.", 60):
+        log("the Celery worker did not report ready in 60 s; going on")
+    return worker, worker_log
+
+
+def _celery_worker(env: dict[str, str], run_id: str, name: str, out: Any) -> subprocess.Popen[Any]:
+    return subprocess.Popen(
         [
             str(BIN / "celery"),
             "-A",
@@ -617,20 +625,17 @@ def start_celery_worker(
             "2",
             "--hostname",
             f"{name}-{run_id}@%h",
-            "--logfile",
-            str(worker_log),
             "--without-gossip",
             "--without-mingle",
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        # The worker logs through Django's LOGGING (portal/celery.py), to its standard streams:
+        # `--logfile` stays empty, and "ready." would never come.
+        stdout=out,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    if not wait_log(worker_log, "ready.", 60):
-        log("the Celery worker did not report ready in 60 s; going on")
-    return worker, worker_log
 
 
 # --- HTTP sign-in ----------------------------------------------------------------------------
