@@ -606,7 +606,8 @@ def start_celery_worker(
 ) -> tuple[subprocess.Popen[Any], Path]:
     worker_log = tmp / f"{name}.log"
     with worker_log.open("w") as out:
-        worker = _celery_worker(env, run_id, name, out)
+        # At INFO: the web's WARNING would leave out the line that says the worker is ready.
+        worker = _celery_worker({**env, "LOG_LEVEL": "INFO"}, run_id, name, out)
     if not wait_log(worker_log, "ready.", 60):
         log("the Celery worker did not report ready in 60 s; going on")
     return worker, worker_log
