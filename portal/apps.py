@@ -30,6 +30,11 @@ class PortalConfig(AppConfig):
             for signal in (post_save, post_delete):
                 signal.connect(receiver, sender=model, dispatch_uid=f"portal.context.{model}")
 
+        # Each language's gettext answered once per message (portal/gettext_memo.py).
+        from .gettext_memo import memoize_languages
+
+        memoize_languages()
+
         from .audit import register_event_types
         from .events import AuditType
 
