@@ -432,6 +432,16 @@ class ResellerRelationshipActionView(RelationshipActionView):
 # Indirect providers (reseller) -------------------------------------------------------------
 
 
+_RELATIONSHIP_STATUSES = dict(ProviderRelationship.Status.choices)
+
+
+class _ProviderRow(SimpleNamespace):
+    """A row of a reseller's Indirect providers page read as plain values."""
+
+    def get_status_display(self) -> str:
+        return str(_RELATIONSHIP_STATUSES.get(self.status, self.status))
+
+
 class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
@@ -449,9 +459,35 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     ]
     partner = "provider"
     csv_extra_fields = ("provider_id",)
+    # What indirect_providers.html reads of a row (`ListPage.memo_page`).
+    memo_fields = (
+        "pk",
+        "status",
+        "admin_access",
+        "authorized_at",
+        "ended_at",
+        "provider_id",
+        "provider__legal_name",
+        "provider__provider_profile__pk",
+        "provider__provider_profile__contact_email",
+    )
 
     def base_queryset(self):
         return selectors.providers_of_reseller(reseller=self.organization)
+
+    def memo_row(self, row: Any) -> _ProviderRow:
+        profile = None
+        if row.provider__provider_profile__pk is not None:
+            profile = SimpleNamespace(contact_email=row.provider__provider_profile__contact_email)
+        return _ProviderRow(
+            pk=row.pk,
+            status=row.status,
+            admin_access=row.admin_access,
+            authorized_at=row.authorized_at,
+            ended_at=row.ended_at,
+            provider_id=row.provider_id,
+            provider=SimpleNamespace(legal_name=row.provider__legal_name, provider_profile=profile),
+        )
 
     def get(
         self, request: HttpRequest, export: bool = False
