@@ -8,12 +8,16 @@ flat; a small export streams, a large one is prepared by a worker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import BooleanField, Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 
@@ -22,11 +26,155 @@ from portal.dbrouter import ReplicaReadsMixin
 from portal.exports import ExportSource, export_response
 from portal.forms import clean_query_text
 from portal.models import Organization
-from portal.paging import COUNT_CAP, bounded_page
+from portal.paging import (
+    COUNT_CAP,
+    BoundedPage,
+    CappedCount,
+    bounded_page,
+    capped_count,
+    page_number,
+)
+from portal.sqlmemo import memo_rows
 
 from . import selectors
 
 CSV_BATCH = 2000  # rows read per server-side fetch, and per `complete_csv_rows` call
+
+
+_COUNT_SIZE = 1024  # count statements kept per process (as `portal.sqlmemo.SIZE`)
+_counts: OrderedDict[Hashable, tuple[str, tuple[Any, ...], type]] = OrderedDict()
+_counts_lock = threading.Lock()
+
+
+def _memo_capped_count(key: Hashable, make: Callable[[], QuerySet], cap: int) -> CappedCount:
+    """`portal.paging.capped_count(make(), cap)` with its SQL compiled once per `key`, which must
+    name everything `make`'s queryset is built from (see `portal.sqlmemo`)."""
+    compiled = _counts.get(key)
+    if compiled is None:
+        qs = make()
+        inner = qs.order_by().values("pk")[: cap + 1]
+        try:
+            sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+        except EmptyResultSet:
+            return capped_count(qs, cap)
+        # Django's own compilation of the queryset; the values stay parameters.
+        compiled = (f"SELECT COUNT(*) FROM ({sql}) capped", tuple(params), qs.model)  # noqa: S608
+        with _counts_lock:
+            _counts[key] = compiled
+            while len(_counts) > _COUNT_SIZE:
+                _counts.popitem(last=False)
+    sql, params, model = compiled
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, params)
+        n = int(cursor.fetchone()[0])
+    return CappedCount(value=min(n, cap), capped=n > cap)
+
+
+def memo_bounded_page(
+    key: Hashable,
+    make: Callable[[], QuerySet],
+    number: Any,
+    *,
+    fields: tuple[str, ...],
+    per_page: int,
+    cap: int,
+    row: Callable[[Any], Any],
+) -> BoundedPage:
+    """`bounded_page(make(), number, per_page=per_page, cap=cap)`'s page (the same two queries:
+    a capped count and the page's rows, a deferred join past the first page), each SQL compiled
+    once per `key` and page (`portal.sqlmemo`: `key` names everything `make`'s queryset is built
+    from), its rows read as `fields` values and shaped by `row`."""
+    requested = page_number(number)
+    count = _memo_capped_count((key, "count", cap), make, cap)
+    page = BoundedPage(number=requested, per_page=per_page, count=count, requested=requested)
+    if requested > page.num_pages:
+        # Past the last page: the last one, as `bounded_page` shows it.
+        page.beyond_cap = count.capped
+        page.number = page.num_pages
+    offset = (page.number - 1) * per_page
+
+    def build(_cursor: object) -> QuerySet:
+        qs = make()
+        if offset:
+            qs = qs.filter(pk__in=qs.values("pk")[offset : offset + per_page])
+        return qs.values_list(*fields, named=True)[:per_page]
+
+    rows = memo_rows((key, "page", page.number, per_page), build, None)
+    page.object_list = [row(found) for found in rows]
+    return page
+
+
+def memo_uncounted_page(
+    key: Hashable,
+    make: Callable[[], QuerySet],
+    number: Any,
+    *,
+    fields: tuple[str, ...],
+    per_page: int,
+    row: Callable[[Any], Any],
+) -> BoundedPage:
+    """`bounded_page(make(), number, per_page=per_page, counted=False)` (the same one query of
+    `per_page + 1` rows) with its SQL compiled once per `key` and page (`portal.sqlmemo`: `key`
+    names everything `make`'s queryset is built from), its rows read as `fields` values and
+    shaped by `row`."""
+    max_page = max(1, COUNT_CAP // per_page)
+    requested = page_number(number)
+    page = BoundedPage(
+        number=min(requested, max_page),
+        per_page=per_page,
+        count=CappedCount(value=COUNT_CAP, capped=True),
+        requested=requested,
+        counted=False,
+    )
+    offset = (page.number - 1) * per_page
+
+    def build(_cursor: object) -> QuerySet:
+        return make().values_list(*fields, named=True)[offset : offset + per_page + 1]
+
+    rows = memo_rows((key, page.number, per_page), build, None)
+    page.object_list = [row(found) for found in rows[:per_page]]
+    page._has_next = len(rows) > per_page and page.number < max_page
+    return page
+
+
+class IdsIn(Expression):
+    """`column = ANY('{1,2,…}'::bigint[])`: a search's condition on the ids of the organizations
+    whose name matches (up to `selectors.SEARCH_MATCH_LIMIT`), as `field__any_of=ids` writes it
+    (portal/lookups.py) without its work per id. The `in` lookup prepared every id when the
+    filter was built and again, twice, as the page and its count compiled, and psycopg dumped
+    the array element by element: ~750 ids (the load suite's `?q=harbor`) were about a quarter
+    of the page's CPU (issue 21). Here the ids are written once, as one text parameter. Any
+    other database gets `IN (%s, …)`; no id matches nothing (EmptyResultSet, as `any_of`)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, field: str, ids: list[int]) -> None:
+        super().__init__()
+        self.column: Any = F(field)
+        self.ids = [int(value) for value in dict.fromkeys(ids) if value is not None]
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        if not self.ids:
+            raise EmptyResultSet
+        lhs, params = compiler.compile(self.column)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+
+    def as_postgresql(
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        if not self.ids:
+            raise EmptyResultSet
+        lhs, params = compiler.compile(self.column)
+        array = f"{{{','.join(map(str, self.ids))}}}"
+        db_type = self.column.output_field.cast_db_type(connection)
+        return f"{lhs} = ANY(%s::{db_type}[])", (*params, array)
 
 
 @dataclass(frozen=True)
@@ -96,9 +244,13 @@ class ListPage(ReplicaReadsMixin):
     csv_columns: list[Column] = []
     # Read for `complete_csv_rows` but not written.
     csv_extra_fields: tuple[str, ...] = ()
+    # What an unsearched page's template reads of a row, as `.values()` paths: set, the page is
+    # read by `memo_page` (SQL compiled once, plain rows that `memo_row` shapes).
+    memo_fields: tuple[str, ...] = ()
 
     request: HttpRequest
     kwargs: dict[str, Any]
+    organization: Organization  # set by TenantViewMixin
 
     def base_queryset(self) -> QuerySet:
         raise NotImplementedError
@@ -140,7 +292,7 @@ class ListPage(ReplicaReadsMixin):
         condition = Q()
         for relation in self.search_relations:
             if ids is not None:
-                condition |= Q(**{f"{relation}_id__any_of": ids})
+                condition |= Q(IdsIn(f"{relation}_id", ids))
                 continue
             if self.wants_csv():
                 # An export reads every matching row: a join filters them in one pass.
@@ -235,21 +387,52 @@ class ListPage(ReplicaReadsMixin):
             params.pop(key, None)
         return params.urlencode()
 
+    def memo_key(self) -> tuple[Any, ...] | None:
+        """The key of an unsearched page's SQL (`memo_page`): the list, the organization and
+        the query string but the page number, which is all its queryset is built from (a
+        search's is also built from `organizations_matching`'s result: never memoised)."""
+        if not self.memo_fields or self.is_searched():
+            return None
+        organization = self.organization
+        params = tuple(sorted((k, tuple(v)) for k, v in self.request.GET.lists() if k != "page"))
+        return (type(self).__qualname__, organization.pk, organization.kind, params)
+
+    def memo_row(self, row: Any) -> Any:
+        """A page's row as the template reads it, from a named row of `memo_fields`."""
+        return row
+
+    def memo_page(self, key: tuple[Any, ...], number: Any) -> BoundedPage:
+        """An unsearched list's page through `memo_bounded_page`: building and compiling the
+        two querysets, and a model instance per row and related row, were about a third of the
+        Customers page's CPU (issue 21)."""
+        return memo_bounded_page(
+            key,
+            self.queryset,
+            number,
+            fields=self.memo_fields,
+            per_page=self.paginate_by,
+            cap=self.count_cap_for_request(),
+            row=self.memo_row,
+        )
+
     def render_list(
         self, request: HttpRequest, **context: Any
     ) -> HttpResponse | StreamingHttpResponse:
         if self.wants_csv():
             return export_response(request, kind_name=self.export_kind, source=self.export_source())
-        qs = self.queryset()
-        page = bounded_page(
-            qs,
-            request.GET.get("page"),
-            per_page=self.paginate_by,
-            cap=self.count_cap_for_request(),
-            count_order=self.index_order if self.many_matches else None,
-            # A search's count stops at a small cap: read it with the page, in one query.
-            one_query=self.is_searched(),
-        )
+        key = self.memo_key()
+        if key is not None:
+            page = self.memo_page(key, request.GET.get("page"))
+        else:
+            page = bounded_page(
+                self.queryset(),
+                request.GET.get("page"),
+                per_page=self.paginate_by,
+                cap=self.count_cap_for_request(),
+                count_order=self.index_order if self.many_matches else None,
+                # A search's count stops at a small cap: read it with the page, in one query.
+                one_query=self.is_searched(),
+            )
         self.complete_rows(page.object_list)
         query = self.query_string()
         export_query = f"{query}&format=csv" if query else "format=csv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -80,6 +81,37 @@ class CustomersView(TenantViewMixin, ListPage, View):
 
     def base_queryset(self):
         return selectors.customers_for(organization=self.organization)
+
+    @property
+    def memo_fields(self):  # type: ignore[override]
+        """What `{% customer_rows %}` reads (`ListPage.memo_page`)."""
+        partner = self.partner_field
+        return (
+            "customer_id",
+            "customer__legal_name",
+            "customer__country_id",
+            "customer__country__name",
+            f"{partner}_id",
+            f"{partner}__legal_name",
+            "created_at",
+        )
+
+    def memo_row(self, row: Any) -> SimpleNamespace:
+        code = row.customer__country_id
+        partner = self.partner_field
+        return SimpleNamespace(
+            customer_id=row.customer_id,
+            customer=SimpleNamespace(
+                legal_name=row.customer__legal_name,
+                # As `Market.__str__` names it.
+                country=country_name(code, row.customer__country__name) if code else None,
+            ),
+            created_at=row.created_at,
+            **{
+                f"{partner}_id": getattr(row, f"{partner}_id"),
+                partner: SimpleNamespace(legal_name=getattr(row, f"{partner}__legal_name")),
+            },
+        )
 
     def partner_filter(self) -> int | None:
         try:

@@ -4,6 +4,7 @@ relationship changes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -30,7 +32,7 @@ from ..forms import (
     CustomerInviteForm,
     ResellerInviteForm,
 )
-from ..lists import Column, ListPage
+from ..lists import Column, ListPage, memo_uncounted_page
 from ..models import CustomerInvitation, ProviderRelationship, ResellerInvitation
 from ..services import customers as customer_services
 from ..services import provider_relationships as relationship_services
@@ -114,9 +116,37 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     ]
     partner = "reseller"
     csv_extra_fields = ("reseller_id",)
+    # What `{% reseller_rows %}` reads (`ListPage.memo_page`).
+    memo_fields = (
+        "pk",
+        "status",
+        "admin_access",
+        "authorized_at",
+        "ended_at",
+        "reseller_id",
+        "reseller__legal_name",
+        "reseller__country_id",
+        "reseller__country__name",
+    )
 
     def base_queryset(self):
         return selectors.resellers_of_provider(provider=self.organization)
+
+    def memo_row(self, row: Any) -> SimpleNamespace:
+        code = row.reseller__country_id
+        return SimpleNamespace(
+            pk=row.pk,
+            status=row.status,
+            admin_access=row.admin_access,
+            authorized_at=row.authorized_at,
+            ended_at=row.ended_at,
+            reseller_id=row.reseller_id,
+            reseller=SimpleNamespace(
+                legal_name=row.reseller__legal_name,
+                # As `Market.__str__` names it.
+                country=country_name(code, row.reseller__country__name) if code else None,
+            ),
+        )
 
     def get(
         self, request: HttpRequest, export: bool = False, form=None
@@ -124,11 +154,16 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
         can_invite = can(self.membership, Action.INVITE_RESELLER)
         pending: BoundedPage | list[ResellerInvitation] = []
         if can_invite and not self.wants_csv():
-            pending = bounded_page(
-                selectors.pending_reseller_invitations(provider=self.organization),
+            now = timezone.now()
+            pending = memo_uncounted_page(
+                ("relationships.pending_reseller_invitations", self.organization.pk),
+                lambda: selectors.pending_reseller_invitations(provider=self.organization),
                 request.GET.get("pending_page"),
+                fields=("pk", "email", "partner_id", "last_sent_at", "expires_at"),
                 per_page=PENDING_PER_PAGE,
-                counted=False,
+                # What `{% pending_invitation_rows %}` reads; every row is pending, so
+                # `is_expired` is its expiry passed.
+                row=lambda row: SimpleNamespace(**row._asdict(), is_expired=row.expires_at <= now),
             )
         return self.render_list(
             request,
@@ -136,7 +171,9 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
                 organization=self.organization, invitation_kind=ResellerInvitation.KIND
             ),
             can_invite=can_invite,
-            regions=selectors.provider_regions(provider=self.organization) if can_invite else [],
+            regions=(
+                selectors.provider_region_names(provider=self.organization) if can_invite else []
+            ),
             form=form or ResellerInviteForm(),
             pending=pending,
         )
@@ -395,6 +432,16 @@ class ResellerRelationshipActionView(RelationshipActionView):
 # Indirect providers (reseller) -------------------------------------------------------------
 
 
+_RELATIONSHIP_STATUSES = dict(ProviderRelationship.Status.choices)
+
+
+class _ProviderRow(SimpleNamespace):
+    """A row of a reseller's Indirect providers page read as plain values."""
+
+    def get_status_display(self) -> str:
+        return str(_RELATIONSHIP_STATUSES.get(self.status, self.status))
+
+
 class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
@@ -412,9 +459,35 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     ]
     partner = "provider"
     csv_extra_fields = ("provider_id",)
+    # What indirect_providers.html reads of a row (`ListPage.memo_page`).
+    memo_fields = (
+        "pk",
+        "status",
+        "admin_access",
+        "authorized_at",
+        "ended_at",
+        "provider_id",
+        "provider__legal_name",
+        "provider__provider_profile__pk",
+        "provider__provider_profile__contact_email",
+    )
 
     def base_queryset(self):
         return selectors.providers_of_reseller(reseller=self.organization)
+
+    def memo_row(self, row: Any) -> _ProviderRow:
+        profile = None
+        if row.provider__provider_profile__pk is not None:
+            profile = SimpleNamespace(contact_email=row.provider__provider_profile__contact_email)
+        return _ProviderRow(
+            pk=row.pk,
+            status=row.status,
+            admin_access=row.admin_access,
+            authorized_at=row.authorized_at,
+            ended_at=row.ended_at,
+            provider_id=row.provider_id,
+            provider=SimpleNamespace(legal_name=row.provider__legal_name, provider_profile=profile),
+        )
 
     def get(
         self, request: HttpRequest, export: bool = False
