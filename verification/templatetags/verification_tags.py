@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.template.base import render_value_in_context
+from django.template.defaultfilters import join
 from django.utils.formats import localize, number_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -13,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from enrollment.models import LegalProfile
 from portal.countries import country_name, region_name
 from portal.paging import COUNT_CAP
+from portal.templatetags.portal_formats import local_date, machine_time
 from portal.templatetags.portal_urls import row_url
 from verification.models import CheckResult, VerificationCase
 from verification.selectors import QueueRow
@@ -148,3 +151,61 @@ def queue_rows(cases: Iterable[QueueRow]) -> SafeString:
         empty = gettext("No cases match these filters.")
         out.append(f'\n      <tr><td colspan="8">{empty}</td></tr>\n    ')
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def timeline_items(context: template.Context, events: Iterable[Any], partner: bool) -> SafeString:
+    """The items of a case's timeline (templates/verification/_timeline.html), written in
+    Python for the reviewer's case page: the same text as the template, which cost ~0.5 ms of
+    CPU an event (a dozen look-ups through the context stack, three filters, four
+    `{% translate %}`), a case's events 2-3 ms of /review/<case>/ in issue 21's mix. Values go
+    through what the template did (`{{ }}`: localized and escaped; the same filters),
+    translations are written as `{% translate %}` writes them
+    (tests/verification/test_timeline_items.py compares the two)."""
+
+    def out(value: Any) -> str:
+        return render_value_in_context(value, context)
+
+    changed, note, failing = gettext("Changed:"), gettext("Note:"), gettext("Failing checks:")
+    parts: list[str] = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        to_status = f" — {out(status_for(event.to_status, partner))}" if event.to_status else ""
+        fields = details.get("fields")
+        fields_html = (
+            f'<br><span class="small">{changed} {out(legal_field_labels(fields))}</span>'
+            if fields
+            else ""
+        )
+        reviewer_html = ""
+        if not partner:
+            actor = event.actor
+            actor_html = (
+                f'<span class="small"> · {out(actor.get_full_name())}</span>' if actor else ""
+            )
+            note_html = (
+                f'<br><span class="small">{note} {out(details["note"])}</span>'
+                if details.get("note")
+                else ""
+            )
+            failed = details.get("failed")
+            failed_html = (
+                f'<br><span class="small">{failing} '
+                f"{out(join(failed, ', ', autoescape=context.autoescape))}</span>"
+                if failed
+                else ""
+            )
+            reviewer_html = f"{actor_html}\n        {note_html}\n        {failed_html}\n      "
+        parts.append(
+            '\n    <li class="py-2 border-bottom">\n'
+            f'      <time datetime="{out(machine_time(event.created_at))}" '
+            'class="small text-body-secondary">'
+            f"{out(local_date(event.created_at, 'DATETIME_FORMAT'))}</time><br>\n"
+            f'      <span class="fw-semibold">{out(event.get_type_display())}</span>{to_status}\n'
+            f"      {fields_html}\n"
+            f"      {reviewer_html}\n"
+            "    </li>\n  "
+        )
+    if not parts:
+        parts.append(f"\n    <li>{gettext('Nothing yet.')}</li>\n  ")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above went through out()
