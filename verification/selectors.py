@@ -69,7 +69,7 @@ def case_timeline(*, case: VerificationCase) -> QuerySet[CaseEvent]:
 
 
 def case_latest_info_request(*, case: VerificationCase) -> InfoRequest | None:
-    return InfoRequest.objects.filter(case=case).select_related("requested_by").first()
+    return InfoRequest.objects.filter(case=case).first()
 
 
 def case_documents(*, case: VerificationCase) -> QuerySet[Document]:

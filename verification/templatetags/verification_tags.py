@@ -161,7 +161,7 @@ def timeline_items(context: template.Context, events: Iterable[Any], partner: bo
     `{% translate %}`), a case's events 2-3 ms of /review/<case>/ in issue 21's mix. Values go
     through what the template did (`{{ }}`: localized and escaped; the same filters),
     translations are written as `{% translate %}` writes them
-    (tests/verification/test_timeline_items.py compares the two)."""
+    (tests/verification/test_case_page_writers.py compares the two)."""
 
     def out(value: Any) -> str:
         return render_value_in_context(value, context)
@@ -208,4 +208,34 @@ def timeline_items(context: template.Context, events: Iterable[Any], partner: bo
         )
     if not parts:
         parts.append(f"\n    <li>{gettext('Nothing yet.')}</li>\n  ")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above went through out()
+
+
+@register.simple_tag(takes_context=True)
+def check_rows(context: template.Context, checks: Iterable[Any]) -> SafeString:
+    """The rows of a case's automated checks (templates/verification/review_case.html), written
+    in Python: the same text as the template loop it replaced (~0.3 ms of CPU a check, five a
+    case, of /review/<case>/ in issue 21's mix). Values go through what the template did
+    (`{{ }}`: localized and escaped), translations are written as `{% translate %}` writes them
+    (tests/verification/test_case_page_writers.py compares the two)."""
+
+    def out(value: Any) -> str:
+        return render_value_in_context(value, context)
+
+    passed = (
+        '<span class="check-passed"><span aria-hidden="true">&#10004;</span> '
+        f"{gettext('Passed')}</span>"
+    )
+    failed = (
+        '<span class="check-failed"><span aria-hidden="true">&#10006;</span> '
+        f"{gettext('Failed')}</span>"
+    )
+    parts = [
+        f'\n      <tr>\n        <th scope="row">{out(check.get_name_display())}</th>\n'
+        f"        <td>{passed if check.passed else failed}</td>\n"
+        f'        <td class="small">'
+        f"{'<br>'.join(out(sentence) for sentence in check.evidence_sentences)}</td>\n"
+        "      </tr>\n    "
+        for check in checks
+    ]
     return mark_safe("".join(parts))  # noqa: S308 - every value above went through out()

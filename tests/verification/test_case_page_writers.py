@@ -1,7 +1,9 @@
-"""The reviewer's case page writes its timeline in Python (`{% timeline_items %}`,
-verification/templatetags/verification_tags.py): every kind of event must come out exactly as
-templates/verification/_timeline.html writes it (the partner's page still includes it), with
-hostile text escaped, for the reviewer and the partner, in every language."""
+"""The reviewer's case page writes its timeline and its checks in Python (`{% timeline_items %}`,
+`{% check_rows %}`, verification/templatetags/verification_tags.py): every kind of event must
+come out exactly as templates/verification/_timeline.html writes it (the partner's page still
+includes it), and every check as the loop it replaced (kept as
+tests/templates/verification_check_rows_reference.html), with hostile text escaped, in every
+language."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.template import engines
 from django.utils.translation import override
 
 from portal.models import User
-from verification.models import CaseEvent
+from verification.models import CaseEvent, CheckResult
 
 HOSTILE = "a \"quoted\" <b>tag</b> & 'apostrophe'"
 
@@ -54,3 +56,29 @@ def test_timeline_items_write_what_the_template_writes(language, partner, events
     assert expected == (
         f'\n<ol class="verification-timeline list-unstyled mb-0">\n  {items}\n</ol>\n'
     )
+
+
+def _checks() -> list[CheckResult]:
+    return [
+        CheckResult(name=CheckResult.Name.CSP_MARKET, passed=True, evidence={"country": "IT"}),
+        CheckResult(
+            name=CheckResult.Name.EMAIL_DOMAIN,
+            passed=False,
+            evidence={"domain": HOSTILE, "email_domain": "a.example", "other": HOSTILE},
+        ),
+        CheckResult(name="unknown <check>", passed=False, evidence={HOSTILE: 1234.5}),
+        CheckResult(name=CheckResult.Name.NO_DUPLICATE, passed=True, evidence={}),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+@pytest.mark.parametrize("checks", [_checks, list], ids=["checks", "none"])
+def test_check_rows_write_what_the_template_wrote(language, checks):
+    engine = engines["django"]
+    context = {"checks": checks()}
+    with override(language):
+        expected = engine.get_template("verification_check_rows_reference.html").render(context)
+        written = engine.from_string(
+            "{% load verification_tags %}    {% check_rows checks %}"
+        ).render(context)
+    assert f"{written}\n" == expected  # the reference file ends with a newline
