@@ -78,7 +78,7 @@ def market_and_region_names() -> _MarketAndRegionNames:
     so the query still runs every time and a change to the markets shows on the next request.
     The lists are shared: callers copy them, never change them."""
     rows: _MarketRows = tuple(
-        Market.objects.values_list("code", "name", "region_id", "region__name")  # type: ignore[arg-type]
+        Market.objects.values_list("code", "name", "region_id", "region__name")
     )
     key = (get_language(), rows)
     found = _MARKET_AND_REGION_NAMES.get(key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -28,6 +28,9 @@ from .models import (
     InfoRequest,
     VerificationCase,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Status = VerificationCase.Status
 
@@ -180,6 +183,19 @@ class QueueRow:
         "waiting_since",
     )
 
+    pk: int
+    status: str
+    waiting_since: datetime
+    legal_name: str | None
+    country_code: str | None
+    country_name: str | None
+    region_name: str | None
+    assignee_name: str | None
+    failed: list[str]
+    sla: str
+    sla_label: StrOrPromise
+    age_days: int
+
     def __init__(self, values: tuple[Any, ...]) -> None:
         (pk, status, waiting_since, profile, legal_name, code, country, region) = values[:8]
         self.pk, self.status, self.waiting_since = pk, status, waiting_since
@@ -190,7 +206,7 @@ class QueueRow:
         self.assignee_name = (
             None if email is None else User.get_full_name(_Name(first, last, email))  # type: ignore[arg-type]
         )
-        self.failed: list[str] = []
+        self.failed = []
 
 
 @dataclass(frozen=True)
@@ -311,7 +327,7 @@ def case_queue_age_buckets(counts: dict[str, int]) -> list[tuple[AgeBucket, int]
     return [(bucket, counts[f"age:{bucket.key}"]) for bucket in AGE_BUCKETS]
 
 
-def case_sla(case: VerificationCase, now: datetime) -> str:
+def case_sla(case: VerificationCase | QueueRow, now: datetime) -> str:
     """ "over", "soon" or "ok" while reviewers hold the case; "partner" while the partner does;
     "" once decided."""
     if case.status in REVIEWER_WAIT_STATUSES:

@@ -121,9 +121,11 @@ def queue_rows(cases: Iterable[QueueRow]) -> SafeString:
         # The legal profile's country and its region, as `{{ profile.country }}` and
         # `{{ profile.country.region }}` wrote them (Market's and Region's names in the
         # active language); nothing without a profile.
+        country: str
+        region: str
         if has_profile:
-            country = esc(country_name(case.country_code, case.country_name))
-            region = esc(region_name(case.region_name))
+            country = esc(country_name(case.country_code, case.country_name or ""))
+            region = esc(region_name(case.region_name or ""))
         else:
             country = region = ""
         assignee = case.assignee_name
@@ -136,7 +138,7 @@ def queue_rows(cases: Iterable[QueueRow]) -> SafeString:
         out.append(
             f'\n      <tr class="sla-row-{sla}">'
             f'\n        <th scope="row"><a href="{url}">'
-            f"{esc(case.legal_name) if has_profile else ''}</a></th>"
+            f"{esc(case.legal_name) if case.legal_name is not None else ''}</a></th>"
             f'\n        <td>{country} <span class="small text-body-secondary">'
             f"({region})</span></td>"
             f"\n        <td>{word(status_label, status)}</td>"
