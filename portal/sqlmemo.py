@@ -33,6 +33,9 @@ from django.db.models.utils import create_namedtuple_class
 # Values no cursor carries, each found again by equality among the compiled parameters.
 MARKS: tuple[Any, ...] = (datetime(1, 1, 1, 0, 0, 0, 271_828, tzinfo=UTC), -7_319_024_650_183)
 
+# `memo_rows_of_ids`' markers: ids no table holds (counting down from this one).
+ID_MARK = -7_319_024_650_000
+
 # Shapes kept per process: an organization's lists and filters; the least recently used go.
 SIZE = 1024
 
@@ -64,7 +67,9 @@ def clear() -> None:
         _memo.clear()
 
 
-def _compile(queryset: QuerySet, cursor_given: bool) -> _Compiled | None:
+def _compile(
+    queryset: QuerySet, cursor_given: bool, marks: Sequence[Any] = MARKS
+) -> _Compiled | None:
     fields: Sequence[str] = queryset._fields  # type: ignore[attr-defined]
     if not fields:
         return None
@@ -78,10 +83,10 @@ def _compile(queryset: QuerySet, cursor_given: bool) -> _Compiled | None:
     if len(compiler.select) != len(fields):
         return None
     slots = tuple(
-        next((n for n, mark in enumerate(MARKS) if type(p) is type(mark) and p == mark), None)
+        next((n for n, mark in enumerate(marks) if type(p) is type(mark) and p == mark), None)
         for p in params
     )
-    if cursor_given and not all(n in slots for n in range(len(MARKS))):
+    if cursor_given and not all(n in slots for n in range(len(marks))):
         return None
     return _Compiled(sql, tuple(params), slots, create_namedtuple_class(*fields), queryset.model)
 
@@ -99,6 +104,28 @@ def memo_rows(
         _remember(full_key, compiled)
     if not isinstance(compiled, _Compiled):
         return list(build(cursor))
+    return _run(compiled, cursor)
+
+
+def memo_rows_of_ids(
+    key: Hashable, build: Callable[[list[int]], QuerySet], ids: Sequence[int]
+) -> list[Any]:
+    """The rows of `build(ids)` (a `values_list(named=True)` queryset read for a page's ids:
+    `pk__in=ids`, `case_id__in=ids`), compiled once per `key` and number of ids: `memo_rows`
+    with one marker per id (the review queue's rows, issue 21). `ids` are distinct."""
+    full_key = (key, "ids", len(ids))
+    compiled = _memo.get(full_key)
+    if compiled is None:
+        marks = [ID_MARK - n for n in range(len(ids))]
+        compiled = _compile(build(marks), True, marks) or _UNSAFE
+        _remember(full_key, compiled)
+    if not isinstance(compiled, _Compiled):
+        return list(build(list(ids)))
+    return _run(compiled, ids)
+
+
+def _run(compiled: _Compiled, cursor: Sequence[Any] | None) -> list[Any]:
+    """The compiled SQL run with the values of `cursor` in its markers' places."""
     params = [
         value if slot is None else cursor[slot]  # type: ignore[index]
         for value, slot in zip(compiled.params, compiled.slots, strict=True)

@@ -154,11 +154,18 @@ class VerificationCase(ChoiceLabels, models.Model):
     @property
     def reviewer_waiting_on(self) -> StrOrPromise:
         """Whom the case waits on, in the verification team's words."""
-        if self.status == self.Status.IN_REVIEW:
-            if self.assignee is not None:
-                return self.assignee.get_full_name()
+        assignee = self.assignee.get_full_name() if self.assignee is not None else None
+        return self.reviewer_waiting_on_for(self.status, assignee)
+
+    @classmethod
+    def reviewer_waiting_on_for(cls, status: str, assignee_name: str | None) -> StrOrPromise:
+        """`reviewer_waiting_on` from a status and the assignee's full name (None: nobody),
+        for the queue's rows, read as values."""
+        if status == cls.Status.IN_REVIEW:
+            if assignee_name is not None:
+                return assignee_name
             return _("A reviewer (unassigned)")
-        return WAITING_ON_FOR_REVIEWERS.get(self.status, "—")
+        return WAITING_ON_FOR_REVIEWERS.get(status, "—")
 
 
 # The sets of statuses the rules speak of: services, views, selectors and the dashboard panels
