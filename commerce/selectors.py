@@ -9,9 +9,12 @@ migration 0003_lists for the filtered lists), and the Billing page reads running
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from portal.models import Organization
+from portal.sqlmemo import memo_rows
 from relationships.models import CustomerRelationship, ProviderRelationship
 from relationships.selectors import organizations_matching
 
@@ -175,14 +178,20 @@ def visible_customer(*, organization: Organization, customer_id: int) -> Organiz
     )
 
 
-def billing_totals_by_currency(*, organization: Organization) -> list[BillingTotal]:
+def billing_totals_by_currency(*, organization: Organization) -> list[Any]:
     """The organization's running totals, one row per currency it has live subscriptions in
-    (a few rows: read whole)."""
-    return list(
-        BillingTotal.objects.filter(organization=organization, customer__isnull=True)
-        .exclude(subscriptions=0, monthly_cost=0)
-        .order_by("currency")
-    )
+    (a few rows: read whole), as named tuples (currency, subscriptions, monthly_cost) by SQL
+    compiled once per organization (`portal.sqlmemo`: ~1 ms of ORM work a Billing page)."""
+
+    def build(_cursor: Any) -> QuerySet[Any]:
+        return (
+            BillingTotal.objects.filter(organization=organization, customer__isnull=True)
+            .exclude(subscriptions=0, monthly_cost=0)
+            .order_by("currency")
+            .values_list("currency", "subscriptions", "monthly_cost", named=True)
+        )
+
+    return memo_rows(("commerce.billing_totals_by_currency", organization.pk), build, None)
 
 
 def billing_totals_per_customer(
