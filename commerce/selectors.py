@@ -164,18 +164,29 @@ def customers_matching(term: str) -> list[int] | None:
     return organizations_matching(term)
 
 
-def visible_customer(*, organization: Organization, customer_id: int) -> Organization | None:
-    """The customer of a `?customer=` filter, when `organization` sees one of its
-    subscriptions (another tenant's customer is no filter and names nobody)."""
-    return (
-        Organization.objects.filter(pk=customer_id, kind=Kind.CUSTOMER)
-        .filter(
-            Exists(
-                subscriptions_visible_to(organization=organization).filter(customer=OuterRef("pk"))
+def visible_customer(*, organization: Organization, customer_id: int) -> Any | None:
+    """The customer (its `pk` and `legal_name`) of a `?customer=` filter, when `organization`
+    sees one of its subscriptions (another tenant's customer is no filter and names nobody).
+    Its SQL is compiled once per organization and customer (`portal.sqlmemo`: the `Exists`
+    was ~1 ms of ORM work a filtered page)."""
+
+    def build(_cursor: Any) -> QuerySet[Any]:
+        return (
+            Organization.objects.filter(pk=customer_id, kind=Kind.CUSTOMER)
+            .filter(
+                Exists(
+                    subscriptions_visible_to(organization=organization).filter(
+                        customer=OuterRef("pk")
+                    )
+                )
             )
+            .order_by()
+            .values_list("pk", "legal_name", named=True)[:1]
         )
-        .first()
-    )
+
+    key = ("commerce.visible_customer", organization.pk, organization.kind, customer_id)
+    rows = memo_rows(key, build, None)
+    return rows[0] if rows else None
 
 
 def billing_totals_by_currency(*, organization: Organization) -> list[Any]:
