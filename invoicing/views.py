@@ -54,11 +54,15 @@ class InvoiceListView(_InvoiceView):
         filters: dict[str, Any] = {}
         if form.is_bound and form.is_valid():
             filters = {key: value for key, value in form.cleaned_data.items() if value}
-        parts = selectors.invoice_list(
+        direction = filters.get("direction", "")
+        period = parse_period(filters["period"]) if "period" in filters else None
+        currency = filters.get("currency", "")
+        # Named tuples, each side's SQL compiled once per organization and filters.
+        parts = selectors.invoice_row_parts(
             organization=self.organization,
-            direction=filters.get("direction", ""),
-            period=parse_period(filters["period"]) if "period" in filters else None,  # type: ignore[arg-type]
-            currency=filters.get("currency", ""),
+            direction=direction,
+            period=period,  # type: ignore[arg-type]
+            currency=currency,
         )
         page = keyset_page_merged(
             parts,
@@ -67,6 +71,7 @@ class InvoiceListView(_InvoiceView):
             size=PAGE_SIZE,
             after=request.GET.get("after", ""),
             before=request.GET.get("before", ""),
+            memo_key=("invoicing.invoices", self.organization.pk, direction, period, currency),
         )
         return render(
             request,

@@ -44,6 +44,11 @@ class AnyOf(In):
         ]
         if not values:
             raise EmptyResultSet
+        if all(type(value) is int for value in values):
+            # Ids as the array's text ('{1,2,3}'): psycopg adapts a list of ints item by item
+            # to pick the array's type, ~0.8 ms of CPU for the 746 ids of ?q=harbor at scale
+            # 0.1 against 0.1 ms for one string; the cast reads it as the same array.
+            values = "{" + ",".join(map(str, values)) + "}"  # type: ignore[assignment]
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s::{field.cast_db_type(connection)}[])", (*lhs_params, values)
 

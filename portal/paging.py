@@ -378,7 +378,7 @@ def keyset_page(
 
 
 def keyset_page_merged(
-    querysets: Sequence[QuerySet[Any]],
+    querysets: Sequence[QuerySet[Any] | Callable[[], QuerySet[Any]]],
     *,
     field_name: str,
     descending: bool,
@@ -387,10 +387,13 @@ def keyset_page_merged(
     before: str = "",
     encode: Callable[[Any, Any], str] = encode_cursor,
     decode: Callable[[str], tuple[Any, Any] | None] = decode_cursor,
+    memo_key: Hashable | None = None,
 ) -> KeysetPage:
     """`keyset_page` over several querysets whose rows never overlap (an invoice issued or
     received), ordered by (`field_name`, pk): the page of each, each read by its own index,
-    merged. The same links as one queryset's page; a query per queryset."""
+    merged. The same links as one queryset's page; a query per queryset. With `memo_key`,
+    each of `querysets` is a function as `keyset_page(memo_key=...)` takes one, and its SQL is
+    compiled once per key and position."""
     pages = [
         keyset_page(
             qs,
@@ -401,8 +404,9 @@ def keyset_page_merged(
             before=before,
             encode=encode,
             decode=decode,
+            memo_key=None if memo_key is None else (memo_key, position),
         )
-        for qs in querysets
+        for position, qs in enumerate(querysets)
     ]
     if len(pages) == 1:
         return pages[0]
