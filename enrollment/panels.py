@@ -11,13 +11,7 @@ from portal.policy import Action, can
 from portal.types import AuthenticatedHttpRequest
 
 from .forms import AgreementAcceptForm
-from .selectors import (
-    agreement_acceptance_current,
-    agreement_acceptance_latest,
-    agreement_current_version,
-    enrollment_draft_for,
-    global_admin_names,
-)
+from .selectors import agreement_standing, enrollment_draft_for, global_admin_names
 
 Kind = Organization.Kind
 
@@ -35,15 +29,15 @@ def agreement_panel_context(
     organization = membership.organization
     if organization.kind not in (Kind.RESELLER, Kind.PROVIDER):
         return None
-    version = agreement_current_version()
-    if version is None:
+    standing = agreement_standing(organization=organization)
+    if standing is None:
         return None
-    acceptance = agreement_acceptance_current(organization=organization, version=version)
-    context: dict[str, Any] = {"version": version, "acceptance": acceptance}
-    if acceptance is not None:
+    context: dict[str, Any] = {"version": standing.version, "accepted_at": standing.accepted_at}
+    if standing.accepted_at is not None:
         return context
     context["verified"] = organization.status == Organization.Status.VERIFIED
-    context["earlier"] = agreement_acceptance_latest(organization=organization)
+    # Not the current version's (it has none): the version the organization accepted last.
+    context["earlier_version"] = standing.latest_accepted_version
     context["can_accept"] = can(membership, Action.ACCEPT_AGREEMENT)
     if context["verified"] and context["can_accept"]:
         context["form"] = form or agreement_form_for(membership)

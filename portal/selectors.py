@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -20,10 +24,21 @@ from .models import (
     OutboxMessage,
     User,
 )
+from .sqlmemo import memo_rows
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
-    return Membership.objects.filter(organization=organization, admin_agent=True).exists()
+    """`exists()` as one row at most, its SQL compiled once per organization (`sqlmemo`): the
+    dashboard asks on every load, and compiling cost more CPU than the query (issue 21)."""
+
+    def build(_cursor: object) -> QuerySet:
+        return (
+            Membership.objects.filter(organization_id=organization.pk, admin_agent=True)
+            .order_by()
+            .values_list("pk", named=True)[:1]
+        )
+
+    return bool(memo_rows(("portal.organization_has_admin_agent", organization.pk), build, None))
 
 
 # Partner Center asks partners (not customers or the operator) to hold Admin agent.
@@ -41,6 +56,44 @@ def organization_needs_admin_agent(*, organization: Organization) -> bool:
 
 def notification_list(*, organization: Organization) -> QuerySet[Notification]:
     return Notification.objects.filter(organization=organization)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRow:
+    """What the dashboard shows of a notification (`Notification.text`'s wording)."""
+
+    pk: int
+    created_at: datetime
+    link: str
+    code: str
+    params: dict[str, Any]
+    message: str
+
+    @property
+    def text(self) -> str:
+        from .notices import notice_text
+
+        return notice_text(self.code, self.params, self.message)
+
+
+def notifications_latest(*, organization: Organization, limit: int) -> list[NotificationRow]:
+    """`notification_list`'s first `limit` as plain rows, the SQL compiled once per organization
+    (`sqlmemo`; `params` read as text, since a JSON column's converter would make the ORM run it
+    every time): ~1 ms less CPU per dashboard and per poll (issue 21)."""
+
+    def build(_cursor: object) -> QuerySet:
+        return (
+            notification_list(organization=organization)
+            .annotate(params_text=Cast("params", TextField()))
+            .values_list("pk", "created_at", "link", "code", "params_text", "message", named=True)[
+                :limit
+            ]
+        )
+
+    rows = memo_rows(("portal.notifications_latest", organization.pk, limit), build, None)
+    return [
+        NotificationRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5]) for row in rows
+    ]
 
 
 def outbox_list_all_tenants() -> QuerySet[OutboxMessage]:

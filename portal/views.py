@@ -33,7 +33,7 @@ from .navigation import MAIN, SETTINGS, navigation
 from .paging import keyset_page
 from .policy import Action, can
 from .selectors import (
-    notification_list,
+    notifications_latest,
     organization_needs_admin_agent,
     outbox_list_all_tenants,
     outbox_message_all_tenants,
@@ -150,7 +150,7 @@ NOTIFICATIONS_SHOWN = 10
 def notifications_live(request: HttpRequest, organization) -> LiveRegion:
     """The latest notifications, with a badge counting those newer than the ones the page was
     loaded with (`seen`, the newest id then): one query whatever the number of rows."""
-    notifications = list(notification_list(organization=organization)[:NOTIFICATIONS_SHOWN])
+    notifications = notifications_latest(organization=organization, limit=NOTIFICATIONS_SHOWN)
     newest = str(notifications[0].pk) if notifications else "0"
     try:
         seen = int(request.GET.get("seen", newest))

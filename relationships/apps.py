@@ -27,19 +27,28 @@ def relationships_panel(request: Any, membership: Any) -> tuple[str, dict[str, A
 
 def invitation_inbox_panel(request: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
     """Invitations waiting for this company's answer (a reseller's from providers, a customer's
-    from resellers): one query, shown only when there is one."""
+    from resellers): one query, shown only when there is one. `inbox_page`'s page, read as
+    plain rows with its SQL compiled once (`PendingInvitationRows`)."""
     from portal.models import Organization
+    from portal.paging import bounded_page
 
-    from .views.inbox import inbox_page
+    from .selectors import PendingInvitationRows
+    from .views.inbox import InboxGdapForm
 
-    if membership.organization.kind not in (
-        Organization.Kind.RESELLER,
-        Organization.Kind.CUSTOMER,
-    ):
+    organization = membership.organization
+    if organization.kind not in (Organization.Kind.RESELLER, Organization.Kind.CUSTOMER):
         return None
-    inbox = inbox_page(request, membership.organization, per_page=5)
+    inbox = bounded_page(
+        PendingInvitationRows(organization=organization),  # type: ignore[arg-type]
+        request.GET.get("inbox_page"),
+        per_page=5,
+        counted=False,
+    )
     if not inbox:
         return None
+    for invitation in inbox.object_list:
+        if invitation.include_admin_access:  # a customer's, asking for granular admin roles
+            invitation.gdap_form = InboxGdapForm(invitation)
     return ("relationships/inbox_panel.html", {"inbox": inbox})
 
 
