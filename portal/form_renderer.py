@@ -20,9 +20,9 @@ from typing import Any
 
 import django.forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString
 
+from .escaping import conditional_escaped, escaped
 from .widgets import TEMPLATE as FAST_SELECT
 
 WIDGETS = "django/forms/widgets/"
@@ -64,12 +64,14 @@ def _variable(value: Any) -> str:
     """`{{ value }}` for a string under autoescape."""
     if not isinstance(value, str):
         raise _Fallback
-    return conditional_escape(value)
+    return conditional_escaped(value)
 
 
 def _formatted(value: Any) -> str:
     """`{{ value|stringformat:'s' }}` under autoescape (the filter is is_safe: a SafeString
     stays unescaped)."""
+    if type(value) is str:
+        return escaped(value)
     if callable(value):  # the template would call it
         raise _Fallback
     if isinstance(value, tuple):
@@ -78,7 +80,21 @@ def _formatted(value: Any) -> str:
         text = "%s" % value  # noqa: UP031 (the filter's own formatting)
     except (ValueError, TypeError):
         return ""
-    return text if isinstance(value, SafeData) else escape(text)
+    return text if isinstance(value, SafeData) else escaped(text)
+
+
+# Attribute names, escaped once: a few dozen constant names ("class", "maxlength", "id").
+_NAMES: dict[str, str] = {}
+
+
+def _name(name: Any) -> str:
+    """`{{ name }}` of an attribute name."""
+    written = _NAMES.get(name) if type(name) is str else None
+    if written is None:
+        written = _variable(name)
+        if type(name) is str and len(_NAMES) < 512:
+            _NAMES[name] = written
+    return written
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -89,10 +105,10 @@ def _attrs(attrs: dict[str, Any]) -> str:
     for name, value in attrs.items():
         if callable(value):
             raise _Fallback
-        if value is not False:
-            parts.append(f" {_variable(name)}")
-            if value is not True:
-                parts.append(f'="{_formatted(value)}"')
+        if value is True:
+            parts.append(f" {_name(name)}")
+        elif value is not False:
+            parts.append(f' {_name(name)}="{_formatted(value)}"')
     return "".join(parts)
 
 
@@ -174,6 +190,7 @@ class PortalFormRenderer(DjangoTemplates):
             except _Fallback:
                 pass
             else:
-                # Every value was escaped above, or was a SafeString already.
-                return mark_safe(html)  # noqa: S308
+                # Every value was escaped above, or was a SafeString already (SafeString
+                # itself: mark_safe's keep_lazy wrapper costs more than the rest of an input).
+                return SafeString(html)
         return super().render(template_name, context, request)

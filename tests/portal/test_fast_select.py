@@ -79,3 +79,56 @@ def test_the_wizard_country_list_and_the_queue_filters_render_no_template_per_op
     assert not [n for n in names if n and n.endswith("select_option.html")]
     # A fixed set of templates: the page, its shell, one include per filter field and select.
     assert len(names) < 40
+
+
+HOSTILE = "a \"quoted\" <b>tag</b> & 'apostrophe'"
+
+
+def _django_options(choices, value, multiple=False) -> str:
+    widget = (forms.SelectMultiple if multiple else forms.Select)(choices=choices)
+    return widget.render("c", value).replace("\n\n", "\n")
+
+
+def _fast_options(choices, value, multiple=False) -> str:
+    return (FastSelectMultiple if multiple else FastSelect)(choices=choices).render("c", value)
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_remembered_options_are_keyed_by_what_they_are_written_from(language):
+    """options_html remembers its text by the choices as read (values, labels' text and
+    safety), the chosen values and `multiple`: whatever changes, the next render shows it."""
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy, override
+
+    base = [("", gettext_lazy("Any")), ("IT", "Italy & co"), (HOSTILE, HOSTILE), (None, "None")]
+    variants = [
+        base,
+        [*base[:1], ("IT", "Italia & co"), *base[2:]],  # a renamed label
+        [*base[:1], ("IT", mark_safe("Italy & co")), *base[2:]],  # the same text, now safe
+        [*base, ("G <1>", [("a", "A"), ("b", mark_safe("<b>B</b>"))])],  # a group added
+        [*base, ("FR", "France")],  # a choice added
+        [("IT", "Italy & co"), ("IT", "Italy again")],  # one value twice: selected once
+    ]
+    with override(language):
+        for _ in range(2):  # written, then remembered
+            for choices in variants:
+                for value in ("IT", "", None, HOSTILE, "b", "zz"):
+                    assert _fast_options(choices, value) == _django_options(choices, value)
+                for values in (["IT", "b"], [], ["IT"]):
+                    assert _fast_options(choices, values, True) == _django_options(
+                        choices, values, True
+                    )
+
+
+def test_a_lazy_label_is_written_in_the_reader_language():
+    from django.utils.translation import gettext_lazy, override
+
+    choices = [("", gettext_lazy("Pages")), ("x", "X")]
+    with override("en"):
+        english = _fast_options(choices, "")
+    with override("it"):
+        italian = _fast_options(choices, "")
+    with override("en"):
+        assert _fast_options(choices, "") == english
+    assert english != italian
+    assert ">Pages</option>" in english and ">Pagine</option>" in italian

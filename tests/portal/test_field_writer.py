@@ -60,7 +60,9 @@ def _render(template_name: str, form, **context) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["en", "it"])
-@pytest.mark.parametrize("page", [{}, {"filter": True}, {"filter": ""}])
+@pytest.mark.parametrize(
+    "page", [{}, {"filter": True}, {"filter": ""}, {"filter": lambda: ""}, {"filter": lambda: 1}]
+)
 def test_every_field_is_written_as_the_template_wrote_it(language, page):
     with override(language):
         for form in _forms():

@@ -46,6 +46,13 @@ class _Form(forms.Form):
         required=False, choices=[(1, "One"), (2, "Two")], widget=FastSelectMultiple
     )
     odd = forms.CharField(widget=forms.TextInput(attrs={"data-n": 5, "required": True}))
+    # Hostile attribute names (escaped once and remembered): a plain one and a safe one.
+    names = forms.CharField(
+        required=False,
+        widget=forms.TextInput(
+            attrs={HOSTILE: "x", mark_safe("data-<safe>"): True, "data-v": mark_safe("<v>")}
+        ),
+    )
 
 
 def _pages(renderer):
