@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Field, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from portal.countries import region_name
 from portal.models import Market, Organization, Region
 from portal.paging import CappedCount, capped_count
-from portal.sqlmemo import memo_rows
+from portal.sqlmemo import memo_rows, memo_rows_of_ids
 
 from .models import (
     BulkInvitationBatch,
@@ -140,15 +140,29 @@ def shared_customer_counts(
     """Active customers shared per pair, for one page's rows only: with `provider`, keyed by the
     reseller ids given; with `reseller`, keyed by the provider ids given. One grouped query over
     the partial index (provider, reseller) WHERE active; ids with no customer are absent."""
-    ids = list(ids)
+    ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
-    qs = CustomerRelationship.objects.filter(status=CustomerRelationship.Status.ACTIVE)
-    if provider is not None:
-        qs, key = qs.filter(provider=provider, reseller_id__in=ids), "reseller_id"
-    else:
-        qs, key = qs.filter(reseller=reseller, provider_id__in=ids), "provider_id"
-    return dict(qs.order_by().values_list(key).annotate(n=Count("pk")).values_list(key, "n"))
+    organization = provider or reseller
+    assert organization is not None
+    side, key = ("provider", "reseller_id") if provider is not None else ("reseller", "provider_id")
+
+    def build(page_ids: list[int]) -> QuerySet:
+        qs = CustomerRelationship.objects.filter(
+            status=CustomerRelationship.Status.ACTIVE,
+            **{f"{side}_id": organization.pk, f"{key}__in": page_ids},
+        )
+        # A plain `Field` output: the integer the database returns, without the int()
+        # converter that would keep the memo from replaying the statement.
+        counted = qs.order_by().values_list(key).annotate(n=Count("pk", output_field=Field()))
+        return counted.values_list(key, "n", named=True)
+
+    # Compiled once per organization and number of ids (`portal.sqlmemo.memo_rows_of_ids`):
+    # building and compiling the grouped query was ~7% of the Indirect resellers page's CPU.
+    rows = memo_rows_of_ids(
+        ("relationships.shared_customer_counts", side, organization.pk), build, ids
+    )
+    return {found[0]: found[1] for found in rows}
 
 
 def resellers_of_provider(*, provider: Organization) -> QuerySet[ProviderRelationship]:
