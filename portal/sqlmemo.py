@@ -36,6 +36,10 @@ MARKS: tuple[Any, ...] = (datetime(1, 1, 1, 0, 0, 0, 271_828, tzinfo=UTC), -7_31
 # `memo_rows_of_ids`' markers: ids no table holds (counting down from this one).
 ID_MARK = -7_319_024_650_000
 
+# `memo_rows_of_term`'s marker: a term no one searches for, letters and digits (LIKE escapes
+# nothing in it).
+TERM_MARK = "sqlmemoterm7319024649999"
+
 # `memo_rows_of_id_array`'s marker: an array of one id no table holds, as `id_array` writes it.
 ARRAY_MARK = [-7_319_024_649_999]
 
@@ -151,6 +155,29 @@ def memo_rows_of_id_array(
     if not isinstance(compiled, _Compiled):
         return list(build(list(ids)))
     return _run(compiled, (id_array(ids),))
+
+
+def memo_rows_of_term(key: Hashable, build: Callable[[str], QuerySet], term: str) -> list[Any]:
+    """The rows of `build(term)` (a `values_list(named=True)` queryset that looks for `term`
+    with `contains` / `icontains` lookups, each a `%term%` parameter), compiled once per `key`
+    whatever the term: a search's matching organizations, on every searched list page. Where
+    the term comes out otherwise too (another lookup), the ORM reads every request."""
+    full_key = (key, "term")
+    compiled = _memo.get(full_key)
+    if compiled is None:
+        found = _compile(build(TERM_MARK), True, (f"%{TERM_MARK}%",))
+        if found is not None and any(
+            isinstance(value, str) and TERM_MARK in value
+            for value, slot in zip(found.params, found.slots, strict=True)
+            if slot is None
+        ):
+            found = None
+        compiled = found or _UNSAFE
+        _remember(full_key, compiled)
+    if not isinstance(compiled, _Compiled):
+        return list(build(term))
+    ops = connections[router.db_for_read(compiled.model)].ops
+    return _run(compiled, (f"%{ops.prep_for_like_query(term)}%",))
 
 
 def _run(compiled: _Compiled, cursor: Sequence[Any] | None) -> list[Any]:

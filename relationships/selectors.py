@@ -17,7 +17,7 @@ from django.utils import timezone
 from portal.countries import region_name
 from portal.models import Market, Organization, Region
 from portal.paging import CappedCount, capped_count
-from portal.sqlmemo import memo_rows, memo_rows_of_ids
+from portal.sqlmemo import memo_rows, memo_rows_of_ids, memo_rows_of_term
 
 from .models import (
     BulkInvitationBatch,
@@ -125,12 +125,25 @@ def organizations_matching(
     indexes on UPPER(legal_name) / UPPER(primary_domain) serve it (relationships migration
     0003). Crosses tenants only to narrow a query that is itself scoped to the tenant."""
     limit = SEARCH_MATCH_LIMIT if limit is None else limit
-    condition = Q(legal_name__icontains=term)
-    if domains:
-        condition |= Q(primary_domain__icontains=term)
-    ids = list(
-        Organization.objects.filter(condition).order_by().values_list("pk", flat=True)[: limit + 1]
-    )
+
+    def build(text: str) -> QuerySet:
+        condition = Q(legal_name__icontains=text)
+        if domains:
+            condition |= Q(primary_domain__icontains=text)
+        return (
+            Organization.objects.filter(condition)
+            .order_by()
+            .values_list("pk", named=True)[: limit + 1]
+        )
+
+    # Compiled once whatever the term (`portal.sqlmemo.memo_rows_of_term`): ~6% of the
+    # searched Indirect resellers page's CPU was building and compiling this query.
+    ids = [
+        row.pk
+        for row in memo_rows_of_term(
+            ("relationships.organizations_matching", domains, limit), build, term
+        )
+    ]
     return ids if len(ids) <= limit else None
 
 

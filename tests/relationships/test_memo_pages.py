@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Q
 
 from portal import sqlmemo
+from relationships import selectors
 from relationships.lists import IdsIn
 from relationships.models import ProviderRelationship, RelationshipEvent
 from relationships.views import IndirectResellersView
@@ -173,3 +174,18 @@ def test_memo_rows_of_id_array_reads_what_the_orm_reads_for_any_ids():
         assert all(isinstance(value, sqlmemo._Compiled) for value in kept)
     else:  # SQLite writes one parameter per id: the ORM reads every time
         assert all(not isinstance(value, sqlmemo._Compiled) for value in kept)
+
+
+def test_organizations_matching_reads_each_term_and_a_new_match_at_once():
+    """`portal.sqlmemo.memo_rows_of_term`: one statement whatever the term, LIKE's wildcards
+    in a term matched as themselves, a new organization found by the very next search."""
+    first = reseller_org(legal_name="Termmemo 50% Off")
+    other = reseller_org(legal_name="Termmemo 50 Off", primary_domain="under_score.example")
+    for _ in range(2):
+        assert set(selectors.organizations_matching("termmemo")) == {first.pk, other.pk}
+        assert selectors.organizations_matching("termmemo 50%") == [first.pk]
+        assert selectors.organizations_matching("under_score", domains=True) == [other.pk]
+        assert selectors.organizations_matching("under_score") == []
+        assert selectors.organizations_matching("termmemo", limit=1) is None
+    added = reseller_org(legal_name="Termmemo Added")
+    assert added.pk in (selectors.organizations_matching("termmemo") or [])
