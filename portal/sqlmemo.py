@@ -36,6 +36,13 @@ MARKS: tuple[Any, ...] = (datetime(1, 1, 1, 0, 0, 0, 271_828, tzinfo=UTC), -7_31
 # `memo_rows_of_ids`' markers: ids no table holds (counting down from this one).
 ID_MARK = -7_319_024_650_000
 
+# `memo_rows_of_term`'s marker: a term no one searches for, letters and digits (LIKE escapes
+# nothing in it).
+TERM_MARK = "sqlmemoterm7319024649999"
+
+# `memo_rows_of_id_array`'s marker: an array of one id no table holds, as `id_array` writes it.
+ARRAY_MARK = [-7_319_024_649_999]
+
 # Shapes kept per process: an organization's lists and filters; the least recently used go.
 SIZE = 1024
 
@@ -122,6 +129,55 @@ def memo_rows_of_ids(
     if not isinstance(compiled, _Compiled):
         return list(build(list(ids)))
     return _run(compiled, ids)
+
+
+def id_array(ids: Sequence[int]) -> str:
+    """`ids` as one PostgreSQL array literal (`'{1,2,3}'`), a single text parameter that the
+    query casts (`= ANY(%s::bigint[])`, relationships.lists.IdsIn): the value
+    `memo_rows_of_id_array` finds and swaps whatever the number of ids."""
+    return f"{{{','.join(map(str, ids))}}}"
+
+
+def memo_rows_of_id_array(
+    key: Hashable, build: Callable[[list[int]], QuerySet], ids: Sequence[int]
+) -> list[Any]:
+    """The rows of `build(ids)` (a `values_list(named=True)` queryset that takes `ids` as ONE
+    array parameter written by `id_array`: a search's matching organizations, up to a
+    thousand), compiled once per `key` whatever the ids and their number: `memo_rows` with the
+    whole array as the marker. Where the ids do not come out as that one parameter (SQLite
+    writes one per id), the ORM reads every request. `key` names everything `build` makes the
+    queryset from but the ids."""
+    full_key = (key, "id_array")
+    compiled = _memo.get(full_key)
+    if compiled is None:
+        compiled = _compile(build(list(ARRAY_MARK)), True, (id_array(ARRAY_MARK),)) or _UNSAFE
+        _remember(full_key, compiled)
+    if not isinstance(compiled, _Compiled):
+        return list(build(list(ids)))
+    return _run(compiled, (id_array(ids),))
+
+
+def memo_rows_of_term(key: Hashable, build: Callable[[str], QuerySet], term: str) -> list[Any]:
+    """The rows of `build(term)` (a `values_list(named=True)` queryset that looks for `term`
+    with `contains` / `icontains` lookups, each a `%term%` parameter), compiled once per `key`
+    whatever the term: a search's matching organizations, on every searched list page. Where
+    the term comes out otherwise too (another lookup), the ORM reads every request."""
+    full_key = (key, "term")
+    compiled = _memo.get(full_key)
+    if compiled is None:
+        found = _compile(build(TERM_MARK), True, (f"%{TERM_MARK}%",))
+        if found is not None and any(
+            isinstance(value, str) and TERM_MARK in value
+            for value, slot in zip(found.params, found.slots, strict=True)
+            if slot is None
+        ):
+            found = None
+        compiled = found or _UNSAFE
+        _remember(full_key, compiled)
+    if not isinstance(compiled, _Compiled):
+        return list(build(term))
+    ops = connections[router.db_for_read(compiled.model)].ops
+    return _run(compiled, (f"%{ops.prep_for_like_query(term)}%",))
 
 
 def _run(compiled: _Compiled, cursor: Sequence[Any] | None) -> list[Any]:

@@ -17,7 +17,18 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import BooleanField, Expression, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Expression,
+    F,
+    Field,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 
@@ -34,7 +45,7 @@ from portal.paging import (
     capped_count,
     page_number,
 )
-from portal.sqlmemo import memo_rows
+from portal.sqlmemo import id_array, memo_rows, memo_rows_of_id_array
 
 from . import selectors
 
@@ -137,6 +148,55 @@ def memo_uncounted_page(
     return page
 
 
+def memo_counted_page(
+    key: Hashable,
+    make: Callable[[list[int]], QuerySet],
+    ids: list[int],
+    number: Any,
+    *,
+    fields: tuple[str, ...],
+    per_page: int,
+    cap: int,
+    row: Callable[[Any], Any],
+) -> BoundedPage | None:
+    """`bounded_page(make(ids), number, one_query=True)`'s page and capped count in its one
+    query (`portal.paging._counted_page`), its SQL compiled once per `key` and page whatever the
+    ids (`portal.sqlmemo.memo_rows_of_id_array`: `make` writes them with `IdsIn`), its rows read
+    as `fields` values and shaped by `row`. None where `_counted_page` is (an empty page past
+    the first, a page past the last): the caller then counts and pages as without one query."""
+    requested = page_number(number)
+    if not ids:  # no organization matches: no query, as the ORM answers `IdsIn` of no id
+        return BoundedPage(
+            number=1, per_page=per_page, count=CappedCount(0, False), requested=requested
+        )
+    offset = (requested - 1) * per_page
+    if offset >= cap:
+        return None  # past the browsable pages whatever the rows: nothing to read here
+
+    def build(marks: list[int]) -> QuerySet:
+        qs = make(marks)
+        first = qs.values("pk")[: max(cap + 1, offset + per_page)]
+        # Output as a plain `Field`: the integer the database returns, without the int()
+        # converter of a count's `IntegerField`, which would keep the memo from replaying it.
+        total = Window(Count("pk"), output_field=Field())
+        counted = qs.filter(pk__in=first).annotate(window_total=total)
+        return counted.values_list(*fields, "window_total", named=True)[offset : offset + per_page]
+
+    rows = memo_rows_of_id_array((key, "counted", requested, per_page, cap), build, ids)
+    if not rows and requested > 1:
+        return None
+    total = rows[0].window_total if rows else 0
+    count = CappedCount(value=min(total, cap), capped=total > cap)
+    page = BoundedPage(
+        number=requested,
+        per_page=per_page,
+        count=count,
+        object_list=[row(found) for found in rows],
+        requested=requested,
+    )
+    return page if requested <= page.num_pages else None
+
+
 class IdsIn(Expression):
     """`column = ANY('{1,2,…}'::bigint[])`: a search's condition on the ids of the organizations
     whose name matches (up to `selectors.SEARCH_MATCH_LIMIT`), as `field__any_of=ids` writes it
@@ -172,9 +232,8 @@ class IdsIn(Expression):
         if not self.ids:
             raise EmptyResultSet
         lhs, params = compiler.compile(self.column)
-        array = f"{{{','.join(map(str, self.ids))}}}"
         db_type = self.column.output_field.cast_db_type(connection)
-        return f"{lhs} = ANY(%s::{db_type}[])", (*params, array)
+        return f"{lhs} = ANY(%s::{db_type}[])", (*params, id_array(self.ids))
 
 
 @dataclass(frozen=True)
@@ -247,6 +306,10 @@ class ListPage(ReplicaReadsMixin):
     # What an unsearched page's template reads of a row, as `.values()` paths: set, the page is
     # read by `memo_page` (SQL compiled once, plain rows that `memo_row` shapes).
     memo_fields: tuple[str, ...] = ()
+    # Set when the list's queryset is built from the query string and the search's matching
+    # organizations alone (`filter_queryset` reads no other query's result): a searched page
+    # is then read by `search_memo_page` too, its SQL compiled once whatever the term.
+    memo_search = False
 
     request: HttpRequest
     kwargs: dict[str, Any]
@@ -279,7 +342,7 @@ class ListPage(ReplicaReadsMixin):
         sort = self.request.GET.get("sort", "")
         return sort if sort in self.sort_options else self.default_sort
 
-    def search(self, qs: QuerySet, term: str) -> QuerySet:
+    def search(self, qs: QuerySet, term: str, ids: list[int] | None = None) -> QuerySet:
         """Case-insensitive substring search on the organizations a row points to.
 
         The matching organizations are looked up first (one query over the GIN trigram indexes
@@ -287,8 +350,10 @@ class ListPage(ReplicaReadsMixin):
         which each foreign-key index serves, instead of joining and testing every row of the
         tenant. When too many organizations match, a page tests each row's organization as it
         walks the list in order and stops at the smaller count cap (`many_matches_count_cap`);
-        an export, which reads every matching row anyway, joins."""
-        ids = self.organizations_matching(term, domains=self.search_domains)
+        an export, which reads every matching row anyway, joins. `ids`, given, stand for the
+        matching organizations (`search_memo_page`'s markers)."""
+        if ids is None:
+            ids = self.organizations_matching(term, domains=self.search_domains)
         condition = Q()
         for relation in self.search_relations:
             if ids is not None:
@@ -336,11 +401,12 @@ class ListPage(ReplicaReadsMixin):
             self.many_matches = True
         return cache[term, domains]
 
-    def queryset(self) -> QuerySet:
+    def queryset(self, matching: list[int] | None = None) -> QuerySet:
+        """The list as shown (filters, search, sort); `matching` see `search`'s `ids`."""
         qs = self.filter_queryset(self.base_queryset())
         term = self.search_term()
         if term and self.search_relations:
-            qs = self.search(qs, term)
+            qs = self.search(qs, term, matching)
         order = self.sort_options[self.sort_key()][1]
         # A unique tie-breaker keeps pages stable; it follows the sort's direction when the
         # option names it ("-pk"), so a descending index serves the whole order.
@@ -397,6 +463,41 @@ class ListPage(ReplicaReadsMixin):
         params = tuple(sorted((k, tuple(v)) for k, v in self.request.GET.lists() if k != "page"))
         return (type(self).__qualname__, organization.pk, organization.kind, params)
 
+    def search_memo_key(self) -> tuple[Any, ...] | None:
+        """The key of a searched page's SQL (`search_memo_page`), with `memo_search`: as
+        `memo_key`'s but the term, which the SQL takes only through its matching organizations
+        (the value swapped per request), so that every search shares it. None when the page
+        is read otherwise: no search, or too many matches (a subquery per row)."""
+        term = self.search_term()
+        if not (self.memo_search and self.memo_fields and term and self.search_relations):
+            return None
+        if self.organizations_matching(term, domains=self.search_domains) is None:
+            return None
+        organization = self.organization
+        params = tuple(
+            sorted((k, tuple(v)) for k, v in self.request.GET.lists() if k not in ("page", "q"))
+        )
+        return (type(self).__qualname__, organization.pk, organization.kind, params, "search")
+
+    def search_memo_page(self, key: tuple[Any, ...], number: Any) -> BoundedPage | None:
+        """A searched page and its count (one query, as `bounded_page(one_query=True)` reads
+        them) through `memo_counted_page`, the term's matching organizations swapped in per
+        request: a new match shows on the next request. Building and compiling the queryset
+        and a model instance per row and related row were ~40% of the `?q=harbor` page's CPU
+        (issue 21). None for a page past the last (the caller counts, then pages)."""
+        ids = self.organizations_matching(self.search_term(), domains=self.search_domains)
+        assert ids is not None  # `search_memo_key` gave a key
+        return memo_counted_page(
+            key,
+            self.queryset,
+            ids,
+            number,
+            fields=self.memo_fields,
+            per_page=self.paginate_by,
+            cap=self.count_cap_for_request(),
+            row=self.memo_row,
+        )
+
     def memo_row(self, row: Any) -> Any:
         """A page's row as the template reads it, from a named row of `memo_fields`."""
         return row
@@ -421,17 +522,23 @@ class ListPage(ReplicaReadsMixin):
         if self.wants_csv():
             return export_response(request, kind_name=self.export_kind, source=self.export_source())
         key = self.memo_key()
+        search_key = None if key is not None else self.search_memo_key()
+        number = request.GET.get("page")
+        page: BoundedPage | None = None
         if key is not None:
-            page = self.memo_page(key, request.GET.get("page"))
-        else:
+            page = self.memo_page(key, number)
+        elif search_key is not None:
+            page = self.search_memo_page(search_key, number)
+        if page is None:
             page = bounded_page(
                 self.queryset(),
-                request.GET.get("page"),
+                number,
                 per_page=self.paginate_by,
                 cap=self.count_cap_for_request(),
                 count_order=self.index_order if self.many_matches else None,
-                # A search's count stops at a small cap: read it with the page, in one query.
-                one_query=self.is_searched(),
+                # A search's count stops at a small cap: read it with the page, in one query
+                # (`search_memo_page` just did, and found no such page: count first).
+                one_query=self.is_searched() and search_key is None,
             )
         self.complete_rows(page.object_list)
         query = self.query_string()

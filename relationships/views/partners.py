@@ -116,7 +116,8 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     ]
     partner = "reseller"
     csv_extra_fields = ("reseller_id",)
-    # What `{% reseller_rows %}` reads (`ListPage.memo_page`).
+    # What `{% reseller_rows %}` reads (`ListPage.memo_page`, `search_memo_page`).
+    memo_search = True
     memo_fields = (
         "pk",
         "status",

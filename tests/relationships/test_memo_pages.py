@@ -1,18 +1,29 @@
 """The relationships lists compile their SQL once per organization and query string
 (`ListPage.memo_page`, `memo_uncounted_page`, the Recent changes and regions selectors,
-`portal.sqlmemo`) and keep nothing else: a change shows on the very next request, and each
+`portal.sqlmemo`; a searched page once whatever the term, `ListPage.search_memo_page`) and
+keep nothing else: a change shows on the very next request, and each
 tenant's page reads its own rows only."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from django.db import connection
+from django.db.models import Q
+
+from portal import sqlmemo
+from relationships import selectors
+from relationships.lists import IdsIn
 from relationships.models import ProviderRelationship, RelationshipEvent
+from relationships.views import IndirectResellersView
 from tests.factories import member
 from tests.relationships.factories import (
     CustomerRelationshipFactory,
     ProviderRelationshipFactory,
     ResellerInvitationFactory,
+    provider_org,
+    reseller_org,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +71,121 @@ def test_customers_page_shows_a_new_customer_and_the_new_count_on_the_next_reque
     added = CustomerRelationshipFactory(relationship=relationship)
     text = client.get("/customers/").text
     assert added.customer.legal_name in text and "2 results" in text
+
+
+def _resellers_of(provider, *names: str) -> list[Any]:
+    return [
+        ProviderRelationshipFactory(provider=provider, reseller=reseller_org(legal_name=name))
+        for name in names
+    ]
+
+
+def test_searches_and_tenants_each_get_their_own_rows_from_one_statement(client_for):
+    """`ListPage.search_memo_page`: the searched page's SQL is compiled once per provider and
+    query string but the term; the term's matching organizations are swapped in per request."""
+    one, two = provider_org(legal_name="Memo One Cloud"), provider_org(legal_name="Memo Two")
+    _resellers_of(one, "Quokkasearch Alpha", "Quokkasearch Beta", "Wombatsearch Alpha")
+    _resellers_of(two, "Quokkasearch Gamma", "Wombatsearch Delta")
+    pages = {
+        (one, "quokkasearch"): {"Quokkasearch Alpha", "Quokkasearch Beta"},
+        (one, "wombatsearch"): {"Wombatsearch Alpha"},
+        (two, "quokkasearch"): {"Quokkasearch Gamma"},
+        (two, "wombatsearch"): {"Wombatsearch Delta"},
+    }
+    everyone = set().union(*pages.values())
+    for _ in range(2):  # compiled on the first round, replayed on the second
+        for (provider, term), shown in pages.items():
+            text = client_for(member(provider)).get(f"/indirect-resellers/?q={term}").text
+            assert {name for name in everyone if name in text} == shown
+            count = f"{len(shown)} result{'s' if len(shown) > 1 else ''}"
+            assert count in text
+    if connection.vendor == "postgresql":
+        # One statement per provider (and page), whatever the term.
+        lists = {("IndirectResellersView", one.pk), ("IndirectResellersView", two.pk)}
+        keys: list[Any] = list(sqlmemo._memo)
+        searched = [
+            (key, sqlmemo._memo[key])
+            for key in keys
+            if key[-1] == "id_array" and key[0][0][:2] in lists
+        ]
+        assert len(searched) == 2
+        assert all(isinstance(value, sqlmemo._Compiled) for _key, value in searched)
+
+
+def test_a_searched_page_shows_a_change_on_the_next_request(client_for):
+    provider = provider_org()
+    _resellers_of(provider, "Numbatsearch First")
+    client = client_for(member(provider))
+    text = client.get("/indirect-resellers/?q=numbatsearch").text
+    assert "Numbatsearch First" in text and "1 result" in text
+
+    (second,) = _resellers_of(provider, "Numbatsearch Second")
+    CustomerRelationshipFactory(relationship=second)
+    text = client.get("/indirect-resellers/?q=numbatsearch").text
+    assert "Numbatsearch Second" in text and "2 results" in text
+    assert "1 customer" in text
+    second.reseller.legal_name = "Renamed reseller"
+    second.reseller.save(update_fields=["legal_name"])
+    text = client.get("/indirect-resellers/?q=numbatsearch").text
+    assert "Numbatsearch Second" not in text and "1 result" in text
+    assert "No indirect resellers yet." in client.get("/indirect-resellers/?q=zzqqnone").text
+
+
+def test_a_searched_page_past_the_last_shows_the_last_one(client_for, monkeypatch):
+    monkeypatch.setattr(IndirectResellersView, "paginate_by", 2)
+    provider = provider_org()
+    _resellers_of(provider, *(f"Dingosearch {n}" for n in range(3)))
+    client = client_for(member(provider))
+    for page in ("2", "9", "999"):
+        text = client.get(f"/indirect-resellers/?q=dingosearch&page={page}").text
+        assert "3 results" in text
+        assert sum(f"Dingosearch {n}" in text for n in range(3)) == 1
+
+
+def test_memo_rows_of_id_array_reads_what_the_orm_reads_for_any_ids():
+    """`portal.sqlmemo.memo_rows_of_id_array`: one statement for every set of ids (one
+    parameter, on PostgreSQL), each tenant's rows from its own key."""
+    one, two = provider_org(), provider_org()
+    first = _resellers_of(one, "Arrayids A", "Arrayids B", "Arrayids C")
+    second = _resellers_of(two, "Arrayids D")
+
+    def build_for(provider):
+        def build(ids: list[int]):
+            return (
+                ProviderRelationship.objects.filter(provider_id=provider.pk)
+                .filter(Q(IdsIn("reseller_id", ids)))
+                .order_by("pk")
+                .values_list("pk", "reseller__legal_name", named=True)
+            )
+
+        return build
+
+    sqlmemo.clear()
+    for provider, relationships in ((one, first), (two, second), (one, first[1:]), (one, [])):
+        ids = [r.reseller_id for r in relationships] + [second[0].reseller_id]
+        key = ("test.id_array", provider.pk)
+        rows = sqlmemo.memo_rows_of_id_array(key, build_for(provider), ids)
+        assert rows == list(build_for(provider)(ids))
+        assert [row.pk for row in rows] == sorted(r.pk for r in relationships)
+    keys: list[Any] = list(sqlmemo._memo)
+    kept = [sqlmemo._memo[key] for key in keys if key[0][0] == "test.id_array"]
+    assert len(kept) == 2
+    if connection.vendor == "postgresql":
+        assert all(isinstance(value, sqlmemo._Compiled) for value in kept)
+    else:  # SQLite writes one parameter per id: the ORM reads every time
+        assert all(not isinstance(value, sqlmemo._Compiled) for value in kept)
+
+
+def test_organizations_matching_reads_each_term_and_a_new_match_at_once():
+    """`portal.sqlmemo.memo_rows_of_term`: one statement whatever the term, LIKE's wildcards
+    in a term matched as themselves, a new organization found by the very next search."""
+    first = reseller_org(legal_name="Termmemo 50% Off")
+    other = reseller_org(legal_name="Termmemo 50 Off", primary_domain="under_score.example")
+    for _ in range(2):
+        assert set(selectors.organizations_matching("termmemo")) == {first.pk, other.pk}
+        assert selectors.organizations_matching("termmemo 50%") == [first.pk]
+        assert selectors.organizations_matching("under_score", domains=True) == [other.pk]
+        assert selectors.organizations_matching("under_score") == []
+        assert selectors.organizations_matching("termmemo", limit=1) is None
+    added = reseller_org(legal_name="Termmemo Added")
+    assert added.pk in (selectors.organizations_matching("termmemo") or [])
