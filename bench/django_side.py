@@ -225,10 +225,10 @@ def measure(pages: list[dict[str, Any]], budget_s: float, repeat_max: int) -> di
                 client.force_login(users[page["user"]])
             clients[key] = client
 
-        def request(client: Client = client, page: dict[str, Any] = page):
+        def request(client: Client = client, page: dict[str, Any] = page) -> Any:
             if page.get("method") == "POST":
                 return client.post(page["path"], page.get("data") or {})
-            response = client.get(page["path"])
+            response: Any = client.get(page["path"])
             if response.streaming:
                 # A streamed file's queries and time are the request's own: read it here,
                 # inside the query capture and the timing (it was read after both, so a small
