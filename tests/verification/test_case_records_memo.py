@@ -1,7 +1,8 @@
 """The reviewer's case page reads its checks, timeline, documents and last request for
 information through SQL compiled once per process (`selectors.case_review_records`): the same
 records, in the same order, with the same JSON, as the ORM's selectors read, never another
-case's, a change shown on the next read; a repeated read compiles nothing on PostgreSQL."""
+case's, a change shown on the next read; a repeated read compiles nothing on PostgreSQL. Its case
+(`case_for_review_page_all_tenants`) is the ORM's, with its relations, and 404 when missing."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from portal import sqlmemo
 from tests.verification.factories import reviewer
 from tests.verification.test_queue_scale import bulk_cases
-from verification.models import CaseEvent, CheckResult, Document, InfoRequest
+from verification.models import CaseEvent, CheckResult, Document, InfoRequest, VerificationCase
 from verification.selectors import (
     case_checks,
     case_documents,
+    case_for_review_all_tenants,
+    case_for_review_page_all_tenants,
     case_latest_info_request,
     case_review_records,
     case_timeline,
@@ -125,3 +130,40 @@ def test_a_repeated_read_compiles_nothing():
     with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("compiled")):
         records = case_review_records(case_id=cases[1].pk)
     assert _seen(records) == _seen(_orm(cases[1]))
+
+
+def _case_seen(case) -> tuple:
+    profile = case.organization.legal_profile
+    return (
+        [getattr(case, f.attname) for f in case._meta.concrete_fields],
+        [getattr(case.organization, f.attname) for f in case.organization._meta.concrete_fields],
+        [getattr(profile, f.attname) for f in profile._meta.concrete_fields],
+        str(profile.country),
+        str(profile.country.region),
+        case.assignee and case.assignee.get_full_name(),
+    )
+
+
+def test_the_pages_case_is_the_orms_and_a_missing_case_is_a_404():
+    user = reviewer().user
+    cases = bulk_cases(2)
+    VerificationCase.objects.filter(pk=cases[1].pk).update(assignee=user)
+    for case in cases:
+        page_case = case_for_review_page_all_tenants(pk=case.pk)
+        assert _case_seen(page_case) == _case_seen(case_for_review_all_tenants(pk=case.pk))
+    with pytest.raises(Http404):
+        case_for_review_page_all_tenants(pk=cases[1].pk + 1000)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's dates need converters")
+def test_a_repeated_case_read_compiles_nothing():
+    cases = bulk_cases(2)
+    case_for_review_page_all_tenants(pk=cases[0].pk)
+    with (
+        mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("compiled")),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        case = case_for_review_page_all_tenants(pk=cases[1].pk)
+        _case_seen(case)
+    assert case.pk == cases[1].pk
+    assert len(queries) == 1  # the relations come with it

@@ -38,6 +38,7 @@ from ..forms import (
 from ..models import OPEN_STATUSES, REJECTABLE_STATUSES, VerificationCase
 from ..selectors import (
     case_for_review_all_tenants,
+    case_for_review_page_all_tenants,
     case_queue_age_buckets,
     case_queue_all_tenants,
     case_queue_counts_all_tenants,
@@ -239,7 +240,7 @@ class ReviewCaseView(ReviewerViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        case = case_for_review_all_tenants(pk=self.kwargs["pk"])
+        case = case_for_review_page_all_tenants(pk=self.kwargs["pk"])
         context.update(_case_context(self.request, case))
         return context
 
