@@ -110,7 +110,10 @@ BUDGETS: dict[str, float] = {
     # after them): about 100 s on a quiet 2-core machine (estimated from runs at load average
     # 13-19, where the suite took 245-290 s).
     "load": 150,
-    "embedded": 60,
+    # + 15: a CI run (2026-12-07) measured 109.6 s beside the slow suites under -n 2 (its bulk
+    # send 48.9 s on SQLite; 83 s and 32.7 s run alone at load ~3); the send path is unchanged
+    # since the budget was set (35d0233).
+    "embedded": 75,
     "bulk": 30,
     # Issue 22: collectstatic, gunicorn, a prefork worker and Prometheus started, then a request,
     # a task and an email until every series is scraped: 22 s at load average 2, 40-45 s at 7-9.
