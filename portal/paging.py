@@ -76,6 +76,41 @@ class BoundedPage:
     counted: bool = True
     _has_next: bool = False
 
+    @classmethod
+    def counted_at(cls, requested: int, per_page: int, count: CappedCount) -> BoundedPage:
+        """Page `requested` of `count` rows, before its rows are read (from `offset`): a number
+        past the last page is the last one (as Django's `get_page` does); past the cap, it says
+        so too (`beyond_cap`). The same queries either way, whatever the size."""
+        page = cls(number=requested, per_page=per_page, count=count, requested=requested)
+        if requested > page.num_pages:
+            page.beyond_cap = count.capped
+            page.number = page.num_pages
+        return page
+
+    @classmethod
+    def uncounted_at(cls, requested: int, per_page: int, cap: int) -> BoundedPage:
+        """Page `requested` of a list that is not counted (at most the cap's last page), before
+        its rows are read: `per_page + 1` of them from `offset`, given to `fill_uncounted`."""
+        return cls(
+            number=min(requested, max(1, cap // per_page)),
+            per_page=per_page,
+            count=CappedCount(value=cap, capped=True),
+            requested=requested,
+            counted=False,
+        )
+
+    @property
+    def offset(self) -> int:
+        """The rows before this page's."""
+        return (self.number - 1) * self.per_page
+
+    def fill_uncounted(self, rows: list[Any]) -> None:
+        """An uncounted page's rows from up to `per_page + 1` read: one more means a next page
+        (within the cap's pages)."""
+        self.object_list = rows[: self.per_page]
+        last = max(1, self.count.value // self.per_page)
+        self._has_next = len(rows) > self.per_page and self.number < last
+
     # Django's Page API, for templates that already use it.
     @property
     def paginator(self) -> BoundedPage:
@@ -145,32 +180,15 @@ def bounded_page(
     next page exists, and the template shows "Page N" without a total."""
     requested = page_number(number)
     if not counted:
-        max_page = max(1, cap // per_page)
-        page = BoundedPage(
-            number=min(requested, max_page),
-            per_page=per_page,
-            count=CappedCount(value=cap, capped=True),
-            requested=requested,
-            counted=False,
-        )
-        offset = (page.number - 1) * per_page
-        rows = list(qs[offset : offset + per_page + 1])
-        page.object_list, page._has_next = rows[:per_page], len(rows) > per_page
-        page._has_next = page._has_next and page.number < max_page
+        page = BoundedPage.uncounted_at(requested, per_page, cap)
+        page.fill_uncounted(list(qs[page.offset : page.offset + per_page + 1]))
         return page
     if one_query and not (qs.query.distinct or qs.query.combinator):
         found = _counted_page(qs, requested, per_page, cap)
         if found is not None:
             return found
-    count = capped_count(qs, cap, count_order)
-    page = BoundedPage(number=requested, per_page=per_page, count=count, requested=requested)
-    if requested > page.num_pages:
-        # Past the last page: show the last one (as Django's get_page does); past the cap,
-        # say so too. The same queries either way, whatever the size.
-        page.beyond_cap = count.capped
-        page.number = page.num_pages
-    offset = (page.number - 1) * per_page
-    page.object_list = list(_slice(qs, offset, per_page))
+    page = BoundedPage.counted_at(requested, per_page, capped_count(qs, cap, count_order))
+    page.object_list = list(_slice(qs, page.offset, per_page))
     return page
 
 

@@ -95,14 +95,9 @@ def memo_bounded_page(
     a capped count and the page's rows, a deferred join past the first page), each SQL compiled
     once per `key` and page (`portal.sqlmemo`: `key` names everything `make`'s queryset is built
     from), its rows read as `fields` values and shaped by `row`."""
-    requested = page_number(number)
     count = _memo_capped_count((key, "count", cap), make, cap)
-    page = BoundedPage(number=requested, per_page=per_page, count=count, requested=requested)
-    if requested > page.num_pages:
-        # Past the last page: the last one, as `bounded_page` shows it.
-        page.beyond_cap = count.capped
-        page.number = page.num_pages
-    offset = (page.number - 1) * per_page
+    page = BoundedPage.counted_at(page_number(number), per_page, count)
+    offset = page.offset
 
     def build(_cursor: object) -> QuerySet:
         qs = make()
@@ -128,23 +123,15 @@ def memo_uncounted_page(
     `per_page + 1` rows) with its SQL compiled once per `key` and page (`portal.sqlmemo`: `key`
     names everything `make`'s queryset is built from), its rows read as `fields` values and
     shaped by `row`."""
-    max_page = max(1, COUNT_CAP // per_page)
-    requested = page_number(number)
-    page = BoundedPage(
-        number=min(requested, max_page),
-        per_page=per_page,
-        count=CappedCount(value=COUNT_CAP, capped=True),
-        requested=requested,
-        counted=False,
-    )
-    offset = (page.number - 1) * per_page
+    page = BoundedPage.uncounted_at(page_number(number), per_page, COUNT_CAP)
+    offset = page.offset
 
     def build(_cursor: object) -> QuerySet:
         return make().values_list(*fields, named=True)[offset : offset + per_page + 1]
 
     rows = memo_rows((key, page.number, per_page), build, None)
-    page.object_list = [row(found) for found in rows[:per_page]]
-    page._has_next = len(rows) > per_page and page.number < max_page
+    page.fill_uncounted(rows)
+    page.object_list = [row(found) for found in page.object_list]
     return page
 
 

@@ -33,6 +33,17 @@ def _english(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sqlmemo():
+    """SQL compiled once per process (portal/sqlmemo.py) is keyed by ids that SQLite hands out
+    again after a rollback: each test starts and ends with none remembered."""
+    from portal import sqlmemo
+
+    sqlmemo.clear()
+    yield
+    sqlmemo.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_memory_cache():
     """Rate-limit counts and briefly cached figures (the review queue's counts) must not leak
     between tests (SQLite reuses primary keys after a rollback, so a count keyed by an

@@ -92,22 +92,55 @@ def case_checks(*, case: VerificationCase) -> QuerySet[CheckResult]:
     return CheckResult.objects.filter(case=case)
 
 
-def _case_values(key: str, case_id: int, build: Any) -> list[Any]:
-    """`build`'s rows for one case, its SQL compiled once per process (portal/sqlmemo.py: the
-    case is the marker); a JSON column is read as its text (`Cast`), as the ORM's converter
-    would have read it, and parsed by the caller: with a converter the memo can't replay it."""
-    return memo_rows_of_ids(key, build, [case_id])
-
-
 def _json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def _user(pk: int | None, first_name: str, last_name: str, email: str) -> User | None:
-    """The user as `select_related` built it, with what `get_full_name` reads."""
-    if pk is None:
-        return None
-    return User(pk=pk, first_name=first_name, last_name=last_name, email=email)
+def _case_records(
+    model: Any,
+    case_id: int,
+    fields: Sequence[str],
+    *,
+    order_by: Sequence[str],
+    json_fields: Sequence[str] = (),
+    user: str | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """One case's `model` instances with `fields` (and `json_fields`, and the `user` relation as
+    `select_related` builds it, with what `get_full_name` reads), read as values through SQL
+    compiled once per process (portal/sqlmemo.py: the case is the marker). A JSON column is read
+    as its text (`Cast`) and parsed here, as the ORM's converter would have: the memo replays
+    rows without converters."""
+    user_columns = (
+        [f"{user}_id", f"{user}__first_name", f"{user}__last_name", f"{user}__email"]
+        if user
+        else []
+    )
+
+    def build(ids: list[int]) -> QuerySet:
+        rows = (
+            model.objects.filter(case_id__in=ids)
+            .annotate(**{f"{name}_text": Cast(name, TextField()) for name in json_fields})
+            .order_by(*order_by)
+            .values_list("pk", *fields, *(f"{name}_text" for name in json_fields), *user_columns)
+        )
+        return rows[:limit] if limit else rows
+
+    key = f"verification:review_case_{model._meta.model_name}"
+    plain, parsed = len(fields) + 1, len(fields) + 1 + len(json_fields)
+    instances = []
+    for row in memo_rows_of_ids(key, build, [case_id]):
+        instance = model(case_id=case_id, **dict(zip(("pk", *fields), row[:plain], strict=True)))
+        for name, text in zip(json_fields, row[plain:parsed], strict=True):
+            setattr(instance, name, _json(text))
+        if user:
+            pk, first_name, last_name, email = row[parsed:]
+            related = None
+            if pk is not None:
+                related = User(pk=pk, first_name=first_name, last_name=last_name, email=email)
+            setattr(instance, user, related)
+        instances.append(instance)
+    return instances
 
 
 def case_review_records(*, case_id: int) -> dict[str, Any]:
@@ -116,136 +149,42 @@ def case_review_records(*, case_id: int) -> dict[str, Any]:
     instances with what the page shows, read as values through SQL compiled once per process.
     Compiling the four querysets cost ~2.5 ms of CPU of /review/<case>/ (issue 21), more than
     PostgreSQL spent running them."""
-    text = TextField()
-    checks = [
-        CheckResult(
-            pk=row.pk,
-            case_id=case_id,
-            name=row.name,
-            passed=row.passed,
-            evidence=_json(row.evidence_text),
-            checked_at=row.checked_at,
-        )
-        for row in _case_values(
-            "verification:review_case_checks",
-            case_id,
-            lambda ids: (
-                CheckResult.objects.filter(case_id__in=ids)
-                .annotate(evidence_text=Cast("evidence", text))
-                .order_by("pk")
-                .values_list("pk", "name", "passed", "evidence_text", "checked_at", named=True)
-            ),
-        )
-    ]
-    timeline = []
-    for row in _case_values(
-        "verification:review_case_timeline",
-        case_id,
-        lambda ids: (
-            CaseEvent.objects.filter(case_id__in=ids)
-            .annotate(details_text=Cast("details", text))
-            .order_by("created_at", "pk")
-            .values_list(
-                "pk",
-                "type",
-                "actor_id",
-                "actor__first_name",
-                "actor__last_name",
-                "actor__email",
-                "from_status",
-                "to_status",
-                "details_text",
-                "created_at",
-                named=True,
-            )
-        ),
-    ):
-        event = CaseEvent(
-            pk=row.pk,
-            case_id=case_id,
-            type=row.type,
-            from_status=row.from_status,
-            to_status=row.to_status,
-            details=_json(row.details_text),
-            created_at=row.created_at,
-        )
-        event.actor = _user(
-            row.actor_id, row.actor__first_name, row.actor__last_name, row.actor__email
-        )
-        timeline.append(event)
-    documents = []
-    for row in _case_values(
-        "verification:review_case_documents",
-        case_id,
-        lambda ids: (
-            Document.objects.filter(case_id__in=ids)
-            .order_by("-uploaded_at", "-pk")
-            .values_list(
-                "pk",
-                "document_type",
-                "comment",
-                "original_name",
-                "size",
-                "uploaded_by_id",
-                "uploaded_by__first_name",
-                "uploaded_by__last_name",
-                "uploaded_by__email",
-                "uploaded_at",
-                named=True,
-            )
-        ),
-    ):
-        document = Document(
-            pk=row.pk,
-            case_id=case_id,
-            document_type=row.document_type,
-            comment=row.comment,
-            original_name=row.original_name,
-            size=row.size,
-            uploaded_at=row.uploaded_at,
-        )
-        document.uploaded_by = _user(
-            row.uploaded_by_id,
-            row.uploaded_by__first_name,
-            row.uploaded_by__last_name,
-            row.uploaded_by__email,
-        )
-        documents.append(document)
-    info_request = next(
-        (
-            InfoRequest(
-                pk=row.pk,
-                case_id=case_id,
-                document_types=_json(row.document_types_text),
-                message=row.message,
-                created_at=row.created_at,
-                answered_at=row.answered_at,
-            )
-            for row in _case_values(
-                "verification:review_case_info_request",
-                case_id,
-                lambda ids: (
-                    InfoRequest.objects.filter(case_id__in=ids)
-                    .annotate(document_types_text=Cast("document_types", text))
-                    .order_by("-created_at", "-pk")
-                    .values_list(
-                        "pk",
-                        "document_types_text",
-                        "message",
-                        "created_at",
-                        "answered_at",
-                        named=True,
-                    )[:1]
-                ),
-            )
-        ),
-        None,
-    )
     return {
-        "checks": checks,
-        "timeline": timeline,
-        "documents": documents,
-        "info_request": info_request,
+        "checks": _case_records(
+            CheckResult,
+            case_id,
+            ("name", "passed", "checked_at"),
+            json_fields=("evidence",),
+            order_by=("pk",),
+        ),
+        "timeline": _case_records(
+            CaseEvent,
+            case_id,
+            ("type", "from_status", "to_status", "created_at"),
+            json_fields=("details",),
+            user="actor",
+            order_by=("created_at", "pk"),
+        ),
+        "documents": _case_records(
+            Document,
+            case_id,
+            ("document_type", "comment", "original_name", "size", "uploaded_at"),
+            user="uploaded_by",
+            order_by=("-uploaded_at", "-pk"),
+        ),
+        "info_request": next(
+            iter(
+                _case_records(
+                    InfoRequest,
+                    case_id,
+                    ("message", "created_at", "answered_at"),
+                    json_fields=("document_types",),
+                    order_by=("-created_at", "-pk"),
+                    limit=1,
+                )
+            ),
+            None,
+        ),
     }
 
 

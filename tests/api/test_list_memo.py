@@ -29,13 +29,6 @@ from tests.relationships.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    sqlmemo.clear()
-    yield
-    sqlmemo.clear()
-
-
 def _provider_with(n: int, name: str, *, status: str = Subscription.Status.ACTIVE):
     provider = provider_org(legal_name=f"{name} Distribution")
     pair = ProviderRelationshipFactory(provider=provider, reseller=reseller_org())

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from commerce.models import Subscription
-from portal import sqlmemo
 from tests.commerce.billing_factories import offer, subscription
 from tests.factories import member
 from tests.relationships.factories import (
@@ -20,13 +19,6 @@ from tests.relationships.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    sqlmemo.clear()
-    yield
-    sqlmemo.clear()
 
 
 def _provider(name: str):

@@ -14,7 +14,6 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from portal import sqlmemo
 from tests.verification.factories import reviewer
 from tests.verification.test_queue_scale import bulk_cases
 from verification.models import CaseEvent, CheckResult, Document, InfoRequest, VerificationCase
@@ -29,13 +28,6 @@ from verification.selectors import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    sqlmemo.clear()
-    yield
-    sqlmemo.clear()
 
 
 def _seen(records: dict) -> tuple:

@@ -12,19 +12,11 @@ from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 
 from enrollment.models import LegalProfile
-from portal import sqlmemo
 from tests.verification.test_queue_scale import bulk_cases
 from verification.models import CheckResult, VerificationCase
 from verification.selectors import _ROW_FIELDS, case_queue_rows
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    sqlmemo.clear()
-    yield
-    sqlmemo.clear()
 
 
 def _orm_rows(pks: list[int]) -> list[tuple]:
