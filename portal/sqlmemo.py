@@ -74,6 +74,16 @@ def clear() -> None:
         _memo.clear()
 
 
+def _compiled(full_key: Hashable, compile_: Callable[[], Any]) -> Any:
+    """What `full_key` compiled to (`compile_()`'s answer on its first use, remembered), or
+    None for a shape the ORM must run every time."""
+    compiled = _memo.get(full_key)
+    if compiled is None:
+        compiled = compile_() or _UNSAFE
+        _remember(full_key, compiled)
+    return None if compiled is _UNSAFE else compiled
+
+
 def _compile(
     queryset: QuerySet, cursor_given: bool, marks: Sequence[Any] = MARKS
 ) -> _Compiled | None:
@@ -103,13 +113,11 @@ def memo_rows(
 ) -> list[Any]:
     """The rows of `build(cursor)` (a `values_list(named=True)` queryset, ordered and
     sliced), compiled once per `key` and whether a cursor is given."""
-    full_key = (key, cursor is not None)
-    compiled = _memo.get(full_key)
+    compiled = _compiled(
+        (key, cursor is not None),
+        lambda: _compile(build(MARKS if cursor is not None else None), cursor is not None),
+    )
     if compiled is None:
-        queryset = build(MARKS if cursor is not None else None)
-        compiled = _compile(queryset, cursor is not None) or _UNSAFE
-        _remember(full_key, compiled)
-    if not isinstance(compiled, _Compiled):
         return list(build(cursor))
     return _run(compiled, cursor)
 
@@ -120,13 +128,9 @@ def memo_rows_of_ids(
     """The rows of `build(ids)` (a `values_list(named=True)` queryset read for a page's ids:
     `pk__in=ids`, `case_id__in=ids`), compiled once per `key` and number of ids: `memo_rows`
     with one marker per id (the review queue's rows, issue 21). `ids` are distinct."""
-    full_key = (key, "ids", len(ids))
-    compiled = _memo.get(full_key)
+    marks = [ID_MARK - n for n in range(len(ids))]
+    compiled = _compiled((key, "ids", len(ids)), lambda: _compile(build(marks), True, marks))
     if compiled is None:
-        marks = [ID_MARK - n for n in range(len(ids))]
-        compiled = _compile(build(marks), True, marks) or _UNSAFE
-        _remember(full_key, compiled)
-    if not isinstance(compiled, _Compiled):
         return list(build(list(ids)))
     return _run(compiled, ids)
 
@@ -147,12 +151,11 @@ def memo_rows_of_id_array(
     whole array as the marker. Where the ids do not come out as that one parameter (SQLite
     writes one per id), the ORM reads every request. `key` names everything `build` makes the
     queryset from but the ids."""
-    full_key = (key, "id_array")
-    compiled = _memo.get(full_key)
+    compiled = _compiled(
+        (key, "id_array"),
+        lambda: _compile(build(list(ARRAY_MARK)), True, (id_array(ARRAY_MARK),)),
+    )
     if compiled is None:
-        compiled = _compile(build(list(ARRAY_MARK)), True, (id_array(ARRAY_MARK),)) or _UNSAFE
-        _remember(full_key, compiled)
-    if not isinstance(compiled, _Compiled):
         return list(build(list(ids)))
     return _run(compiled, (id_array(ids),))
 
@@ -162,19 +165,19 @@ def memo_rows_of_term(key: Hashable, build: Callable[[str], QuerySet], term: str
     with `contains` / `icontains` lookups, each a `%term%` parameter), compiled once per `key`
     whatever the term: a search's matching organizations, on every searched list page. Where
     the term comes out otherwise too (another lookup), the ORM reads every request."""
-    full_key = (key, "term")
-    compiled = _memo.get(full_key)
-    if compiled is None:
+
+    def compile_term() -> _Compiled | None:
         found = _compile(build(TERM_MARK), True, (f"%{TERM_MARK}%",))
         if found is not None and any(
             isinstance(value, str) and TERM_MARK in value
             for value, slot in zip(found.params, found.slots, strict=True)
             if slot is None
         ):
-            found = None
-        compiled = found or _UNSAFE
-        _remember(full_key, compiled)
-    if not isinstance(compiled, _Compiled):
+            return None  # the term came out elsewhere too (another lookup)
+        return found
+
+    compiled = _compiled((key, "term"), compile_term)
+    if compiled is None:
         return list(build(term))
     ops = connections[router.db_for_read(compiled.model)].ops
     return _run(compiled, (f"%{ops.prep_for_like_query(term)}%",))
@@ -204,23 +207,22 @@ def memo_count(key: Hashable, build: Callable[[], QuerySet]) -> int:
     """`build().count()` (a capped count's sliced `values("pk")`: `paging.capped_count`), its
     SQL compiled once per `key`, which names everything the queryset is built from. The
     dashboard's panels count on every load; compiling the count cost ~1 ms of CPU (issue 21)."""
-    full_key = (key, "count")
-    compiled = _memo.get(full_key)
-    if compiled is None:
+
+    def compile_count() -> _Counted | None:
         queryset = build()
         try:
             sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
         except EmptyResultSet:
-            compiled = _UNSAFE
-        else:
-            # The SQL is Django's own compilation of the queryset; values stay parameters.
-            compiled = _Counted(
-                f"SELECT COUNT(*) FROM ({sql}) counted",  # noqa: S608
-                tuple(params),
-                queryset.model,
-            )
-        _remember(full_key, compiled)
-    if not isinstance(compiled, _Counted):
+            return None
+        # The SQL is Django's own compilation of the queryset; values stay parameters.
+        return _Counted(
+            f"SELECT COUNT(*) FROM ({sql}) counted",  # noqa: S608
+            tuple(params),
+            queryset.model,
+        )
+
+    compiled = _compiled((key, "count"), compile_count)
+    if compiled is None:
         return build().count()
     with connections[router.db_for_read(compiled.model)].cursor() as db_cursor:
         db_cursor.execute(compiled.sql, compiled.params)
@@ -233,11 +235,7 @@ def memo_rows_at(
     """The rows of `build(moment)` (a `values_list(named=True)` queryset whose one changing value
     is a moment, the clock's: an inbox's `expires_at > now`), compiled once per `key`, which
     names everything else the queryset is built from (the dashboard's inbox panel, issue 21)."""
-    full_key = (key, "at")
-    compiled = _memo.get(full_key)
+    compiled = _compiled((key, "at"), lambda: _compile(build(MARKS[0]), True, MARKS[:1]))
     if compiled is None:
-        compiled = _compile(build(MARKS[0]), True, MARKS[:1]) or _UNSAFE
-        _remember(full_key, compiled)
-    if not isinstance(compiled, _Compiled):
         return list(build(moment))
     return _run(compiled, (moment,))

@@ -8,15 +8,12 @@ flat; a small export streams, a large one is prepared by a worker."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
 from django.db.models import (
     BooleanField,
     Count,
@@ -42,42 +39,19 @@ from portal.paging import (
     BoundedPage,
     CappedCount,
     bounded_page,
-    capped_count,
     page_number,
 )
-from portal.sqlmemo import id_array, memo_rows, memo_rows_of_id_array
+from portal.sqlmemo import id_array, memo_count, memo_rows, memo_rows_of_id_array
 
 from . import selectors
 
 CSV_BATCH = 2000  # rows read per server-side fetch, and per `complete_csv_rows` call
 
 
-_COUNT_SIZE = 1024  # count statements kept per process (as `portal.sqlmemo.SIZE`)
-_counts: OrderedDict[Hashable, tuple[str, tuple[Any, ...], type]] = OrderedDict()
-_counts_lock = threading.Lock()
-
-
 def _memo_capped_count(key: Hashable, make: Callable[[], QuerySet], cap: int) -> CappedCount:
     """`portal.paging.capped_count(make(), cap)` with its SQL compiled once per `key`, which must
-    name everything `make`'s queryset is built from (see `portal.sqlmemo`)."""
-    compiled = _counts.get(key)
-    if compiled is None:
-        qs = make()
-        inner = qs.order_by().values("pk")[: cap + 1]
-        try:
-            sql, params = inner.query.get_compiler(using=inner.db).as_sql()
-        except EmptyResultSet:
-            return capped_count(qs, cap)
-        # Django's own compilation of the queryset; the values stay parameters.
-        compiled = (f"SELECT COUNT(*) FROM ({sql}) capped", tuple(params), qs.model)  # noqa: S608
-        with _counts_lock:
-            _counts[key] = compiled
-            while len(_counts) > _COUNT_SIZE:
-                _counts.popitem(last=False)
-    sql, params, model = compiled
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(sql, params)
-        n = int(cursor.fetchone()[0])
+    name everything `make`'s queryset is built from (`portal.sqlmemo.memo_count`)."""
+    n = memo_count(key, lambda: make().order_by().values("pk")[: cap + 1])
     return CappedCount(value=min(n, cap), capped=n > cap)
 
 

@@ -94,6 +94,17 @@ RELATIONSHIP_COLUMNS = [
 ]
 
 
+def _relationship_values(row: Any) -> dict[str, Any]:
+    """A provider relationship's own columns from a list row (both sides' lists read them)."""
+    return {
+        "pk": row.pk,
+        "status": row.status,
+        "admin_access": row.admin_access,
+        "authorized_at": row.authorized_at,
+        "ended_at": row.ended_at,
+    }
+
+
 class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
@@ -136,11 +147,7 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     def memo_row(self, row: Any) -> SimpleNamespace:
         code = row.reseller__country_id
         return SimpleNamespace(
-            pk=row.pk,
-            status=row.status,
-            admin_access=row.admin_access,
-            authorized_at=row.authorized_at,
-            ended_at=row.ended_at,
+            **_relationship_values(row),
             reseller_id=row.reseller_id,
             reseller=SimpleNamespace(
                 legal_name=row.reseller__legal_name,
@@ -481,11 +488,7 @@ class IndirectProvidersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
         if row.provider__provider_profile__pk is not None:
             profile = SimpleNamespace(contact_email=row.provider__provider_profile__contact_email)
         return _ProviderRow(
-            pk=row.pk,
-            status=row.status,
-            admin_access=row.admin_access,
-            authorized_at=row.authorized_at,
-            ended_at=row.ended_at,
+            **_relationship_values(row),
             provider_id=row.provider_id,
             provider=SimpleNamespace(legal_name=row.provider__legal_name, provider_profile=profile),
         )
