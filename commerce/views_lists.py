@@ -108,6 +108,8 @@ class _SubscriptionFilters:
 class SubscriptionListView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View):
     """/subscriptions/: the subscriptions the organization may see, newest purchase first."""
 
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
+
     required_action = Action.VIEW_SUBSCRIPTIONS
     template_name = "commerce/subscriptions.html"
 
@@ -131,6 +133,8 @@ class SubscriptionListView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMi
 class BillingView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View):
     """/billing/: totals by currency, totals per customer and the subscriptions with their
     monthly cost; the same filters drive the CSV export (`BillingExportView`)."""
+
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
 
     required_action = Action.VIEW_BILLING
     template_name = "commerce/billing.html"

@@ -227,6 +227,7 @@ class LegacyLinkView(IdentifiersView):
 
 
 class PartnerProfileView(TenantViewMixin, View):
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
     required_action = Action.VIEW_LEGAL_INFO
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods
 
 from portal.client_ip import client_ip
+from portal.pagememo import memo_page
 from portal.policy import Action
 from portal.tenancy import TenantViewMixin
 from portal.types import AuthenticatedHttpRequest, request_is_authenticated
@@ -89,6 +90,7 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "enrollment/start.html", _entry_context(request))
 
 
+@memo_page  # a step's GET is served again while the draft is unchanged (portal/pagememo.py)
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, step: str) -> HttpResponse:
     if step == "confirmation":

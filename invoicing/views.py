@@ -45,6 +45,8 @@ class _InvoiceView(TenantViewMixin, ReplicaReadsMixin, View):
 class InvoiceListView(_InvoiceView):
     """/billing/invoices/: newest first, filtered by direction, period and currency."""
 
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
+
     def get(self, request: HttpRequest) -> HttpResponse:
         form = InvoiceFilterForm(
             request.GET or None,

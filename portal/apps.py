@@ -16,6 +16,7 @@ class PortalConfig(AppConfig):
         from . import (
             lookups,  # noqa: F401
             metrics,  # noqa: F401
+            pagememo,  # noqa: F401  (each connection reports the tables it changes)
         )
         from . import request_context as context
         from .models import Membership, Organization, User

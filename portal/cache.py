@@ -45,7 +45,7 @@ _state_lock = threading.Lock()
 # invalidation that could not reach Redis). Recorded while Redis is unreachable, deleted from
 # Redis before the first call it answers again; per process and best effort (a process that
 # restarts during the outage forgets its list; the context's entries expire within minutes).
-FORGET_ON_RECOVERY = ("django.contrib.sessions.cached_db", "portal:ctx:")
+FORGET_ON_RECOVERY = ("django.contrib.sessions.cached_db", "portal:ctx:", "portal:page:")
 FORGET_MAX_KEYS = 100_000
 _WRITES = {"add", "set", "touch", "delete", "incr", "set_many", "delete_many"}
 _forget: dict[str, set[str]] = {}

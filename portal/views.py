@@ -79,6 +79,7 @@ def leave_delegation(request: HttpRequest) -> HttpResponse:
 
 
 class DashboardView(TenantViewMixin, TemplateView):
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
     template_name = "portal/dashboard.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -105,6 +106,8 @@ class AuditLogView(TenantViewMixin, ReplicaReadsMixin, View):
     """A Global admin reads everything recorded about the organization and what its people did
     elsewhere. A fixed number of queries at any size: the members (the person filter) and one
     keyset page of events with their people and organizations; the export streams."""
+
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
 
     template_name = "portal/audit_log.html"
     required_action = Action.VIEW_AUDIT_LOG

@@ -138,6 +138,8 @@ MIDDLEWARE = [
     # After the tenant: audit events a request causes carry its client IP and organization.
     "portal.audit.AuditContextMiddleware",
     "portal.errors.RateLimitedMiddleware",
+    # Last: an opted-in GET page served again while nothing it read changed (portal/pagememo.py).
+    "portal.pagememo.PageMemoMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -259,6 +261,11 @@ if SHARED_CACHE:
 # trip (portal/request_context.py). Only where every process shares the cache: the embedded
 # default's in-process cache would not hear a change made by another process.
 PORTAL_CONTEXT_CACHE = env.bool("PORTAL_CONTEXT_CACHE", default=SHARED_CACHE)
+# Signed-in pages served again while no table they read has changed (portal/pagememo.py), for at
+# most PAGE_MEMO_TTL seconds. Only where every process shares the cache and the context cache
+# is on (a page's key holds the user's context token).
+PAGE_MEMO = env.bool("PAGE_MEMO", default=SHARED_CACHE) and PORTAL_CONTEXT_CACHE
+PAGE_MEMO_TTL = env.int("PAGE_MEMO_TTL", default=60)
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -48,6 +48,8 @@ MIDDLEWARE = [*MIDDLEWARE, "portal.html_checks.DuplicateIdMiddleware"]  # noqa: 
 # The request context cache on, in the tests' in-process cache (one process: nothing to miss);
 # tests/conftest.py clears the cache between tests.
 PORTAL_CONTEXT_CACHE = env.bool("PORTAL_CONTEXT_CACHE", default=True)
+# As in production: pages served again while nothing they read changed (every test runs with it).
+PAGE_MEMO = env.bool("PAGE_MEMO", default=True) and PORTAL_CONTEXT_CACHE
 # As in production: a session read from the cache, written through to the database.
 SESSION_ENGINE = "portal.sessions"
 # Recording an audit event type that no app declared raises (portal/audit.py).

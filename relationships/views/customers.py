@@ -23,6 +23,7 @@ SUGGESTIONS = 10
 
 
 class CustomersView(TenantViewMixin, ListPage, View):
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
     required_action = Action.VIEW_CUSTOMERS
     template_name = "relationships/customers.html"
     export_kind = "customers"

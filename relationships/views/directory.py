@@ -56,6 +56,7 @@ def _directory_entry(row: Any) -> SimpleNamespace:
 
 
 class FindProviderView(TenantViewMixin, View):
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.RESELLER}
     paginate_by = 20

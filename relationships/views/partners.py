@@ -106,6 +106,7 @@ def _relationship_values(row: Any) -> dict[str, Any]:
 
 
 class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, View):
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
     required_action = Action.VIEW_RELATIONSHIPS
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"

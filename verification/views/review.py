@@ -104,6 +104,8 @@ class ReviewQueueView(ReviewerViewMixin, TemplateView):
     through the index matching the filter and order), their failing checks, and capped counts
     kept a minute in the cache."""
 
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
+
     template_name = "verification/review_queue.html"
 
     def get_context_data(self, **kwargs):
@@ -236,6 +238,7 @@ def _case_context(request, case: VerificationCase, **forms: Any) -> dict[str, An
 
 
 class ReviewCaseView(ReviewerViewMixin, TemplateView):
+    page_memo = True  # served again while nothing it read changed (portal/pagememo.py)
     template_name = "verification/review_case.html"
 
     def get_context_data(self, **kwargs):

@@ -1,0 +1,360 @@
+"""A signed-in page served again, without its view, while nothing it read has changed (issue 21).
+
+Rendering a list page costs 4-10 ms of CPU at any data size; the same page asked for again by
+the same person, with nothing changed since, is the same bytes. A view opts in (`page_memo =
+True` on its class, or `memo_page` on a function); its GET answers are kept in the shared cache
+for `PAGE_MEMO_TTL` seconds and served again while every table the page read is unchanged.
+
+What a kept page depends on, found rather than declared:
+
+- **The tables it read.** Every connection of every process (web, worker, management command)
+  passes its statements through `_watch`: a SELECT run while a page renders adds the tables it
+  names to that page's dependencies; any other statement that names a table (INSERT, UPDATE,
+  DELETE, TRUNCATE, DDL) changes those tables' tokens in the cache, once when it runs and again
+  when its transaction commits (a page that read before the commit cannot keep its answer).
+  A page is served only while the token of each table it read is the one it was rendered
+  under. Table names are matched against every model's table, quoted or not, so raw SQL is
+  seen too; only a statement that bypasses Django's cursor (COPY) is not, and the one command
+  that uses it (`seed_scale`) forgets every page when it is done (`forget_all`).
+- **Who asks, and how.** The key holds the full path, the language, the host, the user and
+  their request-context token (a role, membership, organization or second-factor change
+  deletes it: `portal/request_context.py`), the membership and organization of the request,
+  the CSRF secret (the page's forms carry a token for it) and the htmx headers. Not memoised:
+  a request that administers a customer on a partner's behalf (its access is checked on every
+  request), one with messages waiting, one without a CSRF cookie yet.
+- **The clock.** A page is kept `PAGE_MEMO_TTL` seconds at most: an "overdue" label or a
+  relative date is at most that old.
+
+Not kept: an answer other than a 200 with an HTML body (redirects, errors, streamed exports),
+one that set a cookie or a message, one whose request wrote to the database, and one that
+carries a one-time form token (`portal/form_tokens.py`: a second submission of the same token
+would be taken for a double click).
+
+On by `PAGE_MEMO` where every process shares the cache (Redis); the embedded default's
+in-process cache would not hear a write made by the worker. While Redis is unreachable nothing
+is served from or kept in it, and a table token that could not be deleted then is deleted
+before Redis serves anything again (`portal.cache.FORGET_ON_RECOVERY`)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db.backends.signals import connection_created
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from .delegation import ACTING_FOR_SESSION_KEY
+from .form_tokens import FIELD as FORM_TOKEN_FIELD
+from .request_context import shared_call
+
+PREFIX = "portal:page:v1"
+# Every page depends on this one too: deleting it forgets every kept page.
+EVERYTHING = "*"
+TOKEN_TTL_SECONDS = 86400
+# A page bigger than this is rendered each time (the cache is not a file store).
+MAX_BYTES = 512 * 1024
+HEADER = "X-Page-Memo"
+_FORM_TOKEN = f'name="{FORM_TOKEN_FIELD}"'.encode()
+# Statements that change no table's rows (an EXPLAIN of a change does not run it).
+_READ_HEADS = ("SELECT", "EXPLAIN", "SHOW", "VALUES", "ANALYZE")
+_WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "PAGE_MEMO", False))
+
+
+def _token_key(table: str) -> str:
+    return f"{PREFIX}:t:{table}"
+
+
+# --- what a statement reads or changes ----------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _table_pattern() -> re.Pattern[str]:
+    names = {model._meta.db_table for model in apps.get_models(include_auto_created=True)}
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b({alternatives})\b")
+
+
+@lru_cache(maxsize=1024)
+def statement_tables(sql: str) -> tuple[bool, frozenset[str]]:
+    """(writes, the model tables the statement names). A SELECT, or a WITH that changes
+    nothing, reads; any other statement that names a table changes it."""
+    tables = frozenset(_table_pattern().findall(sql))
+    head = sql.lstrip()[:7].upper()
+    if head.startswith(_READ_HEADS):
+        return False, tables
+    if head.startswith("WITH"):
+        return bool(_WRITE_WORD.search(sql)), tables
+    return bool(tables), tables
+
+
+@dataclass
+class _Render:
+    """A page being rendered: the tables it read, whether it wrote, the tokens read first."""
+
+    key: str
+    view: str
+    tokens: dict[str, str]
+    tables: set[str] = field(default_factory=set)
+    wrote: bool = False
+
+
+_rendering: ContextVar[_Render | None] = ContextVar("portal_page_render", default=None)
+
+
+# Pages this process kept: a page kept inside a transaction that had written (a test's, or a
+# command's) may hold its uncommitted rows, so its next write deletes its tokens again.
+_kept = [0]
+
+
+class _CommitForget:
+    """One transaction's changed tables, their tokens deleted again when it commits."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()  # deleted when it commits
+        self.deleted: set[str] = set()  # deleted already since this process last kept a page
+        self.kept = _kept[0]
+
+    def __call__(self) -> None:
+        _delete(sorted(self.keys))
+
+
+def _delete(keys: list[str]) -> None:
+    if keys:
+        shared_call("delete_many", keys)
+
+
+def _changed(connection: Any, tables: frozenset[str]) -> None:
+    keys = {_token_key(table) for table in tables}
+    if not connection.in_atomic_block:
+        _delete(sorted(keys))  # committed already (autocommit)
+        return
+    pending: _CommitForget | None = getattr(connection, "_page_memo_commit", None)
+    if pending is None or not any(func is pending for _, func, _ in connection.run_on_commit):
+        # None yet in this transaction (or a rollback discarded it).
+        pending = _CommitForget()
+        connection._page_memo_commit = pending
+        connection.on_commit(pending)
+    pending.keys |= keys
+    if pending.kept != _kept[0]:
+        pending.kept = _kept[0]
+        pending.deleted = set()
+    new = keys - pending.deleted
+    if new:
+        pending.deleted |= new
+        _delete(sorted(new))
+
+
+def _watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+    writes, tables = statement_tables(sql)
+    render = _rendering.get()
+    if not writes:
+        if render is not None:
+            render.tables |= tables
+        return execute(sql, params, many, context)
+    result = execute(sql, params, many, context)
+    if render is not None:
+        render.wrote = True
+    _changed(context["connection"], tables)
+    return result
+
+
+def _watch_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Each connection reports what it changes: added once per connection object."""
+    if enabled() and _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
+
+
+connection_created.connect(_watch_connection, dispatch_uid="portal.pagememo.watch")
+
+
+def forget_all() -> None:
+    """Every kept page is rendered again (after writes Django's cursor did not see)."""
+    if enabled():
+        _delete([_token_key(EVERYTHING)])
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+def memo_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Opt a function view in (a class sets `page_memo = True`)."""
+    view.page_memo = True  # type: ignore[attr-defined]
+    return view
+
+
+def _opted_in(view_func: Any) -> bool:
+    view_class = getattr(view_func, "view_class", None)
+    return bool(getattr(view_class or view_func, "page_memo", False))
+
+
+def _view_name(view_func: Any) -> str:
+    target = getattr(view_func, "view_class", None) or view_func
+    return f"{target.__module__}.{target.__qualname__}"
+
+
+def page_key(request: HttpRequest) -> str | None:
+    """The page's key, None when this request is not memoised."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    session = request.session
+    if session.get(ACTING_FOR_SESSION_KEY) or "_messages" in session:
+        return None
+    if "messages" in request.COOKIES:
+        return None
+    csrf_secret = request.META.get("CSRF_COOKIE")
+    context = getattr(request, "_portal_context", None)
+    token = context.user_token if context is not None else None
+    if not csrf_secret or token is None:
+        return None
+    membership = getattr(request, "membership", None)
+    organization = getattr(request, "organization", None)
+    parts = (
+        request.get_full_path(),
+        request.get_host(),
+        request.is_secure(),
+        getattr(request, "LANGUAGE_CODE", ""),
+        user.pk,
+        token,
+        getattr(membership, "pk", None),
+        getattr(organization, "pk", None),
+        csrf_secret,
+        request.headers.get("HX-Request"),
+        request.headers.get("HX-Target"),
+        request.headers.get("HX-Trigger"),
+        request.headers.get("HX-Boosted"),
+    )
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+    return f"{PREFIX}:p:{digest}"
+
+
+# The tables each view read the last time (per process): read their tokens before the view
+# runs, so that the page can be kept under tokens older than its reads.
+_READS: dict[str, frozenset[str]] = {}
+
+
+def _current_tokens(tables: frozenset[str]) -> dict[str, str] | None:
+    keys = {_token_key(table): table for table in tables}
+    found = shared_call("get_many", list(keys))
+    if found is None:
+        return None
+    tokens = {keys[key]: value for key, value in found.items()}
+    for key, table in keys.items():
+        if table in tokens:
+            continue
+        # None yet (or expired): start one; a concurrent request may have started it first.
+        if shared_call("add", key, secrets.token_hex(8), TOKEN_TTL_SECONDS) is None:
+            return None
+        value = shared_call("get", key)
+        if value is None:
+            return None
+        tokens[table] = value
+    return tokens
+
+
+def _served(request: HttpRequest, key: str) -> HttpResponse | None:
+    entry = shared_call("get", key)
+    if not entry:
+        return None
+    deps: dict[str, str] = entry["deps"]
+    found = shared_call("get_many", [_token_key(table) for table in deps])
+    if found is None or len(found) != len(deps):
+        return None
+    for table, token in deps.items():
+        if found.get(_token_key(table)) != token:
+            return None
+    response = HttpResponse(entry["content"], status=200)
+    for name, value in entry["headers"]:
+        response.headers[name] = value
+    response.headers[HEADER] = "hit"
+    if entry["csrf"]:
+        # As the render did: the CSRF cookie is sent again to renew its expiry.
+        from django.middleware.csrf import get_token
+
+        get_token(request)
+    return response
+
+
+def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> None:
+    _READS[render.view] = frozenset(render.tables | _READS.get(render.view, frozenset()))
+    if render.wrote or response.status_code != 200 or response.streaming:
+        return
+    if response.cookies or not response.get("Content-Type", "").startswith("text/html"):
+        return
+    content = response.content  # type: ignore[attr-defined]
+    if len(content) > MAX_BYTES or _FORM_TOKEN in content:
+        return
+    # Messages shown (or added) by this render: the next one would show others.
+    wrapped = getattr(getattr(request, "_messages", None), "_wrapped", None)
+    if hasattr(wrapped, "__len__") and len(wrapped):  # type: ignore[arg-type]
+        return
+    deps = render.tables | {EVERYTHING}
+    if not deps <= render.tokens.keys():
+        return  # read a table whose token was not read first: kept next time
+    response.headers[HEADER] = "miss"
+    _kept[0] += 1
+    shared_call(
+        "set",
+        render.key,
+        {
+            "deps": {table: render.tokens[table] for table in deps},
+            "content": content,
+            "headers": [
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() in ("content-type", "cache-control", "x-robots-tag")
+            ],
+            "csrf": bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")),
+            "at": time.time(),
+        },
+        getattr(settings, "PAGE_MEMO_TTL", 60),
+    )
+
+
+class PageMemoMiddleware:
+    """Serves an opted-in GET page from the cache, or keeps the page its view rendered. Last in
+    MIDDLEWARE: every layer before it (the tenant, the second factor, rate limits) still runs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        render: _Render | None = getattr(request, "_page_render", None)
+        if render is not None:
+            _rendering.set(None)
+            _keep(request, render, response)
+        return response
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if request.method != "GET" or not enabled() or not _opted_in(view_func):
+            return None
+        key = page_key(request)
+        if key is None:
+            return None
+        served = _served(request, key)
+        if served is not None:
+            return served
+        view = _view_name(view_func)
+        tokens = _current_tokens(_READS.get(view, frozenset()) | {EVERYTHING})
+        if tokens is None:
+            return None
+        render = _Render(key=key, view=view, tokens=tokens)
+        request._page_render = render  # type: ignore[attr-defined]
+        _rendering.set(render)
+        return None
