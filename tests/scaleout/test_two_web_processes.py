@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -54,6 +55,7 @@ class Browser:
 
     def __init__(self) -> None:
         self.cookies: dict[str, str] = {}
+        self.memo: str | None = None  # the last answer's X-Page-Memo (portal/pagememo.py)
 
     def request(
         self, port: int, method: str, path: str, data: dict | None = None
@@ -73,6 +75,7 @@ class Browser:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             text = response.read().decode("utf-8", "replace")
+            self.memo = response.getheader("X-Page-Memo")
             conn.close()
             keep_cookies(self.cookies, response)
             redirected = redirect_path(response)
@@ -93,6 +96,14 @@ class Browser:
 def csrf_token(page: str) -> str:
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+def claim_version(page: str) -> str:
+    """The case version the claim form carries."""
+    start = page.find('/claim/"')
+    match = re.search(r'name="version" value="(\d+)"', page[start:]) if start >= 0 else None
+    assert match, "the case page has no claim form"
     return match.group(1)
 
 
@@ -117,10 +128,17 @@ def in_review_count(page: str) -> int:
     return int(match.group(1).replace(",", "").rstrip("+"))
 
 
-def open_case_in_review() -> None:
+def open_case_in_review() -> Any:
     partner = submitted_reseller()
     case = case_open(organization=partner.organization, actor=partner.user)
     case_contact_confirm(key=last_link_key(case))  # checks run eagerly: in review
+    return case
+
+
+def assignee_of(page: str) -> str:
+    match = re.search(r'<span class="fw-semibold">[^<]+:</span> ([^<]+)</p>', page)
+    assert match, "the case page shows no assignee"
+    return match.group(1).strip()
 
 
 # ---------------------------------------------------------------- the two processes
@@ -250,6 +268,27 @@ def test_a_person_signs_in_on_one_process_and_carries_on_on_the_other(two_web_pr
     assert '<html lang="it">' in page
     reviewer.refresh_from_db()
     assert reviewer.language == "it"
+
+    # A page kept by one process is served by the other, and forgotten by both as soon as a
+    # request on either changes what it shows (portal/pagememo.py): the case page, kept by A
+    # (its second render there), served by B; claimed on B; then A shows the new assignee.
+    case = open_case_in_review()
+    path = f"/review/{case.pk}/"
+    for _render in range(2):
+        status, page_a, where = person.get(a, path)
+        assert (status, where) == (200, path)
+    assert person.memo == "miss", "A did not keep the case page"
+    assert assignee_of(page_a) != reviewer.get_full_name()
+    _status, page_b, _where = person.get(b, path)
+    assert person.memo == "hit" and page_b == page_a, "B did not serve the page A kept"
+    status, page, where = person.post(
+        b, f"/review/{case.pk}/claim/", {"version": claim_version(page_b)}, page_b
+    )
+    assert (status, where) == (200, path), where
+    assert assignee_of(page) == reviewer.get_full_name()
+    _status, page_a, _where = person.get(a, path)
+    assert person.memo != "hit", "A served the page kept before the claim"
+    assert assignee_of(page_a) == reviewer.get_full_name()
 
     # Failed sign-ins count once, whichever process answers: 3 on A and 2 on B reach the limit
     # of 5, and the right password is refused next.

@@ -1,0 +1,177 @@
+"""Pages served again from the cache while nothing they read has changed (portal/pagememo.py).
+
+Every test of the suite runs with the memo on (portal/settings/test.py); these look at it
+directly: a page asked for again costs no query, and the next request after any change to a
+row it shows (through the ORM, raw SQL, another connection's commit, a role change) renders
+it again. Another person never gets someone else's page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection, transaction
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from portal.models import Organization
+from portal.pagememo import HEADER, statement_tables
+from tests.factories import member
+from tests.queries import warm
+from tests.relationships.factories import (
+    CustomerRelationshipFactory,
+    ProviderRelationshipFactory,
+    customer_org,
+    provider_org,
+    reseller_org,
+)
+from tests.threads import in_threads
+
+PATH = "/customers/"
+
+
+def _provider_with_customer(name: str = "Alpha"):
+    provider = provider_org(legal_name=f"{name} Distribution")
+    pair = ProviderRelationshipFactory(provider=provider, reseller=reseller_org())
+    customer = customer_org(legal_name=f"{name} Customer")
+    CustomerRelationshipFactory(relationship=pair, customer=customer)
+    return provider, customer
+
+
+def _served_again(client, path: str = PATH):
+    """Ask until the page comes from the memo: a process's first renders of a view learn the
+    tables it reads (a first render may read fewer than the next), then one is kept and the
+    next served."""
+    warm(client)
+    for _ask in range(5):
+        response = client.get(path)
+        assert response.status_code == 200
+        if response.headers.get(HEADER) == "hit":
+            return response
+    raise AssertionError(f"{path} was never served from the memo")
+
+
+@pytest.mark.django_db
+def test_a_page_asked_for_again_costs_no_query_and_is_the_same_page(client_for):
+    provider, _customer = _provider_with_customer()
+    client = client_for(member(provider))
+    first = _served_again(client)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(PATH)
+    assert again.headers[HEADER] == "hit"
+    assert len(queries) == 0
+    assert again.content == first.content and "Alpha Customer" in again.text
+    assert again["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_a_row_changed_through_the_orm_shows_on_the_next_request(client_for):
+    provider, customer = _provider_with_customer()
+    client = client_for(member(provider))
+    _served_again(client)
+    customer.legal_name = "Alpha Renamed"
+    customer.save(update_fields=["legal_name"])
+    page = client.get(PATH)
+    assert page.headers.get(HEADER) != "hit"
+    assert "Alpha Renamed" in page.text and "Alpha Customer" not in page.text
+
+
+@pytest.mark.django_db
+def test_a_row_changed_by_raw_sql_shows_on_the_next_request(client_for):
+    provider, customer = _provider_with_customer()
+    client = client_for(member(provider))
+    _served_again(client)
+    with connection.cursor() as cursor:  # the table name unquoted, as a hand-written query has it
+        cursor.execute(
+            "UPDATE portal_organization SET legal_name = %s WHERE id = %s",
+            ["Alpha By Hand", customer.pk],
+        )
+    assert "Alpha By Hand" in client.get(PATH).text
+
+
+@pytest.mark.django_db
+def test_another_person_of_the_same_organization_gets_their_own_page(client_for):
+    provider, _customer = _provider_with_customer()
+    alice = member(provider, global_admin=True, user__first_name="Alice", user__last_name="Kept")
+    bob = member(provider, global_admin=True, user__first_name="Bob", user__last_name="Other")
+    _served_again(client_for(alice))
+    page = client_for(bob).get(PATH)
+    assert page.headers.get(HEADER) != "hit"
+    assert "Bob Other" in page.text and "Alice Kept" not in page.text
+
+
+@pytest.mark.django_db
+def test_a_role_taken_away_renders_the_page_again(client_for):
+    provider, _customer = _provider_with_customer()
+    membership = member(provider, global_admin=True)
+    client = client_for(membership)
+    assert 'href="/audit-log/"' in _served_again(client).text
+    membership.global_admin = False
+    membership.save()
+    page = client.get(PATH)
+    assert page.headers.get(HEADER) != "hit"
+    assert 'href="/audit-log/"' not in page.text
+
+
+@pytest.mark.django_db
+def test_a_waiting_message_is_shown_once_never_served_from_a_kept_page(client_for):
+    provider, _customer = _provider_with_customer()
+    client = client_for(member(provider))
+    _served_again(client)
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Saved at last.")])
+    shown = client.get(PATH)
+    assert shown.headers.get(HEADER) is None
+    assert "Saved at last." in shown.text
+    assert "Saved at last." not in client.get(PATH).text
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions")
+def test_a_page_rendered_before_a_commit_is_not_served_after_it(client_for):
+    """Another connection renders (and keeps) the page while a transaction that changed a row
+    it shows is still open: the commit forgets that page."""
+    provider, customer = _provider_with_customer()
+    client = client_for(member(provider))
+    _served_again(client)
+    with transaction.atomic():
+        Organization.objects.filter(pk=customer.pk).update(legal_name="Alpha Committed")
+        pages = in_threads(lambda: [client.get(PATH) for _ in range(3)])[0]
+        assert not isinstance(pages, Exception), pages
+        assert "Alpha Customer" in pages[-1].text  # not committed yet: the old name
+        assert pages[-1].headers.get(HEADER) == "hit"  # kept meanwhile
+    page = client.get(PATH)
+    assert page.headers.get(HEADER) != "hit"
+    assert "Alpha Committed" in page.text
+
+
+@pytest.mark.parametrize(
+    ("sql", "writes", "tables"),
+    [
+        (
+            'SELECT "portal_organization"."id" FROM "portal_organization"',
+            False,
+            {"portal_organization"},
+        ),
+        (
+            'SELECT 1 FROM "portal_user" INNER JOIN "portal_membership" T3 ON (1 = 1)',
+            False,
+            {"portal_user", "portal_membership"},
+        ),
+        ('INSERT INTO "portal_membership" ("user_id") VALUES (%s)', True, {"portal_membership"}),
+        ("update portal_user set language = 'it'", True, {"portal_user"}),
+        ('DELETE FROM "portal_user_groups" WHERE 1 = 1', True, {"portal_user_groups"}),
+        ('TRUNCATE "portal_organization" CASCADE', True, {"portal_organization"}),
+        ("WITH x AS (SELECT id FROM portal_user) SELECT * FROM x", False, {"portal_user"}),
+        (
+            "WITH x AS (DELETE FROM portal_user RETURNING id) SELECT * FROM x",
+            True,
+            {"portal_user"},
+        ),
+        ('SAVEPOINT "s1_x1"', False, set()),
+        ("SET CONSTRAINTS ALL IMMEDIATE", False, set()),
+    ],
+)
+def test_a_statement_reads_or_changes_the_tables_it_names(sql, writes, tables):
+    assert statement_tables(sql) == (writes, frozenset(tables))
