@@ -347,7 +347,9 @@ def measure_inprocess(
 ) -> dict[str, Any]:
     """Queries and median in-process time of every page on `database` (django_side measure),
     with the Redis cache as served (the request context and the API's callers: what the
-    queries of a warm request are), under a key prefix of this measure's own."""
+    queries of a warm request are), under a key prefix of this measure's own. The page memo
+    off: these figures are the work of rendering each page (its queries, its growth with the
+    data), which a page served again from the memo would hide."""
     budget, repeat_max = (0.3, 3) if quick else (2.0, 15)
     stamp = time.monotonic_ns()
     spec_file = tmp / f"{database}-{stamp}.json"
@@ -356,6 +358,7 @@ def measure_inprocess(
     cache = {
         "CACHE_URL": f"redis://127.0.0.1:6379/{redis_db}",
         "CACHE_KEY_PREFIX": f"bench-inprocess-{os.getpid()}-{stamp}",
+        "PAGE_MEMO": "0",
     }
     measured: dict[str, Any] = django_side(
         database, "measure", str(spec_file), env=django_env(database, cache, timeout=True)
@@ -1186,9 +1189,9 @@ def table(results: dict[str, Any]) -> str:
     high, low = meta.get("connections_high", 8), meta.get("connections_low", 2)
     lines = [
         f"| page | req/s ({high}c) | p99 ({high}c) | ratio | req/s ({low}c) | p50 ({low}c) "
-        f"| p99 ({low}c) | queries 1x | queries {small}x | time large/small "
+        f"| p99 ({low}c) | queries 1x | queries {small}x | time large/small | memo "
         f"| verdict{'' if judged else ' (not judged)'} |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     passed = 0
     for row in results["pages"]:
@@ -1208,7 +1211,7 @@ def table(results: dict[str, Any]) -> str:
             f"| {fmt(row.get('low_p50_ms'), '{:.0f} ms')} "
             f"| {fmt(row.get('low_p99_ms'), '{:.0f} ms')} "
             f"| {fmt(row.get('queries_1x'))} | {fmt(row.get('queries_small'))} "
-            f"| {fmt(row.get('time_ratio'), '{:.2f}')} | {verdict} |"
+            f"| {fmt(row.get('time_ratio'), '{:.2f}')} | {row.get('memo') or '-'} | {verdict} |"
         )
     lines.append("")
     lines.append(
@@ -1682,6 +1685,14 @@ def run_pages_over_http(
             port, path, own, args.duration, args.low_connections, script if post else None, headers
         )
         waited = settle(web)
+        if not post:
+            # Whether the runs were served by the page memo (portal/pagememo.py): the second
+            # of two more requests as wrk sends them (its Host names the port), "hit" when it
+            # came from the cache.
+            probe = {"Host": f"127.0.0.1:{port}", **(headers or {"Cookie": cookie})}
+            for _ask in range(2):
+                _status, answered, _body = session.request("GET", path, extra_headers=probe)
+            row["memo"] = answered.get("X-Page-Memo")
         row.update(
             http_status=status,
             **wrk_fields("high", high),

@@ -26,9 +26,10 @@ What a kept page depends on, found rather than declared:
   relative date is at most that old.
 
 Not kept: an answer other than a 200 with an HTML body (redirects, errors, streamed exports),
-one that set a cookie or a message, one whose request wrote to the database, and one that
-carries a one-time form token (`portal/form_tokens.py`: a second submission of the same token
-would be taken for a double click).
+one that set a cookie or a message, and one whose request wrote to the database. A page's
+one-time form tokens (`portal/form_tokens.py`) are kept as placeholders and each page served
+carries new ones, as a render would: a second submission of one token would be taken for a
+double click.
 
 On by `PAGE_MEMO` where every process shares the cache (Redis); the embedded default's
 in-process cache would not hear a write made by the worker. While Redis is unreachable nothing
@@ -54,6 +55,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .delegation import ACTING_FOR_SESSION_KEY
 from .form_tokens import FIELD as FORM_TOKEN_FIELD
+from .form_tokens import issue_form_token
 from .request_context import shared_call
 
 PREFIX = "portal:page:v1"
@@ -63,7 +65,10 @@ TOKEN_TTL_SECONDS = 86400
 # A page bigger than this is rendered each time (the cache is not a file store).
 MAX_BYTES = 512 * 1024
 HEADER = "X-Page-Memo"
-_FORM_TOKEN = f'name="{FORM_TOKEN_FIELD}"'.encode()
+# A one-time form token's value in a kept page (`portal/form_tokens.py`), replaced by a fresh
+# token in each page served: two people (or two tabs) never submit the same one.
+_FORM_TOKEN_VALUE = re.compile(rf'(name="(?:[\w-]+-)?{FORM_TOKEN_FIELD}" value=")[^"]*(")'.encode())
+_FRESH_TOKEN = b"\x00page-memo-form-token\x00"
 # Statements that change no table's rows (an EXPLAIN of a change does not run it).
 _READ_HEADS = ("SELECT", "EXPLAIN", "SHOW", "VALUES", "ANALYZE")
 _WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
@@ -276,7 +281,11 @@ def _served(request: HttpRequest, key: str) -> HttpResponse | None:
     for table, token in deps.items():
         if found.get(_token_key(table)) != token:
             return None
-    response = HttpResponse(entry["content"], status=200)
+    content: bytes = entry["content"]
+    if entry["form_tokens"]:
+        first, *rest = content.split(_FRESH_TOKEN)
+        content = first + b"".join(issue_form_token().encode() + part for part in rest)
+    response = HttpResponse(content, status=200)
     for name, value in entry["headers"]:
         response.headers[name] = value
     response.headers[HEADER] = "hit"
@@ -295,8 +304,9 @@ def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> 
     if response.cookies or not response.get("Content-Type", "").startswith("text/html"):
         return
     content = response.content  # type: ignore[attr-defined]
-    if len(content) > MAX_BYTES or _FORM_TOKEN in content:
+    if len(content) > MAX_BYTES or _FRESH_TOKEN in content:
         return
+    content, form_tokens = _FORM_TOKEN_VALUE.subn(rb"\1" + _FRESH_TOKEN + rb"\2", content)
     # Messages shown (or added) by this render: the next one would show others.
     wrapped = getattr(getattr(request, "_messages", None), "_wrapped", None)
     if hasattr(wrapped, "__len__") and len(wrapped):  # type: ignore[arg-type]
@@ -318,6 +328,7 @@ def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> 
                 if name.lower() in ("content-type", "cache-control", "x-robots-tag")
             ],
             "csrf": bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")),
+            "form_tokens": form_tokens,
             "at": time.time(),
         },
         getattr(settings, "PAGE_MEMO_TTL", 60),

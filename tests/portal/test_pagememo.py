@@ -7,6 +7,8 @@ it again. Another person never gets someone else's page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
@@ -15,6 +17,7 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from portal.form_tokens import form_token_key
 from portal.models import Organization
 from portal.pagememo import HEADER, statement_tables
 from tests.factories import member
@@ -125,6 +128,20 @@ def test_a_waiting_message_is_shown_once_never_served_from_a_kept_page(client_fo
     assert shown.headers.get(HEADER) is None
     assert "Saved at last." in shown.text
     assert "Saved at last." not in client.get(PATH).text
+
+
+@pytest.mark.django_db
+def test_each_page_served_carries_its_own_new_one_time_form_token(client_for):
+    """Indirect resellers holds the invite form: a page served again gets new tokens, each one
+    good, as a render would give (two tabs never send the same token)."""
+    provider = provider_org()
+    ProviderRelationshipFactory(provider=provider, reseller=reseller_org())
+    client = client_for(member(provider))
+    served = [_served_again(client, "/indirect-resellers/"), client.get("/indirect-resellers/")]
+    tokens = [re.findall(r'name="form_token" value="([^"]+)"', page.text) for page in served]
+    assert served[1].headers[HEADER] == "hit"
+    assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+    assert all(form_token_key(token) for token in tokens[0] + tokens[1])
 
 
 @pytest.mark.django_db(transaction=True)
