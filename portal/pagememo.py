@@ -26,7 +26,9 @@ What a kept page depends on, found rather than declared:
   relative date is at most that old.
 
 Not kept: an answer other than a 200 with an HTML body (redirects, errors, streamed exports),
-one that set a cookie or a message, and one whose request wrote to the database. A page's
+one that set a cookie or a message, one whose request wrote to the database, and one that read
+from a read replica (`portal/dbrouter.py`: rendered from a replica behind the commit that
+forgot the page, it would outlive the lag). A page's
 one-time form tokens (`portal/form_tokens.py`) are kept as placeholders and each page served
 carries new ones, as a render would: a second submission of one token would be taken for a
 double click.
@@ -50,6 +52,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
@@ -114,6 +117,7 @@ class _Render:
     tokens: dict[str, str]
     tables: set[str] = field(default_factory=set)
     wrote: bool = False
+    replica: bool = False  # read from a replica, which may lag behind a commit's forgetting
 
 
 _rendering: ContextVar[_Render | None] = ContextVar("portal_page_render", default=None)
@@ -168,6 +172,8 @@ def _watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, conte
     if not writes:
         if render is not None:
             render.tables |= tables
+            if context["connection"].alias != DEFAULT_DB_ALIAS:
+                render.replica = True
         return execute(sql, params, many, context)
     result = execute(sql, params, many, context)
     if render is not None:
@@ -299,7 +305,7 @@ def _served(request: HttpRequest, key: str) -> HttpResponse | None:
 
 def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> None:
     _READS[render.view] = frozenset(render.tables | _READS.get(render.view, frozenset()))
-    if render.wrote or response.status_code != 200 or response.streaming:
+    if render.wrote or render.replica or response.status_code != 200 or response.streaming:
         return
     if response.cookies or not response.get("Content-Type", "").startswith("text/html"):
         return
