@@ -144,7 +144,7 @@ def test_each_page_served_carries_its_own_new_one_time_form_token(client_for):
     assert all(form_token_key(token) for token in tokens[0] + tokens[1])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions")
 def test_a_page_rendered_before_a_commit_is_not_served_after_it(client_for):
     """Another connection renders (and keeps) the page while a transaction that changed a row
