@@ -95,10 +95,22 @@ def _table_pattern() -> re.Pattern[str]:
     return re.compile(rf"\b({alternatives})\b")
 
 
-@lru_cache(maxsize=1024)
-def statement_tables(sql: str) -> tuple[bool, frozenset[str]]:
+# Longer statements (a bulk INSERT's thousand rows) are read each time, not remembered.
+_REMEMBERED_CHARS = 4096
+
+
+def statement_tables(sql: Any) -> tuple[bool, frozenset[str]]:
     """(writes, the model tables the statement names). A SELECT, or a WITH that changes
-    nothing, reads; any other statement that names a table changes it."""
+    nothing, reads; any other statement that names a table changes it. A statement that is
+    not a string (a composed one) changes every page."""
+    if not isinstance(sql, str):
+        return True, frozenset({EVERYTHING})
+    if len(sql) > _REMEMBERED_CHARS:
+        return _statement_tables(sql)
+    return _remembered_statement_tables(sql)
+
+
+def _statement_tables(sql: str) -> tuple[bool, frozenset[str]]:
     tables = frozenset(_table_pattern().findall(sql))
     head = sql.lstrip()[:7].upper()
     if head.startswith(_READ_HEADS):
@@ -106,6 +118,9 @@ def statement_tables(sql: str) -> tuple[bool, frozenset[str]]:
     if head.startswith("WITH"):
         return bool(_WRITE_WORD.search(sql)), tables
     return bool(tables), tables
+
+
+_remembered_statement_tables = lru_cache(maxsize=1024)(_statement_tables)
 
 
 @dataclass
@@ -331,7 +346,7 @@ def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> 
             "headers": [
                 (name, value)
                 for name, value in response.headers.items()
-                if name.lower() in ("content-type", "cache-control", "x-robots-tag")
+                if name.lower() in ("content-type", "cache-control", "vary", "x-robots-tag")
             ],
             "csrf": bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")),
             "form_tokens": form_tokens,

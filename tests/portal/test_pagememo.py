@@ -16,10 +16,11 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from psycopg import sql as psycopg_sql
 
 from portal.form_tokens import form_token_key
 from portal.models import Organization
-from portal.pagememo import HEADER, statement_tables
+from portal.pagememo import EVERYTHING, HEADER, statement_tables
 from tests.factories import member
 from tests.queries import warm
 from tests.relationships.factories import (
@@ -187,8 +188,17 @@ def test_a_page_rendered_before_a_commit_is_not_served_after_it(client_for):
             {"portal_user"},
         ),
         ('SAVEPOINT "s1_x1"', False, set()),
+        (
+            'INSERT INTO "portal_membership" ("user_id") VALUES ' + ", ".join(["(%s)"] * 2000),
+            True,
+            {"portal_membership"},
+        ),
         ("SET CONSTRAINTS ALL IMMEDIATE", False, set()),
     ],
 )
 def test_a_statement_reads_or_changes_the_tables_it_names(sql, writes, tables):
     assert statement_tables(sql) == (writes, frozenset(tables))
+
+
+def test_a_composed_statement_changes_every_page():
+    assert statement_tables(psycopg_sql.SQL("SELECT 1")) == (True, frozenset({EVERYTHING}))
