@@ -113,9 +113,9 @@ def market_get(*, code: str) -> Market:
 
 def market_names() -> list[tuple[str, str]]:
     """Every CSP market as (code, name) in the reader's language and alphabetical order: pairs,
-    no model instance per country."""
-    rows = Market.objects.values_list("code", "name")
-    return sorted_by_name((code, country_name(code, name)) for code, name in rows)
+    no model instance per country. Named and sorted once per language and rows read
+    (`market_and_region_names`: the wizard's country field cost ~1.5 ms a request)."""
+    return list(market_and_region_names()[0])
 
 
 type _MarketRows = tuple[tuple[str, str, int, str], ...]
