@@ -25,10 +25,13 @@ What a kept page depends on, found rather than declared:
 - **The clock.** A page is kept `PAGE_MEMO_TTL` seconds at most: an "overdue" label or a
   relative date is at most that old.
 
-Not kept: an answer other than a 200 with an HTML body (redirects, errors, streamed exports),
-one that set a cookie or a message, one whose request wrote to the database, and one that read
-from a read replica (`portal/dbrouter.py`: rendered from a replica behind the commit that
-forgot the page, it would outlive the lag). A page's
+A streamed CSV export of an opted-in list is kept too, once its last piece has gone out: its
+rows are read while it streams, with the same watch on, and a file of at most `MAX_BYTES` is
+served again whole. Not kept: any other answer than a 200 HTML page or CSV file (redirects,
+errors), one that set a cookie or a message, one whose
+request wrote to the database, one streamed to a reader that went away before its end, and one
+that read from a read replica (`portal/dbrouter.py`: rendered from a replica behind the commit
+that forgot the page, it would outlive the lag). A page's
 one-time form tokens (`portal/form_tokens.py`) are kept as placeholders and each page served
 carries new ones, as a render would: a second submission of one token would be taken for a
 double click.
@@ -44,17 +47,17 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.signals import connection_created
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from .delegation import ACTING_FOR_SESSION_KEY
 from .form_tokens import FIELD as FORM_TOKEN_FIELD
@@ -318,24 +321,74 @@ def _served(request: HttpRequest, key: str) -> HttpResponse | None:
     return response
 
 
+def _keepable(render: _Render, response: HttpResponseBase) -> bool:
+    """A 200 HTML page, or a streamed CSV file, that set no cookie, from a render that neither
+    wrote nor read a replica."""
+    if render.wrote or render.replica or response.status_code != 200 or response.cookies:
+        return False
+    kind = response.get("Content-Type", "")
+    return kind.startswith("text/csv") if response.streaming else kind.startswith("text/html")
+
+
 def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> None:
     _READS[render.view] = frozenset(render.tables | _READS.get(render.view, frozenset()))
-    if render.wrote or render.replica or response.status_code != 200 or response.streaming:
+    if not _keepable(render, response):
         return
-    if response.cookies or not response.get("Content-Type", "").startswith("text/html"):
+    if isinstance(response, StreamingHttpResponse):
+        # Kept as it streams, once its last piece has gone out (issue 21: a small export
+        # asked for again is the same file while nothing it read changed).
+        if not response.is_async:  # (an async stream is never kept: the portal is served by WSGI)
+            pieces = cast(Iterator[bytes], response.streaming_content)
+            response.streaming_content = _teed(request, render, response, pieces)
         return
-    content = response.content  # type: ignore[attr-defined]
+    if _store(request, render, response, response.content):  # type: ignore[attr-defined]
+        response.headers[HEADER] = "miss"
+
+
+def _teed(
+    request: HttpRequest, render: _Render, response: HttpResponseBase, pieces: Iterator[bytes]
+) -> Iterator[bytes]:
+    """The streamed file's pieces, each read with the render's watch on (the rows are read as
+    they stream), and a copy kept once the last one is out: not when the file is bigger than
+    MAX_BYTES, nor when the reader went away before the end (the generator is closed)."""
+    kept: list[bytes] | None = []
+    size = 0
+    iterator = iter(pieces)
+    while True:
+        watching = _rendering.set(render)
+        try:
+            piece = next(iterator)
+        except StopIteration:
+            break
+        finally:
+            _rendering.reset(watching)
+        if kept is not None:
+            size += len(piece)
+            if size > MAX_BYTES:
+                kept = None
+            else:
+                kept.append(piece)
+        yield piece
+    _READS[render.view] = frozenset(render.tables | _READS.get(render.view, frozenset()))
+    if kept is not None and _keepable(render, response):
+        _store(request, render, response, b"".join(kept))
+
+
+def _store(
+    request: HttpRequest, render: _Render, response: HttpResponseBase, content: bytes
+) -> bool:
+    """Keeps the answer's body and headers under the tokens read before the view; False when
+    it may not be kept."""
     if len(content) > MAX_BYTES or _FRESH_TOKEN in content:
-        return
-    content, form_tokens = _FORM_TOKEN_VALUE.subn(rb"\1" + _FRESH_TOKEN + rb"\2", content)
+        return False
     # Messages shown (or added) by this render: the next one would show others.
     wrapped = getattr(getattr(request, "_messages", None), "_wrapped", None)
     if hasattr(wrapped, "__len__") and len(wrapped):  # type: ignore[arg-type]
-        return
+        return False
     deps = render.tables | {EVERYTHING}
     if not deps <= render.tokens.keys():
-        return  # read a table whose token was not read first: kept next time
-    response.headers[HEADER] = "miss"
+        return False  # read a table whose token was not read first: kept next time
+    content, form_tokens = _FORM_TOKEN_VALUE.subn(rb"\1" + _FRESH_TOKEN + rb"\2", content)
     _kept[0] += 1
     shared_call(
         "set",
@@ -346,7 +399,7 @@ def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> 
             "headers": [
                 (name, value)
                 for name, value in response.headers.items()
-                if name.lower() in ("content-type", "cache-control", "vary", "x-robots-tag")
+                if name.lower() in _KEPT_HEADERS
             ],
             "csrf": bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")),
             "form_tokens": form_tokens,
@@ -354,6 +407,12 @@ def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> 
         },
         getattr(settings, "PAGE_MEMO_TTL", 60),
     )
+    return True
+
+
+_KEPT_HEADERS = frozenset(
+    ("content-type", "content-disposition", "cache-control", "vary", "x-robots-tag")
+)
 
 
 class PageMemoMiddleware:
