@@ -144,6 +144,8 @@ class ReconciliationView(_InvoiceView):
     """/billing/reconciliation/: choose a closed month (billed) or the current period
     (unbilled) and a currency; the form downloads the file (`ReconciliationExportView`)."""
 
+    page_memo = True  # the form and a small file served again (portal/pagememo.py)
+
     def form(self, request: HttpRequest) -> ReconciliationForm:
         return ReconciliationForm(
             request.GET or None,
