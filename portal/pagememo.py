@@ -28,10 +28,10 @@ What a kept page depends on, found rather than declared:
 A streamed CSV export of an opted-in list is kept too, once its last piece has gone out: its
 rows are read while it streams, with the same watch on, and a file of at most `MAX_BYTES` is
 served again whole. Not kept: any other answer than a 200 HTML page or CSV file (redirects,
-errors), one that set a cookie or a message, one whose
-request wrote to the database, one streamed to a reader that went away before its end, and one
-that read from a read replica (`portal/dbrouter.py`: rendered from a replica behind the commit
-that forgot the page, it would outlive the lag). A page's
+errors), one that set a cookie or a message, one whose request wrote to the database, one
+streamed to a reader that went away before its end, and one that read from a read replica
+(`portal/dbrouter.py`: rendered from a replica behind the commit that forgot the page, it would
+outlive the lag). A page's
 one-time form tokens (`portal/form_tokens.py`) are kept as placeholders and each page served
 carries new ones, as a render would: a second submission of one token would be taken for a
 double click.
