@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.form_tokens import FormTokenMixin
-from portal.forms import PortalFormMixin, storable_text
+from portal.forms import PairedChoices, PortalFormMixin, storable_text
 from portal.models import Market, Organization
 from portal.selectors import market_names
 from portal.widgets import IsoDateInput
@@ -57,8 +57,8 @@ def _text(
     )
 
 
-def market_choices() -> list[tuple[str, StrOrPromise]]:
-    return [("", _("Select a country")), *market_names()]
+def market_choices() -> PairedChoices:
+    return PairedChoices([("", _("Select a country")), *market_names()])
 
 
 class DraftForm(PortalFormMixin, forms.Form):

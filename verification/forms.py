@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import LegalProfile
 from enrollment.rules import primary_contact_validate
-from portal.forms import PortalFormMixin
+from portal.forms import PairedChoices, PortalFormMixin
 from portal.models import User
 from portal.selectors import market_and_region_names
 from portal.widgets import FastSelect, options_html
@@ -220,14 +220,12 @@ class QueueFilterForm(PortalFormMixin, forms.Form):
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
         markets, regions = market_and_region_names()
-        cast(forms.ChoiceField, self.fields["country"]).choices = [
-            ("", _("All countries")),
-            *markets,
-        ]
-        cast(forms.ChoiceField, self.fields["region"]).choices = [
-            ("", _("All regions")),
-            *regions,
-        ]
+        cast(forms.ChoiceField, self.fields["country"]).choices = PairedChoices(
+            [("", _("All countries")), *markets]
+        )
+        cast(forms.ChoiceField, self.fields["region"]).choices = PairedChoices(
+            [("", _("All regions")), *regions]
+        )
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("me", _("Me")),
