@@ -33,10 +33,11 @@ def main(crispy_path: str) -> None:
     from django.utils import translation
 
     import enrollment.forms as wizard_forms
+    from portal.forms import PairedChoices
 
     # No database: 250 made-up countries in place of the Market table's.
     countries = [(f"X{i:03d}", f"Country {i}") for i in range(250)]
-    wizard_forms.market_choices = lambda: [("", "Select a country"), *countries]
+    wizard_forms.market_choices = lambda: PairedChoices([("", "Select a country"), *countries])
     engine = engines["django"]
     renderers = {
         "portal partial": engine.from_string(
