@@ -321,6 +321,11 @@ def _served(request: HttpRequest, key: str) -> HttpResponse | None:
     return response
 
 
+def _learn(render: _Render) -> None:
+    """Adds the tables this render read to its view's, read first next time (`_READS`)."""
+    _READS[render.view] = frozenset(render.tables | _READS.get(render.view, frozenset()))
+
+
 def _keepable(render: _Render, response: HttpResponseBase) -> bool:
     """A 200 HTML page, or a streamed CSV file, that set no cookie, from a render that neither
     wrote nor read a replica."""
@@ -331,7 +336,7 @@ def _keepable(render: _Render, response: HttpResponseBase) -> bool:
 
 
 def _keep(request: HttpRequest, render: _Render, response: HttpResponseBase) -> None:
-    _READS[render.view] = frozenset(render.tables | _READS.get(render.view, frozenset()))
+    _learn(render)
     if not _keepable(render, response):
         return
     if isinstance(response, StreamingHttpResponse):
@@ -369,7 +374,7 @@ def _teed(
             else:
                 kept.append(piece)
         yield piece
-    _READS[render.view] = frozenset(render.tables | _READS.get(render.view, frozenset()))
+    _learn(render)
     if kept is not None and _keepable(render, response):
         _store(request, render, response, b"".join(kept))
 

@@ -263,3 +263,13 @@ def test_an_export_bigger_than_the_limit_or_not_read_to_its_end_is_never_kept(
     for _ask in range(4):
         response, body = _download(client)
         assert response.headers.get(HEADER) != "hit" and b"Alpha Customer" in body
+
+    # The same file read to its end, within the limit, is kept: neither refusal above came
+    # from anything else.
+    monkeypatch.undo()
+    for _ask in range(4):
+        response, body = _download(client)
+        if response.headers.get(HEADER) == "hit":
+            break
+    else:
+        raise AssertionError(f"{EXPORT} was never served from the memo within the limit")
