@@ -37,7 +37,7 @@ from .authentication import ApiCaller, ApiClientAuthentication
 from .call_log import api_call_logged
 from .idempotency import idempotent
 from .problems import PROBLEM_JSON
-from .rows import CUSTOMERS, INDIRECT_RESELLERS, SUBSCRIPTIONS, Rows
+from .rows import CUSTOMERS, INDIRECT_RESELLERS, SUBSCRIPTIONS, Rows, is_utc, page_timezone
 from .schema import ApiSchema
 from .serializers import (
     CustomerSerializer,
@@ -254,6 +254,8 @@ class ApiView(APIView):
             after=cursor or "",
             encode=encode,
             decode=decode,
+            # The page's moments read as the ISO text the rows write (api/rows.py).
+            iso_moments=rows is not None and is_utc(page_timezone()),
         )
         if prepare is not None:
             page.object_list = prepare(page.object_list)

@@ -34,6 +34,13 @@ def page_timezone() -> tzinfo | None:
     return timezone.get_current_timezone() if settings.USE_TZ else None
 
 
+def is_utc(zone: tzinfo | None) -> bool:
+    """Whether moments are written in UTC (`…Z`): then a page may read them from PostgreSQL as
+    that text already (`portal.sqlmemo._run`'s `iso_moments`), which the converters below pass
+    on as they are."""
+    return zone is not None and str(zone) == "UTC"
+
+
 class Rows:
     """`columns` to read (the tie `pk` and the cursor's field among them) and the dict of a row
     as the caller's organization may see it: `page(rows, organization_id)` for a page,
@@ -63,6 +70,8 @@ def _converter(serializer: type, name: str) -> Convert:
     field = serializer().fields[name]
 
     def through_field(value: Any, _zone: tzinfo | None) -> Any:
+        if type(value) is str and isinstance(field, drf.DateTimeField):
+            value = datetime.fromisoformat(value)  # a moment read as ISO text, UTC
         return None if value is None else field.to_representation(value)
 
     if isinstance(field, drf.DateTimeField):
@@ -71,8 +80,8 @@ def _converter(serializer: type, name: str) -> Convert:
             return through_field
 
         def moment(value: Any, zone: tzinfo | None) -> Any:
-            if value is None:
-                return None
+            if value is None or type(value) is str:
+                return value  # a moment read as this very text (in UTC: `is_utc`)
             if zone is None or type(value) is not datetime or value.utcoffset() is None:
                 return field.to_representation(value)
             try:

@@ -323,6 +323,7 @@ def keyset_page(
     encode: Callable[[Any, Any], str] = encode_cursor,
     decode: Callable[[str], tuple[Any, Any] | None] = decode_cursor,
     memo_key: Hashable | None = None,
+    iso_moments: bool = False,
 ) -> KeysetPage:
     """The page after cursor `after`, before cursor `before`, or the first page. `tie_field`
     breaks ties of `field_name` (unique together with it; the pk by default), and `encode` /
@@ -331,7 +332,8 @@ def keyset_page(
 
     With `memo_key`, `queryset` is a function returning a `values_list(named=True)` queryset
     and a first or next page's SQL is compiled once per key (`portal.sqlmemo`: the key names
-    everything the queryset is built from)."""
+    everything the queryset is built from). `iso_moments` (with `memo_key`): the rows' moments
+    may come as the API's ISO text (`portal.sqlmemo._run`); the links read them back."""
     if not isinstance(queryset, QuerySet):
         make = queryset
         if memo_key is None or before:
@@ -346,7 +348,10 @@ def keyset_page(
     )
 
     def cursor(row: Any) -> str:
-        return encode(getattr(row, field_name), getattr(row, tie_field))
+        value = getattr(row, field_name)
+        if type(value) is str and iso_moments:
+            value = datetime.fromisoformat(value)
+        return encode(value, getattr(row, tie_field))
 
     before_key = decode(before) if before else None
     after_key = decode(after) if after else None
@@ -376,7 +381,10 @@ def keyset_page(
             return qs.order_by(*order)[: size + 1]
 
         rows = memo_rows(
-            (memo_key, field_name, tie_field, descending, size), build, after_key or None
+            (memo_key, field_name, tie_field, descending, size),
+            build,
+            after_key or None,
+            iso_moments=iso_moments,
         )
     else:
         assert isinstance(queryset, QuerySet)

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -109,17 +110,22 @@ def _compile(
 
 
 def memo_rows(
-    key: Hashable, build: Callable[[tuple[Any, ...] | None], QuerySet], cursor: tuple | None
+    key: Hashable,
+    build: Callable[[tuple[Any, ...] | None], QuerySet],
+    cursor: tuple | None,
+    *,
+    iso_moments: bool = False,
 ) -> list[Any]:
     """The rows of `build(cursor)` (a `values_list(named=True)` queryset, ordered and
-    sliced), compiled once per `key` and whether a cursor is given."""
+    sliced), compiled once per `key` and whether a cursor is given. `iso_moments`: see
+    `_run`."""
     compiled = _compiled(
         (key, cursor is not None),
         lambda: _compile(build(MARKS if cursor is not None else None), cursor is not None),
     )
     if compiled is None:
         return list(build(cursor))
-    return _run(compiled, cursor)
+    return _run(compiled, cursor, iso_moments=iso_moments)
 
 
 def memo_rows_of_ids(
@@ -183,15 +189,26 @@ def memo_rows_of_term(key: Hashable, build: Callable[[str], QuerySet], term: str
     return _run(compiled, (f"%{ops.prep_for_like_query(term)}%",))
 
 
-def _run(compiled: _Compiled, cursor: Sequence[Any] | None) -> list[Any]:
-    """The compiled SQL run with the values of `cursor` in its markers' places."""
+def _run(
+    compiled: _Compiled, cursor: Sequence[Any] | None, *, iso_moments: bool = False
+) -> list[Any]:
+    """The compiled SQL run with the values of `cursor` in its markers' places.
+
+    `iso_moments`: each moment (timestamptz) read from PostgreSQL in UTC comes as the text an
+    API writes for it, `datetime.isoformat()` with `Z` (`2026-11-03T09:30:00.120000Z`), made
+    from PostgreSQL's own text instead of a datetime built, converted and written again (a
+    50-row page of subscriptions holds 200 moments: ~1 ms of CPU). A moment that text cannot
+    stand for (another database, a year past 9999) is a datetime as always."""
     params = [
         value if slot is None else cursor[slot]  # type: ignore[index]
         for value, slot in zip(compiled.params, compiled.slots, strict=True)
     ]
     new = tuple.__new__
     row = compiled.row
-    with connections[router.db_for_read(compiled.model)].cursor() as db_cursor:
+    connection = connections[router.db_for_read(compiled.model)]
+    with connection.cursor() as db_cursor:
+        if iso_moments and connection.vendor == "postgresql" and connection.timezone_name == "UTC":
+            _read_moments_as_iso(db_cursor.cursor)
         db_cursor.execute(compiled.sql, params)
         return [new(row, values) for values in db_cursor.fetchall()]
 
@@ -239,3 +256,44 @@ def memo_rows_at(
     if compiled is None:
         return list(build(moment))
     return _run(compiled, (moment,))
+
+
+def _read_moments_as_iso(psycopg_cursor: Any) -> None:
+    """This cursor's timestamptz values (text format) read by `_iso_moment_loader`."""
+    from psycopg import pq
+
+    adapters = psycopg_cursor.adapters
+    usual = adapters.get_loader(_timestamptz_oid(), pq.Format.TEXT)
+    adapters.register_loader("timestamptz", _iso_moment_loader(usual))
+
+
+@lru_cache(maxsize=1)
+def _timestamptz_oid() -> int:
+    from psycopg.postgres import types
+
+    return int(types["timestamptz"].oid)
+
+
+@lru_cache(maxsize=8)
+def _iso_moment_loader(usual: type) -> type:
+    """A loader of PostgreSQL's text for a UTC timestamptz (`2026-11-03 09:30:00.12+00`, its
+    fraction without trailing zeros, none at all for whole seconds) as `isoformat()` writes the
+    moment, `Z` for the offset; any other text (a year past 9999, BC, infinity, another
+    offset) loaded by `usual`, the connection's own loader, as a datetime."""
+    from psycopg.adapt import Loader
+
+    class IsoMomentLoader(Loader):
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._usual = usual(oid, context)
+
+        def load(self, data: Any) -> Any:
+            text = bytes(data).decode("ascii", "replace")
+            if text[4:5] == "-" and text[10:11] == " " and text.endswith("+00"):
+                if len(text) == 22:
+                    return f"{text[:10]}T{text[11:19]}Z"
+                if 24 <= len(text) <= 29 and text[19] == ".":
+                    return f"{text[:10]}T{text[11:19]}.{text[20:-3]:0<6}Z"
+            return self._usual.load(data)
+
+    return IsoMomentLoader

@@ -4,7 +4,7 @@ memo, and a repeated page compiles nothing on PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api import endpoints
+from api.serializers import SubscriptionSerializer
 from commerce.models import Subscription
 from portal import sqlmemo
 from tests.api.factories import admin_of, api_client_of, bearer
@@ -107,3 +108,77 @@ def test_a_queryset_it_cannot_replay_is_read_by_the_orm():
         assert sqlmemo.memo_rows(("none",), build, None) == []
         assert sqlmemo.memo_rows(("none",), build, None) == []
     assert len(queries) == 0
+
+
+def test_moments_read_as_iso_text_are_the_serializers_to_the_microsecond(monkeypatch):
+    """On PostgreSQL a list's moments come as the API's ISO text straight from the database
+    (`sqlmemo._run(iso_moments=True)`): whole seconds, fractions with trailing zeros, a
+    microsecond, an early year and an ended subscription read exactly as the serializer writes
+    each, and the links still walk every row once. (SQLite: the same answers, read as
+    datetimes.)"""
+    monkeypatch.setattr(endpoints, "PAGE_SIZE", 2)
+    provider, subs = _provider_with(5, "Memoiso")
+    odd = [
+        datetime(2026, 11, 3, 9, 30, tzinfo=UTC),  # whole seconds: no fraction at all
+        datetime(2026, 11, 3, 9, 30, 1, 120000, tzinfo=UTC),  # PostgreSQL writes ".12"
+        datetime(2026, 11, 3, 9, 30, 2, 1, tzinfo=UTC),  # ".000001"
+        datetime(999, 1, 2, 3, 4, 5, 600000, tzinfo=UTC),  # a year of three digits
+        datetime(2026, 11, 3, 9, 30, 2, 1, tzinfo=UTC),  # a tie on the moment: the pk breaks it
+    ]
+    for sub, moment in zip(subs, odd, strict=True):
+        sub.purchased_at = sub.term_start = moment
+        sub.ended_at = moment + timedelta(days=3, microseconds=10)
+        sub.save(update_fields=["purchased_at", "term_start", "ended_at"])
+    api = bearer(api_client_of(admin_of(provider), ["admin_agent"]))
+    expected = {
+        s.pk: SubscriptionSerializer(s, context={"organization": provider}).data
+        for s in Subscription.objects.filter(pk__in=[s.pk for s in subs])
+    }
+    for _ in range(2):  # compiled on the first walk, replayed on the second
+        rows, url = [], "/api/v1/subscriptions/"
+        while url:
+            body = api.get(url).json()
+            rows += body["results"]
+            url = body["next"]
+        assert [row["id"] for row in rows] == [
+            s.pk for s in sorted(subs, key=lambda s: (s.purchased_at, s.pk), reverse=True)
+        ]
+        for row in rows:
+            assert row == expected[row["id"]]
+    assert expected[subs[0].pk]["purchased_at"] == "2026-11-03T09:30:00Z"
+    assert expected[subs[1].pk]["purchased_at"] == "2026-11-03T09:30:01.120000Z"
+    assert expected[subs[3].pk]["purchased_at"] == "0999-01-02T03:04:05.600000Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("2026-11-03 09:30:00+00", "2026-11-03T09:30:00Z"),
+        ("2026-11-03 09:30:00.12+00", "2026-11-03T09:30:00.120000Z"),
+        ("2026-11-03 09:30:00.000001+00", "2026-11-03T09:30:00.000001Z"),
+        ("2026-11-03 09:30:00.999999+00", "2026-11-03T09:30:00.999999Z"),
+        ("0999-01-02 03:04:05.6+00", "0999-01-02T03:04:05.600000Z"),
+    ],
+)
+def test_the_iso_moment_loader_writes_what_isoformat_writes(text, written):
+    loader = sqlmemo._iso_moment_loader(_Usual)(0)
+    assert loader.load(text.encode()) == written
+    moment = datetime.fromisoformat(written)
+    assert moment.isoformat().replace("+00:00", "Z") == written
+
+
+@pytest.mark.parametrize(
+    "text", ["infinity", "-infinity", "2026-11-03 09:30:00+01", "0044-03-15 12:00:00+00 BC"]
+)
+def test_text_that_is_no_utc_moment_is_left_to_the_connections_loader(text):
+    assert sqlmemo._iso_moment_loader(_Usual)(0).load(text.encode()) == ("usual", text)
+
+
+class _Usual:
+    """A stand-in for the connection's own timestamptz loader: says what it was given."""
+
+    def __init__(self, oid, context=None):
+        pass
+
+    def load(self, data):
+        return ("usual", bytes(data).decode())

@@ -1,7 +1,9 @@
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from enrollment.models import EnrollmentDraft, LegalProfile
 from portal.models import AuditEvent, Membership, Organization
@@ -95,6 +97,26 @@ def test_next_saves_the_step_in_the_draft_and_moves_on():
     assert draft.step == "contact"
     assert draft.data["legal"]["legal_name"] == "Acme Cloud S.r.l."
     assert draft.data["legal"]["phone"] == "+39 06 1234 5678"
+
+
+def test_next_again_with_the_same_answers_writes_nothing_and_a_change_is_saved():
+    """Next pressed twice (or the page sent again) moves on as before; the draft is not
+    written again, so it keeps the moment it last changed."""
+    draft = drafting_user()
+    client = signed_in(draft.user)
+    client.post(f"{BASE}legal/", {**legal_data(), "nav": "next"})
+    draft.refresh_from_db()
+    saved_at = draft.updated_at
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"{BASE}legal/", {**legal_data(), "nav": "next"})
+    assert response["Location"] == f"{BASE}contact/"
+    assert not [q for q in queries if q["sql"].startswith("UPDATE")]
+    draft.refresh_from_db()
+    assert draft.updated_at == saved_at and draft.step == "contact"
+    response = client.post(f"{BASE}legal/", {**legal_data(city="Milano"), "nav": "next"})
+    assert response["Location"] == f"{BASE}contact/"
+    draft.refresh_from_db()
+    assert draft.data["legal"]["city"] == "Milano" and draft.updated_at > saved_at
 
 
 def test_draft_survives_sign_out_and_resumes_in_a_new_browser():
