@@ -15,6 +15,7 @@ from bench.main import (
     download_figures,
     export_broken,
     export_ok,
+    least_disturbed,
     page_verdicts,
     post_form,
 )
@@ -139,3 +140,14 @@ def test_web_configurations_read_as_written(text, label):
 def test_sync_workers_with_threads_are_refused():
     with pytest.raises(Exception, match="one thread"):
         WebConfig.parse("sync:2x4")
+
+
+def test_each_page_keeps_its_least_disturbed_rounds_time():
+    """In-process rounds alternate between the databases; per page the lower median counts, and
+    a page that failed in every round keeps its error rather than vanishing from the table."""
+    first = {"a": {"ms": 12.0, "queries": 5}, "b": {"ms": 7.0}, "c": {"error": "timeout"}}
+    second = {"a": {"ms": 9.5, "queries": 5}, "b": {"ms": 8.0}, "c": {"error": "timeout again"}}
+    kept = least_disturbed([first, second])
+    assert kept["a"]["ms"] == 9.5 and kept["b"]["ms"] == 7.0
+    assert kept["c"] == {"error": "timeout"}
+    assert least_disturbed([{"d": {"error": "x"}}, {"d": {"ms": 3.0}}])["d"] == {"ms": 3.0}
