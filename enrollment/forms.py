@@ -157,7 +157,8 @@ class LegalForm(AddressFieldsMixin, DraftForm):
     def __init__(self, *args: Any, organization: Organization | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        cast(forms.ChoiceField, self.fields["country"]).choices = market_choices()
+        self.countries = market_choices()
+        cast(forms.ChoiceField, self.fields["country"]).choices = self.countries
 
     def clean_phone(self) -> str:
         # The country is validated in clean(); the phone waits for it.
@@ -167,25 +168,27 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         super().clean()
         cleaned = self.cleaned_data
         code = cleaned.get("country", "")
-        market = Market.objects.filter(code=code).first() if code else None
-        if market is None:
+        # A valid country is one of the field's choices, (code, name in the reader's
+        # language) read from the markets for this very form: no second look-up.
+        country_name = dict(self.countries.pairs).get(code)
+        if not code or country_name is None:
             return cleaned
-        self.country_code, self.country_name = market.code, market.display_name
+        self.country_code, self.country_name = code, str(country_name)
         if "phone" in cleaned:
             try:
                 cleaned["phone"] = rules.phone_normalize(
-                    cleaned["phone"], market.code, market.display_name
+                    cleaned["phone"], self.country_code, self.country_name
                 )
             except forms.ValidationError as exc:
                 self.add_error("phone", exc)
         self._clean_state_and_postal_code(cleaned)
-        if rules.registration_id_required(market.code) and not cleaned.get("registration_id"):
-            self.add_error("registration_id", rules.registration_id_missing(market.display_name))
+        if rules.registration_id_required(code) and not cleaned.get("registration_id"):
+            self.add_error("registration_id", rules.registration_id_missing(self.country_name))
         name = cleaned.get("legal_name")
         if name:
             try:
                 rules.validate_not_duplicate(
-                    legal_name=name, country=market, exclude=self.organization
+                    legal_name=name, country=code, exclude=self.organization
                 )
             except forms.ValidationError as exc:
                 self.add_error("legal_name", exc)
