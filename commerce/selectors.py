@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from portal.models import Organization
 from portal.sqlmemo import memo_rows
@@ -234,7 +234,7 @@ def billing_totals_per_customer(
 CUSTOMER_TOTAL_COLUMNS = (
     "customer_id",
     "currency",
-    "customer__legal_name",
+    "customer_name",
     "subscriptions",
     "monthly_cost",
 )
@@ -243,9 +243,16 @@ CUSTOMER_TOTAL_COLUMNS = (
 def billing_total_rows(**filters) -> QuerySet:
     """`billing_totals_per_customer(**filters)` as named tuples (`CUSTOMER_TOTAL_COLUMNS`): no
     model instances, and a keyset page whose SQL is compiled once."""
+    # The customer's name read for each row of the page, by its primary key: as a join,
+    # PostgreSQL chose a merge join that read every organization below the first customer's id
+    # (50,338 rows, 16 ms, for a page of 26 at scale 1.0) once the totals' ids sat high.
+    name = (
+        Organization.objects.filter(pk=OuterRef("customer_id")).order_by().values("legal_name")[:1]
+    )
     return (
         billing_totals_per_customer(**filters)
         .select_related(None)
+        .annotate(customer_name=Subquery(name))
         .values_list(*CUSTOMER_TOTAL_COLUMNS, named=True)
     )
 

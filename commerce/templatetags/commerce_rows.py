@@ -140,7 +140,7 @@ def customer_total_rows(rows: Iterable[Any], clear_url: str) -> SafeString:
         out.append(
             '\n      <tr>\n        <th scope="row"><a href="'
             f'{base}?customer={number(row.customer_id)}">'
-            f"{escape(row.customer__legal_name)}</a></th>\n"
+            f"{escape(row.customer_name)}</a></th>\n"
             f"        <td>{escape(row.currency)}</td>\n"
             f'        <td class="text-end">{number(row.subscriptions)}</td>\n'
             '        <td class="text-end text-nowrap">'
