@@ -68,9 +68,10 @@ def _converter(serializer: type, name: str) -> Convert:
     look-ups (the current zone, the format setting); any other value or format goes through
     the field itself."""
     field = serializer().fields[name]
+    moments = isinstance(field, drf.DateTimeField)
 
     def through_field(value: Any, _zone: tzinfo | None) -> Any:
-        if type(value) is str and isinstance(field, drf.DateTimeField):
+        if moments and type(value) is str:
             value = datetime.fromisoformat(value)  # a moment read as ISO text, UTC
         return None if value is None else field.to_representation(value)
 

@@ -352,9 +352,9 @@ def least_disturbed(runs: list[dict[str, Any]]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for run in runs:
         for label, result in run.items():
-            if label not in kept or (
-                result.get("ms") and (not kept[label].get("ms") or result["ms"] < kept[label]["ms"])
-            ):
+            best = kept.get(label)
+            ms = result.get("ms")
+            if best is None or (ms and ms < (best.get("ms") or float("inf"))):
                 kept[label] = result
     return kept
 
@@ -1778,15 +1778,11 @@ def run_scale(args: argparse.Namespace) -> int:
                 )
 
         kept = {database: least_disturbed(runs) for database, runs in measured.items()}
-
-        def best(database: str, label: str) -> dict[str, Any]:
-            return kept[database].get(label, {})
-
         judged = base_scale >= 1.0 and args.scale > base_scale
         rows = []
         for label, _who, _path, _method in selected:
-            new = best(db, label)
-            old = best(base_db, label) if remeasure else {}
+            new = kept[db].get(label, {})
+            old = kept[base_db].get(label, {}) if remeasure else {}
             filed = base_rows.get(label, {})
             ms_base = old.get("ms") if remeasure else filed.get("inprocess_ms_1x")
             q_base = old.get("queries") if remeasure else filed.get("queries_1x")

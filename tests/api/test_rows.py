@@ -82,3 +82,18 @@ def test_rows_write_moments_in_the_active_time_zone_as_the_serializers(world):  
         assert _same(customers_for(organization=provider), CUSTOMERS, CustomerSerializer, provider)
         mine = subscription_list(organization=provider)
         assert _same(mine, SUBSCRIPTIONS, SubscriptionSerializer, provider) == 2
+
+
+def test_a_moment_read_as_iso_text_is_written_in_a_fields_own_format():
+    """A list read with `iso_moments` hands its converters text; a DateTimeField with a format of
+    its own still writes that format, as it would for the datetime."""
+    from rest_framework import serializers as drf
+
+    from api.rows import _converter
+
+    class Dated(drf.Serializer):
+        at = drf.DateTimeField(format="%d/%m/%Y %H:%M")
+
+    convert = _converter(Dated, "at")
+    assert convert("2026-11-03T09:30:00.120000Z", UTC) == "03/11/2026 09:30"
+    assert convert(datetime(2026, 11, 3, 9, 30, tzinfo=UTC), UTC) == "03/11/2026 09:30"

@@ -215,6 +215,16 @@ def _download(client, path: str = EXPORT):
     return response, body
 
 
+def _download_until_kept(client, tries: int):
+    """The export downloaded (each time to its end) until the memo serves it: the answer served
+    and its body; fails when it never is within `tries`."""
+    for _ask in range(tries):
+        response, body = _download(client)
+        if response.headers.get(HEADER) == "hit":
+            return response, body
+    raise AssertionError(f"{EXPORT} was never served from the memo in {tries} downloads")
+
+
 @pytest.mark.django_db
 def test_a_small_export_downloaded_again_costs_no_query_and_is_the_same_file(client_for):
     provider, customer = _provider_with_customer()
@@ -222,12 +232,7 @@ def test_a_small_export_downloaded_again_costs_no_query_and_is_the_same_file(cli
     client.get(PATH)  # a page with a form: the CSRF cookie every kept answer is keyed on
     first, body = _download(client)
     assert first.streaming  # streamed, then kept once its last piece went out
-    for _ask in range(5):
-        again, again_body = _download(client)
-        if again.headers.get(HEADER) == "hit":
-            break
-    else:
-        raise AssertionError(f"{EXPORT} was never served from the memo")
+    _download_until_kept(client, 5)
     with CaptureQueriesContext(connection) as queries:
         again, again_body = _download(client)
     assert again.headers[HEADER] == "hit" and len(queries) == 0
@@ -267,9 +272,4 @@ def test_an_export_bigger_than_the_limit_or_not_read_to_its_end_is_never_kept(
     # The same file read to its end, within the limit, is kept: neither refusal above came
     # from anything else.
     monkeypatch.undo()
-    for _ask in range(4):
-        response, body = _download(client)
-        if response.headers.get(HEADER) == "hit":
-            break
-    else:
-        raise AssertionError(f"{EXPORT} was never served from the memo within the limit")
+    _download_until_kept(client, 4)
