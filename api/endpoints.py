@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
@@ -28,6 +29,7 @@ from commerce.selectors import subscription_for, subscription_list
 from portal.audit import request_context
 from portal.client_ip import client_ip
 from portal.models import Membership, Organization
+from portal.pagememo import kept_value
 from portal.paging import decode_cursor, encode_cursor, keyset_page
 from portal.policy import RULES, Action, acting_membership, can
 from relationships.selectors import customers_for, resellers_of_provider
@@ -234,42 +236,57 @@ class ApiView(APIView):
             not re.fullmatch(CURSOR_PATTERN, cursor) or decode(cursor) is None
         ):
             raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
-        memo_key: tuple[Any, ...] | None = None
-        source: QuerySet | Callable[[], QuerySet]
+        zone = page_timezone()
+
+        def read(source: QuerySet | Callable[[], QuerySet], memo_key: Hashable) -> Any:
+            return keyset_page(
+                source,
+                memo_key=memo_key,
+                field_name="pk" if by_id else field_name,
+                descending=descending,
+                size=PAGE_SIZE,
+                after=cursor or "",
+                encode=encode,
+                decode=decode,
+                # The page's moments read as the ISO text the rows write (api/rows.py).
+                iso_moments=rows is not None and is_utc(zone),
+            )
+
         if rows is not None and not by_id and callable(queryset):
             # The page's SQL is compiled once per organization and filters (portal.sqlmemo):
-            # `queryset` is built from the organization and `memo` alone.
-            memo_key = (type(self).__name__, self.organization.pk, self.organization.kind, memo)
+            # `queryset` is built from the organization and `memo` alone; and, with nothing
+            # it read changed since, the page's rows are served again (portal.pagememo).
+            organization = self.organization
+            memo_key = (type(self).__name__, organization.pk, organization.kind, memo)
             make = queryset
-            source = lambda: make().values_list(*rows.columns, named=True)  # noqa: E731
+            columns = rows.page
+
+            def page_rows() -> tuple[list[dict[str, Any]], str | None]:
+                page = read(lambda: make().values_list(*rows.columns, named=True), memo_key)
+                return columns(page.object_list, organization.pk), page.next_cursor
+
+            results, next_cursor = kept_value(
+                f"api.{type(self).__qualname__}",
+                (memo_key, cursor, str(zone), get_language()),
+                page_rows,
+            )
         else:
             base = queryset() if callable(queryset) else queryset
-            source = base.values_list(*rows.columns, named=True) if rows is not None else base
-        page = keyset_page(
-            source,
-            memo_key=memo_key,
-            field_name="pk" if by_id else field_name,
-            descending=descending,
-            size=PAGE_SIZE,
-            after=cursor or "",
-            encode=encode,
-            decode=decode,
-            # The page's moments read as the ISO text the rows write (api/rows.py).
-            iso_moments=rows is not None and is_utc(page_timezone()),
-        )
-        if prepare is not None:
-            page.object_list = prepare(page.object_list)
+            page = read(base.values_list(*rows.columns, named=True) if rows else base, None)
+            if prepare is not None:
+                page.object_list = prepare(page.object_list)
+            next_cursor = page.next_cursor
+            if rows is not None:
+                results = rows.page(page.object_list, self.organization.pk)
+            else:
+                assert serializer is not None
+                context = {"organization": self.organization}
+                results = serializer(page.object_list, many=True, context=context).data
         next_url = None
-        if page.next_cursor:
+        if next_cursor:
             query = request.query_params.copy()
-            query["cursor"] = page.next_cursor
+            query["cursor"] = next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        if rows is not None:
-            results = rows.page(page.object_list, self.organization.pk)
-        else:
-            assert serializer is not None
-            context = {"organization": self.organization}
-            results = serializer(page.object_list, many=True, context=context).data
         return Response({"next": next_url, "results": results})
 
 

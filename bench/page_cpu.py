@@ -3,7 +3,7 @@ excluded) ms over N warm requests, optionally with a cProfile of one page (--pro
 profile file per page (--dump). Runs under production settings like bench/run's django_side.
 
     DATABASE_URL=postgres://…/portal_flat_bench .venv/bin/python bench/page_cpu.py [-n 20]
-        [--only LABEL_PART] [--profile LABEL_PART] [--sort tottime]
+        [--only LABEL_PART] [--profile LABEL_PART] [--sort tottime] [--sql]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--dump", help="a directory: one cProfile file per page")
+    parser.add_argument("--sql", action="store_true", help="each page's queries: time and SQL")
     args = parser.parse_args()
 
     import django
@@ -81,6 +82,9 @@ def main() -> int:
             for q in captured.captured_queries
             if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))
         ]
+        if args.sql:
+            for query in queries:
+                print(f"  {float(query['time']) * 1000:7.2f} ms  {query['sql'][:600]}")
         if args.profile and args.profile in spec["label"]:
             inprocess.print_profile(request, args.n, args.sort, args.lines)
         if args.dump:

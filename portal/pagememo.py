@@ -294,17 +294,20 @@ def _current_tokens(tables: frozenset[str]) -> dict[str, str] | None:
     return tokens
 
 
+def _unchanged(deps: dict[str, str]) -> bool:
+    """Every table a kept answer read still has the token it was read under."""
+    found = shared_call("get_many", [_token_key(table) for table in deps])
+    if found is None or len(found) != len(deps):
+        return False
+    return all(found.get(_token_key(table)) == token for table, token in deps.items())
+
+
 def _served(request: HttpRequest, key: str) -> HttpResponse | None:
     entry = shared_call("get", key)
     if not entry:
         return None
-    deps: dict[str, str] = entry["deps"]
-    found = shared_call("get_many", [_token_key(table) for table in deps])
-    if found is None or len(found) != len(deps):
+    if not _unchanged(entry["deps"]):
         return None
-    for table, token in deps.items():
-        if found.get(_token_key(table)) != token:
-            return None
     content: bytes = entry["content"]
     if entry["form_tokens"]:
         first, *rest = content.split(_FRESH_TOKEN)
@@ -418,6 +421,58 @@ def _store(
 _KEPT_HEADERS = frozenset(
     ("content-type", "content-disposition", "cache-control", "vary", "x-robots-tag")
 )
+
+
+def kept_value[T](name: str, parts: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """`make()`'s answer, kept like a page: served again while every table it read is
+    unchanged, for at most `PAGE_MEMO_TTL` seconds. For what is not a whole page, such as an
+    API list's rows, whose request still runs everything around it (the client's token, its
+    rate limit, its call log). `name` names the reader (the tables it read last time are read
+    first, as a view's); `parts` are everything else the answer is built from (the
+    organization, the filters, the cursor, the language and zone), never a value another
+    query read. Computed afresh when the memo is off, inside a page being kept (that page
+    watches), and when `make` writes or reads a replica; the answer must pickle."""
+    if not enabled() or _rendering.get() is not None:
+        return make()
+    digest = hashlib.blake2b(repr((name, parts)).encode(), digest_size=20).hexdigest()
+    key = f"{PREFIX}:v:{digest}"
+    # One round trip: the kept answer and the tokens of the tables this reader read last time.
+    token_keys = {_token_key(table): table for table in _READS.get(name, set()) | {EVERYTHING}}
+    found = shared_call("get_many", [key, *token_keys])
+    if found is None:
+        return make()
+    entry = found.pop(key, None)
+    tokens = {token_keys[token_key]: token for token_key, token in found.items()}
+    if entry:
+        deps: dict[str, str] = entry["deps"]
+        if deps.keys() <= tokens.keys():
+            if all(tokens[table] == token for table, token in deps.items()):
+                return cast(T, entry["value"])
+        elif _unchanged(deps):
+            return cast(T, entry["value"])
+    missing = frozenset(token_keys.values()) - tokens.keys()
+    if missing:
+        started = _current_tokens(missing)
+        if started is None:
+            return make()
+        tokens |= started
+    render = _Render(key=key, view=name, tokens=tokens)
+    watching = _rendering.set(render)
+    try:
+        value = make()
+    finally:
+        _rendering.reset(watching)
+    _learn(render)
+    read = render.tables | {EVERYTHING}
+    if not (render.wrote or render.replica) and read <= tokens.keys():
+        _kept[0] += 1
+        shared_call(
+            "set",
+            key,
+            {"deps": {table: tokens[table] for table in read}, "value": value},
+            getattr(settings, "PAGE_MEMO_TTL", 60),
+        )
+    return value
 
 
 class PageMemoMiddleware:

@@ -46,31 +46,34 @@ def test_a_call_pushes_once_and_the_drain_writes_its_row(
     settings,
     monkeypatch,
 ):
-    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "api_client": "3/m"}
+    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "api_client": "4/m"}
     created = api_client_of(admin_of(world["provider"]))
     api = bearer(created)
     api.get("/api/v1/subscriptions/")  # the first call reads the token, records the last use
+    api.get("/api/v1/subscriptions/")  # the page's rows kept (portal.pagememo.kept_value)
     trips = _round_trips(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         response = api.get("/api/v1/subscriptions/")
     assert response.status_code == 200
     assert not [q for q in queries if "api_apicall" in q["sql"]]  # no write in the call
-    # The caller's look-up with its rate-limit count, then the call's one RPUSH.
-    assert len(trips) == 2 and b"MGET" in trips[0]
-    assert trips[1].startswith(b"*3\r\n$5\r\nRPUSH\r\n")
+    # The caller's look-up with its rate-limit count, the kept rows with the tokens of the
+    # tables they read, then the call's one RPUSH.
+    assert len(trips) == 3 and b"MGET" in trips[0] and b"MGET" in trips[1]
+    assert trips[2].startswith(b"*3\r\n$5\r\nRPUSH\r\n")
     assert_problem(api.get("/api/v1/subscriptions/0/"), 404)
     assert_problem(api.get("/api/v1/subscriptions/"), 429)
-    assert len(_waiting(private_redis["port"])) == 4 and not ApiCall.objects.exists()
+    assert len(_waiting(private_redis["port"])) == 5 and not ApiCall.objects.exists()
 
     api_calls_drain.delay()
     calls = ApiCall.objects.order_by("created_at", "pk")
     assert [(c.client, c.organization, c.path, c.status) for c in calls] == [
         (created.client, world["provider"], "/api/v1/subscriptions/", 200),
         (created.client, world["provider"], "/api/v1/subscriptions/", 200),
+        (created.client, world["provider"], "/api/v1/subscriptions/", 200),
         (created.client, world["provider"], "/api/v1/subscriptions/0/", 404),
         (created.client, world["provider"], "/api/v1/subscriptions/", 429),
     ]
-    assert calls[1].request_id == response["X-Request-ID"]
+    assert calls[2].request_id == response["X-Request-ID"]
     assert _waiting(private_redis["port"]) == []
 
 

@@ -1,6 +1,8 @@
 """The API's lists run SQL compiled once per organization and filters (portal/sqlmemo.py): every
 page is the one the ORM would read, another tenant's list never comes out of one organization's
-memo, and a repeated page compiles nothing on PostgreSQL."""
+memo, and a repeated page compiles nothing on PostgreSQL. With nothing it read changed since, a
+page's rows are served again without a query (portal.pagememo.kept_value): these tests of the SQL
+turn that off, the last ones look at it."""
 
 from __future__ import annotations
 
@@ -28,6 +30,12 @@ from tests.relationships.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows_not_kept(settings):
+    """The SQL memo alone: every call reads its page."""
+    settings.PAGE_MEMO = False
 
 
 def _provider_with(n: int, name: str, *, status: str = Subscription.Status.ACTIVE):
@@ -82,7 +90,7 @@ def test_a_filters_value_is_part_of_the_memo():
         assert _walk(api, "/api/v1/subscriptions/?status=cancelled") == [cancelled.pk]
 
 
-def test_a_repeated_page_compiles_nothing_on_postgresql():
+def test_a_repeated_page_compiles_nothing_on_postgresql(rows_not_kept):
     provider, _subs = _provider_with(3, "Memocompile")
     api = bearer(api_client_of(admin_of(provider), ["admin_agent"]))
     api.get("/api/v1/subscriptions/")
@@ -182,3 +190,53 @@ class _Usual:
 
     def load(self, data):
         return ("usual", bytes(data).decode())
+
+
+def _kept(api, path: str) -> dict:
+    """Ask until the page's rows come without a query: a process's first calls learn the
+    tables the list reads (portal.pagememo.kept_value), then its rows are kept."""
+    for _ask in range(5):
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(path).json()
+        if not [q for q in queries if "commerce_subscription" in q["sql"]]:
+            return body
+    raise AssertionError(f"{path}'s rows were never served again")
+
+
+def test_a_page_asked_for_again_reads_nothing_and_a_change_shows_on_the_next_call():
+    provider, subs = _provider_with(3, "Memokept")
+    api = bearer(api_client_of(admin_of(provider), ["admin_agent"]))
+    first = api.get("/api/v1/subscriptions/").json()
+    assert _kept(api, "/api/v1/subscriptions/") == first
+
+    subs[0].quantity = 41
+    subs[0].save(update_fields=["quantity"])
+    changed = api.get("/api/v1/subscriptions/").json()["results"]
+    assert {row["id"]: row["quantity"] for row in changed}[subs[0].pk] == 41
+
+    subs[0].customer.legal_name = "Memokept Renamed"
+    subs[0].customer.save(update_fields=["legal_name"])
+    renamed = api.get("/api/v1/subscriptions/").json()["results"]
+    assert {row["customer"]["legal_name"] for row in renamed} == {"Memokept Renamed"}
+
+    added = subscription(
+        CustomerRelationshipFactory(
+            relationship=ProviderRelationshipFactory(provider=provider, reseller=reseller_org()),
+            customer=customer_org(),
+        )
+    )
+    ids = [row["id"] for row in api.get("/api/v1/subscriptions/").json()["results"]]
+    assert ids[0] == added.pk and len(ids) == 4
+
+
+def test_kept_rows_are_each_organizations_and_each_filters_own():
+    first, first_subs = _provider_with(2, "Memokeptone")
+    second, second_subs = _provider_with(3, "Memokepttwo", status=Subscription.Status.CANCELLED)
+    one = bearer(api_client_of(admin_of(first), ["admin_agent"]))
+    two = bearer(api_client_of(admin_of(second), ["admin_agent"]))
+    for api, subs in ((one, first_subs), (two, second_subs)):
+        body = _kept(api, "/api/v1/subscriptions/")
+        assert sorted(row["id"] for row in body["results"]) == sorted(s.pk for s in subs)
+    assert _kept(one, "/api/v1/subscriptions/?status=cancelled")["results"] == []
+    cancelled = _kept(two, "/api/v1/subscriptions/?status=cancelled")["results"]
+    assert sorted(row["id"] for row in cancelled) == sorted(s.pk for s in second_subs)
