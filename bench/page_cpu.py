@@ -13,6 +13,7 @@ import os
 import statistics
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,7 +72,12 @@ def main() -> int:
 
         def request(client=client, spec=spec):
             if spec["method"] == "POST":
-                return client.post(spec["path"], spec.get("data") or {})
+                return client.post(
+                    spec["path"],
+                    # As a browser (and wrk) posts a form without files: urlencoded.
+                    urlencode(spec.get("data") or {}),
+                    content_type="application/x-www-form-urlencoded",
+                )
             return client.get(spec["path"])
 
         request()
