@@ -24,7 +24,6 @@ from .models import (
     OutboxMessage,
     User,
 )
-from .pagememo import kept_value
 from .sqlmemo import memo_rows
 
 
@@ -141,12 +140,11 @@ def _market_rows() -> _MarketRows:
 def market_and_region_names() -> _MarketAndRegionNames:
     """Every CSP market as (code, name) and every region holding one as (id, name), both in the
     reader's language and order, from one query. Naming and sorting 242 markets cost ~2 ms of
-    CPU a request (the review queue's filters): the answer is kept per language and rows read.
-    The rows are read by SQL compiled once, and served again while the markets and regions are
-    unchanged (`kept_value`: outside a kept page, one round trip to the cache instead of a
-    query); a change to them shows on the next request.
+    CPU a request (the review queue's filters): the answer is kept per language and rows read,
+    so the query (its SQL compiled once) still runs every time and a change to the markets
+    shows on the next request.
     The lists are shared: callers copy them, never change them."""
-    rows: _MarketRows = kept_value("portal.market_and_region_names", (), _market_rows)
+    rows = _market_rows()
     key = (get_language(), rows)
     found = _MARKET_AND_REGION_NAMES.get(key)
     if found is None:

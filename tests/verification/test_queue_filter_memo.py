@@ -1,8 +1,7 @@
 """The queue's country filter writes its options once per list of choices and chosen value
 (`verification.forms.MarketSelect`, `portal.selectors.market_and_region_names`): the markets are
-served again from the cache only while no market or region changed (`portal.pagememo.kept_value`,
-on in the tests), so a new or renamed market, a renamed region, a chosen country or another
-language shows at once."""
+read on every request (by SQL compiled once), so a new market, a renamed region, a chosen country
+or another language shows at once."""
 
 from __future__ import annotations
 
