@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin import _no_processes_or_servers, migrations_key
+from tests.plugin import _no_processes_or_servers, migrations_key, pace
 from tests.suites import BUDGETS, GROUPED, SLOW, suite_of
 
 
@@ -38,6 +38,17 @@ def test_every_slow_suite_is_a_registered_marker_and_every_budget_a_suite(pytest
     fast = {suite for suite, slow in (suite_of(f"tests/{f}/x.py") for f in folders) if not slow}
     assert set(BUDGETS) <= suites | fast | {"core"}
     assert fast <= set(BUDGETS), sorted(fast - set(BUDGETS))
+
+
+def test_a_slow_machine_widens_every_limit_but_one_grown_suite_still_stands_out():
+    on_the_budgets_machine = {suite: budget * 0.8 for suite, budget in BUDGETS.items()}
+    assert pace(on_the_budgets_machine) == 1.0  # never tighter than the budgets
+    three_times_slower = {suite: budget * 3 for suite, budget in BUDGETS.items()}
+    assert pace(three_times_slower) == pytest.approx(3)
+    grown = {**three_times_slower, "api": BUDGETS["api"] * 3 * 2}
+    assert pace(grown) == pytest.approx(3)  # one suite moves the median little
+    assert grown["api"] > BUDGETS["api"] * 1.5 * pace(grown)  # so it is over its limit
+    assert pace({}) == 1.0
 
 
 def _unused():  # pragma: no cover
