@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.domains import domain_belongs_to, email_domain, validate_work_email
 from portal.models import Market, Organization
+from portal.sqlmemo import memo_rows_of_values
 
 from .fields import LEGAL_ADDRESS_FIELDS, PartnerIdKind
 
@@ -415,10 +416,32 @@ def validate_not_duplicate(
     domains: Iterable[str] = (),
     exclude: Organization | None = None,
 ) -> None:
-    if organization_duplicates(
-        legal_name=legal_name, country=country, domains=domains, exclude=exclude
-    ).exists():
+    domains = tuple(domains)
+    country_code = country.code if isinstance(country, Market) else country
+    name = legal_name.strip() if legal_name else ""
+    if name and country_code and not any(d and d.strip() for d in domains):
+        # The legal step's check, on every Next: its SQL compiled once (portal.sqlmemo), the
+        # name, the country and the organization left out (0: none) its only values.
+        found = memo_rows_of_values(
+            "enrollment.rules.validate_not_duplicate",
+            _duplicate_of_name,
+            (name, country_code, exclude.pk if exclude is not None else 0),
+        )
+    else:
+        found = organization_duplicates(
+            legal_name=legal_name, country=country, domains=domains, exclude=exclude
+        ).exists()
+    if found:
         raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
+
+
+def _duplicate_of_name(name: str, country_code: str, excluded: int) -> QuerySet[Organization]:
+    return (
+        organization_duplicates(legal_name=name, country=country_code)
+        .exclude(pk=excluded)
+        .order_by()
+        .values_list("pk", named=True)[:1]
+    )
 
 
 # --- PartnerIDs (DOMAIN.md "Identifiers") ---

@@ -189,6 +189,33 @@ def memo_rows_of_term(key: Hashable, build: Callable[[str], QuerySet], term: str
     return _run(compiled, (f"%{ops.prep_for_like_query(term)}%",))
 
 
+def value_marks(values: Sequence[str | int]) -> list[str | int]:
+    """`memo_rows_of_values`' markers: a text no one types, with a `%` that a lookup escaping its
+    value for LIKE would change (the marker is then not found and the ORM reads), or an id no
+    table holds, one per value."""
+    return [
+        f"{TERM_MARK}%{n}" if isinstance(value, str) else ID_MARK - n
+        for n, value in enumerate(values)
+    ]
+
+
+def memo_rows_of_values(
+    key: Hashable, build: Callable[..., QuerySet], values: Sequence[str | int]
+) -> list[Any]:
+    """The rows of `build(*values)` (a `values_list(named=True)` queryset that passes each
+    value to the database as it is: `exact`, and `iexact` on PostgreSQL), compiled once per
+    `key`, which names everything else the queryset is built from. Where a value is changed
+    on its way (SQLite's `iexact` escapes it for LIKE), the ORM reads every time."""
+    marks = value_marks(values)
+    compiled = _compiled(
+        (key, "values", tuple(type(value) for value in values)),
+        lambda: _compile(build(*marks), True, marks),
+    )
+    if compiled is None:
+        return list(build(*values))
+    return _run(compiled, values)
+
+
 def _run(
     compiled: _Compiled, cursor: Sequence[Any] | None, *, iso_moments: bool = False
 ) -> list[Any]:

@@ -3,9 +3,13 @@ so does the operator's admin (through the model's `clean()`), with the same mess
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test import RequestFactory
 
 from enrollment import rules
@@ -269,6 +273,36 @@ def test_the_admin_refuses_a_partner_id_the_forms_refuse(reseller_admin):
 
 
 # --- One organization per company: one function for the wizard, customers and verification ---
+
+
+def test_the_legal_names_check_finds_each_duplicate_with_its_sql_compiled_once():
+    """`validate_not_duplicate` with a name and a country (the legal step's Next) runs SQL
+    compiled once (`portal.sqlmemo.memo_rows_of_values`) on PostgreSQL; on SQLite, whose
+    `iexact` escapes the name for LIKE, the ORM reads it. Either way the same answers."""
+    taken = OrganizationFactory(legal_name="Memo Taken S.p.A.", status=Organization.Status.VERIFIED)
+    OrganizationFactory(legal_name="Memo Closed S.p.A.", status=Organization.Status.CLOSED)
+    OrganizationFactory(legal_name="Memo 100% Cloud_IT", status=Organization.Status.VERIFIED)
+
+    def refused(name: str, country: str = "IT", exclude=None) -> bool:
+        try:
+            rules.validate_not_duplicate(legal_name=name, country=country, exclude=exclude)
+        except ValidationError as exc:
+            assert exc.messages == [str(rules.DUPLICATE_MESSAGE)]
+            return True
+        return False
+
+    rules.validate_not_duplicate(legal_name="Memo Warm", country="IT")
+    spy = mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql)
+    with spy as compiled:
+        assert refused("  memo taken s.p.a. ")
+        assert not refused("Memo Taken S.p.A.", country="DE")
+        assert not refused("Memo Taken S.p.A.", exclude=taken)  # the organization itself
+        assert not refused("Memo Closed S.p.A.")
+        assert refused("memo 100% cloud_it")
+        assert not refused("Memo 100_ Cloud%IT")  # LIKE's wildcards are only characters
+        assert not refused("Memo Taken S.p.A")
+    if connection.vendor == "postgresql":
+        assert compiled.call_count == 0
 
 
 def test_duplicate_organization_is_one_rule_with_one_message():
