@@ -422,10 +422,12 @@ def validate_not_duplicate(
     if name and country_code and not any(d and d.strip() for d in domains):
         # The legal step's check, on every Next: its SQL compiled once (portal.sqlmemo), the
         # name, the country and the organization left out (0: none) its only values.
-        found = memo_rows_of_values(
-            "enrollment.rules.validate_not_duplicate",
-            _duplicate_of_name,
-            (name, country_code, exclude.pk if exclude is not None else 0),
+        found = bool(
+            memo_rows_of_values(
+                "enrollment.rules.validate_not_duplicate",
+                _duplicate_of_name,
+                (name, country_code, exclude.pk if exclude is not None else 0),
+            )
         )
     else:
         found = organization_duplicates(
@@ -435,7 +437,7 @@ def validate_not_duplicate(
         raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
 
 
-def _duplicate_of_name(name: str, country_code: str, excluded: int) -> QuerySet[Organization]:
+def _duplicate_of_name(name: str, country_code: str, excluded: int) -> QuerySet:
     return (
         organization_duplicates(legal_name=name, country=country_code)
         .exclude(pk=excluded)
