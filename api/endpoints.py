@@ -229,7 +229,9 @@ class ApiView(APIView):
         in the schema, describes the same dicts); else `prepare` turns the page's objects into
         what `serializer` reads. A `queryset` given as a function of nothing is built from the
         caller's organization and `memo` (the filters' values) alone, and its page's SQL is
-        compiled once per process for them."""
+        compiled once per process for them; the page's rows are then kept in the shared cache
+        and served again while no table they read has changed (`portal.pagememo.kept_value`).
+        The client's token, rate limit and call log run on every call all the same."""
         cursor = request.query_params.get("cursor")
         encode, decode = (_id_cursor, _decode_id) if by_id else (encode_cursor, decode_cursor)
         if cursor is not None and (
@@ -272,7 +274,8 @@ class ApiView(APIView):
             )
         else:
             base = queryset() if callable(queryset) else queryset
-            page = read(base.values_list(*rows.columns, named=True) if rows else base, None)
+            source = base.values_list(*rows.columns, named=True) if rows is not None else base
+            page = read(source, None)
             if prepare is not None:
                 page.object_list = prepare(page.object_list)
             next_cursor = page.next_cursor
