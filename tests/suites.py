@@ -91,8 +91,9 @@ BUDGET_FACTOR = 1.5
 # 1.00).
 BUDGETS: dict[str, float] = {
     # The slow suites.
-    # + 60: the 2026-12-07 run measured 611 s (limit was 630).
-    "gates": 480,
+    # + 100: the 2026-12-07 run measured 611 s (limit was 630), the clean-clone run of 31173b0
+    # on the same machine an hour later 682 s.
+    "gates": 520,
     # Issue 25: + 15 for tests/e2e/test_invoices.py (three pages, four axe runs: about 10 s).
     # + 35 for tests/e2e/test_price_lists.py (issue 25's acceptance: five pages at two widths in
     # two languages, 20 axe runs, and the price list reached from Billing: 34 s at load 3).
@@ -122,8 +123,9 @@ BUDGETS: dict[str, float] = {
     # + 15: a CI run (2026-12-07) measured 109.6 s beside the slow suites under -n 2 (its bulk
     # send 48.9 s on SQLite; 83 s and 32.7 s run alone at load ~3); the send path is unchanged
     # since the budget was set (35d0233).
-    # + 25: 124.6 s in the 2026-12-07 run (its bulk send of 1,200 rows: 66.7 s).
-    "embedded": 100,
+    # + 30: 124.6 s in the 2026-12-07 run (its bulk send of 1,200 rows: 66.7 s), 127.2 s in the
+    # run of 31173b0 an hour later.
+    "embedded": 105,
     "bulk": 30,
     # Issue 22: collectstatic, gunicorn, a prefork worker and Prometheus started, then a request,
     # a task and an email until every series is scraped: 22 s at load average 2, 40-45 s at 7-9.
