@@ -18,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -209,6 +208,7 @@ def measure(pages: list[dict[str, Any]], budget_s: float, repeat_max: int) -> di
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench import inprocess
     from portal.models import User
 
     users = {u.email: u for u in User.objects.filter(email__in={p["user"] for p in pages})}
@@ -228,12 +228,7 @@ def measure(pages: list[dict[str, Any]], budget_s: float, repeat_max: int) -> di
 
         def request(client: Client = client, page: dict[str, Any] = page) -> Any:
             if page.get("method") == "POST":
-                return client.post(
-                    page["path"],
-                    # As a browser (and wrk) posts a form without files: urlencoded.
-                    urlencode(page.get("data") or {}),
-                    content_type="application/x-www-form-urlencoded",
-                )
+                return inprocess.post_form(client, page["path"], page.get("data"))
             response: Any = client.get(page["path"])
             if response.streaming:
                 # A streamed file's queries and time are the request's own: read it here,

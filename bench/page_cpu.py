@@ -13,7 +13,6 @@ import os
 import statistics
 import sys
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -72,12 +71,7 @@ def main() -> int:
 
         def request(client=client, spec=spec):
             if spec["method"] == "POST":
-                return client.post(
-                    spec["path"],
-                    # As a browser (and wrk) posts a form without files: urlencoded.
-                    urlencode(spec.get("data") or {}),
-                    content_type="application/x-www-form-urlencoded",
-                )
+                return inprocess.post_form(client, spec["path"], spec.get("data"))
             return client.get(spec["path"])
 
         request()

@@ -189,7 +189,7 @@ def memo_rows_of_term(key: Hashable, build: Callable[[str], QuerySet], term: str
     return _run(compiled, (f"%{ops.prep_for_like_query(term)}%",))
 
 
-def value_marks(values: Sequence[str | int]) -> list[str | int]:
+def _value_marks(values: Sequence[str | int]) -> list[str | int]:
     """`memo_rows_of_values`' markers: a text no one types, with a `%` that a lookup escaping its
     value for LIKE would change (the marker is then not found and the ORM reads), or an id no
     table holds, one per value."""
@@ -206,7 +206,7 @@ def memo_rows_of_values(
     value to the database as it is: `exact`, and `iexact` on PostgreSQL), compiled once per
     `key`, which names everything else the queryset is built from. Where a value is changed
     on its way (SQLite's `iexact` escapes it for LIKE), the ORM reads every time."""
-    marks = value_marks(values)
+    marks = _value_marks(values)
     compiled = _compiled(
         (key, "values", tuple(type(value) for value in values)),
         lambda: _compile(build(*marks), True, marks),
