@@ -41,7 +41,13 @@ from portal.paging import (
     bounded_page,
     page_number,
 )
-from portal.sqlmemo import id_array, memo_count, memo_rows, memo_rows_of_id_array
+from portal.sqlmemo import (
+    id_array,
+    memo_count,
+    memo_rows,
+    memo_rows_of_id_array,
+    memo_rows_of_term,
+)
 
 from . import selectors
 
@@ -111,8 +117,8 @@ def memo_uncounted_page(
 
 def memo_counted_page(
     key: Hashable,
-    make: Callable[[list[int]], QuerySet],
-    ids: list[int],
+    make: Callable[[Any], QuerySet],
+    matching: list[int] | str,
     number: Any,
     *,
     fields: tuple[str, ...],
@@ -120,13 +126,16 @@ def memo_counted_page(
     cap: int,
     row: Callable[[Any], Any],
 ) -> BoundedPage | None:
-    """`bounded_page(make(ids), number, one_query=True)`'s page and capped count in its one
+    """`bounded_page(make(matching), number, one_query=True)`'s page and capped count in its one
     query (`portal.paging._counted_page`), its SQL compiled once per `key` and page whatever the
-    ids (`portal.sqlmemo.memo_rows_of_id_array`: `make` writes them with `IdsIn`), its rows read
-    as `fields` values and shaped by `row`. None where `_counted_page` is (an empty page past
-    the first, a page past the last): the caller then counts and pages as without one query."""
+    search matched, its rows read as `fields` values and shaped by `row`. `matching` is the
+    matching organizations' ids (`portal.sqlmemo.memo_rows_of_id_array`: `make` writes them with
+    `IdsIn`) or, when too many organizations match to list them, the term itself, which `make`
+    tests each row's organization against (`portal.sqlmemo.memo_rows_of_term`). None where
+    `_counted_page` is (an empty page past the first, a page past the last): the caller then
+    counts and pages as without one query."""
     requested = page_number(number)
-    if not ids:  # no organization matches: no query, as the ORM answers `IdsIn` of no id
+    if not matching:  # no organization matches: no query, as the ORM answers `IdsIn` of no id
         return BoundedPage(
             number=1, per_page=per_page, count=CappedCount(0, False), requested=requested
         )
@@ -134,7 +143,7 @@ def memo_counted_page(
     if offset >= cap:
         return None  # past the browsable pages whatever the rows: nothing to read here
 
-    def build(marks: list[int]) -> QuerySet:
+    def build(marks: Any) -> QuerySet:
         qs = make(marks)
         first = qs.values("pk")[: max(cap + 1, offset + per_page)]
         # Output as a plain `Field`: the integer the database returns, without the int()
@@ -143,7 +152,11 @@ def memo_counted_page(
         counted = qs.filter(pk__in=first).annotate(window_total=total)
         return counted.values_list(*fields, "window_total", named=True)[offset : offset + per_page]
 
-    rows = memo_rows_of_id_array((key, "counted", requested, per_page, cap), build, ids)
+    page_key = (key, "counted", requested, per_page, cap)
+    if isinstance(matching, str):
+        rows = memo_rows_of_term(page_key, build, matching)
+    else:
+        rows = memo_rows_of_id_array(page_key, build, matching)
     if not rows and requested > 1:
         return None
     total = rows[0].window_total if rows else 0
@@ -303,7 +316,9 @@ class ListPage(ReplicaReadsMixin):
         sort = self.request.GET.get("sort", "")
         return sort if sort in self.sort_options else self.default_sort
 
-    def search(self, qs: QuerySet, term: str, ids: list[int] | None = None) -> QuerySet:
+    def search(
+        self, qs: QuerySet, term: str, ids: list[int] | None = None, *, many: bool = False
+    ) -> QuerySet:
         """Case-insensitive substring search on the organizations a row points to.
 
         The matching organizations are looked up first (one query over the GIN trigram indexes
@@ -312,8 +327,9 @@ class ListPage(ReplicaReadsMixin):
         tenant. When too many organizations match, a page tests each row's organization as it
         walks the list in order and stops at the smaller count cap (`many_matches_count_cap`);
         an export, which reads every matching row anyway, joins. `ids`, given, stand for the
-        matching organizations (`search_memo_page`'s markers)."""
-        if ids is None:
+        matching organizations; `many` says that too many match (`term` is then
+        `search_memo_page`'s marker)."""
+        if ids is None and not many:
             ids = self.organizations_matching(term, domains=self.search_domains)
         condition = Q()
         for relation in self.search_relations:
@@ -362,12 +378,17 @@ class ListPage(ReplicaReadsMixin):
             self.many_matches = True
         return cache[term, domains]
 
-    def queryset(self, matching: list[int] | None = None) -> QuerySet:
-        """The list as shown (filters, search, sort); `matching` see `search`'s `ids`."""
+    def queryset(self, matching: list[int] | str | None = None) -> QuerySet:
+        """The list as shown (filters, search, sort). `matching` (`search_memo_page`'s markers)
+        stands for the search's matching organizations: their ids, or the term itself when too
+        many match to list them."""
         qs = self.filter_queryset(self.base_queryset())
         term = self.search_term()
         if term and self.search_relations:
-            qs = self.search(qs, term, matching)
+            if isinstance(matching, str):
+                qs = self.search(qs, matching, many=True)
+            else:
+                qs = self.search(qs, term, matching)
         order = self.sort_options[self.sort_key()][1]
         # A unique tie-breaker keeps pages stable; it follows the sort's direction when the
         # option names it ("-pk"), so a descending index serves the whole order.
@@ -427,31 +448,32 @@ class ListPage(ReplicaReadsMixin):
     def search_memo_key(self) -> tuple[Any, ...] | None:
         """The key of a searched page's SQL (`search_memo_page`), with `memo_search`: as
         `memo_key`'s but the term, which the SQL takes only through its matching organizations
-        (the value swapped per request), so that every search shares it. None when the page
-        is read otherwise: no search, or too many matches (a subquery per row)."""
+        or, when too many match (a subquery per row), through the term itself (either value
+        swapped per request), so that every search shares it. None without a search."""
         term = self.search_term()
         if not (self.memo_search and self.memo_fields and term and self.search_relations):
             return None
-        if self.organizations_matching(term, domains=self.search_domains) is None:
-            return None
+        many = self.organizations_matching(term, domains=self.search_domains) is None
         organization = self.organization
         params = tuple(
             sorted((k, tuple(v)) for k, v in self.request.GET.lists() if k not in ("page", "q"))
         )
-        return (type(self).__qualname__, organization.pk, organization.kind, params, "search")
+        kind = "search-many" if many else "search"
+        return (type(self).__qualname__, organization.pk, organization.kind, params, kind)
 
     def search_memo_page(self, key: tuple[Any, ...], number: Any) -> BoundedPage | None:
         """A searched page and its count (one query, as `bounded_page(one_query=True)` reads
-        them) through `memo_counted_page`, the term's matching organizations swapped in per
-        request: a new match shows on the next request. Building and compiling the queryset
-        and a model instance per row and related row were ~40% of the `?q=harbor` page's CPU
-        (issue 21). None for a page past the last (the caller counts, then pages)."""
-        ids = self.organizations_matching(self.search_term(), domains=self.search_domains)
-        assert ids is not None  # `search_memo_key` gave a key
+        them) through `memo_counted_page`, the term's matching organizations (or, when too many
+        match, the term) swapped in per request: a new match shows on the next request.
+        Building and compiling the queryset and a model instance per row and related row were
+        ~40% of the `?q=harbor` page's CPU (issue 21), half of it where the term matched too
+        many organizations. None for a page past the last (the caller counts, then pages)."""
+        term = self.search_term()
+        ids = self.organizations_matching(term, domains=self.search_domains)
         return memo_counted_page(
             key,
             self.queryset,
-            ids,
+            term if ids is None else ids,
             number,
             fields=self.memo_fields,
             per_page=self.paginate_by,

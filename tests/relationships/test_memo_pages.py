@@ -112,6 +112,40 @@ def test_searches_and_tenants_each_get_their_own_rows_from_one_statement(client_
         assert all(isinstance(value, sqlmemo._Compiled) for _key, value in searched)
 
 
+def test_a_broad_search_reads_each_term_and_tenant_from_one_statement(client_for, monkeypatch):
+    """Too many organizations match to list their ids: the page tests each row's reseller
+    against the term as it walks, its SQL compiled once per provider whatever the term
+    (`ListPage.search_memo_page` with the term as the marker); a rename shows at once."""
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", 1)
+    one, two = provider_org(legal_name="Memo One Cloud"), provider_org(legal_name="Memo Two")
+    _resellers_of(one, "Broadmemo Alpha", "Broadmemo Beta", "Wideterm Alpha", "Wideterm Beta")
+    _resellers_of(two, "Broadmemo Gamma", "Wideterm Gamma")
+    pages = {
+        (one, "broadmemo"): {"Broadmemo Alpha", "Broadmemo Beta"},
+        (one, "wideterm"): {"Wideterm Alpha", "Wideterm Beta"},
+        (two, "broadmemo"): {"Broadmemo Gamma"},
+        (two, "wideterm"): {"Wideterm Gamma"},
+    }
+    everyone = set().union(*pages.values())
+    for _ in range(2):  # compiled on the first round, replayed on the second
+        for (provider, term), shown in pages.items():
+            text = client_for(member(provider)).get(f"/indirect-resellers/?q={term}").text
+            assert {name for name in everyone if name in text} == shown
+            assert f"{len(shown)} result{'s' if len(shown) > 1 else ''}" in text
+    lists = {("IndirectResellersView", one.pk), ("IndirectResellersView", two.pk)}
+    keys: list[Any] = list(sqlmemo._memo)
+    searched = [sqlmemo._memo[key] for key in keys if key[-1] == "term" and key[0][0][:2] in lists]
+    assert len(searched) == 2  # one statement per provider (and page), whatever the term
+    if connection.vendor == "postgresql":  # SQLite's moments have converters: the ORM reads
+        assert all(isinstance(value, sqlmemo._Compiled) for value in searched)
+
+    renamed = ProviderRelationship.objects.get(provider=one, reseller__legal_name="Broadmemo Beta")
+    renamed.reseller.legal_name = "Renamed reseller"
+    renamed.reseller.save(update_fields=["legal_name"])
+    text = client_for(member(one)).get("/indirect-resellers/?q=broadmemo").text
+    assert "Broadmemo Alpha" in text and "Broadmemo Beta" not in text and "1 result" in text
+
+
 def test_a_searched_page_shows_a_change_on_the_next_request(client_for):
     provider = provider_org()
     _resellers_of(provider, "Numbatsearch First")
