@@ -125,9 +125,9 @@ _MARKET_AND_REGION_NAMES: dict[tuple[str | None, _MarketRows], _MarketAndRegionN
 
 
 def _market_rows() -> _MarketRows:
+    # The named rows as they come: each is a tuple, equal to (and hashed as) its plain values.
     return tuple(
-        (code, name, region, region_label)
-        for code, name, region, region_label in memo_rows(
+        memo_rows(
             ("portal.market_rows",),
             lambda _cursor: Market.objects.values_list(
                 "code", "name", "region_id", "region__name", named=True

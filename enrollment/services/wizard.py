@@ -66,20 +66,20 @@ def enrollment_start(*, actor: User) -> EnrollmentDraft:
     return draft
 
 
-@transaction.atomic
 def enrollment_draft_save(
     *, draft: EnrollmentDraft, step: str, data: dict[str, Any], resume_at: str
 ) -> EnrollmentDraft:
     """Keep what the person entered on `step`; resume at the furthest step reached. The same
     answers sent again (Next pressed twice, a page sent again) change nothing and write
-    nothing: `updated_at` is when the draft last changed."""
+    nothing, without even opening a transaction: `updated_at` is when the draft last changed."""
     furthest = resume_at if STEPS.index(resume_at) > STEPS.index(draft.step) else draft.step
     if draft.data.get(step) == data and furthest == draft.step:
         return draft
-    draft.data = {**draft.data, step: data}
-    draft.step = furthest
-    draft.updated_at = timezone.now()
-    draft.save(update_fields=["data", "step", "updated_at"])
+    with transaction.atomic():
+        draft.data = {**draft.data, step: data}
+        draft.step = furthest
+        draft.updated_at = timezone.now()
+        draft.save(update_fields=["data", "step", "updated_at"])
     return draft
 
 

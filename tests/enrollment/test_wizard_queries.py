@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from portal.models import Organization
+from enrollment.models import EnrollmentDraft
+from enrollment.selectors import enrollment_draft_for
+from portal import sqlmemo
+from portal.models import Market, Organization
 from tests.enrollment.factories import drafting_user, legal_data
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, UserFactory
 from tests.queries import warm
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +58,47 @@ def test_the_legal_step_still_refuses_a_duplicate_company_among_many():
     response = client.post(f"{BASE}legal/", {**legal_data(), "nav": "next"})
     assert response.status_code == 200
     assert "already has an account" in response.content.decode()
+
+
+def _fields(instance) -> dict | None:
+    if instance is None:
+        return None
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_the_draft_is_read_as_select_related_reads_it_each_users_own_from_one_statement():
+    """`enrollment_draft_for`: the draft, its organization and country, equal to the ORM's
+    `select_related` read (answers with accents, a draft with no country or organization yet),
+    each user's own, with its SQL compiled once (PostgreSQL)."""
+    legal = drafting_user(through="legal")
+    legal.data["legal"]["legal_name"] = "Società Çà & «Ltd»"
+    legal.save(update_fields=["data"])
+    assert legal.organization is not None
+    legal.organization.country = Market.objects.order_by("code").first()
+    legal.organization.save(update_fields=["country"])
+    started = drafting_user()
+    alone = EnrollmentDraft.objects.create(user=UserFactory(), data={"legal": {"city": "Köln"}})
+    sqlmemo.clear()
+    for _ in range(2):
+        for draft in (legal, started, alone):
+            found = enrollment_draft_for(user=draft.user)
+            expected = EnrollmentDraft.objects.select_related(
+                "organization", "organization__country"
+            ).get(pk=draft.pk)
+            assert found is not None and _fields(found) == _fields(expected)
+            with CaptureQueriesContext(connection) as queries:
+                organization = found.organization
+                country = organization.country if organization else None
+            assert not queries.captured_queries
+            assert _fields(organization) == _fields(expected.organization)
+            assert _fields(country) == _fields(
+                expected.organization and expected.organization.country
+            )
+    assert legal.organization.country is not None
+    assert alone.organization is None
+    assert enrollment_draft_for(user=UserFactory()) is None
+    assert enrollment_draft_for(user=AnonymousUser()) is None
+    kept = [value for key, value in sqlmemo._memo.items() if key[0] == ("enrollment.draft_for",)]
+    assert len(kept) == 1
+    if connection.vendor == "postgresql":  # SQLite's moments have converters: the ORM reads
+        assert isinstance(kept[0], sqlmemo._Compiled)
