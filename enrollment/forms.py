@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.form_tokens import FormTokenMixin
 from portal.forms import PairedChoices, PortalFormMixin, storable_text
 from portal.models import Market, Organization
-from portal.selectors import market_names
+from portal.selectors import market_name, market_names
 from portal.widgets import IsoDateInput
 
 from . import rules
@@ -59,6 +59,40 @@ def _text(
 
 def market_choices() -> PairedChoices:
     return PairedChoices([("", _("Select a country")), *market_names()])
+
+
+class MarketChoices(PairedChoices):
+    """The legal step's countries: every market, read when the select is drawn (iterated);
+    a posted code is checked and named by reading its one market (`name_of`). A valid Next
+    then never reads the 242 markets and sorts their names (issue 21)."""
+
+    def __init__(self) -> None:
+        self._pairs: list[tuple[Any, Any]] | None = None
+        self._names: dict[str, str | None] = {}
+
+    @property
+    def pairs(self) -> list[tuple[Any, Any]]:  # type: ignore[override]
+        if self._pairs is None:
+            self._pairs = market_choices().pairs
+        return self._pairs
+
+    def name_of(self, code: str) -> str | None:
+        """The market's name in the reader's language, None when no market has `code`."""
+        if self._pairs is not None:
+            return dict(self._pairs).get(code) if code else None
+        if code not in self._names:
+            self._names[code] = market_name(code) if code else None
+        return self._names[code]
+
+
+class MarketChoiceField(forms.ChoiceField):
+    """A country: with `MarketChoices`, a posted value is valid when its one market exists."""
+
+    def valid_value(self, value: Any) -> bool:
+        choices = self.choices
+        if isinstance(choices, MarketChoices):
+            return choices.name_of(str(value)) is not None
+        return super().valid_value(value)
 
 
 class DraftForm(PortalFormMixin, forms.Form):
@@ -139,7 +173,7 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         required=False,
         help_text=_("Required in countries that use postal codes, in their usual format."),
     )
-    country = forms.ChoiceField(
+    country = MarketChoiceField(
         label=_("Country"),
         help_text=_("Your CSP country: it can't be changed after enrolment."),
     )
@@ -157,7 +191,7 @@ class LegalForm(AddressFieldsMixin, DraftForm):
     def __init__(self, *args: Any, organization: Organization | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.countries = market_choices()
+        self.countries = MarketChoices()
         cast(forms.ChoiceField, self.fields["country"]).choices = self.countries
 
     def clean_phone(self) -> str:
@@ -168,9 +202,9 @@ class LegalForm(AddressFieldsMixin, DraftForm):
         super().clean()
         cleaned = self.cleaned_data
         code = cleaned.get("country", "")
-        # A valid country is one of the field's choices, (code, name in the reader's
-        # language) read from the markets for this very form: no second look-up.
-        country_name = dict(self.countries.pairs).get(code)
+        # A valid country is one of the field's choices, named in the reader's language by
+        # the look-up that validated it: no second one.
+        country_name = self.countries.name_of(code)
         if not code or country_name is None:
             return cleaned
         self.country_code, self.country_name = code, str(country_name)

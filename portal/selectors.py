@@ -24,7 +24,7 @@ from .models import (
     OutboxMessage,
     User,
 )
-from .sqlmemo import memo_rows
+from .sqlmemo import memo_rows, memo_rows_of_values
 
 
 def organization_has_admin_agent(*, organization: Organization) -> bool:
@@ -135,6 +135,20 @@ def _market_rows() -> _MarketRows:
             None,
         )
     )
+
+
+def market_name(code: str) -> str | None:
+    """One CSP market's name in the reader's language, as `market_names` names it, or None
+    when no market has `code`: a posted country checked without reading all 242 (its SQL
+    compiled once, `portal.sqlmemo`)."""
+    rows = memo_rows_of_values(
+        ("portal.market_name",),
+        lambda value: (
+            Market.objects.filter(code=value).order_by().values_list("name", named=True)[:1]
+        ),
+        [code],
+    )
+    return country_name(code, rows[0].name) if rows else None
 
 
 def market_and_region_names() -> _MarketAndRegionNames:

@@ -102,3 +102,23 @@ def test_the_draft_is_read_as_select_related_reads_it_each_users_own_from_one_st
     assert len(kept) == 1
     if connection.vendor == "postgresql":  # SQLite's moments have converters: the ORM reads
         assert isinstance(kept[0], sqlmemo._Compiled)
+
+
+def test_a_valid_legal_next_reads_its_one_market_and_a_refused_one_lists_every_country():
+    """The legal step's Next checks and names the posted country by reading that one market;
+    a refused step shows the form again with every country to choose from."""
+    draft = drafting_user()
+    client = Client()
+    client.force_login(draft.user)
+    warm(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"{BASE}legal/", {**legal_data(), "nav": "next"})
+    assert response.status_code == 302
+    markets = [q["sql"] for q in queries.captured_queries if 'FROM "portal_market"' in q["sql"]]
+    assert len(markets) == 1 and '"portal_region"' not in markets[0]
+    response = client.post(f"{BASE}legal/", {**legal_data(country="XX"), "nav": "next"})
+    assert response.status_code == 200 and "Select a valid choice." in response.text
+    select = response.text.split('name="country"')[1].split("</select>")[0]
+    assert select.count("<option") == Market.objects.count() + 1
+    italy = client.post(f"{BASE}legal/", {**legal_data(phone="123"), "nav": "next"}).text
+    assert "Enter a valid phone number for Italy" in italy
