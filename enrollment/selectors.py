@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import router
-from django.db.models import Model, OuterRef, QuerySet, Subquery, TextField
-from django.db.models.functions import Cast
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from portal.models import Market, Membership, Organization, User
-from portal.sqlmemo import memo_rows, memo_rows_of_values
+from portal.models import Membership, Organization, User
+from portal.sqlmemo import memo_instance, memo_rows
 
 from .models import (
     AgreementAcceptance,
@@ -119,62 +117,19 @@ def partner_id_associated(*, organization: Organization) -> PartnerId | None:
     )
 
 
-# What `enrollment_draft_for` reads: the draft, its organization and the organization's
-# country, each model's concrete columns in order (the draft's answers as JSON text).
-_DRAFT_PATHS: tuple[tuple[type[Model], str], ...] = (
-    (EnrollmentDraft, ""),
-    (Organization, "organization__"),
-    (Market, "organization__country__"),
-)
-
-
-def _draft_columns() -> list[str]:
-    return [
-        "data_text" if model is EnrollmentDraft and field.name == "data" else prefix + field.attname
-        for model, prefix in _DRAFT_PATHS
-        for field in model._meta.concrete_fields
-    ]
-
-
 def enrollment_draft_for(*, user: User | AnonymousUser) -> EnrollmentDraft | None:
     """The user's wizard draft with its organization and that organization's country, as
-    `select_related` would give them, from SQL compiled once (`portal.sqlmemo`): building and
-    compiling the joined query was ~30% of a wizard step POST's CPU (issue 21). The answers are
-    read as JSON text and parsed here (a JSON column's converter would keep the memo from
-    replaying the query)."""
+    `select_related` would give them, from SQL compiled once (`portal.sqlmemo.memo_instance`):
+    building and compiling the joined query was ~30% of a wizard step POST's CPU (issue 21)."""
     if not user.is_authenticated:
         return None
-
-    def build(user_id: int) -> QuerySet:
-        return (
-            EnrollmentDraft.objects.filter(user_id=user_id)
-            .annotate(data_text=Cast("data", TextField()))
-            .order_by()
-            .values_list(*_draft_columns(), named=True)[:1]
-        )
-
-    rows = memo_rows_of_values(("enrollment.draft_for",), build, [user.pk])
-    if not rows:
-        return None
-    values = list(rows[0])
-    db = router.db_for_read(EnrollmentDraft)
-    made: list[Model | None] = []
-    for model, _prefix in _DRAFT_PATHS:
-        fields = model._meta.concrete_fields
-        own, values = values[: len(fields)], values[len(fields) :]
-        if own[0] is None:  # no organization (or country): the LEFT JOIN's empty columns
-            made.append(None)
-            continue
-        if model is EnrollmentDraft:
-            at = next(n for n, field in enumerate(fields) if field.name == "data")
-            own[at] = json.loads(own[at])
-        made.append(model.from_db(db, [field.attname for field in fields], own))
-    draft, organization, country = made
-    assert isinstance(draft, EnrollmentDraft)
-    if organization is not None:
-        Organization.country.field.set_cached_value(organization, country)
-    EnrollmentDraft.organization.field.set_cached_value(draft, organization)
-    return draft
+    return memo_instance(
+        "enrollment.draft_for",
+        EnrollmentDraft,
+        ((), ("organization",), ("organization", "country")),
+        lambda user_id: EnrollmentDraft.objects.filter(user_id=user_id),
+        [user.pk],
+    )
 
 
 def member_list(*, organization: Organization) -> QuerySet[Membership]:

@@ -18,6 +18,7 @@ ORM every time instead."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -28,7 +29,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import JSONField, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.db.models.utils import create_namedtuple_class
 
 # Values no cursor carries, each found again by equality among the compiled parameters.
@@ -283,6 +285,93 @@ def memo_rows_at(
     if compiled is None:
         return list(build(moment))
     return _run(compiled, (moment,))
+
+
+@dataclass(frozen=True)
+class _RelatedRead:
+    """One model of a `memo_instance` read: where it hangs (its path of relation names from the
+    read model), its columns (`values_list` names) and which of them are JSON read as text."""
+
+    path: tuple[str, ...]
+    model: Any
+    attnames: tuple[str, ...]
+    columns: tuple[str, ...]
+    json_at: frozenset[int]
+
+
+@lru_cache(maxsize=64)
+def _related_reads(model: Any, paths: tuple[tuple[str, ...], ...]) -> tuple[_RelatedRead, ...]:
+    reads = []
+    for number, path in enumerate(paths):
+        related = model
+        for name in path:
+            related = related._meta.get_field(name).related_model
+        prefix = "".join(f"{name}__" for name in path)
+        fields = related._meta.concrete_fields
+        json_at = frozenset(n for n, field in enumerate(fields) if isinstance(field, JSONField))
+        columns = tuple(
+            f"json{number}x{n}" if n in json_at else prefix + field.attname
+            for n, field in enumerate(fields)
+        )
+        attnames = tuple(field.attname for field in fields)
+        reads.append(_RelatedRead(path, related, attnames, columns, json_at))
+    return tuple(reads)
+
+
+def memo_instance(
+    key: Hashable,
+    model: Any,
+    paths: tuple[tuple[str, ...], ...],
+    build: Callable[..., QuerySet],
+    values: Sequence[str | int],
+) -> Any | None:
+    """The one `model` instance `build(*values)` finds (a queryset of `model` filtered by the
+    values as `memo_rows_of_values` passes them), with the related objects at `paths` cached on
+    it as `select_related` leaves them: `paths` starts with `()` (the instance) and names each
+    relation from it, parents first (`("organization",), ("organization", "country")`). Every
+    column is read as a plain value through SQL compiled once per `key` and the instances are
+    the ORM's own, built by `from_db`: compiling the joins cost more CPU than running them
+    (issue 21). A JSON column is read as text and parsed here, since its converter would keep
+    the memo from replaying the SQL. None when nothing matches."""
+    reads = _related_reads(model, paths)
+
+    def row_query(*marks: Any) -> QuerySet:
+        as_text = {
+            part.columns[n]: Cast(
+                "".join(f"{name}__" for name in part.path) + part.attnames[n], TextField()
+            )
+            for part in reads
+            for n in part.json_at
+        }
+        names = [column for part in reads for column in part.columns]
+        return build(*marks).annotate(**as_text).order_by().values_list(*names, named=True)[:1]
+
+    rows = memo_rows_of_values(key, row_query, values)
+    if not rows:
+        return None
+    found = tuple(rows[0])
+    db = router.db_for_read(model)
+    built: dict[tuple[str, ...], Any] = {}
+    start = 0
+    for part in reads:
+        chunk = list(found[start : start + len(part.columns)])
+        start += len(part.columns)
+        for n in part.json_at:
+            if chunk[n] is not None:
+                chunk[n] = json.loads(chunk[n])
+        # No row (a missing object, or one under a missing object): as `select_related` does.
+        instance = None
+        if chunk[part.attnames.index(part.model._meta.pk.attname)] is not None:
+            instance = part.model.from_db(db, part.attnames, chunk)
+        built[part.path] = instance
+        parent = built.get(part.path[:-1]) if part.path else None
+        if parent is not None:
+            field = parent._meta.get_field(part.path[-1])
+            if instance is None and field.one_to_one and not field.concrete:
+                parent._state.fields_cache[field.cache_name] = None
+            else:
+                setattr(parent, part.path[-1], instance)
+    return built[()]
 
 
 def _read_moments_as_iso(psycopg_cursor: Any) -> None:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
-from django.db import router
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -20,7 +19,7 @@ from django.utils import timezone
 from enrollment.models import LegalProfile
 from portal.models import Organization, User
 from portal.paging import capped_counts
-from portal.sqlmemo import memo_rows, memo_rows_of_ids
+from portal.sqlmemo import memo_instance, memo_rows, memo_rows_of_ids
 
 from .deadlines import ESCALATION_BUSINESS_DAYS, escalation_due_at, escalation_warning_at
 from .models import (
@@ -221,54 +220,21 @@ _REVIEW_CASE_PATHS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _review_case_columns() -> list[tuple[tuple[str, ...], Any, list[str]]]:
-    columns = []
-    for path in _REVIEW_CASE_PATHS:
-        model: Any = VerificationCase
-        for name in path:
-            model = model._meta.get_field(name).related_model
-        prefix = "".join(f"{name}__" for name in path)
-        columns.append((path, model, [f"{prefix}{f.attname}" for f in model._meta.concrete_fields]))
-    return columns
-
-
 def case_for_review_page_all_tenants(*, pk: int) -> VerificationCase:
     """`case_for_review_all_tenants` (404 for no such case) for the reviewer's case page: the
     same instances and relations, read as values through SQL compiled once per process
-    (portal/sqlmemo.py, the case's id the marker): compiling the five joins cost ~1.5 ms of
-    CPU of /review/<case>/ (issue 21). Its actions' POST keeps the ORM's read."""
-    columns = _review_case_columns()
-    names = [name for _path, _model, model_names in columns for name in model_names]
-    rows = memo_rows_of_ids(
+    (`portal.sqlmemo.memo_instance`, the case's id the marker): compiling the five joins cost
+    ~1.5 ms of CPU of /review/<case>/ (issue 21). Its actions' POST keeps the ORM's read."""
+    case = memo_instance(
         "verification:review_case",
-        lambda ids: (
-            VerificationCase.objects.filter(pk__in=ids).order_by().values_list(*names, named=True)
-        ),
+        VerificationCase,
+        _REVIEW_CASE_PATHS,
+        lambda case_id: VerificationCase.objects.filter(pk=case_id),
         [pk],
     )
-    if not rows:
+    if case is None:
         raise Http404("No VerificationCase matches the given query.")
-    values = tuple(rows[0])
-    db = router.db_for_read(VerificationCase)
-    built: dict[tuple[str, ...], Any] = {}
-    start = 0
-    for path, model, model_names in columns:
-        chunk = values[start : start + len(model_names)]
-        start += len(model_names)
-        attnames = [f.attname for f in model._meta.concrete_fields]
-        # No row (a missing object, or one under a missing object): as `select_related` does.
-        parent = built.get(path[:-1]) if path else None
-        instance = None
-        if chunk[attnames.index(model._meta.pk.attname)] is not None:
-            instance = model.from_db(db, attnames, chunk)
-        built[path] = instance
-        if parent is not None:
-            field = parent._meta.get_field(path[-1])
-            if instance is None and field.one_to_one and not field.concrete:
-                parent._state.fields_cache[field.cache_name] = None
-            else:
-                setattr(parent, path[-1], instance)
-    return built[()]
+    return case
 
 
 def verification_admins_all_tenants() -> QuerySet[User]:

@@ -98,7 +98,7 @@ def test_the_draft_is_read_as_select_related_reads_it_each_users_own_from_one_st
     assert alone.organization is None
     assert enrollment_draft_for(user=UserFactory()) is None
     assert enrollment_draft_for(user=AnonymousUser()) is None
-    kept = [value for key, value in sqlmemo._memo.items() if key[0] == ("enrollment.draft_for",)]
+    kept = [value for key, value in sqlmemo._memo.items() if key[0] == "enrollment.draft_for"]
     assert len(kept) == 1
     if connection.vendor == "postgresql":  # SQLite's moments have converters: the ORM reads
         assert isinstance(kept[0], sqlmemo._Compiled)
