@@ -170,6 +170,11 @@ class Subscription(ChoiceLabels, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # The customer's legal name, copied onto the row so that a partner's Subscriptions search
+    # tests each of its own rows without a join and without a look-up among every organization.
+    # The database keeps it equal to the customer's (triggers of migration 0008, on insert, on
+    # any write of the column or the customer and on the customer's rename).
+    customer_name = models.CharField(max_length=200, editable=False, default="", db_default="")
 
     class Meta:
         ordering = ["-purchased_at", "-pk"]

@@ -3,8 +3,9 @@
 Each page costs a fixed number of queries whatever the organization's size: the filtered
 subscriptions are one keyset page read along an index in (purchased_at, id) order; the Billing
 page's totals are running totals (`BillingTotal`), one small read for the currencies and one
-keyset page of per-customer rows; a customer-name search adds one trigram look-up, a
-`?customer=` filter one look-up of the customer's name."""
+keyset page of per-customer rows; a customer-name search tests each subscription's own copy
+of the name, and adds one trigram look-up for the per-customer totals; a `?customer=` filter
+one look-up of the customer's name."""
 
 from __future__ import annotations
 
@@ -56,6 +57,14 @@ class _SubscriptionFilters:
         return self.organization.kind == Organization.Kind.CUSTOMER
 
     def customer_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """The subscriptions' customer filters: one customer, a typed name (matched on each
+        subscription's own copy of the customer's name: `selectors.subscription_list`)."""
+        return {"customer_id": filters.get("customer"), "customer_term": filters.get("q") or ""}
+
+    def customer_total_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """The per-customer totals' customer filters: one customer, or the customers whose
+        name contains the typed term (one trigram look-up; the name through a join when too
+        many match to list their ids)."""
         term = filters.get("q") or ""
         found: dict[str, Any] = {"customer_id": filters.get("customer")}
         if term:
@@ -146,8 +155,7 @@ class BillingView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View
         return form, applied_filters(form)
 
     def subscription_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
-        """The subscriptions' filters: status, currency and the customer (one trigram look-up
-        for a typed name, shared by the page's two lists)."""
+        """The subscriptions' filters: status, currency and the customer."""
         return {
             "status": filters.get("status") or "",
             "currency": filters.get("currency") or "",
@@ -167,7 +175,10 @@ class BillingView(_SubscriptionFilters, TenantViewMixin, ReplicaReadsMixin, View
         if not self.is_customer:
             # A customer's only customer is itself: its totals are the currency totals.
             organization = self.organization
-            per_customer = {key: value for key, value in rows.items() if key != "status"}
+            per_customer = {
+                "currency": rows["currency"],
+                **self.customer_total_filters(filters),
+            }
             after = request.GET.get(f"{CUSTOMERS_CURSOR}after", "")
             customer_totals = keyset_page(
                 lambda: selectors.billing_total_rows(organization=organization, **per_customer),

@@ -43,9 +43,6 @@ ID_MARK = -7_319_024_650_000
 # nothing in it).
 TERM_MARK = "sqlmemoterm7319024649999"
 
-# `memo_rows_of_id_array`'s marker: an array of one id no table holds, as `id_array` writes it.
-ARRAY_MARK = [-7_319_024_649_999]
-
 # Shapes kept per process: an organization's lists and filters; the least recently used go.
 SIZE = 1024
 
@@ -145,27 +142,8 @@ def memo_rows_of_ids(
 
 def id_array(ids: Sequence[int]) -> str:
     """`ids` as one PostgreSQL array literal (`'{1,2,3}'`), a single text parameter that the
-    query casts (`= ANY(%s::bigint[])`, relationships.lists.IdsIn): the value
-    `memo_rows_of_id_array` finds and swaps whatever the number of ids."""
+    query casts (`= ANY(%s::bigint[])`, relationships.lists.IdsIn)."""
     return f"{{{','.join(map(str, ids))}}}"
-
-
-def memo_rows_of_id_array(
-    key: Hashable, build: Callable[[list[int]], QuerySet], ids: Sequence[int]
-) -> list[Any]:
-    """The rows of `build(ids)` (a `values_list(named=True)` queryset that takes `ids` as ONE
-    array parameter written by `id_array`: a search's matching organizations, up to a
-    thousand), compiled once per `key` whatever the ids and their number: `memo_rows` with the
-    whole array as the marker. Where the ids do not come out as that one parameter (SQLite
-    writes one per id), the ORM reads every request. `key` names everything `build` makes the
-    queryset from but the ids."""
-    compiled = _compiled(
-        (key, "id_array"),
-        lambda: _compile(build(list(ARRAY_MARK)), True, (id_array(ARRAY_MARK),)),
-    )
-    if compiled is None:
-        return list(build(list(ids)))
-    return _run(compiled, (id_array(ids),))
 
 
 def memo_rows_of_term(key: Hashable, build: Callable[[str], QuerySet], term: str) -> list[Any]:

@@ -16,7 +16,6 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     BooleanField,
-    Count,
     Expression,
     F,
     Field,
@@ -24,7 +23,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
 )
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -45,7 +43,6 @@ from portal.sqlmemo import (
     id_array,
     memo_count,
     memo_rows,
-    memo_rows_of_id_array,
     memo_rows_of_term,
 )
 
@@ -117,8 +114,8 @@ def memo_uncounted_page(
 
 def memo_counted_page(
     key: Hashable,
-    make: Callable[[Any], QuerySet],
-    matching: list[int] | str,
+    make: Callable[[str], QuerySet],
+    term: str,
     number: Any,
     *,
     fields: tuple[str, ...],
@@ -126,37 +123,27 @@ def memo_counted_page(
     cap: int,
     row: Callable[[Any], Any],
 ) -> BoundedPage | None:
-    """`bounded_page(make(matching), number, one_query=True)`'s page and capped count in its one
-    query (`portal.paging._counted_page`), its SQL compiled once per `key` and page whatever the
-    search matched, its rows read as `fields` values and shaped by `row`. `matching` is the
-    matching organizations' ids (`portal.sqlmemo.memo_rows_of_id_array`: `make` writes them with
-    `IdsIn`) or, when too many organizations match to list them, the term itself, which `make`
-    tests each row's organization against (`portal.sqlmemo.memo_rows_of_term`). None where
-    `_counted_page` is (an empty page past the first, a page past the last): the caller then
-    counts and pages as without one query."""
+    """`bounded_page(make(term), number, one_query=True)`'s page and capped count in its one
+    query (`portal.paging._counted_page`), its SQL compiled once per `key` and page whatever
+    the term (`portal.sqlmemo.memo_rows_of_term`: `make` looks for it with `icontains`), its
+    rows read as `fields` values and shaped by `row`. None where `_counted_page` is (a page past
+    the last, or past the browsable ones): the caller then counts and pages as without one
+    query."""
     requested = page_number(number)
-    if not matching:  # no organization matches: no query, as the ORM answers `IdsIn` of no id
-        return BoundedPage(
-            number=1, per_page=per_page, count=CappedCount(0, False), requested=requested
-        )
     offset = (requested - 1) * per_page
     if offset >= cap:
         return None  # past the browsable pages whatever the rows: nothing to read here
 
-    def build(marks: Any) -> QuerySet:
-        qs = make(marks)
-        first = qs.values("pk")[: max(cap + 1, offset + per_page)]
-        # Output as a plain `Field`: the integer the database returns, without the int()
-        # converter of a count's `IntegerField`, which would keep the memo from replaying it.
-        total = Window(Count("pk"), output_field=Field())
-        counted = qs.filter(pk__in=first).annotate(window_total=total)
+    def build(marker: str) -> QuerySet:
+        qs = make(marker)
+        # The capped count of the matching rows alone, without the page's joins (a window over
+        # the joined rows joined every match: 614 organizations and countries for a page of 25,
+        # 5.8 ms of a 1x search, issue 21); the page's rows joined for the page alone.
+        first = qs.order_by().values("pk")[: cap + 1]
+        counted = qs.annotate(window_total=CountOf(first))
         return counted.values_list(*fields, "window_total", named=True)[offset : offset + per_page]
 
-    page_key = (key, "counted", requested, per_page, cap)
-    if isinstance(matching, str):
-        rows = memo_rows_of_term(page_key, build, matching)
-    else:
-        rows = memo_rows_of_id_array(page_key, build, matching)
+    rows = memo_rows_of_term((key, "counted", requested, per_page, cap), build, term)
     if not rows and requested > 1:
         return None
     total = rows[0].window_total if rows else 0
@@ -169,6 +156,18 @@ def memo_counted_page(
         requested=requested,
     )
     return page if requested <= page.num_pages else None
+
+
+class CountOf(Subquery):
+    """`(SELECT COUNT(*) FROM (<queryset>) counted)`: how many rows a (sliced) queryset holds,
+    as one uncorrelated subquery that the database runs once. Output as a plain `Field`: the
+    integer the database returns, without the int() converter of a count's `IntegerField`,
+    which would keep `portal.sqlmemo` from replaying it."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+
+    def __init__(self, queryset: QuerySet) -> None:
+        super().__init__(queryset, output_field=Field())
 
 
 class IdsIn(Expression):
@@ -260,6 +259,10 @@ class ListPage(ReplicaReadsMixin):
     # with `search_domains`).
     search_relations: tuple[str, ...] = ()
     search_domains = False
+    # The list's own columns that copy the searched organization's name (and domain), kept
+    # equal to it by the database (e.g. `ProviderRelationship.reseller_name`): set, the search
+    # tests them on the tenant's rows, and never looks among every organization first.
+    search_columns: tuple[str, ...] = ()
     # A searched list counts at most this many rows ("More than 1,000 results").
     search_count_cap = 1_000
     # Set when a search term matches too many organizations to filter by their ids. Matching
@@ -280,9 +283,9 @@ class ListPage(ReplicaReadsMixin):
     # What an unsearched page's template reads of a row, as `.values()` paths: set, the page is
     # read by `memo_page` (SQL compiled once, plain rows that `memo_row` shapes).
     memo_fields: tuple[str, ...] = ()
-    # Set when the list's queryset is built from the query string and the search's matching
-    # organizations alone (`filter_queryset` reads no other query's result): a searched page
-    # is then read by `search_memo_page` too, its SQL compiled once whatever the term.
+    # Set when the list's queryset is built from the query string alone (`filter_queryset`
+    # reads no other query's result) and it searches `search_columns`: a searched page is then
+    # read by `search_memo_page` too, its SQL compiled once whatever the term.
     memo_search = False
 
     request: HttpRequest
@@ -316,21 +319,25 @@ class ListPage(ReplicaReadsMixin):
         sort = self.request.GET.get("sort", "")
         return sort if sort in self.sort_options else self.default_sort
 
-    def search(
-        self, qs: QuerySet, term: str, ids: list[int] | None = None, *, many: bool = False
-    ) -> QuerySet:
+    def search(self, qs: QuerySet, term: str) -> QuerySet:
         """Case-insensitive substring search on the organizations a row points to.
 
-        The matching organizations are looked up first (one query over the GIN trigram indexes
-        on PostgreSQL, `LIKE` on SQLite); when they are few, the rows are filtered by their ids,
-        which each foreign-key index serves, instead of joining and testing every row of the
-        tenant. When too many organizations match, a page tests each row's organization as it
-        walks the list in order and stops at the smaller count cap (`many_matches_count_cap`);
-        an export, which reads every matching row anyway, joins. `ids`, given, stand for the
-        matching organizations; `many` says that too many match (`term` is then
-        `search_memo_page`'s marker)."""
-        if ids is None and not many:
-            ids = self.organizations_matching(term, domains=self.search_domains)
+        A list with `search_columns` tests its own rows' copy of the name (and domain): no
+        join and no look-up among every organization. Otherwise the matching organizations are
+        looked up first (one query over the GIN trigram indexes on PostgreSQL, `LIKE` on
+        SQLite); when they are few, the rows are filtered by their ids, which each foreign-key
+        index serves, instead of joining and testing every row of the tenant. When too many
+        organizations match, a page tests each row's organization as it walks the list in
+        order and stops at the smaller count cap (`many_matches_count_cap`); an export, which
+        reads every matching row anyway, joins."""
+        if self.search_columns:
+            # The tenant's own copy of the name: PostgreSQL walks the list's index until a page
+            # for a frequent term, or reads a rare one through the columns' trigram indexes.
+            own = Q()
+            for column in self.search_columns:
+                own |= Q(**{f"{column}__icontains": term})
+            return qs.filter(own)
+        ids = self.organizations_matching(term, domains=self.search_domains)
         condition = Q()
         for relation in self.search_relations:
             if ids is not None:
@@ -378,17 +385,13 @@ class ListPage(ReplicaReadsMixin):
             self.many_matches = True
         return cache[term, domains]
 
-    def queryset(self, matching: list[int] | str | None = None) -> QuerySet:
-        """The list as shown (filters, search, sort). `matching` (`search_memo_page`'s markers)
-        stands for the search's matching organizations: their ids, or the term itself when too
-        many match to list them."""
+    def queryset(self, term: str | None = None) -> QuerySet:
+        """The list as shown (filters, search, sort). `term`, given, is searched for instead of
+        the query string's (`search_memo_page`'s marker)."""
         qs = self.filter_queryset(self.base_queryset())
-        term = self.search_term()
+        term = term or self.search_term()
         if term and self.search_relations:
-            if isinstance(matching, str):
-                qs = self.search(qs, matching, many=True)
-            else:
-                qs = self.search(qs, term, matching)
+            qs = self.search(qs, term)
         order = self.sort_options[self.sort_key()][1]
         # A unique tie-breaker keeps pages stable; it follows the sort's direction when the
         # option names it ("-pk"), so a descending index serves the whole order.
@@ -446,34 +449,28 @@ class ListPage(ReplicaReadsMixin):
         return (type(self).__qualname__, organization.pk, organization.kind, params)
 
     def search_memo_key(self) -> tuple[Any, ...] | None:
-        """The key of a searched page's SQL (`search_memo_page`), with `memo_search`: as
-        `memo_key`'s but the term, which the SQL takes only through its matching organizations
-        or, when too many match (a subquery per row), through the term itself (either value
-        swapped per request), so that every search shares it. None without a search."""
+        """The key of a searched page's SQL (`search_memo_page`), with `memo_search` and
+        `search_columns`: as `memo_key`'s but the term, which the SQL takes as a parameter
+        swapped per request, so that every search shares it. None without a search."""
         term = self.search_term()
-        if not (self.memo_search and self.memo_fields and term and self.search_relations):
+        if not (self.memo_search and self.memo_fields and term and self.search_columns):
             return None
-        many = self.organizations_matching(term, domains=self.search_domains) is None
         organization = self.organization
         params = tuple(
             sorted((k, tuple(v)) for k, v in self.request.GET.lists() if k not in ("page", "q"))
         )
-        kind = "search-many" if many else "search"
-        return (type(self).__qualname__, organization.pk, organization.kind, params, kind)
+        return (type(self).__qualname__, organization.pk, organization.kind, params, "search")
 
     def search_memo_page(self, key: tuple[Any, ...], number: Any) -> BoundedPage | None:
         """A searched page and its count (one query, as `bounded_page(one_query=True)` reads
-        them) through `memo_counted_page`, the term's matching organizations (or, when too many
-        match, the term) swapped in per request: a new match shows on the next request.
-        Building and compiling the queryset and a model instance per row and related row were
-        ~40% of the `?q=harbor` page's CPU (issue 21), half of it where the term matched too
-        many organizations. None for a page past the last (the caller counts, then pages)."""
-        term = self.search_term()
-        ids = self.organizations_matching(term, domains=self.search_domains)
+        them) through `memo_counted_page`, the term swapped in per request. Building and
+        compiling the queryset and a model instance per row and related row were ~40% of the
+        `?q=harbor` page's CPU (issue 21). None for a page past the last (the caller counts,
+        then pages)."""
         return memo_counted_page(
             key,
             self.queryset,
-            term if ids is None else ids,
+            self.search_term(),
             number,
             fields=self.memo_fields,
             per_page=self.paginate_by,

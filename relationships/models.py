@@ -196,6 +196,13 @@ class ProviderRelationship(ChoiceLabels, models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The reseller's legal name and primary domain, copied onto the provider's own rows so that
+    # the Indirect resellers search tests each row without a join and without a look-up among
+    # every organization. The database keeps them equal to the reseller's (triggers of
+    # migration 0011, on insert, on any write of these columns and on the reseller's rename):
+    # the ORM never writes them with a meaning of its own.
+    reseller_name = models.CharField(max_length=200, editable=False, default="", db_default="")
+    reseller_domain = models.CharField(max_length=253, editable=False, default="", db_default="")
 
     class Meta:
         ordering = ["-authorized_at", "-pk"]

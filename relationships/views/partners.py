@@ -112,6 +112,8 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     template_name = "relationships/indirect_resellers.html"
     search_relations = ("reseller",)
     search_domains = True
+    # The reseller's name and domain as copied onto the provider's rows (migration 0011).
+    search_columns = ("reseller_name", "reseller_domain")
     sort_options = {
         **_partner_sorts("reseller"),
         # Active first, newest first within each status: read from the index

@@ -100,6 +100,9 @@ def test_status_filter(book, client_for):
 
 @pytest.mark.parametrize("match_limit", [1000, 0], ids=["by-ids", "by-join"])
 def test_customer_name_search(book, client_for, monkeypatch, match_limit):
+    """The subscriptions are searched on their own copy of the customer's name; the Billing
+    page's per-customer totals by the matching customers' ids, or a join when too many match:
+    either way the same rows, and a rename shows on the next request."""
     from relationships import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", match_limit)
@@ -108,6 +111,16 @@ def test_customer_name_search(book, client_for, monkeypatch, match_limit):
     assert rows(text) == 3 and "Betacust" not in table(text)
     # Another tenant's customer with a matching name is never found.
     assert rows(client.get("/subscriptions/?q=othercust").text) == 0
+    billing = client.get("/billing/?q=alphac").text
+    start = billing.index('id="customer-totals-heading"')
+    totals = billing[start : billing.index("</section>", start)]
+    assert "Alphacust" in totals and "Betacust" not in totals
+
+    book.alpha.legal_name = "Gammacust Renamed"
+    book.alpha.save(update_fields=["legal_name"])
+    assert rows(client.get("/subscriptions/?q=alphac").text) == 0
+    text = client.get("/subscriptions/?q=GAMMACUST").text
+    assert rows(text) == 3 and "Gammacust Renamed" in table(text)
 
 
 def test_customer_filter_from_the_customer_page(book, client_for):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from portal import exports
 from relationships import lists, selectors
 from relationships.models import RelationshipEvent
-from relationships.views import IndirectResellersView
+from relationships.views import CustomersView, IndirectResellersView
 from tests.factories import member
 from tests.queries import warm
 from tests.relationships.factories import (
@@ -191,20 +192,49 @@ def small_pages(monkeypatch):
 def test_broad_search_counts_to_a_smaller_cap_and_asks_for_more_of_the_name(
     client_for, monkeypatch
 ):
+    """Customers: too many organizations match to list their ids, so the count stops early."""
     monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", 3)
-    monkeypatch.setattr(IndirectResellersView, "many_matches_count_cap", 4)
-    provider, _ = provider_with_resellers(6, customers_each=0)
+    monkeypatch.setattr(CustomersView, "many_matches_count_cap", 4)
+    provider, _ = provider_with_resellers(6)
     client = client_for(member(provider))
-    broad_queries, text = queries(client, "/indirect-resellers/?q=reseller")
+    broad_queries, text = queries(client, "/customers/?q=reseller")
     assert "More than 4 results: type more of the name to narrow them." in text
-    narrow_queries, text = queries(client, "/indirect-resellers/?q=reseller%20003")
-    assert "1 result" in text and "Reseller 003 Srl" in resellers_table(text)
+    narrow_queries, text = queries(client, "/customers/?q=reseller%20003")
+    assert "1 result" in text and "Reseller 003 Srl" in text
     assert broad_queries == narrow_queries
 
 
+def test_the_reseller_search_reads_the_providers_own_rows_whatever_matches_elsewhere(
+    client_for, monkeypatch
+):
+    """Indirect resellers: the search tests the provider's own copy of each reseller's name and
+    domain, never a look-up among every organization: as many queries for a term that matches
+    thousands of organizations elsewhere as for a rare one, and the usual searched count."""
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(IndirectResellersView, "search_count_cap", 4)
+    provider, _ = provider_with_resellers(6, customers_each=0)
+    for n in range(5):  # other tenants' resellers with the name
+        ProviderRelationshipFactory(reseller=reseller_org(legal_name=f"Reseller {n} Elsewhere"))
+    client = client_for(member(provider))
+    broad_queries, text = queries(client, "/indirect-resellers/?q=reseller")
+    assert "More than 4 results" in text and "type more of the name" not in text
+    assert "Elsewhere" not in text
+    narrow_queries, text = queries(client, "/indirect-resellers/?q=reseller%20003")
+    assert "1 result" in text and "Reseller 003 Srl" in resellers_table(text)
+    assert broad_queries == narrow_queries
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/indirect-resellers/?q=srl")
+    searched = {
+        column
+        for query in ctx.captured_queries
+        for column in re.findall(r'"\w+"\."(\w+)"(?:::text)?\)? LIKE', query["sql"])
+    }
+    assert searched == {"reseller_name", "reseller_domain"}  # never an organization's
+
+
 def test_broad_search_pages_and_export_hold_the_matching_rows_only(client_for, monkeypatch):
-    """Too many names match to list their ids: the page tests each row as it walks the list, the
-    export joins; both show the matching resellers only, the page in the list's order."""
+    """The page and the export both test the provider's own copy of the reseller's name: they
+    show the matching resellers only, the page in the list's order."""
     monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", 3)
     monkeypatch.setattr(IndirectResellersView, "paginate_by", 2)
     provider, _ = provider_with_resellers(6, customers_each=0)

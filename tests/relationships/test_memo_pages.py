@@ -10,11 +10,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 
 from portal import sqlmemo
 from relationships import selectors
-from relationships.lists import IdsIn
 from relationships.models import ProviderRelationship, RelationshipEvent
 from relationships.views import IndirectResellersView
 from tests.factories import member
@@ -91,37 +89,10 @@ def _search_each_twice(client_for, pages: dict[tuple[Any, str], set[str]]) -> No
             assert f"{len(shown)} result{'s' if len(shown) > 1 else ''}" in text
 
 
-def test_searches_and_tenants_each_get_their_own_rows_from_one_statement(client_for):
-    """`ListPage.search_memo_page`: the searched page's SQL is compiled once per provider and
-    query string but the term; the term's matching organizations are swapped in per request."""
-    one, two = provider_org(legal_name="Memo One Cloud"), provider_org(legal_name="Memo Two")
-    _resellers_of(one, "Quokkasearch Alpha", "Quokkasearch Beta", "Wombatsearch Alpha")
-    _resellers_of(two, "Quokkasearch Gamma", "Wombatsearch Delta")
-    pages = {
-        (one, "quokkasearch"): {"Quokkasearch Alpha", "Quokkasearch Beta"},
-        (one, "wombatsearch"): {"Wombatsearch Alpha"},
-        (two, "quokkasearch"): {"Quokkasearch Gamma"},
-        (two, "wombatsearch"): {"Wombatsearch Delta"},
-    }
-    _search_each_twice(client_for, pages)
-    if connection.vendor == "postgresql":
-        # One statement per provider (and page), whatever the term.
-        lists = {("IndirectResellersView", one.pk), ("IndirectResellersView", two.pk)}
-        keys: list[Any] = list(sqlmemo._memo)
-        searched = [
-            (key, sqlmemo._memo[key])
-            for key in keys
-            if key[-1] == "id_array" and key[0][0][:2] in lists
-        ]
-        assert len(searched) == 2
-        assert all(isinstance(value, sqlmemo._Compiled) for _key, value in searched)
-
-
-def test_a_broad_search_reads_each_term_and_tenant_from_one_statement(client_for, monkeypatch):
-    """Too many organizations match to list their ids: the page tests each row's reseller
-    against the term as it walks, its SQL compiled once per provider whatever the term
-    (`ListPage.search_memo_page` with the term as the marker); a rename shows at once."""
-    monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", 1)
+def test_a_search_reads_each_term_and_tenant_from_one_statement(client_for):
+    """The page tests each row's own copy of its reseller's name against the term, its SQL
+    compiled once per provider whatever the term (`ListPage.search_memo_page` with the term as
+    the marker); a rename shows at once."""
     one, two = provider_org(legal_name="Memo One Cloud"), provider_org(legal_name="Memo Two")
     _resellers_of(one, "Broadmemo Alpha", "Broadmemo Beta", "Wideterm Alpha", "Wideterm Beta")
     _resellers_of(two, "Broadmemo Gamma", "Wideterm Gamma")
@@ -174,40 +145,6 @@ def test_a_searched_page_past_the_last_shows_the_last_one(client_for, monkeypatc
         text = client.get(f"/indirect-resellers/?q=dingosearch&page={page}").text
         assert "3 results" in text
         assert sum(f"Dingosearch {n}" in text for n in range(3)) == 1
-
-
-def test_memo_rows_of_id_array_reads_what_the_orm_reads_for_any_ids():
-    """`portal.sqlmemo.memo_rows_of_id_array`: one statement for every set of ids (one
-    parameter, on PostgreSQL), each tenant's rows from its own key."""
-    one, two = provider_org(), provider_org()
-    first = _resellers_of(one, "Arrayids A", "Arrayids B", "Arrayids C")
-    second = _resellers_of(two, "Arrayids D")
-
-    def build_for(provider):
-        def build(ids: list[int]):
-            return (
-                ProviderRelationship.objects.filter(provider_id=provider.pk)
-                .filter(Q(IdsIn("reseller_id", ids)))
-                .order_by("pk")
-                .values_list("pk", "reseller__legal_name", named=True)
-            )
-
-        return build
-
-    sqlmemo.clear()
-    for provider, relationships in ((one, first), (two, second), (one, first[1:]), (one, [])):
-        ids = [r.reseller_id for r in relationships] + [second[0].reseller_id]
-        key = ("test.id_array", provider.pk)
-        rows = sqlmemo.memo_rows_of_id_array(key, build_for(provider), ids)
-        assert rows == list(build_for(provider)(ids))
-        assert [row.pk for row in rows] == sorted(r.pk for r in relationships)
-    keys: list[Any] = list(sqlmemo._memo)
-    kept = [sqlmemo._memo[key] for key in keys if key[0][0] == "test.id_array"]
-    assert len(kept) == 2
-    if connection.vendor == "postgresql":
-        assert all(isinstance(value, sqlmemo._Compiled) for value in kept)
-    else:  # SQLite writes one parameter per id: the ORM reads every time
-        assert all(not isinstance(value, sqlmemo._Compiled) for value in kept)
 
 
 def test_organizations_matching_reads_each_term_and_a_new_match_at_once():
