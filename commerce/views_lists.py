@@ -59,7 +59,11 @@ class _SubscriptionFilters:
     def customer_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
         """The subscriptions' customer filters: one customer, a typed name (matched on each
         subscription's own copy of the customer's name: `selectors.subscription_list`)."""
-        return {"customer_id": filters.get("customer"), "customer_term": filters.get("q") or ""}
+        term = filters.get("q") or ""
+        found: dict[str, Any] = {"customer_id": filters.get("customer"), "customer_term": term}
+        if term:
+            found["read_all"] = selectors.has_few_subscriptions(organization=self.organization)
+        return found
 
     def customer_total_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
         """The per-customer totals' customer filters: one customer, or the customers whose

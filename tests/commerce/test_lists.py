@@ -98,14 +98,21 @@ def test_status_filter(book, client_for):
     assert "Select a valid choice" in text and rows(text) == 4
 
 
-@pytest.mark.parametrize("match_limit", [1000, 0], ids=["by-ids", "by-join"])
-def test_customer_name_search(book, client_for, monkeypatch, match_limit):
-    """The subscriptions are searched on their own copy of the customer's name; the Billing
-    page's per-customer totals by the matching customers' ids, or a join when too many match:
-    either way the same rows, and a rename shows on the next request."""
+@pytest.mark.parametrize(
+    ("match_limit", "few"),
+    [(1000, 5000), (0, 0)],
+    ids=["by-ids-reading-all", "by-join-through-the-index"],
+)
+def test_customer_name_search(book, client_for, monkeypatch, match_limit, few):
+    """The subscriptions are searched on their own copy of the customer's name (every one of a
+    small organization's, or through the trigram index); the Billing page's per-customer totals
+    by the matching customers' ids, or a join when too many match: either way the same rows,
+    and a rename shows on the next request."""
+    from commerce import selectors as commerce_selectors
     from relationships import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", match_limit)
+    monkeypatch.setattr(commerce_selectors, "FEW_SUBSCRIPTIONS", few)
     client = client_for(member(book.reseller))
     text = client.get("/subscriptions/?q=alphac").text
     assert rows(text) == 3 and "Betacust" not in table(text)
