@@ -140,13 +140,13 @@ def memo_counted_page(
         # the joined rows joined every match: 614 organizations and countries for a page of 25,
         # 5.8 ms of a 1x search, issue 21); the page's rows joined for the page alone.
         first = qs.order_by().values("pk")[: cap + 1]
-        counted = qs.annotate(window_total=CountOf(first))
-        return counted.values_list(*fields, "window_total", named=True)[offset : offset + per_page]
+        counted = qs.annotate(matches_total=CountOf(first))
+        return counted.values_list(*fields, "matches_total", named=True)[offset : offset + per_page]
 
     rows = memo_rows_of_term((key, "counted", requested, per_page, cap), build, term)
     if not rows and requested > 1:
         return None
-    total = rows[0].window_total if rows else 0
+    total = rows[0].matches_total if rows else 0
     count = CappedCount(value=min(total, cap), capped=total > cap)
     page = BoundedPage(
         number=requested,
