@@ -111,7 +111,6 @@ class IndirectResellersView(TenantViewMixin, SharedCustomerCounts, ListPage, Vie
     organization_kinds = {Kind.PROVIDER}
     template_name = "relationships/indirect_resellers.html"
     search_relations = ("reseller",)
-    search_domains = True
     # The reseller's name and domain as copied onto the provider's rows (migration 0011).
     search_columns = ("reseller_name", "reseller_domain")
     sort_options = {
