@@ -29,7 +29,7 @@ from django.http import QueryDict  # noqa: E402
 
 from commerce.models import Subscription  # noqa: E402
 from portal.export_services import export_run  # noqa: E402
-from portal.exports import csv_pieces, export_kind, rows_up_to  # noqa: E402
+from portal.exports import export_kind, rows_up_to, stream_pieces  # noqa: E402
 from portal.models import AuditEvent, Export, Organization  # noqa: E402
 from relationships.models import CustomerRelationship  # noqa: E402
 
@@ -90,9 +90,10 @@ def main(kinds: list[str]) -> None:
             started = time.perf_counter()
             size = 0
             lines = 0
-            for piece in csv_pieces(source.header, source.rows()):
-                size += len(piece.encode())
-                lines += piece.count("\n")
+            for piece in stream_pieces(source):  # what the request would stream
+                data = piece if isinstance(piece, bytes) else piece.encode()
+                size += len(data)
+                lines += data.count(b"\n")
             streamed = time.perf_counter() - started
         rows = lines - 1
         print(

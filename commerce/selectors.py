@@ -21,7 +21,6 @@ from relationships.selectors import organizations_matching
 
 from .models import BillingTotal, OfferPrice, PriceRule, Subscription, SubscriptionEvent
 from .services import subscription_parties
-from .visibility import PRICE_FIELDS
 
 
 def prices_in(currency: str) -> QuerySet[OfferPrice]:
@@ -159,28 +158,6 @@ def subscription_rows(**filters) -> QuerySet:
         subscription_list(**filters)
         .select_related(None)
         .values_list(*SUBSCRIPTION_ROW_COLUMNS, named=True)
-    )
-
-
-def subscription_export_rows(qs: QuerySet[Subscription], side: str) -> QuerySet:
-    """The CSV export's columns as plain tuples, in the export's order (no model instances and
-    no dicts: an export of 200,000 rows builds neither per row). The prices are the ones `side`
-    may see (`commerce.visibility.PRICE_FIELDS`): its buy price, then its sell price (the
-    customer's sell column repeats its buy price and is not written)."""
-    buy_field, sell_field = PRICE_FIELDS[side]
-    return qs.select_related(None).values_list(
-        "customer__legal_name",
-        "reseller__legal_name",
-        "provider__legal_name",
-        "offer__name",
-        "quantity",
-        "term",
-        "billing_frequency",
-        "status",
-        "currency",
-        buy_field,
-        sell_field or buy_field,
-        "term_end",
     )
 
 

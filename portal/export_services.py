@@ -112,7 +112,7 @@ def _write(export: Export, out: IO[str]) -> int:
         _progress(export, rows_total=source.queryset.order_by().count())
         writer = csv.writer(out)
         writer.writerow(source.header)
-        rows = source.rows()
+        rows = source.row_iterator()
         done = 0
         while chunk := list(islice(rows, PROGRESS_EVERY)):
             writer.writerows(chunk)

@@ -103,9 +103,9 @@ _REMEMBERED_CHARS = 4096
 
 
 def statement_tables(sql: Any) -> tuple[bool, frozenset[str]]:
-    """(writes, the model tables the statement names). A SELECT, or a WITH that changes
-    nothing, reads; any other statement that names a table changes it. A statement that is
-    not a string (a composed one) changes every page."""
+    """(writes, the model tables the statement names). A SELECT, or a WITH or a `COPY (query)
+    TO` that changes nothing, reads; any other statement that names a table changes it. A
+    statement that is not a string (a composed one) changes every page."""
     if not isinstance(sql, str):
         return True, frozenset({EVERYTHING})
     if len(sql) > _REMEMBERED_CHARS:
@@ -118,7 +118,7 @@ def _statement_tables(sql: str) -> tuple[bool, frozenset[str]]:
     head = sql.lstrip()[:7].upper()
     if head.startswith(_READ_HEADS):
         return False, tables
-    if head.startswith("WITH"):
+    if head.startswith(("WITH", "COPY (")):  # COPY (query) TO: reads, unless its query writes
         return bool(_WRITE_WORD.search(sql)), tables
     return bool(tables), tables
 

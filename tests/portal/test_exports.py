@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -362,3 +363,80 @@ def test_the_subscriptions_list_exports_its_filtered_rows(client_for):
     assert rows[0][:2] == ["Customer", "Reseller"] and len(rows) == 2
     assert rows[1][7] == "Cancelled"
     assert 'filename="subscriptions.csv"' in response["Content-Disposition"]
+
+
+# The streamed file and the prepared file ------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+@pytest.mark.parametrize("side", ["provider", "reseller", "customer"])
+def test_the_streamed_billing_file_is_the_prepared_one_byte_for_byte(
+    client_for, settings, side, language
+):
+    """On PostgreSQL the request's file is written by the server (`COPY`) and the worker's by
+    `csv.writer`: the same bytes, with names a spreadsheet would misread (a comma, quotes, a
+    line break, a formula, accents) and a cancelled subscription's empty cost."""
+    from commerce.models import Subscription
+    from tests.commerce.billing_factories import offer
+
+    settings.PORTAL_EXPORT_STREAM_MAX_ROWS = 100
+    partners = ProviderRelationshipFactory(
+        provider=provider_org(legal_name="Distribuzione, Nord"),
+        reseller=reseller_org(legal_name="@Rivendita Società"),
+    )
+    relationship = CustomerRelationshipFactory(
+        customer=customer_org(legal_name='Rossi, "Bianchi" & Figli'), relationship=partners
+    )
+    subscription(relationship, quantity=3, unit_price="12.50", customer_price=Decimal("15.25"))
+    subscription(
+        relationship,
+        offer_=offer('Suite "Pro", annual'),
+        status=Subscription.Status.CANCELLED,
+        reseller_price=Decimal("11.00"),
+    )
+    other = CustomerRelationshipFactory(
+        relationship=partners, customer=customer_org(legal_name="=SUM(A1)")
+    )
+    subscription(other, quantity=2, currency="USD", unit_price="7.10")
+    multiline = CustomerRelationshipFactory(
+        relationship=partners, customer=customer_org(legal_name="Riga\nDue Srl")
+    )
+    subscription(multiline, billing_frequency="annual", term="monthly")
+    organization = {
+        "provider": relationship.provider,
+        "reseller": relationship.reseller,
+        "customer": relationship.customer,
+    }[side]
+    client = client_for(
+        MembershipFactory(organization=organization, user=UserFactory(language=language))
+    )
+
+    response = client.get("/billing/export.csv")
+    assert response.streaming
+    streamed = b"".join(response.streaming_content)
+    export = Export.objects.create(
+        organization=organization, kind="billing", params={}, language=language
+    )
+    assert export_run(export_id=export.pk).status == Export.Status.DONE
+    prepared = b"".join(client.get(f"/exports/{export.pk}/download/").streaming_content)
+
+    assert streamed == prepared
+    rows = csv_of(streamed)
+    expected_rows = 3 if side == "customer" else 5
+    assert len(rows) == expected_rows and streamed.endswith(b"\r\n")
+    assert streamed.count(b"\r\n") == expected_rows  # a line end per row, none in a cell
+    names = {row[0] for row in rows[1:]}
+    assert 'Rossi, "Bianchi" & Figli' in names
+    if side != "customer":
+        assert names >= {"'=SUM(A1)", "Riga\nDue Srl"}
+        assert {row[1] for row in rows[1:]} == {"'@Rivendita Società"}
+        assert {row[2] for row in rows[1:]} == {"Distribuzione, Nord"}
+        cancelled = next(row for row in rows if row[3] == 'Suite "Pro", annual')
+        assert cancelled[10] == "" and cancelled[13] == ""
+        assert cancelled[7] == ("Annullato" if language == "it" else "Cancelled")
+    live = next(row for row in rows[1:] if row[0].startswith("Rossi") and row[4] == "3")
+    price = {"provider": "12.50", "reseller": "12.50", "customer": "15.25"}[side]
+    monthly = {"provider": "37.50", "reseller": "37.50", "customer": "45.75"}[side]
+    assert live[9:12] == [price, monthly, live[11]] and re.fullmatch(r"\d{4}-\d\d-\d\d", live[11])
+    if side == "reseller":
+        assert live[12:] == ["15.25", "45.75"]
