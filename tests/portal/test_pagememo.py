@@ -195,6 +195,16 @@ def test_a_page_rendered_before_a_commit_is_not_served_after_it(client_for):
             {"portal_membership"},
         ),
         ("SET CONSTRAINTS ALL IMMEDIATE", False, set()),
+        (
+            'COPY (SELECT "commerce_offer"."name" FROM "commerce_offer") TO STDOUT (FORMAT csv)',
+            False,
+            {"commerce_offer"},
+        ),
+        (
+            "COPY (DELETE FROM portal_user RETURNING id) TO STDOUT",
+            True,
+            {"portal_user"},
+        ),
     ],
 )
 def test_a_statement_reads_or_changes_the_tables_it_names(sql, writes, tables):
@@ -215,11 +225,11 @@ def _download(client, path: str = EXPORT):
     return response, body
 
 
-def _download_until_kept(client, tries: int):
+def _download_until_kept(client, tries: int, path: str = EXPORT):
     """The export downloaded (each time to its end) until the memo serves it: the answer served
     and its body; fails when it never is within `tries`."""
     for _ask in range(tries):
-        response, body = _download(client)
+        response, body = _download(client, path)
         if response.headers.get(HEADER) == "hit":
             return response, body
     raise AssertionError(f"{EXPORT} was never served from the memo in {tries} downloads")
@@ -245,6 +255,26 @@ def test_a_small_export_downloaded_again_costs_no_query_and_is_the_same_file(cli
     changed, changed_body = _download(client)
     assert changed.headers.get(HEADER) != "hit"
     assert b"Alpha Renamed" in changed_body and b"Alpha Customer" not in changed_body
+
+
+@pytest.mark.django_db
+def test_a_kept_billing_export_shows_a_renamed_offer_on_the_next_download(client_for):
+    """On PostgreSQL the billing file is written by `COPY`, the only statement that reads the
+    offers' names: the memo learns it like any other."""
+    from tests.commerce.billing_factories import subscription
+
+    relationship = CustomerRelationshipFactory()
+    sold = subscription(relationship)
+    client = client_for(member(relationship.provider))
+    client.get(PATH)
+    _response, body = _download_until_kept(client, 5, "/billing/export.csv")
+    assert sold.offer.name.encode() in body
+
+    sold.offer.name = "Renamed Plan"
+    sold.offer.save(update_fields=["name"])
+    changed, changed_body = _download(client, "/billing/export.csv")
+    assert changed.headers.get(HEADER) != "hit"
+    assert b"Renamed Plan" in changed_body
 
 
 @pytest.mark.django_db
