@@ -3,7 +3,7 @@ excluded) ms over N warm requests, optionally with a cProfile of one page (--pro
 profile file per page (--dump). Runs under production settings like bench/run's django_side.
 
     DATABASE_URL=postgres://…/portal_flat_bench .venv/bin/python bench/page_cpu.py [-n 20]
-        [--only LABEL_PART] [--profile LABEL_PART] [--sort tottime] [--sql]
+        [--only LABEL_PART] [--profile LABEL_PART] [--sort tottime] [--sql] [--exports]
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--dump", help="a directory: one cProfile file per page")
     parser.add_argument("--sql", action="store_true", help="each page's queries: time and SQL")
+    parser.add_argument(
+        "--exports", action="store_true", help="the streamed exports too (each read to its end)"
+    )
     args = parser.parse_args()
 
     import django
@@ -45,7 +48,7 @@ def main() -> int:
     from bench.main import PAGES, USERS, page_specs, prepare_args
     from portal.models import User
 
-    pages = [p for p in PAGES if "export.csv" not in p[2]]
+    pages = [p for p in PAGES if args.exports or "export.csv" not in p[2]]
     if args.only:
         pages = [p for p in pages if any(o in p[0] for o in args.only)]
     # The previous month is closed only when an invoice page is selected (minutes at 1.0).
@@ -72,7 +75,10 @@ def main() -> int:
         def request(client=client, spec=spec):
             if spec["method"] == "POST":
                 return inprocess.post_form(client, spec["path"], spec.get("data"))
-            return client.get(spec["path"])
+            response = client.get(spec["path"])
+            if response.streaming:  # the file is the request's work: read it, as bench/run does
+                response.streamed_body = b"".join(response.streaming_content)
+            return response
 
         request()
         with CaptureQueriesContext(connection) as captured:

@@ -7,6 +7,7 @@ deletes expired files."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 from collections.abc import Iterator
@@ -440,3 +441,73 @@ def test_the_streamed_billing_file_is_the_prepared_one_byte_for_byte(
     assert live[9:12] == [price, monthly, live[11]] and re.fullmatch(r"\d{4}-\d\d-\d\d", live[11])
     if side == "reseller":
         assert live[12:] == ["15.25", "45.75"]
+
+
+def _many_subscriptions(count: int) -> Organization:
+    """`count` subscriptions of one reseller, written at once (a file of several hundred
+    kilobytes: more than the database sends in one read)."""
+    from commerce.models import Subscription
+    from tests.commerce.billing_factories import offer
+
+    first = subscription(offer_=offer("Microsoft 365 E5 " + "with a long plan name " * 4))
+    now = timezone.now()
+    Subscription.objects.bulk_create(
+        Subscription(
+            offer=first.offer,
+            customer=first.customer,
+            reseller=first.reseller,
+            provider=first.provider,
+            status=Subscription.Status.ACTIVE,
+            quantity=number % 50 + 1,
+            term="annual",
+            billing_frequency="monthly",
+            currency="EUR",
+            unit_price=Decimal("10.00"),
+            reseller_price=Decimal("9.00"),
+            customer_price=Decimal("11.50"),
+            monthly_cost=Decimal("10.00") * (number % 50 + 1),
+            purchased_at=now - timedelta(minutes=number),
+            term_start=now,
+            term_end=now + timedelta(days=365),
+            change_window_ends_at=now,
+        )
+        for number in range(count - 1)
+    )
+    return first.reseller
+
+
+def test_a_file_of_thousands_of_rows_streams_whole_and_equals_the_prepared_one(
+    client_for, settings
+):
+    settings.PORTAL_EXPORT_STREAM_MAX_ROWS = 5000
+    reseller = _many_subscriptions(3000)
+    client = client_for(member(reseller))
+    response = client.get("/billing/export.csv")
+    assert response.streaming
+    pieces = list(response.streaming_content)
+    streamed = b"".join(pieces)
+    assert len(pieces) == 3 and len(streamed) > 600_000  # 1,000 rows a piece, header first
+    export = Export.objects.create(organization=reseller, kind="billing", language="en")
+    assert export_run(export_id=export.pk).rows_done == 3000
+    prepared = b"".join(client.get(f"/exports/{export.pk}/download/").streaming_content)
+    assert streamed == prepared
+    rows = csv_of(streamed)
+    assert len(rows) == 3001 and {len(row) for row in rows} == {14}
+    assert rows[-1][4] == str((3000 - 2) % 50 + 1)  # the oldest purchase last
+
+
+def test_a_file_the_reader_left_midway_leaves_the_connection_ready_for_the_next(
+    client_for, settings
+):
+    settings.PORTAL_EXPORT_STREAM_MAX_ROWS = 5000
+    reseller = _many_subscriptions(3000)
+    client = client_for(member(reseller))
+    response = client.get("/billing/export.csv")
+    next(iter(response.streaming_content))  # the first thousand rows, then the reader goes:
+    # dropped unfinished, the test client's wrapper closes it as a server closes the answer to
+    # a reader who went away (collected: the answer and its closers hold each other).
+    del response
+    gc.collect()
+    again = client.get("/billing/export.csv")
+    assert len(csv_of(b"".join(again.streaming_content))) == 3001
+    assert client.get("/billing/").status_code == 200
