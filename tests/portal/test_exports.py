@@ -476,12 +476,16 @@ def _many_subscriptions(count: int) -> Organization:
     return first.reseller
 
 
-def test_a_file_of_thousands_of_rows_streams_whole_and_equals_the_prepared_one(
-    client_for, settings
-):
+@pytest.fixture
+def thousands(client_for, settings):
+    """A reseller with 3,000 subscriptions (a file that streams), and a client of its member."""
     settings.PORTAL_EXPORT_STREAM_MAX_ROWS = 5000
     reseller = _many_subscriptions(3000)
-    client = client_for(member(reseller))
+    return reseller, client_for(member(reseller))
+
+
+def test_a_file_of_thousands_of_rows_streams_whole_and_equals_the_prepared_one(thousands):
+    reseller, client = thousands
     response = client.get("/billing/export.csv")
     assert response.streaming
     pieces = list(response.streaming_content)
@@ -496,12 +500,8 @@ def test_a_file_of_thousands_of_rows_streams_whole_and_equals_the_prepared_one(
     assert rows[-1][4] == str((3000 - 2) % 50 + 1)  # the oldest purchase last
 
 
-def test_a_file_the_reader_left_midway_leaves_the_connection_ready_for_the_next(
-    client_for, settings
-):
-    settings.PORTAL_EXPORT_STREAM_MAX_ROWS = 5000
-    reseller = _many_subscriptions(3000)
-    client = client_for(member(reseller))
+def test_a_file_the_reader_left_midway_leaves_the_connection_ready_for_the_next(thousands):
+    _reseller, client = thousands
     response = client.get("/billing/export.csv")
     next(iter(response.streaming_content))  # the first thousand rows, then the reader goes:
     # dropped unfinished, the test client's wrapper closes it as a server closes the answer to
