@@ -232,7 +232,7 @@ def _download_until_kept(client, tries: int, path: str = EXPORT):
         response, body = _download(client, path)
         if response.headers.get(HEADER) == "hit":
             return response, body
-    raise AssertionError(f"{EXPORT} was never served from the memo in {tries} downloads")
+    raise AssertionError(f"{path} was never served from the memo in {tries} downloads")
 
 
 @pytest.mark.django_db
